@@ -1,0 +1,1 @@
+"""salesbot: a Telegram sales assistant for small businesses."""

@@ -1,0 +1,148 @@
+"""Wiring: everything is built here from a Settings object; nothing is created at import time."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import Clock, SystemClock
+from bot.config import BusinessConfig, load_business_config, scoring_table, source_table
+from bot.middlewares import LocaleMiddleware
+from bot.services.lead_capture import LeadCaptureService
+from bot.settings import DEFAULT_API_URL, Settings
+from bot.texts import LOCALES, Catalogue, default_catalogue
+from handlers import get_routers
+from handlers.errors import make_error_handler
+from storage.db import create_engine
+from storage.fsm import SqlStorage
+from storage.leads import SqlLeadRepository
+
+log = logging.getLogger("salesbot")
+
+
+def build_dispatcher(
+    *,
+    config: BusinessConfig,
+    engine: AsyncEngine,
+    storage: BaseStorage,
+    admin_ids: frozenset[int],
+    default_locale: str = "ru",
+    clock: Clock | None = None,
+    catalogue: Catalogue | None = None,
+    events_isolation: BaseEventIsolation | None = None,
+) -> Dispatcher:
+    catalogue = catalogue or default_catalogue()
+    dispatcher = Dispatcher(
+        storage=storage,
+        # Updates of one chat run one after another: a double tap on "confirm" is seen once.
+        events_isolation=events_isolation or SimpleEventIsolation(),
+        # Dependencies reach handlers as keyword arguments (DESIGN.md).
+        config=config,
+        sources=source_table(config),
+        leads=LeadCaptureService(SqlLeadRepository(engine), scoring_table(config)),
+        clock=clock or SystemClock(),
+        catalogue=catalogue,
+        admin_ids=admin_ids,
+        staff_locale=default_locale,
+    )
+    dispatcher.update.outer_middleware(LocaleMiddleware(catalogue, default_locale))
+    dispatcher.include_routers(*get_routers(catalogue))
+    dispatcher.errors.register(make_error_handler(catalogue, default_locale))
+    return dispatcher
+
+
+def create_bot(settings: Settings) -> Bot:
+    assert settings.bot_token is not None
+    session = None
+    if settings.telegram_api_url != DEFAULT_API_URL:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+@dataclass
+class Application:
+    settings: Settings
+    config: BusinessConfig
+    engine: AsyncEngine
+    storage: BaseStorage
+    dispatcher: Dispatcher
+    closers: list[BaseStorage | BaseEventIsolation] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for closer in self.closers:
+            await closer.close()
+        await self.engine.dispose()
+
+
+def create_application(settings: Settings, clock: Clock | None = None) -> Application:
+    config = load_business_config(settings.salesbot_config)
+    engine = create_engine(settings.database_url)
+    storage: BaseStorage
+    isolation: BaseEventIsolation | None = None
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        redis_storage = RedisStorage.from_url(settings.redis_url)
+        storage, isolation = redis_storage, RedisEventIsolation(redis=redis_storage.redis)
+    else:
+        storage = SqlStorage(engine)
+    dispatcher = build_dispatcher(
+        config=config,
+        engine=engine,
+        storage=storage,
+        admin_ids=settings.admin_ids,
+        default_locale=settings.default_locale,
+        clock=clock,
+        events_isolation=isolation,
+    )
+    closers: list[BaseStorage | BaseEventIsolation] = [storage]
+    if isolation is not None:
+        closers.append(isolation)
+    return Application(settings, config, engine, storage, dispatcher, closers)
+
+
+async def set_commands(bot: Bot, catalogue: Catalogue, default_locale: str) -> None:
+    """The command menu in Telegram's UI, in both languages; a failure only costs the menu."""
+    try:
+        for locale in LOCALES:
+            commands = [
+                BotCommand(command="start", description=catalogue.label(locale, "cmd_start")),
+                BotCommand(command="cancel", description=catalogue.label(locale, "cmd_cancel")),
+            ]
+            await bot.set_my_commands(
+                commands,
+                scope=BotCommandScopeAllPrivateChats(),
+                language_code=None if locale == default_locale else locale,
+            )
+    except TelegramAPIError:
+        log.warning("could not set the bot's command menu", exc_info=True)
+
+
+async def run_polling(settings: Settings) -> None:
+    app = create_application(settings)
+    bot = create_bot(settings)
+    try:
+        me = await bot.get_me()
+        log.info("salesbot started as @%s on %s", me.username, app.engine.url.render_as_string())
+        await set_commands(bot, default_catalogue(), settings.default_locale)
+        await app.dispatcher.start_polling(
+            bot, allowed_updates=app.dispatcher.resolve_used_update_types()
+        )
+    finally:
+        await bot.session.close()
+        await app.close()

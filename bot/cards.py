@@ -1,0 +1,69 @@
+"""Texts about a lead that several handlers show: the summary, the new-lead card."""
+
+from __future__ import annotations
+
+from bot.config import BusinessConfig
+from bot.domain.duplicates import DealDecision
+from bot.domain.models import LeadAnswers, Temperature
+from bot.domain.parsing import format_phone
+from bot.services.lead_capture import LeadOutcome
+from bot.texts import Translator
+
+TEMPERATURE_ICON = {Temperature.HOT: "🔥", Temperature.WARM: "🌤", Temperature.COLD: "❄️"}
+
+
+def choice_label(config: BusinessConfig, field: str, choice_id: str | None, locale: str) -> str:
+    for choice in config.form.choices(field):
+        if choice.id == choice_id:
+            return choice.label.get(locale)
+    return choice_id or "—"
+
+
+def answer_labels(config: BusinessConfig, answers: LeadAnswers, locale: str) -> dict[str, str]:
+    return {
+        "need": answers.need_text or choice_label(config, "needs", answers.need, locale),
+        "timeline": choice_label(config, "timelines", answers.timeline, locale),
+        "budget": choice_label(config, "budgets", answers.budget, locale),
+        "contact_method": choice_label(config, "contact_methods", answers.contact_method, locale),
+        "contact_time": choice_label(config, "contact_times", answers.contact_time, locale),
+    }
+
+
+def lead_card(
+    t: Translator,
+    config: BusinessConfig,
+    outcome: LeadOutcome,
+    answers: LeadAnswers,
+    username: str | None,
+) -> str:
+    header = {
+        DealDecision.NEW: t("lead_alert_new"),
+        DealDecision.RETURNING: t("lead_alert_returning", deal_id=outcome.deal.id),
+        DealDecision.REPEAT: t("lead_alert_repeat"),
+    }[outcome.decision]
+    reasons = ", ".join(
+        f"{t.label('reason_' + reason.factor)} +{reason.points}" for reason in outcome.score.reasons
+    )
+    source = outcome.attribution
+    return t(
+        "lead_card",
+        header=header,
+        temperature_icon=TEMPERATURE_ICON[outcome.deal.temperature],
+        temperature=t.label(f"temperature_{outcome.deal.temperature.value}"),
+        score=outcome.score.points,
+        reasons=reasons,
+        name=answers.name,
+        company=answers.company,
+        phone=format_phone(answers.phone),
+        email=answers.email,
+        username=username,
+        source=(
+            f"{t.label('channel_' + source.channel.value)}, "
+            f"{t.label('initiative_' + source.initiative.value)}"
+        ),
+        campaign=source.campaign,
+        payload=source.payload,
+        referrer=outcome.referrer.name if outcome.referrer else None,
+        deal_id=outcome.deal.id,
+        **answer_labels(config, answers, t.locale),
+    )

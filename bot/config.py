@@ -1,0 +1,223 @@
+"""The business configuration: one human-editable YAML file, validated at start-up."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
+
+from bot.domain.attribution import SourceRule as DomainSourceRule
+from bot.domain.attribution import SourceTable
+from bot.domain.models import Channel, Initiative
+from bot.domain.scoring import ScoringTable
+
+Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class Localized(RootModel[dict[str, str]]):
+    """A text in several languages; Russian is required and is the fallback."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_string(cls, value: Any) -> Any:
+        return {"ru": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _has_russian(self) -> Localized:
+        if "ru" not in self.root or not self.root["ru"].strip():
+            raise ValueError("a Russian text (key 'ru') is required")
+        return self
+
+    def get(self, locale: str) -> str:
+        return self.root.get(locale) or self.root["ru"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Company(Strict):
+    name: Localized
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+    address: Localized | None = None
+
+
+class Privacy(Strict):
+    text: Localized
+    url: str = ""
+
+
+class SourceRule(Strict):
+    channel: Channel
+    initiative: Initiative
+    campaign: str = ""
+
+
+class Campaign(SourceRule):
+    code: Code
+
+
+class SalesRep(Strict):
+    code: Code
+    telegram_id: int
+    name: str = ""
+
+
+class Sources(Strict):
+    direct: SourceRule = SourceRule(channel=Channel.NETS, initiative=Initiative.INBOUND)
+    unknown: SourceRule = SourceRule(channel=Channel.NETS, initiative=Initiative.INBOUND)
+    campaigns: tuple[Campaign, ...] = ()
+    referral_prefix: str = "ref_"
+    rep_prefix: str = "rep_"
+    reps: tuple[SalesRep, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> Sources:
+        for label, codes in (
+            ("campaigns", [c.code for c in self.campaigns]),
+            ("reps", [r.code for r in self.reps]),
+        ):
+            seen = {code for code in codes if codes.count(code) > 1}
+            if seen:
+                raise ValueError(f"{label}: duplicate code(s) {sorted(seen)}")
+        return self
+
+
+class Choice(Strict):
+    id: Code
+    label: Localized
+
+
+class Form(Strict):
+    default_region: str = Field(default="RU", pattern=r"^[A-Z]{2}$")
+    needs: tuple[Choice, ...]
+    timelines: tuple[Choice, ...]
+    budgets: tuple[Choice, ...]
+    contact_methods: tuple[Choice, ...]
+    contact_times: tuple[Choice, ...]
+
+    @model_validator(mode="after")
+    def _non_empty_unique(self) -> Form:
+        for name in ("needs", "timelines", "budgets", "contact_methods", "contact_times"):
+            choices: tuple[Choice, ...] = getattr(self, name)
+            if not choices:
+                raise ValueError(f"{name}: at least one choice is required")
+            ids = [choice.id for choice in choices]
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"{name}: choice ids must be unique")
+        return self
+
+    def choices(self, field: str) -> tuple[Choice, ...]:
+        return tuple(getattr(self, field))
+
+
+class Scoring(Strict):
+    hot_from: int
+    warm_from: int
+    need: Mapping[str, int] = {}
+    need_other: int = 0
+    timeline: Mapping[str, int] = {}
+    budget: Mapping[str, int] = {}
+    channel: Mapping[Channel, int] = {}
+    has_email: int = 0
+    has_company: int = 0
+    returning: int = 0
+
+    @model_validator(mode="after")
+    def _thresholds(self) -> Scoring:
+        if self.warm_from > self.hot_from:
+            raise ValueError("warm_from must not be greater than hot_from")
+        return self
+
+
+class BusinessConfig(Strict):
+    company: Company
+    privacy: Privacy
+    sources: Sources = Sources()
+    form: Form
+    scoring: Scoring
+
+    @model_validator(mode="after")
+    def _scoring_names_known_choices(self) -> BusinessConfig:
+        for field in ("need", "timeline", "budget"):
+            known = {choice.id for choice in self.form.choices(_FORM_FIELD[field])}
+            unknown = set(getattr(self.scoring, field)) - known
+            if unknown:
+                raise ValueError(
+                    f"scoring.{field} names unknown choice(s) {sorted(unknown)}; "
+                    f"form.{_FORM_FIELD[field]} has {sorted(known)}"
+                )
+        return self
+
+
+_FORM_FIELD = {"need": "needs", "timeline": "timelines", "budget": "budgets"}
+
+
+class ConfigError(Exception):
+    """The configuration file is missing or wrong; the message names the file and the place."""
+
+
+def load_business_config(path: Path) -> BusinessConfig:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ConfigError(f"{path}: file not found (set SALESBOT_CONFIG to its path)") from error
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}:{where}: not valid YAML: {error}") from error
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections at the top level")
+    try:
+        return BusinessConfig.model_validate(raw)
+    except ValidationError as error:
+        lines = [f"{path}: {error.error_count()} problem(s):"]
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem["loc"] if part not in _PYDANTIC_WRAPPERS)
+            lines.append(f"  {where or '(top level)'}: {_clean(problem['msg'])}")
+        raise ConfigError("\n".join(lines)) from error
+
+
+_PYDANTIC_WRAPPERS = {"root", "function-after[_has_russian(), dict[str,str]]"}
+
+
+def _clean(message: str) -> str:
+    return re.sub(r"^Value error, ", "", message)
+
+
+def source_table(config: BusinessConfig) -> SourceTable:
+    sources = config.sources
+    return SourceTable(
+        direct=_rule(sources.direct),
+        unknown=_rule(sources.unknown),
+        campaigns={campaign.code: _rule(campaign) for campaign in sources.campaigns},
+        referral_prefix=sources.referral_prefix,
+        rep_prefix=sources.rep_prefix,
+        reps={rep.code: rep.telegram_id for rep in sources.reps},
+    )
+
+
+def scoring_table(config: BusinessConfig) -> ScoringTable:
+    scoring = config.scoring
+    return ScoringTable(
+        hot_from=scoring.hot_from,
+        warm_from=scoring.warm_from,
+        need=dict(scoring.need),
+        need_other=scoring.need_other,
+        timeline=dict(scoring.timeline),
+        budget=dict(scoring.budget),
+        channel=dict(scoring.channel),
+        has_email=scoring.has_email,
+        has_company=scoring.has_company,
+        returning=scoring.returning,
+    )
+
+
+def _rule(rule: SourceRule) -> DomainSourceRule:
+    return DomainSourceRule(rule.channel, rule.initiative, rule.campaign)

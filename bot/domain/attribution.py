@@ -1,0 +1,68 @@
+"""Which source an arrival came from, decided from the /start deep-link payload."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.domain.models import Attribution, Channel, Initiative
+from bot.domain.parsing import is_valid_payload
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRule:
+    channel: Channel
+    initiative: Initiative
+    campaign: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTable:
+    direct: SourceRule
+    unknown: SourceRule
+    campaigns: Mapping[str, SourceRule]
+    referral_prefix: str
+    rep_prefix: str
+    reps: Mapping[str, int]  # rep code -> the rep's Telegram id
+
+
+def attribute(payload: str | None, table: SourceTable) -> Attribution:
+    """Campaign codes, `ref_<telegram id>` referrals and `rep_<code>` links; anything else is kept
+    as-is under the `unknown` rule so that nobody's link is lost."""
+    if not payload:
+        return _from(table.direct, "")
+    if not is_valid_payload(payload):
+        # Not something Telegram would send; keep a trace without storing arbitrary input.
+        return _from(table.unknown, "", recognised=False)
+    campaign = table.campaigns.get(payload)
+    if campaign is not None:
+        return _from(campaign, payload)
+    if table.referral_prefix and payload.startswith(table.referral_prefix):
+        referrer = payload[len(table.referral_prefix) :]
+        if referrer.isdigit() and len(referrer) <= 19:
+            return Attribution(
+                channel=Channel.SEEDS,
+                initiative=Initiative.INBOUND,
+                payload=payload,
+                referrer_telegram_id=int(referrer),
+            )
+    if table.rep_prefix and payload.startswith(table.rep_prefix):
+        rep = table.reps.get(payload[len(table.rep_prefix) :])
+        if rep is not None:
+            return Attribution(
+                channel=Channel.SPEARS,
+                initiative=Initiative.OUTBOUND,
+                payload=payload,
+                rep_telegram_id=rep,
+            )
+    return _from(table.unknown, payload, recognised=False)
+
+
+def _from(rule: SourceRule, payload: str, recognised: bool = True) -> Attribution:
+    return Attribution(
+        channel=rule.channel,
+        initiative=rule.initiative,
+        campaign=rule.campaign,
+        payload=payload,
+        recognised=recognised,
+    )

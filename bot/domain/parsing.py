@@ -1,0 +1,106 @@
+"""Validation of what a person typed. Each parser returns a value or raises InputError."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import StrEnum
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+NAME_MAX = 100
+COMPANY_MAX = 150
+FREE_TEXT_MAX = 500
+
+
+class Problem(StrEnum):
+    EMPTY = "empty"
+    TOO_LONG = "too_long"
+    NOT_A_NAME = "not_a_name"
+    PHONE_INVALID = "phone_invalid"
+    EMAIL_INVALID = "email_invalid"
+
+
+class InputError(ValueError):
+    def __init__(self, problem: Problem, limit: int | None = None) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+        self.limit = limit
+
+
+def _clean_text(text: str) -> str:
+    # Control characters (including RTL overrides) have no place in a name shown to managers.
+    visible = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch == " ")
+    return " ".join(visible.split())
+
+
+def parse_free_text(text: str, limit: int = FREE_TEXT_MAX) -> str:
+    cleaned = _clean_text(text)
+    if not cleaned:
+        raise InputError(Problem.EMPTY)
+    if len(cleaned) > limit:
+        raise InputError(Problem.TOO_LONG, limit)
+    return cleaned
+
+
+def parse_name(text: str) -> str:
+    name = parse_free_text(text, NAME_MAX)
+    if not any(ch.isalpha() for ch in name):
+        raise InputError(Problem.NOT_A_NAME)
+    return name
+
+
+def parse_company(text: str) -> str:
+    return parse_free_text(text, COMPANY_MAX)
+
+
+def parse_phone(text: str, default_region: str = "RU") -> str:
+    """A phone number in any usual writing -> E.164 (+79161234567)."""
+    raw = text.strip()
+    if not raw or len(raw) > 40:
+        raise InputError(Problem.PHONE_INVALID)
+    digits = re.sub(r"\D", "", raw)
+    # Russian habit: 8 916 ... means +7 916 ...
+    if (
+        default_region == "RU"
+        and not raw.startswith("+")
+        and len(digits) == 11
+        and digits[0] in "78"
+    ):
+        raw = "+7" + digits[1:]
+    try:
+        number = phonenumbers.parse(raw, default_region)
+    except phonenumbers.NumberParseException as error:
+        raise InputError(Problem.PHONE_INVALID) from error
+    if not phonenumbers.is_valid_number(number):
+        raise InputError(Problem.PHONE_INVALID)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """E.164 -> the international writing a person reads (+7 916 123-45-67)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def parse_email(text: str) -> str:
+    """A deliverable-looking address, normalised (domain lower-cased); no DNS look-up."""
+    raw = text.strip()
+    if not raw or len(raw) > 254:
+        raise InputError(Problem.EMAIL_INVALID)
+    try:
+        result = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InputError(Problem.EMAIL_INVALID) from error
+    # Lower-cased: the address is an identity (duplicate rule), and mailboxes ignore case.
+    return str(result.normalized).lower()
+
+
+def is_valid_payload(payload: str) -> bool:
+    """Telegram's deep-link payload: up to 64 characters of A-Z, a-z, 0-9, _ and -."""
+    return bool(PAYLOAD_RE.match(payload))

@@ -1,0 +1,82 @@
+"""The half-filled lead form, kept typed in the FSM data (and so in the database)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiogram.fsm.context import FSMContext
+from pydantic import BaseModel, ValidationError
+
+from bot.domain.models import LeadAnswers
+
+MAX_ARRIVALS = 20
+
+
+class ArrivalRecord(BaseModel):
+    payload: str
+    at: datetime
+    recorded: bool = False
+
+
+class LeadDraft(BaseModel):
+    arrivals: list[ArrivalRecord] = []
+    consent_at: datetime | None = None
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    company: str | None = None
+    need: str | None = None
+    need_text: str | None = None
+    timeline: str | None = None
+    budget: str | None = None
+    contact_method: str | None = None
+    contact_time: str | None = None
+    editing: bool = False
+    reply_keyboard: bool = False  # a reply keyboard is on screen and must be removed
+
+    def add_arrival(self, payload: str, at: datetime, recorded: bool) -> None:
+        record = ArrivalRecord(payload=payload, at=at, recorded=recorded)
+        self.arrivals = [*self.arrivals, record][-MAX_ARRIVALS:]
+
+    def answers(self) -> LeadAnswers | None:
+        """The validated answers, or None while a required one is missing."""
+        if (
+            self.name is None
+            or self.phone is None
+            or (self.need is None and self.need_text is None)
+            or self.timeline is None
+            or self.budget is None
+            or self.contact_method is None
+            or self.contact_time is None
+        ):
+            return None
+        return LeadAnswers(
+            name=self.name,
+            phone=self.phone,
+            email=self.email,
+            company=self.company,
+            need=self.need,
+            need_text=self.need_text,
+            timeline=self.timeline,
+            budget=self.budget,
+            contact_method=self.contact_method,
+            contact_time=self.contact_time,
+        )
+
+
+async def load_draft(state: FSMContext) -> LeadDraft:
+    data = await state.get_data()
+    return parse_draft(data)
+
+
+def parse_draft(data: dict[str, Any]) -> LeadDraft:
+    try:
+        return LeadDraft.model_validate(data.get("draft") or {})
+    except ValidationError:
+        # A record written by an older version: start the form afresh rather than fail.
+        return LeadDraft()
+
+
+async def save_draft(state: FSMContext, draft: LeadDraft) -> None:
+    await state.set_data({"draft": draft.model_dump(mode="json", exclude_defaults=True)})

@@ -1,0 +1,35 @@
+"""Filters as classes with async __call__: aiogram runs sync (magic) filters in a thread."""
+
+from __future__ import annotations
+
+from aiogram.enums import ChatType
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery, Message
+
+
+class PrivateChat(Filter):
+    async def __call__(self, event: Message | CallbackQuery) -> bool:
+        message = event if isinstance(event, Message) else event.message
+        if message is None:  # a callback from an inline message: no chat to check
+            return isinstance(event, CallbackQuery)
+        return message.chat.type == ChatType.PRIVATE
+
+
+class HasText(Filter):
+    async def __call__(self, message: Message) -> bool:
+        return message.text is not None
+
+
+class HasContact(Filter):
+    async def __call__(self, message: Message) -> bool:
+        return message.contact is not None
+
+
+class ButtonText(Filter):
+    """A reply-keyboard button, recognised by its label in any language."""
+
+    def __init__(self, labels: frozenset[str]) -> None:
+        self.labels = labels
+
+    async def __call__(self, message: Message) -> bool:
+        return message.text is not None and message.text in self.labels

@@ -1,0 +1,30 @@
+"""Per-update work that every handler needs: the user's language."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, User
+
+from bot.texts import Catalogue, Translator, locale_for
+
+
+class LocaleMiddleware(BaseMiddleware):
+    """Gives handlers `t`: the catalogue in the user's Telegram language (no I/O)."""
+
+    def __init__(self, catalogue: Catalogue, default_locale: str) -> None:
+        self._translators = {locale: Translator(catalogue, locale) for locale in ("ru", "en")}
+        self._default = default_locale
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        locale = locale_for(user.language_code if user else None, self._default)
+        data["t"] = self._translators[locale]
+        return await handler(event, data)

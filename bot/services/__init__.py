@@ -1,0 +1,1 @@
+"""Use cases: they take and return domain data, never aiogram objects."""

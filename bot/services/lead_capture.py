@@ -1,0 +1,195 @@
+"""Lead capture: a prospect's confirmed form becomes a person, a deal, touch points and events."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from bot.domain.duplicates import DealDecision, choose_deal, match_person
+from bot.domain.models import Arrival, Attribution, Deal, LeadAnswers, Person, Score
+from bot.domain.scoring import ScoringTable, score_lead
+from bot.services.ports import LeadRepository, LeadStore, NewDeal, PersonFields
+
+TEMPERATURE_RANK = {"cold": 0, "warm": 1, "hot": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class LeadRequest:
+    telegram_id: int
+    language: str
+    answers: LeadAnswers
+    consent_at: datetime
+    arrivals: tuple[Arrival, ...]  # oldest first; the last one brought this request
+
+
+@dataclass(frozen=True, slots=True)
+class LeadOutcome:
+    person: Person
+    deal: Deal
+    decision: DealDecision
+    score: Score
+    attribution: Attribution
+    referrer: Person | None
+
+
+class LeadCaptureService:
+    def __init__(self, repository: LeadRepository, scoring: ScoringTable) -> None:
+        self._repository = repository
+        self._scoring = scoring
+
+    async def consent_at(self, telegram_id: int) -> datetime | None:
+        """When this Telegram user consented to the processing of personal data, if ever."""
+        async with self._repository.transaction() as store:
+            person = await store.person_by_telegram(telegram_id)
+        return None if person is None else person.consent_at
+
+    async def record_arrival(self, telegram_id: int, arrival: Arrival) -> bool:
+        """A known person's arrival is a touch point now; an unknown one's waits for consent
+        (returns False, and the caller keeps it with the form)."""
+        async with self._repository.transaction() as store:
+            person = await store.person_by_telegram(telegram_id)
+            if person is None or person.consent_at is None:
+                return False
+            await store.add_touch_point(person.id, None, "visit", arrival.attribution, arrival.at)
+            return True
+
+    async def submit(self, request: LeadRequest, now: datetime) -> LeadOutcome:
+        answers = request.answers
+        attribution = request.arrivals[-1].attribution
+        async with self._repository.transaction() as store:
+            person = await self._upsert_person(store, request, now)
+            choice = choose_deal(await store.deals_of(person.id))
+            referrer = await self._referrer(store, attribution, person)
+            score = score_lead(
+                answers,
+                attribution.channel,
+                returning=choice.decision is not DealDecision.NEW,
+                table=self._scoring,
+            )
+            if choice.open_deal is not None:
+                deal = await self._returning(store, choice.open_deal, score, now)
+            else:
+                deal = await store.add_deal(
+                    NewDeal(
+                        person_id=person.id,
+                        score=score,
+                        attribution=attribution,
+                        referrer_id=referrer.id if referrer else None,
+                        manager_telegram_id=attribution.rep_telegram_id,
+                        request=asdict(answers),
+                    ),
+                    now,
+                )
+                await store.add_event(
+                    "deal_created",
+                    {"decision": choice.decision.value, "source": _source(attribution)},
+                    now,
+                    deal_id=deal.id,
+                    person_id=person.id,
+                    actor_telegram_id=request.telegram_id,
+                )
+            for arrival in request.arrivals[:-1]:
+                if arrival.recorded:
+                    continue
+                await store.add_touch_point(
+                    person.id, None, "visit", arrival.attribution, arrival.at
+                )
+            await store.add_touch_point(person.id, deal.id, "request", attribution, now)
+            await store.add_event(
+                "lead_submitted",
+                {"answers": asdict(answers), "score": score.points, "decision": choice.decision},
+                now,
+                deal_id=deal.id,
+                person_id=person.id,
+                actor_telegram_id=request.telegram_id,
+            )
+        return LeadOutcome(person, deal, choice.decision, score, attribution, referrer)
+
+    async def _upsert_person(self, store: LeadStore, request: LeadRequest, now: datetime) -> Person:
+        answers = request.answers
+        found = match_person(
+            await store.person_by_telegram(request.telegram_id),
+            await store.person_by_phone(answers.phone),
+            await store.person_by_email(answers.email) if answers.email else None,
+        )
+        if found is None:
+            person = await store.add_person(
+                PersonFields(
+                    name=answers.name,
+                    telegram_id=request.telegram_id,
+                    phone=answers.phone,
+                    email=answers.email,
+                    company=answers.company,
+                    language=request.language,
+                    consent_at=request.consent_at,
+                ),
+                now,
+            )
+            await store.add_event("person_created", {}, now, person_id=person.id)
+            return person
+        changes: dict[str, object] = {
+            "name": answers.name,
+            "language": request.language,
+            "consent_at": request.consent_at,
+        }
+        if answers.company:
+            changes["company"] = answers.company
+        # An identifier moves onto this person only if nobody else holds it.
+        if (
+            found.telegram_id is None
+            and await store.person_by_telegram(request.telegram_id) is None
+        ):
+            changes["telegram_id"] = request.telegram_id
+        if found.phone != answers.phone and await store.person_by_phone(answers.phone) is None:
+            changes["phone"] = answers.phone
+        if (
+            answers.email
+            and found.email != answers.email
+            and await store.person_by_email(answers.email) is None
+        ):
+            changes["email"] = answers.email
+        before = {name: getattr(found, name, None) for name in changes}
+        person = await store.update_person(found.id, changes, now)
+        diff = {
+            name: [_plain(before[name]), _plain(value)]
+            for name, value in changes.items()
+            if before[name] != value and name != "consent_at"
+        }
+        if diff:
+            await store.add_event("person_updated", diff, now, person_id=person.id)
+        return person
+
+    async def _referrer(
+        self, store: LeadStore, attribution: Attribution, person: Person
+    ) -> Person | None:
+        if attribution.referrer_telegram_id is None:
+            return None
+        referrer = await store.person_by_telegram(attribution.referrer_telegram_id)
+        return referrer if referrer is not None and referrer.id != person.id else None
+
+    async def _returning(self, store: LeadStore, deal: Deal, score: Score, now: datetime) -> Deal:
+        hotter = TEMPERATURE_RANK[score.temperature] > TEMPERATURE_RANK[deal.temperature]
+        temperature = score.temperature if hotter else deal.temperature
+        updated = await store.set_deal_temperature(deal.id, temperature, score, now)
+        if hotter:
+            await store.add_event(
+                "temperature_changed",
+                {"from": deal.temperature.value, "to": temperature.value, "why": "returning"},
+                now,
+                deal_id=deal.id,
+                person_id=deal.person_id,
+            )
+        return updated
+
+
+def _source(attribution: Attribution) -> dict[str, object]:
+    return {
+        "channel": attribution.channel.value,
+        "initiative": attribution.initiative.value,
+        "campaign": attribution.campaign,
+        "payload": attribution.payload,
+    }
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value

@@ -1,0 +1,71 @@
+"""What the services need from storage: narrow Protocols that storage/ implements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.domain.models import Attribution, Deal, Person, Score, Temperature
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFields:
+    name: str
+    telegram_id: int | None = None
+    phone: str | None = None
+    email: str | None = None
+    company: str | None = None
+    language: str | None = None
+    consent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewDeal:
+    person_id: int
+    score: Score
+    attribution: Attribution
+    referrer_id: int | None
+    manager_telegram_id: int | None
+    request: Mapping[str, Any]
+
+
+class LeadStore(Protocol):
+    """Reads and writes of lead capture, all inside one transaction."""
+
+    async def person_by_telegram(self, telegram_id: int) -> Person | None: ...
+    async def person_by_phone(self, phone: str) -> Person | None: ...
+    async def person_by_email(self, email: str) -> Person | None: ...
+    async def add_person(self, fields: PersonFields, now: datetime) -> Person: ...
+    async def update_person(
+        self, person_id: int, changes: Mapping[str, Any], now: datetime
+    ) -> Person: ...
+    async def deals_of(self, person_id: int) -> Sequence[Deal]: ...
+    async def add_deal(self, deal: NewDeal, now: datetime) -> Deal: ...
+    async def set_deal_temperature(
+        self, deal_id: int, temperature: Temperature, score: Score, now: datetime
+    ) -> Deal: ...
+    async def add_touch_point(
+        self,
+        person_id: int,
+        deal_id: int | None,
+        kind: str,
+        attribution: Attribution,
+        at: datetime,
+    ) -> None: ...
+    async def add_event(
+        self,
+        kind: str,
+        data: Mapping[str, Any],
+        now: datetime,
+        *,
+        deal_id: int | None = None,
+        person_id: int | None = None,
+        actor_telegram_id: int | None = None,
+    ) -> None: ...
+
+
+class LeadRepository(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[LeadStore]: ...

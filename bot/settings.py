@@ -1,0 +1,113 @@
+"""Deployment settings, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API_URL = "https://api.telegram.org"
+
+TOKEN_HELP = (
+    "BOT_TOKEN is not set.\n"
+    "  1. In Telegram, open @BotFather, send /newbot and follow its questions;\n"
+    "     it answers with a token like 123456789:AAH...\n"
+    "  2. Put it into the file .env next to the Makefile:  BOT_TOKEN=123456789:AAH...\n"
+    "     (or export BOT_TOKEN in your shell), then run `make run` again."
+)
+
+
+class Settings(BaseSettings):
+    """Everything that differs between deployments; the business itself is in SALESBOT_CONFIG."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = DEFAULT_API_URL
+    database_url: str = "sqlite+aiosqlite:///data/salesbot.db"
+    redis_url: str | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Europe/Moscow"
+    default_locale: Literal["ru", "en"] = "ru"
+    salesbot_config: Path = Path("config/salesbot.yaml")
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _token_shape(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        text = str(value).strip()
+        bot_id, _, secret = text.partition(":")
+        if not bot_id.isdigit() or len(secret) < 5:
+            raise ValueError("expected the token from @BotFather, like 123456789:AAH...")
+        return text
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL of a Bot API server")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "expected sqlite+aiosqlite:///path/to/file.db or "
+                "postgresql+asyncpg://user@host/database"
+            )
+        return value
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _redis_url(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if not str(value).startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected redis://host:port/db")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.lstrip("-").isdigit() for part in parts):
+                raise ValueError("expected comma-separated Telegram user ids, e.g. 123,456")
+            return frozenset(int(part) for part in parts)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("expected an IANA time zone such as Europe/Moscow") from error
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class SettingsError(Exception):
+    """A setting has a wrong value; the message names it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one naming the environment variables."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            name = str(problem["loc"][0]).upper() if problem["loc"] else "?"
+            lines.append(f"  {name}: {str(problem['msg']).removeprefix('Value error, ')}")
+        message = "Wrong setting(s) in the environment or .env:\n" + "\n".join(lines)
+        raise SettingsError(message) from None

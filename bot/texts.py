@@ -1,0 +1,73 @@
+"""Message catalogues: templates/messages/<locale>.yaml, each entry a Jinja2 template.
+
+Messages are rendered with HTML autoescaping (they are sent with parse_mode HTML), so user data
+never becomes markup; button labels are plain text and are rendered without escaping.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import Environment, StrictUndefined, Template
+from markupsafe import Markup
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+LOCALES = ("ru", "en")
+
+
+class Catalogue:
+    def __init__(self, directory: Path = TEMPLATES / "messages") -> None:
+        html = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True)
+        plain = Environment(autoescape=False, undefined=StrictUndefined, trim_blocks=True)
+        self._html: dict[str, dict[str, Template]] = {}
+        self._plain: dict[str, dict[str, Template]] = {}
+        for locale in LOCALES:
+            entries = yaml.safe_load((directory / f"{locale}.yaml").read_text(encoding="utf-8"))
+            self._html[locale] = {k: html.from_string(v) for k, v in entries.items()}
+            self._plain[locale] = {k: plain.from_string(v) for k, v in entries.items()}
+        missing = set(self._html["ru"]) ^ set(self._html["en"])
+        if missing:
+            raise ValueError(f"message keys not in both languages: {sorted(missing)}")
+
+    def keys(self) -> set[str]:
+        return set(self._html["ru"])
+
+    def text(self, locale: str, key: str, **values: Any) -> Markup:
+        # Markup, so that a rendered message placed into another one is not escaped twice.
+        return Markup(self._html[locale][key].render(**values).strip())
+
+    def label(self, locale: str, key: str, **values: Any) -> str:
+        return self._plain[locale][key].render(**values).strip()
+
+    def labels(self, key: str) -> frozenset[str]:
+        """The label in every language: to recognise a reply-keyboard button the user pressed."""
+        return frozenset(self.label(locale, key) for locale in LOCALES)
+
+
+class Translator:
+    """The catalogue bound to one user's language; handlers receive it as `t`."""
+
+    def __init__(self, catalogue: Catalogue, locale: str) -> None:
+        self.catalogue = catalogue
+        self.locale = locale
+
+    def __call__(self, key: str, **values: Any) -> Markup:
+        return self.catalogue.text(self.locale, key, **values)
+
+    def label(self, key: str, **values: Any) -> str:
+        return self.catalogue.label(self.locale, key, **values)
+
+
+def locale_for(language_code: str | None, default: str) -> str:
+    """English for users whose Telegram language is English; the default for everybody else."""
+    if language_code and language_code.lower().startswith("en"):
+        return "en"
+    return default
+
+
+@cache
+def default_catalogue() -> Catalogue:
+    return Catalogue()

@@ -1,0 +1,25 @@
+"""What no other router took: stale or forged buttons, and messages outside any conversation."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import CallbackQuery, Message
+
+from bot import keyboards
+from bot.filters import PrivateChat
+from bot.texts import Translator
+
+
+def build_router() -> Router:
+    router = Router(name="fallback")
+    router.callback_query.register(stale_button)
+    router.message.register(outside_conversation, PrivateChat())
+    return router
+
+
+async def stale_button(callback: CallbackQuery, t: Translator) -> None:
+    await callback.answer(t.label("err_stale_button"))
+
+
+async def outside_conversation(message: Message, t: Translator) -> None:
+    await message.answer(t("menu_hint"), reply_markup=keyboards.menu(t))

@@ -1,0 +1,159 @@
+"""Moving through the lead form: which step comes next, and how each step is asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiogram import Bot
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+
+from bot import keyboards
+from bot.callbacks import FormField
+from bot.cards import answer_labels
+from bot.config import BusinessConfig
+from bot.domain.parsing import format_phone
+from bot.draft import LeadDraft, save_draft
+from bot.states import LeadForm
+from bot.texts import Translator
+
+STEPS: tuple[FormField, ...] = tuple(FormField)
+STATE: dict[FormField, State] = {field: getattr(LeadForm, field.value) for field in FormField}
+FIELD_OF_STATE: dict[str | None, FormField] = {state.state: field for field, state in STATE.items()}
+TEXT_STEPS = frozenset({FormField.NAME, FormField.PHONE, FormField.EMAIL, FormField.COMPANY})
+CHOICES: dict[FormField, str] = {
+    FormField.NEED: "needs",
+    FormField.TIMELINE: "timelines",
+    FormField.BUDGET: "budgets",
+    FormField.CONTACT_METHOD: "contact_methods",
+    FormField.CONTACT_TIME: "contact_times",
+}
+FORM_STATES = frozenset(state.state for state in LeadForm.__all_states__)
+
+
+@dataclass
+class Flow:
+    """One prospect's form in one update: where to write, in which language, with what data."""
+
+    bot: Bot
+    chat_id: int
+    state: FSMContext
+    t: Translator
+    config: BusinessConfig
+    first_name: str | None
+    draft: LeadDraft
+
+    async def send(
+        self,
+        text: str,
+        markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
+    ) -> None:
+        await self.bot.send_message(self.chat_id, text, reply_markup=markup)
+
+    async def ask(self, field: FormField) -> None:
+        """Put the form on `field` and ask its question."""
+        await self.state.set_state(STATE[field])
+        t = self.t
+        question = t(f"ask_{field.value}", first_name=self.first_name)
+        if field in TEXT_STEPS:
+            markup = keyboards.text_step(
+                t,
+                suggestion=self.first_name if field is FormField.NAME else None,
+                share_phone=field is FormField.PHONE,
+                skip=field in (FormField.EMAIL, FormField.COMPANY),
+            )
+            self.draft.reply_keyboard = True
+            await save_draft(self.state, self.draft)
+            await self.send(question, markup)
+            return
+        await self._drop_reply_keyboard()
+        await save_draft(self.state, self.draft)
+        choices = self.config.form.choices(CHOICES[field])
+        await self.send(question, keyboards.choice_step(t, field, choices))
+
+    async def ask_consent(self) -> None:
+        await self.state.set_state(LeadForm.consent)
+        await self._drop_reply_keyboard()
+        await save_draft(self.state, self.draft)
+        privacy = self.config.privacy
+        await self.send(
+            self.t("consent_ask", text=privacy.text.get(self.t.locale), url=privacy.url),
+            keyboards.consent(self.t),
+        )
+
+    async def show_summary(self) -> None:
+        answers = self.draft.answers()
+        if answers is None:
+            await self.ask(self.first_missing() or FormField.NAME)
+            return
+        await self.state.set_state(LeadForm.confirm)
+        self.draft.editing = False
+        await self._drop_reply_keyboard()
+        await save_draft(self.state, self.draft)
+        await self.send(
+            self.t(
+                "summary",
+                name=answers.name,
+                phone=format_phone(answers.phone),
+                email=answers.email,
+                company=answers.company,
+                **answer_labels(self.config, answers, self.t.locale),
+            ),
+            keyboards.summary(self.t),
+        )
+
+    async def accepted(self, field: FormField) -> None:
+        """An answer to `field` was stored in the draft: go on, or back to the summary."""
+        if self.draft.editing:
+            await self.show_summary()
+            return
+        following = STEPS[STEPS.index(field) + 1 :]
+        if following:
+            await self.ask(following[0])
+        else:
+            await self.show_summary()
+
+    async def back(self, field: FormField | None) -> None:
+        if self.draft.editing or field is None:  # from an edit, or from the summary
+            if field is None:
+                await self.ask(STEPS[-1])
+            else:
+                await self.show_summary()
+            return
+        index = STEPS.index(field)
+        if index == 0:
+            await self.ask_consent()
+        else:
+            await self.ask(STEPS[index - 1])
+
+    async def resume(self, current: str | None) -> None:
+        if current == LeadForm.consent.state:
+            await self.ask_consent()
+        elif current == LeadForm.confirm.state:
+            await self.show_summary()
+        else:
+            await self.ask(FIELD_OF_STATE.get(current) or FormField.NAME)
+
+    def first_missing(self) -> FormField | None:
+        draft = self.draft
+        for field in STEPS:
+            if field is FormField.NEED:
+                if draft.need is None and draft.need_text is None:
+                    return field
+            elif field not in (FormField.EMAIL, FormField.COMPANY) and (
+                getattr(draft, field.value) is None
+            ):
+                return field
+        return None
+
+    async def _drop_reply_keyboard(self) -> None:
+        if self.draft.reply_keyboard:
+            self.draft.reply_keyboard = False
+            await self.send(self.t("got_it"), ReplyKeyboardRemove())
+
+
+def fresh_draft(old: LeadDraft, consent_at: datetime | None) -> LeadDraft:
+    """Start over, keeping how the prospect arrived and their consent."""
+    return LeadDraft(arrivals=old.arrivals, consent_at=consent_at or old.consent_at)

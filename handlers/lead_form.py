@@ -1,0 +1,376 @@
+"""The prospect's lead form: a handler per state, a specific re-ask for every wrong input."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import suppress
+from datetime import datetime
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, User
+
+from bot import keyboards
+from bot.callbacks import ChoiceCb, EditCb, FormAction, FormCb, FormField
+from bot.cards import lead_card
+from bot.clock import Clock
+from bot.config import BusinessConfig
+from bot.domain.attribution import SourceTable, attribute
+from bot.domain.duplicates import DealDecision
+from bot.domain.models import Arrival
+from bot.domain.parsing import (
+    InputError,
+    parse_company,
+    parse_email,
+    parse_free_text,
+    parse_name,
+    parse_phone,
+)
+from bot.draft import LeadDraft, load_draft
+from bot.filters import ButtonText, HasContact, HasText, PrivateChat
+from bot.services.lead_capture import LeadCaptureService, LeadRequest
+from bot.states import LeadForm
+from bot.texts import Catalogue, Translator
+from handlers.form_flow import CHOICES, FIELD_OF_STATE, FORM_STATES, STATE, Flow, fresh_draft
+from handlers.start import begin_form
+
+log = logging.getLogger(__name__)
+
+TEXT_STATES = (LeadForm.name, LeadForm.phone, LeadForm.email, LeadForm.company)
+CHOICE_STATES = tuple(STATE[field] for field in CHOICES)
+
+
+def build_router(catalogue: Catalogue) -> Router:
+    router = Router(name="lead_form")
+    router.message.filter(PrivateChat())
+    router.callback_query.filter(PrivateChat())
+    back = ButtonText(catalogue.labels("btn_back"))
+    cancel = ButtonText(catalogue.labels("btn_cancel"))
+    skip = ButtonText(catalogue.labels("btn_skip"))
+
+    router.message.register(cancel_command, Command("cancel"))
+    router.message.register(cancel_message, StateFilter(*TEXT_STATES), cancel)
+    router.message.register(back_message, StateFilter(*TEXT_STATES), back)
+    router.callback_query.register(form_action, FormCb.filter())
+    router.callback_query.register(choice, ChoiceCb.filter(), StateFilter(*CHOICE_STATES))
+    router.callback_query.register(edit, EditCb.filter(), StateFilter(LeadForm.confirm))
+
+    router.message.register(name, LeadForm.name, HasText())
+    router.message.register(phone_contact, LeadForm.phone, HasContact())
+    router.message.register(phone_text, LeadForm.phone, HasText())
+    router.message.register(skip_optional, StateFilter(LeadForm.email, LeadForm.company), skip)
+    router.message.register(email, LeadForm.email, HasText())
+    router.message.register(company, LeadForm.company, HasText())
+    router.message.register(need_text, LeadForm.need, HasText())
+    router.message.register(not_text, StateFilter(*TEXT_STATES, LeadForm.need))
+    router.message.register(
+        use_buttons, StateFilter(LeadForm.consent, *CHOICE_STATES, LeadForm.confirm)
+    )
+    return router
+
+
+async def _flow(
+    user: User, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
+) -> Flow:
+    return Flow(bot, user.id, state, t, config, user.first_name, await load_draft(state))
+
+
+async def _field(state: FSMContext) -> FormField | None:
+    return FIELD_OF_STATE.get(await state.get_state())
+
+
+# --- cancel and back -------------------------------------------------------------------------
+
+
+async def cancel_command(message: Message, state: FSMContext, t: Translator) -> None:
+    if await state.get_state() not in FORM_STATES:
+        await message.answer(t("nothing_to_cancel"), reply_markup=ReplyKeyboardRemove())
+        return
+    await _cancel(message.chat.id, message.bot, state, t)
+
+
+async def cancel_message(message: Message, state: FSMContext, t: Translator) -> None:
+    await _cancel(message.chat.id, message.bot, state, t)
+
+
+async def _cancel(chat_id: int, bot: Bot | None, state: FSMContext, t: Translator) -> None:
+    await state.clear()
+    assert bot is not None
+    await bot.send_message(chat_id, t("cancelled"), reply_markup=ReplyKeyboardRemove())
+
+
+async def back_message(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
+) -> None:
+    assert message.from_user is not None
+    flow = await _flow(message.from_user, bot, state, t, config)
+    await flow.back(await _field(state))
+
+
+async def form_action(
+    callback: CallbackQuery,
+    callback_data: FormCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    config: BusinessConfig,
+    leads: LeadCaptureService,
+    sources: SourceTable,
+    clock: Clock,
+    catalogue: Catalogue,
+    admin_ids: frozenset[int],
+    staff_locale: str,
+) -> None:
+    current = await state.get_state()
+    action = callback_data.action
+    allowed = {
+        FormAction.AGREE: current == LeadForm.consent.state,
+        FormAction.DECLINE: current == LeadForm.consent.state,
+        FormAction.BACK: current in {s.state for s in (*CHOICE_STATES, LeadForm.confirm)},
+        FormAction.CONFIRM: current == LeadForm.confirm.state,
+    }.get(action, current in FORM_STATES)
+    if not allowed:
+        await callback.answer(t.label("err_stale_button"))
+        return
+    await callback.answer()
+    await _drop_buttons(callback)
+    user = callback.from_user
+    flow = await _flow(user, bot, state, t, config)
+    if action is FormAction.CANCEL:
+        await _cancel(user.id, bot, state, t)
+    elif action is FormAction.AGREE:
+        flow.draft.consent_at = clock.now()
+        await flow.ask(FormField.NAME)
+    elif action is FormAction.DECLINE:
+        await state.clear()
+        company = config.company
+        contacts = ", ".join(part for part in (company.phone, company.email) if part)
+        await flow.send(t("consent_declined", contacts=contacts), keyboards.menu(t))
+    elif action is FormAction.BACK:
+        await flow.back(FIELD_OF_STATE.get(current))
+    elif action is FormAction.CONTINUE:
+        await flow.resume(current)
+    elif action is FormAction.RESTART:
+        await state.clear()
+        await state.set_data({"draft": fresh_draft(flow.draft, None).model_dump(mode="json")})
+        await begin_form(user, bot, state, t, config, leads)
+    elif action is FormAction.CONFIRM:
+        await _submit(flow, user, leads, sources, clock, catalogue, admin_ids, staff_locale)
+
+
+async def _drop_buttons(callback: CallbackQuery) -> None:
+    """Buttons of an answered question go, so an old one cannot be pressed again."""
+    if isinstance(callback.message, Message):
+        with suppress(TelegramBadRequest):
+            await callback.message.edit_reply_markup(reply_markup=None)
+
+
+# --- the steps -------------------------------------------------------------------------------
+
+
+async def _reask(message: Message, t: Translator, error: InputError) -> None:
+    await message.answer(t(f"err_{error.problem.value}", limit=error.limit))
+
+
+async def name(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
+) -> None:
+    assert message.text is not None and message.from_user is not None
+    try:
+        value = parse_name(message.text)
+    except InputError as error:
+        await _reask(message, t, error)
+        return
+    flow = await _flow(message.from_user, bot, state, t, config)
+    flow.draft.name = value
+    await flow.accepted(FormField.NAME)
+
+
+async def phone_contact(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
+) -> None:
+    assert message.contact is not None and message.from_user is not None
+    if message.contact.user_id != message.from_user.id:
+        await message.answer(t("err_contact_not_own"))
+        return
+    await _phone(message, message.contact.phone_number, bot, state, t, config)
+
+
+async def phone_text(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
+) -> None:
+    assert message.text is not None
+    await _phone(message, message.text, bot, state, t, config)
+
+
+async def _phone(
+    message: Message, raw: str, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
+) -> None:
+    assert message.from_user is not None
+    try:
+        value = parse_phone(raw, config.form.default_region)
+    except InputError as error:
+        await _reask(message, t, error)
+        return
+    flow = await _flow(message.from_user, bot, state, t, config)
+    flow.draft.phone = value
+    await flow.accepted(FormField.PHONE)
+
+
+async def skip_optional(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
+) -> None:
+    assert message.from_user is not None
+    field = await _field(state)
+    assert field is not None
+    flow = await _flow(message.from_user, bot, state, t, config)
+    setattr(flow.draft, field.value, None)
+    await flow.accepted(field)
+
+
+async def email(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
+) -> None:
+    assert message.text is not None and message.from_user is not None
+    try:
+        value = parse_email(message.text)
+    except InputError as error:
+        await _reask(message, t, error)
+        return
+    flow = await _flow(message.from_user, bot, state, t, config)
+    flow.draft.email = value
+    await flow.accepted(FormField.EMAIL)
+
+
+async def company(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
+) -> None:
+    assert message.text is not None and message.from_user is not None
+    try:
+        value = parse_company(message.text)
+    except InputError as error:
+        await _reask(message, t, error)
+        return
+    flow = await _flow(message.from_user, bot, state, t, config)
+    flow.draft.company = value
+    await flow.accepted(FormField.COMPANY)
+
+
+async def need_text(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
+) -> None:
+    assert message.text is not None and message.from_user is not None
+    try:
+        value = parse_free_text(message.text)
+    except InputError as error:
+        await _reask(message, t, error)
+        return
+    flow = await _flow(message.from_user, bot, state, t, config)
+    flow.draft.need, flow.draft.need_text = None, value
+    await flow.accepted(FormField.NEED)
+
+
+async def choice(
+    callback: CallbackQuery,
+    callback_data: ChoiceCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    config: BusinessConfig,
+) -> None:
+    field = await _field(state)
+    known = {item.id for item in config.form.choices(CHOICES.get(callback_data.field, ""))}
+    if field is not callback_data.field or callback_data.value not in known:
+        await callback.answer(t.label("err_stale_button"))
+        return
+    await callback.answer()
+    await _drop_buttons(callback)
+    flow = await _flow(callback.from_user, bot, state, t, config)
+    setattr(flow.draft, field.value, callback_data.value)
+    if field is FormField.NEED:
+        flow.draft.need_text = None
+    await flow.accepted(field)
+
+
+async def edit(
+    callback: CallbackQuery,
+    callback_data: EditCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    config: BusinessConfig,
+) -> None:
+    await callback.answer()
+    await _drop_buttons(callback)
+    flow = await _flow(callback.from_user, bot, state, t, config)
+    flow.draft.editing = True
+    await flow.ask(callback_data.field)
+
+
+async def not_text(message: Message, t: Translator) -> None:
+    await message.answer(t("err_not_text"))
+
+
+async def use_buttons(message: Message, t: Translator) -> None:
+    await message.answer(t("err_use_buttons"))
+
+
+# --- confirm ---------------------------------------------------------------------------------
+
+
+async def _submit(
+    flow: Flow,
+    user: User,
+    leads: LeadCaptureService,
+    sources: SourceTable,
+    clock: Clock,
+    catalogue: Catalogue,
+    admin_ids: frozenset[int],
+    staff_locale: str,
+) -> None:
+    draft = flow.draft
+    answers = draft.answers()
+    if draft.consent_at is None:
+        await flow.ask_consent()
+        return
+    if answers is None:
+        await flow.show_summary()  # asks the first missing answer
+        return
+    now = clock.now()
+    request = LeadRequest(
+        telegram_id=user.id,
+        language=flow.t.locale,
+        answers=answers,
+        consent_at=draft.consent_at,
+        arrivals=_arrivals(draft, sources, now),
+    )
+    outcome = await leads.submit(request, now)
+    await flow.state.clear()
+    key = "submitted_returning" if outcome.decision is DealDecision.RETURNING else "submitted"
+    contact_time = ""
+    for item in flow.config.form.contact_times:
+        if item.id == answers.contact_time and item.id != "any":
+            contact_time = item.label.get(flow.t.locale)
+    await flow.send(flow.t(key, name=answers.name, contact_time=contact_time))
+    staff = Translator(catalogue, staff_locale)
+    card = lead_card(staff, flow.config, outcome, answers, user.username)
+    recipients = set(admin_ids)
+    if outcome.deal.manager_telegram_id is not None:
+        recipients.add(outcome.deal.manager_telegram_id)
+    for recipient in sorted(recipients):
+        try:
+            await flow.bot.send_message(recipient, card)
+        except TelegramAPIError:
+            log.exception(
+                "new-lead alert for deal %s not delivered to %s", outcome.deal.id, recipient
+            )
+
+
+def _arrivals(draft: LeadDraft, sources: SourceTable, now: datetime) -> tuple[Arrival, ...]:
+    arrivals = tuple(
+        Arrival(attribute(record.payload or None, sources), record.at, record.recorded)
+        for record in draft.arrivals
+    )
+    return arrivals or (Arrival(attribute(None, sources), now),)

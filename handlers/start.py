@@ -1,0 +1,95 @@
+"""/start with its deep-link payload, the greeting and the menu."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, User
+
+from bot import keyboards
+from bot.callbacks import FormField as Field
+from bot.callbacks import MenuCb
+from bot.clock import Clock
+from bot.config import BusinessConfig
+from bot.domain.attribution import SourceTable, attribute
+from bot.domain.models import Arrival
+from bot.draft import load_draft, save_draft
+from bot.filters import PrivateChat
+from bot.services.lead_capture import LeadCaptureService
+from bot.texts import Translator
+from handlers.form_flow import FORM_STATES, Flow, fresh_draft
+
+
+def build_router() -> Router:
+    router = Router(name="start")
+    router.message.filter(PrivateChat())
+    router.callback_query.filter(PrivateChat())
+    router.message.register(start, CommandStart())
+    router.callback_query.register(menu_request, MenuCb.filter())
+    return router
+
+
+async def start(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    config: BusinessConfig,
+    sources: SourceTable,
+    leads: LeadCaptureService,
+    clock: Clock,
+) -> None:
+    user = message.from_user
+    if user is None:
+        return
+    now = clock.now()
+    attribution = attribute(command.args, sources)
+    recorded = await leads.record_arrival(user.id, Arrival(attribution, now))
+    draft = await load_draft(state)
+    draft.add_arrival(attribution.payload, now, recorded)
+    await save_draft(state, draft)
+    current = await state.get_state()
+    if current in FORM_STATES:
+        await message.answer(t("resume_ask"), reply_markup=keyboards.resume(t))
+        return
+    await message.answer(
+        t("greeting", name=user.first_name, company=config.company.name.get(t.locale)),
+        reply_markup=keyboards.menu(t),
+    )
+
+
+async def menu_request(
+    callback: CallbackQuery,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    config: BusinessConfig,
+    leads: LeadCaptureService,
+) -> None:
+    await callback.answer()
+    if await state.get_state() in FORM_STATES:
+        await bot.send_message(
+            callback.from_user.id, t("resume_ask"), reply_markup=keyboards.resume(t)
+        )
+        return
+    await begin_form(callback.from_user, bot, state, t, config, leads)
+
+
+async def begin_form(
+    user: User,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    config: BusinessConfig,
+    leads: LeadCaptureService,
+) -> None:
+    """The form from its first step; consent is asked unless this person gave it before."""
+    consent_at = await leads.consent_at(user.id)
+    draft = fresh_draft(await load_draft(state), consent_at)
+    flow = Flow(bot, user.id, state, t, config, user.first_name, draft)
+    if draft.consent_at is None:
+        await flow.ask_consent()
+    else:
+        await flow.ask(Field.NAME)

@@ -1,0 +1,1 @@
+"""The database: schema, migrations, repositories returning domain objects, FSM storage."""

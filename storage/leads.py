@@ -1,0 +1,199 @@
+"""The lead-capture repository: people, deals, touch points and events, as domain objects."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.domain.models import (
+    FIRST_STAGE,
+    Attribution,
+    Channel,
+    Deal,
+    DealStatus,
+    Initiative,
+    Person,
+    Score,
+    Temperature,
+)
+from bot.services.ports import NewDeal, PersonFields
+from storage.schema import deals, events, people, touch_points
+
+
+class SqlLeadRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlLeadStore]:
+        async with self._engine.begin() as connection:
+            yield SqlLeadStore(connection)
+
+
+class SqlLeadStore:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._c = connection
+
+    async def person_by_telegram(self, telegram_id: int) -> Person | None:
+        return await self._person(people.c.telegram_id == telegram_id)
+
+    async def person_by_phone(self, phone: str) -> Person | None:
+        return await self._person(people.c.phone == phone)
+
+    async def person_by_email(self, email: str) -> Person | None:
+        return await self._person(people.c.email == email.lower())
+
+    async def person_by_id(self, person_id: int) -> Person | None:
+        return await self._person(people.c.id == person_id)
+
+    async def add_person(self, fields: PersonFields, now: datetime) -> Person:
+        result = await self._c.execute(
+            people.insert()
+            .values(**asdict(fields), created_at=now, updated_at=now)
+            .returning(*people.c)
+        )
+        return _person(result.one())
+
+    async def update_person(
+        self, person_id: int, changes: Mapping[str, Any], now: datetime
+    ) -> Person:
+        result = await self._c.execute(
+            people.update()
+            .where(people.c.id == person_id)
+            .values(**changes, updated_at=now)
+            .returning(*people.c)
+        )
+        return _person(result.one())
+
+    async def deals_of(self, person_id: int) -> Sequence[Deal]:
+        result = await self._c.execute(
+            sa.select(deals).where(deals.c.person_id == person_id).order_by(deals.c.id)
+        )
+        return [_deal(row) for row in result]
+
+    async def add_deal(self, deal: NewDeal, now: datetime) -> Deal:
+        source = deal.attribution
+        result = await self._c.execute(
+            deals.insert()
+            .values(
+                person_id=deal.person_id,
+                status=DealStatus.OPEN.value,
+                stage=FIRST_STAGE,
+                temperature=deal.score.temperature.value,
+                score=deal.score.points,
+                score_reasons=_reasons(deal.score),
+                channel=source.channel.value,
+                initiative=source.initiative.value,
+                campaign=source.campaign,
+                source_payload=source.payload,
+                referrer_id=deal.referrer_id,
+                manager_telegram_id=deal.manager_telegram_id,
+                request=dict(deal.request),
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(*deals.c)
+        )
+        return _deal(result.one())
+
+    async def set_deal_temperature(
+        self, deal_id: int, temperature: Temperature, score: Score, now: datetime
+    ) -> Deal:
+        result = await self._c.execute(
+            deals.update()
+            .where(deals.c.id == deal_id)
+            .values(
+                temperature=temperature.value,
+                score=score.points,
+                score_reasons=_reasons(score),
+                updated_at=now,
+            )
+            .returning(*deals.c)
+        )
+        return _deal(result.one())
+
+    async def add_touch_point(
+        self,
+        person_id: int,
+        deal_id: int | None,
+        kind: str,
+        attribution: Attribution,
+        at: datetime,
+    ) -> None:
+        await self._c.execute(
+            touch_points.insert().values(
+                person_id=person_id,
+                deal_id=deal_id,
+                kind=kind,
+                channel=attribution.channel.value,
+                initiative=attribution.initiative.value,
+                campaign=attribution.campaign,
+                payload=attribution.payload,
+                created_at=at,
+            )
+        )
+
+    async def add_event(
+        self,
+        kind: str,
+        data: Mapping[str, Any],
+        now: datetime,
+        *,
+        deal_id: int | None = None,
+        person_id: int | None = None,
+        actor_telegram_id: int | None = None,
+    ) -> None:
+        await self._c.execute(
+            events.insert().values(
+                kind=kind,
+                data=dict(data),
+                created_at=now,
+                deal_id=deal_id,
+                person_id=person_id,
+                actor_telegram_id=actor_telegram_id,
+            )
+        )
+
+    async def _person(self, condition: sa.ColumnElement[bool]) -> Person | None:
+        row = (await self._c.execute(sa.select(people).where(condition))).first()
+        return None if row is None else _person(row)
+
+
+def _person(row: Row[Any]) -> Person:
+    return Person(
+        id=row.id,
+        telegram_id=row.telegram_id,
+        name=row.name,
+        phone=row.phone,
+        email=row.email,
+        company=row.company,
+        consent_at=row.consent_at,
+    )
+
+
+def _deal(row: Row[Any]) -> Deal:
+    return Deal(
+        id=row.id,
+        person_id=row.person_id,
+        status=DealStatus(row.status),
+        stage=row.stage,
+        temperature=Temperature(row.temperature),
+        score=row.score,
+        channel=Channel(row.channel),
+        initiative=Initiative(row.initiative),
+        campaign=row.campaign,
+        manager_telegram_id=row.manager_telegram_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _reasons(score: Score) -> list[dict[str, Any]]:
+    return [asdict(reason) for reason in score.reasons]

@@ -1,0 +1,112 @@
+"""Tables (SQLAlchemy Core). Changes go through an Alembic migration in storage/migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on SQLite (which has no time zones) and PostgreSQL alike."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("telegram_id", sa.BigInteger, nullable=True, unique=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("phone", sa.String(20), nullable=True, unique=True),
+    sa.Column("email", sa.String(254), nullable=True, unique=True),
+    sa.Column("company", sa.String(150), nullable=True),
+    sa.Column("language", sa.String(8), nullable=True),
+    sa.Column("consent_at", UtcDateTime, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+deals = sa.Table(
+    "deals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("stage", sa.String(40), nullable=False),
+    sa.Column("temperature", sa.String(10), nullable=False),
+    sa.Column("score", sa.Integer, nullable=False),
+    sa.Column("score_reasons", sa.JSON, nullable=False),
+    sa.Column("channel", sa.String(10), nullable=False),
+    sa.Column("initiative", sa.String(10), nullable=False),
+    sa.Column("campaign", sa.String(200), nullable=False, server_default=""),
+    sa.Column("source_payload", sa.String(64), nullable=False, server_default=""),
+    sa.Column("referrer_id", sa.Integer, sa.ForeignKey("people.id"), nullable=True),
+    sa.Column("manager_telegram_id", sa.BigInteger, nullable=True, index=True),
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("closed_at", UtcDateTime, nullable=True),
+)
+
+touch_points = sa.Table(
+    "touch_points",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True),
+    sa.Column("deal_id", sa.Integer, sa.ForeignKey("deals.id"), nullable=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("channel", sa.String(10), nullable=False),
+    sa.Column("initiative", sa.String(10), nullable=False),
+    sa.Column("campaign", sa.String(200), nullable=False, server_default=""),
+    sa.Column("payload", sa.String(64), nullable=False, server_default=""),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("deal_id", sa.Integer, sa.ForeignKey("deals.id"), nullable=True, index=True),
+    sa.Column("person_id", sa.Integer, sa.ForeignKey("people.id"), nullable=True, index=True),
+    sa.Column("actor_telegram_id", sa.BigInteger, nullable=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+fsm_states = sa.Table(
+    "fsm_states",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("state", sa.String(100), nullable=True),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,236 @@
+"""Hand-written fakes: a clock, a recording Bot session and a prospect who talks to the bot."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    GetMe,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.methods.base import TelegramType
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    Contact,
+    InlineKeyboardMarkup,
+    Message,
+    PhotoSize,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Sticker,
+    Update,
+    User,
+)
+
+BOT_ID = 42
+
+
+class FakeClock:
+    def __init__(self, now: datetime | None = None) -> None:
+        self.current = now or datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@dataclass
+class Sent:
+    """A message the bot sent, as the recipient sees it."""
+
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+    message_id: int
+
+    def buttons(self) -> list[str]:
+        if isinstance(self.markup, InlineKeyboardMarkup):
+            return [button.text for row in self.markup.inline_keyboard for button in row]
+        if isinstance(self.markup, ReplyKeyboardMarkup):
+            return [button.text for row in self.markup.keyboard for button in row]
+        return []
+
+
+@dataclass
+class RecordingSession(BaseSession):
+    """Answers every Bot API call locally and records what the bot sent."""
+
+    sent: list[Sent] = field(default_factory=list)
+    calls: list[TelegramMethod[Any]] = field(default_factory=list)
+    fail_for: set[int] = field(default_factory=set)  # chat ids that blocked the bot
+
+    def __post_init__(self) -> None:
+        super().__init__()
+        self._ids = itertools.count(1000)
+
+    async def close(self) -> None:
+        pass
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:  # pragma: no cover - no downloads in these tests
+        yield b""
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        self.calls.append(method)
+        if isinstance(method, SendMessage):
+            chat_id = int(method.chat_id)
+            if chat_id in self.fail_for:
+                from aiogram.exceptions import TelegramForbiddenError
+
+                raise TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")
+            markup = method.reply_markup
+            sent = Sent(chat_id, method.text, markup, next(self._ids))  # type: ignore[arg-type]
+            self.sent.append(sent)
+            message = Message(
+                message_id=sent.message_id,
+                date=datetime.now(UTC),
+                chat=Chat(id=chat_id, type="private"),
+                text=method.text,
+                reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+            )
+            return message  # type: ignore[return-value]
+        if isinstance(method, GetMe):
+            return User(id=BOT_ID, is_bot=True, first_name="Sales", username="sales_bot")  # type: ignore[return-value]
+        if isinstance(method, AnswerCallbackQuery | EditMessageReplyMarkup):
+            return True  # type: ignore[return-value]
+        return True  # type: ignore[return-value]
+
+    def to(self, chat_id: int) -> list[Sent]:
+        return [sent for sent in self.sent if sent.chat_id == chat_id]
+
+
+def make_bot(session: RecordingSession) -> Bot:
+    from aiogram.client.default import DefaultBotProperties
+    from aiogram.enums import ParseMode
+
+    return Bot(
+        f"{BOT_ID}:TEST-TOKEN-abcdef",
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+class Prospect:
+    """A Telegram user in a private chat with the bot; each action returns what the bot answered."""
+
+    _update_ids = itertools.count(1)
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        session: RecordingSession,
+        user_id: int = 1001,
+        first_name: str = "Анна",
+        language: str = "ru",
+        username: str | None = "anna",
+    ) -> None:
+        self.dp, self.bot, self.session = dispatcher, bot, session
+        self.user = User(
+            id=user_id,
+            is_bot=False,
+            first_name=first_name,
+            language_code=language,
+            username=username,
+        )
+        self.chat = Chat(id=user_id, type="private")
+        self._message_ids = itertools.count(1)
+
+    async def _feed(self, **update: Any) -> list[Sent]:
+        before = len(self.session.sent)
+        await self.dp.feed_update(self.bot, Update(update_id=next(self._update_ids), **update))
+        return [sent for sent in self.session.sent[before:] if sent.chat_id == self.chat.id]
+
+    def _message(self, chat: Chat | None = None, **content: Any) -> Message:
+        return Message(
+            message_id=next(self._message_ids),
+            date=datetime.now(UTC),
+            chat=chat or self.chat,
+            from_user=self.user,
+            **content,
+        )
+
+    async def send(self, text: str, chat: Chat | None = None) -> list[Sent]:
+        return await self._feed(message=self._message(chat=chat, text=text))
+
+    async def share_contact(self, phone: str, owner_id: int | None = None) -> list[Sent]:
+        contact = Contact(
+            phone_number=phone, first_name=self.user.first_name, user_id=owner_id or self.user.id
+        )
+        return await self._feed(message=self._message(contact=contact))
+
+    async def send_sticker(self) -> list[Sent]:
+        sticker = Sticker(
+            file_id="s1",
+            file_unique_id="u1",
+            type="regular",
+            width=512,
+            height=512,
+            is_animated=False,
+            is_video=False,
+        )
+        return await self._feed(message=self._message(sticker=sticker))
+
+    async def send_photo(self) -> list[Sent]:
+        photo = [PhotoSize(file_id="p1", file_unique_id="pu1", width=90, height=90)]
+        return await self._feed(message=self._message(photo=photo))
+
+    async def callback(self, data: str, message_id: int = 1) -> list[Sent]:
+        query = CallbackQuery(
+            id=str(next(self._update_ids)),
+            from_user=self.user,
+            chat_instance="ci",
+            data=data,
+            message=self._message(text="…").model_copy(update={"message_id": message_id}),
+        )
+        return await self._feed(callback_query=query)
+
+    def last(self) -> Sent:
+        return self.session.to(self.chat.id)[-1]
+
+    def last_with_buttons(self) -> Sent:
+        for sent in reversed(self.session.to(self.chat.id)):
+            if sent.buttons():
+                return sent
+        raise AssertionError("the bot has shown no buttons")
+
+    async def press(self, label: str) -> list[Sent]:
+        """Press the button whose text contains `label` on the latest keyboard shown."""
+        sent = self.last_with_buttons()
+        if isinstance(sent.markup, InlineKeyboardMarkup):
+            for row in sent.markup.inline_keyboard:
+                for button in row:
+                    if label in button.text:
+                        assert button.callback_data is not None
+                        return await self.callback(button.callback_data, sent.message_id)
+        if isinstance(sent.markup, ReplyKeyboardMarkup):
+            for reply_row in sent.markup.keyboard:
+                for reply_button in reply_row:
+                    if label in reply_button.text:
+                        if reply_button.request_contact:
+                            return await self.share_contact("+79161234567")
+                        return await self.send(reply_button.text)
+        raise AssertionError(f"no button {label!r} in {sent.buttons()}")
+
+    def answer_callback_texts(self) -> list[str | None]:
+        return [call.text for call in self.session.calls if isinstance(call, AnswerCallbackQuery)]

@@ -1,0 +1,52 @@
+"""A bot wired as in production (our database, our FSM storage), with a recording session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from aiogram import Bot, Dispatcher
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import build_dispatcher
+from bot.config import BusinessConfig
+from storage.fsm import SqlStorage
+from tests.fakes import FakeClock, Prospect, RecordingSession, make_bot
+
+ADMIN_ID = 5001
+
+
+@dataclass
+class World:
+    engine: AsyncEngine
+    config: BusinessConfig
+    clock: FakeClock
+    session: RecordingSession
+    bot: Bot
+    dp: Dispatcher
+
+    def prospect(self, **kwargs: object) -> Prospect:
+        return Prospect(self.dp, self.bot, self.session, **kwargs)  # type: ignore[arg-type]
+
+    def restart(self) -> World:
+        """A fresh Dispatcher and Bot on the same database, as after a process restart."""
+        session = RecordingSession()
+        return make_world(self.engine, self.config, self.clock, session)
+
+
+def make_world(
+    engine: AsyncEngine, config: BusinessConfig, clock: FakeClock, session: RecordingSession
+) -> World:
+    dp = build_dispatcher(
+        config=config,
+        engine=engine,
+        storage=SqlStorage(engine, now=clock.now),
+        admin_ids=frozenset({ADMIN_ID}),
+        clock=clock,
+    )
+    return World(engine, config, clock, session, make_bot(session), dp)
+
+
+@pytest.fixture
+def world(sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock) -> World:
+    return make_world(sqlite_engine, business_config, clock, RecordingSession())
