@@ -6,8 +6,10 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +22,14 @@ from storage.schema import metadata
 from tests.fakes import FakeClock
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_aside(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run set-up work on a loop of its own (a fixture may be created inside a running loop)."""
+    with ThreadPoolExecutor(1) as executor:
+        executor.submit(asyncio.run, coroutine).result()
+
+
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 
@@ -43,7 +53,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         await upgrade_engine(engine)
         await engine.dispose()
 
-    asyncio.run(migrate())
+    run_aside(migrate())
     return path
 
 
@@ -83,9 +93,9 @@ def pg_schema() -> Iterator[str]:
             await connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         await engine.dispose()
 
-    asyncio.run(setup())
+    run_aside(setup())
     yield schema
-    asyncio.run(teardown())
+    run_aside(teardown())
 
 
 def pg_engine_for(schema: str) -> AsyncEngine:
@@ -104,7 +114,7 @@ async def pg_engine(pg_schema: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def engine(request: pytest.FixtureRequest) -> AsyncEngine:
+def engine(request: pytest.FixtureRequest) -> AsyncEngine:
     """Storage tests run on both databases (PostgreSQL only when TEST_DATABASE_URL is set)."""
     name = "sqlite_engine" if request.param == "sqlite" else "pg_engine"
     result: AsyncEngine = request.getfixturevalue(name)

@@ -72,3 +72,312 @@ async def test_complete_form_stores_the_lead_and_alerts_the_admin(world: World) 
     # The form is over: the FSM record is gone.
     async with world.engine.connect() as connection:
         assert (await connection.execute(sa.text("select count(*) from fsm_states"))).scalar() == 0
+
+
+async def fsm_state(world: World, prospect: Prospect) -> str | None:
+    async with world.engine.connect() as connection:
+        result = await connection.execute(sa.text("select state from fsm_states"))
+        row = result.first()
+    return None if row is None else str(row[0])
+
+
+async def draft_of(world: World) -> dict[str, object]:
+    async with world.engine.connect() as connection:
+        result = await connection.execute(sa.text("select data from fsm_states"))
+        row = result.first()
+    assert row is not None
+    import json
+
+    data = row[0] if isinstance(row[0], dict) else json.loads(row[0])
+    return dict(data["draft"])
+
+
+async def start_form(prospect: Prospect) -> None:
+    await prospect.send("/start")
+    await prospect.press("Оставить заявку")
+    await prospect.press("Согласен")
+
+
+async def test_english_speaker_is_answered_in_english(world: World) -> None:
+    prospect = world.prospect(language="en-GB", first_name="John")
+    [greeting] = await prospect.send("/start")
+    assert "Romashka LLC" in greeting.text and greeting.buttons() == ["📝 Leave a request"]
+    await prospect.press("Leave a request")
+    assert "Do you agree?" in prospect.last().text
+    [ask] = await prospect.press("I agree")
+    assert "How should we address you?" in ask.text and "John" in ask.buttons()
+
+
+async def test_summary_edit_changes_one_answer_and_returns(world: World) -> None:
+    prospect = world.prospect()
+    await fill_form(prospect)
+    [ask] = await prospect.press("✏️ Телефон")
+    assert "телефон" in ask.text.lower()
+    answer = await prospect.send("+7 903 765-43-21")
+    assert "Проверьте заявку" in answer[-1].text and "+7 903 765-43-21" in answer[-1].text
+    await prospect.press("Всё верно")
+    [person] = await rows(world, people)
+    assert person.phone == "+79037654321"
+
+
+async def test_back_goes_to_the_previous_question(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна")
+    await prospect.send("+79161234567")
+    [ask] = await prospect.press("Назад")  # reply-keyboard button at the e-mail step
+    assert "телефон" in ask.text.lower() and await fsm_state(world, prospect) == "LeadForm:phone"
+    await prospect.send("+79161234567")
+    await prospect.press("Пропустить")
+    await prospect.press("Пропустить")
+    await prospect.press("Нужна консультация")
+    [ask] = await prospect.press("Назад")  # inline button at the timeline step
+    assert "Что вам нужно" in ask.text and await fsm_state(world, prospect) == "LeadForm:need"
+
+
+async def test_cancel_works_at_every_kind_of_step(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    [answer] = await prospect.send("/cancel")
+    assert "отменена" in answer.text and await fsm_state(world, prospect) is None
+
+    await start_form(prospect)
+    [answer] = await prospect.press("Отмена")  # reply keyboard at the name step
+    assert "отменена" in answer.text and await fsm_state(world, prospect) is None
+
+    await start_form(prospect)
+    await prospect.send("Анна")
+    await prospect.send("+79161234567")
+    await prospect.press("Пропустить")
+    await prospect.press("Пропустить")
+    [answer] = await prospect.press("Отмена")  # inline at a choice step
+    assert "отменена" in answer.text and await fsm_state(world, prospect) is None
+    assert await rows(world, people) == []
+
+    [answer] = await prospect.send("/cancel")
+    assert "нечего" in answer.text
+
+
+async def test_half_filled_form_resumes_after_a_restart(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна Петрова")
+
+    restarted = world.restart()  # a new process: fresh Dispatcher and Bot, same database
+    again = restarted.prospect()
+    [offer] = await again.send("/start")
+    assert "незаконченная заявка" in offer.text
+    [ask] = await again.press("Продолжить")
+    assert "телефон" in ask.text.lower()
+    await again.press("Отправить мой номер")
+    await again.press("Пропустить")
+    await again.press("Пропустить")
+    for label in ("Нужна консультация", "Позже", "Пока не знаю", "Telegram", "В любое время"):
+        await again.press(label)
+    await again.press("Всё верно")
+    [person] = await rows(restarted, people)
+    assert person.name == "Анна Петрова"
+
+
+async def test_start_over_keeps_consent_and_asks_from_the_name(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна")
+    await prospect.send("/start")
+    [ask] = await prospect.press("Начать заново")
+    assert "Как к вам обращаться" in ask.text
+    assert "name" not in await draft_of(world) and "consent_at" in await draft_of(world)
+
+
+async def test_returning_prospect_gets_no_second_deal_and_a_returning_alert(world: World) -> None:
+    prospect = world.prospect()
+    await fill_form(prospect)
+    await prospect.press("Всё верно")
+    await prospect.send("/start expo")
+    await prospect.press("Оставить заявку")
+    # Consent was given before: the form starts at the name.
+    assert "Как к вам обращаться" in prospect.last().text
+    for step in ("Анна",):
+        await prospect.send(step)
+    await prospect.press("Отправить мой номер")
+    await prospect.press("Пропустить")
+    await prospect.press("Пропустить")
+    for label in ("Нужна консультация", "Позже", "Пока не знаю", "Telegram", "В любое время"):
+        await prospect.press(label)
+    answer = await prospect.press("Всё верно")
+    assert "дополнили вашу заявку" in answer[-1].text
+    assert len(await rows(world, deals)) == 1
+    assert [t.kind for t in await rows(world, touch_points)] == ["request", "visit", "request"]
+    alerts = world.session.to(ADMIN_ID)
+    assert "Новый лид" in alerts[0].text and "Повторное обращение" in alerts[1].text
+
+
+async def test_consent_refused_stores_nothing(world: World) -> None:
+    prospect = world.prospect()
+    await prospect.send("/start vk_ads")
+    await prospect.press("Оставить заявку")
+    [answer] = await prospect.press("Не согласен")
+    assert "ничего о вас не сохраняем" in answer.text and "+7 495 123-45-67" in answer.text
+    assert await rows(world, people) == [] and await rows(world, touch_points) == []
+    assert await fsm_state(world, prospect) is None and world.session.to(ADMIN_ID) == []
+
+
+async def test_stickers_and_photos_in_text_steps_get_a_hint(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    [hint] = await prospect.send_sticker()
+    assert "ответьте текстом" in hint.text and await fsm_state(world, prospect) == "LeadForm:name"
+    await prospect.send("Анна")
+    [hint] = await prospect.send_photo()
+    assert "ответьте текстом" in hint.text and await fsm_state(world, prospect) == "LeadForm:phone"
+
+
+async def test_a_5000_character_name_is_reasked(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    [answer] = await prospect.send("Я" * 5000)
+    assert "не больше 100 символов" in answer.text
+    assert await fsm_state(world, prospect) == "LeadForm:name" and "name" not in await draft_of(
+        world
+    )
+
+
+async def test_a_number_is_not_a_name(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    [answer] = await prospect.send("12345")
+    assert "не похоже на имя" in answer.text
+
+
+async def test_invalid_phone_is_reasked_and_not_stored(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна")
+    [answer] = await prospect.send("12-34")
+    assert "Не получается распознать номер" in answer.text
+    assert (
+        "phone" not in await draft_of(world)
+        and await fsm_state(world, prospect) == "LeadForm:phone"
+    )
+
+
+async def test_someone_elses_contact_is_refused(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна")
+    [answer] = await prospect.share_contact("+79037654321", owner_id=999)
+    assert "чужой контакт" in answer.text and "phone" not in await draft_of(world)
+
+
+async def test_invalid_email_is_reasked(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна")
+    await prospect.send("+79161234567")
+    [answer] = await prospect.send("anna@")
+    assert "e-mail выглядит неверно" in answer.text and "email" not in await draft_of(world)
+
+
+async def test_typing_in_a_choice_step_asks_for_a_button(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна")
+    await prospect.send("+79161234567")
+    await prospect.press("Пропустить")
+    await prospect.press("Пропустить")
+    await prospect.press("Нужна консультация")
+    [answer] = await prospect.send("завтра")
+    assert "выберите вариант кнопкой" in answer.text
+    assert await fsm_state(world, prospect) == "LeadForm:timeline"
+
+
+async def test_need_can_be_typed_in_own_words(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна")
+    await prospect.send("+79161234567")
+    await prospect.press("Пропустить")
+    await prospect.press("Пропустить")
+    [ask] = await prospect.send("Нужен учёт заявок с сайта")
+    assert "Когда планируете начать" in ask.text
+    assert (await draft_of(world))["need_text"] == "Нужен учёт заявок с сайта"
+
+
+async def test_forged_and_stale_callbacks_are_refused_and_change_nothing(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна")
+    await prospect.send("+79161234567")
+    await prospect.press("Пропустить")
+    await prospect.press("Пропустить")
+    before = await draft_of(world)
+    await prospect.callback("pick:need:no_such_choice")  # forged value
+    await prospect.callback("pick:budget:large")  # a real choice, but of another step
+    await prospect.callback("form:confirm")  # confirm before the summary
+    await prospect.callback("edit:phone")  # edit outside the summary
+    await prospect.callback("garbage-data")  # not ours at all
+    assert prospect.answer_callback_texts()[-5:] == ["Эта кнопка уже не действует."] * 5
+    assert await draft_of(world) == before and await fsm_state(world, prospect) == "LeadForm:need"
+    assert await rows(world, deals) == []
+
+
+async def test_html_in_answers_is_shown_literally(world: World) -> None:
+    prospect = world.prospect(first_name="<b>Bold</b>")
+    await start_form(prospect)
+    await prospect.send("<b>x</b> & {{ 7*7 }}")
+    await prospect.send("+79161234567")
+    await prospect.press("Пропустить")
+    await prospect.send("<i>Evil</i> Corp")
+    for label in ("Нужна консультация", "Позже", "Пока не знаю", "Telegram", "В любое время"):
+        await prospect.press(label)
+    summary = prospect.last().text
+    assert (
+        "&lt;b&gt;x&lt;/b&gt; &amp; {{ 7*7 }}" in summary and "&lt;i&gt;Evil&lt;/i&gt;" in summary
+    )
+    await prospect.press("Всё верно")
+    [alert] = world.session.to(ADMIN_ID)
+    assert "&lt;b&gt;x&lt;/b&gt;" in alert.text and "<b>x</b>" not in alert.text
+
+
+async def test_messages_in_groups_do_not_start_the_flow(world: World) -> None:
+    from aiogram.types import Chat
+
+    prospect = world.prospect()
+    group = Chat(id=-100123, type="supergroup", title="Chat")
+    await prospect.send("/start", chat=group)
+    await prospect.send("hello", chat=group)
+    assert world.session.sent == []
+
+
+async def test_an_unreachable_admin_does_not_break_the_prospects_request(world: World) -> None:
+    world.session.fail_for.add(ADMIN_ID)
+    prospect = world.prospect()
+    await fill_form(prospect)
+    answer = await prospect.press("Всё верно")
+    assert any("Заявка принята" in sent.text for sent in answer)
+    assert len(await rows(world, deals)) == 1
+
+
+async def test_message_outside_the_form_shows_the_menu(world: World) -> None:
+    prospect = world.prospect()
+    [answer] = await prospect.send("Здравствуйте, сколько стоит?")
+    assert answer.buttons() == ["📝 Оставить заявку"]
+
+
+async def test_sales_reps_link_assigns_the_deal_and_alerts_the_rep(world: World) -> None:
+    from bot.config import SalesRep
+    from tests.handlers.conftest import make_world
+
+    sources = world.config.sources.model_copy(
+        update={"reps": (SalesRep(code="ivanov", telegram_id=7007, name="Иван"),)}
+    )
+    config = world.config.model_copy(update={"sources": sources})
+    world = make_world(world.engine, config, world.clock, world.session)
+    prospect = world.prospect()
+    await fill_form(prospect, payload="rep_ivanov")
+    await prospect.press("Всё верно")
+    [deal] = await rows(world, deals)
+    assert (deal.channel, deal.initiative, deal.manager_telegram_id) == ("spears", "outbound", 7007)
+    [rep_alert] = world.session.to(7007)
+    assert "Новый лид" in rep_alert.text and "личный контакт" in rep_alert.text
+    assert len(world.session.to(ADMIN_ID)) == 1

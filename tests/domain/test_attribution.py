@@ -1,0 +1,56 @@
+import pytest
+
+from bot.domain.attribution import SourceRule, SourceTable, attribute
+from bot.domain.models import Channel, Initiative
+
+TABLE = SourceTable(
+    direct=SourceRule(Channel.NETS, Initiative.INBOUND, "Прямой заход"),
+    unknown=SourceRule(Channel.NETS, Initiative.INBOUND),
+    campaigns={
+        "vk_ads": SourceRule(Channel.NETS, Initiative.INBOUND, "VK"),
+        "expo": SourceRule(Channel.SPEARS, Initiative.OUTBOUND, "Выставка"),
+    },
+    referral_prefix="ref_",
+    rep_prefix="rep_",
+    reps={"ivanov": 777},
+)
+
+
+def test_no_payload_is_a_direct_arrival() -> None:
+    source = attribute(None, TABLE)
+    assert (source.channel, source.campaign, source.payload) == (Channel.NETS, "Прямой заход", "")
+
+
+def test_campaign_code_gives_its_channel_and_campaign() -> None:
+    source = attribute("expo", TABLE)
+    assert (source.channel, source.initiative, source.campaign) == (
+        Channel.SPEARS,
+        Initiative.OUTBOUND,
+        "Выставка",
+    )
+    assert source.payload == "expo" and source.recognised
+
+
+def test_referral_is_seeds_with_the_referrer() -> None:
+    source = attribute("ref_123456789", TABLE)
+    assert (source.channel, source.initiative) == (Channel.SEEDS, Initiative.INBOUND)
+    assert source.referrer_telegram_id == 123456789
+
+
+def test_rep_link_is_spears_outbound_assigned_to_the_rep() -> None:
+    source = attribute("rep_ivanov", TABLE)
+    assert (source.channel, source.initiative) == (Channel.SPEARS, Initiative.OUTBOUND)
+    assert source.rep_telegram_id == 777
+
+
+@pytest.mark.parametrize("payload", ["summer_sale", "rep_nobody", "ref_abc", "ref_"])
+def test_unknown_payload_is_kept_as_is(payload: str) -> None:
+    source = attribute(payload, TABLE)
+    assert source.payload == payload and not source.recognised
+    assert source.referrer_telegram_id is None and source.rep_telegram_id is None
+
+
+@pytest.mark.parametrize("payload", ["x" * 65, "<script>", "пейлоад"])
+def test_invalid_payload_is_not_stored(payload: str) -> None:
+    source = attribute(payload, TABLE)
+    assert source.payload == "" and not source.recognised

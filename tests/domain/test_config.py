@@ -1,0 +1,90 @@
+"""The configuration file and the settings: errors name the file, the place and the problem."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.config import ConfigError, load_business_config
+from bot.settings import SettingsError, load_settings
+
+DEFAULT = Path(__file__).resolve().parents[2] / "config" / "salesbot.yaml"
+
+
+def write(tmp_path: Path, mutate: object) -> Path:
+    data = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))
+    assert callable(mutate)
+    mutate(data)
+    path = tmp_path / "salesbot.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_the_shipped_configuration_is_valid() -> None:
+    config = load_business_config(DEFAULT)
+    assert config.company.name.get("ru") == "ООО «Ромашка»"
+    assert config.company.name.get("en") == "Romashka LLC"
+    assert config.company.name.get("de") == "ООО «Ромашка»"  # falls back to Russian
+
+
+def test_a_wrong_weight_names_the_file_and_the_path(tmp_path: Path) -> None:
+    path = write(tmp_path, lambda d: d["scoring"]["timeline"].__setitem__("now", "lots"))
+    with pytest.raises(ConfigError) as error:
+        load_business_config(path)
+    message = str(error.value)
+    assert str(path) in message and "scoring.timeline.now" in message and "integer" in message
+
+
+def test_scoring_of_an_unknown_choice_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, lambda d: d["scoring"]["budget"].__setitem__("huge", 50))
+    with pytest.raises(ConfigError, match=r"scoring.budget names unknown choice\(s\) \['huge'\]"):
+        load_business_config(path)
+
+
+def test_a_missing_russian_text_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, lambda d: d["company"].__setitem__("name", {"en": "X"}))
+    with pytest.raises(ConfigError, match=r"company\.name: a Russian text"):
+        load_business_config(path)
+
+
+def test_an_invalid_campaign_code_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, lambda d: d["sources"]["campaigns"][0].__setitem__("code", "bad code"))
+    with pytest.raises(ConfigError, match=r"sources.campaigns.0.code"):
+        load_business_config(path)
+
+
+def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("company:\n  name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="line"):
+        load_business_config(path)
+
+
+def test_a_missing_file_says_how_to_point_at_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="SALESBOT_CONFIG"):
+        load_business_config(tmp_path / "nope.yaml")
+
+
+def test_settings_read_admin_ids_as_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_IDS", "123, 456")
+    monkeypatch.setenv("BOT_TOKEN", "123456:ABCdef-xyz")
+    settings = load_settings(_env_file=None)
+    assert settings.admin_ids == frozenset({123, 456})
+    assert settings.bot_token is not None and "ABCdef" not in repr(settings.bot_token)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ADMIN_IDS", "alice,bob"),
+        ("TIMEZONE", "Mars/Olympus"),
+        ("BOT_TOKEN", "not-a-token"),
+        ("DATABASE_URL", "mysql://x"),
+        ("TELEGRAM_API_URL", "ftp://x"),
+        ("DEFAULT_LOCALE", "de"),
+    ],
+)
+def test_a_wrong_setting_is_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=f"{name}:"):
+        load_settings(_env_file=None)

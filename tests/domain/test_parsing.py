@@ -1,0 +1,120 @@
+import pytest
+
+from bot.domain.parsing import (
+    InputError,
+    Problem,
+    format_phone,
+    is_valid_payload,
+    parse_company,
+    parse_email,
+    parse_free_text,
+    parse_name,
+    parse_phone,
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "e164"),
+    [
+        ("+7 916 123-45-67", "+79161234567"),
+        ("8 (916) 123-45-67", "+79161234567"),
+        ("89161234567", "+79161234567"),
+        ("79161234567", "+79161234567"),
+        ("916 123 45 67", "+79161234567"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("+1 (415) 555-2671", "+14155552671"),
+    ],
+)
+def test_phone_in_usual_writings_becomes_e164(typed: str, e164: str) -> None:
+    assert parse_phone(typed, "RU") == e164
+
+
+@pytest.mark.parametrize(
+    "typed", ["123", "hello", "", "+7 916 123", "+999 123 456 789", "1" * 60, "+7 000 000-00-00"]
+)
+def test_invalid_phone_is_refused(typed: str) -> None:
+    with pytest.raises(InputError) as error:
+        parse_phone(typed, "RU")
+    assert error.value.problem is Problem.PHONE_INVALID
+
+
+def test_phone_region_comes_from_the_config() -> None:
+    assert parse_phone("020 7946 0958", "GB") == "+442079460958"
+
+
+def test_e164_is_shown_in_international_writing() -> None:
+    assert format_phone("+79161234567") == "+7 916 123-45-67"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("anna@example.com", "anna@example.com"),
+        ("  Anna.Petrova@Example.COM ", "anna.petrova@example.com"),
+        ("иван@пример.рф", "иван@пример.рф"),
+    ],
+)
+def test_email_is_normalised(typed: str, stored: str) -> None:
+    assert parse_email(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["anna", "anna@", "@example.com", "a b@example.com", "a@b", ""])
+def test_invalid_email_is_refused(typed: str) -> None:
+    with pytest.raises(InputError) as error:
+        parse_email(typed)
+    assert error.value.problem is Problem.EMAIL_INVALID
+
+
+def test_name_is_trimmed_and_spaces_collapsed() -> None:
+    assert parse_name("  Анна   Петрова \n") == "Анна Петрова"
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("", Problem.EMPTY),
+        ("   ", Problem.EMPTY),
+        ("12345", Problem.NOT_A_NAME),
+        ("!!!", Problem.NOT_A_NAME),
+    ],
+)
+def test_name_that_is_no_name_is_refused(typed: str, problem: Problem) -> None:
+    with pytest.raises(InputError) as error:
+        parse_name(typed)
+    assert error.value.problem is problem
+
+
+def test_a_5000_character_name_is_refused_with_the_limit() -> None:
+    with pytest.raises(InputError) as error:
+        parse_name("А" * 5000)
+    assert error.value.problem is Problem.TOO_LONG and error.value.limit == 100
+
+
+def test_control_characters_are_dropped() -> None:
+    assert parse_name("Ann\u202ea\u0000") == "Anna"
+
+
+def test_company_and_free_text_limits() -> None:
+    assert parse_company("ООО «Вектор»") == "ООО «Вектор»"
+    with pytest.raises(InputError):
+        parse_company("x" * 151)
+    with pytest.raises(InputError):
+        parse_free_text("x" * 501)
+
+
+@pytest.mark.parametrize(
+    ("payload", "valid"),
+    [
+        ("vk_ads", True),
+        ("ref_123456", True),
+        ("A-Z_az-09", True),
+        ("x" * 64, True),
+        ("x" * 65, False),
+        ("", False),
+        ("has space", False),
+        ("кириллица", False),
+        ("semi;colon", False),
+    ],
+)
+def test_payload_follows_telegrams_rules(payload: str, valid: bool) -> None:
+    assert is_valid_payload(payload) is valid
