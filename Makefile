@@ -31,7 +31,7 @@ check-config: $(STAMP)
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot handlers storage tests
+	$(BIN)/mypy bot handlers storage tests bench
 	$(BIN)/pytest
 
 bench: $(DEV_STAMP)

@@ -1,0 +1,92 @@
+"""The real `salesbot run` process, long-polling a fake Bot API server over HTTP."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.e2e.conftest import ADMIN_ID, BotLauncher, Prospect
+from tests.e2e.fake_api import FakeBotAPI, TgUser
+
+
+def stored_people(db_path: Path) -> list[tuple[int, str, str | None, str | None]]:
+    with sqlite3.connect(db_path) as connection:
+        rows = connection.execute("select telegram_id, phone, email, company from people")
+        return list(rows)
+
+
+def stored_deals(db_path: Path) -> list[tuple[str, str | None]]:
+    with sqlite3.connect(db_path) as connection:
+        return list(connection.execute("select temperature, source_payload from deals"))
+
+
+async def first_half(prospect: Prospect) -> None:
+    """From /start with a campaign link up to the e-mail question."""
+    greeting = await prospect.send("/start vk_ads", expect="Оставьте заявку")
+    assert "Ромашка" in greeting.text
+    await prospect.press("Оставить заявку", expect="Вы согласны?")
+    name_ask = await prospect.press("Согласен", expect="Как к вам обращаться?")
+    assert "Анна" in name_ask.text  # the Telegram first name is offered as a one-tap answer
+    await prospect.send("Анна", expect="Ваш телефон")
+    await prospect.share_contact("+79161234567", expect="Ваш e-mail?")
+
+
+async def second_half(prospect: Prospect) -> None:
+    """From the e-mail question to the accepted request."""
+    await prospect.send("anna@example.com", expect="Из какой вы компании?")
+    await prospect.send("ООО Вектор", expect="Что вам нужно?")
+    await prospect.press("Автоматизация продаж", expect="Когда планируете начать?")
+    await prospect.press("Срочно", expect="На какой бюджет")
+    await prospect.press("Больше 300", expect="Как с вами лучше связаться?")
+    await prospect.press("Звонок", expect="В какое время удобно?")
+    summary = await prospect.press("Утром", expect="Проверьте заявку")
+    assert "+7 916 123-45-67" in summary.text and "ООО Вектор" in summary.text
+    await prospect.press("Всё верно", expect="Заявка принята")
+
+
+async def test_prospect_completes_the_form_over_http(
+    fake_api: FakeBotAPI, launcher: BotLauncher
+) -> None:
+    bot = await launcher.start()
+    prospect = Prospect(fake_api, TgUser(id=1001, first_name="Анна", username="anna"))
+
+    await first_half(prospect)
+    await second_half(prospect)
+
+    alert = await fake_api.wait_for_message(ADMIN_ID, contains="Новый лид")
+    assert "+7 916 123-45-67" in alert.text and "Реклама ВКонтакте" in alert.text
+    assert stored_people(launcher.db_path) == [
+        (1001, "+79161234567", "anna@example.com", "ООО Вектор")
+    ]
+    assert stored_deals(launcher.db_path) == [("hot", "vk_ads")]
+    # The command menu is registered at start-up: Russian by default, English for English users.
+    menus = {
+        call.params.get("language_code"): [c["description"] for c in call.params["commands"]]
+        for call in fake_api.method_calls("setMyCommands")
+    }
+    assert menus[None][0] == "Главное меню" and menus["en"][0] != "Главное меню"
+
+    assert await bot.stop() == 0  # SIGTERM stops it cleanly
+
+
+async def test_form_survives_a_restart_of_the_process(
+    fake_api: FakeBotAPI, launcher: BotLauncher
+) -> None:
+    first = await launcher.start()
+    prospect = Prospect(fake_api, TgUser(id=1002, first_name="Анна"))
+    await first_half(prospect)
+    await fake_api.wait_until_confirmed()  # nothing is redelivered to the next process
+    assert await first.stop() == 0
+    assert stored_people(launcher.db_path) == []  # nothing stored before the form is confirmed
+
+    await launcher.start()
+    await prospect.send("/start", expect="незаконченная заявка")
+    await prospect.press("Продолжить", expect="Ваш e-mail?")
+    await second_half(prospect)
+
+    assert stored_people(launcher.db_path) == [
+        (1002, "+79161234567", "anna@example.com", "ООО Вектор")
+    ]
+    await fake_api.wait_for_message(ADMIN_ID, contains="Новый лид")
+    # Every update was handled exactly once across the two processes.
+    assert set(fake_api.deliveries.values()) == {1}
