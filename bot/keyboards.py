@@ -1,6 +1,15 @@
-"""Keyboards of the prospect's conversation. Labels come from the catalogue."""
+"""Keyboards of the prospect's conversation. Labels come from the catalogue.
+
+Keyboards that are the same for everybody who speaks a language are built once per `Translator`
+and reused: aiogram's markups are validated pydantic models, and building them afresh for every
+message was a large part of the cost of an update. They are never mutated after being built.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TypeVar
 
 from aiogram.types import (
     InlineKeyboardButton,
@@ -8,13 +17,27 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import ChoiceCb, EditCb, FormAction, FormCb, FormField, MenuAction, MenuCb
 from bot.config import Choice
 from bot.texts import Translator
 
+Markup = TypeVar("Markup", InlineKeyboardMarkup, ReplyKeyboardMarkup)
 
+
+def _per_language(build: Callable[[Translator], Markup]) -> Callable[[Translator], Markup]:
+    @wraps(build)
+    def cached(t: Translator) -> Markup:
+        key = (build.__name__,)
+        markup: Markup | None = t.memo.get(key)
+        if markup is None:
+            markup = t.memo[key] = build(t)
+        return markup
+
+    return cached
+
+
+@_per_language
 def menu(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -32,6 +55,7 @@ def _form_button(t: Translator, key: str, action: FormAction) -> InlineKeyboardB
     return InlineKeyboardButton(text=t.label(key), callback_data=FormCb(action=action).pack())
 
 
+@_per_language
 def consent(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -41,6 +65,7 @@ def consent(t: Translator) -> InlineKeyboardMarkup:
     )
 
 
+@_per_language
 def resume(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -54,6 +79,10 @@ def text_step(
     t: Translator, *, suggestion: str | None = None, share_phone: bool = False, skip: bool = False
 ) -> ReplyKeyboardMarkup:
     """A reply keyboard under a question typed as text: a one-tap answer, then back / cancel."""
+    key = ("text_step", share_phone, skip)
+    if suggestion is None and key in t.memo:
+        cached: ReplyKeyboardMarkup = t.memo[key]
+        return cached
     rows: list[list[KeyboardButton]] = []
     if share_phone:
         rows.append([KeyboardButton(text=t.label("btn_share_phone"), request_contact=True)])
@@ -64,30 +93,42 @@ def text_step(
     rows.append(
         [KeyboardButton(text=t.label("btn_back")), KeyboardButton(text=t.label("btn_cancel"))]
     )
-    return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
+    markup = ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
+    if suggestion is None:  # a suggestion is one person's name: not worth keeping
+        t.memo[key] = markup
+    return markup
 
 
 def choice_step(
     t: Translator, field: FormField, choices: tuple[Choice, ...]
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for choice in choices:
-        builder.row(
+    """The choices of a step, then back / cancel. A field's choices come from the business
+    configuration, which is fixed for the lifetime of a dispatcher (and of its translators)."""
+    key = ("choice_step", field)
+    cached: InlineKeyboardMarkup | None = t.memo.get(key)
+    if cached is not None:
+        return cached
+    rows = [
+        [
             InlineKeyboardButton(
                 text=choice.label.get(t.locale),
                 callback_data=ChoiceCb(field=field, value=choice.id).pack(),
             )
-        )
-    builder.row(
-        _form_button(t, "btn_back", FormAction.BACK),
-        _form_button(t, "btn_cancel", FormAction.CANCEL),
+        ]
+        for choice in choices
+    ]
+    rows.append(
+        [
+            _form_button(t, "btn_back", FormAction.BACK),
+            _form_button(t, "btn_cancel", FormAction.CANCEL),
+        ]
     )
-    return builder.as_markup()
+    markup = t.memo[key] = InlineKeyboardMarkup(inline_keyboard=rows)
+    return markup
 
 
+@_per_language
 def summary(t: Translator) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.row(_form_button(t, "btn_confirm", FormAction.CONFIRM))
     edits = [
         InlineKeyboardButton(
             text=t.label("btn_edit", field=t.label(f"field_{field.value}")),
@@ -95,7 +136,7 @@ def summary(t: Translator) -> InlineKeyboardMarkup:
         )
         for field in FormField
     ]
-    for index in range(0, len(edits), 2):
-        builder.row(*edits[index : index + 2])
-    builder.row(_form_button(t, "btn_cancel", FormAction.CANCEL))
-    return builder.as_markup()
+    rows = [[_form_button(t, "btn_confirm", FormAction.CONFIRM)]]
+    rows += [edits[index : index + 2] for index in range(0, len(edits), 2)]
+    rows.append([_form_button(t, "btn_cancel", FormAction.CANCEL)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)

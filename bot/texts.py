@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import Environment, StrictUndefined, Template
+from jinja2 import Environment, StrictUndefined, Template, meta
 from markupsafe import Markup
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -24,10 +24,22 @@ class Catalogue:
         plain = Environment(autoescape=False, undefined=StrictUndefined, trim_blocks=True)
         self._html: dict[str, dict[str, Template]] = {}
         self._plain: dict[str, dict[str, Template]] = {}
+        # Entries without variables (most buttons and questions) are rendered once, here.
+        self._static_html: dict[str, dict[str, Markup]] = {}
+        self._static_plain: dict[str, dict[str, str]] = {}
         for locale in LOCALES:
             entries = yaml.safe_load((directory / f"{locale}.yaml").read_text(encoding="utf-8"))
             self._html[locale] = {k: html.from_string(v) for k, v in entries.items()}
             self._plain[locale] = {k: plain.from_string(v) for k, v in entries.items()}
+            static = [
+                k for k, v in entries.items() if not meta.find_undeclared_variables(html.parse(v))
+            ]
+            self._static_html[locale] = {
+                k: Markup(self._html[locale][k].render().strip()) for k in static
+            }
+            self._static_plain[locale] = {
+                k: self._plain[locale][k].render().strip() for k in static
+            }
         missing = set(self._html["ru"]) ^ set(self._html["en"])
         if missing:
             raise ValueError(f"message keys not in both languages: {sorted(missing)}")
@@ -37,9 +49,15 @@ class Catalogue:
 
     def text(self, locale: str, key: str, **values: Any) -> Markup:
         # Markup, so that a rendered message placed into another one is not escaped twice.
+        static = self._static_html[locale].get(key)
+        if static is not None:
+            return static
         return Markup(self._html[locale][key].render(**values).strip())
 
     def label(self, locale: str, key: str, **values: Any) -> str:
+        static = self._static_plain[locale].get(key)
+        if static is not None:
+            return static
         return self._plain[locale][key].render(**values).strip()
 
     def labels(self, key: str) -> frozenset[str]:
@@ -53,6 +71,8 @@ class Translator:
     def __init__(self, catalogue: Catalogue, locale: str) -> None:
         self.catalogue = catalogue
         self.locale = locale
+        # Things built once per language and reused, such as keyboards (see bot.keyboards).
+        self.memo: dict[tuple[object, ...], Any] = {}
 
     def __call__(self, key: str, **values: Any) -> Markup:
         return self.catalogue.text(self.locale, key, **values)

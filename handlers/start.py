@@ -46,9 +46,11 @@ async def start(
         return
     now = clock.now()
     attribution = attribute(command.args, sources)
-    recorded = await leads.record_arrival(user.id, Arrival(attribution, now))
+    consent_at = await leads.record_arrival(user.id, Arrival(attribution, now))
     draft = await load_draft(state)
-    draft.add_arrival(attribution.payload, now, recorded)
+    draft.add_arrival(attribution.payload, now, recorded=consent_at is not None)
+    draft.consent_at = draft.consent_at or consent_at
+    draft.consent_checked = True  # the menu button that follows need not look it up again
     await save_draft(state, draft)
     current = await state.get_state()
     if current in FORM_STATES:
@@ -86,8 +88,9 @@ async def begin_form(
     leads: LeadCaptureService,
 ) -> None:
     """The form from its first step; consent is asked unless this person gave it before."""
-    consent_at = await leads.consent_at(user.id)
-    draft = fresh_draft(await load_draft(state), consent_at)
+    old = await load_draft(state)
+    consent_at = old.consent_at if old.consent_checked else await leads.consent_at(user.id)
+    draft = fresh_draft(old, consent_at)
     flow = Flow(bot, user.id, state, t, config, user.first_name, draft)
     if draft.consent_at is None:
         await flow.ask_consent()

@@ -23,7 +23,7 @@ from bot.domain.models import (
     Score,
     Temperature,
 )
-from bot.services.ports import NewDeal, PersonFields
+from bot.services.ports import NewDeal, PeopleHolding, PersonFields
 from storage.schema import deals, events, people, touch_points
 
 
@@ -34,12 +34,42 @@ class SqlLeadRepository:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlLeadStore]:
         async with self._engine.begin() as connection:
-            yield SqlLeadStore(connection)
+            store = SqlLeadStore(connection)
+            yield store
+            await store.flush()
 
 
 class SqlLeadStore:
+    """Touch points and events are append-only and nothing reads them back within a
+    transaction, so they are written together, one statement per table, before the commit:
+    each statement is a round trip to the database's thread (SQLite) or server."""
+
     def __init__(self, connection: AsyncConnection) -> None:
         self._c = connection
+        self._touch_points: list[dict[str, Any]] = []
+        self._events: list[dict[str, Any]] = []
+
+    async def flush(self) -> None:
+        if self._touch_points:
+            await self._c.execute(touch_points.insert(), self._touch_points)
+            self._touch_points = []
+        if self._events:
+            await self._c.execute(events.insert(), self._events)
+            self._events = []
+
+    async def people_holding(
+        self, telegram_id: int, phone: str, email: str | None
+    ) -> PeopleHolding:
+        """Who holds each of these identifiers, in one query."""
+        condition = sa.or_(people.c.telegram_id == telegram_id, people.c.phone == phone)
+        if email:
+            condition = sa.or_(condition, people.c.email == email.lower())
+        found = [_person(row) for row in await self._c.execute(sa.select(people).where(condition))]
+        return PeopleHolding(
+            telegram=next((p for p in found if p.telegram_id == telegram_id), None),
+            phone=next((p for p in found if p.phone == phone), None),
+            email=next((p for p in found if email and p.email == email.lower()), None),
+        )
 
     async def person_by_telegram(self, telegram_id: int) -> Person | None:
         return await self._person(people.c.telegram_id == telegram_id)
@@ -127,17 +157,17 @@ class SqlLeadStore:
         attribution: Attribution,
         at: datetime,
     ) -> None:
-        await self._c.execute(
-            touch_points.insert().values(
-                person_id=person_id,
-                deal_id=deal_id,
-                kind=kind,
-                channel=attribution.channel.value,
-                initiative=attribution.initiative.value,
-                campaign=attribution.campaign,
-                payload=attribution.payload,
-                created_at=at,
-            )
+        self._touch_points.append(
+            {
+                "person_id": person_id,
+                "deal_id": deal_id,
+                "kind": kind,
+                "channel": attribution.channel.value,
+                "initiative": attribution.initiative.value,
+                "campaign": attribution.campaign,
+                "payload": attribution.payload,
+                "created_at": at,
+            }
         )
 
     async def add_event(
@@ -150,15 +180,15 @@ class SqlLeadStore:
         person_id: int | None = None,
         actor_telegram_id: int | None = None,
     ) -> None:
-        await self._c.execute(
-            events.insert().values(
-                kind=kind,
-                data=dict(data),
-                created_at=now,
-                deal_id=deal_id,
-                person_id=person_id,
-                actor_telegram_id=actor_telegram_id,
-            )
+        self._events.append(
+            {
+                "kind": kind,
+                "data": dict(data),
+                "created_at": now,
+                "deal_id": deal_id,
+                "person_id": person_id,
+                "actor_telegram_id": actor_telegram_id,
+            }
         )
 
     async def _person(self, condition: sa.ColumnElement[bool]) -> Person | None:

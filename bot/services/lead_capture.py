@@ -43,22 +43,22 @@ class LeadCaptureService:
             person = await store.person_by_telegram(telegram_id)
         return None if person is None else person.consent_at
 
-    async def record_arrival(self, telegram_id: int, arrival: Arrival) -> bool:
-        """A known person's arrival is a touch point now; an unknown one's waits for consent
-        (returns False, and the caller keeps it with the form)."""
+    async def record_arrival(self, telegram_id: int, arrival: Arrival) -> datetime | None:
+        """A consenting person's arrival is a touch point now, and their consent is returned;
+        anybody else's waits for consent (None: the caller keeps it with the form)."""
         async with self._repository.transaction() as store:
             person = await store.person_by_telegram(telegram_id)
             if person is None or person.consent_at is None:
-                return False
+                return None
             await store.add_touch_point(person.id, None, "visit", arrival.attribution, arrival.at)
-            return True
+            return person.consent_at
 
     async def submit(self, request: LeadRequest, now: datetime) -> LeadOutcome:
         answers = request.answers
         attribution = request.arrivals[-1].attribution
         async with self._repository.transaction() as store:
-            person = await self._upsert_person(store, request, now)
-            choice = choose_deal(await store.deals_of(person.id))
+            person, created = await self._upsert_person(store, request, now)
+            choice = choose_deal([] if created else await store.deals_of(person.id))
             referrer = await self._referrer(store, attribution, person)
             score = score_lead(
                 answers,
@@ -105,13 +105,13 @@ class LeadCaptureService:
             )
         return LeadOutcome(person, deal, choice.decision, score, attribution, referrer)
 
-    async def _upsert_person(self, store: LeadStore, request: LeadRequest, now: datetime) -> Person:
+    async def _upsert_person(
+        self, store: LeadStore, request: LeadRequest, now: datetime
+    ) -> tuple[Person, bool]:
+        """The person this request comes from, updated or created (True: created)."""
         answers = request.answers
-        found = match_person(
-            await store.person_by_telegram(request.telegram_id),
-            await store.person_by_phone(answers.phone),
-            await store.person_by_email(answers.email) if answers.email else None,
-        )
+        holding = await store.people_holding(request.telegram_id, answers.phone, answers.email)
+        found = match_person(holding.telegram, holding.phone, holding.email)
         if found is None:
             person = await store.add_person(
                 PersonFields(
@@ -126,7 +126,7 @@ class LeadCaptureService:
                 now,
             )
             await store.add_event("person_created", {}, now, person_id=person.id)
-            return person
+            return person, True
         changes: dict[str, object] = {
             "name": answers.name,
             "language": request.language,
@@ -135,18 +135,11 @@ class LeadCaptureService:
         if answers.company:
             changes["company"] = answers.company
         # An identifier moves onto this person only if nobody else holds it.
-        if (
-            found.telegram_id is None
-            and await store.person_by_telegram(request.telegram_id) is None
-        ):
+        if found.telegram_id is None and holding.telegram is None:
             changes["telegram_id"] = request.telegram_id
-        if found.phone != answers.phone and await store.person_by_phone(answers.phone) is None:
+        if found.phone != answers.phone and holding.phone is None:
             changes["phone"] = answers.phone
-        if (
-            answers.email
-            and found.email != answers.email
-            and await store.person_by_email(answers.email) is None
-        ):
+        if answers.email and found.email != answers.email and holding.email is None:
             changes["email"] = answers.email
         before = {name: getattr(found, name, None) for name in changes}
         person = await store.update_person(found.id, changes, now)
@@ -157,7 +150,7 @@ class LeadCaptureService:
         }
         if diff:
             await store.add_event("person_updated", diff, now, person_id=person.id)
-        return person
+        return person, False
 
     async def _referrer(
         self, store: LeadStore, attribution: Attribution, person: Person

@@ -32,9 +32,22 @@ class NewDeal:
     request: Mapping[str, Any]
 
 
-class LeadStore(Protocol):
-    """Reads and writes of lead capture, all inside one transaction."""
+@dataclass(frozen=True, slots=True)
+class PeopleHolding:
+    """The people who hold a Telegram id, a phone and an e-mail (None: nobody)."""
 
+    telegram: Person | None
+    phone: Person | None
+    email: Person | None
+
+
+class LeadStore(Protocol):
+    """Reads and writes of lead capture, all inside one transaction. Touch points and events
+    may be written only when the transaction ends."""
+
+    async def people_holding(
+        self, telegram_id: int, phone: str, email: str | None
+    ) -> PeopleHolding: ...
     async def person_by_telegram(self, telegram_id: int) -> Person | None: ...
     async def person_by_phone(self, phone: str) -> Person | None: ...
     async def person_by_email(self, email: str) -> Person | None: ...

@@ -28,8 +28,16 @@ class World:
     def prospect(self, **kwargs: object) -> Prospect:
         return Prospect(self.dp, self.bot, self.session, **kwargs)  # type: ignore[arg-type]
 
-    def restart(self) -> World:
-        """A fresh Dispatcher and Bot on the same database, as after a process restart."""
+    async def saved(self) -> None:
+        """Wait until the FSM storage has written what it holds, to read the database."""
+        storage = self.dp.storage
+        assert isinstance(storage, SqlStorage)
+        await storage.flush()
+
+    async def restart(self) -> World:
+        """A fresh Dispatcher and Bot on the same database, as after a process restart (which
+        closes the storage, as `salesbot run` does on SIGTERM)."""
+        await self.dp.storage.close()
         session = RecordingSession()
         return make_world(self.engine, self.config, self.clock, session)
 

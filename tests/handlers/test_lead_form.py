@@ -70,11 +70,13 @@ async def test_complete_form_stores_the_lead_and_alerts_the_admin(world: World) 
     assert "@anna" in alert.text
 
     # The form is over: the FSM record is gone.
+    await world.saved()
     async with world.engine.connect() as connection:
         assert (await connection.execute(sa.text("select count(*) from fsm_states"))).scalar() == 0
 
 
 async def fsm_state(world: World, prospect: Prospect) -> str | None:
+    await world.saved()
     async with world.engine.connect() as connection:
         result = await connection.execute(sa.text("select state from fsm_states"))
         row = result.first()
@@ -82,6 +84,7 @@ async def fsm_state(world: World, prospect: Prospect) -> str | None:
 
 
 async def draft_of(world: World) -> dict[str, object]:
+    await world.saved()
     async with world.engine.connect() as connection:
         result = await connection.execute(sa.text("select data from fsm_states"))
         row = result.first()
@@ -163,7 +166,7 @@ async def test_half_filled_form_resumes_after_a_restart(world: World) -> None:
     await start_form(prospect)
     await prospect.send("Анна Петрова")
 
-    restarted = world.restart()  # a new process: fresh Dispatcher and Bot, same database
+    restarted = await world.restart()  # a new process: fresh Dispatcher and Bot, same database
     again = restarted.prospect()
     [offer] = await again.send("/start")
     assert "незаконченная заявка" in offer.text

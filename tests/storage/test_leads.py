@@ -145,10 +145,10 @@ async def test_known_persons_arrival_is_a_touch_point_at_once(
 ) -> None:
     leads = service(engine, business_config)
     arrival = Arrival(attribute("expo", source_table(business_config)), NOW)
-    assert await leads.record_arrival(1001, arrival) is False  # unknown: nothing stored
+    assert await leads.record_arrival(1001, arrival) is None  # unknown: nothing stored
     assert await count(engine, touch_points) == 0
     await leads.submit(request(business_config), NOW)
-    assert await leads.record_arrival(1001, arrival) is True
+    assert await leads.record_arrival(1001, arrival) == NOW  # the consent given with the form
     assert await count(engine, touch_points) == 2
     assert await leads.consent_at(1001) == NOW
     assert await leads.consent_at(999) is None
