@@ -8,12 +8,12 @@ worker thread). The storage therefore
   waits for the database (the table holds only forms in progress: a finished or cancelled form's
   record is deleted), and
 * writes behind: a `set_*` call changes the memory copy and returns; a single background
-  writer commits everything written meanwhile in one transaction, starting as soon as the first
-  write arrives. Under load one commit carries the writes of many updates, and a transaction
+  writer commits everything written in the following GATHER_SECONDS (and during the previous
+  commit) in one transaction. One commit carries the writes of many updates, and a transaction
   costs the event loop far more than the rows in it. `flush()` waits for everything written so
   far; `close()` (at shutdown) flushes.
 
-What a crash can lose is the writes of the last few milliseconds: the updates they belong to are
+What a crash can lose is the writes of the last few tens of milliseconds: the updates they belong to are
 lost anyway, because long polling confirms updates to Telegram before they are handled.
 
 The memory copy is authoritative, so one process owns the FSM records of its bot. That is what
@@ -42,6 +42,7 @@ from storage.schema import fsm_states
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (0.05, 0.2, 1.0, 5.0)  # seconds between attempts of a failed batch, then 5 s
+GATHER_SECONDS = 0.02  # how long the writer collects writes before a commit
 
 
 def storage_key(key: StorageKey) -> str:
@@ -164,6 +165,7 @@ class SqlStorage(BaseStorage):
         failures = 0
         try:
             while self._dirty:
+                await asyncio.sleep(GATHER_SECONDS)
                 batch, self._dirty = self._dirty, {}
                 done, self._next_batch = self._batch_future(), None
                 try:
