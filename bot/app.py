@@ -50,7 +50,9 @@ def build_dispatcher(
         # Dependencies reach handlers as keyword arguments (DESIGN.md).
         config=config,
         sources=source_table(config),
-        leads=LeadCaptureService(SqlLeadRepository(engine), scoring_table(config)),
+        leads=LeadCaptureService(
+            SqlLeadRepository(engine), scoring_table(config), config.pipeline.first_stage
+        ),
         clock=clock or SystemClock(),
         catalogue=catalogue,
         admin_ids=admin_ids,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, m
 from bot.domain.attribution import SourceRule as DomainSourceRule
 from bot.domain.attribution import SourceTable
 from bot.domain.models import Channel, Initiative
+from bot.domain.pipeline import AnswerType, Pipeline, Question, Stage
 from bot.domain.scoring import ScoringTable
 
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
@@ -136,12 +137,94 @@ class Scoring(Strict):
         return self
 
 
+class PipelineQuestion(Strict):
+    id: Code
+    text: Localized
+    type: AnswerType = AnswerType.TEXT
+    required: bool = True
+    choices: tuple[Choice, ...] = ()
+
+    @model_validator(mode="after")
+    def _choices_only_for_choice(self) -> PipelineQuestion:
+        if self.type is AnswerType.CHOICE and len(self.choices) < 2:
+            raise ValueError(f"question {self.id}: a choice question needs at least two choices")
+        if self.type is not AnswerType.CHOICE and self.choices:
+            raise ValueError(f"question {self.id}: only a choice question has choices")
+        return self
+
+
+class PipelineStage(Strict):
+    id: Code
+    name: Localized
+    tips: Localized | None = None
+    questions: tuple[PipelineQuestion, ...] = ()
+
+
+class Objection(Strict):
+    id: Code
+    name: Localized
+    answers: tuple[Localized, ...] = Field(min_length=1)
+
+
+class PipelineConfig(Strict):
+    """The stages a deal goes through, their required questions, objections and lost reasons."""
+
+    stages: tuple[PipelineStage, ...] = Field(min_length=2)
+    won_stage: Code
+    objections: tuple[Objection, ...] = ()
+    lost_reasons: tuple[Choice, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PipelineConfig:
+        stage_ids = [stage.id for stage in self.stages]
+        if len(set(stage_ids)) != len(stage_ids):
+            raise ValueError("stage ids must be unique")
+        if self.won_stage not in stage_ids:
+            raise ValueError(f"won_stage {self.won_stage!r} is not one of the stages {stage_ids}")
+        # A deal's answers are kept by question id, so an id means one question everywhere.
+        question_ids = [q.id for stage in self.stages for q in stage.questions]
+        repeated = sorted({qid for qid in question_ids if question_ids.count(qid) > 1})
+        if repeated:
+            raise ValueError(f"question ids must be unique across stages: {repeated}")
+        objection_ids = [objection.id for objection in self.objections]
+        if len(set(objection_ids)) != len(objection_ids):
+            raise ValueError("objection ids must be unique")
+        return self
+
+    @property
+    def first_stage(self) -> str:
+        return self.stages[0].id
+
+    def stage(self, stage_id: str) -> PipelineStage:
+        return next(stage for stage in self.stages if stage.id == stage_id)
+
+    def question(self, question_id: str) -> PipelineQuestion:
+        return next(q for stage in self.stages for q in stage.questions if q.id == question_id)
+
+    def domain(self) -> Pipeline:
+        """The pipeline as the domain's gate rules see it."""
+        return Pipeline(
+            stages=tuple(
+                Stage(
+                    stage.id,
+                    tuple(
+                        Question(q.id, q.type, q.required, tuple(c.id for c in q.choices))
+                        for q in stage.questions
+                    ),
+                )
+                for stage in self.stages
+            ),
+            won_stage=self.won_stage,
+        )
+
+
 class BusinessConfig(Strict):
     company: Company
     privacy: Privacy
     sources: Sources = Sources()
     form: Form
     scoring: Scoring
+    pipeline: PipelineConfig
 
     @model_validator(mode="after")
     def _scoring_names_known_choices(self) -> BusinessConfig:

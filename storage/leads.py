@@ -13,7 +13,6 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.models import (
-    FIRST_STAGE,
     Attribution,
     Channel,
     Deal,
@@ -115,7 +114,7 @@ class SqlLeadStore:
             .values(
                 person_id=deal.person_id,
                 status=DealStatus.OPEN.value,
-                stage=FIRST_STAGE,
+                stage=deal.stage,
                 temperature=deal.score.temperature.value,
                 score=deal.score.points,
                 score_reasons=_reasons(deal.score),

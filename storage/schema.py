@@ -74,6 +74,7 @@ deals = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("closed_at", UtcDateTime, nullable=True),
+    sa.Column("lost_reason", sa.String(200), nullable=True),
 )
 
 touch_points = sa.Table(
@@ -109,4 +110,15 @@ fsm_states = sa.Table(
     sa.Column("state", sa.String(100), nullable=True),
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# The answers to a deal's stage questions, one row per question (DESIGN.md: the stage gate).
+deal_answers = sa.Table(
+    "deal_answers",
+    metadata,
+    sa.Column("deal_id", sa.Integer, sa.ForeignKey("deals.id"), primary_key=True),
+    sa.Column("question_id", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("answered_by", sa.BigInteger, nullable=True),
+    sa.Column("answered_at", UtcDateTime, nullable=False),
 )

@@ -30,9 +30,6 @@ class DealStatus(StrEnum):
     LOST = "lost"
 
 
-FIRST_STAGE = "contact"
-
-
 @dataclass(frozen=True, slots=True)
 class Attribution:
     """Where an arrival came from, decided from the /start payload."""

@@ -21,6 +21,10 @@ class Problem(StrEnum):
     NOT_A_NAME = "not_a_name"
     PHONE_INVALID = "phone_invalid"
     EMAIL_INVALID = "email_invalid"
+    USE_BUTTONS = "use_buttons"
+    NOT_A_NUMBER = "not_a_number"
+    NOT_A_DATE = "not_a_date"
+    NOT_YES_NO = "not_yes_no"
 
 
 class InputError(ValueError):

@@ -33,9 +33,10 @@ class LeadOutcome:
 
 
 class LeadCaptureService:
-    def __init__(self, repository: LeadRepository, scoring: ScoringTable) -> None:
+    def __init__(self, repository: LeadRepository, scoring: ScoringTable, first_stage: str) -> None:
         self._repository = repository
         self._scoring = scoring
+        self._first_stage = first_stage  # where a new deal starts in the pipeline
 
     async def consent_at(self, telegram_id: int) -> datetime | None:
         """When this Telegram user consented to the processing of personal data, if ever."""
@@ -72,6 +73,7 @@ class LeadCaptureService:
                 deal = await store.add_deal(
                     NewDeal(
                         person_id=person.id,
+                        stage=self._first_stage,
                         score=score,
                         attribution=attribution,
                         referrer_id=referrer.id if referrer else None,

@@ -25,6 +25,7 @@ class PersonFields:
 @dataclass(frozen=True, slots=True)
 class NewDeal:
     person_id: int
+    stage: str
     score: Score
     attribution: Attribution
     referrer_id: int | None

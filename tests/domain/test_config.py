@@ -88,3 +88,51 @@ def test_a_wrong_setting_is_named(monkeypatch: pytest.MonkeyPatch, name: str, va
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=f"{name}:"):
         load_settings(_env_file=None)
+
+
+def test_the_shipped_pipeline_follows_the_sales_method() -> None:
+    pipeline = load_business_config(DEFAULT).pipeline
+    assert [stage.id for stage in pipeline.stages] == [
+        "contact",
+        "needs",
+        "presentation",
+        "objections",
+        "closing",
+        "post_sale",
+    ]
+    needs = pipeline.stage("needs")
+    assert {"problems", "priority", "experience"} <= {q.id for q in needs.questions}
+    assert {o.id for o in pipeline.objections} == {
+        "expensive",
+        "think",
+        "not_needed",
+        "competitors",
+    }
+    assert pipeline.domain().won_stage == "post_sale"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d["pipeline"].update(won_stage="paradise"), "won_stage"),
+        (
+            lambda d: d["pipeline"]["stages"][1]["questions"].append(
+                {"id": "reached", "text": "again"}
+            ),
+            "question ids must be unique",
+        ),
+        (
+            lambda d: d["pipeline"]["stages"][1]["questions"][1].update(choices=[]),
+            "needs at least two choices",
+        ),
+        (
+            lambda d: d["pipeline"]["stages"][0]["questions"][0].update(type="colour"),
+            "pipeline.stages.0.questions.0.type",
+        ),
+    ],
+)
+def test_a_wrong_pipeline_is_refused_with_its_place(
+    tmp_path: Path, mutate: object, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_business_config(write(tmp_path, mutate))

@@ -32,7 +32,9 @@ ANSWERS = LeadAnswers(
 
 
 def service(engine: AsyncEngine, config: BusinessConfig) -> LeadCaptureService:
-    return LeadCaptureService(SqlLeadRepository(engine), scoring_table(config))
+    return LeadCaptureService(
+        SqlLeadRepository(engine), scoring_table(config), config.pipeline.first_stage
+    )
 
 
 def request(

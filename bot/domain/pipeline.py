@@ -1,0 +1,207 @@
+"""The guided pipeline: which stage moves a deal may make, and the stage gate.
+
+A deal moves forward only past stages whose required questions are all answered; it may always
+move back; it may be lost from any stage (with a reason); winning moves it to the post-sale
+stage, through the same gate. Every path that moves a deal asks `check_move` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from bot.domain.models import DealStatus
+from bot.domain.parsing import InputError, Problem, parse_free_text
+
+
+class AnswerType(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"
+    NUMBER = "number"
+    DATE = "date"
+    YES_NO = "yes_no"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    type: AnswerType
+    required: bool = True
+    choices: tuple[str, ...] = ()  # the ids of a CHOICE question's options
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    id: str
+    questions: tuple[Question, ...] = ()
+
+    def missing(self, answers: Mapping[str, object]) -> tuple[str, ...]:
+        """Ids of the required questions of this stage that have no answer yet."""
+        return tuple(
+            question.id
+            for question in self.questions
+            if question.required and answers.get(question.id) in (None, "")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    stages: tuple[Stage, ...]
+    won_stage: str  # where a won deal goes: the post-sale stage
+
+    def __post_init__(self) -> None:
+        ids = [stage.id for stage in self.stages]
+        if len(ids) < 2 or len(set(ids)) != len(ids):
+            raise ValueError("a pipeline needs at least two stages with unique ids")
+        if self.won_stage not in ids:
+            raise ValueError(f"won_stage {self.won_stage!r} is not one of the stages {ids}")
+
+    def index(self, stage_id: str) -> int:
+        for number, stage in enumerate(self.stages):
+            if stage.id == stage_id:
+                return number
+        raise KeyError(stage_id)
+
+    def stage(self, stage_id: str) -> Stage:
+        return self.stages[self.index(stage_id)]
+
+    def next_stage(self, stage_id: str) -> Stage | None:
+        number = self.index(stage_id) + 1
+        return self.stages[number] if number < len(self.stages) else None
+
+
+class Refusal(StrEnum):
+    UNKNOWN_STAGE = "unknown_stage"
+    SAME_STAGE = "same_stage"
+    CLOSED = "closed"  # the deal is won or lost
+    UNANSWERED = "unanswered"  # a stage on the way has unanswered required questions
+    NO_REASON = "no_reason"  # lost without a reason
+
+
+@dataclass(frozen=True, slots=True)
+class MoveRefused:
+    reason: Refusal
+    stage: str = ""  # for UNANSWERED: the first stage on the way that is not complete
+    missing: tuple[str, ...] = ()  # ... and its unanswered required questions
+
+
+@dataclass(frozen=True, slots=True)
+class MoveAllowed:
+    stage: str
+    status: DealStatus
+
+
+MoveResult = MoveAllowed | MoveRefused
+
+
+def check_move(
+    pipeline: Pipeline,
+    current: str,
+    status: DealStatus,
+    target: str,
+    answers: Mapping[str, object],
+) -> MoveResult:
+    """May a deal at `current` go to stage `target`? Moving back is always allowed; moving
+    forward needs every stage from `current` up to `target` (not included) complete."""
+    if status is not DealStatus.OPEN:
+        return MoveRefused(Refusal.CLOSED)
+    known = {stage.id for stage in pipeline.stages}
+    if target not in known or current not in known:
+        return MoveRefused(Refusal.UNKNOWN_STAGE)
+    if target == current:
+        return MoveRefused(Refusal.SAME_STAGE)
+    start, end = pipeline.index(current), pipeline.index(target)
+    if end < start:
+        return MoveAllowed(target, DealStatus.OPEN)
+    gate = _gate(pipeline, start, end, answers)
+    return gate or MoveAllowed(target, DealStatus.OPEN)
+
+
+def check_win(
+    pipeline: Pipeline, current: str, status: DealStatus, answers: Mapping[str, object]
+) -> MoveResult:
+    """Winning moves the deal to the post-sale stage, through the same gate."""
+    if status is not DealStatus.OPEN:
+        return MoveRefused(Refusal.CLOSED)
+    if current not in {stage.id for stage in pipeline.stages}:
+        return MoveRefused(Refusal.UNKNOWN_STAGE)
+    start, end = pipeline.index(current), pipeline.index(pipeline.won_stage)
+    gate = _gate(pipeline, start, end, answers) if end > start else None
+    return gate or MoveAllowed(pipeline.won_stage, DealStatus.WON)
+
+
+def check_loss(current: str, status: DealStatus, reason: str | None) -> MoveResult:
+    """A deal can be lost from any stage, with a reason; it stays at its stage."""
+    if status is not DealStatus.OPEN:
+        return MoveRefused(Refusal.CLOSED)
+    if not reason or not reason.strip():
+        return MoveRefused(Refusal.NO_REASON)
+    return MoveAllowed(current, DealStatus.LOST)
+
+
+def _gate(
+    pipeline: Pipeline, start: int, end: int, answers: Mapping[str, object]
+) -> MoveRefused | None:
+    for stage in pipeline.stages[start:end]:
+        missing = stage.missing(answers)
+        if missing:
+            return MoveRefused(Refusal.UNANSWERED, stage.id, missing)
+    return None
+
+
+# --- answers --------------------------------------------------------------------------------
+
+YES = frozenset({"да", "д", "yes", "y", "+", "true"})
+NO = frozenset({"нет", "н", "no", "n", "-", "false"})
+
+
+def parse_answer(question: Question, raw: str) -> str:
+    """A typed answer, validated for the question's type, as it is stored (text)."""
+    text = parse_free_text(raw)
+    match question.type:
+        case AnswerType.TEXT:
+            return text
+        case AnswerType.CHOICE:
+            if text not in question.choices:
+                raise InputError(Problem.USE_BUTTONS)
+            return text
+        case AnswerType.NUMBER:
+            cleaned = text.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+            try:
+                number = Decimal(cleaned)
+            except InvalidOperation:
+                raise InputError(Problem.NOT_A_NUMBER) from None
+            if not number.is_finite() or number < 0:
+                raise InputError(Problem.NOT_A_NUMBER)
+            if number == number.to_integral_value():
+                return str(int(number))
+            return format(number, "f")
+        case AnswerType.DATE:
+            return _parse_date(text)
+        case AnswerType.YES_NO:
+            lowered = text.lower().strip(" .!")
+            if lowered in YES:
+                return "yes"
+            if lowered in NO:
+                return "no"
+            raise InputError(Problem.NOT_YES_NO)
+
+
+def _parse_date(text: str) -> str:
+    for separator in (".", "-", "/"):
+        parts = text.split(separator)
+        if len(parts) == 3 and all(part.isdigit() for part in parts):
+            if len(parts[0]) == 4:  # 2026-12-25
+                year, month, day = (int(part) for part in parts)
+            else:  # 25.12.2026
+                day, month, year = (int(part) for part in parts)
+                if year < 100:
+                    year += 2000
+            try:
+                return date(year, month, day).isoformat()
+            except ValueError:
+                break
+    raise InputError(Problem.NOT_A_DATE)

@@ -1,0 +1,164 @@
+"""Moving deals through the pipeline: the one place every path goes through (buttons, commands,
+later the HTTP API and imports), so the stage gate has no way around it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.models import DealStatus
+from bot.domain.pipeline import (
+    MoveAllowed,
+    MoveRefused,
+    MoveResult,
+    Pipeline,
+    Question,
+    Refusal,
+    check_loss,
+    check_move,
+    check_win,
+    parse_answer,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DealPosition:
+    deal_id: int
+    stage: str
+    status: DealStatus
+    answers: Mapping[str, str]
+
+
+class PipelineStore(Protocol):
+    """Reads and writes of the pipeline inside one transaction; `position` locks the deal."""
+
+    async def position(self, deal_id: int) -> DealPosition | None: ...
+    async def set_answer(
+        self, deal_id: int, question_id: str, value: str, actor: int | None, now: datetime
+    ) -> None: ...
+    async def set_stage(
+        self,
+        deal_id: int,
+        stage: str,
+        status: DealStatus,
+        lost_reason: str | None,
+        now: datetime,
+    ) -> None: ...
+    async def add_event(
+        self,
+        kind: str,
+        data: Mapping[str, object],
+        now: datetime,
+        *,
+        deal_id: int,
+        actor_telegram_id: int | None,
+    ) -> None: ...
+
+
+class PipelineRepository(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[PipelineStore]: ...
+
+
+class DealNotFound(LookupError):
+    pass
+
+
+class PipelineService:
+    def __init__(self, repository: PipelineRepository, pipeline: Pipeline) -> None:
+        self._repository = repository
+        self._pipeline = pipeline
+
+    def question(self, question_id: str) -> Question:
+        for stage in self._pipeline.stages:
+            for question in stage.questions:
+                if question.id == question_id:
+                    return question
+        raise KeyError(question_id)
+
+    async def answer(
+        self, deal_id: int, question_id: str, raw: str, actor: int | None, now: datetime
+    ) -> str:
+        """Store an answer after validating it for its type (raises InputError, stores nothing)."""
+        value = parse_answer(self.question(question_id), raw)
+        async with self._repository.transaction() as store:
+            position = await self._position(store, deal_id)
+            before = position.answers.get(question_id)
+            if before == value:
+                return value
+            await store.set_answer(deal_id, question_id, value, actor, now)
+            await store.add_event(
+                "answer_given",
+                {"question": question_id, "from": before, "to": value},
+                now,
+                deal_id=deal_id,
+                actor_telegram_id=actor,
+            )
+        return value
+
+    async def move(self, deal_id: int, target: str, actor: int | None, now: datetime) -> MoveResult:
+        async with self._repository.transaction() as store:
+            position = await self._position(store, deal_id)
+            result = check_move(
+                self._pipeline, position.stage, position.status, target, position.answers
+            )
+            return await self._apply(store, position, result, None, actor, now)
+
+    async def win(self, deal_id: int, actor: int | None, now: datetime) -> MoveResult:
+        async with self._repository.transaction() as store:
+            position = await self._position(store, deal_id)
+            result = check_win(self._pipeline, position.stage, position.status, position.answers)
+            return await self._apply(store, position, result, None, actor, now)
+
+    async def lose(
+        self, deal_id: int, reason: str | None, actor: int | None, now: datetime
+    ) -> MoveResult:
+        async with self._repository.transaction() as store:
+            position = await self._position(store, deal_id)
+            result = check_loss(position.stage, position.status, reason)
+            return await self._apply(store, position, result, reason, actor, now)
+
+    @staticmethod
+    async def _position(store: PipelineStore, deal_id: int) -> DealPosition:
+        position = await store.position(deal_id)
+        if position is None:
+            raise DealNotFound(deal_id)
+        return position
+
+    @staticmethod
+    async def _apply(
+        store: PipelineStore,
+        position: DealPosition,
+        result: MoveResult,
+        reason: str | None,
+        actor: int | None,
+        now: datetime,
+    ) -> MoveResult:
+        if isinstance(result, MoveRefused):
+            if result.reason is Refusal.UNANSWERED:
+                # Kept in the history: a refused skip is what a sales lead wants to see.
+                await store.add_event(
+                    "move_refused",
+                    {"from": position.stage, "stage": result.stage, "missing": result.missing},
+                    now,
+                    deal_id=position.deal_id,
+                    actor_telegram_id=actor,
+                )
+            return result
+        assert isinstance(result, MoveAllowed)
+        await store.set_stage(position.deal_id, result.stage, result.status, reason, now)
+        await store.add_event(
+            "stage_changed",
+            {
+                "from": position.stage,
+                "to": result.stage,
+                "status": [position.status.value, result.status.value],
+                "reason": reason,
+            },
+            now,
+            deal_id=position.deal_id,
+            actor_telegram_id=actor,
+        )
+        return result
