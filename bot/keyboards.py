@@ -25,14 +25,17 @@ from bot.texts import Translator
 Markup = TypeVar("Markup", InlineKeyboardMarkup, ReplyKeyboardMarkup)
 
 
+def _memo(t: Translator, key: tuple[object, ...], build: Callable[[], Markup]) -> Markup:
+    markup: Markup | None = t.memo.get(key)
+    if markup is None:
+        markup = t.memo[key] = build()
+    return markup
+
+
 def _per_language(build: Callable[[Translator], Markup]) -> Callable[[Translator], Markup]:
     @wraps(build)
     def cached(t: Translator) -> Markup:
-        key = (build.__name__,)
-        markup: Markup | None = t.memo.get(key)
-        if markup is None:
-            markup = t.memo[key] = build(t)
-        return markup
+        return _memo(t, (build.__name__,), lambda: build(t))
 
     return cached
 
@@ -79,24 +82,23 @@ def text_step(
     t: Translator, *, suggestion: str | None = None, share_phone: bool = False, skip: bool = False
 ) -> ReplyKeyboardMarkup:
     """A reply keyboard under a question typed as text: a one-tap answer, then back / cancel."""
-    key = ("text_step", share_phone, skip)
-    if suggestion is None and key in t.memo:
-        cached: ReplyKeyboardMarkup = t.memo[key]
-        return cached
-    rows: list[list[KeyboardButton]] = []
-    if share_phone:
-        rows.append([KeyboardButton(text=t.label("btn_share_phone"), request_contact=True)])
-    if suggestion:
-        rows.append([KeyboardButton(text=suggestion)])
-    if skip:
-        rows.append([KeyboardButton(text=t.label("btn_skip"))])
-    rows.append(
-        [KeyboardButton(text=t.label("btn_back")), KeyboardButton(text=t.label("btn_cancel"))]
-    )
-    markup = ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
-    if suggestion is None:  # a suggestion is one person's name: not worth keeping
-        t.memo[key] = markup
-    return markup
+
+    def build() -> ReplyKeyboardMarkup:
+        rows: list[list[KeyboardButton]] = []
+        if share_phone:
+            rows.append([KeyboardButton(text=t.label("btn_share_phone"), request_contact=True)])
+        if suggestion:
+            rows.append([KeyboardButton(text=suggestion)])
+        if skip:
+            rows.append([KeyboardButton(text=t.label("btn_skip"))])
+        rows.append(
+            [KeyboardButton(text=t.label("btn_back")), KeyboardButton(text=t.label("btn_cancel"))]
+        )
+        return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, is_persistent=True)
+
+    if suggestion:  # a suggestion is one person's name: not worth keeping
+        return build()
+    return _memo(t, ("text_step", share_phone, skip), build)
 
 
 def choice_step(
@@ -104,27 +106,26 @@ def choice_step(
 ) -> InlineKeyboardMarkup:
     """The choices of a step, then back / cancel. A field's choices come from the business
     configuration, which is fixed for the lifetime of a dispatcher (and of its translators)."""
-    key = ("choice_step", field)
-    cached: InlineKeyboardMarkup | None = t.memo.get(key)
-    if cached is not None:
-        return cached
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=choice.label.get(t.locale),
-                callback_data=ChoiceCb(field=field, value=choice.id).pack(),
-            )
+
+    def build() -> InlineKeyboardMarkup:
+        rows = [
+            [
+                InlineKeyboardButton(
+                    text=choice.label.get(t.locale),
+                    callback_data=ChoiceCb(field=field, value=choice.id).pack(),
+                )
+            ]
+            for choice in choices
         ]
-        for choice in choices
-    ]
-    rows.append(
-        [
-            _form_button(t, "btn_back", FormAction.BACK),
-            _form_button(t, "btn_cancel", FormAction.CANCEL),
-        ]
-    )
-    markup = t.memo[key] = InlineKeyboardMarkup(inline_keyboard=rows)
-    return markup
+        rows.append(
+            [
+                _form_button(t, "btn_back", FormAction.BACK),
+                _form_button(t, "btn_cancel", FormAction.CANCEL),
+            ]
+        )
+        return InlineKeyboardMarkup(inline_keyboard=rows)
+
+    return _memo(t, ("choice_step", field), build)
 
 
 @_per_language

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.models import DealStatus
 from bot.services.pipeline import DealPosition
-from storage.schema import deal_answers, deals, events
+from storage.schema import deal_answers, deals, event_row, events
 
 
 class SqlPipelineRepository:
@@ -91,15 +91,8 @@ class SqlPipelineStore:
         deal_id: int,
         actor_telegram_id: int | None,
     ) -> None:
-        await self._c.execute(
-            events.insert().values(
-                kind=kind,
-                data=dict(data),
-                created_at=now,
-                deal_id=deal_id,
-                actor_telegram_id=actor_telegram_id,
-            )
-        )
+        row = event_row(kind, data, now, deal_id=deal_id, actor_telegram_id=actor_telegram_id)
+        await self._c.execute(events.insert().values(**row))
 
     async def _touch(self, deal_id: int, now: datetime) -> None:
         await self._c.execute(deals.update().where(deals.c.id == deal_id).values(updated_at=now))

@@ -23,7 +23,7 @@ from bot.domain.models import (
     Temperature,
 )
 from bot.services.ports import NewDeal, PeopleHolding, PersonFields
-from storage.schema import deals, events, people, touch_points
+from storage.schema import deals, event_row, events, people, touch_points
 
 
 class SqlLeadRepository:
@@ -72,15 +72,6 @@ class SqlLeadStore:
 
     async def person_by_telegram(self, telegram_id: int) -> Person | None:
         return await self._person(people.c.telegram_id == telegram_id)
-
-    async def person_by_phone(self, phone: str) -> Person | None:
-        return await self._person(people.c.phone == phone)
-
-    async def person_by_email(self, email: str) -> Person | None:
-        return await self._person(people.c.email == email.lower())
-
-    async def person_by_id(self, person_id: int) -> Person | None:
-        return await self._person(people.c.id == person_id)
 
     async def add_person(self, fields: PersonFields, now: datetime) -> Person:
         result = await self._c.execute(
@@ -180,14 +171,14 @@ class SqlLeadStore:
         actor_telegram_id: int | None = None,
     ) -> None:
         self._events.append(
-            {
-                "kind": kind,
-                "data": dict(data),
-                "created_at": now,
-                "deal_id": deal_id,
-                "person_id": person_id,
-                "actor_telegram_id": actor_telegram_id,
-            }
+            event_row(
+                kind,
+                data,
+                now,
+                deal_id=deal_id,
+                person_id=person_id,
+                actor_telegram_id=actor_telegram_id,
+            )
         )
 
     async def _person(self, condition: sa.ColumnElement[bool]) -> Person | None:

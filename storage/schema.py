@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -122,3 +123,23 @@ deal_answers = sa.Table(
     sa.Column("answered_by", sa.BigInteger, nullable=True),
     sa.Column("answered_at", UtcDateTime, nullable=False),
 )
+
+
+def event_row(
+    kind: str,
+    data: Mapping[str, Any],
+    now: datetime,
+    *,
+    deal_id: int | None = None,
+    person_id: int | None = None,
+    actor_telegram_id: int | None = None,
+) -> dict[str, Any]:
+    """The values of one `events` row: what happened, to which deal or person, by whom."""
+    return {
+        "kind": kind,
+        "data": dict(data),
+        "created_at": now,
+        "deal_id": deal_id,
+        "person_id": person_id,
+        "actor_telegram_id": actor_telegram_id,
+    }

@@ -58,3 +58,19 @@ def make_world(
 @pytest.fixture
 def world(sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock) -> World:
     return make_world(sqlite_engine, business_config, clock, RecordingSession())
+
+
+QUICK_CHOICES = ("Нужна консультация", "Позже", "Пока не знаю", "Telegram", "В любое время")
+
+
+async def choose_quickly(prospect: Prospect) -> None:
+    """Answer the five choice steps with the first answers that come to hand."""
+    for label in QUICK_CHOICES:
+        await prospect.press(label)
+
+
+async def skip_to_summary(prospect: Prospect) -> None:
+    """From the e-mail question: skip e-mail and company, answer the choices."""
+    await prospect.press("Пропустить")
+    await prospect.press("Пропустить")
+    await choose_quickly(prospect)

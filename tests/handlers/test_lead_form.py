@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from storage.schema import deals, events, people, touch_points
 from tests.fakes import Prospect
-from tests.handlers.conftest import ADMIN_ID, World
+from tests.handlers.conftest import ADMIN_ID, World, choose_quickly, skip_to_summary
 
 
 async def fill_form(prospect: Prospect, payload: str | None = None) -> None:
@@ -173,10 +173,7 @@ async def test_half_filled_form_resumes_after_a_restart(world: World) -> None:
     [ask] = await again.press("Продолжить")
     assert "телефон" in ask.text.lower()
     await again.press("Отправить мой номер")
-    await again.press("Пропустить")
-    await again.press("Пропустить")
-    for label in ("Нужна консультация", "Позже", "Пока не знаю", "Telegram", "В любое время"):
-        await again.press(label)
+    await skip_to_summary(again)
     await again.press("Всё верно")
     [person] = await rows(restarted, people)
     assert person.name == "Анна Петрова"
@@ -203,10 +200,7 @@ async def test_returning_prospect_gets_no_second_deal_and_a_returning_alert(worl
     for step in ("Анна",):
         await prospect.send(step)
     await prospect.press("Отправить мой номер")
-    await prospect.press("Пропустить")
-    await prospect.press("Пропустить")
-    for label in ("Нужна консультация", "Позже", "Пока не знаю", "Telegram", "В любое время"):
-        await prospect.press(label)
+    await skip_to_summary(prospect)
     answer = await prospect.press("Всё верно")
     assert "дополнили вашу заявку" in answer[-1].text
     assert len(await rows(world, deals)) == 1
@@ -331,8 +325,7 @@ async def test_html_in_answers_is_shown_literally(world: World) -> None:
     await prospect.send("+79161234567")
     await prospect.press("Пропустить")
     await prospect.send("<i>Evil</i> Corp")
-    for label in ("Нужна консультация", "Позже", "Пока не знаю", "Telegram", "В любое время"):
-        await prospect.press(label)
+    await choose_quickly(prospect)
     summary = prospect.last().text
     assert (
         "&lt;b&gt;x&lt;/b&gt; &amp; {{ 7*7 }}" in summary and "&lt;i&gt;Evil&lt;/i&gt;" in summary

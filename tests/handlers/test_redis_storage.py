@@ -18,6 +18,7 @@ from bot.config import BusinessConfig
 from bot.settings import load_settings
 from storage.schema import people
 from tests.fakes import FakeClock, Prospect, RecordingSession, make_bot
+from tests.handlers.conftest import skip_to_summary
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,10 +81,7 @@ async def test_half_filled_form_in_redis_resumes_after_restart(
     assert "незаконченная заявка" in offer.text
     await second.press("Продолжить")
     await second.press("Отправить мой номер")
-    await second.press("Пропустить")
-    await second.press("Пропустить")
-    for label in ("Нужна консультация", "Позже", "Пока не знаю", "Telegram", "В любое время"):
-        await second.press(label)
+    await skip_to_summary(second)
     await second.press("Всё верно")
     async with sqlite_engine.connect() as connection:
         names = (await connection.execute(sa.select(people.c.name))).scalars().all()
