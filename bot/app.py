@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import tzinfo
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -18,15 +20,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, SystemClock
 from bot.config import BusinessConfig, load_business_config, scoring_table, source_table
-from bot.middlewares import LocaleMiddleware
+from bot.middlewares import LocaleMiddleware, RoleMiddleware
+from bot.services.desk import DeskService
 from bot.services.lead_capture import LeadCaptureService
+from bot.services.pipeline import PipelineService
+from bot.services.staff import StaffService
 from bot.settings import DEFAULT_API_URL, Settings
 from bot.texts import LOCALES, Catalogue, default_catalogue
 from handlers import get_routers
 from handlers.errors import make_error_handler
 from storage.db import create_engine
+from storage.deals import SqlPipelineRepository
+from storage.desk import SqlDeskRepository
 from storage.fsm import SqlStorage
 from storage.leads import SqlLeadRepository
+from storage.staff import SqlStaffRepository
 
 log = logging.getLogger("salesbot")
 
@@ -41,8 +49,12 @@ def build_dispatcher(
     clock: Clock | None = None,
     catalogue: Catalogue | None = None,
     events_isolation: BaseEventIsolation | None = None,
+    tz: tzinfo | None = None,
 ) -> Dispatcher:
     catalogue = catalogue or default_catalogue()
+    staff = StaffService(
+        SqlStaffRepository(engine), admin_ids, invite_hours=config.routing.invite_hours
+    )
     dispatcher = Dispatcher(
         storage=storage,
         # Updates of one chat run one after another: a double tap on "confirm" is seen once.
@@ -51,14 +63,23 @@ def build_dispatcher(
         config=config,
         sources=source_table(config),
         leads=LeadCaptureService(
-            SqlLeadRepository(engine), scoring_table(config), config.pipeline.first_stage
+            SqlLeadRepository(engine),
+            scoring_table(config),
+            config.pipeline.first_stage,
+            routing=config.routing.rule,
+            config_reps=frozenset(rep.telegram_id for rep in config.sources.reps),
         ),
+        staff=staff,
+        desk=DeskService(SqlDeskRepository(engine)),
+        pipeline=PipelineService(SqlPipelineRepository(engine), config.pipeline.domain()),
+        tz=tz or ZoneInfo("Europe/Moscow"),
         clock=clock or SystemClock(),
         catalogue=catalogue,
         admin_ids=admin_ids,
         staff_locale=default_locale,
     )
     dispatcher.update.outer_middleware(LocaleMiddleware(catalogue, default_locale))
+    dispatcher.update.outer_middleware(RoleMiddleware(staff))
     dispatcher.include_routers(*get_routers(catalogue))
     dispatcher.errors.register(make_error_handler(catalogue, default_locale))
     return dispatcher
@@ -111,6 +132,7 @@ def create_application(settings: Settings, clock: Clock | None = None) -> Applic
         default_locale=settings.default_locale,
         clock=clock,
         events_isolation=isolation,
+        tz=settings.tz,
     )
     closers: list[BaseStorage | BaseEventIsolation] = [storage]
     if isolation is not None:

@@ -48,3 +48,84 @@ class ChoiceCb(CallbackData, prefix="pick"):
 
 class EditCb(CallbackData, prefix="edit"):
     field: FormField
+
+
+# --- staff -----------------------------------------------------------------------------------
+
+
+class StaffAction(StrEnum):
+    MENU = "menu"
+    DEALS = "deals"
+    SEARCH = "search"
+    NEW_LEAD = "new_lead"
+    TODAY = "today"
+    LINK = "link"
+    MANAGERS = "managers"
+    INVITE = "invite"
+
+
+class StaffCb(CallbackData, prefix="staff"):
+    action: StaffAction
+
+
+class ListPick(StrEnum):
+    NONE = ""
+    STAGE = "stage"
+    TEMPERATURE = "temp"
+
+
+class ListCb(CallbackData, prefix="dl"):
+    """A page of the deal list with its filters ("" = any)."""
+
+    page: int = 0
+    stage: str = ""
+    temp: str = ""
+    pick: ListPick = ListPick.NONE  # show the options of a filter instead of the list
+
+
+class DealAction(StrEnum):
+    OPEN = "open"
+    HISTORY = "history"
+    NEXT = "next"  # to the next stage, through the gate
+    STAGES = "stages"  # the stage picker
+    MOVE = "move"  # arg: the target stage
+    QUESTIONS = "questions"
+    ASK = "ask"  # arg: a question id, or "" for every missing one
+    ANSWER = "answer"  # arg: "<question id>.<choice id | yes | no>"
+    SKIP = "skip"  # skip an optional question in a walk
+    OBJECTIONS = "objections"
+    OBJECTION = "objection"  # arg: an objection id, or "" for "other" (typed)
+    LOG = "log"  # arg: "" for the menu, or an activity kind
+    TEMPERATURE = "temperature"  # arg: "" for the menu, or the temperature to set
+    WON = "won"
+    LOST = "lost"  # arg: "" for the menu, or a lost reason id
+    REASSIGN = "reassign"  # arg: "" for the list, or the manager's Telegram id
+    REPLY = "reply"
+    AMOUNT = "amount"
+    STEP = "step"
+    TAKE = "take"
+
+
+class DealCb(CallbackData, prefix="d"):
+    action: DealAction
+    deal: int
+    arg: str = ""
+
+
+class ManagerAction(StrEnum):
+    DEACTIVATE = "off"
+    ACTIVATE = "on"
+    HANDOVER = "handover"  # choose whom to give the manager's open deals
+    HAND_TO = "to"
+
+
+class ManagerCb(CallbackData, prefix="mg"):
+    action: ManagerAction
+    manager: int
+    target: int = 0
+
+
+class PlayCb(CallbackData, prefix="play"):
+    """Replay a voice note logged on a deal."""
+
+    event: int

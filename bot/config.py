@@ -12,11 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, m
 
 from bot.domain.attribution import SourceRule as DomainSourceRule
 from bot.domain.attribution import SourceTable
+from bot.domain.desk import RoutingRule
 from bot.domain.models import Channel, Initiative
 from bot.domain.pipeline import AnswerType, Pipeline, Question, Stage
 from bot.domain.scoring import ScoringTable
 
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+# Ids that travel in callback data, which Telegram limits to 64 bytes in all.
+ShortId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,24}$")]
 
 
 class Localized(RootModel[dict[str, str]]):
@@ -91,7 +94,7 @@ class Sources(Strict):
 
 
 class Choice(Strict):
-    id: Code
+    id: ShortId
     label: Localized
 
 
@@ -138,7 +141,7 @@ class Scoring(Strict):
 
 
 class PipelineQuestion(Strict):
-    id: Code
+    id: ShortId
     text: Localized
     type: AnswerType = AnswerType.TEXT
     required: bool = True
@@ -154,14 +157,14 @@ class PipelineQuestion(Strict):
 
 
 class PipelineStage(Strict):
-    id: Code
+    id: ShortId
     name: Localized
     tips: Localized | None = None
     questions: tuple[PipelineQuestion, ...] = ()
 
 
 class Objection(Strict):
-    id: Code
+    id: ShortId
     name: Localized
     answers: tuple[Localized, ...] = Field(min_length=1)
 
@@ -170,7 +173,7 @@ class PipelineConfig(Strict):
     """The stages a deal goes through, their required questions, objections and lost reasons."""
 
     stages: tuple[PipelineStage, ...] = Field(min_length=2)
-    won_stage: Code
+    won_stage: ShortId
     objections: tuple[Objection, ...] = ()
     lost_reasons: tuple[Choice, ...] = Field(min_length=1)
 
@@ -218,6 +221,22 @@ class PipelineConfig(Strict):
         )
 
 
+DEFAULT_PRICE_WORDS = (
+    "цена", "цену", "цены", "стоимость", "сколько стоит", "прайс", "кп",
+    "коммерческое предложение", "price", "cost", "quote", "offer", "how much",
+)  # fmt: skip
+
+
+class Routing(Strict):
+    """Who gets a new lead. A lead through a manager's personal link always goes to them."""
+
+    rule: RoutingRule = RoutingRule.ROUND_ROBIN
+    invite_hours: int = Field(48, ge=1, le=24 * 30)
+    # A prospect's message with one of these words is a price request: the deal becomes hot.
+    price_words: tuple[str, ...] = DEFAULT_PRICE_WORDS
+    stale_days: int = Field(3, ge=1, le=365)  # "today": open deals without activity this long
+
+
 class BusinessConfig(Strict):
     company: Company
     privacy: Privacy
@@ -225,6 +244,7 @@ class BusinessConfig(Strict):
     form: Form
     scoring: Scoring
     pipeline: PipelineConfig
+    routing: Routing = Routing()
 
     @model_validator(mode="after")
     def _scoring_names_known_choices(self) -> BusinessConfig:

@@ -6,6 +6,8 @@ from aiogram.enums import ChatType
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
 
+from bot.domain.desk import Viewer
+
 
 class PrivateChat(Filter):
     async def __call__(self, event: Message | CallbackQuery) -> bool:
@@ -33,3 +35,15 @@ class ButtonText(Filter):
 
     async def __call__(self, message: Message) -> bool:
         return message.text is not None and message.text in self.labels
+
+
+class IsStaff(Filter):
+    """A manager or an admin (RoleMiddleware sets `viewer`)."""
+
+    async def __call__(self, event: object, viewer: Viewer | None = None) -> bool:
+        return viewer is not None
+
+
+class IsAdmin(Filter):
+    async def __call__(self, event: object, viewer: Viewer | None = None) -> bool:
+        return viewer is not None and viewer.is_admin

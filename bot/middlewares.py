@@ -1,4 +1,4 @@
-"""Per-update work that every handler needs: the user's language."""
+"""Per-update work that every handler needs: the user's language and role."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
+from bot.services.staff import StaffService
 from bot.texts import Catalogue, Translator, locale_for
 
 
@@ -27,4 +28,22 @@ class LocaleMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         locale = locale_for(user.language_code if user else None, self._default)
         data["t"] = self._translators[locale]
+        return await handler(event, data)
+
+
+class RoleMiddleware(BaseMiddleware):
+    """Gives handlers `viewer`: the member of staff acting, or None for a prospect (the set of
+    managers is cached by StaffService, so most updates cost no query)."""
+
+    def __init__(self, staff: StaffService) -> None:
+        self._staff = staff
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        data["viewer"] = await self._staff.viewer(user.id) if user else None
         return await handler(event, data)

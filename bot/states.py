@@ -15,3 +15,21 @@ class LeadForm(StatesGroup):
     contact_method = State()
     contact_time = State()
     confirm = State()
+
+
+class DealWork(StatesGroup):
+    """A manager's typed input about a deal; the deal id is in the FSM data."""
+
+    answering = State()  # a walk through stage questions
+    objection = State()  # "other" objection, typed
+    activity = State()  # a call / meeting / note: text or voice
+    amount = State()
+    next_step = State()
+    lost_reason = State()  # "other" lost reason, typed
+    reply = State()  # a message to the prospect
+
+
+class StaffInput(StatesGroup):
+    search = State()
+    lead_name = State()
+    lead_phone = State()

@@ -47,6 +47,9 @@ class Catalogue:
     def keys(self) -> set[str]:
         return set(self._html["ru"])
 
+    def has(self, key: str) -> bool:
+        return key in self._html["ru"]
+
     def text(self, locale: str, key: str, **values: Any) -> Markup:
         # Markup, so that a rendered message placed into another one is not escaped twice.
         static = self._static_html[locale].get(key)

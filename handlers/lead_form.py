@@ -7,7 +7,7 @@ from contextlib import suppress
 from datetime import datetime
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, User
@@ -31,9 +31,11 @@ from bot.domain.parsing import (
 from bot.draft import LeadDraft, load_draft
 from bot.filters import ButtonText, HasContact, HasText, PrivateChat
 from bot.services.lead_capture import LeadCaptureService, LeadRequest
+from bot.services.staff import StaffService
 from bot.states import LeadForm
 from bot.texts import Catalogue, Translator
 from handlers.form_flow import CHOICES, FIELD_OF_STATE, FORM_STATES, STATE, Flow, fresh_draft
+from handlers.notify import new_lead_alert
 from handlers.start import begin_form
 
 log = logging.getLogger(__name__)
@@ -120,7 +122,7 @@ async def form_action(
     sources: SourceTable,
     clock: Clock,
     catalogue: Catalogue,
-    admin_ids: frozenset[int],
+    staff: StaffService,
     staff_locale: str,
 ) -> None:
     current = await state.get_state()
@@ -157,7 +159,7 @@ async def form_action(
         await state.set_data({"draft": fresh_draft(flow.draft, None).model_dump(mode="json")})
         await begin_form(user, bot, state, t, config, leads)
     elif action is FormAction.CONFIRM:
-        await _submit(flow, user, leads, sources, clock, catalogue, admin_ids, staff_locale)
+        await _submit(flow, user, leads, sources, clock, catalogue, staff, staff_locale)
 
 
 async def _drop_buttons(callback: CallbackQuery) -> None:
@@ -327,7 +329,7 @@ async def _submit(
     sources: SourceTable,
     clock: Clock,
     catalogue: Catalogue,
-    admin_ids: frozenset[int],
+    staff: StaffService,
     staff_locale: str,
 ) -> None:
     draft = flow.draft
@@ -354,18 +356,12 @@ async def _submit(
         if item.id == answers.contact_time and item.id != "any":
             contact_time = item.label.get(flow.t.locale)
     await flow.send(flow.t(key, name=answers.name, contact_time=contact_time))
-    staff = Translator(catalogue, staff_locale)
-    card = lead_card(staff, flow.config, outcome, answers, user.username)
-    recipients = set(admin_ids)
-    if outcome.deal.manager_telegram_id is not None:
-        recipients.add(outcome.deal.manager_telegram_id)
-    for recipient in sorted(recipients):
-        try:
-            await flow.bot.send_message(recipient, card)
-        except TelegramAPIError:
-            log.exception(
-                "new-lead alert for deal %s not delivered to %s", outcome.deal.id, recipient
-            )
+    staff_t = Translator(catalogue, staff_locale)
+    card = lead_card(staff_t, flow.config, outcome, answers, user.username)
+    deal = outcome.deal
+    await new_lead_alert(
+        flow.bot, card, deal.id, deal.manager_telegram_id, staff, flow.config, staff_t
+    )
 
 
 def _arrivals(draft: LeadDraft, sources: SourceTable, now: datetime) -> tuple[Arrival, ...]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+from datetime import datetime
+
 from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
@@ -13,11 +17,14 @@ from bot.callbacks import MenuCb
 from bot.clock import Clock
 from bot.config import BusinessConfig
 from bot.domain.attribution import SourceTable, attribute
+from bot.domain.desk import Viewer
 from bot.domain.models import Arrival
 from bot.draft import load_draft, save_draft
 from bot.filters import PrivateChat
 from bot.services.lead_capture import LeadCaptureService
-from bot.texts import Translator
+from bot.services.staff import INVITE_PREFIX, InviteResult, NewManager, StaffService
+from bot.texts import Catalogue, Translator
+from handlers.desk import show_menu
 from handlers.form_flow import FORM_STATES, Flow, fresh_draft
 
 
@@ -40,11 +47,23 @@ async def start(
     sources: SourceTable,
     leads: LeadCaptureService,
     clock: Clock,
+    staff: StaffService,
+    viewer: Viewer | None,
+    catalogue: Catalogue,
+    staff_locale: str,
 ) -> None:
     user = message.from_user
     if user is None:
         return
     now = clock.now()
+    if command.args and command.args.startswith(INVITE_PREFIX):
+        token = command.args.removeprefix(INVITE_PREFIX)
+        await _join(message, user, token, bot, t, Translator(catalogue, staff_locale), staff, now)
+        return
+    if viewer is not None:
+        await state.clear()
+        await show_menu(bot, message.chat.id, t, viewer)
+        return
     attribution = attribute(command.args, sources)
     consent_at = await leads.record_arrival(user.id, Arrival(attribution, now))
     draft = await load_draft(state)
@@ -60,6 +79,32 @@ async def start(
         t("greeting", name=user.first_name, company=config.company.name.get(t.locale)),
         reply_markup=keyboards.menu(t),
     )
+
+
+async def _join(
+    message: Message,
+    user: User,
+    token: str,
+    bot: Bot,
+    t: Translator,
+    staff_t: Translator,
+    staff: StaffService,
+    now: datetime,
+) -> None:
+    """A manager's invitation link: the first person to open it joins the staff."""
+    who = NewManager(user.id, user.full_name[:100], user.username, user.language_code)
+    result = await staff.redeem(token, who, now)
+    if result is not InviteResult.JOINED:
+        await message.answer(t(f"invite_{result.value}"))
+        return
+    viewer = await staff.viewer(user.id)
+    assert viewer is not None
+    await message.answer(t("invite_joined", name=user.first_name))
+    await show_menu(bot, message.chat.id, t, viewer)
+    for admin in sorted(staff.admin_ids):
+        with suppress(TelegramAPIError):
+            text = staff_t("manager_joined", name=who.name, username=who.username)
+            await bot.send_message(admin, text)
 
 
 async def menu_request(

@@ -23,7 +23,7 @@ from bot.domain.models import (
     Temperature,
 )
 from bot.services.ports import NewDeal, PeopleHolding, PersonFields
-from storage.schema import deals, event_row, events, people, touch_points
+from storage.schema import deals, event_row, events, managers, people, touch_points
 
 
 class SqlLeadRepository:
@@ -57,15 +57,23 @@ class SqlLeadStore:
             self._events = []
 
     async def people_holding(
-        self, telegram_id: int, phone: str, email: str | None
+        self, telegram_id: int | None, phone: str, email: str | None
     ) -> PeopleHolding:
         """Who holds each of these identifiers, in one query."""
-        condition = sa.or_(people.c.telegram_id == telegram_id, people.c.phone == phone)
+        condition = people.c.phone == phone
+        if telegram_id is not None:
+            condition = sa.or_(condition, people.c.telegram_id == telegram_id)
         if email:
             condition = sa.or_(condition, people.c.email == email.lower())
-        found = [_person(row) for row in await self._c.execute(sa.select(people).where(condition))]
+        found = [
+            person_from_row(row)
+            for row in await self._c.execute(sa.select(people).where(condition))
+        ]
         return PeopleHolding(
-            telegram=next((p for p in found if p.telegram_id == telegram_id), None),
+            telegram=next(
+                (p for p in found if telegram_id is not None and p.telegram_id == telegram_id),
+                None,
+            ),
             phone=next((p for p in found if p.phone == phone), None),
             email=next((p for p in found if email and p.email == email.lower()), None),
         )
@@ -79,7 +87,7 @@ class SqlLeadStore:
             .values(**asdict(fields), created_at=now, updated_at=now)
             .returning(*people.c)
         )
-        return _person(result.one())
+        return person_from_row(result.one())
 
     async def update_person(
         self, person_id: int, changes: Mapping[str, Any], now: datetime
@@ -90,13 +98,13 @@ class SqlLeadStore:
             .values(**changes, updated_at=now)
             .returning(*people.c)
         )
-        return _person(result.one())
+        return person_from_row(result.one())
 
     async def deals_of(self, person_id: int) -> Sequence[Deal]:
         result = await self._c.execute(
             sa.select(deals).where(deals.c.person_id == person_id).order_by(deals.c.id)
         )
-        return [_deal(row) for row in result]
+        return [deal_from_row(row) for row in result]
 
     async def add_deal(self, deal: NewDeal, now: datetime) -> Deal:
         source = deal.attribution
@@ -121,7 +129,7 @@ class SqlLeadStore:
             )
             .returning(*deals.c)
         )
-        return _deal(result.one())
+        return deal_from_row(result.one())
 
     async def set_deal_temperature(
         self, deal_id: int, temperature: Temperature, score: Score, now: datetime
@@ -137,7 +145,37 @@ class SqlLeadStore:
             )
             .returning(*deals.c)
         )
-        return _deal(result.one())
+        return deal_from_row(result.one())
+
+    async def is_active_manager(self, telegram_id: int) -> bool:
+        row = await self._c.execute(
+            sa.select(managers.c.telegram_id).where(
+                managers.c.telegram_id == telegram_id, managers.c.active.is_(True)
+            )
+        )
+        return row.first() is not None
+
+    async def next_in_turn(self, now: datetime) -> int | None:
+        """The active manager who got a lead the longest time ago (or never), now marked."""
+        query = (
+            sa.select(managers.c.telegram_id)
+            .where(managers.c.active.is_(True))
+            .order_by(managers.c.last_assigned_at.is_not(None), managers.c.last_assigned_at)
+            .limit(1)
+        )
+        if self._c.dialect.name == "postgresql":
+            query = query.with_for_update(
+                skip_locked=True
+            )  # concurrent leads go to different managers
+        row = (await self._c.execute(query)).first()
+        if row is None:
+            return None
+        await self._c.execute(
+            managers.update()
+            .where(managers.c.telegram_id == row.telegram_id)
+            .values(last_assigned_at=now)
+        )
+        return int(row.telegram_id)
 
     async def add_touch_point(
         self,
@@ -183,10 +221,10 @@ class SqlLeadStore:
 
     async def _person(self, condition: sa.ColumnElement[bool]) -> Person | None:
         row = (await self._c.execute(sa.select(people).where(condition))).first()
-        return None if row is None else _person(row)
+        return None if row is None else person_from_row(row)
 
 
-def _person(row: Row[Any]) -> Person:
+def person_from_row(row: Row[Any]) -> Person:
     return Person(
         id=row.id,
         telegram_id=row.telegram_id,
@@ -198,7 +236,7 @@ def _person(row: Row[Any]) -> Person:
     )
 
 
-def _deal(row: Row[Any]) -> Deal:
+def deal_from_row(row: Row[Any]) -> Deal:
     return Deal(
         id=row.id,
         person_id=row.person_id,

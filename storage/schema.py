@@ -76,6 +76,10 @@ deals = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("closed_at", UtcDateTime, nullable=True),
     sa.Column("lost_reason", sa.String(200), nullable=True),
+    sa.Column("amount_minor", sa.BigInteger, nullable=True),  # in kopecks (cents)
+    sa.Column("next_step", sa.String(200), nullable=True),
+    # A manager's list: their open deals, hot first and the longest without activity first.
+    sa.Index("ix_deals_manager_status_updated", "manager_telegram_id", "status", "updated_at"),
 )
 
 touch_points = sa.Table(
@@ -122,6 +126,44 @@ deal_answers = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("answered_by", sa.BigInteger, nullable=True),
     sa.Column("answered_at", UtcDateTime, nullable=False),
+)
+
+
+# Staff who work deals in the bot; admins come from ADMIN_IDS and need no row.
+managers = sa.Table(
+    "managers",
+    metadata,
+    sa.Column("telegram_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("username", sa.String(64), nullable=True),
+    sa.Column("language", sa.String(8), nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("invited_by", sa.BigInteger, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("last_assigned_at", UtcDateTime, nullable=True),  # round-robin routing
+)
+
+# One-time invitation links; only a hash of the token is kept.
+invites = sa.Table(
+    "invites",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("created_by", sa.BigInteger, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("used_by", sa.BigInteger, nullable=True),
+    sa.Column("used_at", UtcDateTime, nullable=True),
+)
+
+# Messages the bot relayed to staff, so that a reply to one reaches the right prospect.
+relayed_messages = sa.Table(
+    "relayed_messages",
+    metadata,
+    sa.Column("chat_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("message_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("deal_id", sa.Integer, sa.ForeignKey("deals.id"), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
 

@@ -12,9 +12,13 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import (
     AnswerCallbackQuery,
+    CopyMessage,
     EditMessageReplyMarkup,
+    EditMessageText,
     GetMe,
     SendMessage,
+    SendPhoto,
+    SendVoice,
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
@@ -24,12 +28,14 @@ from aiogram.types import (
     Contact,
     InlineKeyboardMarkup,
     Message,
+    MessageId,
     PhotoSize,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Sticker,
     Update,
     User,
+    Voice,
 )
 
 BOT_ID = 42
@@ -54,6 +60,9 @@ class Sent:
     text: str
     markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
     message_id: int
+    kind: str = "text"  # text, photo, voice, copy (of a message from another chat)
+    file: object = None  # a photo's bytes, a voice's file id, a copy's (chat, message id)
+    edits: int = 0
 
     def buttons(self) -> list[str]:
         if isinstance(self.markup, InlineKeyboardMarkup):
@@ -109,11 +118,48 @@ class RecordingSession(BaseSession):
                 reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
             )
             return message  # type: ignore[return-value]
+        if isinstance(method, SendPhoto | SendVoice | CopyMessage):
+            return self._record_other(method)  # type: ignore[return-value]
+        if isinstance(method, EditMessageText):
+            for sent in self.sent:
+                if (
+                    sent.chat_id == int(method.chat_id or 0)
+                    and sent.message_id == method.message_id
+                ):
+                    sent.text, sent.markup = method.text or "", method.reply_markup
+                    sent.edits += 1
+            return True  # type: ignore[return-value]
         if isinstance(method, GetMe):
             return User(id=BOT_ID, is_bot=True, first_name="Sales", username="sales_bot")  # type: ignore[return-value]
         if isinstance(method, AnswerCallbackQuery | EditMessageReplyMarkup):
             return True  # type: ignore[return-value]
         return True  # type: ignore[return-value]
+
+    def _record_other(self, method: SendPhoto | SendVoice | CopyMessage) -> Message | MessageId:
+        chat_id = int(method.chat_id)
+        if chat_id in self.fail_for:
+            from aiogram.exceptions import TelegramForbiddenError
+
+            raise TelegramForbiddenError(
+                method,  # type: ignore[misc]
+                "Forbidden: bot was blocked by the user",
+            )
+        message_id = next(self._ids)
+        if isinstance(method, SendPhoto):
+            photo = method.photo
+            data = getattr(photo, "data", photo)
+            self.sent.append(
+                Sent(chat_id, method.caption or "", method.reply_markup, message_id, "photo", data)  # type: ignore[arg-type]
+            )
+        elif isinstance(method, SendVoice):
+            self.sent.append(Sent(chat_id, "", None, message_id, "voice", method.voice))
+        else:
+            origin = (int(method.from_chat_id), method.message_id)
+            self.sent.append(Sent(chat_id, "", None, message_id, "copy", origin))
+            return MessageId(message_id=message_id)
+        return Message(
+            message_id=message_id, date=datetime.now(UTC), chat=Chat(id=chat_id, type="private")
+        )
 
     def to(self, chat_id: int) -> list[Sent]:
         return [sent for sent in self.sent if sent.chat_id == chat_id]
@@ -170,12 +216,31 @@ class Prospect:
             **content,
         )
 
-    async def send(self, text: str, chat: Chat | None = None) -> list[Sent]:
-        return await self._feed(message=self._message(chat=chat, text=text))
+    async def send(
+        self, text: str, chat: Chat | None = None, reply_to: Sent | None = None
+    ) -> list[Sent]:
+        content: dict[str, Any] = {"text": text}
+        if reply_to is not None:
+            content["reply_to_message"] = Message(
+                message_id=reply_to.message_id,
+                date=datetime.now(UTC),
+                chat=self.chat,
+                from_user=User(id=BOT_ID, is_bot=True, first_name="Sales"),
+                text=reply_to.text,
+            )
+        return await self._feed(message=self._message(chat=chat, **content))
 
-    async def share_contact(self, phone: str, owner_id: int | None = None) -> list[Sent]:
+    async def send_voice(self, file_id: str = "voice-1", duration: int = 12) -> list[Sent]:
+        voice = Voice(file_id=file_id, file_unique_id=f"u-{file_id}", duration=duration)
+        return await self._feed(message=self._message(voice=voice))
+
+    async def share_contact(
+        self, phone: str, owner_id: int | None = None, first_name: str | None = None
+    ) -> list[Sent]:
         contact = Contact(
-            phone_number=phone, first_name=self.user.first_name, user_id=owner_id or self.user.id
+            phone_number=phone,
+            first_name=first_name or self.user.first_name,
+            user_id=owner_id or self.user.id,
         )
         return await self._feed(message=self._message(contact=contact))
 

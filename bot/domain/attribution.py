@@ -27,7 +27,8 @@ class SourceTable:
 
 
 def attribute(payload: str | None, table: SourceTable) -> Attribution:
-    """Campaign codes, `ref_<telegram id>` referrals and `rep_<code>` links; anything else is kept
+    """Campaign codes, `ref_<telegram id>` referrals and `rep_<code or telegram id>` links (whether
+    the rep is a manager is the router's business); anything else is kept
     as-is under the `unknown` rule so that nobody's link is lost."""
     if not payload:
         return _from(table.direct, "")
@@ -47,7 +48,10 @@ def attribute(payload: str | None, table: SourceTable) -> Attribution:
                 referrer_telegram_id=int(referrer),
             )
     if table.rep_prefix and payload.startswith(table.rep_prefix):
-        rep = table.reps.get(payload[len(table.rep_prefix) :])
+        code = payload[len(table.rep_prefix) :]
+        rep = table.reps.get(code)
+        if rep is None and code.isdigit() and len(code) <= 19:
+            rep = int(code)  # a manager's personal link: rep_<their Telegram id>
         if rep is not None:
             return Attribution(
                 channel=Channel.SPEARS,

@@ -5,9 +5,20 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from bot.domain.desk import RoutingRule
 from bot.domain.duplicates import DealDecision, choose_deal, match_person
-from bot.domain.models import Arrival, Attribution, Deal, LeadAnswers, Person, Score
-from bot.domain.scoring import ScoringTable, score_lead
+from bot.domain.models import (
+    Arrival,
+    Attribution,
+    Channel,
+    Deal,
+    Initiative,
+    LeadAnswers,
+    Person,
+    Score,
+    ScoreReason,
+)
+from bot.domain.scoring import ScoringTable, score_lead, temperature_for
 from bot.services.ports import LeadRepository, LeadStore, NewDeal, PersonFields
 
 TEMPERATURE_RANK = {"cold": 0, "warm": 1, "hot": 2}
@@ -32,11 +43,37 @@ class LeadOutcome:
     referrer: Person | None
 
 
+@dataclass(frozen=True, slots=True)
+class OutboundLead:
+    """A lead a manager brings in: a shared contact or a typed name and phone."""
+
+    manager_telegram_id: int
+    name: str
+    phone: str  # E.164
+    telegram_id: int | None = None  # when the shared contact is a Telegram user
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundOutcome:
+    person: Person
+    deal: Deal
+    created: bool  # False: the person already has an open deal, which is returned
+
+
 class LeadCaptureService:
-    def __init__(self, repository: LeadRepository, scoring: ScoringTable, first_stage: str) -> None:
+    def __init__(
+        self,
+        repository: LeadRepository,
+        scoring: ScoringTable,
+        first_stage: str,
+        routing: RoutingRule = RoutingRule.ROUND_ROBIN,
+        config_reps: frozenset[int] = frozenset(),
+    ) -> None:
         self._repository = repository
         self._scoring = scoring
         self._first_stage = first_stage  # where a new deal starts in the pipeline
+        self._routing = routing
+        self._config_reps = config_reps  # reps named in the configuration file are trusted
 
     async def consent_at(self, telegram_id: int) -> datetime | None:
         """When this Telegram user consented to the processing of personal data, if ever."""
@@ -70,6 +107,7 @@ class LeadCaptureService:
             if choice.open_deal is not None:
                 deal = await self._returning(store, choice.open_deal, score, now)
             else:
+                manager = await self._route(store, attribution, now)
                 deal = await store.add_deal(
                     NewDeal(
                         person_id=person.id,
@@ -77,7 +115,7 @@ class LeadCaptureService:
                         score=score,
                         attribution=attribution,
                         referrer_id=referrer.id if referrer else None,
-                        manager_telegram_id=attribution.rep_telegram_id,
+                        manager_telegram_id=manager,
                         request=asdict(answers),
                     ),
                     now,
@@ -106,6 +144,66 @@ class LeadCaptureService:
                 actor_telegram_id=request.telegram_id,
             )
         return LeadOutcome(person, deal, choice.decision, score, attribution, referrer)
+
+    async def create_outbound(self, lead: OutboundLead, now: datetime) -> OutboundOutcome:
+        """The same duplicate rules as a prospect's request: a known phone or Telegram account is
+        the same person, and a person with an open deal gets no second one."""
+        attribution = Attribution(Channel.SPEARS, Initiative.OUTBOUND)
+        async with self._repository.transaction() as store:
+            holding = await store.people_holding(lead.telegram_id, lead.phone, None)
+            person = match_person(holding.telegram, holding.phone, None)
+            if person is None:
+                person = await store.add_person(
+                    PersonFields(name=lead.name, telegram_id=lead.telegram_id, phone=lead.phone),
+                    now,
+                )
+                await store.add_event(
+                    "person_created", {}, now, person_id=person.id,
+                    actor_telegram_id=lead.manager_telegram_id,
+                )  # fmt: skip
+                choice = choose_deal([])
+            else:
+                choice = choose_deal(await store.deals_of(person.id))
+            if choice.open_deal is not None:
+                return OutboundOutcome(person, choice.open_deal, created=False)
+            points = self._scoring.channel.get(Channel.SPEARS, 0)
+            score = Score(
+                temperature_for(points, self._scoring),
+                points,
+                (ScoreReason("channel", Channel.SPEARS.value, points),),
+            )
+            deal = await store.add_deal(
+                NewDeal(
+                    person_id=person.id,
+                    stage=self._first_stage,
+                    score=score,
+                    attribution=attribution,
+                    referrer_id=None,
+                    manager_telegram_id=lead.manager_telegram_id,
+                    request={},
+                ),
+                now,
+            )
+            await store.add_touch_point(person.id, deal.id, "outbound", attribution, now)
+            await store.add_event(
+                "deal_created",
+                {"decision": choice.decision.value, "source": _source(attribution)},
+                now,
+                deal_id=deal.id,
+                person_id=person.id,
+                actor_telegram_id=lead.manager_telegram_id,
+            )
+        return OutboundOutcome(person, deal, created=True)
+
+    async def _route(self, store: LeadStore, attribution: Attribution, now: datetime) -> int | None:
+        """A lead through a manager's personal link goes to them while they are active; the
+        others by the configured rule (None: the shared inbox)."""
+        rep = attribution.rep_telegram_id
+        if rep is not None and (rep in self._config_reps or await store.is_active_manager(rep)):
+            return rep
+        if self._routing is RoutingRule.ROUND_ROBIN:
+            return await store.next_in_turn(now)
+        return None
 
     async def _upsert_person(
         self, store: LeadStore, request: LeadRequest, now: datetime

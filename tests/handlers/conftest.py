@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import build_dispatcher
 from bot.config import BusinessConfig
 from storage.fsm import SqlStorage
+from storage.schema import managers
 from tests.fakes import FakeClock, Prospect, RecordingSession, make_bot
 
 ADMIN_ID = 5001
@@ -33,6 +34,21 @@ class World:
         storage = self.dp.storage
         assert isinstance(storage, SqlStorage)
         await storage.flush()
+
+    async def add_manager(self, telegram_id: int, name: str, active: bool = True) -> Prospect:
+        """A manager as an accepted invitation leaves them (see test_staff for the invitation)."""
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                managers.insert().values(
+                    telegram_id=telegram_id, name=name, active=active,
+                    created_at=self.clock.now(), updated_at=self.clock.now(),
+                )
+            )  # fmt: skip
+        self.dp["staff"].forget()
+        return self.prospect(user_id=telegram_id, first_name=name, username=None)
+
+    def admin(self) -> Prospect:
+        return self.prospect(user_id=ADMIN_ID, first_name="Админ", username="boss")
 
     async def restart(self) -> World:
         """A fresh Dispatcher and Bot on the same database, as after a process restart (which

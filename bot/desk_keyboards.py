@@ -1,0 +1,421 @@
+"""Keyboards of the managers' desk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import (
+    DealAction,
+    DealCb,
+    ListCb,
+    ListPick,
+    ManagerAction,
+    ManagerCb,
+    PlayCb,
+    StaffAction,
+    StaffCb,
+)
+from bot.config import BusinessConfig
+from bot.desk_views import answer_text, checklist, deal_button, stage_name
+from bot.domain.desk import DealCard, DealPage, DealRow, HistoryEntry, Manager, Viewer
+from bot.domain.models import Temperature
+from bot.domain.pipeline import AnswerType
+from bot.services.desk import ActivityKind
+from bot.texts import Translator
+
+Button = InlineKeyboardButton
+
+
+def _rows(*rows: Sequence[Button | None]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[b for b in row if b is not None] for row in rows if any(row)]
+    )
+
+
+def _deal(
+    t: Translator, key: str, action: DealAction, deal: int, arg: str = "", **values: object
+) -> Button:
+    return Button(
+        text=t.label(key, **values), callback_data=DealCb(action=action, deal=deal, arg=arg).pack()
+    )
+
+
+def staff_menu(t: Translator, viewer: Viewer) -> InlineKeyboardMarkup:
+    def item(key: str, action: StaffAction) -> Button:
+        return Button(text=t.label(key), callback_data=StaffCb(action=action).pack())
+
+    rows: list[list[Button | None]] = [
+        [item("btn_my_deals", StaffAction.DEALS), item("btn_today", StaffAction.TODAY)],
+        [item("btn_search", StaffAction.SEARCH), item("btn_new_lead", StaffAction.NEW_LEAD)],
+        [item("btn_my_link", StaffAction.LINK)],
+    ]
+    if viewer.is_admin:
+        rows.append(
+            [item("btn_managers", StaffAction.MANAGERS), item("btn_invite", StaffAction.INVITE)]
+        )
+    return _rows(*rows)
+
+
+def deal_rows(t: Translator, config: BusinessConfig, rows: Sequence[DealRow]) -> list[list[Button]]:
+    return [
+        [
+            Button(
+                text=deal_button(t, config, row),
+                callback_data=DealCb(action=DealAction.OPEN, deal=row.id).pack(),
+            )
+        ]
+        for row in rows
+    ]
+
+
+def deal_list(
+    t: Translator, config: BusinessConfig, page: DealPage, stage: str, temp: str
+) -> InlineKeyboardMarkup:
+    rows = deal_rows(t, config, page.rows)
+    nav: list[Button] = []
+    if page.page > 0:
+        nav.append(
+            Button(
+                text="◀️", callback_data=ListCb(page=page.page - 1, stage=stage, temp=temp).pack()
+            )
+        )
+    if page.pages > 1:
+        nav.append(
+            Button(
+                text=f"{page.page + 1}/{page.pages}",
+                callback_data=ListCb(page=page.page, stage=stage, temp=temp).pack(),
+            )
+        )
+    if page.page + 1 < page.pages:
+        nav.append(
+            Button(
+                text="▶️", callback_data=ListCb(page=page.page + 1, stage=stage, temp=temp).pack()
+            )
+        )
+    if nav:
+        rows.append(nav)
+    stage_label = stage_name(config, stage, t.locale) if stage else t.label("any")
+    temp_label = t.label(f"temperature_{temp}") if temp else t.label("any")
+    rows.append(
+        [
+            Button(
+                text=t.label("btn_filter_stage", value=stage_label),
+                callback_data=ListCb(stage=stage, temp=temp, pick=ListPick.STAGE).pack(),
+            ),
+            Button(
+                text=t.label("btn_filter_temp", value=temp_label),
+                callback_data=ListCb(stage=stage, temp=temp, pick=ListPick.TEMPERATURE).pack(),
+            ),
+        ]
+    )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def list_filter(
+    t: Translator, config: BusinessConfig, pick: ListPick, stage: str, temp: str
+) -> InlineKeyboardMarkup:
+    options: list[tuple[str, str]] = [("", t.label("any"))]
+    if pick is ListPick.STAGE:
+        options += [(s.id, s.name.get(t.locale)) for s in config.pipeline.stages]
+        current = stage
+    else:
+        options += [(x.value, t.label(f"temperature_{x.value}")) for x in reversed(Temperature)]
+        current = temp
+
+    def make(value: str) -> ListCb:
+        if pick is ListPick.STAGE:
+            return ListCb(stage=value, temp=temp)
+        return ListCb(stage=stage, temp=value)
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                Button(
+                    text=("• " if value == current else "") + label,
+                    callback_data=make(value).pack(),
+                )
+            ]
+            for value, label in options
+        ]
+    )
+
+
+def deal_card(
+    t: Translator, config: BusinessConfig, card: DealCard, viewer: Viewer
+) -> InlineKeyboardMarkup:
+    deal_id = card.deal.id
+    reply = _deal(t, "btn_reply", DealAction.REPLY, deal_id) if card.person.telegram_id else None
+    history = _deal(t, "btn_history", DealAction.HISTORY, deal_id)
+    reassign = _deal(t, "btn_reassign", DealAction.REASSIGN, deal_id) if viewer.is_admin else None
+    if card.deal.manager_telegram_id is None and not viewer.is_admin:
+        return _rows([_deal(t, "btn_take", DealAction.TAKE, deal_id)])
+    if not card.is_open:
+        return _rows([reply, history], [reassign])
+    answered, required = checklist(config, card.deal.stage, card.answers)
+    return _rows(
+        [
+            _deal(t, "btn_next_stage", DealAction.NEXT, deal_id),
+            _deal(
+                t,
+                "btn_questions",
+                DealAction.QUESTIONS,
+                deal_id,
+                answered=answered,
+                required=required,
+            ),
+        ],
+        [
+            _deal(t, "btn_objection", DealAction.OBJECTIONS, deal_id),
+            _deal(t, "btn_log", DealAction.LOG, deal_id),
+        ],
+        [
+            _deal(t, "btn_temperature", DealAction.TEMPERATURE, deal_id),
+            _deal(t, "btn_stages", DealAction.STAGES, deal_id),
+        ],
+        [
+            _deal(t, "btn_amount", DealAction.AMOUNT, deal_id),
+            _deal(t, "btn_step", DealAction.STEP, deal_id),
+        ],
+        [
+            _deal(t, "btn_won", DealAction.WON, deal_id),
+            _deal(t, "btn_lost", DealAction.LOST, deal_id),
+        ],
+        [reply, history],
+        [reassign],
+    )
+
+
+def back_to_card(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
+    return _rows([_deal(t, "btn_to_card", DealAction.OPEN, deal_id)])
+
+
+def questions(t: Translator, config: BusinessConfig, card: DealCard) -> InlineKeyboardMarkup:
+    stage = config.pipeline.stage(card.deal.stage)
+    rows: list[list[Button | None]] = []
+    for question in stage.questions:
+        value = card.answers.get(question.id)
+        mark = "✅" if value else ("▫️" if question.required else "◽️")
+        shown = f": {answer_text(t, config, question.id, value)}" if value else ""
+        text = f"{mark} {question.text.get(t.locale)}{shown}"
+        rows.append(
+            [
+                Button(
+                    text=text[:60],
+                    callback_data=DealCb(
+                        action=DealAction.ASK, deal=card.deal.id, arg=question.id
+                    ).pack(),
+                )
+            ]
+        )
+    rows.append(
+        [
+            _deal(t, "btn_answer_missing", DealAction.ASK, card.deal.id),
+            _deal(t, "btn_to_card", DealAction.OPEN, card.deal.id),
+        ]
+    )
+    return _rows(*rows)
+
+
+def question(
+    t: Translator, config: BusinessConfig, deal_id: int, question_id: str, optional: bool
+) -> InlineKeyboardMarkup:
+    found = config.pipeline.question(question_id)
+    rows: list[list[Button | None]] = []
+    if found.type is AnswerType.CHOICE:
+        rows += [
+            [
+                _plain(
+                    choice.label.get(t.locale),
+                    DealCb(
+                        action=DealAction.ANSWER, deal=deal_id, arg=f"{question_id}.{choice.id}"
+                    ),
+                )
+            ]
+            for choice in found.choices
+        ]
+    elif found.type is AnswerType.YES_NO:
+        rows.append(
+            [
+                _plain(
+                    t.label("yes"),
+                    DealCb(action=DealAction.ANSWER, deal=deal_id, arg=f"{question_id}.yes"),
+                ),
+                _plain(
+                    t.label("no"),
+                    DealCb(action=DealAction.ANSWER, deal=deal_id, arg=f"{question_id}.no"),
+                ),
+            ]
+        )
+    rows.append(
+        [
+            _deal(t, "btn_skip", DealAction.SKIP, deal_id, question_id) if optional else None,
+            _deal(t, "btn_to_card", DealAction.OPEN, deal_id),
+        ]
+    )
+    return _rows(*rows)
+
+
+def _plain(text: str, data: DealCb) -> Button:
+    return Button(text=text, callback_data=data.pack())
+
+
+def stages(
+    t: Translator, config: BusinessConfig, deal_id: int, current: str
+) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            _plain(
+                ("📍 " if stage.id == current else "") + stage.name.get(t.locale),
+                DealCb(action=DealAction.MOVE, deal=deal_id, arg=stage.id),
+            )
+        ]
+        for stage in config.pipeline.stages
+    ]
+    rows.append([_deal(t, "btn_to_card", DealAction.OPEN, deal_id)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def objections(t: Translator, config: BusinessConfig, deal_id: int) -> InlineKeyboardMarkup:
+    rows = [
+        [_plain(o.name.get(t.locale), DealCb(action=DealAction.OBJECTION, deal=deal_id, arg=o.id))]
+        for o in config.pipeline.objections
+    ]
+    rows.append([_deal(t, "btn_objection_other", DealAction.OBJECTION, deal_id, "")])
+    rows.append([_deal(t, "btn_to_card", DealAction.OPEN, deal_id)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def activities(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
+    return _rows(
+        [
+            _deal(t, f"btn_activity_{kind.value}", DealAction.LOG, deal_id, kind.value)
+            for kind in ActivityKind
+        ],
+        [_deal(t, "btn_to_card", DealAction.OPEN, deal_id)],
+    )
+
+
+def temperatures(t: Translator, deal_id: int, current: Temperature) -> InlineKeyboardMarkup:
+    return _rows(
+        [
+            _plain(
+                ("• " if value is current else "") + t.label(f"temperature_{value.value}"),
+                DealCb(action=DealAction.TEMPERATURE, deal=deal_id, arg=value.value),
+            )
+            for value in reversed(Temperature)
+        ],
+        [_deal(t, "btn_to_card", DealAction.OPEN, deal_id)],
+    )
+
+
+def lost_reasons(t: Translator, config: BusinessConfig, deal_id: int) -> InlineKeyboardMarkup:
+    rows = [
+        [_plain(r.label.get(t.locale), DealCb(action=DealAction.LOST, deal=deal_id, arg=r.id))]
+        for r in config.pipeline.lost_reasons
+    ]
+    rows.append([_deal(t, "btn_to_card", DealAction.OPEN, deal_id)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def reassign(
+    t: Translator, deal_id: int, managers: Sequence[Manager], current: int | None
+) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            _plain(
+                ("• " if m.telegram_id == current else "") + m.name,
+                DealCb(action=DealAction.REASSIGN, deal=deal_id, arg=str(m.telegram_id)),
+            )
+        ]
+        for m in managers
+        if m.active
+    ]
+    rows.append([_deal(t, "btn_to_card", DealAction.OPEN, deal_id)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def history(t: Translator, deal_id: int, entries: Sequence[HistoryEntry]) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            Button(
+                text=t.label("btn_play", time=entry.created_at.strftime("%d.%m")),
+                callback_data=PlayCb(event=entry.id).pack(),
+            )
+        ]
+        for entry in entries
+        if entry.data.get("voice")
+    ]
+    rows.append([_deal(t, "btn_to_card", DealAction.OPEN, deal_id)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def alert(t: Translator, deal_id: int, inbox: bool) -> InlineKeyboardMarkup:
+    if inbox:
+        return _rows([_deal(t, "btn_take", DealAction.TAKE, deal_id)])
+    return _rows([_deal(t, "btn_open_deal", DealAction.OPEN, deal_id)])
+
+
+def relayed(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
+    return _rows(
+        [
+            _deal(t, "btn_reply", DealAction.REPLY, deal_id),
+            _deal(t, "btn_open_deal", DealAction.OPEN, deal_id),
+        ]
+    )
+
+
+def managers(t: Translator, found: Sequence[Manager]) -> InlineKeyboardMarkup:
+    rows: list[list[Button | None]] = []
+    for m in found:
+        if m.active:
+            toggle = Button(
+                text=t.label("btn_deactivate", name=m.name),
+                callback_data=ManagerCb(
+                    action=ManagerAction.DEACTIVATE, manager=m.telegram_id
+                ).pack(),
+            )
+        else:
+            toggle = Button(
+                text=t.label("btn_activate", name=m.name),
+                callback_data=ManagerCb(
+                    action=ManagerAction.ACTIVATE, manager=m.telegram_id
+                ).pack(),
+            )
+        handover = Button(
+            text=t.label("btn_handover"),
+            callback_data=ManagerCb(action=ManagerAction.HANDOVER, manager=m.telegram_id).pack(),
+        )
+        rows.append([toggle, handover])
+    rows.append(
+        [
+            Button(
+                text=t.label("btn_invite"), callback_data=StaffCb(action=StaffAction.INVITE).pack()
+            )
+        ]
+    )
+    return _rows(*rows)
+
+
+def handover_targets(t: Translator, source: int, found: Sequence[Manager]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                Button(
+                    text=m.name,
+                    callback_data=ManagerCb(
+                        action=ManagerAction.HAND_TO, manager=source, target=m.telegram_id
+                    ).pack(),
+                )
+            ]
+            for m in found
+            if m.active and m.telegram_id != source
+        ]
+    )
+
+
+def cancel_input(t: Translator) -> InlineKeyboardMarkup:
+    return _rows(
+        [Button(text=t.label("btn_cancel"), callback_data=StaffCb(action=StaffAction.MENU).pack())]
+    )

@@ -1,0 +1,226 @@
+"""Texts of the managers' desk: the deal list, the deal card, its history, the relay header."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, tzinfo
+from decimal import Decimal
+from typing import Any
+
+from markupsafe import Markup
+
+from bot.cards import TEMPERATURE_ICON
+from bot.config import BusinessConfig
+from bot.domain.desk import DealCard, DealRow, HistoryEntry
+from bot.domain.models import DealStatus, Temperature
+from bot.domain.parsing import format_phone
+from bot.services.desk import ProspectDeal
+from bot.texts import Translator
+
+ACTIVITY_ICON = {"call": "📞", "meeting": "🤝", "note": "🗒"}
+
+
+def stage_name(config: BusinessConfig, stage_id: str, locale: str) -> str:
+    for stage in config.pipeline.stages:
+        if stage.id == stage_id:
+            return stage.name.get(locale)
+    return stage_id
+
+
+def question_text(config: BusinessConfig, question_id: str, locale: str) -> str:
+    for stage in config.pipeline.stages:
+        for question in stage.questions:
+            if question.id == question_id:
+                return question.text.get(locale)
+    return question_id
+
+
+def answer_text(t: Translator, config: BusinessConfig, question_id: str, value: str) -> str:
+    """A stored answer as a person reads it: a choice's label, yes/no, a date as 25.12.2026."""
+    for stage in config.pipeline.stages:
+        for question in stage.questions:
+            if question.id != question_id:
+                continue
+            for choice in question.choices:
+                if choice.id == value:
+                    return choice.label.get(t.locale)
+            if question.type == "yes_no":
+                return t.label("yes" if value == "yes" else "no")
+            if question.type == "date" and len(value) == 10:
+                return f"{value[8:10]}.{value[5:7]}.{value[0:4]}"
+            if question.type == "number":
+                return format_number(value)
+    return value
+
+
+def format_number(value: str | int | Decimal) -> str:
+    number = Decimal(str(value))
+    whole = f"{int(number):,}".replace(",", "\u00a0")
+    fraction = number - int(number)
+    return whole if not fraction else f"{whole},{str(fraction)[2:4].ljust(2, '0')}"
+
+
+def format_amount(minor: int | None) -> str | None:
+    if minor is None:
+        return None
+    return f"{format_number(Decimal(minor) / 100)}\u00a0₽"
+
+
+def local(moment: datetime, tz: tzinfo) -> str:
+    return moment.astimezone(tz).strftime("%d.%m %H:%M")
+
+
+def temperature_label(t: Translator, temperature: Temperature) -> str:
+    return f"{TEMPERATURE_ICON[temperature]} {t.label('temperature_' + temperature.value)}"
+
+
+def deal_button(t: Translator, config: BusinessConfig, row: DealRow) -> str:
+    who = row.name if not row.company else f"{row.name}, {row.company}"
+    return (
+        f"{TEMPERATURE_ICON[row.temperature]} #{row.id} {who} · "
+        f"{stage_name(config, row.stage, t.locale)}"
+    )
+
+
+def checklist(config: BusinessConfig, stage_id: str, answers: Mapping[str, str]) -> tuple[int, int]:
+    """(answered, required) for the stage's required questions."""
+    required = [q.id for q in config.pipeline.stage(stage_id).questions if q.required]
+    return sum(1 for qid in required if answers.get(qid)), len(required)
+
+
+def deal_card(
+    t: Translator, config: BusinessConfig, card: DealCard, tz: tzinfo, history_lines: int = 3
+) -> Markup:
+    deal, person = card.deal, card.person
+    stage_ids = [stage.id for stage in config.pipeline.stages]
+    answered, required = (
+        checklist(config, deal.stage, card.answers) if deal.stage in stage_ids else (0, 0)
+    )
+    reasons = ", ".join(
+        f"{t.label('reason_' + str(reason.get('factor')))} +{reason.get('points')}"
+        for reason in card.score_reasons
+    )
+    stage = config.pipeline.stage(deal.stage) if deal.stage in stage_ids else None
+    status = "" if deal.status is DealStatus.OPEN else t.label(f"status_{deal.status.value}")
+    lost = card.lost_reason
+    if lost:
+        lost = next(
+            (r.label.get(t.locale) for r in config.pipeline.lost_reasons if r.id == lost), lost
+        )
+    return t(
+        "deal_card",
+        icon=TEMPERATURE_ICON[deal.temperature],
+        deal_id=deal.id,
+        temperature=t.label(f"temperature_{deal.temperature.value}"),
+        status=status,
+        lost_reason=lost,
+        name=person.name,
+        company=person.company,
+        phone=format_phone(person.phone) if person.phone else None,
+        email=person.email,
+        telegram_id=person.telegram_id,
+        source=(
+            f"{t.label('channel_' + deal.channel.value)}, "
+            f"{t.label('initiative_' + deal.initiative.value)}"
+        ),
+        campaign=deal.campaign,
+        payload=card.payload,
+        score=deal.score,
+        reasons=reasons,
+        stage=stage_name(config, deal.stage, t.locale),
+        stage_number=stage_ids.index(deal.stage) + 1 if deal.stage in stage_ids else "?",
+        stage_count=len(stage_ids),
+        answered=answered,
+        required=required,
+        amount=format_amount(card.amount_minor),
+        next_step=card.next_step,
+        last_activity=local(card.last_activity, tz),
+        manager=card.manager_name,
+        tips=stage.tips.get(t.locale) if stage and stage.tips and card.is_open else None,
+        history=Markup("\n").join(
+            history_line(t, config, entry, tz) for entry in card.history[:history_lines]
+        ),
+    )
+
+
+def history_text(
+    t: Translator, config: BusinessConfig, deal_id: int, entries: Iterable[HistoryEntry], tz: tzinfo
+) -> Markup:
+    lines = [history_line(t, config, entry, tz) for entry in entries]
+    return t("history", deal_id=deal_id, lines=Markup("\n").join(lines) if lines else None)
+
+
+def history_line(t: Translator, config: BusinessConfig, entry: HistoryEntry, tz: tzinfo) -> Markup:
+    data = entry.data
+    values: dict[str, Any] = {}
+    kind = entry.kind
+    if kind == "answer_given":
+        question = str(data.get("question"))
+        values = {
+            "question": question_text(config, question, t.locale),
+            "before": answer_text(t, config, question, str(data["from"]))
+            if data.get("from")
+            else None,
+            "after": answer_text(t, config, question, str(data.get("to"))),
+        }
+    elif kind in ("stage_changed", "move_refused"):
+        values = {
+            "before": stage_name(config, str(data.get("from")), t.locale),
+            "after": stage_name(config, str(data.get("to") or data.get("stage")), t.locale),
+            "status": (data.get("status") or ["", ""])[-1],
+            "missing": len(data.get("missing") or ()),
+        }
+    elif kind == "activity":
+        values = {
+            "icon": ACTIVITY_ICON.get(str(data.get("type")), "🗒"),
+            "what": t.label(f"activity_{data.get('type')}"),
+            "text": data.get("text"),
+            "voice": bool(data.get("voice")),
+            "duration": _duration(data.get("duration")),
+        }
+    elif kind == "objection":
+        values = {"name": _objection(config, str(data.get("objection")), t.locale),
+                  "text": data.get("text")}  # fmt: skip
+    elif kind == "temperature_changed":
+        values = {
+            "before": t.label(f"temperature_{data.get('from')}"),
+            "after": t.label(f"temperature_{data.get('to')}"),
+            "why": t.label(f"why_{data.get('why')}") if data.get("why") else None,
+        }
+    elif kind == "field_changed":
+        field = str(data.get("field"))
+        show = format_amount if field == "amount_minor" else (lambda v: v)
+        values = {
+            "field": t.label(f"field_{field}"),
+            "before": show(data.get("from")),
+            "after": show(data.get("to")),
+        }
+    elif kind in ("message_in", "message_out"):
+        values = {"text": data.get("text") or data.get("caption"),
+                  "media": data.get("media")}  # fmt: skip
+    key = f"ev_{kind}" if t.catalogue.has(f"ev_{kind}") else "ev_other"
+    return Markup(f"{local(entry.created_at, tz)} ") + t(key, kind=kind, **values)
+
+
+def relay_header(t: Translator, config: BusinessConfig, deal: ProspectDeal) -> Markup:
+    return t(
+        "relay_header",
+        icon=TEMPERATURE_ICON[deal.temperature],
+        deal_id=deal.deal_id,
+        name=deal.name,
+        company=deal.company,
+        stage=stage_name(config, deal.stage, t.locale),
+    )
+
+
+def _objection(config: BusinessConfig, objection_id: str, locale: str) -> str:
+    for objection in config.pipeline.objections:
+        if objection.id == objection_id:
+            return objection.name.get(locale)
+    return objection_id
+
+
+def _duration(seconds: object) -> str | None:
+    if not isinstance(seconds, int):
+        return None
+    return f"{seconds // 60}:{seconds % 60:02d}"

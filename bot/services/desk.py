@@ -1,0 +1,292 @@
+"""The managers' desk: what a member of staff may see and do with deals. Every method that shows
+or changes a deal checks the viewer's right to it first (callback data can be forged)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from bot.domain.desk import (
+    DealCard,
+    DealFilter,
+    DealPage,
+    DealRow,
+    HistoryEntry,
+    Viewer,
+    may_access,
+    search_terms,
+)
+from bot.domain.models import Temperature
+
+
+class NoAccess(LookupError):
+    """No such deal, or not the viewer's: both get the same answer, which reveals nothing."""
+
+
+class ActivityKind(StrEnum):
+    CALL = "call"
+    MEETING = "meeting"
+    NOTE = "note"
+
+
+class TakeResult(StrEnum):
+    TAKEN = "taken"
+    ALREADY_YOURS = "already_yours"
+    TAKEN_BY_OTHER = "taken_by_other"
+
+
+@dataclass(frozen=True, slots=True)
+class ProspectDeal:
+    """A prospect's deal as the chat relay needs it."""
+
+    deal_id: int
+    manager_telegram_id: int | None
+    name: str
+    company: str | None
+    stage: str
+    temperature: Temperature
+
+
+@dataclass(frozen=True, slots=True)
+class Today:
+    new: list[DealRow]
+    hot: list[DealRow]
+    stale: list[DealRow]
+
+
+class DeskRepository(Protocol):
+    async def manager_of(self, deal_id: int) -> tuple[bool, int | None]: ...
+    async def page(self, manager: int | None, where: DealFilter, page: int) -> DealPage: ...
+    async def search(self, manager: int | None, text: str, digits: str | None) -> list[DealRow]: ...
+    async def today(
+        self, manager: int | None, since: datetime, stale_before: datetime
+    ) -> dict[str, list[DealRow]]: ...
+    async def card(self, deal_id: int) -> DealCard | None: ...
+    async def history(self, deal_id: int, limit: int) -> tuple[HistoryEntry, ...]: ...
+    async def event(self, event_id: int) -> HistoryEntry | None: ...
+    async def event_deal(self, event_id: int) -> int | None: ...
+    async def add_event(
+        self,
+        deal_id: int,
+        kind: str,
+        data: Mapping[str, Any],
+        actor: int | None,
+        now: datetime,
+        changes: Mapping[str, Any] | None = None,
+    ) -> int: ...
+    async def deal_values(self, deal_id: int, *columns: str) -> dict[str, Any]: ...
+    async def assign(
+        self, deal_id: int, manager: int, actor: int, now: datetime, *, only_unassigned: bool
+    ) -> int | bool | None: ...
+    async def handover(self, source: int, target: int, actor: int, now: datetime) -> list[int]: ...
+    async def prospect_deal(self, telegram_id: int) -> ProspectDeal | None: ...
+    async def prospect_chat(self, deal_id: int) -> int | None: ...
+    async def remember_relay(
+        self, chat_id: int, message_ids: Iterable[int], deal_id: int, now: datetime
+    ) -> None: ...
+    async def relayed_deal(self, chat_id: int, message_id: int) -> int | None: ...
+
+
+def _scope(viewer: Viewer) -> int | None:
+    """Whose deals a list shows: a manager's own; an admin's, everybody's."""
+    return None if viewer.is_admin else viewer.telegram_id
+
+
+class DeskService:
+    def __init__(self, repository: DeskRepository) -> None:
+        self._repository = repository
+
+    async def check(self, viewer: Viewer, deal_id: int) -> int | None:
+        """Raises NoAccess unless the viewer may act on the deal; returns its manager."""
+        exists, manager = await self._repository.manager_of(deal_id)
+        if not exists or not may_access(viewer, manager):
+            raise NoAccess(deal_id)
+        return manager
+
+    async def page(self, viewer: Viewer, where: DealFilter, page: int) -> DealPage:
+        return await self._repository.page(_scope(viewer), where, max(page, 0))
+
+    async def search(self, viewer: Viewer, query: str) -> list[DealRow]:
+        text, digits = search_terms(query)
+        return await self._repository.search(_scope(viewer), text, digits)
+
+    async def today(self, viewer: Viewer, start_of_day: datetime, stale_days: int) -> Today:
+        found = await self._repository.today(
+            _scope(viewer), start_of_day, start_of_day - timedelta(days=stale_days)
+        )
+        return Today(found["new"], found["hot"], found["stale"])
+
+    async def card(self, viewer: Viewer, deal_id: int) -> DealCard:
+        card = await self._repository.card(deal_id)
+        if card is None or not may_access(viewer, card.deal.manager_telegram_id):
+            raise NoAccess(deal_id)
+        return card
+
+    async def history(self, viewer: Viewer, deal_id: int, limit: int) -> tuple[HistoryEntry, ...]:
+        await self.check(viewer, deal_id)
+        return await self._repository.history(deal_id, limit)
+
+    async def voice(self, viewer: Viewer, event_id: int) -> str:
+        """The file id of a voice note logged on a deal the viewer may see."""
+        deal_id = await self._repository.event_deal(event_id)
+        if deal_id is None:
+            raise NoAccess(event_id)
+        await self.check(viewer, deal_id)
+        entry = await self._repository.event(event_id)
+        voice = entry.data.get("voice") if entry else None
+        if not isinstance(voice, str):
+            raise NoAccess(event_id)
+        return voice
+
+    async def log_activity(
+        self,
+        viewer: Viewer,
+        deal_id: int,
+        kind: ActivityKind,
+        now: datetime,
+        *,
+        text: str | None = None,
+        voice: str | None = None,
+        duration: int | None = None,
+    ) -> int:
+        await self.check(viewer, deal_id)
+        data: dict[str, Any] = {"type": kind.value}
+        if text:
+            data["text"] = text
+        if voice:
+            data["voice"], data["duration"] = voice, duration
+        return await self._repository.add_event(deal_id, "activity", data, viewer.telegram_id, now)
+
+    async def log_objection(
+        self, viewer: Viewer, deal_id: int, objection: str, text: str | None, now: datetime
+    ) -> None:
+        await self.check(viewer, deal_id)
+        data = {"objection": objection, **({"text": text} if text else {})}
+        await self._repository.add_event(deal_id, "objection", data, viewer.telegram_id, now)
+
+    async def set_temperature(
+        self, viewer: Viewer, deal_id: int, temperature: Temperature, now: datetime, why: str
+    ) -> bool:
+        """False when the deal already has this temperature."""
+        await self.check(viewer, deal_id)
+        return await self._raise_temperature(
+            deal_id, temperature, now, why, viewer.telegram_id, only_up=False
+        )
+
+    async def set_amount(
+        self, viewer: Viewer, deal_id: int, amount_minor: int, now: datetime
+    ) -> None:
+        await self._set_field(viewer, deal_id, "amount_minor", amount_minor, now)
+
+    async def set_next_step(self, viewer: Viewer, deal_id: int, text: str, now: datetime) -> None:
+        await self._set_field(viewer, deal_id, "next_step", text, now)
+
+    async def _set_field(
+        self, viewer: Viewer, deal_id: int, column: str, value: object, now: datetime
+    ) -> None:
+        await self.check(viewer, deal_id)
+        before = (await self._repository.deal_values(deal_id, column))[column]
+        if before == value:
+            return
+        await self._repository.add_event(
+            deal_id,
+            "field_changed",
+            {"field": column, "from": before, "to": value},
+            viewer.telegram_id,
+            now,
+            changes={column: value},
+        )
+
+    async def reassign(
+        self, viewer: Viewer, deal_id: int, manager: int, now: datetime
+    ) -> int | None:
+        """Admins only; returns the previous manager."""
+        if not viewer.is_admin:
+            raise NoAccess(deal_id)
+        result = await self._repository.assign(
+            deal_id, manager, viewer.telegram_id, now, only_unassigned=False
+        )
+        if result is False:
+            raise NoAccess(deal_id)
+        return result if isinstance(result, int) and not isinstance(result, bool) else None
+
+    async def take(self, viewer: Viewer, deal_id: int, now: datetime) -> TakeResult:
+        exists, manager = await self._repository.manager_of(deal_id)
+        if not exists:
+            raise NoAccess(deal_id)
+        if manager == viewer.telegram_id:
+            return TakeResult.ALREADY_YOURS
+        if manager is not None:
+            return TakeResult.TAKEN_BY_OTHER
+        result = await self._repository.assign(
+            deal_id, viewer.telegram_id, viewer.telegram_id, now, only_unassigned=True
+        )
+        return TakeResult.TAKEN_BY_OTHER if result is False else TakeResult.TAKEN
+
+    async def handover(self, viewer: Viewer, source: int, target: int, now: datetime) -> list[int]:
+        if not viewer.is_admin:
+            raise NoAccess(source)
+        return await self._repository.handover(source, target, viewer.telegram_id, now)
+
+    # --- the chat relay -----------------------------------------------------------------------
+
+    async def prospect_deal(self, telegram_id: int) -> ProspectDeal | None:
+        return await self._repository.prospect_deal(telegram_id)
+
+    async def prospect_chat(self, viewer: Viewer, deal_id: int) -> int | None:
+        await self.check(viewer, deal_id)
+        return await self._repository.prospect_chat(deal_id)
+
+    async def remember_relay(
+        self, chat_id: int, message_ids: Iterable[int], deal_id: int, now: datetime
+    ) -> None:
+        await self._repository.remember_relay(chat_id, message_ids, deal_id, now)
+
+    async def relayed_deal(self, chat_id: int, message_id: int) -> int | None:
+        return await self._repository.relayed_deal(chat_id, message_id)
+
+    async def log_message(
+        self,
+        deal_id: int,
+        inbound: bool,
+        content: Mapping[str, Any],
+        actor: int | None,
+        now: datetime,
+    ) -> None:
+        kind = "message_in" if inbound else "message_out"
+        await self._repository.add_event(deal_id, kind, content, actor, now)
+
+    async def price_request(self, deal_id: int, actor: int, now: datetime) -> bool:
+        """A prospect asked for a price: the deal becomes hot (True if it was not)."""
+        return await self._raise_temperature(
+            deal_id, Temperature.HOT, now, "price_request", actor, only_up=True
+        )
+
+    async def _raise_temperature(
+        self,
+        deal_id: int,
+        temperature: Temperature,
+        now: datetime,
+        why: str,
+        actor: int | None,
+        *,
+        only_up: bool,
+    ) -> bool:
+        before = Temperature(
+            (await self._repository.deal_values(deal_id, "temperature"))["temperature"]
+        )
+        order = list(Temperature)
+        if before == temperature or (only_up and order.index(before) > order.index(temperature)):
+            return False
+        await self._repository.add_event(
+            deal_id,
+            "temperature_changed",
+            {"from": before.value, "to": temperature.value, "why": why},
+            actor,
+            now,
+            changes={"temperature": temperature.value},
+        )
+        return True

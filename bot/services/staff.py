@@ -1,0 +1,116 @@
+"""Staff: who is an admin or a manager, invitations, activation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from bot.domain.desk import Manager, Role, Viewer
+
+INVITE_PREFIX = "inv_"
+
+
+class InviteResult(StrEnum):
+    JOINED = "joined"
+    USED = "used"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class NewManager:
+    telegram_id: int
+    name: str
+    username: str | None
+    language: str | None
+
+
+class StaffRepository(Protocol):
+    async def active_manager_ids(self) -> frozenset[int]: ...
+    async def managers(self) -> list[Manager]: ...
+    async def manager(self, telegram_id: int) -> Manager | None: ...
+    async def open_deal_counts(self) -> dict[int, int]: ...
+    async def add_invite(
+        self, token_hash: str, created_by: int, now: datetime, expires_at: datetime
+    ) -> None: ...
+    async def redeem(self, token_hash: str, who: NewManager, now: datetime) -> InviteResult: ...
+    async def set_active(
+        self, telegram_id: int, active: bool, actor: int, now: datetime
+    ) -> Manager | None: ...
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class StaffService:
+    """Roles are read on every update, so the set of active managers is kept in memory; it is
+    refreshed after `ttl` seconds, so that a change made by another instance arrives too."""
+
+    def __init__(
+        self,
+        repository: StaffRepository,
+        admin_ids: frozenset[int],
+        invite_hours: int,
+        ttl: float = 10.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._repository = repository
+        self.admin_ids = admin_ids
+        self._invite_life = timedelta(hours=invite_hours)
+        self._ttl = ttl
+        self._monotonic = monotonic
+        self._managers: frozenset[int] | None = None
+        self._loaded_at = 0.0
+
+    async def active_managers(self) -> frozenset[int]:
+        if self._managers is None or self._monotonic() - self._loaded_at > self._ttl:
+            self._managers = await self._repository.active_manager_ids()
+            self._loaded_at = self._monotonic()
+        return self._managers
+
+    def forget(self) -> None:
+        self._managers = None
+
+    async def viewer(self, telegram_id: int) -> Viewer | None:
+        if telegram_id in self.admin_ids:
+            return Viewer(telegram_id, Role.ADMIN)
+        if telegram_id in await self.active_managers():
+            return Viewer(telegram_id, Role.MANAGER)
+        return None
+
+    async def invite(self, created_by: int, now: datetime) -> tuple[str, datetime]:
+        """A one-time token for the deep link `inv_<token>`, and when it expires."""
+        token = secrets.token_urlsafe(16)  # 22 characters of A-Za-z0-9_-: a valid payload
+        expires_at = now + self._invite_life
+        await self._repository.add_invite(_hash(token), created_by, now, expires_at)
+        return token, expires_at
+
+    async def redeem(self, token: str, who: NewManager, now: datetime) -> InviteResult:
+        if who.telegram_id in self.admin_ids:
+            return InviteResult.UNKNOWN  # an admin needs no invitation; keep the link for others
+        result = await self._repository.redeem(_hash(token), who, now)
+        self.forget()
+        return result
+
+    async def managers(self) -> list[Manager]:
+        return await self._repository.managers()
+
+    async def manager(self, telegram_id: int) -> Manager | None:
+        return await self._repository.manager(telegram_id)
+
+    async def open_deal_counts(self) -> dict[int, int]:
+        return await self._repository.open_deal_counts()
+
+    async def set_active(
+        self, telegram_id: int, active: bool, actor: int, now: datetime
+    ) -> Manager | None:
+        manager = await self._repository.set_active(telegram_id, active, actor, now)
+        self.forget()
+        return manager

@@ -1,0 +1,146 @@
+"""Admins: invite managers with one-time links, list, deactivate and reactivate them, hand a
+manager's open deals to another."""
+
+from __future__ import annotations
+
+import logging
+from datetime import tzinfo
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot import desk_keyboards as kb
+from bot.callbacks import ManagerAction, ManagerCb, StaffAction, StaffCb
+from bot.clock import Clock
+from bot.desk_views import local
+from bot.domain.desk import Viewer
+from bot.filters import IsAdmin, PrivateChat
+from bot.services.desk import DeskService
+from bot.services.staff import INVITE_PREFIX, StaffService
+from bot.texts import Translator
+
+log = logging.getLogger(__name__)
+
+
+def build_router() -> Router:
+    router = Router(name="admin")
+    for observer in (router.message, router.callback_query):
+        observer.filter(PrivateChat(), IsAdmin())
+    router.message.register(invite_command, Command("invite"))
+    router.message.register(managers_command, Command("managers"))
+    router.callback_query.register(invite_button, StaffCb.filter(F.action == StaffAction.INVITE))
+    router.callback_query.register(
+        managers_button, StaffCb.filter(F.action == StaffAction.MANAGERS)
+    )
+    router.callback_query.register(manager_action, ManagerCb.filter())
+    return router
+
+
+async def invite_command(
+    message: Message, bot: Bot, t: Translator, viewer: Viewer, staff: StaffService, clock: Clock,
+    tz: tzinfo,
+) -> None:  # fmt: skip
+    await _invite(bot, message.chat.id, t, viewer, staff, clock, tz)
+
+
+async def invite_button(
+    callback: CallbackQuery, bot: Bot, t: Translator, viewer: Viewer, staff: StaffService,
+    clock: Clock, tz: tzinfo,
+) -> None:  # fmt: skip
+    await callback.answer()
+    await _invite(bot, callback.from_user.id, t, viewer, staff, clock, tz)
+
+
+async def _invite(
+    bot: Bot, chat_id: int, t: Translator, viewer: Viewer, staff: StaffService, clock: Clock,
+    tz: tzinfo,
+) -> None:  # fmt: skip
+    token, expires_at = await staff.invite(viewer.telegram_id, clock.now())
+    me = await bot.me()
+    link = f"https://t.me/{me.username}?start={INVITE_PREFIX}{token}"
+    await bot.send_message(chat_id, t("invite_link", link=link, expires=local(expires_at, tz)))
+
+
+async def managers_command(message: Message, bot: Bot, t: Translator, staff: StaffService) -> None:
+    await _list(bot, message.chat.id, t, staff)
+
+
+async def managers_button(
+    callback: CallbackQuery, bot: Bot, t: Translator, staff: StaffService
+) -> None:
+    await callback.answer()
+    await _list(bot, callback.from_user.id, t, staff)
+
+
+async def _list(bot: Bot, chat_id: int, t: Translator, staff: StaffService) -> None:
+    found = await staff.managers()
+    if not found:
+        await bot.send_message(chat_id, t("managers_none"), reply_markup=kb.managers(t, found))
+        return
+    counts = await staff.open_deal_counts()
+    lines = [
+        t.label(
+            "manager_line",
+            name=m.name,
+            username=m.username,
+            active=m.active,
+            deals=counts.get(m.telegram_id, 0),
+        )
+        for m in found
+    ]
+    await bot.send_message(
+        chat_id, t("managers_list", lines=lines), reply_markup=kb.managers(t, found)
+    )
+
+
+async def manager_action(
+    callback: CallbackQuery,
+    callback_data: ManagerCb,
+    bot: Bot,
+    t: Translator,
+    viewer: Viewer,
+    staff: StaffService,
+    desk: DeskService,
+    clock: Clock,
+) -> None:
+    manager = await staff.manager(callback_data.manager)
+    if manager is None:
+        await callback.answer(t.label("err_stale_button"))
+        return
+    await callback.answer()
+    chat_id = callback.from_user.id
+    action = callback_data.action
+    if action in (ManagerAction.ACTIVATE, ManagerAction.DEACTIVATE):
+        active = action is ManagerAction.ACTIVATE
+        await staff.set_active(manager.telegram_id, active, viewer.telegram_id, clock.now())
+        key = "manager_activated" if active else "manager_deactivated"
+        await bot.send_message(chat_id, t(key, name=manager.name))
+        await _list(bot, chat_id, t, staff)
+    elif action is ManagerAction.HANDOVER:
+        targets = [
+            m for m in await staff.managers() if m.active and m.telegram_id != manager.telegram_id
+        ]
+        if not targets:
+            await bot.send_message(chat_id, t("handover_nobody"))
+            return
+        await bot.send_message(
+            chat_id,
+            t("handover_pick", name=manager.name),
+            reply_markup=kb.handover_targets(t, manager.telegram_id, targets),
+        )
+    elif action is ManagerAction.HAND_TO:
+        target = await staff.manager(callback_data.target)
+        if target is None or not target.active or target.telegram_id == manager.telegram_id:
+            await bot.send_message(chat_id, t("err_stale_button"))
+            return
+        moved = await desk.handover(viewer, manager.telegram_id, target.telegram_id, clock.now())
+        await bot.send_message(
+            chat_id, t("handover_done", count=len(moved), source=manager.name, target=target.name)
+        )
+        if moved:
+            try:
+                await bot.send_message(target.telegram_id, t("handover_received", count=len(moved)))
+            except TelegramAPIError:
+                log.warning("could not tell manager %s about a handover", target.telegram_id)

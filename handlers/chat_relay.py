@@ -1,0 +1,187 @@
+"""Chat between a prospect and their manager through the bot. What a prospect with a deal writes
+reaches the assigned manager under a one-line deal header (no manager yet: the admins and the
+inbox); a manager's reply to it (or after the "reply" button) reaches the prospect as the
+company. Both directions are kept in the deal's history."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.filters import Filter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from markupsafe import Markup, escape
+
+from bot import desk_keyboards as kb
+from bot.clock import Clock
+from bot.config import BusinessConfig
+from bot.desk_views import relay_header
+from bot.domain.desk import Viewer, asks_for_price
+from bot.filters import IsStaff, PrivateChat
+from bot.services.desk import DeskService, NoAccess, ProspectDeal
+from bot.services.staff import StaffService
+from bot.states import DealWork
+from bot.texts import Catalogue, Translator
+from handlers.deal_context import DEAL_KEY
+from handlers.notify import staff_to_alert
+
+log = logging.getLogger(__name__)
+
+MEDIA = ("photo", "document", "voice", "video", "audio", "video_note", "sticker", "animation",
+         "location", "contact")  # fmt: skip
+
+
+class ProspectWithDeal(Filter):
+    """A prospect (not staff) outside any form who has a deal: gives handlers `prospect_deal`."""
+
+    async def __call__(
+        self, message: Message, viewer: Viewer | None, desk: DeskService, raw_state: str | None
+    ) -> bool | dict[str, Any]:
+        if viewer is not None or raw_state is not None or message.from_user is None:
+            return False
+        if message.text is not None and message.text.startswith("/"):
+            return False
+        found = await desk.prospect_deal(message.from_user.id)
+        return False if found is None else {"prospect_deal": found}
+
+
+class ReplyToRelayed(Filter):
+    """Staff replying to a message the bot relayed: gives handlers `reply_deal`."""
+
+    async def __call__(self, message: Message, desk: DeskService) -> bool | dict[str, Any]:
+        replied = message.reply_to_message
+        if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+            return False
+        deal_id = await desk.relayed_deal(message.chat.id, replied.message_id)
+        return False if deal_id is None else {"reply_deal": deal_id}
+
+
+def build_staff_router() -> Router:
+    """Before the other staff routers: an explicit reply wins over any input being waited for."""
+    router = Router(name="relay_staff")
+    router.message.filter(PrivateChat(), IsStaff())
+    router.message.register(reply_to_relayed, ReplyToRelayed())
+    router.message.register(reply_typed, DealWork.reply)
+    return router
+
+
+def build_prospect_router() -> Router:
+    router = Router(name="relay_prospect")
+    router.message.filter(PrivateChat())
+    router.message.register(from_prospect, ProspectWithDeal())
+    return router
+
+
+# --- prospect -> staff -----------------------------------------------------------------------
+
+
+async def from_prospect(
+    message: Message,
+    prospect_deal: ProspectDeal,
+    bot: Bot,
+    desk: DeskService,
+    staff: StaffService,
+    config: BusinessConfig,
+    catalogue: Catalogue,
+    staff_locale: str,
+    clock: Clock,
+    t: Translator,
+) -> None:
+    deal = prospect_deal
+    now = clock.now()
+    text = message.text or message.caption or ""
+    content: dict[str, Any] = {"text": message.text} if message.text else {}
+    media = next((kind for kind in MEDIA if getattr(message, kind) is not None), None)
+    if media:
+        content.update(media=media, caption=message.caption)
+    await desk.log_message(deal.deal_id, True, content, message.chat.id, now)
+    became_hot = bool(text) and asks_for_price(text, config.routing.price_words)
+    if became_hot:
+        became_hot = await desk.price_request(deal.deal_id, message.chat.id, now)
+    staff_t = Translator(catalogue, staff_locale)
+    header = relay_header(staff_t, config, deal)
+    if became_hot:
+        header = Markup("{}\n{}").format(header, staff_t("relay_price_request"))
+    recipients = await _recipients(deal, staff, config)
+    delivered = 0
+    for recipient, inbox in recipients:
+        markup = (
+            kb.alert(staff_t, deal.deal_id, inbox=True)
+            if inbox
+            else kb.relayed(staff_t, deal.deal_id)
+        )
+        try:
+            if message.text is not None:
+                sent = await bot.send_message(
+                    recipient, Markup("{}\n\n{}").format(header, escape(message.text)),
+                    reply_markup=markup,
+                )  # fmt: skip
+                ids = [sent.message_id]
+            else:
+                sent = await bot.send_message(recipient, header, reply_markup=markup)
+                copied = await bot.copy_message(
+                    recipient, message.chat.id, message.message_id,
+                    reply_to_message_id=sent.message_id,
+                )  # fmt: skip
+                ids = [sent.message_id, copied.message_id]
+        except TelegramAPIError:
+            log.warning("message of deal %s not relayed to %s", deal.deal_id, recipient)
+            continue
+        delivered += 1
+        await desk.remember_relay(recipient, ids, deal.deal_id, now)
+    if not delivered:
+        await message.answer(t("relay_nobody"))
+
+
+async def _recipients(
+    deal: ProspectDeal, staff: StaffService, config: BusinessConfig
+) -> list[tuple[int, bool]]:
+    """(chat, shown as an inbox item with "take") for everybody who should see the message."""
+    return await staff_to_alert(deal.manager_telegram_id, staff, config)
+
+
+# --- staff -> prospect -----------------------------------------------------------------------
+
+
+async def reply_to_relayed(message: Message, reply_deal: int, **data: Any) -> None:
+    await _deliver(message, reply_deal, data)
+
+
+async def reply_typed(message: Message, state: FSMContext, **data: Any) -> None:
+    deal_id = (await state.get_data()).get(DEAL_KEY)
+    await state.clear()
+    if not isinstance(deal_id, int):
+        return
+    await _deliver(message, deal_id, data)
+
+
+async def _deliver(message: Message, deal_id: int, data: dict[str, Any]) -> None:
+    t: Translator = data["t"]
+    desk: DeskService = data["desk"]
+    bot: Bot = data["bot"]
+    try:
+        chat = await desk.prospect_chat(data["viewer"], deal_id)
+    except NoAccess:
+        await message.answer(t("err_no_access"))
+        return
+    if chat is None:
+        await message.answer(t("reply_no_telegram"))
+        return
+    try:
+        await bot.copy_message(chat, message.chat.id, message.message_id)
+    except TelegramForbiddenError:
+        await message.answer(t("reply_blocked"))
+        return
+    except TelegramAPIError:
+        log.warning("reply of deal %s not delivered", deal_id, exc_info=True)
+        await message.answer(t("reply_failed"))
+        return
+    content: dict[str, Any] = {"text": message.text} if message.text else {}
+    media = next((kind for kind in MEDIA if getattr(message, kind) is not None), None)
+    if media:
+        content.update(media=media, caption=message.caption)
+    await desk.log_message(deal_id, False, content, message.chat.id, data["clock"].now())
+    await message.answer(t("reply_sent"), reply_markup=kb.back_to_card(t, deal_id))

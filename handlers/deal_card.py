@@ -1,0 +1,384 @@
+"""The deal card and what its buttons do. One entry point checks the caller's right to the deal
+before anything else happens: callback data comes from the client and can be forged."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+from aiogram import Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import StateFilter
+from aiogram.types import CallbackQuery, Message
+
+from bot import desk_keyboards as kb
+from bot.callbacks import DealAction, DealCb, PlayCb
+from bot.desk_views import format_amount, history_text, temperature_label
+from bot.domain.desk import Viewer
+from bot.domain.models import Temperature
+from bot.domain.parsing import InputError, parse_free_text
+from bot.domain.pipeline import AnswerType, Question, parse_answer
+from bot.filters import HasText, IsStaff, PrivateChat
+from bot.services.desk import ActivityKind, DeskService, NoAccess, TakeResult
+from bot.states import DealWork
+from handlers import stage_gate
+from handlers.deal_context import DEAL_KEY, DealContext
+
+log = logging.getLogger(__name__)
+
+HISTORY_PAGE = 20
+_AMOUNT = Question("amount", AnswerType.NUMBER)
+
+
+def build_router() -> Router:
+    router = Router(name="deal_card")
+    for observer in (router.message, router.callback_query):
+        observer.filter(PrivateChat(), IsStaff())
+    router.callback_query.register(deal_action, DealCb.filter())
+    router.callback_query.register(play_voice, PlayCb.filter())
+    router.message.register(stage_gate.answer_typed, DealWork.answering)
+    router.message.register(objection_typed, DealWork.objection, HasText())
+    router.message.register(activity_typed, DealWork.activity)
+    router.message.register(amount_typed, DealWork.amount, HasText())
+    router.message.register(step_typed, DealWork.next_step, HasText())
+    router.message.register(lost_typed, DealWork.lost_reason, HasText())
+    router.message.register(not_text, StateFilter(DealWork.objection, DealWork.amount,
+                                                  DealWork.next_step, DealWork.lost_reason))  # fmt: skip
+    return router
+
+
+Action = Callable[[DealContext, str], Awaitable[None]]
+
+
+async def deal_action(callback: CallbackQuery, callback_data: DealCb, **data: Any) -> None:
+    viewer: Viewer = data["viewer"]
+    desk: DeskService = data["desk"]
+    t = data["t"]
+    ctx = DealContext.from_data(callback.from_user.id, callback_data.deal, data)
+    action = callback_data.action
+    if action is DealAction.TAKE:
+        await callback.answer()
+        await take(ctx, callback_data.arg)
+        return
+    try:
+        await desk.check(viewer, callback_data.deal)
+    except NoAccess:
+        await callback.answer(t.label("err_no_access"), show_alert=True)
+        return
+    await callback.answer()
+    try:
+        await ACTIONS[action](ctx, callback_data.arg)
+    except NoAccess:  # taken away between the check and the action
+        await ctx.send(t("err_no_access"))
+
+
+async def open_card(ctx: DealContext, arg: str) -> None:
+    await ctx.state.clear()
+    await ctx.show_card()
+
+
+async def history(ctx: DealContext, arg: str) -> None:
+    entries = await ctx.desk.history(ctx.viewer, ctx.deal_id, HISTORY_PAGE)
+    text = history_text(ctx.t, ctx.config, ctx.deal_id, entries, ctx.tz)
+    await ctx.send(text, kb.history(ctx.t, ctx.deal_id, entries))
+
+
+async def play_voice(callback: CallbackQuery, callback_data: PlayCb, **data: Any) -> None:
+    t = data["t"]
+    try:
+        voice = await data["desk"].voice(data["viewer"], callback_data.event)
+    except NoAccess:
+        await callback.answer(t.label("err_no_access"), show_alert=True)
+        return
+    await callback.answer()
+    await data["bot"].send_voice(callback.from_user.id, voice)
+
+
+async def objections(ctx: DealContext, arg: str) -> None:
+    await ctx.send(ctx.t("objection_pick"), kb.objections(ctx.t, ctx.config, ctx.deal_id))
+
+
+async def objection(ctx: DealContext, objection_id: str) -> None:
+    if not objection_id:  # "other": the manager types it
+        await ctx.expect(DealWork.objection)
+        await ctx.send(ctx.t("objection_other_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
+    found = next((o for o in ctx.config.pipeline.objections if o.id == objection_id), None)
+    if found is None:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    await ctx.desk.log_objection(ctx.viewer, ctx.deal_id, objection_id, None, ctx.now())
+    await ctx.send(
+        ctx.t(
+            "objection_answers",
+            name=found.name.get(ctx.t.locale),
+            answers=[answer.get(ctx.t.locale) for answer in found.answers],
+        ),
+        kb.back_to_card(ctx.t, ctx.deal_id),
+    )
+
+
+async def log_menu(ctx: DealContext, kind: str) -> None:
+    if not kind:
+        await ctx.send(ctx.t("activity_pick"), kb.activities(ctx.t, ctx.deal_id))
+        return
+    if kind not in {k.value for k in ActivityKind}:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    await ctx.expect(DealWork.activity, kind=kind)
+    await ctx.send(
+        ctx.t("activity_ask", what=ctx.t.label(f"activity_{kind}")),
+        kb.back_to_card(ctx.t, ctx.deal_id),
+    )
+
+
+async def temperature(ctx: DealContext, value: str) -> None:
+    if not value:
+        card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+        await ctx.send(
+            ctx.t("temperature_pick"), kb.temperatures(ctx.t, ctx.deal_id, card.deal.temperature)
+        )
+        return
+    if value not in {v.value for v in Temperature}:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    await ctx.desk.set_temperature(
+        ctx.viewer, ctx.deal_id, Temperature(value), ctx.now(), "manager"
+    )
+    await ctx.send(ctx.t("temperature_set", value=temperature_label(ctx.t, Temperature(value))))
+    await ctx.show_card()
+
+
+async def won(ctx: DealContext, arg: str) -> None:
+    if arg == "walk":
+        await stage_gate.walk(ctx, stage_gate.WON)
+    else:
+        await stage_gate.win(ctx, arg)
+
+
+async def move(ctx: DealContext, arg: str) -> None:
+    if arg.startswith("walk."):
+        await stage_gate.walk(ctx, arg.removeprefix("walk."))
+    else:
+        await stage_gate.move(ctx, arg)
+
+
+async def lost(ctx: DealContext, reason: str) -> None:
+    if not reason:
+        await ctx.send(ctx.t("lost_pick"), kb.lost_reasons(ctx.t, ctx.config, ctx.deal_id))
+        return
+    if reason not in {r.id for r in ctx.config.pipeline.lost_reasons}:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    if reason == "other":
+        await ctx.expect(DealWork.lost_reason)
+        await ctx.send(ctx.t("lost_other_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
+    await _lose(ctx, reason)
+
+
+async def _lose(ctx: DealContext, reason: str) -> None:
+    result = await ctx.pipeline.lose(ctx.deal_id, reason, ctx.viewer.telegram_id, ctx.now())
+    await ctx.state.clear()
+    if getattr(result, "reason", None) is not None:  # refused: already closed
+        await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
+    await ctx.send(ctx.t("deal_lost"))
+    await ctx.show_card()
+
+
+async def reassign(ctx: DealContext, target: str) -> None:
+    if not ctx.viewer.is_admin:
+        await ctx.send(ctx.t("err_no_access"))
+        return
+    managers = [m for m in await ctx.staff.managers() if m.active]
+    if not target:
+        card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+        if not managers:
+            await ctx.send(ctx.t("managers_none"))
+            return
+        await ctx.send(
+            ctx.t("reassign_pick"),
+            kb.reassign(ctx.t, ctx.deal_id, managers, card.deal.manager_telegram_id),
+        )
+        return
+    chosen = next((m for m in managers if str(m.telegram_id) == target), None)
+    if chosen is None:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    await ctx.desk.reassign(ctx.viewer, ctx.deal_id, chosen.telegram_id, ctx.now())
+    await ctx.send(ctx.t("reassigned", name=chosen.name))
+    await _tell(ctx, chosen.telegram_id, "deal_given_to_you")
+
+
+async def take(ctx: DealContext, arg: str) -> None:
+    try:
+        result = await ctx.desk.take(ctx.viewer, ctx.deal_id, ctx.now())
+    except NoAccess:
+        await ctx.send(ctx.t("err_no_access"))
+        return
+    if result is TakeResult.TAKEN_BY_OTHER:
+        await ctx.send(ctx.t("take_lost"))
+        return
+    if result is TakeResult.TAKEN:
+        await ctx.send(ctx.t("take_won", deal_id=ctx.deal_id))
+    await ctx.show_card()
+
+
+async def amount(ctx: DealContext, arg: str) -> None:
+    await ctx.expect(DealWork.amount)
+    await ctx.send(ctx.t("amount_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
+
+
+async def step(ctx: DealContext, arg: str) -> None:
+    await ctx.expect(DealWork.next_step)
+    await ctx.send(ctx.t("step_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
+
+
+async def reply(ctx: DealContext, arg: str) -> None:
+    await ctx.expect(DealWork.reply)
+    await ctx.send(ctx.t("reply_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
+
+
+async def _tell(ctx: DealContext, telegram_id: int, key: str) -> None:
+    """A short note to another member of staff about this deal; their failure is not ours."""
+    if telegram_id == ctx.viewer.telegram_id:
+        return
+    staff_t = ctx.staff_t()
+    try:
+        await ctx.bot.send_message(
+            telegram_id,
+            staff_t(key, deal_id=ctx.deal_id),
+            reply_markup=kb.alert(staff_t, ctx.deal_id, inbox=False),
+        )
+    except TelegramAPIError:
+        log.warning("could not tell %s about deal %s", telegram_id, ctx.deal_id)
+
+
+ACTIONS: dict[DealAction, Action] = {
+    DealAction.OPEN: open_card,
+    DealAction.HISTORY: history,
+    DealAction.NEXT: stage_gate.next_stage,
+    DealAction.STAGES: stage_gate.stages,
+    DealAction.MOVE: move,
+    DealAction.QUESTIONS: stage_gate.questions,
+    DealAction.ASK: stage_gate.ask,
+    DealAction.ANSWER: stage_gate.answer_button,
+    DealAction.SKIP: stage_gate.skip,
+    DealAction.OBJECTIONS: objections,
+    DealAction.OBJECTION: objection,
+    DealAction.LOG: log_menu,
+    DealAction.TEMPERATURE: temperature,
+    DealAction.WON: won,
+    DealAction.LOST: lost,
+    DealAction.REASSIGN: reassign,
+    DealAction.REPLY: reply,
+    DealAction.AMOUNT: amount,
+    DealAction.STEP: step,
+}
+
+
+# --- typed input -----------------------------------------------------------------------------
+
+
+async def _typed_context(message: Message, data: dict[str, Any]) -> DealContext | None:
+    stored = await data["state"].get_data()
+    deal_id = stored.get(DEAL_KEY)
+    if not isinstance(deal_id, int):
+        await data["state"].clear()
+        return None
+    ctx = DealContext.from_data(message.chat.id, deal_id, data)
+    try:
+        await ctx.desk.check(ctx.viewer, deal_id)
+    except NoAccess:
+        await ctx.state.clear()
+        await ctx.send(ctx.t("err_no_access"))
+        return None
+    return ctx
+
+
+async def _text(message: Message, ctx: DealContext, limit: int = 1000) -> str | None:
+    try:
+        return parse_free_text(message.text or "", limit=limit)
+    except InputError as error:
+        await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
+        return None
+
+
+async def objection_typed(message: Message, **data: Any) -> None:
+    if message.text is None or (ctx := await _typed_context(message, data)) is None:
+        return
+    text = await _text(message, ctx, limit=300)
+    if text is None:
+        return
+    await ctx.desk.log_objection(ctx.viewer, ctx.deal_id, "other", text, ctx.now())
+    await ctx.state.clear()
+    await ctx.send(ctx.t("objection_logged"))
+    await ctx.show_card()
+
+
+async def activity_typed(message: Message, **data: Any) -> None:
+    """A call, meeting or note: typed text or a voice message (kept, and replayable)."""
+    if message.text is None and message.voice is None:
+        await message.answer(data["t"]("err_text_or_voice"))
+        return
+    if (ctx := await _typed_context(message, data)) is None:
+        return
+    kind = ActivityKind((await ctx.state.get_data()).get("kind", ActivityKind.NOTE.value))
+    if message.voice is not None:
+        await ctx.desk.log_activity(
+            ctx.viewer, ctx.deal_id, kind, ctx.now(), voice=message.voice.file_id,
+            duration=message.voice.duration, text=message.caption,
+        )  # fmt: skip
+    else:
+        text = await _text(message, ctx)
+        if text is None:
+            return
+        await ctx.desk.log_activity(ctx.viewer, ctx.deal_id, kind, ctx.now(), text=text)
+    await ctx.state.clear()
+    await ctx.send(ctx.t("activity_logged", what=ctx.t.label(f"activity_{kind.value}")))
+    await ctx.show_card()
+
+
+async def amount_typed(message: Message, **data: Any) -> None:
+    if message.text is None or (ctx := await _typed_context(message, data)) is None:
+        return
+    try:
+        value = Decimal(parse_answer(_AMOUNT, message.text))
+    except InputError as error:
+        await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
+        return
+    minor = int((value * 100).to_integral_value())
+    if minor >= 10**15:
+        await ctx.send(ctx.t("err_not_a_number"))
+        return
+    await ctx.desk.set_amount(ctx.viewer, ctx.deal_id, minor, ctx.now())
+    await ctx.state.clear()
+    await ctx.send(ctx.t("amount_set", amount=format_amount(minor)))
+    await ctx.show_card()
+
+
+async def step_typed(message: Message, **data: Any) -> None:
+    if message.text is None or (ctx := await _typed_context(message, data)) is None:
+        return
+    text = await _text(message, ctx, limit=200)
+    if text is None:
+        return
+    await ctx.desk.set_next_step(ctx.viewer, ctx.deal_id, text, ctx.now())
+    await ctx.state.clear()
+    await ctx.send(ctx.t("step_set"))
+    await ctx.show_card()
+
+
+async def lost_typed(message: Message, **data: Any) -> None:
+    if message.text is None or (ctx := await _typed_context(message, data)) is None:
+        return
+    text = await _text(message, ctx, limit=200)
+    if text is not None:
+        await _lose(ctx, text)
+
+
+async def not_text(message: Message, **data: Any) -> None:
+    await message.answer(data["t"]("err_not_text"))

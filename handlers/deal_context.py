@@ -1,0 +1,72 @@
+"""What every handler acting on a deal needs, bundled, and the deal card as it is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from aiogram import Bot
+from aiogram.fsm.context import FSMContext
+from aiogram.types import InlineKeyboardMarkup
+
+from bot import desk_keyboards as kb
+from bot.clock import Clock
+from bot.config import BusinessConfig
+from bot.desk_views import deal_card
+from bot.domain.desk import Viewer
+from bot.services.desk import DeskService, NoAccess
+from bot.services.pipeline import PipelineService
+from bot.services.staff import StaffService
+from bot.texts import Catalogue, Translator
+
+DEAL_KEY = "deal"  # the FSM data key of the deal a typed input is about
+
+
+@dataclass
+class DealContext:
+    bot: Bot
+    chat_id: int
+    deal_id: int
+    state: FSMContext
+    t: Translator
+    viewer: Viewer
+    desk: DeskService
+    pipeline: PipelineService
+    staff: StaffService
+    config: BusinessConfig
+    clock: Clock
+    tz: tzinfo
+    catalogue: Catalogue
+    staff_locale: str
+
+    @classmethod
+    def from_data(cls, chat_id: int, deal_id: int, data: dict[str, Any]) -> DealContext:
+        """From the handler's keyword arguments (aiogram's context data)."""
+        fields = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(chat_id=chat_id, deal_id=deal_id, **fields)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def send(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        await self.bot.send_message(self.chat_id, text, reply_markup=markup)
+
+    async def show_card(self) -> None:
+        try:
+            card = await self.desk.card(self.viewer, self.deal_id)
+        except NoAccess:
+            await self.send(self.t("err_no_access"))
+            return
+        await self.send(
+            deal_card(self.t, self.config, card, self.tz),
+            kb.deal_card(self.t, self.config, card, self.viewer),
+        )
+
+    async def expect(self, state: Any, **data: Any) -> None:
+        """Wait for typed input about this deal."""
+        await self.state.set_state(state)
+        await self.state.set_data({DEAL_KEY: self.deal_id, **data})
+
+    def staff_t(self) -> Translator:
+        return Translator(self.catalogue, self.staff_locale)

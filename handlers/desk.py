@@ -1,0 +1,251 @@
+"""The staff menu: my deals (pages, filters), search, today, my personal link with its QR code."""
+
+from __future__ import annotations
+
+import io
+from contextlib import suppress
+from datetime import datetime, time, tzinfo
+
+import segno
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot import desk_keyboards as kb
+from bot.callbacks import ListCb, ListPick, StaffAction, StaffCb
+from bot.clock import Clock
+from bot.config import BusinessConfig
+from bot.desk_views import deal_button
+from bot.domain.desk import DealFilter, Viewer
+from bot.domain.models import Temperature
+from bot.domain.parsing import InputError, parse_free_text
+from bot.filters import HasText, IsStaff, PrivateChat
+from bot.services.desk import DeskService
+from bot.states import StaffInput
+from bot.texts import Translator
+
+MENU_ACTIONS = frozenset(
+    {StaffAction.MENU, StaffAction.DEALS, StaffAction.SEARCH, StaffAction.TODAY, StaffAction.LINK}
+)
+
+
+def build_router() -> Router:
+    router = Router(name="desk")
+    for observer in (router.message, router.callback_query):
+        observer.filter(PrivateChat(), IsStaff())
+    router.message.register(menu_command, Command("menu"))
+    router.message.register(deals_command, Command("deals"))
+    router.message.register(search_command, Command("search"))
+    router.message.register(today_command, Command("today"))
+    router.message.register(link_command, Command("link"))
+    router.callback_query.register(staff_action, StaffCb.filter(F.action.in_(MENU_ACTIONS)))
+    router.callback_query.register(deal_list, ListCb.filter())
+    router.message.register(search_query, StaffInput.search, HasText())
+    router.message.register(cancel, Command("cancel"))
+    # Last for staff: anything else shows the menu (the prospect's form is not for staff).
+    router.message.register(outside_menu)
+    return router
+
+
+async def cancel(message: Message, state: FSMContext, t: Translator, viewer: Viewer) -> None:
+    await state.clear()
+    await message.answer(t("cancelled_staff"))
+    assert message.bot is not None
+    await show_menu(message.bot, message.chat.id, t, viewer)
+
+
+async def outside_menu(message: Message, state: FSMContext, t: Translator, viewer: Viewer) -> None:
+    if await state.get_state() == StaffInput.search.state:
+        await message.answer(t("err_not_text"))
+        return
+    assert message.bot is not None
+    await show_menu(message.bot, message.chat.id, t, viewer)
+
+
+async def show_menu(bot: Bot, chat_id: int, t: Translator, viewer: Viewer) -> None:
+    key = "staff_menu_admin" if viewer.is_admin else "staff_menu"
+    await bot.send_message(chat_id, t(key), reply_markup=kb.staff_menu(t, viewer))
+
+
+async def menu_command(message: Message, state: FSMContext, t: Translator, viewer: Viewer) -> None:
+    await state.clear()
+    assert message.bot is not None
+    await show_menu(message.bot, message.chat.id, t, viewer)
+
+
+async def deals_command(
+    message: Message, t: Translator, viewer: Viewer, desk: DeskService, config: BusinessConfig
+) -> None:
+    text, markup = await _list(t, viewer, desk, config, ListCb())
+    await message.answer(text, reply_markup=markup)
+
+
+async def search_command(message: Message, state: FSMContext, t: Translator) -> None:
+    await state.set_state(StaffInput.search)
+    await message.answer(t("search_ask"), reply_markup=kb.cancel_input(t))
+
+
+async def today_command(
+    message: Message,
+    t: Translator,
+    viewer: Viewer,
+    desk: DeskService,
+    config: BusinessConfig,
+    clock: Clock,
+    tz: tzinfo,
+) -> None:
+    text, markup = await _today(t, viewer, desk, config, clock.now(), tz)
+    await message.answer(text, reply_markup=markup)
+
+
+async def link_command(
+    message: Message, bot: Bot, t: Translator, viewer: Viewer, config: BusinessConfig
+) -> None:
+    await _send_link(bot, message.chat.id, t, viewer, config)
+
+
+async def staff_action(
+    callback: CallbackQuery,
+    callback_data: StaffCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    viewer: Viewer,
+    desk: DeskService,
+    config: BusinessConfig,
+    clock: Clock,
+    tz: tzinfo,
+) -> None:
+    await callback.answer()
+    chat_id = callback.from_user.id
+    action = callback_data.action
+    if action is StaffAction.MENU:
+        await state.clear()
+        await show_menu(bot, chat_id, t, viewer)
+    elif action is StaffAction.DEALS:
+        text, markup = await _list(t, viewer, desk, config, ListCb())
+        await bot.send_message(chat_id, text, reply_markup=markup)
+    elif action is StaffAction.SEARCH:
+        await state.set_state(StaffInput.search)
+        await bot.send_message(chat_id, t("search_ask"), reply_markup=kb.cancel_input(t))
+    elif action is StaffAction.TODAY:
+        text, markup = await _today(t, viewer, desk, config, clock.now(), tz)
+        await bot.send_message(chat_id, text, reply_markup=markup)
+    elif action is StaffAction.LINK:
+        await _send_link(bot, chat_id, t, viewer, config)
+
+
+async def deal_list(
+    callback: CallbackQuery,
+    callback_data: ListCb,
+    t: Translator,
+    viewer: Viewer,
+    desk: DeskService,
+    config: BusinessConfig,
+) -> None:
+    stages = {stage.id for stage in config.pipeline.stages}
+    temps = {value.value for value in Temperature}
+    if (callback_data.stage and callback_data.stage not in stages) or (
+        callback_data.temp and callback_data.temp not in temps
+    ):
+        await callback.answer(t.label("err_stale_button"))
+        return
+    await callback.answer()
+    if callback_data.pick is not ListPick.NONE:
+        markup = kb.list_filter(
+            t, config, callback_data.pick, callback_data.stage, callback_data.temp
+        )
+        await _edit(callback, t("filter_pick"), markup)
+        return
+    text, markup = await _list(t, viewer, desk, config, callback_data)
+    await _edit(callback, text, markup)
+
+
+async def _edit(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
+    """Pages and filters change the list in place rather than filling the chat."""
+    if isinstance(callback.message, Message):
+        with suppress(TelegramBadRequest):  # "message is not modified": the same page again
+            await callback.message.edit_text(text, reply_markup=markup)
+            return
+    assert callback.bot is not None
+    await callback.bot.send_message(callback.from_user.id, text, reply_markup=markup)
+
+
+async def _list(
+    t: Translator, viewer: Viewer, desk: DeskService, config: BusinessConfig, data: ListCb
+) -> tuple[str, InlineKeyboardMarkup]:
+    where = DealFilter(data.stage or None, Temperature(data.temp) if data.temp else None)
+    page = await desk.page(viewer, where, data.page)
+    if page.page >= page.pages and page.page > 0:  # a page that emptied since the button was made
+        page = await desk.page(viewer, where, page.pages - 1)
+    key = "deals_all" if viewer.is_admin else "deals_mine"
+    text = t(key, total=page.total) if page.total else t("deals_none")
+    return text, kb.deal_list(t, config, page, data.stage, data.temp)
+
+
+async def search_query(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    viewer: Viewer,
+    desk: DeskService,
+    config: BusinessConfig,
+) -> None:
+    assert message.text is not None
+    try:
+        query = parse_free_text(message.text, limit=100)
+    except InputError as error:
+        await message.answer(t(f"err_{error.problem.value}", limit=error.limit))
+        return
+    found = await desk.search(viewer, query)
+    if not found:
+        await message.answer(t("search_nothing", query=query), reply_markup=kb.cancel_input(t))
+        return
+    await state.clear()
+    await message.answer(
+        t("search_found", query=query, count=len(found)),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=kb.deal_rows(t, config, found)),
+    )
+
+
+async def _today(
+    t: Translator,
+    viewer: Viewer,
+    desk: DeskService,
+    config: BusinessConfig,
+    now: datetime,
+    tz: tzinfo,
+) -> tuple[str, InlineKeyboardMarkup]:
+    start = datetime.combine(now.astimezone(tz).date(), time(0), tz)
+    today = await desk.today(viewer, start, config.routing.stale_days)
+    seen: set[int] = set()
+    rows = []
+    for group in (today.hot, today.new, today.stale):
+        for row in group:
+            if row.id not in seen:
+                seen.add(row.id)
+                rows.append(row)
+    text = t(
+        "today",
+        hot=[deal_button(t, config, row) for row in today.hot],
+        new=[deal_button(t, config, row) for row in today.new],
+        stale=[deal_button(t, config, row) for row in today.stale],
+        stale_days=config.routing.stale_days,
+    )
+    return text, InlineKeyboardMarkup(inline_keyboard=kb.deal_rows(t, config, rows))
+
+
+async def _send_link(
+    bot: Bot, chat_id: int, t: Translator, viewer: Viewer, config: BusinessConfig
+) -> None:
+    me = await bot.me()
+    link = f"https://t.me/{me.username}?start={config.sources.rep_prefix}{viewer.telegram_id}"
+    image = io.BytesIO()
+    segno.make(link, error="m").save(image, kind="png", scale=8, border=2)
+    await bot.send_photo(
+        chat_id,
+        BufferedInputFile(image.getvalue(), filename="salesbot-link.png"),
+        caption=t("my_link", link=link),
+    )

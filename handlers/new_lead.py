@@ -1,0 +1,115 @@
+"""A manager brings in an outbound lead: a shared contact, or a typed name and phone. The same
+duplicate rules as for a prospect's request apply (LeadCaptureService)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot import desk_keyboards as kb
+from bot.callbacks import StaffAction, StaffCb
+from bot.domain.desk import Viewer, may_access
+from bot.domain.parsing import InputError, parse_name, parse_phone
+from bot.filters import HasContact, HasText, IsStaff, PrivateChat
+from bot.services.lead_capture import LeadCaptureService, OutboundLead
+from bot.states import StaffInput
+from bot.texts import Translator
+from handlers.deal_context import DealContext
+
+
+def build_router() -> Router:
+    router = Router(name="new_lead")
+    for observer in (router.message, router.callback_query):
+        observer.filter(PrivateChat(), IsStaff())
+    router.message.register(command, Command("newlead"))
+    router.callback_query.register(button, StaffCb.filter(F.action == StaffAction.NEW_LEAD))
+    router.message.register(
+        contact, StateFilter(StaffInput.lead_name, StaffInput.lead_phone), HasContact()
+    )
+    router.message.register(name, StaffInput.lead_name, HasText())
+    router.message.register(phone, StaffInput.lead_phone, HasText())
+    router.message.register(not_text, StateFilter(StaffInput.lead_name, StaffInput.lead_phone))
+    return router
+
+
+async def command(message: Message, bot: Bot, state: FSMContext, t: Translator) -> None:
+    await begin(bot, message.chat.id, state, t)
+
+
+async def button(callback: CallbackQuery, bot: Bot, state: FSMContext, t: Translator) -> None:
+    await callback.answer()
+    await begin(bot, callback.from_user.id, state, t)
+
+
+async def begin(bot: Bot, chat_id: int, state: FSMContext, t: Translator) -> None:
+    await state.set_state(StaffInput.lead_name)
+    await state.set_data({})
+    await bot.send_message(chat_id, t("new_lead_ask"), reply_markup=kb.cancel_input(t))
+
+
+async def contact(message: Message, **data: Any) -> None:
+    assert message.contact is not None
+    shared = message.contact
+    t: Translator = data["t"]
+    full_name = " ".join(part for part in (shared.first_name, shared.last_name) if part)
+    try:
+        lead_name = parse_name(full_name)
+    except InputError:
+        lead_name = full_name[:100] or t.label("no_name")
+    await _create(message, data, lead_name, shared.phone_number, shared.user_id)
+
+
+async def name(message: Message, state: FSMContext, t: Translator) -> None:
+    assert message.text is not None
+    try:
+        value = parse_name(message.text)
+    except InputError as error:
+        await message.answer(t(f"err_{error.problem.value}", limit=error.limit))
+        return
+    await state.set_state(StaffInput.lead_phone)
+    await state.update_data(name=value)
+    await message.answer(t("new_lead_phone", name=value), reply_markup=kb.cancel_input(t))
+
+
+async def phone(message: Message, **data: Any) -> None:
+    assert message.text is not None
+    stored = await data["state"].get_data()
+    await _create(message, data, str(stored.get("name") or ""), message.text, None)
+
+
+async def _create(
+    message: Message, data: dict[str, Any], lead_name: str, raw_phone: str, user_id: int | None
+) -> None:
+    t: Translator = data["t"]
+    viewer: Viewer = data["viewer"]
+    leads: LeadCaptureService = data["leads"]
+    try:
+        value = parse_phone(raw_phone, data["config"].form.default_region)
+    except InputError as error:
+        await message.answer(t(f"err_{error.problem.value}", limit=error.limit))
+        return
+    if not lead_name:
+        await begin(data["bot"], message.chat.id, data["state"], t)
+        return
+    outcome = await leads.create_outbound(
+        OutboundLead(viewer.telegram_id, lead_name, value, user_id), data["clock"].now()
+    )
+    await data["state"].clear()
+    ctx = DealContext.from_data(message.chat.id, outcome.deal.id, data)
+    if outcome.created:
+        await ctx.send(t("new_lead_created", deal_id=outcome.deal.id))
+        await ctx.show_card()
+    elif may_access(viewer, outcome.deal.manager_telegram_id):
+        await ctx.send(t("new_lead_exists", deal_id=outcome.deal.id))
+        await ctx.show_card()
+    else:
+        # Somebody else's client: say so, without showing the deal.
+        await ctx.send(t("new_lead_taken", name=outcome.person.name))
+
+
+async def not_text(message: Message, t: Translator) -> None:
+    await message.answer(t("err_contact_or_text"))

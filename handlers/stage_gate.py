@@ -1,0 +1,227 @@
+"""The stage gate in the chat: next stage, the stage picker, the stage's questions, and the walk
+through exactly the missing questions after a refused move. Every move goes through
+PipelineService, which enforces the gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot import desk_keyboards as kb
+from bot.callbacks import DealAction, DealCb
+from bot.desk_views import question_text, stage_name
+from bot.domain.parsing import InputError
+from bot.domain.pipeline import MoveAllowed, MoveRefused, MoveResult, Refusal
+from bot.services.desk import NoAccess
+from bot.states import DealWork
+from handlers.deal_context import DealContext
+
+WON = "__won__"  # a walk's target: win the deal after the questions
+
+
+async def next_stage(ctx: DealContext, arg: str) -> None:
+    """The next stage, through the gate."""
+    card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    following = ctx.config.pipeline.domain().next_stage(card.deal.stage)
+    if following is None:
+        await ctx.send(ctx.t("stage_last"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
+    await move(ctx, following.id)
+
+
+async def stages(ctx: DealContext, arg: str) -> None:
+    card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    await ctx.send(
+        ctx.t("stage_pick", deal_id=ctx.deal_id),
+        kb.stages(ctx.t, ctx.config, ctx.deal_id, card.deal.stage),
+    )
+
+
+async def move(ctx: DealContext, target: str) -> None:
+    if target not in {stage.id for stage in ctx.config.pipeline.stages}:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    result = await ctx.pipeline.move(ctx.deal_id, target, ctx.viewer.telegram_id, ctx.now())
+    await _report(ctx, result, target)
+
+
+async def win(ctx: DealContext, arg: str) -> None:
+    result = await ctx.pipeline.win(ctx.deal_id, ctx.viewer.telegram_id, ctx.now())
+    await _report(ctx, result, WON)
+
+
+async def _report(ctx: DealContext, result: MoveResult, target: str) -> None:
+    t = ctx.t
+    if isinstance(result, MoveAllowed):
+        await ctx.state.clear()
+        key = "deal_won" if target == WON else "stage_moved"
+        await ctx.send(t(key, stage=stage_name(ctx.config, result.stage, t.locale)))
+        await ctx.show_card()
+        return
+    assert isinstance(result, MoveRefused)
+    if result.reason is Refusal.UNANSWERED:
+        missing = [question_text(ctx.config, qid, t.locale) for qid in result.missing]
+        await ctx.state.update_data(walk_target=target)
+        await ctx.send(
+            t(
+                "stage_refused",
+                stage=stage_name(ctx.config, result.stage, t.locale),
+                target=t.label("won_target")
+                if target == WON
+                else stage_name(ctx.config, target, t.locale),
+                missing=missing,
+            ),
+            _walk_keyboard(ctx, target),
+        )
+        return
+    await ctx.send(t(f"refused_{result.reason.value}"), kb.back_to_card(t, ctx.deal_id))
+
+
+def _walk_keyboard(ctx: DealContext, target: str) -> InlineKeyboardMarkup:
+    if target == WON:
+        walk = DealCb(action=DealAction.WON, deal=ctx.deal_id, arg="walk")
+    else:
+        walk = DealCb(action=DealAction.MOVE, deal=ctx.deal_id, arg=f"walk.{target}")
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=ctx.t.label("btn_walk_missing"), callback_data=walk.pack())],
+            [
+                InlineKeyboardButton(
+                    text=ctx.t.label("btn_to_card"),
+                    callback_data=DealCb(action=DealAction.OPEN, deal=ctx.deal_id).pack(),
+                )
+            ],
+        ]
+    )
+
+
+async def walk(ctx: DealContext, target: str) -> None:
+    """Ask the questions that stand between the deal and `target`, then move it there."""
+    if target != WON and target not in {stage.id for stage in ctx.config.pipeline.stages}:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    await _walk_or_move(ctx, target)
+
+
+async def _walk_or_move(ctx: DealContext, target: str) -> None:
+    """Ask the questions that stand between the deal and `target`, then move it there."""
+    card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    pipeline = ctx.config.pipeline.domain()
+    start = pipeline.index(card.deal.stage)
+    end = pipeline.index(ctx.config.pipeline.won_stage if target == WON else target)
+    queue = [qid for stage in pipeline.stages[start:end] for qid in stage.missing(card.answers)]
+    if not queue:
+        if target == WON:
+            await win(ctx, "")
+        else:
+            await move(ctx, target)
+        return
+    await ctx.expect(DealWork.answering, queue=queue, walk_target=target)
+    await _ask(ctx, queue[0], len(queue))
+
+
+async def questions(ctx: DealContext, arg: str) -> None:
+    card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    stage = ctx.config.pipeline.stage(card.deal.stage)
+    if not stage.questions:
+        await ctx.send(ctx.t("questions_none"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
+    await ctx.send(
+        ctx.t("questions_list", stage=stage.name.get(ctx.t.locale)),
+        kb.questions(ctx.t, ctx.config, card),
+    )
+
+
+async def ask(ctx: DealContext, question_id: str) -> None:
+    """One question (arg: its id), or every missing one of the current stage (arg "")."""
+    card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    stage = ctx.config.pipeline.stage(card.deal.stage)
+    if question_id:
+        if question_id not in {q.id for q in stage.questions}:
+            await ctx.send(ctx.t("err_stale_button"))
+            return
+        queue = [question_id]
+    else:
+        queue = list(ctx.config.pipeline.domain().stage(stage.id).missing(card.answers))
+        if not queue:
+            await ctx.send(ctx.t("questions_all_answered"), kb.back_to_card(ctx.t, ctx.deal_id))
+            return
+    await ctx.expect(DealWork.answering, queue=queue)
+    await _ask(ctx, queue[0], len(queue))
+
+
+async def _ask(ctx: DealContext, question_id: str, left: int) -> None:
+    question = ctx.config.pipeline.question(question_id)
+    await ctx.send(
+        ctx.t(
+            "question_ask",
+            text=question.text.get(ctx.t.locale),
+            left=left,
+            hint=ctx.t.label(f"hint_{question.type.value}"),
+        ),
+        kb.question(ctx.t, ctx.config, ctx.deal_id, question_id, optional=not question.required),
+    )
+
+
+async def answer_button(ctx: DealContext, arg: str) -> None:
+    question_id, _, value = arg.partition(".")
+    await _answer(ctx, question_id, value)
+
+
+async def skip(ctx: DealContext, question_id: str) -> None:
+    data = await ctx.state.get_data()
+    queue: list[str] = list(data.get("queue") or [])
+    if not queue or queue[0] != question_id or data.get("deal") != ctx.deal_id:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    await _advance(ctx, queue[1:], data.get("walk_target"))
+
+
+async def answer_typed(message: Message, **data: Any) -> None:
+    """A typed answer in a walk: validated for its type, re-asked when wrong."""
+    state = data["state"]
+    stored = await state.get_data()
+    queue = stored.get("queue") or []
+    if not queue:
+        await state.clear()
+        return
+    if message.text is None:
+        await message.answer(data["t"]("err_not_text"))
+        return
+    ctx = DealContext.from_data(message.chat.id, int(stored["deal"]), data)
+    await _answer(ctx, queue[0], message.text)
+
+
+async def _answer(ctx: DealContext, question_id: str, raw: str) -> None:
+    data = await ctx.state.get_data()
+    queue: list[str] = list(data.get("queue") or [])
+    if not queue or queue[0] != question_id or data.get("deal") != ctx.deal_id:
+        await ctx.send(ctx.t("err_stale_button"))  # a button of a question no longer asked
+        return
+    try:
+        await ctx.desk.check(ctx.viewer, ctx.deal_id)
+        await ctx.pipeline.answer(ctx.deal_id, question_id, raw, ctx.viewer.telegram_id, ctx.now())
+    except InputError as error:
+        await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
+        return
+    except NoAccess:
+        await ctx.state.clear()
+        await ctx.send(ctx.t("err_no_access"))
+        return
+    await _advance(ctx, queue[1:], data.get("walk_target"))
+
+
+async def _advance(ctx: DealContext, queue: list[str], target: str | None) -> None:
+    if queue:
+        await ctx.state.update_data(queue=queue)
+        await _ask(ctx, queue[0], len(queue))
+        return
+    await ctx.state.clear()
+    if target == WON:
+        await win(ctx, "")
+    elif target:
+        await move(ctx, target)
+    else:
+        await ctx.send(ctx.t("answers_saved"))
+        await ctx.show_card()

@@ -1,0 +1,381 @@
+"""The managers' desk: deal lists, the deal card, search, activities and the chat relay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.domain.desk import PAGE_SIZE, DealCard, DealFilter, DealPage, DealRow, HistoryEntry
+from bot.domain.models import DealStatus, Person, Temperature
+from bot.services.desk import ProspectDeal
+from storage.leads import deal_from_row
+from storage.schema import (
+    deal_answers,
+    deals,
+    event_row,
+    events,
+    managers,
+    people,
+    relayed_messages,
+)
+
+# Hot first: a hot lead must be answered within minutes (DESIGN.md).
+_ATTENTION = sa.case(
+    (deals.c.temperature == Temperature.HOT.value, 0),
+    (deals.c.temperature == Temperature.WARM.value, 1),
+    else_=2,
+)
+_LISTED = (DealStatus.OPEN.value, DealStatus.WON.value)  # lost deals leave the list
+HISTORY_SIZE = 10
+
+
+class SqlDeskRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    # --- reading ------------------------------------------------------------------------------
+
+    async def manager_of(self, deal_id: int) -> tuple[bool, int | None]:
+        """(whether the deal exists, its manager)."""
+        async with self._engine.connect() as c:
+            row = (
+                await c.execute(sa.select(deals.c.manager_telegram_id).where(deals.c.id == deal_id))
+            ).first()
+        return (False, None) if row is None else (True, row.manager_telegram_id)
+
+    async def page(self, manager: int | None, where: DealFilter, page: int) -> DealPage:
+        conditions: list[sa.ColumnElement[bool]] = [deals.c.status.in_(_LISTED)]
+        if manager is not None:
+            conditions.append(deals.c.manager_telegram_id == manager)
+        if where.stage:
+            conditions.append(deals.c.stage == where.stage)
+        if where.temperature:
+            conditions.append(deals.c.temperature == where.temperature.value)
+        async with self._engine.connect() as c:
+            total = (
+                await c.execute(sa.select(sa.func.count()).select_from(deals).where(*conditions))
+            ).scalar_one()
+            rows = await c.execute(
+                _rows_query()
+                .where(*conditions)
+                .order_by(_ATTENTION, deals.c.updated_at, deals.c.id)
+                .limit(PAGE_SIZE)
+                .offset(page * PAGE_SIZE)
+            )
+            return DealPage(tuple(_row(row) for row in rows), page, total)
+
+    async def search(self, manager: int | None, text: str, digits: str | None) -> list[DealRow]:
+        pattern = f"%{_escape(text)}%"
+        matches = [
+            sa.func.lower(people.c.name).like(pattern, escape="\\"),
+            sa.func.lower(people.c.company).like(pattern, escape="\\"),
+        ]
+        if digits:
+            matches.append(people.c.phone.like(f"%{digits}%"))
+        query = _rows_query().where(sa.or_(*matches))
+        if manager is not None:
+            query = query.where(deals.c.manager_telegram_id == manager)
+        async with self._engine.connect() as c:
+            rows = await c.execute(query.order_by(deals.c.updated_at.desc()).limit(PAGE_SIZE))
+            return [_row(row) for row in rows]
+
+    async def today(
+        self, manager: int | None, since: datetime, stale_before: datetime
+    ) -> dict[str, list[DealRow]]:
+        """New since `since`, hot and open, and open with no activity since `stale_before`."""
+        base = _rows_query().where(deals.c.status == DealStatus.OPEN.value)
+        if manager is not None:
+            base = base.where(deals.c.manager_telegram_id == manager)
+        queries = {
+            "new": base.where(deals.c.created_at >= since).order_by(deals.c.created_at.desc()),
+            "hot": base.where(deals.c.temperature == Temperature.HOT.value).order_by(
+                deals.c.updated_at
+            ),
+            "stale": base.where(deals.c.updated_at < stale_before).order_by(deals.c.updated_at),
+        }
+        async with self._engine.connect() as c:
+            return {
+                name: [_row(row) for row in await c.execute(query.limit(PAGE_SIZE))]
+                for name, query in queries.items()
+            }
+
+    async def card(self, deal_id: int) -> DealCard | None:
+        async with self._engine.connect() as c:
+            row = (
+                await c.execute(
+                    sa.select(
+                        deals,
+                        people.c.telegram_id.label("person_telegram_id"),
+                        people.c.name.label("person_name"),
+                        people.c.phone,
+                        people.c.email,
+                        people.c.company,
+                        people.c.consent_at,
+                        managers.c.name.label("manager_name"),
+                    )
+                    .select_from(
+                        deals.join(people, people.c.id == deals.c.person_id).outerjoin(
+                            managers, managers.c.telegram_id == deals.c.manager_telegram_id
+                        )
+                    )
+                    .where(deals.c.id == deal_id)
+                )
+            ).first()
+            if row is None:
+                return None
+            answers = await c.execute(
+                sa.select(deal_answers.c.question_id, deal_answers.c.value).where(
+                    deal_answers.c.deal_id == deal_id
+                )
+            )
+            history = await self._history(c, deal_id, HISTORY_SIZE)
+        person = Person(
+            id=row.person_id,
+            telegram_id=row.person_telegram_id,
+            name=row.person_name,
+            phone=row.phone,
+            email=row.email,
+            company=row.company,
+            consent_at=row.consent_at,
+        )
+        return DealCard(
+            deal=deal_from_row(row),
+            person=person,
+            username=None,
+            payload=row.source_payload,
+            score_reasons=tuple(row.score_reasons or ()),
+            amount_minor=row.amount_minor,
+            next_step=row.next_step,
+            lost_reason=row.lost_reason,
+            answers={question: value for question, value in answers},
+            history=history,
+            manager_name=row.manager_name,
+        )
+
+    async def history(self, deal_id: int, limit: int) -> tuple[HistoryEntry, ...]:
+        async with self._engine.connect() as c:
+            return await self._history(c, deal_id, limit)
+
+    async def event(self, event_id: int) -> HistoryEntry | None:
+        async with self._engine.connect() as c:
+            row = (await c.execute(sa.select(events).where(events.c.id == event_id))).first()
+        return None if row is None else _entry(row)
+
+    async def event_deal(self, event_id: int) -> int | None:
+        async with self._engine.connect() as c:
+            row = (
+                await c.execute(sa.select(events.c.deal_id).where(events.c.id == event_id))
+            ).first()
+        return None if row is None else row.deal_id
+
+    @staticmethod
+    async def _history(c: AsyncConnection, deal_id: int, limit: int) -> tuple[HistoryEntry, ...]:
+        rows = await c.execute(
+            sa.select(events)
+            .where(events.c.deal_id == deal_id)
+            .order_by(events.c.id.desc())
+            .limit(limit)
+        )
+        return tuple(_entry(row) for row in rows)
+
+    # --- writing ------------------------------------------------------------------------------
+
+    async def add_event(
+        self,
+        deal_id: int,
+        kind: str,
+        data: Mapping[str, Any],
+        actor: int | None,
+        now: datetime,
+        changes: Mapping[str, Any] | None = None,
+    ) -> int:
+        """An event on the deal and, in the same transaction, the deal's columns it changes."""
+        async with self._engine.begin() as c:
+            await c.execute(
+                deals.update()
+                .where(deals.c.id == deal_id)
+                .values(**(changes or {}), updated_at=now)
+            )
+            row = event_row(kind, data, now, deal_id=deal_id, actor_telegram_id=actor)
+            result = await c.execute(events.insert().values(**row).returning(events.c.id))
+            return int(result.scalar_one())
+
+    async def deal_values(self, deal_id: int, *columns: str) -> dict[str, Any]:
+        async with self._engine.connect() as c:
+            row = (
+                await c.execute(
+                    sa.select(*(deals.c[name] for name in columns)).where(deals.c.id == deal_id)
+                )
+            ).one()
+        return dict(row._mapping)
+
+    async def assign(
+        self,
+        deal_id: int,
+        manager: int,
+        actor: int,
+        now: datetime,
+        *,
+        only_unassigned: bool,
+    ) -> int | bool | None:
+        """Give the deal to `manager`. With `only_unassigned` this is the inbox's "take": the
+        UPDATE's condition decides a race, so exactly one of two managers wins. Returns the
+        previous manager, or False when nothing changed."""
+        async with self._engine.begin() as c:
+            before = (
+                await c.execute(sa.select(deals.c.manager_telegram_id).where(deals.c.id == deal_id))
+            ).first()
+            if before is None:
+                return False
+            condition = deals.c.id == deal_id
+            if only_unassigned:
+                condition = sa.and_(condition, deals.c.manager_telegram_id.is_(None))
+            result = await c.execute(
+                deals.update().where(condition).values(manager_telegram_id=manager, updated_at=now)
+            )
+            if result.rowcount != 1:
+                return False
+            kind = "deal_taken" if only_unassigned else "deal_reassigned"
+            await c.execute(
+                events.insert().values(
+                    **event_row(
+                        kind,
+                        {"from": before.manager_telegram_id, "to": manager},
+                        now,
+                        deal_id=deal_id,
+                        actor_telegram_id=actor,
+                    )
+                )
+            )
+            previous: int | None = before.manager_telegram_id
+            return previous
+
+    async def handover(self, source: int, target: int, actor: int, now: datetime) -> list[int]:
+        """All of `source`'s open deals go to `target`; returns their ids."""
+        async with self._engine.begin() as c:
+            ids = [
+                row.id
+                for row in await c.execute(
+                    sa.select(deals.c.id).where(
+                        deals.c.manager_telegram_id == source,
+                        deals.c.status == DealStatus.OPEN.value,
+                    )
+                )
+            ]
+            if not ids:
+                return []
+            await c.execute(
+                deals.update()
+                .where(deals.c.id.in_(ids))
+                .values(manager_telegram_id=target, updated_at=now)
+            )
+            await c.execute(
+                events.insert(),
+                [
+                    event_row(
+                        "deal_reassigned",
+                        {"from": source, "to": target},
+                        now,
+                        deal_id=deal_id,
+                        actor_telegram_id=actor,
+                    )
+                    for deal_id in ids
+                ],
+            )
+            return ids
+
+    # --- the chat relay -----------------------------------------------------------------------
+
+    async def prospect_deal(self, telegram_id: int) -> ProspectDeal | None:
+        """The deal a prospect's messages belong to: the open one, else the latest."""
+        async with self._engine.connect() as c:
+            row = (
+                await c.execute(
+                    sa.select(
+                        deals.c.id,
+                        deals.c.manager_telegram_id,
+                        deals.c.stage,
+                        deals.c.temperature,
+                        people.c.name,
+                        people.c.company,
+                    )
+                    .select_from(deals.join(people, people.c.id == deals.c.person_id))
+                    .where(people.c.telegram_id == telegram_id)
+                    .order_by((deals.c.status == DealStatus.OPEN.value).desc(), deals.c.id.desc())
+                    .limit(1)
+                )
+            ).first()
+        if row is None:
+            return None
+        return ProspectDeal(
+            row.id,
+            row.manager_telegram_id,
+            row.name,
+            row.company,
+            row.stage,
+            Temperature(row.temperature),
+        )
+
+    async def prospect_chat(self, deal_id: int) -> int | None:
+        async with self._engine.connect() as c:
+            row = (
+                await c.execute(
+                    sa.select(people.c.telegram_id)
+                    .select_from(deals.join(people, people.c.id == deals.c.person_id))
+                    .where(deals.c.id == deal_id)
+                )
+            ).first()
+        return None if row is None else row.telegram_id
+
+    async def remember_relay(
+        self, chat_id: int, message_ids: Iterable[int], deal_id: int, now: datetime
+    ) -> None:
+        values = [
+            {"chat_id": chat_id, "message_id": message_id, "deal_id": deal_id, "created_at": now}
+            for message_id in message_ids
+        ]
+        if values:
+            async with self._engine.begin() as c:
+                await c.execute(relayed_messages.insert(), values)
+
+    async def relayed_deal(self, chat_id: int, message_id: int) -> int | None:
+        async with self._engine.connect() as c:
+            row = (
+                await c.execute(
+                    sa.select(relayed_messages.c.deal_id).where(
+                        relayed_messages.c.chat_id == chat_id,
+                        relayed_messages.c.message_id == message_id,
+                    )
+                )
+            ).first()
+        return None if row is None else row.deal_id
+
+
+def _rows_query() -> sa.Select[Any]:
+    return sa.select(
+        deals.c.id,
+        people.c.name,
+        people.c.company,
+        deals.c.stage,
+        deals.c.temperature,
+        deals.c.updated_at,
+    ).select_from(deals.join(people, people.c.id == deals.c.person_id))
+
+
+def _row(row: Row[Any]) -> DealRow:
+    return DealRow(
+        row.id, row.name, row.company, row.stage, Temperature(row.temperature), row.updated_at
+    )
+
+
+def _entry(row: Row[Any]) -> HistoryEntry:
+    return HistoryEntry(row.id, row.kind, row.data or {}, row.actor_telegram_id, row.created_at)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

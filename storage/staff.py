@@ -1,0 +1,131 @@
+"""Managers and their invitation links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.desk import Manager
+from bot.services.staff import InviteResult, NewManager
+from storage.schema import deals, event_row, events, invites, managers
+
+
+class SqlStaffRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def active_manager_ids(self) -> frozenset[int]:
+        async with self._engine.connect() as c:
+            rows = await c.execute(
+                sa.select(managers.c.telegram_id).where(managers.c.active.is_(True))
+            )
+            return frozenset(row.telegram_id for row in rows)
+
+    async def managers(self) -> list[Manager]:
+        async with self._engine.connect() as c:
+            rows = await c.execute(sa.select(managers).order_by(managers.c.name))
+            return [_manager(row) for row in rows]
+
+    async def manager(self, telegram_id: int) -> Manager | None:
+        async with self._engine.connect() as c:
+            row = (
+                await c.execute(sa.select(managers).where(managers.c.telegram_id == telegram_id))
+            ).first()
+            return None if row is None else _manager(row)
+
+    async def open_deal_counts(self) -> dict[int, int]:
+        async with self._engine.connect() as c:
+            rows = await c.execute(
+                sa.select(deals.c.manager_telegram_id, sa.func.count())
+                .where(deals.c.status == "open", deals.c.manager_telegram_id.is_not(None))
+                .group_by(deals.c.manager_telegram_id)
+            )
+            return {row[0]: row[1] for row in rows}
+
+    async def add_invite(
+        self, token_hash: str, created_by: int, now: datetime, expires_at: datetime
+    ) -> None:
+        async with self._engine.begin() as c:
+            await c.execute(
+                invites.insert().values(
+                    token_hash=token_hash, created_by=created_by, created_at=now,
+                    expires_at=expires_at,
+                )
+            )  # fmt: skip
+
+    async def redeem(self, token_hash: str, who: NewManager, now: datetime) -> InviteResult:
+        async with self._engine.begin() as c:
+            # The UPDATE is the claim: of two people opening one link, exactly one succeeds.
+            claimed = await c.execute(
+                invites.update()
+                .where(
+                    invites.c.token_hash == token_hash,
+                    invites.c.used_at.is_(None),
+                    invites.c.expires_at > now,
+                )
+                .values(used_by=who.telegram_id, used_at=now)
+                .returning(invites.c.created_by)
+            )
+            row = claimed.first()
+            if row is None:
+                invite = (
+                    await c.execute(
+                        sa.select(invites.c.used_at).where(invites.c.token_hash == token_hash)
+                    )
+                ).first()
+                if invite is None:
+                    return InviteResult.UNKNOWN
+                return InviteResult.USED if invite.used_at is not None else InviteResult.EXPIRED
+            values = {
+                "name": who.name,
+                "username": who.username,
+                "language": who.language,
+                "active": True,
+                "updated_at": now,
+            }
+            updated = await c.execute(
+                managers.update().where(managers.c.telegram_id == who.telegram_id).values(values)
+            )
+            if updated.rowcount == 0:
+                await c.execute(
+                    managers.insert().values(
+                        telegram_id=who.telegram_id, invited_by=row.created_by, created_at=now,
+                        **values,
+                    )
+                )  # fmt: skip
+            await c.execute(
+                events.insert().values(
+                    **event_row(
+                        "manager_joined", {"invited_by": row.created_by}, now,
+                        actor_telegram_id=who.telegram_id,
+                    )
+                )
+            )  # fmt: skip
+            return InviteResult.JOINED
+
+    async def set_active(
+        self, telegram_id: int, active: bool, actor: int, now: datetime
+    ) -> Manager | None:
+        async with self._engine.begin() as c:
+            result = await c.execute(
+                managers.update()
+                .where(managers.c.telegram_id == telegram_id)
+                .values(active=active, updated_at=now)
+                .returning(*managers.c)
+            )
+            row = result.first()
+            if row is None:
+                return None
+            kind = "manager_activated" if active else "manager_deactivated"
+            await c.execute(
+                events.insert().values(
+                    **event_row(kind, {"manager": telegram_id}, now, actor_telegram_id=actor)
+                )
+            )
+            return _manager(row)
+
+
+def _manager(row: sa.Row[tuple[object, ...]]) -> Manager:
+    return Manager(row.telegram_id, row.name, row.username, row.active)

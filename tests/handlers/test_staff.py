@@ -1,0 +1,166 @@
+"""Roles, invitations, routing of new leads and the shared inbox, through the Dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import sqlalchemy as sa
+
+from bot.config import BusinessConfig, Routing
+from bot.domain.desk import RoutingRule
+from storage.schema import deals, managers
+from tests.fakes import FakeClock, Prospect, RecordingSession
+from tests.handlers.conftest import ADMIN_ID, World, make_world
+
+
+async def deal_rows(world: World) -> list[sa.Row[object]]:
+    async with world.engine.connect() as connection:
+        return list(await connection.execute(sa.select(deals).order_by(deals.c.id)))
+
+
+async def submit_lead(
+    world: World, user_id: int, payload: str | None = None, name: str = "Анна"
+) -> Prospect:
+    """A prospect's whole form, with a phone of their own (the same phone is the same person)."""
+    prospect = world.prospect(user_id=user_id, first_name=name)
+    await prospect.send(f"/start {payload}" if payload else "/start")
+    await prospect.press("Оставить заявку")
+    await prospect.press("Согласен")
+    await prospect.press(name)
+    await prospect.send(f"+7 916 {user_id:07d}")
+    await prospect.press("Пропустить")
+    await prospect.send("ООО Вектор")
+    await prospect.press("Автоматизация продаж")
+    await prospect.press("Срочно")
+    await prospect.press("Больше 300")
+    await prospect.press("Звонок")
+    await prospect.press("Утром")
+    await prospect.press("Всё верно")
+    return prospect
+
+
+def invite_token(text: str) -> str:
+    found = re.search(r"start=inv_([A-Za-z0-9_-]+)", text)
+    assert found, text
+    return found.group(1)
+
+
+async def test_an_invitation_makes_a_manager_once_and_expires(world: World) -> None:
+    admin = world.admin()
+    [link] = await admin.send("/invite")
+    token = invite_token(link.text)
+
+    newcomer = world.prospect(user_id=7001, first_name="Олег", username="oleg")
+    welcome = await newcomer.send(f"/start inv_{token}")
+    assert "Добро пожаловать в команду, Олег" in welcome[0].text
+    assert "Рабочее место менеджера" in welcome[1].text
+    assert any("Новый менеджер: Олег" in sent.text for sent in world.session.to(ADMIN_ID))
+
+    stranger = world.prospect(user_id=7002, first_name="Ира")
+    [refused] = await stranger.send(f"/start inv_{token}")
+    assert "уже использована" in refused.text
+
+    [second] = await admin.send("/invite")
+    world.clock.advance(hours=49)
+    [expired] = await stranger.send(f"/start inv_{invite_token(second.text)}")
+    assert "истёк" in expired.text
+    [greeting] = await stranger.send("/start")
+    assert "Оставьте заявку" in greeting.text  # still a prospect
+    async with world.engine.connect() as connection:
+        ids = [row.telegram_id for row in await connection.execute(sa.select(managers))]
+    assert ids == [7001]
+
+
+async def test_a_prospect_cannot_invite_or_reach_the_desk(world: World) -> None:
+    prospect = world.prospect()
+    answer = await prospect.send("/invite")
+    assert not any("inv_" in sent.text for sent in answer)
+    await prospect.send("/deals")
+    assert not any("Мои сделки" in sent.text for sent in world.session.sent)
+    await prospect.callback("staff:deals")
+    assert prospect.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
+
+
+async def test_round_robin_skips_deactivated_managers(world: World) -> None:
+    await world.add_manager(7001, "Олег")
+    await world.add_manager(7002, "Ира")
+    await world.add_manager(7003, "Пётр", active=False)
+    for user_id in (1001, 1002, 1003):
+        await submit_lead(world, user_id)
+    assigned = [deal.manager_telegram_id for deal in await deal_rows(world)]
+    assert assigned == [7001, 7002, 7001]
+    [alert] = [sent for sent in world.session.to(7002) if "Новый лид" in sent.text]
+    assert "Открыть сделку" in " ".join(alert.buttons())
+    assert len([s for s in world.session.to(ADMIN_ID) if "Новый лид" in s.text]) == 3
+    assert world.session.to(7003) == []
+
+
+async def test_deactivated_manager_loses_the_desk_and_the_queue(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    await world.add_manager(7002, "Ира")
+    admin = world.admin()
+    await admin.send("/managers")
+    await admin.press("⏸ Олег")
+    assert "Олег отключён" in " ".join(s.text for s in world.session.to(ADMIN_ID))
+    [greeting] = await oleg.send("/start")
+    assert "Оставьте заявку" in greeting.text  # a prospect again
+    await submit_lead(world, 1001)
+    assert [d.manager_telegram_id for d in await deal_rows(world)] == [7002]
+    await admin.send("/managers")
+    await admin.press("▶️ Олег")
+    [menu] = await oleg.send("/start")
+    assert "Рабочее место менеджера" in menu.text
+
+
+async def test_a_lead_through_a_personal_link_goes_to_that_manager(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    await world.add_manager(7002, "Ира")
+    [qr] = await oleg.send("/link")
+    assert qr.kind == "photo" and isinstance(qr.file, bytes) and qr.file.startswith(b"\x89PNG")
+    assert "https://t.me/sales_bot?start=rep_7001" in qr.text
+    await submit_lead(world, 1001, payload="rep_7002")
+    [deal] = await deal_rows(world)
+    assert (deal.manager_telegram_id, deal.channel, deal.initiative) == (7002, "spears", "outbound")
+
+
+def inbox_world(world: World, config: BusinessConfig, clock: FakeClock) -> World:
+    inbox = config.model_copy(update={"routing": Routing(rule=RoutingRule.INBOX)})
+    return make_world(world.engine, inbox, clock, RecordingSession())
+
+
+async def test_two_managers_take_one_inbox_lead_and_exactly_one_wins(
+    world: World, business_config: BusinessConfig, clock: FakeClock
+) -> None:
+    world = inbox_world(world, business_config, clock)
+    oleg = await world.add_manager(7001, "Олег")
+    ira = await world.add_manager(7002, "Ира")
+    await submit_lead(world, 1001)
+    [deal] = await deal_rows(world)
+    assert deal.manager_telegram_id is None
+    for manager in (oleg, ira):
+        [alert] = world.session.to(manager.user.id)
+        assert "Взять себе" in alert.buttons()[0]
+    await asyncio.gather(oleg.press("Взять себе"), ira.press("Взять себе"))
+    texts = [s.text for s in world.session.to(7001) + world.session.to(7002)]
+    assert sum("теперь ваша" in text for text in texts) == 1
+    assert sum("уже взял другой менеджер" in text for text in texts) == 1
+    [deal] = await deal_rows(world)
+    winner = 7001 if any("теперь ваша" in s.text for s in world.session.to(7001)) else 7002
+    assert deal.manager_telegram_id == winner
+
+
+async def test_admin_hands_a_managers_open_deals_to_another(world: World) -> None:
+    await world.add_manager(7001, "Олег")
+    ira = await world.add_manager(7002, "Ира")
+    await world.add_manager(7003, "Пётр", active=False)
+    await submit_lead(world, 1001)  # -> Олег
+    await submit_lead(world, 1002)  # -> Ира
+    admin = world.admin()
+    await admin.send("/managers")
+    await admin.press("Передать сделки")  # the first row: Ира (sorted by name)
+    [pick] = [s for s in world.session.to(ADMIN_ID) if "Кому передать" in s.text]
+    assert pick.buttons() == ["Олег"]  # not Ира herself, not the deactivated Пётр
+    await admin.press("Олег")
+    assert [d.manager_telegram_id for d in await deal_rows(world)] == [7001, 7001]
+    assert "Вам переданы сделки: 1" in ira.session.to(7001)[-1].text
