@@ -239,11 +239,11 @@ def question(
         rows.append(
             [
                 _plain(
-                    t.label("yes"),
+                    t.label("answer_yes"),
                     DealCb(action=DealAction.ANSWER, deal=deal_id, arg=f"{question_id}.yes"),
                 ),
                 _plain(
-                    t.label("no"),
+                    t.label("answer_no"),
                     DealCb(action=DealAction.ANSWER, deal=deal_id, arg=f"{question_id}.no"),
                 ),
             ]

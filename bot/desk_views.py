@@ -45,7 +45,7 @@ def answer_text(t: Translator, config: BusinessConfig, question_id: str, value: 
                 if choice.id == value:
                     return choice.label.get(t.locale)
             if question.type == "yes_no":
-                return t.label("yes" if value == "yes" else "no")
+                return t.label("answer_yes" if value == "yes" else "answer_no")
             if question.type == "date" and len(value) == 10:
                 return f"{value[8:10]}.{value[5:7]}.{value[0:4]}"
             if question.type == "number":

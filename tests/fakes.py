@@ -201,6 +201,7 @@ class Prospect:
         )
         self.chat = Chat(id=user_id, type="private")
         self._message_ids = itertools.count(1)
+        self.last_message_id = 0
 
     async def _feed(self, **update: Any) -> list[Sent]:
         before = len(self.session.sent)
@@ -208,8 +209,9 @@ class Prospect:
         return [sent for sent in self.session.sent[before:] if sent.chat_id == self.chat.id]
 
     def _message(self, chat: Chat | None = None, **content: Any) -> Message:
+        self.last_message_id = next(self._message_ids)
         return Message(
-            message_id=next(self._message_ids),
+            message_id=self.last_message_id,
             date=datetime.now(UTC),
             chat=chat or self.chat,
             from_user=self.user,

@@ -1,0 +1,94 @@
+"""Messages between a prospect and their manager, through the bot, both ways in the history."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from storage.schema import deals, events
+from tests.handlers.conftest import ADMIN_ID, World
+from tests.handlers.test_staff import submit_lead
+
+
+async def history(world: World) -> list[tuple[str, dict[str, object]]]:
+    async with world.engine.connect() as connection:
+        rows = await connection.execute(
+            sa.select(events.c.kind, events.c.data)
+            .where(events.c.kind.in_(["message_in", "message_out"]))
+            .order_by(events.c.id)
+        )
+        return [(row.kind, row.data) for row in rows]
+
+
+async def test_a_prospect_and_the_manager_write_to_each_other(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    anna = await submit_lead(world, 1001)
+    assert await anna.send("Можно созвониться завтра?") == []  # nothing back: it was relayed
+    relayed = world.session.to(7001)[-1]
+    assert relayed.text.startswith("🔥 <b>Анна</b> (ООО Вектор) · сделка #1")
+    assert "Можно созвониться завтра?" in relayed.text
+    assert "Написать клиенту" in relayed.buttons()[0]
+
+    [delivered] = await oleg.send("Да, в 11:00 удобно?", reply_to=relayed)
+    assert "Отправлено клиенту" in delivered.text
+    [copy] = world.session.to(1001)[-1:]
+    assert (copy.kind, copy.file) == ("copy", (7001, oleg.last_message_id))
+
+    # The button works as well as a reply; photos travel as copies under the header.
+    await oleg.press("К сделке")
+    await oleg.press("Написать клиенту")
+    await oleg.send("Жду вас")
+    await anna.send_photo()
+    header, photo = world.session.to(7001)[-2:]
+    assert "сделка #1" in header.text and photo.kind == "copy"
+    [again] = await oleg.send("Получил, спасибо", reply_to=photo)
+    assert "Отправлено клиенту" in again.text
+
+    assert [kind for kind, _ in await history(world)] == [
+        "message_in", "message_out", "message_out", "message_in", "message_out",
+    ]  # fmt: skip
+    assert (await history(world))[3][1]["media"] == "photo"
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    [card_history] = await oleg.press("История")
+    assert "💬 Клиент: Можно созвониться завтра?" in card_history.text
+    assert "↩️ Ответ: Да, в 11:00 удобно?" in card_history.text
+
+
+async def test_a_price_question_makes_the_deal_hot_and_alerts(world: World) -> None:
+    await world.add_manager(7001, "Олег")
+    anna = await submit_lead(world, 1001)
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(temperature="warm"))
+    await anna.send("Сколько стоит внедрение?")
+    relayed = world.session.to(7001)[-1]
+    assert "Клиент спрашивает цену" in relayed.text
+    async with world.engine.connect() as connection:
+        assert (await connection.execute(sa.select(deals.c.temperature))).scalar() == "hot"
+    await anna.send("И ещё вопрос про цены")
+    assert "спрашивает цену" not in world.session.to(7001)[-1].text  # hot already: no new alarm
+
+
+async def test_without_a_manager_the_admins_get_it_and_blocked_is_reported(world: World) -> None:
+    anna = await submit_lead(world, 1001)  # no managers: nobody is assigned
+    await anna.send("Алло?")
+    relayed = world.session.to(ADMIN_ID)[-1]
+    assert "Алло?" in relayed.text
+    admin = world.admin()
+    world.session.fail_for.add(1001)
+    [blocked] = await admin.send("Здравствуйте!", reply_to=relayed)
+    assert "заблокировал бота" in blocked.text
+    assert [kind for kind, _ in await history(world)] == ["message_in"]
+
+
+async def test_a_reply_to_an_unknown_message_or_by_a_stranger_goes_nowhere(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    await world.add_manager(7002, "Ира")
+    anna = await submit_lead(world, 1001)  # -> Олег
+    await anna.send("Вопрос")
+    relayed = world.session.to(7001)[-1]
+    ira = world.prospect(user_id=7002, first_name="Ира")
+    # Ира quotes a message of Олег's chat: the relay map is per chat, so nothing is sent.
+    answer = await ira.send("Это я отвечу", reply_to=relayed)
+    assert all(sent.kind != "copy" for sent in world.session.to(1001))
+    assert "Рабочее место" in answer[-1].text
+    assert oleg.user.id == 7001

@@ -1,0 +1,241 @@
+"""The deal card, the stage gate in the chat, objections, activities, lists and search."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bot.callbacks import DealAction, DealCb, PlayCb
+from storage.schema import deal_answers, deals, events
+from tests.fakes import Prospect
+from tests.handlers.conftest import World
+from tests.handlers.test_staff import submit_lead
+
+
+async def deal_of(world: World, deal_id: int = 1) -> sa.Row[object]:
+    async with world.engine.connect() as connection:
+        return (await connection.execute(sa.select(deals).where(deals.c.id == deal_id))).one()
+
+
+async def event_kinds(world: World) -> list[str]:
+    async with world.engine.connect() as connection:
+        rows = await connection.execute(sa.select(events.c.kind).order_by(events.c.id))
+        return [row.kind for row in rows]
+
+
+async def manager_with_deal(world: World) -> Prospect:
+    oleg = await world.add_manager(7001, "Олег")
+    await submit_lead(world, 1001)
+    await oleg.press("Открыть сделку")
+    return oleg
+
+
+async def test_the_card_shows_what_a_manager_needs(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    card = oleg.last()
+    assert "Сделка #1" in card.text and "Горячий" in card.text
+    assert "+7 916 000-10-01" in card.text  # written so that Telegram makes it tap-to-dial
+    assert "tg://user?id=1001" in card.text
+    assert "интернет-маркетинг (сети), входящий" in card.text
+    assert "сроки +40" in card.text  # why it is hot
+    assert "Установление контакта (1/6) · чек-лист 0/1" in card.text
+    assert "Будьте дружелюбны" in card.text  # the stage's tip
+    for label in ("Следующий этап", "Возражение", "Звонок", "Выиграна", "Проиграна", "История"):
+        assert any(label in button for button in card.buttons()), label
+    assert not any("Передать" in button for button in card.buttons())  # admins only
+
+
+async def test_the_gate_refuses_a_skip_then_walks_through_the_missing_questions(
+    world: World,
+) -> None:
+    oleg = await manager_with_deal(world)
+    [refusal] = await oleg.press("Следующий этап")
+    assert "Перейти на «Выявление потребностей» нельзя" in refusal.text
+    assert "Удалось связаться с клиентом?" in refusal.text
+    assert (await deal_of(world)).stage == "contact"
+
+    await oleg.press("Ответить и перейти")
+    answer = await oleg.press("Да")
+    assert any("Выявление потребностей" in sent.text for sent in answer)
+    assert (await deal_of(world)).stage == "needs"
+
+    # Skipping ahead to closing: refused, the bot names needs discovery's questions.
+    await oleg.press("Этап…")
+    [refusal] = await oleg.press("Закрытие сделки")
+    assert "на этапе «Выявление потребностей» нет ответов" in refusal.text
+    assert "Какие проблемы клиента мы можем решить?" in refusal.text
+    assert (await deal_of(world)).stage == "needs"
+
+    await oleg.press("Ответить и перейти")
+    await oleg.send("Теряют заявки из мессенджеров")
+    await oleg.press("Увеличить продуктивность")
+    await oleg.send("Пробовали Excel, неудобно")
+    await oleg.press("Да")
+    [wrong] = await oleg.send("много")
+    assert "Нужно число" in wrong.text  # re-asked, nothing stored
+    await oleg.send("150 000")
+    await oleg.send("31.12.2026")
+    await oleg.send("01.12.2026")  # presentation date
+    await oleg.send("Понравилось")
+    moved = await oleg.press("Да")  # objections resolved
+    assert any("Закрытие сделки" in sent.text for sent in moved)
+    assert (await deal_of(world)).stage == "closing"
+    async with world.engine.connect() as connection:
+        answers = dict(
+            (row.question_id, row.value)
+            for row in await connection.execute(sa.select(deal_answers))
+        )
+    assert answers["budget"] == "150000" and answers["priority"] == "productivity"
+    assert answers["deadline"] == "2026-12-31"
+    kinds = await event_kinds(world)
+    assert kinds.count("move_refused") == 2 and kinds.count("stage_changed") == 2
+
+
+async def test_moving_back_is_allowed_and_lost_needs_a_reason(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Следующий этап")
+    await oleg.press("Ответить и перейти")
+    await oleg.press("Да")
+    await oleg.press("Этап…")
+    await oleg.press("Установление контакта")
+    assert (await deal_of(world)).stage == "contact"
+    await oleg.press("Проиграна")
+    await oleg.press("Выбрал конкурента")
+    deal = await deal_of(world)
+    assert (deal.status, deal.lost_reason) == ("lost", "competitor")
+    card = oleg.last()
+    assert "проиграна" in card.text and "Выбрал конкурента" in card.text
+    assert not any("Следующий этап" in button for button in card.buttons())
+
+
+async def test_objection_shows_ready_answers_and_is_logged(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Возражение")
+    [answers] = await oleg.press("Дорого")
+    assert "Давайте посчитаем, сколько вы теряете" in answers.text
+    await oleg.press("К сделке")
+    await oleg.press("Возражение")
+    await oleg.press("Другое")
+    await oleg.send("Нет бюджета до весны")
+    assert (await event_kinds(world))[-2:] == ["objection", "objection"]
+    [history] = await oleg.press("История")
+    assert "Возражение «Дорого»" in history.text and "Нет бюджета до весны" in history.text
+
+
+async def test_calls_and_voice_notes_are_logged_and_replayable(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Звонок / встреча")
+    await oleg.press("Звонок")
+    [hint] = await oleg.send_sticker()
+    assert "голосовое" in hint.text  # neither text nor voice: a hint, nothing stored
+    await oleg.send("Договорились о демо в четверг")
+    await oleg.press("Звонок / встреча")
+    await oleg.press("Заметка")
+    await oleg.send_voice("voice-42", duration=75)
+    [history] = await oleg.press("История")
+    assert "Звонок: Договорились о демо в четверг" in history.text
+    assert "Заметка 🎤 1:15" in history.text
+    [voice] = await oleg.press("Голосовое")
+    assert (voice.kind, voice.file) == ("voice", "voice-42")
+
+
+async def test_temperature_amount_and_next_step(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Температура")
+    await oleg.press("Холодный")
+    await oleg.press("Сумма")
+    [wrong] = await oleg.send("дорого")
+    assert "Нужно число" in wrong.text
+    await oleg.send("120 000,50")
+    await oleg.press("Следующий шаг")
+    await oleg.send("Отправить КП до пятницы")
+    deal = await deal_of(world)
+    assert (deal.temperature, deal.amount_minor, deal.next_step) == (
+        "cold",
+        12000050,
+        "Отправить КП до пятницы",
+    )
+    card = oleg.last()
+    assert "120\u00a0000,50\u00a0₽" in card.text and "Отправить КП до пятницы" in card.text
+
+
+async def test_another_managers_deal_and_forged_buttons_are_refused(world: World) -> None:
+    await manager_with_deal(world)  # deal 1 is Олег's
+    ira = await world.add_manager(7002, "Ира")
+    for action in (DealAction.OPEN, DealAction.WON, DealAction.REASSIGN):
+        sent = await ira.callback(DealCb(action=action, deal=1).pack())
+        assert sent == []
+        assert ira.answer_callback_texts()[-1] == "Эта сделка вам недоступна."
+    await ira.callback(DealCb(action=DealAction.OPEN, deal=999).pack())
+    assert ira.answer_callback_texts()[-1] == "Эта сделка вам недоступна."
+    await ira.callback(PlayCb(event=1).pack())
+    assert ira.answer_callback_texts()[-1] == "Эта сделка вам недоступна."
+    await ira.callback("d:open:not-a-number")
+    assert ira.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
+
+    prospect = world.prospect(user_id=1001)
+    await prospect.callback(DealCb(action=DealAction.LOST, deal=1, arg="price").pack())
+    assert prospect.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
+    oleg = world.prospect(user_id=7001)
+    await oleg.callback(DealCb(action=DealAction.MOVE, deal=1, arg="nowhere").pack())
+    assert "Эта кнопка уже не действует" in oleg.last().text
+    deal = await deal_of(world)
+    assert (deal.status, deal.stage, deal.manager_telegram_id) == ("open", "contact", 7001)
+
+
+async def test_admin_sees_every_deal_and_reassigns(world: World) -> None:
+    await manager_with_deal(world)
+    ira = await world.add_manager(7002, "Ира")
+    admin = world.admin()
+    await admin.send("/deals")
+    await admin.press("#1")
+    await admin.press("Передать")
+    await admin.press("Ира")
+    assert (await deal_of(world)).manager_telegram_id == 7002
+    assert "Вам передана сделка #1" in world.session.to(ira.user.id)[-1].text
+
+
+async def test_list_pages_filters_and_attention_order(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    for user_id in range(2001, 2011):
+        await submit_lead(world, user_id, name=f"Клиент{user_id}")
+    await oleg.send("/deals")
+    listing = oleg.last()
+    assert "Мои сделки</b> (10)" in listing.text
+    deal_buttons = [b for b in listing.buttons() if b.startswith("🔥")]
+    assert len(deal_buttons) == 8 and "1/2" in listing.buttons()
+    await oleg.press("▶️")
+    assert listing.edits == 1 and len([b for b in listing.buttons() if "#" in b]) == 2
+    await oleg.press("🌡")
+    await oleg.press("Холодный")
+    assert "Сделок нет" in listing.text
+    await oleg.press("🌡")
+    await oleg.press("Горячий")
+    assert "(10)" in listing.text
+
+
+async def test_search_by_phone_in_any_format_and_by_company(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    await submit_lead(world, 1001)
+    await world.add_manager(7002, "Ира")
+    await submit_lead(world, 1002)  # Ира's: not found by Олег
+    await oleg.send("/menu")
+    await oleg.press("Поиск")
+    [found] = await oleg.send("8 (916) 000-10-01")
+    assert "Найдено" in found.text and any("#1" in b for b in found.buttons())
+    await oleg.send("/search")
+    [found] = await oleg.send("вектор")
+    assert [b for b in found.buttons() if "#" in b] == [b for b in found.buttons() if "#1 " in b]
+    await oleg.send("/search")
+    [nothing] = await oleg.send("Рога и копыта")
+    assert "ничего не нашлось" in nothing.text
+
+
+async def test_today_lists_hot_new_and_stale_deals(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    await submit_lead(world, 1001)
+    [today] = await oleg.send("/today")
+    assert "Горячие" in today.text and "Новые за сегодня" in today.text
+    world.clock.advance(days=5)
+    [today] = await oleg.send("/today")
+    assert "Без активности больше 3 дн." in today.text
+    assert "Новые за сегодня" not in today.text

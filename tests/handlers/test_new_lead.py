@@ -1,0 +1,47 @@
+"""A manager brings in an outbound lead from the phone, under the same duplicate rules."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from storage.schema import deals, people
+from tests.handlers.conftest import World
+
+
+async def test_typed_name_and_phone_make_an_outbound_deal(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    await oleg.send("/menu")
+    await oleg.press("Новый лид")
+    await oleg.send_sticker()
+    assert "Отправьте контакт или напишите текстом" in oleg.last().text
+    await oleg.send("Пётр Сидоров")
+    [wrong] = await oleg.send("12")
+    assert "Не получается распознать номер" in wrong.text
+    created = await oleg.send("8 903 555-44-33")
+    assert "Лид создан: сделка #1" in created[0].text and "Сделка #1" in created[1].text
+    async with world.engine.connect() as connection:
+        deal = (await connection.execute(sa.select(deals))).one()
+        person = (await connection.execute(sa.select(people))).one()
+    assert (deal.channel, deal.initiative, deal.manager_telegram_id) == ("spears", "outbound", 7001)
+    assert (person.name, person.phone, person.consent_at) == ("Пётр Сидоров", "+79035554433", None)
+
+
+async def test_a_shared_contact_and_the_duplicate_rules(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    ira = await world.add_manager(7002, "Ира")
+    await oleg.send("/newlead")
+    await oleg.share_contact("+7 903 555-44-33", owner_id=3003, first_name="Пётр")
+    await oleg.send("/newlead")
+    again, _card = await oleg.share_contact("89035554433", owner_id=3003, first_name="Пётр")
+    assert "уже есть: открытая сделка #1" in again.text
+    await ira.send("/newlead")
+    await ira.send("Петя")
+    [taken] = await ira.send("+79035554433")
+    assert "уже в работе у другого менеджера" in taken.text
+    assert "Сделка #1" not in ira.last().text  # the deal is not shown to her
+    async with world.engine.connect() as connection:
+        assert (
+            await connection.execute(sa.select(sa.func.count()).select_from(deals))
+        ).scalar() == 1
+        person = (await connection.execute(sa.select(people))).one()
+    assert person.telegram_id == 3003  # the contact was a Telegram user: the relay can reach him
