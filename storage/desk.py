@@ -70,10 +70,12 @@ class SqlDeskRepository:
             return DealPage(tuple(_row(row) for row in rows), page, total)
 
     async def search(self, manager: int | None, text: str, digits: str | None) -> list[DealRow]:
-        pattern = f"%{_escape(text)}%"
+        pattern = f"%{_escape(text.casefold())}%"
+        # PostgreSQL's lower() knows Unicode; on SQLite storage.db registers casefold().
+        fold = sa.func.casefold if self._engine.dialect.name == "sqlite" else sa.func.lower
         matches = [
-            sa.func.lower(people.c.name).like(pattern, escape="\\"),
-            sa.func.lower(people.c.company).like(pattern, escape="\\"),
+            fold(people.c.name).like(pattern, escape="\\"),
+            fold(people.c.company).like(pattern, escape="\\"),
         ]
         if digits:
             matches.append(people.c.phone.like(f"%{digits}%"))

@@ -1,0 +1,112 @@
+"""The desk and staff repositories on a real database (SQLite, and PostgreSQL when set)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import BusinessConfig
+from bot.domain.desk import DealFilter, Role, Viewer
+from bot.domain.models import Temperature
+from bot.services.desk import DeskService, NoAccess, TakeResult
+from bot.services.lead_capture import OutboundLead
+from bot.services.staff import InviteResult, NewManager, StaffService
+from storage.desk import SqlDeskRepository
+from storage.schema import deals
+from storage.staff import SqlStaffRepository
+from tests.storage.test_leads import NOW, service
+
+ADMIN = Viewer(1, Role.ADMIN)
+OLEG, IRA = Viewer(7001, Role.MANAGER), Viewer(7002, Role.MANAGER)
+
+
+async def outbound(engine: AsyncEngine, config: BusinessConfig, manager: int, n: int) -> int:
+    lead = OutboundLead(manager, f"Клиент {n}", f"+7903555{n:04d}")
+    return (await service(engine, config).create_outbound(lead, NOW)).deal.id
+
+
+async def test_exactly_one_of_two_concurrent_takes_wins(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    deal_id = await outbound(engine, business_config, 7001, 1)
+    async with engine.begin() as connection:
+        await connection.execute(deals.update().values(manager_telegram_id=None))
+    desk = DeskService(SqlDeskRepository(engine))
+    results = await asyncio.gather(
+        desk.take(OLEG, deal_id, NOW), desk.take(IRA, deal_id, NOW), return_exceptions=True
+    )
+    assert sorted(str(r) for r in results) == ["taken", "taken_by_other"]
+    card = await desk.card(ADMIN, deal_id)
+    winner = OLEG if results[0] is TakeResult.TAKEN else IRA
+    assert card.deal.manager_telegram_id == winner.telegram_id
+    assert card.history[0].kind == "deal_taken"
+
+
+async def test_lists_are_scoped_sorted_and_filtered(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    ids = [await outbound(engine, business_config, 7001, n) for n in range(10)]
+    await outbound(engine, business_config, 7002, 99)
+    async with engine.begin() as connection:
+        await connection.execute(
+            deals.update().where(deals.c.id == ids[5]).values(temperature="hot")
+        )
+        await connection.execute(
+            deals.update().where(deals.c.id == ids[7]).values(updated_at=NOW - timedelta(days=3))
+        )
+    desk = DeskService(SqlDeskRepository(engine))
+    first = await desk.page(OLEG, DealFilter(), 0)
+    assert (first.total, first.pages, len(first.rows)) == (10, 2, 8)
+    assert [row.id for row in first.rows[:2]] == [ids[5], ids[7]]  # hot, then the longest idle
+    assert len((await desk.page(OLEG, DealFilter(), 1)).rows) == 2
+    hot = await desk.page(OLEG, DealFilter(temperature=Temperature.HOT), 0)
+    assert [row.id for row in hot.rows] == [ids[5]]
+    assert (await desk.page(ADMIN, DealFilter(), 0)).total == 11
+    assert (await desk.page(OLEG, DealFilter(stage="closing"), 0)).total == 0
+    found = await desk.search(OLEG, "8 903 555 0003")
+    assert [row.id for row in found] == [ids[3]]
+    assert await desk.search(OLEG, "клиент 99") == []  # Ира's
+    assert [row.id for row in await desk.search(IRA, "КЛИЕНТ 99")] != []
+
+
+async def test_access_is_checked_on_every_change(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    deal_id = await outbound(engine, business_config, 7001, 1)
+    desk = DeskService(SqlDeskRepository(engine))
+    for attempt in (
+        desk.card(IRA, deal_id),
+        desk.set_next_step(IRA, deal_id, "x", NOW),
+        desk.reassign(OLEG, deal_id, 7002, NOW),
+        desk.card(OLEG, deal_id + 100),
+    ):
+        try:
+            await attempt
+        except NoAccess:
+            continue
+        raise AssertionError("not refused")
+    assert await desk.reassign(ADMIN, deal_id, 7002, NOW) == 7001
+    assert (await desk.card(IRA, deal_id)).deal.manager_telegram_id == 7002
+
+
+async def test_an_invitation_is_redeemed_once_even_at_once(engine: AsyncEngine) -> None:
+    staff = StaffService(SqlStaffRepository(engine), frozenset({1}), invite_hours=48)
+    token, _ = await staff.invite(1, NOW)
+    results = await asyncio.gather(
+        staff.redeem(token, NewManager(7001, "Олег", None, "ru"), NOW),
+        staff.redeem(token, NewManager(7002, "Ира", None, "ru"), NOW),
+    )
+    assert sorted(results) == [InviteResult.JOINED, InviteResult.USED]
+    assert len(await staff.managers()) == 1
+    assert await staff.redeem("nonsense", NewManager(7003, "X", None, None), NOW) == (
+        InviteResult.UNKNOWN
+    )
+    later, _ = await staff.invite(1, NOW)
+    expired = await staff.redeem(later, NewManager(7003, "X", None, None), NOW + timedelta(days=3))
+    assert expired is InviteResult.EXPIRED
+    async with engine.connect() as connection:
+        stored = (await connection.execute(sa.text("SELECT token_hash FROM invites"))).scalars()
+        assert token not in list(stored)  # only a hash is kept
