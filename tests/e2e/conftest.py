@@ -135,10 +135,12 @@ class Prospect:
     async def _answer(self, mark: int, expect: str) -> SentMessage:
         return await self.api.wait_for_message(self.user.id, contains=expect, since=mark)
 
-    async def send(self, text: str, *, expect: str) -> SentMessage:
+    async def send(
+        self, text: str, *, expect: str, reply_to: SentMessage | None = None
+    ) -> SentMessage:
         """Send `text`; returns the bot's first message after it that contains `expect`."""
         mark = len(self.api.sent)
-        await self.api.push_message(self.user, text)
+        await self.api.push_message(self.user, text, reply_to)
         return await self._answer(mark, expect)
 
     async def share_contact(self, phone: str, *, expect: str) -> SentMessage:

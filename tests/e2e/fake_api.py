@@ -185,6 +185,7 @@ class FakeBotAPI:
         self._callback_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._messages: dict[tuple[int, int], SentMessage] = {}
+        self.user_texts: dict[tuple[int, int], str] = {}  # what users wrote, for copyMessage
         self._changed = asyncio.Condition()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -269,6 +270,8 @@ class FakeBotAPI:
                 return await self._get_updates(params)
             case "sendMessage":
                 return self._send_message(params)
+            case "copyMessage":
+                return self._copy_message(params)
             case "editMessageReplyMarkup":
                 message = self._message(params)
                 message.reply_markup = params.get("reply_markup")
@@ -333,6 +336,22 @@ class FakeBotAPI:
         self._messages[chat_id, message.message_id] = message
         return message.as_json(self.bot_user)
 
+    def _copy_message(self, params: JsonDict) -> JsonDict:
+        """A copy arrives as the text of the original (users' messages are remembered)."""
+        origin = (int(params["from_chat_id"]), int(params["message_id"]))
+        if origin not in self.user_texts:
+            raise ApiError(400, "Bad Request: message to copy not found")
+        chat_id = int(params["chat_id"])
+        message = SentMessage(
+            message_id=self._next_message_id(chat_id),
+            chat_id=chat_id,
+            text=self.user_texts[origin],
+            reply_markup=None,
+        )
+        self.sent.append(message)
+        self._messages[chat_id, message.message_id] = message
+        return {"message_id": message.message_id}
+
     def _message(self, params: JsonDict) -> SentMessage:
         if "inline_message_id" in params:
             raise ApiError(400, "Bad Request: inline messages are not supported by the fake")
@@ -374,16 +393,23 @@ class FakeBotAPI:
         return update_id
 
     def _user_message(self, user: TgUser, **content: Any) -> JsonDict:
+        message_id = self._next_message_id(user.id)
+        if "text" in content:
+            self.user_texts[user.id, message_id] = str(content["text"])
         return {
-            "message_id": self._next_message_id(user.id),
+            "message_id": message_id,
             "from": user.as_json(),
             "chat": user.chat_json(),
             "date": int(time.time()),
             **content,
         }
 
-    async def push_message(self, user: TgUser, text: str) -> int:
+    async def push_message(
+        self, user: TgUser, text: str, reply_to: SentMessage | None = None
+    ) -> int:
         content: JsonDict = {"text": text}
+        if reply_to is not None:
+            content["reply_to_message"] = reply_to.as_json(self.bot_user)
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
