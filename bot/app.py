@@ -19,6 +19,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, SystemClock
+from bot.commands import set_staff_commands
 from bot.config import BusinessConfig, load_business_config, scoring_table, source_table
 from bot.middlewares import LocaleMiddleware, RoleMiddleware
 from bot.services.desk import DeskService
@@ -26,7 +27,7 @@ from bot.services.lead_capture import LeadCaptureService
 from bot.services.pipeline import PipelineService
 from bot.services.staff import StaffService
 from bot.settings import DEFAULT_API_URL, Settings
-from bot.texts import LOCALES, Catalogue, default_catalogue
+from bot.texts import LOCALES, Catalogue, Translator, default_catalogue
 from handlers import get_routers
 from handlers.errors import make_error_handler
 from storage.db import create_engine
@@ -140,7 +141,12 @@ def create_application(settings: Settings, clock: Clock | None = None) -> Applic
     return Application(settings, config, engine, storage, dispatcher, closers)
 
 
-async def set_commands(bot: Bot, catalogue: Catalogue, default_locale: str) -> None:
+async def set_commands(
+    bot: Bot,
+    catalogue: Catalogue,
+    default_locale: str,
+    staff: dict[int, bool] | None = None,
+) -> None:
     """The command menu in Telegram's UI, in both languages; a failure only costs the menu."""
     try:
         for locale in LOCALES:
@@ -155,6 +161,9 @@ async def set_commands(bot: Bot, catalogue: Catalogue, default_locale: str) -> N
             )
     except TelegramAPIError:
         log.warning("could not set the bot's command menu", exc_info=True)
+    t = Translator(catalogue, default_locale)
+    for chat_id, admin in sorted((staff or {}).items()):
+        await set_staff_commands(bot, chat_id, t, admin)
 
 
 async def run_polling(settings: Settings) -> None:
@@ -163,7 +172,10 @@ async def run_polling(settings: Settings) -> None:
     try:
         me = await bot.get_me()
         log.info("salesbot started as @%s on %s", me.username, app.engine.url.render_as_string())
-        await set_commands(bot, default_catalogue(), settings.default_locale)
+        staff = app.dispatcher["staff"]
+        members = {manager: False for manager in await staff.active_managers()}
+        members.update({admin: True for admin in settings.admin_ids})
+        await set_commands(bot, default_catalogue(), settings.default_locale, members)
         await app.dispatcher.start_polling(
             bot, allowed_updates=app.dispatcher.resolve_used_update_types()
         )

@@ -15,6 +15,7 @@ from bot import keyboards
 from bot.callbacks import FormField as Field
 from bot.callbacks import MenuCb
 from bot.clock import Clock
+from bot.commands import set_staff_commands
 from bot.config import BusinessConfig
 from bot.domain.attribution import SourceTable, attribute
 from bot.domain.desk import Viewer
@@ -100,6 +101,7 @@ async def _join(
     viewer = await staff.viewer(user.id)
     assert viewer is not None
     await message.answer(t("invite_joined", name=user.first_name))
+    await set_staff_commands(bot, message.chat.id, t, admin=False)
     await show_menu(bot, message.chat.id, t, viewer)
     for admin in sorted(staff.admin_ids):
         with suppress(TelegramAPIError):

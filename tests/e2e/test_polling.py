@@ -60,11 +60,17 @@ async def test_prospect_completes_the_form_over_http(
     ]
     assert stored_deals(launcher.db_path) == [("hot", "vk_ads")]
     # The command menu is registered at start-up: Russian by default, English for English users.
+    calls = fake_api.method_calls("setMyCommands")
     menus = {
         call.params.get("language_code"): [c["description"] for c in call.params["commands"]]
-        for call in fake_api.method_calls("setMyCommands")
+        for call in calls
+        if call.params["scope"]["type"] == "all_private_chats"
     }
     assert menus[None][0] == "Главное меню" and menus["en"][0] != "Главное меню"
+    # ... and the admin has the desk's commands in their own chat.
+    [admin_menu] = [call for call in calls if call.params["scope"]["type"] == "chat"]
+    assert admin_menu.params["scope"]["chat_id"] == ADMIN_ID
+    assert {"deals", "invite"} <= {c["command"] for c in admin_menu.params["commands"]}
 
     assert await bot.stop() == 0  # SIGTERM stops it cleanly
 

@@ -1,0 +1,28 @@
+"""The command menus in Telegram's UI: prospects see /start and /cancel; staff, their desk."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeChat
+
+from bot.texts import Translator
+
+log = logging.getLogger(__name__)
+
+STAFF_COMMANDS = ("menu", "deals", "today", "search", "newlead", "link", "cancel")
+ADMIN_COMMANDS = ("invite", "managers")
+
+
+async def set_staff_commands(bot: Bot, chat_id: int, t: Translator, admin: bool) -> None:
+    """A member of staff's own menu (a per-chat scope); a failure only costs the menu."""
+    names = STAFF_COMMANDS + (ADMIN_COMMANDS if admin else ())
+    commands = [
+        BotCommand(command=name, description=t.label(f"cmd_staff_{name}")) for name in names
+    ]
+    try:
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
+    except TelegramAPIError:
+        log.warning("could not set the command menu of %s", chat_id, exc_info=True)
