@@ -6,8 +6,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, TelegramObject, User
 
+from bot.callbacks import DealAction, DealCb
 from bot.services.staff import StaffService
 from bot.texts import Catalogue, Translator, locale_for
 
@@ -47,3 +49,33 @@ class RoleMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         data["viewer"] = await self._staff.viewer(user.id) if user else None
         return await handler(event, data)
+
+
+class DropPendingInput(BaseMiddleware):
+    """A member of staff who presses another button while the bot waits for their typed input
+    (a reply to a client, an amount, a search) has moved on: the wait ends, so that what they
+    type next cannot land somewhere they no longer expect. Buttons of a question walk continue
+    it (they answer the question being asked)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        state: FSMContext | None = data.get("state")
+        if isinstance(event, CallbackQuery) and state is not None and not _continues(event.data):
+            current = await state.get_state()
+            if current is not None and current.split(":")[0] in ("DealWork", "StaffInput"):
+                await state.clear()
+        return await handler(event, data)
+
+
+def _continues(data: str | None) -> bool:
+    if not data or not data.startswith(f"{DealCb.__prefix__}:"):
+        return False
+    try:
+        action = DealCb.unpack(data).action
+    except (TypeError, ValueError):
+        return False
+    return action in (DealAction.ANSWER, DealAction.SKIP)

@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.desk_views import local
 from bot.domain.desk import Viewer
 from bot.filters import IsAdmin, PrivateChat
+from bot.middlewares import DropPendingInput
 from bot.services.desk import DeskService
 from bot.services.staff import INVITE_PREFIX, StaffService
 from bot.texts import Translator
@@ -28,6 +29,7 @@ def build_router() -> Router:
     router = Router(name="admin")
     for observer in (router.message, router.callback_query):
         observer.filter(PrivateChat(), IsAdmin())
+    router.callback_query.middleware(DropPendingInput())
     router.message.register(invite_command, Command("invite"))
     router.message.register(managers_command, Command("managers"))
     router.callback_query.register(invite_button, StaffCb.filter(F.action == StaffAction.INVITE))

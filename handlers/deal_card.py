@@ -21,6 +21,7 @@ from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
 from bot.domain.pipeline import AnswerType, Question, parse_answer
 from bot.filters import HasText, IsStaff, PrivateChat
+from bot.middlewares import DropPendingInput
 from bot.services.desk import ActivityKind, DeskService, NoAccess, TakeResult
 from bot.states import DealWork
 from handlers import stage_gate
@@ -36,6 +37,7 @@ def build_router() -> Router:
     router = Router(name="deal_card")
     for observer in (router.message, router.callback_query):
         observer.filter(PrivateChat(), IsStaff())
+    router.callback_query.middleware(DropPendingInput())
     router.callback_query.register(deal_action, DealCb.filter())
     router.callback_query.register(play_voice, PlayCb.filter())
     router.message.register(stage_gate.answer_typed, DealWork.answering)

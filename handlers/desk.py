@@ -22,6 +22,7 @@ from bot.domain.desk import DealFilter, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
 from bot.filters import HasText, IsStaff, PrivateChat
+from bot.middlewares import DropPendingInput
 from bot.services.desk import DeskService
 from bot.states import StaffInput
 from bot.texts import Translator
@@ -35,6 +36,7 @@ def build_router() -> Router:
     router = Router(name="desk")
     for observer in (router.message, router.callback_query):
         observer.filter(PrivateChat(), IsStaff())
+    router.callback_query.middleware(DropPendingInput())
     router.message.register(menu_command, Command("menu"))
     router.message.register(deals_command, Command("deals"))
     router.message.register(search_command, Command("search"))

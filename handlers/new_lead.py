@@ -15,6 +15,7 @@ from bot.callbacks import StaffAction, StaffCb
 from bot.domain.desk import Viewer, may_access
 from bot.domain.parsing import InputError, parse_name, parse_phone
 from bot.filters import HasContact, HasText, IsStaff, PrivateChat
+from bot.middlewares import DropPendingInput
 from bot.services.lead_capture import LeadCaptureService, OutboundLead
 from bot.states import StaffInput
 from bot.texts import Translator
@@ -25,6 +26,7 @@ def build_router() -> Router:
     router = Router(name="new_lead")
     for observer in (router.message, router.callback_query):
         observer.filter(PrivateChat(), IsStaff())
+    router.callback_query.middleware(DropPendingInput())
     router.message.register(command, Command("newlead"))
     router.callback_query.register(button, StaffCb.filter(F.action == StaffAction.NEW_LEAD))
     router.message.register(

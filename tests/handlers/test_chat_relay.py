@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from bot.callbacks import DealAction, DealCb
 from storage.schema import deals, events
 from tests.handlers.conftest import ADMIN_ID, World
 from tests.handlers.test_staff import submit_lead
@@ -92,3 +93,16 @@ async def test_a_reply_to_an_unknown_message_or_by_a_stranger_goes_nowhere(world
     assert all(sent.kind != "copy" for sent in world.session.to(1001))
     assert "Рабочее место" in answer[-1].text
     assert oleg.user.id == 7001
+
+
+async def test_another_button_ends_a_pending_reply(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    await submit_lead(world, 1001)
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    await oleg.press("Написать клиенту")
+    await oleg.callback(DealCb(action=DealAction.HISTORY, deal=1).pack())
+    answer = await oleg.send("заметка себе, не клиенту")
+    assert "Рабочее место менеджера" in answer[-1].text
+    assert all(sent.kind != "copy" for sent in world.session.to(1001))
+    assert await history(world) == []
