@@ -192,7 +192,7 @@ def back_to_card(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
 
 
 def questions(t: Translator, config: BusinessConfig, card: DealCard) -> InlineKeyboardMarkup:
-    stage = config.pipeline.stage(card.deal.stage)
+    stage = config.pipeline.stage(card.deal.stage)  # the caller checked it is configured
     rows: list[list[Button | None]] = []
     for question in stage.questions:
         value = card.answers.get(question.id)

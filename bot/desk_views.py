@@ -83,8 +83,12 @@ def deal_button(t: Translator, config: BusinessConfig, row: DealRow) -> str:
 
 
 def checklist(config: BusinessConfig, stage_id: str, answers: Mapping[str, str]) -> tuple[int, int]:
-    """(answered, required) for the stage's required questions."""
-    required = [q.id for q in config.pipeline.stage(stage_id).questions if q.required]
+    """(answered, required) for the stage's required questions ((0, 0) for a stage no longer
+    in the configuration)."""
+    stage = next((s for s in config.pipeline.stages if s.id == stage_id), None)
+    if stage is None:
+        return 0, 0
+    required = [q.id for q in stage.questions if q.required]
     return sum(1 for qid in required if answers.get(qid)), len(required)
 
 
@@ -93,9 +97,7 @@ def deal_card(
 ) -> Markup:
     deal, person = card.deal, card.person
     stage_ids = [stage.id for stage in config.pipeline.stages]
-    answered, required = (
-        checklist(config, deal.stage, card.answers) if deal.stage in stage_ids else (0, 0)
-    )
+    answered, required = checklist(config, deal.stage, card.answers)
     reasons = ", ".join(
         f"{t.label('reason_' + str(reason.get('factor')))} +{reason.get('points')}"
         for reason in card.score_reasons

@@ -23,6 +23,8 @@ WON = "__won__"  # a walk's target: win the deal after the questions
 async def next_stage(ctx: DealContext, arg: str) -> None:
     """The next stage, through the gate."""
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    if not await _stage_known(ctx, card.deal.stage):
+        return
     following = ctx.config.pipeline.domain().next_stage(card.deal.stage)
     if following is None:
         await ctx.send(ctx.t("stage_last"), kb.back_to_card(ctx.t, ctx.deal_id))
@@ -107,6 +109,8 @@ async def walk(ctx: DealContext, target: str) -> None:
 async def _walk_or_move(ctx: DealContext, target: str) -> None:
     """Ask the questions that stand between the deal and `target`, then move it there."""
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    if not await _stage_known(ctx, card.deal.stage):
+        return
     pipeline = ctx.config.pipeline.domain()
     start = pipeline.index(card.deal.stage)
     end = pipeline.index(ctx.config.pipeline.won_stage if target == WON else target)
@@ -123,6 +127,8 @@ async def _walk_or_move(ctx: DealContext, target: str) -> None:
 
 async def questions(ctx: DealContext, arg: str) -> None:
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    if not await _stage_known(ctx, card.deal.stage):
+        return
     stage = ctx.config.pipeline.stage(card.deal.stage)
     if not stage.questions:
         await ctx.send(ctx.t("questions_none"), kb.back_to_card(ctx.t, ctx.deal_id))
@@ -136,6 +142,8 @@ async def questions(ctx: DealContext, arg: str) -> None:
 async def ask(ctx: DealContext, question_id: str) -> None:
     """One question (arg: its id), or every missing one of the current stage (arg "")."""
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    if not await _stage_known(ctx, card.deal.stage):
+        return
     stage = ctx.config.pipeline.stage(card.deal.stage)
     if question_id:
         if question_id not in {q.id for q in stage.questions}:
@@ -151,8 +159,21 @@ async def ask(ctx: DealContext, question_id: str) -> None:
     await _ask(ctx, queue[0], len(queue))
 
 
+async def _stage_known(ctx: DealContext, stage_id: str) -> bool:
+    """A deal can sit at a stage that a later configuration removed: say so, change nothing."""
+    if stage_id in {stage.id for stage in ctx.config.pipeline.stages}:
+        return True
+    await ctx.send(ctx.t("refused_unknown_stage"), kb.back_to_card(ctx.t, ctx.deal_id))
+    return False
+
+
 async def _ask(ctx: DealContext, question_id: str, left: int) -> None:
-    question = ctx.config.pipeline.question(question_id)
+    known = {q.id: q for stage in ctx.config.pipeline.stages for q in stage.questions}
+    question = known.get(question_id)
+    if question is None:  # a walk begun before the configuration changed
+        await ctx.state.clear()
+        await ctx.send(ctx.t("err_stale_button"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
     await ctx.send(
         ctx.t(
             "question_ask",

@@ -105,15 +105,19 @@ def check_move(
     answers: Mapping[str, object],
 ) -> MoveResult:
     """May a deal at `current` go to stage `target`? Moving back is always allowed; moving
-    forward needs every stage from `current` up to `target` (not included) complete."""
+    forward needs every stage from `current` up to `target` (not included) complete. A deal at
+    a stage no longer configured is gated as if it were at the first stage."""
     if status is not DealStatus.OPEN:
         return MoveRefused(Refusal.CLOSED)
     known = {stage.id for stage in pipeline.stages}
-    if target not in known or current not in known:
+    if target not in known:
         return MoveRefused(Refusal.UNKNOWN_STAGE)
     if target == current:
         return MoveRefused(Refusal.SAME_STAGE)
-    start, end = pipeline.index(current), pipeline.index(target)
+    # A stage removed from the configuration since: the deal may go where a deal from the
+    # first stage could, so the gate still holds.
+    start = pipeline.index(current) if current in known else 0
+    end = pipeline.index(target)
     if end < start:
         return MoveAllowed(target, DealStatus.OPEN)
     gate = _gate(pipeline, start, end, answers)

@@ -85,11 +85,19 @@ def test_moving_back_is_always_allowed(current: str, target: str) -> None:
     [
         ("needs", "needs", Refusal.SAME_STAGE),
         ("needs", "nowhere", Refusal.UNKNOWN_STAGE),
-        ("gone", "needs", Refusal.UNKNOWN_STAGE),
+        ("gone", "nowhere", Refusal.UNKNOWN_STAGE),
     ],
 )
 def test_meaningless_moves_are_refused(current: str, target: str, reason: Refusal) -> None:
     assert check_move(PIPELINE, current, OPEN, target, ALL_DONE) == MoveRefused(reason)
+
+
+def test_a_deal_at_a_removed_stage_is_gated_as_from_the_first_stage() -> None:
+    assert check_move(PIPELINE, "gone", OPEN, "contact", {}) == MoveAllowed("contact", OPEN)
+    refused = check_move(PIPELINE, "gone", OPEN, "needs", {})
+    assert isinstance(refused, MoveRefused) and refused.reason is Refusal.UNANSWERED
+    assert refused.stage == "contact"
+    assert check_move(PIPELINE, "gone", OPEN, "needs", ALL_DONE) == MoveAllowed("needs", OPEN)
 
 
 @pytest.mark.parametrize("status", [DealStatus.WON, DealStatus.LOST])

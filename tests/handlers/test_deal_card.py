@@ -239,3 +239,20 @@ async def test_today_lists_hot_new_and_stale_deals(world: World) -> None:
     [today] = await oleg.send("/today")
     assert "Без активности больше 3 дн." in today.text
     assert "Новые за сегодня" not in today.text
+
+
+async def test_a_deal_at_a_stage_removed_from_the_configuration(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    await submit_lead(world, 1001)
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(stage="old_stage"))
+    await oleg.send("/deals")
+    [card] = await oleg.press("#1")
+    assert "old_stage (?/6)" in card.text
+    for label in ("Следующий этап", "Вопросы"):
+        [answer] = await oleg.press(label)
+        assert "Такого этапа больше нет" in answer.text
+        await oleg.press("К сделке")
+    await oleg.press("Этап…")
+    await oleg.press("Установление контакта")  # moving to a known stage puts it right
+    assert (await deal_of(world)).stage == "contact"
