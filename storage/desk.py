@@ -60,12 +60,34 @@ class SqlDeskRepository:
             total = (
                 await c.execute(sa.select(sa.func.count()).select_from(deals).where(*conditions))
             ).scalar_one()
-            rows = await c.execute(
-                _rows_query()
+            # The page is chosen from deals alone and only its rows meet people: joined before
+            # the LIMIT, PostgreSQL hashed the whole people table for a manager's ~1,000 deals.
+            shown = (
+                sa.select(
+                    deals.c.id,
+                    deals.c.person_id,
+                    deals.c.stage,
+                    deals.c.temperature,
+                    deals.c.updated_at,
+                    _ATTENTION.label("attention"),
+                )
                 .where(*conditions)
                 .order_by(_ATTENTION, deals.c.updated_at, deals.c.id)
                 .limit(PAGE_SIZE)
                 .offset(page * PAGE_SIZE)
+                .subquery()
+            )
+            rows = await c.execute(
+                sa.select(
+                    shown.c.id,
+                    people.c.name,
+                    people.c.company,
+                    shown.c.stage,
+                    shown.c.temperature,
+                    shown.c.updated_at,
+                )
+                .select_from(shown.join(people, people.c.id == shown.c.person_id))
+                .order_by(shown.c.attention, shown.c.updated_at, shown.c.id)
             )
             return DealPage(tuple(_row(row) for row in rows), page, total)
 
