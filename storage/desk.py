@@ -391,7 +391,7 @@ def _rows_query() -> sa.Select[Any]:
     ).select_from(deals.join(people, people.c.id == deals.c.person_id))
 
 
-def _row(row: Row[Any]) -> DealRow:
+def _row(row: Any) -> DealRow:  # a Row of the list columns, however the query typed it
     return DealRow(
         row.id, row.name, row.company, row.stage, Temperature(row.temperature), row.updated_at
     )

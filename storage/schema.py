@@ -83,8 +83,13 @@ deals = sa.Table(
     # ... and a covering index for its filters and sort, read without touching the table.
     sa.Index(
         "ix_deals_manager_list",
-        "manager_telegram_id", "status", "temperature", "stage", "updated_at", "person_id",
-    ),  # fmt: skip
+        "manager_telegram_id",
+        "status",
+        "temperature",
+        "stage",
+        "updated_at",
+        "person_id",
+    ),
 )
 
 touch_points = sa.Table(
