@@ -68,7 +68,8 @@ def build_dispatcher(
             scoring_table(config),
             config.pipeline.first_stage,
             routing=config.routing.rule,
-            config_reps=frozenset(rep.telegram_id for rep in config.sources.reps),
+            # Reps of the configuration file and admins have personal links without a manager row.
+            config_reps=frozenset(rep.telegram_id for rep in config.sources.reps) | admin_ids,
         ),
         staff=staff,
         desk=DeskService(SqlDeskRepository(engine)),

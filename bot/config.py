@@ -19,7 +19,7 @@ from bot.domain.scoring import ScoringTable
 
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 # Ids that travel in callback data, which Telegram limits to 64 bytes in all.
-ShortId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,24}$")]
+ShortId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,20}$")]
 
 
 class Localized(RootModel[dict[str, str]]):

@@ -18,6 +18,8 @@ from bot.services.desk import ProspectDeal
 from bot.texts import Translator
 
 ACTIVITY_ICON = {"call": "📞", "meeting": "🤝", "note": "🗒"}
+EVENT_TEXT = 200  # characters of a note or a message shown in a history line
+MESSAGE_LIMIT = 3800  # Telegram takes 4096 characters a message; room for the rest
 
 
 def stage_name(config: BusinessConfig, stage_id: str, locale: str) -> str:
@@ -75,7 +77,7 @@ def temperature_label(t: Translator, temperature: Temperature) -> str:
 
 
 def deal_button(t: Translator, config: BusinessConfig, row: DealRow) -> str:
-    who = row.name if not row.company else f"{row.name}, {row.company}"
+    who = short(row.name if not row.company else f"{row.name}, {row.company}", 40)
     return (
         f"{TEMPERATURE_ICON[row.temperature]} #{row.id} {who} · "
         f"{stage_name(config, row.stage, t.locale)}"
@@ -148,8 +150,22 @@ def deal_card(
 def history_text(
     t: Translator, config: BusinessConfig, deal_id: int, entries: Iterable[HistoryEntry], tz: tzinfo
 ) -> Markup:
-    lines = [history_line(t, config, entry, tz) for entry in entries]
+    lines: list[Markup] = []
+    size = 0
+    for entry in entries:  # newest first: the oldest give way when the message would be too long
+        line = history_line(t, config, entry, tz)
+        size += len(line) + 1
+        if size > MESSAGE_LIMIT:
+            break
+        lines.append(line)
     return t("history", deal_id=deal_id, lines=Markup("\n").join(lines) if lines else None)
+
+
+def short(text: object, limit: int = EVENT_TEXT) -> str | None:
+    if text is None or text == "":
+        return None
+    value = str(text)
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def history_line(t: Translator, config: BusinessConfig, entry: HistoryEntry, tz: tzinfo) -> Markup:
@@ -163,7 +179,7 @@ def history_line(t: Translator, config: BusinessConfig, entry: HistoryEntry, tz:
             "before": answer_text(t, config, question, str(data["from"]))
             if data.get("from")
             else None,
-            "after": answer_text(t, config, question, str(data.get("to"))),
+            "after": short(answer_text(t, config, question, str(data.get("to")))),
         }
     elif kind in ("stage_changed", "move_refused"):
         values = {
@@ -176,13 +192,13 @@ def history_line(t: Translator, config: BusinessConfig, entry: HistoryEntry, tz:
         values = {
             "icon": ACTIVITY_ICON.get(str(data.get("type")), "🗒"),
             "what": t.label(f"activity_{data.get('type')}"),
-            "text": data.get("text"),
+            "text": short(data.get("text")),
             "voice": bool(data.get("voice")),
             "duration": _duration(data.get("duration")),
         }
     elif kind == "objection":
         values = {"name": _objection(config, str(data.get("objection")), t.locale),
-                  "text": data.get("text")}  # fmt: skip
+                  "text": short(data.get("text"))}  # fmt: skip
     elif kind == "temperature_changed":
         values = {
             "before": t.label(f"temperature_{data.get('from')}"),
@@ -198,7 +214,7 @@ def history_line(t: Translator, config: BusinessConfig, entry: HistoryEntry, tz:
             "after": show(data.get("to")),
         }
     elif kind in ("message_in", "message_out"):
-        values = {"text": data.get("text") or data.get("caption"),
+        values = {"text": short(data.get("text") or data.get("caption")),
                   "media": data.get("media")}  # fmt: skip
     key = f"ev_{kind}" if t.catalogue.has(f"ev_{kind}") else "ev_other"
     return Markup(f"{local(entry.created_at, tz)} ") + t(key, kind=kind, **values)

@@ -37,6 +37,13 @@ class ButtonText(Filter):
         return message.text is not None and message.text in self.labels
 
 
+class NotCommand(Filter):
+    """Anything but a /command: a command typed while the bot waits for input is a command."""
+
+    async def __call__(self, message: Message) -> bool:
+        return not (message.text or "").startswith("/")
+
+
 class IsStaff(Filter):
     """A manager or an admin (RoleMiddleware sets `viewer`)."""
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, TelegramObject, User
+from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
 from bot.callbacks import DealAction, DealCb
 from bot.services.staff import StaffService
@@ -52,10 +52,10 @@ class RoleMiddleware(BaseMiddleware):
 
 
 class DropPendingInput(BaseMiddleware):
-    """A member of staff who presses another button while the bot waits for their typed input
-    (a reply to a client, an amount, a search) has moved on: the wait ends, so that what they
-    type next cannot land somewhere they no longer expect. Buttons of a question walk continue
-    it (they answer the question being asked)."""
+    """A member of staff who presses another button or sends a command while the bot waits for
+    their typed input (a reply to a client, an amount, a search) has moved on: the wait ends, so
+    that what they type next cannot land somewhere they no longer expect. Buttons of a question
+    walk continue it (they answer the question being asked)."""
 
     async def __call__(
         self,
@@ -64,7 +64,10 @@ class DropPendingInput(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         state: FSMContext | None = data.get("state")
-        if isinstance(event, CallbackQuery) and state is not None and not _continues(event.data):
+        moved_on = (isinstance(event, CallbackQuery) and not _continues(event.data)) or (
+            isinstance(event, Message) and (event.text or "").startswith("/")
+        )
+        if moved_on and state is not None:
             current = await state.get_state()
             if current is not None and current.split(":")[0] in ("DealWork", "StaffInput"):
                 await state.clear()

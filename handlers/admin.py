@@ -30,6 +30,7 @@ def build_router() -> Router:
     for observer in (router.message, router.callback_query):
         observer.filter(PrivateChat(), IsAdmin())
     router.callback_query.middleware(DropPendingInput())
+    router.message.middleware(DropPendingInput())
     router.message.register(invite_command, Command("invite"))
     router.message.register(managers_command, Command("managers"))
     router.callback_query.register(invite_button, StaffCb.filter(F.action == StaffAction.INVITE))

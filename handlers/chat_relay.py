@@ -20,7 +20,7 @@ from bot.clock import Clock
 from bot.config import BusinessConfig
 from bot.desk_views import relay_header
 from bot.domain.desk import Viewer, asks_for_price
-from bot.filters import IsStaff, PrivateChat
+from bot.filters import IsStaff, NotCommand, PrivateChat
 from bot.services.desk import DeskService, NoAccess, ProspectDeal
 from bot.services.staff import StaffService
 from bot.states import DealWork
@@ -30,6 +30,7 @@ from handlers.notify import staff_to_alert
 
 log = logging.getLogger(__name__)
 
+LONG_TEXT = 3500  # longer texts go as a copy under the header: one message holds 4096
 MEDIA = ("photo", "document", "voice", "video", "audio", "video_note", "sticker", "animation",
          "location", "contact")  # fmt: skip
 
@@ -62,7 +63,7 @@ class ReplyToRelayed(Filter):
 def build_staff_router() -> Router:
     """Before the other staff routers: an explicit reply wins over any input being waited for."""
     router = Router(name="relay_staff")
-    router.message.filter(PrivateChat(), IsStaff())
+    router.message.filter(PrivateChat(), IsStaff(), NotCommand())
     router.message.register(reply_to_relayed, ReplyToRelayed())
     router.message.register(reply_typed, DealWork.reply)
     return router
@@ -114,7 +115,7 @@ async def from_prospect(
             else kb.relayed(staff_t, deal.deal_id)
         )
         try:
-            if message.text is not None:
+            if message.text is not None and len(message.text) < LONG_TEXT:
                 sent = await bot.send_message(
                     recipient, Markup("{}\n\n{}").format(header, escape(message.text)),
                     reply_markup=markup,

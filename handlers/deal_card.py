@@ -16,11 +16,11 @@ from aiogram.types import CallbackQuery, Message
 from bot import desk_keyboards as kb
 from bot.callbacks import DealAction, DealCb, PlayCb
 from bot.desk_views import format_amount, history_text, temperature_label
-from bot.domain.desk import Viewer
+from bot.domain.desk import RoutingRule, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
 from bot.domain.pipeline import AnswerType, Question, parse_answer
-from bot.filters import HasText, IsStaff, PrivateChat
+from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.services.desk import ActivityKind, DeskService, NoAccess, TakeResult
 from bot.states import DealWork
@@ -29,7 +29,8 @@ from handlers.deal_context import DEAL_KEY, DealContext
 
 log = logging.getLogger(__name__)
 
-HISTORY_PAGE = 20
+HISTORY_PAGE = 15
+MAX_ID = 2**31  # ids are 32-bit in the schema; a larger one in callback data is forged
 _AMOUNT = Question("amount", AnswerType.NUMBER)
 
 
@@ -38,6 +39,7 @@ def build_router() -> Router:
     for observer in (router.message, router.callback_query):
         observer.filter(PrivateChat(), IsStaff())
     router.callback_query.middleware(DropPendingInput())
+    router.message.filter(NotCommand())  # this router's messages are all typed input
     router.callback_query.register(deal_action, DealCb.filter())
     router.callback_query.register(play_voice, PlayCb.filter())
     router.message.register(stage_gate.answer_typed, DealWork.answering)
@@ -58,6 +60,9 @@ async def deal_action(callback: CallbackQuery, callback_data: DealCb, **data: An
     viewer: Viewer = data["viewer"]
     desk: DeskService = data["desk"]
     t = data["t"]
+    if not 0 < callback_data.deal < MAX_ID:  # forged: no such row can exist
+        await callback.answer(t.label("err_stale_button"))
+        return
     ctx = DealContext.from_data(callback.from_user.id, callback_data.deal, data)
     action = callback_data.action
     if action is DealAction.TAKE:
@@ -89,6 +94,9 @@ async def history(ctx: DealContext, arg: str) -> None:
 
 async def play_voice(callback: CallbackQuery, callback_data: PlayCb, **data: Any) -> None:
     t = data["t"]
+    if not 0 < callback_data.event < MAX_ID:
+        await callback.answer(t.label("err_stale_button"))
+        return
     try:
         voice = await data["desk"].voice(data["viewer"], callback_data.event)
     except NoAccess:
@@ -216,6 +224,9 @@ async def reassign(ctx: DealContext, target: str) -> None:
 
 
 async def take(ctx: DealContext, arg: str) -> None:
+    if ctx.config.routing.rule is not RoutingRule.INBOX and not ctx.viewer.is_admin:
+        await ctx.send(ctx.t("err_stale_button"))  # no shared inbox: leads are given, not taken
+        return
     try:
         result = await ctx.desk.take(ctx.viewer, ctx.deal_id, ctx.now())
     except NoAccess:

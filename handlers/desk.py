@@ -21,7 +21,7 @@ from bot.desk_views import deal_button
 from bot.domain.desk import DealFilter, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
-from bot.filters import HasText, IsStaff, PrivateChat
+from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.services.desk import DeskService
 from bot.states import StaffInput
@@ -37,6 +37,7 @@ def build_router() -> Router:
     for observer in (router.message, router.callback_query):
         observer.filter(PrivateChat(), IsStaff())
     router.callback_query.middleware(DropPendingInput())
+    router.message.middleware(DropPendingInput())
     router.message.register(menu_command, Command("menu"))
     router.message.register(deals_command, Command("deals"))
     router.message.register(search_command, Command("search"))
@@ -44,8 +45,8 @@ def build_router() -> Router:
     router.message.register(link_command, Command("link"))
     router.callback_query.register(staff_action, StaffCb.filter(F.action.in_(MENU_ACTIONS)))
     router.callback_query.register(deal_list, ListCb.filter())
-    router.message.register(search_query, StaffInput.search, HasText())
     router.message.register(cancel, Command("cancel"))
+    router.message.register(search_query, StaffInput.search, HasText(), NotCommand())
     # Last for staff: anything else shows the menu (the prospect's form is not for staff).
     router.message.register(outside_menu)
     return router
@@ -149,8 +150,10 @@ async def deal_list(
 ) -> None:
     stages = {stage.id for stage in config.pipeline.stages}
     temps = {value.value for value in Temperature}
-    if (callback_data.stage and callback_data.stage not in stages) or (
-        callback_data.temp and callback_data.temp not in temps
+    if (
+        (callback_data.stage and callback_data.stage not in stages)
+        or (callback_data.temp and callback_data.temp not in temps)
+        or not 0 <= callback_data.page < 10**6
     ):
         await callback.answer(t.label("err_stale_button"))
         return

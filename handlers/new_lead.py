@@ -14,7 +14,7 @@ from bot import desk_keyboards as kb
 from bot.callbacks import StaffAction, StaffCb
 from bot.domain.desk import Viewer, may_access
 from bot.domain.parsing import InputError, parse_name, parse_phone
-from bot.filters import HasContact, HasText, IsStaff, PrivateChat
+from bot.filters import HasContact, HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.services.lead_capture import LeadCaptureService, OutboundLead
 from bot.states import StaffInput
@@ -27,14 +27,14 @@ def build_router() -> Router:
     for observer in (router.message, router.callback_query):
         observer.filter(PrivateChat(), IsStaff())
     router.callback_query.middleware(DropPendingInput())
+    router.message.middleware(DropPendingInput())
     router.message.register(command, Command("newlead"))
     router.callback_query.register(button, StaffCb.filter(F.action == StaffAction.NEW_LEAD))
-    router.message.register(
-        contact, StateFilter(StaffInput.lead_name, StaffInput.lead_phone), HasContact()
-    )
-    router.message.register(name, StaffInput.lead_name, HasText())
-    router.message.register(phone, StaffInput.lead_phone, HasText())
-    router.message.register(not_text, StateFilter(StaffInput.lead_name, StaffInput.lead_phone))
+    inputs = StateFilter(StaffInput.lead_name, StaffInput.lead_phone)
+    router.message.register(contact, inputs, HasContact())
+    router.message.register(name, StaffInput.lead_name, HasText(), NotCommand())
+    router.message.register(phone, StaffInput.lead_phone, HasText(), NotCommand())
+    router.message.register(not_text, inputs, NotCommand())
     return router
 
 
@@ -110,7 +110,7 @@ async def _create(
         await ctx.show_card()
     else:
         # Somebody else's client: say so, without showing the deal.
-        await ctx.send(t("new_lead_taken", name=outcome.person.name))
+        await ctx.send(t("new_lead_taken"))
 
 
 async def not_text(message: Message, t: Translator) -> None:

@@ -14,6 +14,7 @@ from bot.desk_views import question_text, stage_name
 from bot.domain.parsing import InputError
 from bot.domain.pipeline import MoveAllowed, MoveRefused, MoveResult, Refusal
 from bot.services.desk import NoAccess
+from bot.services.pipeline import DealClosed
 from bot.states import DealWork
 from handlers.deal_context import DealContext
 
@@ -23,9 +24,12 @@ WON = "__won__"  # a walk's target: win the deal after the questions
 async def next_stage(ctx: DealContext, arg: str) -> None:
     """The next stage, through the gate."""
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
-    if not await _stage_known(ctx, card.deal.stage):
-        return
-    following = ctx.config.pipeline.domain().next_stage(card.deal.stage)
+    pipeline = ctx.config.pipeline.domain()
+    known = {stage.id for stage in pipeline.stages}
+    # From a stage no longer configured, "next" is the first stage (the gate starts there too).
+    following = (
+        pipeline.next_stage(card.deal.stage) if card.deal.stage in known else pipeline.stages[0]
+    )
     if following is None:
         await ctx.send(ctx.t("stage_last"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
@@ -43,6 +47,9 @@ async def stages(ctx: DealContext, arg: str) -> None:
 async def move(ctx: DealContext, target: str) -> None:
     if target not in {stage.id for stage in ctx.config.pipeline.stages}:
         await ctx.send(ctx.t("err_stale_button"))
+        return
+    if target == ctx.config.pipeline.won_stage:  # the post-sale stage is reached by winning
+        await win(ctx, "")
         return
     result = await ctx.pipeline.move(ctx.deal_id, target, ctx.viewer.telegram_id, ctx.now())
     await _report(ctx, result, target)
@@ -109,10 +116,12 @@ async def walk(ctx: DealContext, target: str) -> None:
 async def _walk_or_move(ctx: DealContext, target: str) -> None:
     """Ask the questions that stand between the deal and `target`, then move it there."""
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
-    if not await _stage_known(ctx, card.deal.stage):
+    if not card.is_open:
+        await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     pipeline = ctx.config.pipeline.domain()
-    start = pipeline.index(card.deal.stage)
+    known = {stage.id for stage in pipeline.stages}
+    start = pipeline.index(card.deal.stage) if card.deal.stage in known else 0
     end = pipeline.index(ctx.config.pipeline.won_stage if target == WON else target)
     queue = [qid for stage in pipeline.stages[start:end] for qid in stage.missing(card.answers)]
     if not queue:
@@ -143,6 +152,9 @@ async def ask(ctx: DealContext, question_id: str) -> None:
     """One question (arg: its id), or every missing one of the current stage (arg "")."""
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
     if not await _stage_known(ctx, card.deal.stage):
+        return
+    if not card.is_open:
+        await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     stage = ctx.config.pipeline.stage(card.deal.stage)
     if question_id:
@@ -225,6 +237,14 @@ async def _answer(ctx: DealContext, question_id: str, raw: str) -> None:
         await ctx.pipeline.answer(ctx.deal_id, question_id, raw, ctx.viewer.telegram_id, ctx.now())
     except InputError as error:
         await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
+        return
+    except DealClosed:
+        await ctx.state.clear()
+        await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
+    except KeyError:  # a question removed from the configuration since it was asked
+        await ctx.state.clear()
+        await ctx.send(ctx.t("err_stale_button"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     except NoAccess:
         await ctx.state.clear()

@@ -217,14 +217,14 @@ class SqlDeskRepository:
         actor: int | None,
         now: datetime,
         changes: Mapping[str, Any] | None = None,
+        activity: bool = True,
     ) -> int:
-        """An event on the deal and, in the same transaction, the deal's columns it changes."""
+        """An event on the deal and, in the same transaction, the deal's columns it changes;
+        `activity`: it counts as work on the deal (updated_at, the "waiting longest" order)."""
         async with self._engine.begin() as c:
-            await c.execute(
-                deals.update()
-                .where(deals.c.id == deal_id)
-                .values(**(changes or {}), updated_at=now)
-            )
+            values = {**(changes or {}), **({"updated_at": now} if activity else {})}
+            if values:
+                await c.execute(deals.update().where(deals.c.id == deal_id).values(values))
             row = event_row(kind, data, now, deal_id=deal_id, actor_telegram_id=actor)
             result = await c.execute(events.insert().values(**row).returning(events.c.id))
             return int(result.scalar_one())
@@ -257,8 +257,12 @@ class SqlDeskRepository:
             if before is None:
                 return False
             condition = deals.c.id == deal_id
-            if only_unassigned:
-                condition = sa.and_(condition, deals.c.manager_telegram_id.is_(None))
+            if only_unassigned:  # ... and still open: a closed deal is nobody's to take
+                condition = sa.and_(
+                    condition,
+                    deals.c.manager_telegram_id.is_(None),
+                    deals.c.status == DealStatus.OPEN.value,
+                )
             result = await c.execute(
                 deals.update().where(condition).values(manager_telegram_id=manager, updated_at=now)
             )
@@ -282,22 +286,20 @@ class SqlDeskRepository:
     async def handover(self, source: int, target: int, actor: int, now: datetime) -> list[int]:
         """All of `source`'s open deals go to `target`; returns their ids."""
         async with self._engine.begin() as c:
-            ids = [
-                row.id
-                for row in await c.execute(
-                    sa.select(deals.c.id).where(
-                        deals.c.manager_telegram_id == source,
-                        deals.c.status == DealStatus.OPEN.value,
-                    )
+            # One statement decides which deals move, so a deal reassigned or closed meanwhile
+            # is left alone.
+            moved = await c.execute(
+                deals.update()
+                .where(
+                    deals.c.manager_telegram_id == source,
+                    deals.c.status == DealStatus.OPEN.value,
                 )
-            ]
+                .values(manager_telegram_id=target, updated_at=now)
+                .returning(deals.c.id)
+            )
+            ids = sorted(row.id for row in moved)
             if not ids:
                 return []
-            await c.execute(
-                deals.update()
-                .where(deals.c.id.in_(ids))
-                .values(manager_telegram_id=target, updated_at=now)
-            )
             await c.execute(
                 events.insert(),
                 [

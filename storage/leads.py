@@ -164,9 +164,9 @@ class SqlLeadStore:
             .limit(1)
         )
         if self._c.dialect.name == "postgresql":
-            query = query.with_for_update(
-                skip_locked=True
-            )  # concurrent leads go to different managers
+            # Concurrent leads take turns; SKIP LOCKED could find every manager locked and
+            # leave a lead with nobody.
+            query = query.with_for_update()
         row = (await self._c.execute(query)).first()
         if row is None:
             return None

@@ -76,6 +76,7 @@ class DeskRepository(Protocol):
         actor: int | None,
         now: datetime,
         changes: Mapping[str, Any] | None = None,
+        activity: bool = True,
     ) -> int: ...
     async def deal_values(self, deal_id: int, *columns: str) -> dict[str, Any]: ...
     async def assign(
@@ -257,7 +258,8 @@ class DeskService:
         now: datetime,
     ) -> None:
         kind = "message_in" if inbound else "message_out"
-        await self._repository.add_event(deal_id, kind, content, actor, now)
+        # A client's message is not work on the deal: it must not hide a deal waiting for it.
+        await self._repository.add_event(deal_id, kind, content, actor, now, activity=not inbound)
 
     async def price_request(self, deal_id: int, actor: int, now: datetime) -> bool:
         """A prospect asked for a price: the deal becomes hot (True if it was not)."""

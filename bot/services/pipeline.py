@@ -66,6 +66,10 @@ class DealNotFound(LookupError):
     pass
 
 
+class DealClosed(Exception):
+    """A won or lost deal's answers are history: they do not change."""
+
+
 class PipelineService:
     def __init__(self, repository: PipelineRepository, pipeline: Pipeline) -> None:
         self._repository = repository
@@ -85,6 +89,8 @@ class PipelineService:
         value = parse_answer(self.question(question_id), raw)
         async with self._repository.transaction() as store:
             position = await self._position(store, deal_id)
+            if position.status is not DealStatus.OPEN:
+                raise DealClosed(deal_id)
             before = position.answers.get(question_id)
             if before == value:
                 return value

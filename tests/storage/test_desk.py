@@ -110,3 +110,28 @@ async def test_an_invitation_is_redeemed_once_even_at_once(engine: AsyncEngine) 
     async with engine.connect() as connection:
         stored = (await connection.execute(sa.text("SELECT token_hash FROM invites"))).scalars()
         assert token not in list(stored)  # only a hash is kept
+
+
+async def test_a_clients_message_is_not_work_on_the_deal(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    deal_id = await outbound(engine, business_config, 7001, 1)
+    desk = DeskService(SqlDeskRepository(engine))
+    later = NOW + timedelta(days=2)
+    await desk.log_message(deal_id, True, {"text": "Ау?"}, 1001, later)
+    assert (await desk.card(OLEG, deal_id)).deal.updated_at == NOW  # still waiting since NOW
+    await desk.log_message(deal_id, False, {"text": "Здравствуйте"}, 7001, later)
+    assert (await desk.card(OLEG, deal_id)).deal.updated_at == later
+
+
+async def test_handover_moves_open_deals_only(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    first = await outbound(engine, business_config, 7001, 1)
+    closed = await outbound(engine, business_config, 7001, 2)
+    async with engine.begin() as connection:
+        await connection.execute(deals.update().where(deals.c.id == closed).values(status="lost"))
+    desk = DeskService(SqlDeskRepository(engine))
+    assert await desk.handover(ADMIN, 7001, 7002, NOW) == [first]
+    assert (await desk.card(ADMIN, closed)).deal.manager_telegram_id == 7001
+    assert await desk.handover(ADMIN, 7001, 7002, NOW) == []

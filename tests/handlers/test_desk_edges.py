@@ -1,0 +1,88 @@
+"""The desk under bad input: commands during typed input, forged ids, long texts, closed deals."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bot.callbacks import DealAction, DealCb, ListCb, PlayCb
+from storage.schema import deal_answers, deals
+from tests.handlers.conftest import World
+from tests.handlers.test_deal_card import deal_of, manager_with_deal
+from tests.handlers.test_staff import submit_lead
+
+
+async def test_a_command_during_typed_input_is_a_command(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Проиграна")
+    await oleg.press("Другое")
+    [cancelled, menu] = await oleg.send("/cancel")
+    assert "Отменено" in cancelled.text and "Рабочее место" in menu.text
+    assert (await deal_of(world)).status == "open"  # not lost "because /cancel"
+
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    await oleg.press("Написать клиенту")
+    await oleg.send("/today")
+    assert all(sent.kind != "copy" for sent in world.session.to(1001))
+    await oleg.send("/search")
+    [menu] = await oleg.send("/menu")
+    assert "Рабочее место" in menu.text
+
+
+async def test_forged_ids_and_pages_are_refused_without_a_failure(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    for data in (
+        DealCb(action=DealAction.OPEN, deal=10**20).pack(),
+        PlayCb(event=10**20).pack(),
+        ListCb(page=10**20).pack(),
+        ListCb(stage="nowhere").pack(),
+    ):
+        assert await oleg.callback(data) == []
+        assert oleg.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
+
+
+async def test_take_is_for_the_shared_inbox_only(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    await submit_lead(world, 1001)  # round robin: Олег's
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(manager_telegram_id=None))
+    [refused] = await oleg.callback(DealCb(action=DealAction.TAKE, deal=1).pack())
+    assert "не действует" in refused.text
+    assert (await deal_of(world)).manager_telegram_id is None
+
+
+async def test_a_closed_deal_keeps_its_answers(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Проиграна")
+    await oleg.press("Не устроила цена")
+    await oleg.callback(DealCb(action=DealAction.MOVE, deal=1, arg="walk.needs").pack())
+    assert "Сделка уже закрыта" in oleg.last().text
+    await oleg.callback(DealCb(action=DealAction.ASK, deal=1, arg="reached").pack())
+    assert "Сделка уже закрыта" in oleg.last().text
+    async with world.engine.connect() as connection:
+        assert (await connection.execute(sa.select(deal_answers))).all() == []
+
+
+async def test_the_won_stage_is_reached_by_winning(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Этап…")
+    [refusal] = await oleg.press("Постпродажное")
+    assert "Перейти на «выигрыш» нельзя" in refusal.text
+    assert (await deal_of(world)).status == "open"
+
+
+async def test_long_texts_fit_in_a_message(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    anna = world.prospect(user_id=1001)
+    for _ in range(3):
+        await anna.send("Очень длинный вопрос. " * 180)  # ~4,000 characters each
+    header, copy = world.session.to(7001)[-2:]
+    assert "сделка #1" in header.text and copy.kind == "copy"
+    for _ in range(15):
+        await oleg.callback(DealCb(action=DealAction.LOG, deal=1, arg="note").pack())
+        await oleg.send("Заметка. " * 110)
+    await oleg.callback(DealCb(action=DealAction.HISTORY, deal=1).pack())
+    [history] = [s for s in world.session.to(7001) if "История сделки" in s.text][-1:]
+    assert len(history.text) < 4096
+    await oleg.callback(DealCb(action=DealAction.OPEN, deal=1).pack())
+    assert len(oleg.last().text) < 4096
