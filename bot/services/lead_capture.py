@@ -120,13 +120,8 @@ class LeadCaptureService:
                     ),
                     now,
                 )
-                await store.add_event(
-                    "deal_created",
-                    {"decision": choice.decision.value, "source": _source(attribution)},
-                    now,
-                    deal_id=deal.id,
-                    person_id=person.id,
-                    actor_telegram_id=request.telegram_id,
+                await _deal_created(
+                    store, deal, choice.decision, attribution, request.telegram_id, now
                 )
             for arrival in request.arrivals[:-1]:
                 if arrival.recorded:
@@ -185,13 +180,8 @@ class LeadCaptureService:
                 now,
             )
             await store.add_touch_point(person.id, deal.id, "outbound", attribution, now)
-            await store.add_event(
-                "deal_created",
-                {"decision": choice.decision.value, "source": _source(attribution)},
-                now,
-                deal_id=deal.id,
-                person_id=person.id,
-                actor_telegram_id=lead.manager_telegram_id,
+            await _deal_created(
+                store, deal, choice.decision, attribution, lead.manager_telegram_id, now
             )
         return OutboundOutcome(person, deal, created=True)
 
@@ -273,6 +263,24 @@ class LeadCaptureService:
                 person_id=deal.person_id,
             )
         return updated
+
+
+async def _deal_created(
+    store: LeadStore,
+    deal: Deal,
+    decision: DealDecision,
+    attribution: Attribution,
+    actor: int | None,
+    now: datetime,
+) -> None:
+    await store.add_event(
+        "deal_created",
+        {"decision": decision.value, "source": _source(attribution)},
+        now,
+        deal_id=deal.id,
+        person_id=deal.person_id,
+        actor_telegram_id=actor,
+    )
 
 
 def _source(attribution: Attribution) -> dict[str, object]:
