@@ -22,9 +22,11 @@ from bot.clock import Clock, SystemClock
 from bot.commands import set_staff_commands
 from bot.config import BusinessConfig, load_business_config, scoring_table, source_table
 from bot.middlewares import LocaleMiddleware, RoleMiddleware
+from bot.reminder_push import ReminderPusher, start_scheduler
 from bot.services.desk import DeskService
 from bot.services.lead_capture import LeadCaptureService
 from bot.services.pipeline import PipelineService
+from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
 from bot.settings import DEFAULT_API_URL, Settings
 from bot.texts import LOCALES, Catalogue, Translator, default_catalogue
@@ -35,9 +37,12 @@ from storage.deals import SqlPipelineRepository
 from storage.desk import SqlDeskRepository
 from storage.fsm import SqlStorage
 from storage.leads import SqlLeadRepository
+from storage.reminders import SqlReminderRepository
 from storage.staff import SqlStaffRepository
 
 log = logging.getLogger("salesbot")
+
+REMINDER_TICK_SECONDS = 5.0  # how often due reminders are claimed and sent
 
 
 def build_dispatcher(
@@ -56,6 +61,7 @@ def build_dispatcher(
     staff = StaffService(
         SqlStaffRepository(engine), admin_ids, invite_hours=config.routing.invite_hours
     )
+    desk = DeskService(SqlDeskRepository(engine))
     dispatcher = Dispatcher(
         storage=storage,
         # Updates of one chat run one after another: a double tap on "confirm" is seen once.
@@ -72,7 +78,8 @@ def build_dispatcher(
             config_reps=frozenset(rep.telegram_id for rep in config.sources.reps) | admin_ids,
         ),
         staff=staff,
-        desk=DeskService(SqlDeskRepository(engine)),
+        desk=desk,
+        reminders=ReminderService(SqlReminderRepository(engine), desk),
         pipeline=PipelineService(SqlPipelineRepository(engine), config.pipeline.domain()),
         tz=tz or ZoneInfo("Europe/Moscow"),
         clock=clock or SystemClock(),
@@ -177,9 +184,15 @@ async def run_polling(settings: Settings) -> None:
         members = {manager: False for manager in await staff.active_managers()}
         members.update({admin: True for admin in settings.admin_ids})
         await set_commands(bot, default_catalogue(), settings.default_locale, members)
-        await app.dispatcher.start_polling(
-            bot, allowed_updates=app.dispatcher.resolve_used_update_types()
+        dp = app.dispatcher
+        pusher = ReminderPusher(
+            bot, dp["desk"], app.config, Translator(default_catalogue(), settings.default_locale)
         )
+        scheduler = start_scheduler(dp["reminders"], pusher, SystemClock(), REMINDER_TICK_SECONDS)
+        try:
+            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+        finally:
+            scheduler.shutdown(wait=False)
     finally:
         await bot.session.close()
         await app.close()

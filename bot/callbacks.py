@@ -104,6 +104,7 @@ class DealAction(StrEnum):
     AMOUNT = "amount"
     STEP = "step"
     TAKE = "take"
+    REMIND = "remind"  # arg: "" for the choices, or a QuickTime
 
 
 class DealCb(CallbackData, prefix="d"):
@@ -129,3 +130,15 @@ class PlayCb(CallbackData, prefix="play"):
     """Replay a voice note logged on a deal."""
 
     event: int
+
+
+class ReminderAction(StrEnum):
+    DONE = "done"
+    SNOOZE = "snooze"  # arg: 15m, 1h or tomorrow
+    CANCEL = "cancel"
+
+
+class ReminderCb(CallbackData, prefix="rm"):
+    action: ReminderAction
+    reminder: int
+    arg: str = ""

@@ -12,7 +12,7 @@ from bot.texts import Translator
 
 log = logging.getLogger(__name__)
 
-STAFF_COMMANDS = ("menu", "deals", "today", "search", "newlead", "link", "cancel")
+STAFF_COMMANDS = ("menu", "deals", "today", "reminders", "search", "newlead", "link", "cancel")
 ADMIN_COMMANDS = ("invite", "managers")
 
 

@@ -182,8 +182,8 @@ def deal_card(
             _deal(t, "btn_won", DealAction.WON, deal_id),
             _deal(t, "btn_lost", DealAction.LOST, deal_id),
         ],
-        [reply, history],
-        [reassign],
+        [_deal(t, "btn_remind", DealAction.REMIND, deal_id), history],
+        [reply, reassign],
     )
 
 

@@ -27,6 +27,7 @@ class DealWork(StatesGroup):
     next_step = State()
     lost_reason = State()  # "other" lost reason, typed
     reply = State()  # a message to the prospect
+    remind = State()  # when to remind, typed
 
 
 class StaffInput(StatesGroup):

@@ -13,6 +13,7 @@ from handlers import (
     fallback,
     lead_form,
     new_lead,
+    reminders,
     start,
 )
 
@@ -29,6 +30,7 @@ def get_routers(catalogue: Catalogue) -> list[Router]:
         # card with the stage gate, and the menu with lists, search and today.
         admin.build_router(),
         new_lead.build_router(),
+        reminders.build_router(),
         deal_card.build_router(),
         desk.build_router(),
         # The prospect's form: one handler per state, /cancel and back included.

@@ -17,6 +17,7 @@ from bot.desk_views import deal_card
 from bot.domain.desk import Viewer
 from bot.services.desk import DeskService, NoAccess
 from bot.services.pipeline import PipelineService
+from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
 from bot.texts import Catalogue, Translator
 
@@ -34,6 +35,7 @@ class DealContext:
     desk: DeskService
     pipeline: PipelineService
     staff: StaffService
+    reminders: ReminderService
     config: BusinessConfig
     clock: Clock
     tz: tzinfo

@@ -319,10 +319,20 @@ class SqlDeskRepository:
 
     async def prospect_deal(self, telegram_id: int) -> ProspectDeal | None:
         """The deal a prospect's messages belong to: the open one, else the latest."""
+        return await self._summary(
+            sa.select()
+            .where(people.c.telegram_id == telegram_id)
+            .order_by((deals.c.status == DealStatus.OPEN.value).desc(), deals.c.id.desc())
+        )
+
+    async def deal_summary(self, deal_id: int) -> ProspectDeal | None:
+        return await self._summary(sa.select().where(deals.c.id == deal_id))
+
+    async def _summary(self, query: sa.Select[Any]) -> ProspectDeal | None:
         async with self._engine.connect() as c:
             row = (
                 await c.execute(
-                    sa.select(
+                    query.add_columns(
                         deals.c.id,
                         deals.c.manager_telegram_id,
                         deals.c.stage,
@@ -331,8 +341,6 @@ class SqlDeskRepository:
                         people.c.company,
                     )
                     .select_from(deals.join(people, people.c.id == deals.c.person_id))
-                    .where(people.c.telegram_id == telegram_id)
-                    .order_by((deals.c.status == DealStatus.OPEN.value).desc(), deals.c.id.desc())
                     .limit(1)
                 )
             ).first()

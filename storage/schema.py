@@ -177,6 +177,27 @@ relayed_messages = sa.Table(
 )
 
 
+# Reminders: the table is the truth, the scheduler only the clock (DESIGN.md). A due row is
+# claimed with a lease; it is marked sent only after Telegram accepted the message.
+reminders = sa.Table(
+    "reminders",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("deal_id", sa.Integer, sa.ForeignKey("deals.id"), nullable=True),
+    sa.Column("chat_id", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("text", sa.String(500), nullable=True),
+    sa.Column("due_at", UtcDateTime, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("lease_until", UtcDateTime, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_by", sa.BigInteger, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("sent_at", UtcDateTime, nullable=True),
+    sa.Index("ix_reminders_status_due", "status", "due_at"),
+)
+
+
 def event_row(
     kind: str,
     data: Mapping[str, Any],

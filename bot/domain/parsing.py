@@ -25,6 +25,8 @@ class Problem(StrEnum):
     NOT_A_NUMBER = "not_a_number"
     NOT_A_DATE = "not_a_date"
     NOT_YES_NO = "not_yes_no"
+    NOT_A_TIME = "not_a_time"
+    IN_THE_PAST = "in_the_past"
 
 
 class InputError(ValueError):

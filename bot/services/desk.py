@@ -85,6 +85,7 @@ class DeskRepository(Protocol):
     async def handover(self, source: int, target: int, actor: int, now: datetime) -> list[int]: ...
     async def prospect_deal(self, telegram_id: int) -> ProspectDeal | None: ...
     async def prospect_chat(self, deal_id: int) -> int | None: ...
+    async def deal_summary(self, deal_id: int) -> ProspectDeal | None: ...
     async def remember_relay(
         self, chat_id: int, message_ids: Iterable[int], deal_id: int, now: datetime
     ) -> None: ...
@@ -236,6 +237,10 @@ class DeskService:
 
     async def prospect_deal(self, telegram_id: int) -> ProspectDeal | None:
         return await self._repository.prospect_deal(telegram_id)
+
+    async def deal_summary(self, deal_id: int) -> ProspectDeal | None:
+        """For messages the bot sends on its own (reminders): no viewer to check."""
+        return await self._repository.deal_summary(deal_id)
 
     async def prospect_chat(self, viewer: Viewer, deal_id: int) -> int | None:
         await self.check(viewer, deal_id)

@@ -1,0 +1,27 @@
+"""Reminders as the domain sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class ReminderStatus(StrEnum):
+    PENDING = "pending"  # waiting for its time, or claimed and being sent
+    SENT = "sent"  # Telegram accepted the push
+    DONE = "done"
+    CANCELLED = "cancelled"
+    UNREACHABLE = "unreachable"  # the recipient blocked the bot
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    id: int
+    deal_id: int | None
+    chat_id: int
+    kind: str
+    text: str | None
+    due_at: datetime
+    status: ReminderStatus
+    attempts: int

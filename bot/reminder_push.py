@@ -1,0 +1,89 @@
+"""A due reminder as the push message a manager receives, and the scheduler that is the clock."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramForbiddenError
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from markupsafe import Markup
+
+from bot.callbacks import DealAction, DealCb, ReminderAction, ReminderCb
+from bot.clock import Clock
+from bot.config import BusinessConfig
+from bot.desk_views import relay_header
+from bot.domain.reminders import Reminder
+from bot.services.desk import DeskService
+from bot.services.reminders import ReminderService, Unreachable
+from bot.texts import Translator
+
+log = logging.getLogger(__name__)
+
+
+def reminder_keyboard(t: Translator, reminder: Reminder) -> InlineKeyboardMarkup:
+    def button(key: str, action: ReminderAction, arg: str = "") -> InlineKeyboardButton:
+        data = ReminderCb(action=action, reminder=reminder.id, arg=arg)
+        return InlineKeyboardButton(text=t.label(key), callback_data=data.pack())
+
+    rows = [
+        [button("btn_reminder_done", ReminderAction.DONE)],
+        [
+            button("btn_snooze_15m", ReminderAction.SNOOZE, "15m"),
+            button("btn_snooze_1h", ReminderAction.SNOOZE, "1h"),
+            button("btn_snooze_tomorrow", ReminderAction.SNOOZE, "tomorrow"),
+        ],
+    ]
+    if reminder.deal_id is not None:
+        open_deal = DealCb(action=DealAction.OPEN, deal=reminder.deal_id)
+        rows.append(
+            [InlineKeyboardButton(text=t.label("btn_open_deal"), callback_data=open_deal.pack())]
+        )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+class ReminderPusher:
+    """Sends one due reminder; a blocked bot is Unreachable, any other failure is retried."""
+
+    def __init__(self, bot: Bot, desk: DeskService, config: BusinessConfig, t: Translator) -> None:
+        self._bot, self._desk, self._config, self._t = bot, desk, config, t
+
+    async def __call__(self, reminder: Reminder) -> None:
+        header: Markup | None = None
+        if reminder.deal_id is not None:
+            summary = await self._desk.deal_summary(reminder.deal_id)
+            header = relay_header(self._t, self._config, summary) if summary else None
+        text = self._t("reminder_push", text=reminder.text, deal=header)
+        try:
+            await self._bot.send_message(
+                reminder.chat_id, text, reply_markup=reminder_keyboard(self._t, reminder)
+            )
+        except TelegramForbiddenError as error:
+            raise Unreachable(reminder.chat_id) from error
+
+
+def start_scheduler(
+    reminders: ReminderService, pusher: ReminderPusher, clock: Clock, interval: float
+) -> AsyncIOScheduler:
+    """APScheduler is only the clock: every `interval` seconds it claims and sends what is due,
+    including what came due while the bot was down (the first run is at once)."""
+
+    async def tick() -> None:
+        sent = await reminders.deliver_due(clock.now(), pusher)
+        if sent:
+            log.info("sent %d reminder(s)", sent)
+
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        tick,
+        "interval",
+        seconds=interval,
+        next_run_time=clock.now(),
+        max_instances=1,
+        coalesce=True,
+        id="reminders",
+    )
+    scheduler.start()
+    return scheduler

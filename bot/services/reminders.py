@@ -1,0 +1,97 @@
+"""Reminders: a manager's own, on their deals; delivery of due ones, exactly once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.domain.desk import Viewer
+from bot.domain.reminders import Reminder, ReminderStatus
+from bot.services.desk import DeskService, NoAccess
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)  # a claimed row comes back to the queue if it is not sent by then
+BATCH = 100
+
+
+class Unreachable(Exception):
+    """The recipient blocked the bot: sending again would not help."""
+
+
+class ReminderRepository(Protocol):
+    async def add(
+        self,
+        *,
+        deal_id: int | None,
+        chat_id: int,
+        kind: str,
+        text: str | None,
+        due_at: datetime,
+        created_by: int | None,
+        now: datetime,
+    ) -> int: ...
+    async def get(self, reminder_id: int) -> Reminder | None: ...
+    async def upcoming(self, chat_id: int, limit: int) -> list[Reminder]: ...
+    async def close(self, reminder_id: int, status: ReminderStatus, now: datetime) -> bool: ...
+    async def reschedule(self, reminder_id: int, due_at: datetime) -> None: ...
+    async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Reminder]: ...
+    async def mark_sent(self, reminder_id: int, now: datetime) -> None: ...
+    async def mark_unreachable(self, reminder_id: int, now: datetime) -> None: ...
+
+
+Send = Callable[[Reminder], Awaitable[None]]
+
+
+class ReminderService:
+    def __init__(self, repository: ReminderRepository, desk: DeskService) -> None:
+        self._repository = repository
+        self._desk = desk
+
+    async def remind(
+        self, viewer: Viewer, deal_id: int, due_at: datetime, now: datetime, text: str | None = None
+    ) -> int:
+        await self._desk.check(viewer, deal_id)
+        return await self._repository.add(
+            deal_id=deal_id, chat_id=viewer.telegram_id, kind="manual", text=text,
+            due_at=due_at, created_by=viewer.telegram_id, now=now,
+        )  # fmt: skip
+
+    async def upcoming(self, viewer: Viewer, limit: int = 20) -> list[Reminder]:
+        return await self._repository.upcoming(viewer.telegram_id, limit)
+
+    async def mine(self, viewer: Viewer, reminder_id: int) -> Reminder:
+        """A reminder of the viewer's own (NoAccess for anybody else's, or none)."""
+        reminder = await self._repository.get(reminder_id)
+        if reminder is None or reminder.chat_id != viewer.telegram_id:
+            raise NoAccess(reminder_id)
+        return reminder
+
+    async def close(
+        self, viewer: Viewer, reminder_id: int, status: ReminderStatus, now: datetime
+    ) -> bool:
+        await self.mine(viewer, reminder_id)
+        return await self._repository.close(reminder_id, status, now)
+
+    async def snooze(self, viewer: Viewer, reminder_id: int, due_at: datetime) -> None:
+        await self.mine(viewer, reminder_id)
+        await self._repository.reschedule(reminder_id, due_at)
+
+    async def deliver_due(self, now: datetime, send: Send, limit: int = BATCH) -> int:
+        """Send what is due; a row is marked sent only after `send` returned. Returns how many
+        were sent."""
+        sent = 0
+        for reminder in await self._repository.claim(now, LEASE, limit):
+            try:
+                await send(reminder)
+            except Unreachable:
+                await self._repository.mark_unreachable(reminder.id, now)
+                continue
+            except Exception:  # the lease runs out and another claim retries it
+                log.warning("reminder %s not sent; it will be retried", reminder.id, exc_info=True)
+                continue
+            await self._repository.mark_sent(reminder.id, now)
+            sent += 1
+        return sent

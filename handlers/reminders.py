@@ -1,0 +1,163 @@
+"""Reminders from a deal card (one-tap choices or a typed time), the push's buttons (done,
+snooze), and /reminders: the manager's upcoming ones, with cancel."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot import desk_keyboards as kb
+from bot.callbacks import DealAction, DealCb, ReminderAction, ReminderCb
+from bot.clock import Clock
+from bot.desk_views import local
+from bot.domain.desk import Viewer
+from bot.domain.parsing import InputError
+from bot.domain.reminders import ReminderStatus
+from bot.domain.when import MORNING, QuickTime, parse_when, quick_time
+from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
+from bot.middlewares import DropPendingInput
+from bot.services.desk import NoAccess
+from bot.services.reminders import ReminderService
+from bot.states import DealWork
+from bot.texts import Translator
+from handlers.deal_context import DEAL_KEY, DealContext
+
+SNOOZE = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1)}
+
+
+def build_router() -> Router:
+    router = Router(name="reminders")
+    for observer in (router.message, router.callback_query):
+        observer.filter(PrivateChat(), IsStaff())
+    router.callback_query.middleware(DropPendingInput())
+    router.message.middleware(DropPendingInput())
+    router.message.register(list_command, Command("reminders"))
+    router.callback_query.register(reminder_action, ReminderCb.filter())
+    router.message.register(typed_time, DealWork.remind, HasText(), NotCommand())
+    router.message.register(not_text, DealWork.remind, NotCommand())
+    return router
+
+
+def choices(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
+    def button(choice: QuickTime) -> InlineKeyboardButton:
+        data = DealCb(action=DealAction.REMIND, deal=deal_id, arg=choice.value)
+        return InlineKeyboardButton(
+            text=t.label(f"btn_when_{choice.value}"), callback_data=data.pack()
+        )
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(QuickTime.HOUR), button(QuickTime.EVENING)],
+            [button(QuickTime.TOMORROW), button(QuickTime.THREE_DAYS)],
+            [button(QuickTime.MONDAY)],
+            [
+                InlineKeyboardButton(
+                    text=t.label("btn_to_card"),
+                    callback_data=DealCb(action=DealAction.OPEN, deal=deal_id).pack(),
+                )
+            ],
+        ]
+    )
+
+
+async def remind(ctx: DealContext, arg: str) -> None:
+    """The deal card's "remind me": choices, or a quick choice pressed."""
+    if not arg:
+        await ctx.expect(DealWork.remind)
+        await ctx.send(ctx.t("remind_ask"), choices(ctx.t, ctx.deal_id))
+        return
+    if arg not in {choice.value for choice in QuickTime}:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    await _create(ctx, quick_time(QuickTime(arg), ctx.now(), ctx.tz))
+
+
+async def typed_time(message: Message, **data: Any) -> None:
+    assert message.text is not None
+    deal_id = (await data["state"].get_data()).get(DEAL_KEY)
+    if not isinstance(deal_id, int):
+        await data["state"].clear()
+        return
+    ctx = DealContext.from_data(message.chat.id, deal_id, data)
+    try:
+        due = parse_when(message.text, ctx.now(), ctx.tz)
+    except InputError as error:
+        await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
+        return
+    await _create(ctx, due)
+
+
+async def _create(ctx: DealContext, due: datetime) -> None:
+    service: ReminderService = ctx.reminders
+    try:
+        await service.remind(ctx.viewer, ctx.deal_id, due, ctx.now())
+    except NoAccess:
+        await ctx.state.clear()
+        await ctx.send(ctx.t("err_no_access"))
+        return
+    await ctx.state.clear()
+    await ctx.send(
+        ctx.t("remind_set", when=local(due, ctx.tz)), kb.back_to_card(ctx.t, ctx.deal_id)
+    )
+
+
+async def not_text(message: Message, t: Translator) -> None:
+    await message.answer(t("err_not_a_time"))
+
+
+async def reminder_action(
+    callback: CallbackQuery,
+    callback_data: ReminderCb,
+    t: Translator,
+    viewer: Viewer,
+    reminders: ReminderService,
+    clock: Clock,
+    tz: tzinfo,
+) -> None:
+    now = clock.now()
+    try:
+        await reminders.mine(viewer, callback_data.reminder)
+    except NoAccess:
+        await callback.answer(t.label("err_stale_button"))
+        return
+    action = callback_data.action
+    if action is ReminderAction.SNOOZE:
+        if callback_data.arg == "tomorrow":
+            due = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), MORNING, tz)
+        elif callback_data.arg in SNOOZE:
+            due = now + SNOOZE[callback_data.arg]
+        else:
+            await callback.answer(t.label("err_stale_button"))
+            return
+        await reminders.snooze(viewer, callback_data.reminder, due)
+        await callback.answer(t.label("reminder_snoozed", when=local(due, tz)))
+        return
+    status = ReminderStatus.DONE if action is ReminderAction.DONE else ReminderStatus.CANCELLED
+    closed = await reminders.close(viewer, callback_data.reminder, status, now)
+    await callback.answer(t.label(f"reminder_{status.value}" if closed else "err_stale_button"))
+
+
+async def list_command(
+    message: Message, t: Translator, viewer: Viewer, reminders: ReminderService, tz: tzinfo
+) -> None:
+    upcoming = await reminders.upcoming(viewer)
+    if not upcoming:
+        await message.answer(t("reminders_none"))
+        return
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t.label("btn_reminder_cancel", when=local(r.due_at, tz), deal=r.deal_id),
+                callback_data=ReminderCb(action=ReminderAction.CANCEL, reminder=r.id).pack(),
+            )
+        ]
+        for r in upcoming
+    ]
+    await message.answer(
+        t("reminders_list", count=len(upcoming)),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+    )

@@ -1,0 +1,77 @@
+"""Reminders in the chat: set from a deal card, pushed when due, done, snoozed, listed, cancelled."""
+
+from __future__ import annotations
+
+from bot.callbacks import ReminderAction, ReminderCb
+from bot.config import BusinessConfig
+from bot.reminder_push import ReminderPusher
+from bot.services.reminders import ReminderService
+from bot.texts import Translator, default_catalogue
+from tests.handlers.conftest import World
+from tests.handlers.test_deal_card import manager_with_deal
+
+
+async def tick(world: World) -> int:
+    """What the scheduler's job does, at the fake clock's time."""
+    service: ReminderService = world.dp["reminders"]
+    config: BusinessConfig = world.config
+    pusher = ReminderPusher(
+        world.bot, world.dp["desk"], config, Translator(default_catalogue(), "ru")
+    )
+    return await service.deliver_due(world.clock.now(), pusher)
+
+
+async def test_a_reminder_set_from_the_card_arrives_on_time(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Напомнить")
+    [wrong] = await oleg.send("вчера")
+    assert "уже прошло" in wrong.text
+    [wrong] = await oleg.send("когда-нибудь потом")
+    assert "Не понимаю, когда это" in wrong.text
+    [done] = await oleg.send("завтра в 15:00")
+    assert "Напомню 24.11 15:00" in done.text  # the clock is 12:00 in Moscow
+
+    world.clock.advance(hours=26)
+    assert await tick(world) == 0  # 14:00 next day: not yet
+    world.clock.advance(hours=1)
+    assert await tick(world) == 1
+    push = oleg.last()
+    assert "Напоминание" in push.text and "Анна" in push.text and "сделка #1" in push.text
+    assert "Сделано" in push.buttons()[0] and "Открыть сделку" in push.buttons()[-1]
+    assert await tick(world) == 0  # once only
+    await oleg.press("Сделано")
+    assert oleg.answer_callback_texts()[-1] == "Отмечено как сделанное ✔"
+
+
+async def test_snooze_brings_it_back_and_quick_choices_work(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Напомнить")
+    await oleg.press("Через час")
+    world.clock.advance(hours=1)
+    assert await tick(world) == 1
+    await oleg.press("15 мин")
+    assert oleg.answer_callback_texts()[-1] == "Напомню 23.11 13:15"
+    world.clock.advance(minutes=14)
+    assert await tick(world) == 0
+    world.clock.advance(minutes=1)
+    assert await tick(world) == 1
+
+
+async def test_the_list_cancels_and_another_managers_reminder_is_refused(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Напомнить")
+    await oleg.press("Завтра в 10:00")
+    [listing] = await oleg.send("/reminders")
+    assert "Предстоящие напоминания</b> (1)" in listing.text
+    assert "24.11 10:00 · сделка #1" in listing.buttons()[0]
+
+    ira = await world.add_manager(7002, "Ира")
+    await ira.callback(ReminderCb(action=ReminderAction.CANCEL, reminder=1).pack())
+    assert ira.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
+
+    await oleg.press("24.11 10:00")
+    assert oleg.answer_callback_texts()[-1] == "Напоминание отменено"
+    world.clock.advance(days=2)
+    assert await tick(world) == 0
+    [empty] = await oleg.send("/reminders")
+    assert "Предстоящих напоминаний нет" in empty.text
