@@ -23,6 +23,7 @@ from bot.commands import set_staff_commands
 from bot.config import BusinessConfig, load_business_config, scoring_table, source_table
 from bot.middlewares import LocaleMiddleware, RoleMiddleware
 from bot.reminder_push import ReminderPusher, start_scheduler
+from bot.sending import Limits, SendingPolicy
 from bot.services.desk import DeskService
 from bot.services.lead_capture import LeadCaptureService
 from bot.services.pipeline import PipelineService
@@ -94,11 +95,22 @@ def build_dispatcher(
     return dispatcher
 
 
-def create_bot(settings: Settings) -> Bot:
+def create_bot(settings: Settings, config: BusinessConfig) -> Bot:
     assert settings.bot_token is not None
-    session = None
+    session = AiohttpSession()
     if settings.telegram_api_url != DEFAULT_API_URL:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    sending = config.sending
+    session.middleware(
+        SendingPolicy(
+            Limits(
+                per_second=sending.per_second,
+                per_chat_per_second=sending.per_chat_per_second,
+                per_group_per_minute=sending.per_group_per_minute,
+                bulk_share=sending.bulk_share,
+            )
+        )
+    )
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -176,7 +188,7 @@ async def set_commands(
 
 async def run_polling(settings: Settings) -> None:
     app = create_application(settings)
-    bot = create_bot(settings)
+    bot = create_bot(settings, app.config)
     try:
         me = await bot.get_me()
         log.info("salesbot started as @%s on %s", me.username, app.engine.url.render_as_string())

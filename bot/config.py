@@ -237,6 +237,15 @@ class Routing(Strict):
     stale_days: int = Field(3, ge=1, le=365)  # "today": open deals without activity this long
 
 
+class Sending(Strict):
+    """Telegram's limits, kept by the one sending path (bot/sending.py)."""
+
+    per_second: float = Field(30.0, gt=0, le=1000)
+    per_chat_per_second: float = Field(1.0, gt=0, le=100)
+    per_group_per_minute: float = Field(20.0, gt=0, le=1000)
+    bulk_share: float = Field(0.8, gt=0, le=1)  # of per_second for reminders and other batches
+
+
 class BusinessConfig(Strict):
     company: Company
     privacy: Privacy
@@ -245,6 +254,7 @@ class BusinessConfig(Strict):
     scoring: Scoring
     pipeline: PipelineConfig
     routing: Routing = Routing()
+    sending: Sending = Sending()
 
     @model_validator(mode="after")
     def _scoring_names_known_choices(self) -> BusinessConfig:

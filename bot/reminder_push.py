@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.config import BusinessConfig
 from bot.desk_views import relay_header
 from bot.domain.reminders import Reminder
+from bot.sending import bulk
 from bot.services.desk import DeskService
 from bot.services.reminders import ReminderService, Unreachable
 from bot.texts import Translator
@@ -57,9 +58,10 @@ class ReminderPusher:
             header = relay_header(self._t, self._config, summary) if summary else None
         text = self._t("reminder_push", text=reminder.text, deal=header)
         try:
-            await self._bot.send_message(
-                reminder.chat_id, text, reply_markup=reminder_keyboard(self._t, reminder)
-            )
+            with bulk():  # a batch of reminders leaves room for interactive replies
+                await self._bot.send_message(
+                    reminder.chat_id, text, reply_markup=reminder_keyboard(self._t, reminder)
+                )
         except TelegramForbiddenError as error:
             raise Unreachable(reminder.chat_id) from error
 

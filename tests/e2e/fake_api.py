@@ -144,9 +144,9 @@ class SentMessage:
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
-        self.code, self.description = code, description
+        self.code, self.description, self.retry_after = code, description, retry_after
 
 
 MessagePredicate = Callable[[SentMessage], bool]
@@ -186,6 +186,8 @@ class FakeBotAPI:
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._messages: dict[tuple[int, int], SentMessage] = {}
         self.user_texts: dict[tuple[int, int], str] = {}  # what users wrote, for copyMessage
+        self.failures: list[ApiError] = []  # the next sendMessage calls fail with these
+        self.blocked: set[int] = set()  # chats whose user blocked the bot
         self._changed = asyncio.Condition()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -237,7 +239,11 @@ class FakeBotAPI:
         try:
             result = await self._dispatch(method, params)
         except ApiError as error:
-            body = {"ok": False, "error_code": error.code, "description": error.description}
+            body: JsonDict = {
+                "ok": False, "error_code": error.code, "description": error.description,
+            }  # fmt: skip
+            if error.retry_after is not None:
+                body["parameters"] = {"retry_after": error.retry_after}
             return web.json_response(body, status=error.code)
         finally:
             await self._notify()
@@ -269,6 +275,10 @@ class FakeBotAPI:
             case "getUpdates":
                 return await self._get_updates(params)
             case "sendMessage":
+                if self.failures:  # errors queued by a test, answered in turn
+                    raise self.failures.pop(0)
+                if int(params["chat_id"]) in self.blocked:
+                    raise ApiError(403, "Forbidden: bot was blocked by the user")
                 return self._send_message(params)
             case "copyMessage":
                 return self._copy_message(params)

@@ -1,0 +1,75 @@
+"""The sending path against the fake Bot API over HTTP: 429, 5xx, 403."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramForbiddenError
+
+from bot.sending import Limits, SendingPolicy
+from tests.e2e.conftest import TOKEN
+from tests.e2e.fake_api import ApiError, FakeBotAPI
+
+
+class Waits:
+    """A sleep that records instead of waiting: the tests take no time."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+
+
+def bot_for(api: FakeBotAPI, waits: Waits) -> tuple[Bot, SendingPolicy]:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api.url))
+    policy = SendingPolicy(Limits(backoff_seconds=0.5, server_retries=3), sleep=waits)
+    session.middleware(policy)
+    return Bot(TOKEN, session=session), policy
+
+
+async def test_429_waits_for_retry_after_and_the_message_is_not_lost(fake_api: FakeBotAPI) -> None:
+    waits = Waits()
+    bot, policy = bot_for(fake_api, waits)
+    fake_api.failures = [ApiError(429, "Too Many Requests: retry after 7", retry_after=7)] * 2
+    try:
+        sent = await bot.send_message(1001, "hello")
+    finally:
+        await bot.session.close()
+    assert sent.text == "hello" and waits.seconds == [7, 7] and policy.retried_429 == 2
+    assert [m.text for m in fake_api.messages_to(1001)] == ["hello"]
+
+
+async def test_server_errors_back_off_then_give_up(fake_api: FakeBotAPI) -> None:
+    waits = Waits()
+    bot, _ = bot_for(fake_api, waits)
+    fake_api.failures = [ApiError(502, "Bad Gateway")] * 2
+    try:
+        await bot.send_message(1001, "after two failures")
+        fake_api.failures = [ApiError(500, "Internal Server Error")] * 10
+        try:
+            await bot.send_message(1001, "never")
+        except Exception as error:
+            assert "Internal Server Error" in str(error)
+        else:
+            raise AssertionError("a persistent 5xx must be raised after the retries")
+    finally:
+        await bot.session.close()
+    assert waits.seconds == [0.5, 1.0, 0.5, 1.0, 2.0]
+    assert [m.text for m in fake_api.messages_to(1001)] == ["after two failures"]
+
+
+async def test_403_is_raised_at_once(fake_api: FakeBotAPI) -> None:
+    waits = Waits()
+    bot, _ = bot_for(fake_api, waits)
+    fake_api.blocked.add(1001)
+    try:
+        await bot.send_message(1001, "x")
+    except TelegramForbiddenError:
+        pass
+    else:
+        raise AssertionError("403 must reach the caller")
+    finally:
+        await bot.session.close()
+    assert waits.seconds == [] and len(fake_api.method_calls("sendMessage")) == 1
