@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import Clock, SystemClock
 from bot.commands import set_staff_commands
 from bot.config import BusinessConfig, load_business_config, scoring_table, source_table
+from bot.domain.when import parse_when
 from bot.middlewares import LocaleMiddleware, RoleMiddleware
 from bot.reminder_push import ReminderPusher, start_scheduler
 from bot.sending import Limits, SendingPolicy
@@ -198,8 +200,14 @@ async def run_polling(settings: Settings) -> None:
         await set_commands(bot, default_catalogue(), settings.default_locale, members)
         dp = app.dispatcher
         pusher = ReminderPusher(
-            bot, dp["desk"], app.config, Translator(default_catalogue(), settings.default_locale)
+            bot,
+            dp["desk"],
+            app.config,
+            Translator(default_catalogue(), settings.default_locale),
+            settings.tz,
         )
+        # dateparser loads its language data on first use (~0.3 s): not inside a handler.
+        await asyncio.to_thread(parse_when, "завтра в 10:00", SystemClock().now(), settings.tz)
         scheduler = start_scheduler(dp["reminders"], pusher, SystemClock(), REMINDER_TICK_SECONDS)
         try:
             await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC
+from datetime import UTC, tzinfo
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
@@ -14,7 +14,7 @@ from markupsafe import Markup
 from bot.callbacks import DealAction, DealCb, ReminderAction, ReminderCb
 from bot.clock import Clock
 from bot.config import BusinessConfig
-from bot.desk_views import relay_header
+from bot.desk_views import local, relay_header
 from bot.domain.reminders import Reminder
 from bot.sending import bulk
 from bot.services.desk import DeskService
@@ -48,8 +48,15 @@ def reminder_keyboard(t: Translator, reminder: Reminder) -> InlineKeyboardMarkup
 class ReminderPusher:
     """Sends one due reminder; a blocked bot is Unreachable, any other failure is retried."""
 
-    def __init__(self, bot: Bot, desk: DeskService, config: BusinessConfig, t: Translator) -> None:
-        self._bot, self._desk, self._config, self._t = bot, desk, config, t
+    def __init__(
+        self,
+        bot: Bot,
+        desk: DeskService,
+        config: BusinessConfig,
+        t: Translator,
+        tz: tzinfo = UTC,
+    ) -> None:
+        self._bot, self._desk, self._config, self._t, self._tz = bot, desk, config, t, tz
 
     async def __call__(self, reminder: Reminder) -> None:
         header: Markup | None = None
@@ -65,6 +72,19 @@ class ReminderPusher:
         except TelegramForbiddenError as error:
             raise Unreachable(reminder.chat_id) from error
 
+    async def digest(self, chat_id: int, reminders: list[Reminder]) -> None:
+        """After downtime: the overdue reminders of one person in one message."""
+        lines = []
+        for reminder in reminders[:30]:
+            what = reminder.text or (f"#{reminder.deal_id}" if reminder.deal_id else "")
+            lines.append(f"{local(reminder.due_at, self._tz)} · {what}")
+        text = self._t("reminder_digest", count=len(reminders), lines=lines)
+        try:
+            with bulk():
+                await self._bot.send_message(chat_id, text)
+        except TelegramForbiddenError as error:
+            raise Unreachable(chat_id) from error
+
 
 def start_scheduler(
     reminders: ReminderService, pusher: ReminderPusher, clock: Clock, interval: float
@@ -73,7 +93,7 @@ def start_scheduler(
     including what came due while the bot was down (the first run is at once)."""
 
     async def tick() -> None:
-        sent = await reminders.deliver_due(clock.now(), pusher)
+        sent = await reminders.deliver_due(clock.now(), pusher, digest=pusher.digest)
         if sent:
             log.info("sent %d reminder(s)", sent)
 

@@ -43,6 +43,9 @@ class ReminderRepository(Protocol):
 
 
 Send = Callable[[Reminder], Awaitable[None]]
+Digest = Callable[[int, list[Reminder]], Awaitable[None]]
+DIGEST_FROM = 4  # this many overdue for one person in a batch: one digest, not a flood
+OVERDUE = timedelta(minutes=10)
 
 
 class ReminderService:
@@ -79,19 +82,41 @@ class ReminderService:
         await self.mine(viewer, reminder_id)
         await self._repository.reschedule(reminder_id, due_at)
 
-    async def deliver_due(self, now: datetime, send: Send, limit: int = BATCH) -> int:
-        """Send what is due; a row is marked sent only after `send` returned. Returns how many
-        were sent."""
+    async def deliver_due(
+        self, now: datetime, send: Send, limit: int = BATCH, digest: Digest | None = None
+    ) -> int:
+        """Send what is due; a row is marked sent only after Telegram accepted it. After
+        downtime, a person with many overdue reminders gets one digest of them. Returns how
+        many reminders were delivered."""
+        claimed = await self._repository.claim(now, LEASE, limit)
+        by_chat: dict[int, list[Reminder]] = {}
+        for reminder in claimed:
+            by_chat.setdefault(reminder.chat_id, []).append(reminder)
         sent = 0
-        for reminder in await self._repository.claim(now, LEASE, limit):
-            try:
-                await send(reminder)
-            except Unreachable:
-                await self._repository.mark_unreachable(reminder.id, now)
-                continue
-            except Exception:  # the lease runs out and another claim retries it
-                log.warning("reminder %s not sent; it will be retried", reminder.id, exc_info=True)
-                continue
-            await self._repository.mark_sent(reminder.id, now)
-            sent += 1
+        for chat_id, batch in by_chat.items():
+            overdue = [r for r in batch if r.due_at < now - OVERDUE]
+            if digest is not None and len(overdue) >= DIGEST_FROM:
+                if await self._attempt(digest(chat_id, overdue), overdue, now):
+                    sent += len(overdue)
+                batch = [r for r in batch if r not in overdue]
+            for reminder in batch:
+                if await self._attempt(send(reminder), [reminder], now):
+                    sent += 1
         return sent
+
+    async def _attempt(
+        self, sending: Awaitable[None], reminders: list[Reminder], now: datetime
+    ) -> bool:
+        try:
+            await sending
+        except Unreachable:
+            for reminder in reminders:
+                await self._repository.mark_unreachable(reminder.id, now)
+            return False
+        except Exception:  # the lease runs out and another claim retries them
+            log.warning("reminders %s not sent; retried later", [r.id for r in reminders],
+                        exc_info=True)  # fmt: skip
+            return False
+        for reminder in reminders:
+            await self._repository.mark_sent(reminder.id, now)
+        return True

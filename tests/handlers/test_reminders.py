@@ -15,10 +15,9 @@ async def tick(world: World) -> int:
     """What the scheduler's job does, at the fake clock's time."""
     service: ReminderService = world.dp["reminders"]
     config: BusinessConfig = world.config
-    pusher = ReminderPusher(
-        world.bot, world.dp["desk"], config, Translator(default_catalogue(), "ru")
-    )
-    return await service.deliver_due(world.clock.now(), pusher)
+    t = Translator(default_catalogue(), "ru")
+    pusher = ReminderPusher(world.bot, world.dp["desk"], config, t, world.dp["tz"])
+    return await service.deliver_due(world.clock.now(), pusher, digest=pusher.digest)
 
 
 async def test_a_reminder_set_from_the_card_arrives_on_time(world: World) -> None:
@@ -75,3 +74,17 @@ async def test_the_list_cancels_and_another_managers_reminder_is_refused(world: 
     assert await tick(world) == 0
     [empty] = await oleg.send("/reminders")
     assert "Предстоящих напоминаний нет" in empty.text
+
+
+async def test_after_downtime_many_overdue_come_as_one_digest(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    for choice in ("Через час", "Вечером", "Завтра в 10:00", "Через 3 дня"):
+        await oleg.press("Напомнить")
+        await oleg.press(choice)
+        await oleg.press("К сделке")
+    before = len(world.session.to(7001))
+    world.clock.advance(days=5)  # the bot was down all this time
+    assert await tick(world) == 4
+    [digest] = world.session.to(7001)[before:]
+    assert "подошло время напоминаний: 4" in digest.text and "23.11 13:00" in digest.text
+    assert await tick(world) == 0
