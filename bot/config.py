@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, m
 from bot.domain.attribution import SourceRule as DomainSourceRule
 from bot.domain.attribution import SourceTable
 from bot.domain.desk import RoutingRule
-from bot.domain.models import Channel, Initiative
+from bot.domain.models import Channel, Initiative, Temperature
 from bot.domain.pipeline import AnswerType, Pipeline, Question, Stage
 from bot.domain.scoring import ScoringTable
 
@@ -237,6 +237,20 @@ class Routing(Strict):
     stale_days: int = Field(3, ge=1, le=365)  # "today": open deals without activity this long
 
 
+class SpeedToLead(Strict):
+    """A new lead of these temperatures not contacted within `minutes` reminds its manager;
+    after `escalate_after` more minutes the admins are told. Contacted: the manager logged
+    an activity, answered a question, moved the deal or wrote to the client."""
+
+    minutes: int = Field(15, ge=1, le=24 * 60)
+    escalate_after: int = Field(30, ge=1, le=24 * 60)
+    temperatures: tuple[Temperature, ...] = (Temperature.HOT, Temperature.WARM)
+
+
+class FollowUps(Strict):
+    speed_to_lead: SpeedToLead = SpeedToLead()
+
+
 class Sending(Strict):
     """Telegram's limits, kept by the one sending path (bot/sending.py)."""
 
@@ -255,6 +269,7 @@ class BusinessConfig(Strict):
     pipeline: PipelineConfig
     routing: Routing = Routing()
     sending: Sending = Sending()
+    followups: FollowUps = FollowUps()
 
     @model_validator(mode="after")
     def _scoring_names_known_choices(self) -> BusinessConfig:

@@ -18,7 +18,13 @@ from bot.desk_views import local, relay_header
 from bot.domain.reminders import Reminder
 from bot.sending import bulk
 from bot.services.desk import DeskService
-from bot.services.reminders import ReminderService, Unreachable
+from bot.services.reminders import (
+    SLA,
+    SLA_ESCALATION,
+    NoLongerNeeded,
+    ReminderService,
+    Unreachable,
+)
 from bot.texts import Translator
 
 log = logging.getLogger(__name__)
@@ -60,10 +66,16 @@ class ReminderPusher:
 
     async def __call__(self, reminder: Reminder) -> None:
         header: Markup | None = None
+        ladder = reminder.kind in (SLA, SLA_ESCALATION)
+        if ladder and reminder.deal_id is not None and await self._desk.contacted(reminder.deal_id):
+            raise NoLongerNeeded(reminder.id)
         if reminder.deal_id is not None:
             summary = await self._desk.deal_summary(reminder.deal_id)
             header = relay_header(self._t, self._config, summary) if summary else None
-        text = self._t("reminder_push", text=reminder.text, deal=header)
+        key = {SLA: "reminder_sla", SLA_ESCALATION: "reminder_sla_escalation"}.get(
+            reminder.kind, "reminder_push"
+        )
+        text = self._t(key, text=reminder.text, deal=header)
         try:
             with bulk():  # a batch of reminders leaves room for interactive replies
                 await self._bot.send_message(

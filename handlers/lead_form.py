@@ -31,6 +31,7 @@ from bot.domain.parsing import (
 from bot.draft import LeadDraft, load_draft
 from bot.filters import ButtonText, HasContact, HasText, PrivateChat
 from bot.services.lead_capture import LeadCaptureService, LeadRequest
+from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
 from bot.states import LeadForm
 from bot.texts import Catalogue, Translator
@@ -124,6 +125,7 @@ async def form_action(
     catalogue: Catalogue,
     staff: StaffService,
     staff_locale: str,
+    reminders: ReminderService,
 ) -> None:
     current = await state.get_state()
     action = callback_data.action
@@ -159,7 +161,7 @@ async def form_action(
         await state.set_data({"draft": fresh_draft(flow.draft, None).model_dump(mode="json")})
         await begin_form(user, bot, state, t, config, leads)
     elif action is FormAction.CONFIRM:
-        await _submit(flow, user, leads, sources, clock, catalogue, staff, staff_locale)
+        await _submit(flow, user, leads, sources, clock, catalogue, staff, staff_locale, reminders)
 
 
 async def _drop_buttons(callback: CallbackQuery) -> None:
@@ -331,6 +333,7 @@ async def _submit(
     catalogue: Catalogue,
     staff: StaffService,
     staff_locale: str,
+    reminders: ReminderService,
 ) -> None:
     draft = flow.draft
     answers = draft.answers()
@@ -362,6 +365,12 @@ async def _submit(
     await new_lead_alert(
         flow.bot, card, deal.id, deal.manager_telegram_id, staff, flow.config, staff_t
     )
+    ladder = flow.config.followups.speed_to_lead
+    if outcome.decision is not DealDecision.RETURNING and deal.temperature in ladder.temperatures:
+        await reminders.speed_to_lead(
+            deal.id, deal.manager_telegram_id, staff.admin_ids, now, ladder.minutes,
+            ladder.escalate_after,
+        )  # fmt: skip
 
 
 def _arrivals(draft: LeadDraft, sources: SourceTable, now: datetime) -> tuple[Arrival, ...]:

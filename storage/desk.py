@@ -32,6 +32,8 @@ _ATTENTION = sa.case(
 )
 _LISTED = (DealStatus.OPEN.value, DealStatus.WON.value)  # lost deals leave the list
 HISTORY_SIZE = 10
+# What counts as having contacted a lead (the speed-to-lead ladder stops).
+CONTACT_KINDS = ("activity", "message_out", "answer_given", "stage_changed", "objection")
 
 
 class SqlDeskRepository:
@@ -324,6 +326,15 @@ class SqlDeskRepository:
             .where(people.c.telegram_id == telegram_id)
             .order_by((deals.c.status == DealStatus.OPEN.value).desc(), deals.c.id.desc())
         )
+
+    async def contacted(self, deal_id: int) -> bool:
+        async with self._engine.connect() as c:
+            row = await c.execute(
+                sa.select(events.c.id)
+                .where(events.c.deal_id == deal_id, events.c.kind.in_(CONTACT_KINDS))
+                .limit(1)
+            )
+            return row.first() is not None
 
     async def deal_summary(self, deal_id: int) -> ProspectDeal | None:
         return await self._summary(sa.select().where(deals.c.id == deal_id))

@@ -86,6 +86,7 @@ class DeskRepository(Protocol):
     async def prospect_deal(self, telegram_id: int) -> ProspectDeal | None: ...
     async def prospect_chat(self, deal_id: int) -> int | None: ...
     async def deal_summary(self, deal_id: int) -> ProspectDeal | None: ...
+    async def contacted(self, deal_id: int) -> bool: ...
     async def remember_relay(
         self, chat_id: int, message_ids: Iterable[int], deal_id: int, now: datetime
     ) -> None: ...
@@ -237,6 +238,10 @@ class DeskService:
 
     async def prospect_deal(self, telegram_id: int) -> ProspectDeal | None:
         return await self._repository.prospect_deal(telegram_id)
+
+    async def contacted(self, deal_id: int) -> bool:
+        """Whether staff have worked the deal: an activity, an answer, a move, a message."""
+        return await self._repository.contacted(deal_id)
 
     async def deal_summary(self, deal_id: int) -> ProspectDeal | None:
         """For messages the bot sends on its own (reminders): no viewer to check."""

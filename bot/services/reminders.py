@@ -15,6 +15,12 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)  # a claimed row comes back to the queue if it is not sent by then
 BATCH = 100
+SLA = "sla"  # speed to lead: the manager
+SLA_ESCALATION = "sla_escalation"  # ... then the admins
+
+
+class NoLongerNeeded(Exception):
+    """The follow-up's reason has gone (the lead was contacted): closed as done, not sent."""
 
 
 class Unreachable(Exception):
@@ -61,6 +67,28 @@ class ReminderService:
             deal_id=deal_id, chat_id=viewer.telegram_id, kind="manual", text=text,
             due_at=due_at, created_by=viewer.telegram_id, now=now,
         )  # fmt: skip
+
+    async def speed_to_lead(
+        self,
+        deal_id: int,
+        manager: int | None,
+        admins: frozenset[int],
+        created: datetime,
+        minutes: int,
+        escalate_after: int,
+    ) -> None:
+        """The speed-to-lead ladder of a new lead: its manager first, then the admins."""
+        first = created + timedelta(minutes=minutes)
+        if manager is not None:
+            await self._repository.add(
+                deal_id=deal_id, chat_id=manager, kind=SLA, text=None, due_at=first,
+                created_by=None, now=created,
+            )  # fmt: skip
+        for admin in sorted(admins):
+            await self._repository.add(
+                deal_id=deal_id, chat_id=admin, kind=SLA_ESCALATION, text=None,
+                due_at=first + timedelta(minutes=escalate_after), created_by=None, now=created,
+            )  # fmt: skip
 
     async def upcoming(self, viewer: Viewer, limit: int = 20) -> list[Reminder]:
         return await self._repository.upcoming(viewer.telegram_id, limit)
@@ -112,6 +140,10 @@ class ReminderService:
         except Unreachable:
             for reminder in reminders:
                 await self._repository.mark_unreachable(reminder.id, now)
+            return False
+        except NoLongerNeeded:
+            for reminder in reminders:
+                await self._repository.close(reminder.id, ReminderStatus.DONE, now)
             return False
         except Exception:  # the lease runs out and another claim retries them
             log.warning("reminders %s not sent; retried later", [r.id for r in reminders],

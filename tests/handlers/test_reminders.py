@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.callbacks import ReminderAction, ReminderCb
-from bot.config import BusinessConfig
+from bot.config import BusinessConfig, FollowUps, SpeedToLead
 from bot.reminder_push import ReminderPusher
 from bot.services.reminders import ReminderService
 from bot.texts import Translator, default_catalogue
-from tests.handlers.conftest import World
+from tests.fakes import FakeClock, RecordingSession
+from tests.handlers.conftest import ADMIN_ID, World, make_world
 from tests.handlers.test_deal_card import manager_with_deal
+from tests.handlers.test_staff import submit_lead
+
+
+@pytest.fixture
+def world(sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock) -> World:
+    """Without the speed-to-lead ladder, so that only the reminders a test sets are due."""
+    quiet = business_config.model_copy(
+        update={"followups": FollowUps(speed_to_lead=SpeedToLead(temperatures=()))}
+    )
+    return make_world(sqlite_engine, quiet, clock, RecordingSession())
+
+
+@pytest.fixture
+def ladder_world(
+    sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock
+) -> World:
+    return make_world(sqlite_engine, business_config, clock, RecordingSession())
 
 
 async def tick(world: World) -> int:
@@ -88,3 +109,31 @@ async def test_after_downtime_many_overdue_come_as_one_digest(world: World) -> N
     [digest] = world.session.to(7001)[before:]
     assert "подошло время напоминаний: 4" in digest.text and "23.11 13:00" in digest.text
     assert await tick(world) == 0
+
+
+async def test_speed_to_lead_reminds_the_manager_then_the_admins(ladder_world: World) -> None:
+    world = ladder_world
+    await world.add_manager(7001, "Олег")
+    await submit_lead(world, 1001)  # hot: the ladder starts
+    world.clock.advance(minutes=14)
+    assert await tick(world) == 0
+    world.clock.advance(minutes=1)
+    assert await tick(world) == 1
+    assert "Лид ждёт ответа" in world.session.to(7001)[-1].text
+    world.clock.advance(minutes=30)
+    assert await tick(world) == 1
+    assert "до сих пор без ответа" in world.session.to(ADMIN_ID)[-1].text
+
+
+async def test_a_contacted_lead_stops_the_ladder(ladder_world: World) -> None:
+    world = ladder_world
+    oleg = await world.add_manager(7001, "Олег")
+    await submit_lead(world, 1001)
+    await oleg.press("Открыть сделку")
+    await oleg.press("Звонок / встреча")
+    await oleg.press("Звонок")
+    await oleg.send("Дозвонился, договорились о встрече")
+    before = len(world.session.sent)
+    world.clock.advance(hours=2)
+    assert await tick(world) == 0
+    assert world.session.sent[before:] == []
