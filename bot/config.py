@@ -249,6 +249,8 @@ class SpeedToLead(Strict):
 
 class FollowUps(Strict):
     speed_to_lead: SpeedToLead = SpeedToLead()
+    # A won deal reminds its manager this many days later: a repeat sale costs less (0: never).
+    post_sale_days: int = Field(30, ge=0, le=3650)
 
 
 class Sending(Strict):

@@ -19,6 +19,7 @@ from bot.domain.reminders import Reminder
 from bot.sending import bulk
 from bot.services.desk import DeskService
 from bot.services.reminders import (
+    POST_SALE,
     SLA,
     SLA_ESCALATION,
     NoLongerNeeded,
@@ -72,9 +73,11 @@ class ReminderPusher:
         if reminder.deal_id is not None:
             summary = await self._desk.deal_summary(reminder.deal_id)
             header = relay_header(self._t, self._config, summary) if summary else None
-        key = {SLA: "reminder_sla", SLA_ESCALATION: "reminder_sla_escalation"}.get(
-            reminder.kind, "reminder_push"
-        )
+        key = {
+            SLA: "reminder_sla",
+            SLA_ESCALATION: "reminder_sla_escalation",
+            POST_SALE: "reminder_post_sale",
+        }.get(reminder.kind, "reminder_push")
         text = self._t(key, text=reminder.text, deal=header)
         try:
             with bulk():  # a batch of reminders leaves room for interactive replies

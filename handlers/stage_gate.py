@@ -64,6 +64,11 @@ async def _report(ctx: DealContext, result: MoveResult, target: str) -> None:
     t = ctx.t
     if isinstance(result, MoveAllowed):
         await ctx.state.clear()
+        days = ctx.config.followups.post_sale_days
+        if target == WON and days:
+            manager = await ctx.desk.check(ctx.viewer, ctx.deal_id)
+            chat = manager if manager is not None else ctx.viewer.telegram_id
+            await ctx.reminders.post_sale(ctx.deal_id, chat, ctx.now(), days)
         key = "deal_won" if target == WON else "stage_moved"
         await ctx.send(t(key, stage=stage_name(ctx.config, result.stage, t.locale)))
         await ctx.show_card()

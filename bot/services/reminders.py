@@ -17,6 +17,7 @@ LEASE = timedelta(minutes=2)  # a claimed row comes back to the queue if it is n
 BATCH = 100
 SLA = "sla"  # speed to lead: the manager
 SLA_ESCALATION = "sla_escalation"  # ... then the admins
+POST_SALE = "post_sale"  # a while after a win: ask about results, offer more
 
 
 class NoLongerNeeded(Exception):
@@ -89,6 +90,12 @@ class ReminderService:
                 deal_id=deal_id, chat_id=admin, kind=SLA_ESCALATION, text=None,
                 due_at=first + timedelta(minutes=escalate_after), created_by=None, now=created,
             )  # fmt: skip
+
+    async def post_sale(self, deal_id: int, chat_id: int, now: datetime, days: int) -> None:
+        await self._repository.add(
+            deal_id=deal_id, chat_id=chat_id, kind=POST_SALE, text=None,
+            due_at=now + timedelta(days=days), created_by=None, now=now,
+        )  # fmt: skip
 
     async def upcoming(self, viewer: Viewer, limit: int = 20) -> list[Reminder]:
         return await self._repository.upcoming(viewer.telegram_id, limit)

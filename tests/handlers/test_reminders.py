@@ -10,6 +10,7 @@ from bot.config import BusinessConfig, FollowUps, SpeedToLead
 from bot.reminder_push import ReminderPusher
 from bot.services.reminders import ReminderService
 from bot.texts import Translator, default_catalogue
+from storage.schema import deal_answers, deals
 from tests.fakes import FakeClock, RecordingSession
 from tests.handlers.conftest import ADMIN_ID, World, make_world
 from tests.handlers.test_deal_card import manager_with_deal
@@ -137,3 +138,24 @@ async def test_a_contacted_lead_stops_the_ladder(ladder_world: World) -> None:
     world.clock.advance(hours=2)
     assert await tick(world) == 0
     assert world.session.sent[before:] == []
+
+
+async def test_a_won_deal_brings_a_post_sale_follow_up(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(stage="closing"))
+        await connection.execute(
+            deal_answers.insert(),
+            [
+                {"deal_id": 1, "question_id": q, "value": v, "answered_at": world.clock.now()}
+                for q, v in (("amount", "100000"), ("payment_date", "2026-12-01"))
+            ],
+        )
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    await oleg.press("Выиграна")
+    world.clock.advance(days=29)
+    assert await tick(world) == 0
+    world.clock.advance(days=1)
+    assert await tick(world) == 1
+    assert "Прошёл месяц после сделки" in oleg.last().text
