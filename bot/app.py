@@ -205,10 +205,14 @@ async def run_polling(settings: Settings) -> None:
             app.config,
             Translator(default_catalogue(), settings.default_locale),
             settings.tz,
+            dp["staff"],
+            dp["reminders"],
         )
         # dateparser loads its language data on first use (~0.3 s): not inside a handler.
         await asyncio.to_thread(parse_when, "завтра в 10:00", SystemClock().now(), settings.tz)
-        scheduler = start_scheduler(dp["reminders"], pusher, SystemClock(), REMINDER_TICK_SECONDS)
+        scheduler = start_scheduler(
+            dp["reminders"], pusher, SystemClock(), REMINDER_TICK_SECONDS, dp["staff"], settings.tz
+        )
         try:
             await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
         finally:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
@@ -14,11 +14,12 @@ from markupsafe import Markup
 from bot.callbacks import DealAction, DealCb, ReminderAction, ReminderCb
 from bot.clock import Clock
 from bot.config import BusinessConfig
-from bot.desk_views import local, relay_header
-from bot.domain.reminders import Reminder
+from bot.desk_views import deal_button, local, relay_header
+from bot.domain.reminders import Reminder, ReminderStatus
 from bot.sending import bulk
 from bot.services.desk import DeskService
 from bot.services.reminders import (
+    DIGEST,
     POST_SALE,
     SLA,
     SLA_ESCALATION,
@@ -26,9 +27,13 @@ from bot.services.reminders import (
     ReminderService,
     Unreachable,
 )
+from bot.services.staff import StaffService
 from bot.texts import Translator
 
 log = logging.getLogger(__name__)
+
+DIGEST_AT = time(9, 0)  # the morning digest, in the business's time zone
+OVERDUE_DAYS = timedelta(days=7)  # how far back the digest counts overdue reminders
 
 
 def reminder_keyboard(t: Translator, reminder: Reminder) -> InlineKeyboardMarkup:
@@ -62,10 +67,16 @@ class ReminderPusher:
         config: BusinessConfig,
         t: Translator,
         tz: tzinfo = UTC,
+        staff: StaffService | None = None,
+        reminders: ReminderService | None = None,
     ) -> None:
         self._bot, self._desk, self._config, self._t, self._tz = bot, desk, config, t, tz
+        self._staff, self._reminders = staff, reminders
 
     async def __call__(self, reminder: Reminder) -> None:
+        if reminder.kind == DIGEST:
+            await self._daily_digest(reminder)
+            return
         header: Markup | None = None
         ladder = reminder.kind in (SLA, SLA_ESCALATION)
         if ladder and reminder.deal_id is not None and await self._desk.contacted(reminder.deal_id):
@@ -87,6 +98,39 @@ class ReminderPusher:
         except TelegramForbiddenError as error:
             raise Unreachable(reminder.chat_id) from error
 
+    async def _daily_digest(self, reminder: Reminder) -> None:
+        """The morning digest: today's reminders, hot leads waiting, deals gone quiet."""
+        viewer = await self._staff.viewer(reminder.chat_id) if self._staff else None
+        if viewer is None or self._reminders is None:
+            raise NoLongerNeeded(reminder.id)  # no longer staff
+        start = datetime.combine(reminder.due_at.astimezone(self._tz).date(), time(0), self._tz)
+        today = await self._reminders.due_between(
+            reminder.chat_id, start, start + timedelta(days=1)
+        )
+        overdue = [
+            r
+            for r in await self._reminders.due_between(
+                reminder.chat_id, start - OVERDUE_DAYS, start
+            )
+            if r.status is ReminderStatus.PENDING
+        ]
+        desk = await self._desk.today(viewer, start, self._config.routing.stale_days)
+        text = self._t(
+            "daily_digest",
+            today=[f"{local(r.due_at, self._tz)} · {r.text or self._what(r)}" for r in today],
+            overdue=len(overdue),
+            hot=[deal_button(self._t, self._config, row) for row in desk.hot],
+            stale=len(desk.stale),
+        )
+        try:
+            with bulk():
+                await self._bot.send_message(reminder.chat_id, text)
+        except TelegramForbiddenError as error:
+            raise Unreachable(reminder.chat_id) from error
+
+    def _what(self, reminder: Reminder) -> str:
+        return f"#{reminder.deal_id}" if reminder.deal_id else ""
+
     async def digest(self, chat_id: int, reminders: list[Reminder]) -> None:
         """After downtime: the overdue reminders of one person in one message."""
         lines = []
@@ -101,8 +145,25 @@ class ReminderPusher:
             raise Unreachable(chat_id) from error
 
 
+async def plan_morning(
+    reminders: ReminderService, staff: StaffService, clock: Clock, tz: tzinfo
+) -> int:
+    """Today's digests for every member of staff, from 09:00 (once a day: a key per day)."""
+    now = clock.now()
+    local_now = now.astimezone(tz)
+    if local_now.time() < DIGEST_AT:
+        return 0
+    members = set(staff.admin_ids) | set(await staff.active_managers())
+    return await reminders.plan_digests(members, local_now.date(), now)
+
+
 def start_scheduler(
-    reminders: ReminderService, pusher: ReminderPusher, clock: Clock, interval: float
+    reminders: ReminderService,
+    pusher: ReminderPusher,
+    clock: Clock,
+    interval: float,
+    staff: StaffService | None = None,
+    tz: tzinfo = UTC,
 ) -> AsyncIOScheduler:
     """APScheduler is only the clock: every `interval` seconds it claims and sends what is due,
     including what came due while the bot was down (the first run is at once)."""
@@ -122,5 +183,12 @@ def start_scheduler(
         coalesce=True,
         id="reminders",
     )
+    if staff is not None:
+        # At 09:00, and at start (a bot started at 11:00 still sends today's digest once).
+        async def morning() -> None:
+            await plan_morning(reminders, staff, clock, tz)
+
+        scheduler.add_job(morning, "cron", hour=DIGEST_AT.hour, minute=0, timezone=tz)
+        scheduler.add_job(morning, next_run_time=clock.now())
     scheduler.start()
     return scheduler

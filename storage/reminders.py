@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.reminders import Reminder, ReminderStatus
@@ -39,6 +40,38 @@ class SqlReminderRepository:
                 .returning(reminders.c.id)
             )  # fmt: skip
             return int(result.scalar_one())
+
+    async def add_once(
+        self, *, key: str, chat_id: int, kind: str, due_at: datetime, now: datetime
+    ) -> bool:
+        """A row the clock makes, once per key whoever makes it (False: it was there)."""
+        insert = (
+            postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
+        )(reminders)
+        async with self._engine.begin() as c:
+            result = await c.execute(
+                insert.values(
+                    dedupe_key=key, chat_id=chat_id, kind=kind, due_at=due_at, status=PENDING,
+                    created_at=now, attempts=0,
+                ).on_conflict_do_nothing(index_elements=[reminders.c.dedupe_key])
+            )  # fmt: skip
+            return result.rowcount == 1
+
+    async def due_between(self, chat_id: int, start: datetime, end: datetime) -> list[Reminder]:
+        async with self._engine.connect() as c:
+            rows = await c.execute(
+                sa.select(reminders)
+                .where(
+                    reminders.c.chat_id == chat_id,
+                    reminders.c.status.in_([PENDING, ReminderStatus.SENT.value]),
+                    reminders.c.kind != "digest",
+                    reminders.c.due_at >= start,
+                    reminders.c.due_at < end,
+                )
+                .order_by(reminders.c.due_at)
+                .limit(30)
+            )
+            return [_reminder(row) for row in rows]
 
     async def get(self, reminder_id: int) -> Reminder | None:
         async with self._engine.connect() as c:

@@ -194,6 +194,8 @@ reminders = sa.Table(
     sa.Column("created_by", sa.BigInteger, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("sent_at", UtcDateTime, nullable=True),
+    # Rows the clock makes (the daily digest) have a key: two processes make one row.
+    sa.Column("dedupe_key", sa.String(100), nullable=True, unique=True),
     sa.Index("ix_reminders_status_due", "status", "due_at"),
 )
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from bot.domain.desk import Viewer
@@ -18,6 +18,7 @@ BATCH = 100
 SLA = "sla"  # speed to lead: the manager
 SLA_ESCALATION = "sla_escalation"  # ... then the admins
 POST_SALE = "post_sale"  # a while after a win: ask about results, offer more
+DIGEST = "digest"  # the morning digest: today's reminders, hot leads waiting
 
 
 class NoLongerNeeded(Exception):
@@ -40,6 +41,10 @@ class ReminderRepository(Protocol):
         created_by: int | None,
         now: datetime,
     ) -> int: ...
+    async def add_once(
+        self, *, key: str, chat_id: int, kind: str, due_at: datetime, now: datetime
+    ) -> bool: ...
+    async def due_between(self, chat_id: int, start: datetime, end: datetime) -> list[Reminder]: ...
     async def get(self, reminder_id: int) -> Reminder | None: ...
     async def upcoming(self, chat_id: int, limit: int) -> list[Reminder]: ...
     async def close(self, reminder_id: int, status: ReminderStatus, now: datetime) -> bool: ...
@@ -96,6 +101,19 @@ class ReminderService:
             deal_id=deal_id, chat_id=chat_id, kind=POST_SALE, text=None,
             due_at=now + timedelta(days=days), created_by=None, now=now,
         )  # fmt: skip
+
+    async def plan_digests(self, chats: Iterable[int], day: date, now: datetime) -> int:
+        """Today's digest for each of `chats`, once a day whichever process plans it."""
+        made = 0
+        for chat in sorted(chats):
+            made += await self._repository.add_once(
+                key=f"digest:{chat}:{day.isoformat()}", chat_id=chat, kind=DIGEST, due_at=now,
+                now=now,
+            )  # fmt: skip
+        return made
+
+    async def due_between(self, chat_id: int, start: datetime, end: datetime) -> list[Reminder]:
+        return await self._repository.due_between(chat_id, start, end)
 
     async def upcoming(self, viewer: Viewer, limit: int = 20) -> list[Reminder]:
         return await self._repository.upcoming(viewer.telegram_id, limit)

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.callbacks import ReminderAction, ReminderCb
 from bot.config import BusinessConfig, FollowUps, SpeedToLead
-from bot.reminder_push import ReminderPusher
+from bot.reminder_push import ReminderPusher, plan_morning
 from bot.services.reminders import ReminderService
 from bot.texts import Translator, default_catalogue
 from storage.schema import deal_answers, deals
@@ -38,7 +38,9 @@ async def tick(world: World) -> int:
     service: ReminderService = world.dp["reminders"]
     config: BusinessConfig = world.config
     t = Translator(default_catalogue(), "ru")
-    pusher = ReminderPusher(world.bot, world.dp["desk"], config, t, world.dp["tz"])
+    pusher = ReminderPusher(
+        world.bot, world.dp["desk"], config, t, world.dp["tz"], world.dp["staff"], service
+    )
     return await service.deliver_due(world.clock.now(), pusher, digest=pusher.digest)
 
 
@@ -159,3 +161,19 @@ async def test_a_won_deal_brings_a_post_sale_follow_up(world: World) -> None:
     world.clock.advance(days=1)
     assert await tick(world) == 1
     assert "Прошёл месяц после сделки" in oleg.last().text
+
+
+async def test_the_morning_digest_comes_once_a_day(world: World) -> None:
+    oleg = await manager_with_deal(world)  # a hot lead, Олег's
+    await oleg.press("Напомнить")
+    await oleg.press("Вечером")  # 19:00 today
+    service: ReminderService = world.dp["reminders"]
+    staff = world.dp["staff"]
+    # Two processes plan the same morning: one digest each for Олег and the admin.
+    planned = [await plan_morning(service, staff, world.clock, world.dp["tz"]) for _ in range(2)]
+    assert planned == [2, 0]
+    assert await tick(world) == 2
+    digest = next(s for s in world.session.to(7001) if "План на сегодня" in s.text)
+    assert "23.11 19:00" in digest.text and "Горячие лиды ждут" in digest.text
+    assert "#1 Анна" in digest.text
+    assert any("План на сегодня" in s.text for s in world.session.to(ADMIN_ID))

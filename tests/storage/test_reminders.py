@@ -81,3 +81,11 @@ async def test_failures_retry_and_a_blocked_bot_stops(
     assert blocked is not None and blocked.status is ReminderStatus.UNREACHABLE
     retried = await repository.claim(NOW + LEASE + timedelta(seconds=1), LEASE, 10)
     assert [r.id for r in retried] == [first]  # not marked sent: tried again
+
+
+async def test_a_digest_is_planned_once_per_person_and_day(engine: AsyncEngine) -> None:
+    planned = await asyncio.gather(
+        *(service(engine).plan_digests([7001, 5001], NOW.date(), NOW) for _ in range(3))
+    )
+    assert sum(planned) == 2
+    assert await service(engine).plan_digests([7001], (NOW + timedelta(days=1)).date(), NOW) == 1
