@@ -2,9 +2,8 @@
 
 Run from the repository root: `.venv/bin/python bench/reminders.py` (about 20 min with the
 defaults: 10,000 reminders at 30 messages/s alone take 5.5 min at the very least). A quick run
-of a few minutes: `--reminders 1000 --others 500 --scheduler-reminders 300`. `--only` picks
-parts; `--policy proposed` runs the batches through the bench's sketch of the fixes to
-`SendingPolicy` proposed in docs/BENCHMARKS.md instead of the bot's own.
+of a few minutes: `--reminders 1000 --others 500`. `--only` picks
+parts.
 
 Everything runs in this process and its event loop: the fake Bot API server of the end-to-end
 tests (`tests.e2e.fake_api.FakeBotAPI`, aiohttp on 127.0.0.1), subclassed here to note the time
@@ -18,15 +17,14 @@ Runs, each on its own database, server and Bot (fresh limiters):
 
 * baseline: the same fake server and HTTP path without the SendingPolicy (1,000 messages from 30
   concurrent senders), and interactive messages through the policy with nothing else being sent;
-* A, rate: --reminders reminders (10,000) due at once over --chats chats (2,000), delivered by
-  --workers concurrent loops of `deliver_due(now, pusher, limit=--claim)` (30 x 10): rows are
-  claimed with leases, so the loops take disjoint rows, and the SendingPolicy alone sets the pace;
+* A, rate: --reminders reminders (10,000) due at once over --chats chats (2,000), delivered
+  exactly as `bot.app` delivers them: `bot.reminder_push.start_scheduler` ticks every
+  `REMINDER_TICK_SECONDS`, each tick of `bot.services.delivery.Delivery` claims (with leases)
+  while fewer than `WINDOW` reminders are on their way, one sender per chat sends them, and the
+  SendingPolicy alone sets the pace;
 * B, latency: --others reminders (3,000) the same way, while every 0.25 s an interactive message
   (not in `bulk()`) goes to a chat outside the batch; its latency is call to return;
 * C, 429: --others reminders with 10 % of sendMessage calls answered 429 (retry_after 1);
-* D, the bot's scheduler: --scheduler-reminders reminders (1,000) delivered by
-  `bot.reminder_push.start_scheduler` exactly as `bot.app` starts it (one `deliver_due` of
-  `BATCH` rows every `REMINDER_TICK_SECONDS`);
 * memory: the bot process itself (`python -m bot run`, started as the e2e tests start it,
   against the fake server) on a database of 100,000 pending reminders due over the next 30 days,
   after 12 s of long polling and scheduler ticks: its RSS and peak from /proc, against the same
@@ -71,8 +69,6 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.methods import TelegramMethod
-from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import REMINDER_TICK_SECONDS, create_bot
@@ -80,9 +76,10 @@ from bot.clock import SystemClock
 from bot.config import BusinessConfig, load_business_config
 from bot.domain.reminders import ReminderStatus
 from bot.reminder_push import ReminderPusher, start_scheduler
-from bot.sending import _BULK, Limits, SendingPolicy
+from bot.sending import SendingPolicy
+from bot.services.delivery import WINDOW, Delivery
 from bot.services.desk import DeskService
-from bot.services.reminders import BATCH, LEASE, ReminderService
+from bot.services.reminders import LEASE, ReminderService
 from bot.settings import Settings
 from bot.texts import Translator, default_catalogue
 from storage.db import create_engine
@@ -170,68 +167,6 @@ def policy_bot(api: FakeBotAPI, config: BusinessConfig) -> tuple[Bot, SendingPol
     bot = create_bot(Settings(bot_token=TOKEN, telegram_api_url=api.url), config)
     policy = next(m for m in bot.session.middleware if isinstance(m, SendingPolicy))
     return bot, policy
-
-
-class ProposedPolicy(SendingPolicy):
-    """Bench only, with --policy proposed: a sketch of the changes to `SendingPolicy` proposed
-    in docs/BENCHMARKS.md, to measure them. The bot does not use it.
-
-    - A message first waits for its chat, then for the overall rate: a message held by its
-      chat holds no overall token (the shipped order takes it first and sends later).
-    - The overall rate is evenly spaced (a bucket of one): never more than `per_second` in any
-      second, where a bucket of `per_second` lets twice as many through after a quiet moment.
-    - Priority instead of a fixed bulk share: bulk messages queue for the overall rate one at a
-      time, so an interactive message waits behind at most one of them, and a batch uses the
-      whole rate when nobody else is sending.
-    - One pause deadline: a 429 during another's pause extends it, and a message that was
-      waiting in a limiter when the pause began waits for its end before it is sent.
-    """
-
-    def __init__(self, limits: Limits) -> None:
-        super().__init__(limits)
-        self._overall = AsyncLimiter(1, 1 / limits.per_second)
-        self._bulk_gate = asyncio.Lock()
-        self._paused_until = 0.0
-
-    async def _acquire(self, method: TelegramMethod[Any]) -> None:
-        chat = getattr(method, "chat_id", None)
-        if isinstance(chat, int | str):
-            await self._chat_limiter(chat).acquire()
-        loop = asyncio.get_running_loop()
-        while True:
-            wait = self._paused_until - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            if _BULK.get():
-                async with self._bulk_gate:
-                    await self._overall.acquire()
-            else:
-                await self._overall.acquire()
-            if self._paused_until <= loop.time():
-                return
-
-    async def _pause(self, seconds: float) -> None:
-        loop = asyncio.get_running_loop()
-        self._paused_until = max(self._paused_until, loop.time() + seconds)
-        await asyncio.sleep(seconds)
-
-
-def make_bot(api: FakeBotAPI, config: BusinessConfig, policy: str) -> tuple[Bot, SendingPolicy]:
-    if policy == "shipped":
-        return policy_bot(api, config)
-    sending = config.sending
-    chosen = ProposedPolicy(
-        Limits(
-            per_second=sending.per_second,
-            per_chat_per_second=sending.per_chat_per_second,
-            per_group_per_minute=sending.per_group_per_minute,
-            bulk_share=sending.bulk_share,
-        )
-    )
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api.url))
-    session.middleware(chosen)
-    default = DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True)
-    return Bot(TOKEN, session=session, default=default), chosen
 
 
 def raw_bot(api: FakeBotAPI) -> Bot:
@@ -443,20 +378,15 @@ async def run_batch(
     *,
     fail_share: float = 0.0,
     probes: bool = False,
-    scheduler: bool = False,
 ) -> BatchRun:
-    how = (
-        f"start_scheduler, one deliver_due of up to {BATCH} every {REMINDER_TICK_SECONDS:g} s"
-        if scheduler
-        else f"{args.workers} concurrent deliver_due loops, limit {args.claim}"
-    )
+    how = f"start_scheduler every {REMINDER_TICK_SECONDS:g} s, Delivery window {WINDOW}"
     run = BatchRun(name, plan, how)
     engine = await new_database(directory, name)
     now = datetime.now(UTC)
     await insert(engine, [row(i, chat, now, now) for i, chat in enumerate(plan.chats, start=1)])
     api = TimedBotAPI(fail_share, args.seed)
     await api.start()
-    bot, policy = make_bot(api, config, args.policy)
+    bot, policy = policy_bot(api, config)
     service = ReminderService(SqlReminderRepository(engine), DeskService(SqlDeskRepository(engine)))
     pusher = ReminderPusher(
         bot, DeskService(SqlDeskRepository(engine)), config, Translator(default_catalogue(), "ru")
@@ -478,13 +408,6 @@ async def run_batch(
             number += 1
             await asyncio.sleep(PROBE_EVERY)
 
-    async def worker(deadline: float) -> None:
-        while time.monotonic() < deadline:
-            if await service.deliver_due(datetime.now(UTC), pusher, limit=args.claim) == 0:
-                if await pending(engine) == 0:
-                    return
-                await asyncio.sleep(0.2)
-
     async def until_done(deadline: float) -> None:
         while time.monotonic() < deadline:
             if await pending(engine) == 0:
@@ -496,14 +419,14 @@ async def run_batch(
     try:
         run.began = time.monotonic()
         deadline = run.began + deadline_in
-        if scheduler:
-            jobs = start_scheduler(service, pusher, SystemClock(), REMINDER_TICK_SECONDS)
-            try:
-                await until_done(deadline)
-            finally:
-                jobs.shutdown(wait=False)
-        else:
-            await asyncio.gather(*(worker(deadline) for _ in range(args.workers)))
+        clock = SystemClock()
+        delivery = Delivery(service, pusher, clock.now, pusher.digest)
+        jobs = start_scheduler(delivery, service, clock, REMINDER_TICK_SECONDS)
+        try:
+            await until_done(deadline)
+        finally:
+            jobs.shutdown(wait=False)
+            await delivery.close()
         run.ended = time.monotonic()
         run.finished = run.ended < deadline
     finally:
@@ -536,7 +459,7 @@ class Baseline:
     idle_latencies: list[float] = field(default_factory=list)
 
 
-async def baselines(config: BusinessConfig, policy: str, messages: int, probes: int) -> Baseline:
+async def baselines(config: BusinessConfig, messages: int, probes: int) -> Baseline:
     result = Baseline(raw_messages=messages)
     async with TimedBotAPI() as api:
         bot = raw_bot(api)
@@ -556,7 +479,7 @@ async def baselines(config: BusinessConfig, policy: str, messages: int, probes: 
         finally:
             await bot.session.close()
     async with TimedBotAPI() as api:
-        bot, _ = make_bot(api, config, policy)
+        bot, _ = policy_bot(api, config)
         try:
             for number in range(probes):
                 began = time.perf_counter()
@@ -718,6 +641,16 @@ async def query_times(
 
         return call
 
+    def upcoming(chat: int) -> Callable[[], Awaitable[float]]:
+        """Not the due-row query: a person's list of their pending reminders (a handler)."""
+
+        async def call() -> float:
+            began = clock()
+            await repository.upcoming(chat, 20)
+            return clock() - began
+
+        return call
+
     calls: dict[str, Callable[[], Awaitable[float]]] = {
         "baseline: SELECT 1": select_one,
         "claim(now, lease, 100), nothing due": claim_nothing,
@@ -726,9 +659,23 @@ async def query_times(
         "claim(now, lease, 100), 100 due": claim_hundred(engine),
         "baseline: the same, 100-row table": claim_hundred(small),
     }
+    # Apart, after the others: each reads the whole index, which would evict the pages the
+    # others use from SQLite's cache and slow them down.
+    lists: dict[str, Callable[[], Awaitable[float]]] = {
+        "upcoming(chat, 20): /reminders": upcoming(FIRST_CHAT + 7),
+        "upcoming(chat, 20), chat has none": upcoming(FIRST_PROBE_CHAT),
+    }
+    series: list[Series] = []
+    for group, rounds in ((calls, iterations), (lists, iterations // 3)):
+        series.extend(await rotate(group, rounds))
+    return series, await plans(engine, repository, hundred_due)
+
+
+async def rotate(calls: dict[str, Callable[[], Awaitable[float]]], rounds: int) -> list[Series]:
+    """After a warm-up, `rounds` rounds in which each call runs once, in rotating order."""
     series = [Series(name, "SELECT of" in name or "nothing due" in name) for name in calls]
     functions = list(calls.values())
-    for iteration in range(QUERY_WARM_UP + iterations):
+    for iteration in range(QUERY_WARM_UP + rounds):
         if iteration == QUERY_WARM_UP:
             gc.collect()
         shift = iteration % len(functions)
@@ -737,7 +684,7 @@ async def query_times(
             elapsed = await functions[index]()
             if iteration >= QUERY_WARM_UP:
                 series[index].samples.append(elapsed)
-    return series, await plans(engine, repository, hundred_due)
+    return series
 
 
 async def plans(engine: AsyncEngine, repository: SqlReminderRepository, at: datetime) -> list[str]:
@@ -798,12 +745,6 @@ def envelope(config: BusinessConfig, window: float) -> float:
 
 def report_batch(run: BatchRun, config: BusinessConfig, args: argparse.Namespace) -> bool:
     limit = config.sending.per_second
-    bulk = (
-        f"bulk cap {max(1.0, limit * config.sending.bulk_share):g}"
-        f" ({config.sending.bulk_share:g} of it)"
-        if args.policy == "shipped"
-        else "no bulk cap (priority)"
-    )
     lost, twice, wrong = run.lost(), run.twice(), run.wrong_chat()
     print(
         f"\n{run.name}: {run.plan.size} reminders, {len(set(run.plan.chats))} chats"
@@ -815,7 +756,7 @@ def report_batch(run: BatchRun, config: BusinessConfig, args: argparse.Namespace
     )
     print(
         f"  rate, msg/s: middle 80 % {run.middle_rate():.2f}, first to last {run.rate():.2f},"
-        f" from start {run.wall_rate():.2f}; limit {limit:g}, {bulk}"
+        f" from start {run.wall_rate():.2f}; limit {limit:g}"
     )
     most = run.max_in_window(1.0, chats=False)
     print(
@@ -844,7 +785,7 @@ def report_batch(run: BatchRun, config: BusinessConfig, args: argparse.Namespace
             f" {verdict(run.percentile(0.95) < INTERACTIVE_P95_TARGET)}"
         )
         ok &= run.percentile(0.95) < INTERACTIVE_P95_TARGET
-    if run.name in ("A-rate", "D-scheduler"):
+    if run.name == "A-rate":
         rate_ok = run.middle_rate() >= RATE_TARGET * limit
         print(
             f"  sustained (middle 80 %) {run.middle_rate():.2f} msg/s ="
@@ -882,12 +823,17 @@ def report_memory(full: BotMemory, empty: BotMemory) -> bool:
 
 
 def note(name: str) -> str:
-    return "(baseline)" if name.startswith("baseline") else "(a write of 100 rows: not held)"
+    if name.startswith("baseline"):
+        return "(baseline)"
+    if name.startswith("claim"):
+        return "(a write of 100 rows: not held)"
+    return "(not the due-row query: not held)"
 
 
 def report_queries(series: Sequence[Series], explained: Sequence[str]) -> bool:
     print(
-        f"\ndue-row query on {MEMORY_PENDING} pending reminders, {len(series[0].samples)} each, ms"
+        f"\ndue-row query on {MEMORY_PENDING} pending reminders, ms ({len(series[0].samples)} calls"
+        f" each; the lists apart, after, {len(series[-1].samples)} each)"
     )
     print(f"  {'':40} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}")
     ok = True
@@ -916,24 +862,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--others", type=int, default=3_000, help="runs B (latency) and C (429) (3000)"
     )
-    parser.add_argument(
-        "--scheduler-reminders", type=int, default=1_000, help="run D, the bot's scheduler (1000)"
-    )
     parser.add_argument("--busy-chats", type=int, default=10, help="busy chats of run A (10)")
     parser.add_argument("--busy-size", type=int, default=30, help="reminders per busy chat (30)")
-    parser.add_argument("--workers", type=int, default=30, help="deliver_due loops (30)")
-    parser.add_argument("--claim", type=int, default=10, help="limit of each deliver_due (10)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
     parser.add_argument(
-        "--policy",
-        choices=("shipped", "proposed"),
-        default="shipped",
-        help="the bot's SendingPolicy (shipped), or the bench's sketch of the fixes (proposed)",
-    )
-    parser.add_argument(
         "--only",
-        default="baseline,A,B,C,D,memory",
-        help="which parts, comma-separated (baseline,A,B,C,D,memory)",
+        default="baseline,A,B,C,memory",
+        help="which parts, comma-separated (baseline,A,B,C,memory: memory and the due-row query)",
     )
     parser.add_argument("--check", action="store_true", help="exit with 1 if a target is missed")
     return parser.parse_args(argv)
@@ -945,17 +880,17 @@ async def main_async(args: argparse.Namespace) -> bool:
     parts = {part.strip() for part in args.only.split(",")}
     config = bot_config(args.rate)
     print(
-        f"reminders bench, {args.policy} SendingPolicy: limit {args.rate:g} msg/s (bulk share {config.sending.bulk_share:g},"
+        f"reminders bench: limit {args.rate:g} msg/s (replies before reminders,"
         f" per chat {config.sending.per_chat_per_second:g}/s in bursts of 3), run A"
-        f" {args.reminders} reminders over {args.chats} chats, B and C {args.others}, D"
-        f" {args.scheduler_reminders}; Python {platform.python_version()}, aiogram"
+        f" {args.reminders} reminders over {args.chats} chats, B and C {args.others};"
+        f" Python {platform.python_version()}, aiogram"
         f" {aiogram.__version__}, SQLAlchemy {sa.__version__}, {os.cpu_count()} CPUs"
     )
     ok = True
     with tempfile.TemporaryDirectory(prefix="salesbot-bench-") as tmp:
         directory = Path(tmp)
         if "baseline" in parts:
-            base = await baselines(config, args.policy, 1_000, 40)
+            base = await baselines(config, 1_000, 40)
             print(
                 f"\nbaseline, the fake server without the SendingPolicy: {base.raw_messages}"
                 f" messages from 30 senders at {base.raw_rate:.0f} msg/s, latency p50"
@@ -984,16 +919,6 @@ async def main_async(args: argparse.Namespace) -> bool:
                     "C",
                     lambda: run_batch(
                         "C-429", directory, plan_c, config, args, fail_share=FAIL_SHARE
-                    ),
-                )
-            )
-        if "D" in parts:
-            plan_d = scaled(args, args.scheduler_reminders, args.seed + 3)
-            runs.append(
-                (
-                    "D",
-                    lambda: run_batch(
-                        "D-scheduler", directory, plan_d, config, args, scheduler=True
                     ),
                 )
             )

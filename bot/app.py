@@ -26,6 +26,7 @@ from bot.domain.when import parse_when
 from bot.middlewares import LocaleMiddleware, RoleMiddleware
 from bot.reminder_push import ReminderPusher, start_scheduler
 from bot.sending import Limits, SendingPolicy
+from bot.services.delivery import Delivery
 from bot.services.desk import DeskService
 from bot.services.lead_capture import LeadCaptureService
 from bot.services.pipeline import PipelineService
@@ -109,7 +110,6 @@ def create_bot(settings: Settings, config: BusinessConfig) -> Bot:
                 per_second=sending.per_second,
                 per_chat_per_second=sending.per_chat_per_second,
                 per_group_per_minute=sending.per_group_per_minute,
-                bulk_share=sending.bulk_share,
             )
         )
     )
@@ -210,13 +210,16 @@ async def run_polling(settings: Settings) -> None:
         )
         # dateparser loads its language data on first use (~0.3 s): not inside a handler.
         await asyncio.to_thread(parse_when, "завтра в 10:00", SystemClock().now(), settings.tz)
+        clock = SystemClock()
+        delivery = Delivery(dp["reminders"], pusher, clock.now, pusher.digest)
         scheduler = start_scheduler(
-            dp["reminders"], pusher, SystemClock(), REMINDER_TICK_SECONDS, dp["staff"], settings.tz
+            delivery, dp["reminders"], clock, REMINDER_TICK_SECONDS, dp["staff"], settings.tz
         )
         try:
             await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
         finally:
             scheduler.shutdown(wait=False)
+            await delivery.close()
     finally:
         await bot.session.close()
         await app.close()

@@ -259,7 +259,6 @@ class Sending(Strict):
     per_second: float = Field(30.0, gt=0, le=1000)
     per_chat_per_second: float = Field(1.0, gt=0, le=100)
     per_group_per_minute: float = Field(20.0, gt=0, le=1000)
-    bulk_share: float = Field(0.8, gt=0, le=1)  # of per_second for reminders and other batches
 
 
 class BusinessConfig(Strict):

@@ -17,6 +17,7 @@ from bot.config import BusinessConfig
 from bot.desk_views import deal_button, local, relay_header
 from bot.domain.reminders import Reminder, ReminderStatus
 from bot.sending import bulk
+from bot.services.delivery import Delivery
 from bot.services.desk import DeskService
 from bot.services.reminders import (
     DIGEST,
@@ -158,20 +159,20 @@ async def plan_morning(
 
 
 def start_scheduler(
+    delivery: Delivery,
     reminders: ReminderService,
-    pusher: ReminderPusher,
     clock: Clock,
     interval: float,
     staff: StaffService | None = None,
     tz: tzinfo = UTC,
 ) -> AsyncIOScheduler:
-    """APScheduler is only the clock: every `interval` seconds it claims and sends what is due,
-    including what came due while the bot was down (the first run is at once)."""
+    """APScheduler is only the clock: every `interval` seconds it claims what is due, including
+    what came due while the bot was down (the first run is at once), and `delivery` sends it."""
 
     async def tick() -> None:
-        sent = await reminders.deliver_due(clock.now(), pusher, digest=pusher.digest)
-        if sent:
-            log.info("sent %d reminder(s)", sent)
+        claimed = await delivery.tick()
+        if claimed:
+            log.info("%d reminder(s) due, on their way", claimed)
 
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(

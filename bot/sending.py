@@ -1,12 +1,16 @@
 """The one sending path: every Bot API call goes through this session middleware, which keeps to
 Telegram's limits and retries what can be retried (DESIGN.md, "Sending").
 
-- Messages (send*, copy*, forward*, edit*) take a token of the overall rate (about 30/s), of
-  their chat's (1/s on average, in bursts of 3 so that an answer and the card after it are not
-  held apart) and, in groups, of the group's (20/min).
-- Bulk work (reminders) also takes a token of a smaller bulk rate, so a share of the overall
-  rate is always left for interactive replies: a batch never starves a person in a chat.
-- 429: every message waits for `retry_after`, then this one is sent again; never dropped.
+- Messages (send*, copy*, forward*, edit*) first wait for their chat (1/s on average, in bursts
+  of 3 so that an answer and the card after it are not held apart; 20/min in a group), then for
+  a turn of the overall rate (about 30/s, evenly spaced: never more than that in any second). A
+  message held by its chat holds no share of the overall rate meanwhile.
+- Turns go by priority, not a fixed share: interactive replies first, then bulk work (reminders)
+  in its own order (`queue_order`: the earliest due first, then the person with most waiting, as
+  a person's own limit makes theirs the slowest to send). A batch uses the whole rate when
+  nobody else is sending, and a reply waits for at most the turn already given.
+- 429: no turns are given until the pause is over (a second 429 extends it), then this message
+  queues again; never dropped.
 - 5xx and network errors: retried with exponential backoff, a few times.
 - 403 (blocked by the user) and other 4xx: raised at once; retrying would not help.
 """
@@ -14,6 +18,8 @@ Telegram's limits and retries what can be retried (DESIGN.md, "Sending").
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
@@ -37,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _BULK: ContextVar[bool] = ContextVar("salesbot_bulk_sending", default=False)
+_ORDER: ContextVar[tuple[float, ...]] = ContextVar("salesbot_bulk_order", default=())
 _LIMITED_PREFIXES = ("send", "copy", "forward", "edit")
 _CHATS_KEPT = 10_000  # per-chat limiters of the most recent chats
 
@@ -51,29 +58,77 @@ def bulk() -> Iterator[None]:
         _BULK.reset(token)
 
 
+@contextmanager
+def queue_order(*order: float) -> Iterator[None]:
+    """Bulk messages sent inside this block take their turns in this order (lower first)."""
+    token = _ORDER.set(order)
+    try:
+        yield
+    finally:
+        _ORDER.reset(token)
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     per_second: float = 30.0
     per_chat_per_second: float = 1.0
     per_chat_burst: int = 3  # a reply and the card after it go at once; 1/s on average
     per_group_per_minute: float = 20.0
-    bulk_share: float = 0.8  # of per_second; the rest is kept for interactive replies
     server_retries: int = 5
     backoff_seconds: float = 0.5
 
 
 Sleep = Callable[[float], Awaitable[None]]
+Now = Callable[[], float]
+
+
+class Turns:
+    """The overall rate: one turn every `interval` seconds, to the waiter of the lowest rank
+    (then the earliest), none during a pause. One pacing task runs while anybody waits."""
+
+    def __init__(self, interval: float, sleep: Sleep, now: Now) -> None:
+        self._interval, self._sleep, self._now = interval, sleep, now
+        self._waiting: list[tuple[tuple[float, ...], int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
+        self._next = 0.0
+        self._paused_until = 0.0
+        self._pacer: asyncio.Task[None] | None = None
+
+    async def wait(self, rank: tuple[float, ...]) -> None:
+        turn = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (rank, next(self._arrivals), turn))
+        if self._pacer is None or self._pacer.done():
+            self._pacer = asyncio.create_task(self._pace())
+        await turn
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, self._now() + seconds)
+
+    def paused_for(self) -> float:
+        return max(0.0, self._paused_until - self._now())
+
+    async def _pace(self) -> None:
+        while self._waiting:
+            start = max(self._next, self._paused_until)
+            now = self._now()
+            if start > now:
+                await self._sleep(start - now)
+                continue  # a pause may have begun, a better waiter may have come
+            _, _, turn = heapq.heappop(self._waiting)
+            if not turn.done():  # not cancelled meanwhile
+                turn.set_result(None)
+                self._next = now + self._interval
 
 
 class SendingPolicy(BaseRequestMiddleware):
-    def __init__(self, limits: Limits = Limits(), sleep: Sleep = asyncio.sleep) -> None:
+    def __init__(
+        self, limits: Limits = Limits(), sleep: Sleep = asyncio.sleep, now: Now | None = None
+    ) -> None:
         self._limits = limits
         self._sleep = sleep
-        self._overall = AsyncLimiter(limits.per_second, 1)
-        self._bulk = AsyncLimiter(max(1.0, limits.per_second * limits.bulk_share), 1)
+        self._now = now or (lambda: asyncio.get_running_loop().time())
+        self._turns = Turns(1 / limits.per_second, sleep, self._now)
         self._chats: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
-        self._resume = asyncio.Event()
-        self._resume.set()
         self.retried_429 = 0  # for benchmarks and logs
 
     async def __call__(
@@ -91,7 +146,7 @@ class SendingPolicy(BaseRequestMiddleware):
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
                 self.retried_429 += 1
-                await self._pause(error.retry_after)
+                self._pause(error.retry_after)
             except (TelegramServerError, TelegramNetworkError):
                 failures += 1
                 if failures > self._limits.server_retries:
@@ -101,13 +156,13 @@ class SendingPolicy(BaseRequestMiddleware):
                 await self._sleep(delay)
 
     async def _acquire(self, method: TelegramMethod[Any]) -> None:
-        await self._resume.wait()
-        if _BULK.get():
-            await self._bulk.acquire()
-        await self._overall.acquire()
         chat = getattr(method, "chat_id", None)
+        paused = self._turns.paused_for()
+        if paused:  # not even the chat's token: it would be spent on waiting
+            await self._sleep(paused)
         if isinstance(chat, int | str):
             await self._chat_limiter(chat).acquire()
+        await self._turns.wait((1.0, *_ORDER.get()) if _BULK.get() else (0.0,))
 
     def _chat_limiter(self, chat: int | str) -> AsyncLimiter:
         limiter = self._chats.get(chat)
@@ -128,11 +183,7 @@ class SendingPolicy(BaseRequestMiddleware):
             self._chats.move_to_end(chat)
         return limiter
 
-    async def _pause(self, seconds: float) -> None:
+    def _pause(self, seconds: float) -> None:
         """Telegram said too many: everybody waits, as its flood control counts them all."""
         log.warning("429 from Telegram: pausing sends for %s s", seconds)
-        self._resume.clear()
-        try:
-            await self._sleep(seconds)
-        finally:
-            self._resume.set()
+        self._turns.pause(seconds)

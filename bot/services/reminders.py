@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime, timedelta
@@ -14,6 +15,7 @@ from bot.services.desk import DeskService, NoAccess
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)  # a claimed row comes back to the queue if it is not sent by then
+LEASE_MARGIN = timedelta(seconds=20)  # a send started later than this before the end may outlive it
 BATCH = 100
 SLA = "sla"  # speed to lead: the manager
 SLA_ESCALATION = "sla_escalation"  # ... then the admins
@@ -135,26 +137,52 @@ class ReminderService:
         await self.mine(viewer, reminder_id)
         await self._repository.reschedule(reminder_id, due_at)
 
+    async def claim(self, now: datetime, limit: int = BATCH) -> list[Reminder]:
+        """Due reminders taken for LEASE: no other process sends them meanwhile."""
+        return await self._repository.claim(now, LEASE, limit)
+
     async def deliver_due(
         self, now: datetime, send: Send, limit: int = BATCH, digest: Digest | None = None
     ) -> int:
-        """Send what is due; a row is marked sent only after Telegram accepted it. After
-        downtime, a person with many overdue reminders gets one digest of them. Returns how
-        many reminders were delivered."""
-        claimed = await self._repository.claim(now, LEASE, limit)
-        by_chat: dict[int, list[Reminder]] = {}
-        for reminder in claimed:
-            by_chat.setdefault(reminder.chat_id, []).append(reminder)
+        """Claim what is due and send it, each person's share in order and the people side by
+        side; returns how many reminders were delivered."""
+        claimed = await self.claim(now, limit)
+        sent = await asyncio.gather(
+            *(
+                self.deliver(batch, send, digest, lambda: now, now + LEASE)
+                for batch in by_chat(claimed).values()
+            )
+        )
+        return sum(sent)
+
+    async def deliver(
+        self,
+        batch: list[Reminder],
+        send: Send,
+        digest: Digest | None,
+        clock: Callable[[], datetime],
+        lease_end: datetime,
+    ) -> int:
+        """One person's claimed reminders, in order; a row is marked sent only after Telegram
+        accepted it. After downtime, many overdue reminders go as one digest. What is still
+        unsent close to `lease_end` is left alone: the lease runs out and a new claim sends it,
+        so another process that claims it then cannot send it a second time."""
+        now = clock()
         sent = 0
-        for chat_id, batch in by_chat.items():
-            overdue = [r for r in batch if r.due_at < now - OVERDUE]
-            if digest is not None and len(overdue) >= DIGEST_FROM:
-                if await self._attempt(digest(chat_id, overdue), overdue, now):
-                    sent += len(overdue)
-                batch = [r for r in batch if r not in overdue]
-            for reminder in batch:
-                if await self._attempt(send(reminder), [reminder], now):
-                    sent += 1
+        overdue = [r for r in batch if r.due_at < now - OVERDUE]
+        if digest is not None and len(overdue) >= DIGEST_FROM:
+            if await self._attempt(digest(overdue[0].chat_id, overdue), overdue, now):
+                sent += len(overdue)
+            batch = [r for r in batch if r not in overdue]
+        for reminder in batch:
+            now = clock()
+            if now >= lease_end - LEASE_MARGIN:
+                log.info(
+                    "reminder %s left for the next claim: its lease is running out", reminder.id
+                )
+                break
+            if await self._attempt(send(reminder), [reminder], now):
+                sent += 1
         return sent
 
     async def _attempt(
@@ -177,3 +205,10 @@ class ReminderService:
         for reminder in reminders:
             await self._repository.mark_sent(reminder.id, now)
         return True
+
+
+def by_chat(reminders: Iterable[Reminder]) -> dict[int, list[Reminder]]:
+    chats: dict[int, list[Reminder]] = {}
+    for reminder in reminders:
+        chats.setdefault(reminder.chat_id, []).append(reminder)
+    return chats

@@ -13,18 +13,23 @@ from tests.e2e.fake_api import ApiError, FakeBotAPI
 
 
 class Waits:
-    """A sleep that records instead of waiting: the tests take no time."""
+    """A sleep that records and moves a fake clock instead of waiting: the tests take no time."""
 
     def __init__(self) -> None:
         self.seconds: list[float] = []
+        self.time = 0.0
 
     async def __call__(self, seconds: float) -> None:
         self.seconds.append(seconds)
+        self.time += seconds
+
+    def now(self) -> float:
+        return self.time
 
 
 def bot_for(api: FakeBotAPI, waits: Waits) -> tuple[Bot, SendingPolicy]:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api.url))
-    policy = SendingPolicy(Limits(backoff_seconds=0.5, server_retries=3), sleep=waits)
+    policy = SendingPolicy(Limits(backoff_seconds=0.5, server_retries=3), waits, waits.now)
     session.middleware(policy)
     return Bot(TOKEN, session=session), policy
 
@@ -37,7 +42,8 @@ async def test_429_waits_for_retry_after_and_the_message_is_not_lost(fake_api: F
         sent = await bot.send_message(1001, "hello")
     finally:
         await bot.session.close()
-    assert sent.text == "hello" and waits.seconds == [7, 7] and policy.retried_429 == 2
+    assert sent.text == "hello" and policy.retried_429 == 2
+    assert waits.seconds == [7, 7]
     assert [m.text for m in fake_api.messages_to(1001)] == ["hello"]
 
 
@@ -56,7 +62,8 @@ async def test_server_errors_back_off_then_give_up(fake_api: FakeBotAPI) -> None
             raise AssertionError("a persistent 5xx must be raised after the retries")
     finally:
         await bot.session.close()
-    assert waits.seconds == [0.5, 1.0, 0.5, 1.0, 2.0]
+    backoffs = [seconds for seconds in waits.seconds if seconds > 0.1]  # not the 30/s spacing
+    assert backoffs == [0.5, 1.0, 0.5, 1.0, 2.0]
     assert [m.text for m in fake_api.messages_to(1001)] == ["after two failures"]
 
 
@@ -73,3 +80,32 @@ async def test_403_is_raised_at_once(fake_api: FakeBotAPI) -> None:
     finally:
         await bot.session.close()
     assert waits.seconds == [] and len(fake_api.method_calls("sendMessage")) == 1
+
+
+async def test_a_reply_goes_before_a_batch_of_reminders_already_queued() -> None:
+    """In-process: the order in which requests leave the policy, with a recording next step."""
+    import asyncio
+
+    from aiogram.methods import SendMessage
+
+    from bot.sending import bulk
+
+    policy = SendingPolicy(Limits(per_second=1000))
+    order: list[int] = []
+
+    async def make_request(bot: object, method: SendMessage) -> object:
+        order.append(int(method.chat_id))
+        return object()
+
+    async def reminder(chat: int) -> None:
+        with bulk():
+            await policy(make_request, None, SendMessage(chat_id=chat, text="reminder"))  # type: ignore[arg-type]
+
+    async def reply() -> None:
+        await policy(make_request, None, SendMessage(chat_id=1, text="reply"))  # type: ignore[arg-type]
+
+    batch = [asyncio.create_task(reminder(chat)) for chat in range(100, 130)]
+    await asyncio.sleep(0)  # the batch is queued first
+    await asyncio.gather(reply(), *batch)
+    assert len(order) == 31
+    assert order.index(1) <= 2, order  # behind at most the reminders already at the head

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import BusinessConfig
 from bot.domain.reminders import Reminder, ReminderStatus
+from bot.services.delivery import Delivery
 from bot.services.desk import DeskService
 from bot.services.reminders import LEASE, ReminderService, Unreachable
 from storage.desk import SqlDeskRepository
@@ -89,3 +90,83 @@ async def test_a_digest_is_planned_once_per_person_and_day(engine: AsyncEngine) 
     )
     assert sum(planned) == 2
     assert await service(engine).plan_digests([7001], (NOW + timedelta(days=1)).date(), NOW) == 1
+
+
+async def due_now(engine: AsyncEngine, chats: list[int]) -> list[int]:
+    repository = SqlReminderRepository(engine)
+    return [
+        await repository.add(
+            deal_id=None,
+            chat_id=chat,
+            kind="manual",
+            text=f"call {n}",
+            due_at=NOW,
+            created_by=chat,
+            now=NOW,
+        )
+        for n, chat in enumerate(chats)
+    ]
+
+
+async def test_a_person_with_many_reminders_does_not_hold_up_the_others(
+    engine: AsyncEngine,
+) -> None:
+    busy, others = 7001, [7002, 7003, 7004, 7005]
+    await due_now(engine, [busy] * 10 + others)
+    busy_may_go = asyncio.Event()
+    sent: list[int] = []
+
+    async def send(reminder: Reminder) -> None:
+        if reminder.chat_id == busy:  # its chat's limit holds it back
+            await busy_may_go.wait()
+        sent.append(reminder.chat_id)
+
+    delivery = Delivery(service(engine), send, lambda: NOW)
+    assert await delivery.tick() == 14
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if sorted(sent) == others:
+            break
+    assert sorted(sent) == others  # while the busy person's first is still waiting
+    busy_may_go.set()
+    await delivery.drain()
+    assert sent.count(busy) == 10 and delivery.delivered == 14 and delivery.held == 0
+
+
+async def test_a_tick_claims_no_more_than_its_window(engine: AsyncEngine) -> None:
+    await due_now(engine, list(range(7001, 7013)))
+    gate = asyncio.Event()
+
+    async def send(reminder: Reminder) -> None:
+        await gate.wait()
+
+    delivery = Delivery(service(engine), send, lambda: NOW, window=5)
+    assert await delivery.tick() == 5 and await delivery.tick() == 0
+    gate.set()
+    await delivery.drain()
+    assert await delivery.tick() == 5 and delivery.held <= 5
+    await delivery.drain()
+    assert await delivery.tick() == 2
+    await delivery.drain()
+    assert delivery.delivered == 12
+
+
+async def test_a_reminder_is_not_sent_when_its_lease_is_running_out(engine: AsyncEngine) -> None:
+    """The first send took so long that another process may claim the second meanwhile."""
+    first, second = await due_now(engine, [7001, 7001])
+    now = [NOW]
+    sent: list[int] = []
+
+    async def slow(reminder: Reminder) -> None:
+        now[0] += LEASE + timedelta(seconds=1)  # a send that hung for the whole lease
+        sent.append(reminder.id)
+
+    delivery = Delivery(service(engine), slow, lambda: now[0])
+    await delivery.tick()
+    await delivery.drain()
+    assert sent == [first]
+    stored = await SqlReminderRepository(engine).get(second)
+    assert stored is not None and stored.status is ReminderStatus.PENDING
+    assert await delivery.tick() == 1  # its lease is over: taken again, sent once
+    await delivery.drain()
+    assert sent == [first, second]
