@@ -62,8 +62,13 @@ def build_dispatcher(
     tz: tzinfo | None = None,
 ) -> Dispatcher:
     catalogue = catalogue or default_catalogue()
+    tz = tz or ZoneInfo("Europe/Moscow")
     staff = StaffService(
-        SqlStaffRepository(engine), admin_ids, invite_hours=config.routing.invite_hours
+        SqlStaffRepository(engine),
+        admin_ids,
+        invite_hours=config.routing.invite_hours,
+        tz=tz,
+        hours=config.followups.working_hours.hours(),
     )
     desk = DeskService(SqlDeskRepository(engine))
     dispatcher = Dispatcher(
@@ -83,9 +88,9 @@ def build_dispatcher(
         ),
         staff=staff,
         desk=desk,
-        reminders=ReminderService(SqlReminderRepository(engine), desk),
+        reminders=ReminderService(SqlReminderRepository(engine), desk, staff),
         pipeline=PipelineService(SqlPipelineRepository(engine), config.pipeline.domain()),
-        tz=tz or ZoneInfo("Europe/Moscow"),
+        tz=tz,
         clock=clock or SystemClock(),
         catalogue=catalogue,
         admin_ids=admin_ids,
@@ -213,7 +218,7 @@ async def run_polling(settings: Settings) -> None:
         clock = SystemClock()
         delivery = Delivery(dp["reminders"], pusher, clock.now, pusher.digest)
         scheduler = start_scheduler(
-            delivery, dp["reminders"], clock, REMINDER_TICK_SECONDS, dp["staff"], settings.tz
+            delivery, dp["reminders"], clock, REMINDER_TICK_SECONDS, dp["staff"]
         )
         try:
             await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())

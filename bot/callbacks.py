@@ -142,3 +142,15 @@ class ReminderCb(CallbackData, prefix="rm"):
     action: ReminderAction
     reminder: int
     arg: str = ""
+
+
+class SettingsAction(StrEnum):
+    TIMEZONES = "tzs"  # the time zone picker
+    ZONE = "tz"  # arg: a key of bot.domain.hours.CITY_ZONES
+    HOURS = "hours"  # the working hours picker
+    SET_HOURS = "set_hours"  # arg: "9-18"
+
+
+class SettingsCb(CallbackData, prefix="st"):
+    action: SettingsAction
+    arg: str = ""

@@ -12,7 +12,9 @@ from bot.texts import Translator
 
 log = logging.getLogger(__name__)
 
-STAFF_COMMANDS = ("menu", "deals", "today", "reminders", "search", "newlead", "link", "cancel")
+STAFF_COMMANDS = (
+    "menu", "deals", "today", "reminders", "search", "newlead", "link", "settings", "cancel",
+)  # fmt: skip
 ADMIN_COMMANDS = ("invite", "managers")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, m
 from bot.domain.attribution import SourceRule as DomainSourceRule
 from bot.domain.attribution import SourceTable
 from bot.domain.desk import RoutingRule
+from bot.domain.hours import WorkingHours
 from bot.domain.models import Channel, Initiative, Temperature
 from bot.domain.pipeline import AnswerType, Pipeline, Question, Stage
 from bot.domain.scoring import ScoringTable
@@ -161,6 +163,8 @@ class PipelineStage(Strict):
     name: Localized
     tips: Localized | None = None
     questions: tuple[PipelineQuestion, ...] = ()
+    # Days without activity at this stage before the manager is nudged (followups.stale_days).
+    stale_days: int | None = Field(None, ge=1, le=365)
 
 
 class Objection(Strict):
@@ -247,10 +251,35 @@ class SpeedToLead(Strict):
     temperatures: tuple[Temperature, ...] = (Temperature.HOT, Temperature.WARM)
 
 
+class WorkingTime(Strict):
+    """Staff's default working hours (each can set their own in /settings): automatic
+    follow-ups due outside them wait for the next working day's start."""
+
+    start: dt.time = dt.time(9, 0)
+    end: dt.time = dt.time(18, 0)
+    days: tuple[Annotated[int, Field(ge=1, le=7)], ...] = (1, 2, 3, 4, 5)  # Monday is 1
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WorkingTime:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end} must be after start {self.start}")
+        return self
+
+    def hours(self) -> WorkingHours:
+        return WorkingHours(self.start, self.end, frozenset(day - 1 for day in self.days))
+
+
 class FollowUps(Strict):
     speed_to_lead: SpeedToLead = SpeedToLead()
     # A won deal reminds its manager this many days later: a repeat sale costs less (0: never).
     post_sale_days: int = Field(30, ge=0, le=3650)
+    # An open deal without activity this many days in a stage nudges its manager once (0: never);
+    # a stage's own stale_days overrides it.
+    stale_days: int = Field(5, ge=0, le=365)
+    # A prospect who agreed to the terms and left the form half-filled is reminded once, this
+    # many hours later (0: never).
+    form_nudge_hours: int = Field(24, ge=0, le=24 * 30)
+    working_hours: WorkingTime = WorkingTime()
 
 
 class Sending(Strict):

@@ -47,7 +47,10 @@ class RoleMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
-        data["viewer"] = await self._staff.viewer(user.id) if user else None
+        viewer = await self._staff.viewer(user.id) if user else None
+        data["viewer"] = viewer
+        if viewer is not None:  # a member of staff sees and types times in their own zone
+            data["tz"] = (await self._staff.schedule(viewer.telegram_id)).tz
         return await handler(event, data)
 
 

@@ -33,7 +33,7 @@ from bot.texts import Translator
 
 log = logging.getLogger(__name__)
 
-DIGEST_AT = time(9, 0)  # the morning digest, in the business's time zone
+DIGEST_AT = time(9, 0)  # the morning digest, in each person's own time zone
 OVERDUE_DAYS = timedelta(days=7)  # how far back the digest counts overdue reminders
 
 
@@ -104,7 +104,8 @@ class ReminderPusher:
         viewer = await self._staff.viewer(reminder.chat_id) if self._staff else None
         if viewer is None or self._reminders is None:
             raise NoLongerNeeded(reminder.id)  # no longer staff
-        start = datetime.combine(reminder.due_at.astimezone(self._tz).date(), time(0), self._tz)
+        tz = await self._zone(reminder.chat_id)
+        start = datetime.combine(reminder.due_at.astimezone(tz).date(), time(0), tz)
         today = await self._reminders.due_between(
             reminder.chat_id, start, start + timedelta(days=1)
         )
@@ -118,7 +119,7 @@ class ReminderPusher:
         desk = await self._desk.today(viewer, start, self._config.routing.stale_days)
         text = self._t(
             "daily_digest",
-            today=[f"{local(r.due_at, self._tz)} · {r.text or self._what(r)}" for r in today],
+            today=[f"{local(r.due_at, tz)} · {r.text or self._what(r)}" for r in today],
             overdue=len(overdue),
             hot=[deal_button(self._t, self._config, row) for row in desk.hot],
             stale=len(desk.stale),
@@ -129,15 +130,19 @@ class ReminderPusher:
         except TelegramForbiddenError as error:
             raise Unreachable(reminder.chat_id) from error
 
+    async def _zone(self, chat_id: int) -> tzinfo:
+        return (await self._staff.schedule(chat_id)).tz if self._staff else self._tz
+
     def _what(self, reminder: Reminder) -> str:
         return f"#{reminder.deal_id}" if reminder.deal_id else ""
 
     async def digest(self, chat_id: int, reminders: list[Reminder]) -> None:
         """After downtime: the overdue reminders of one person in one message."""
         lines = []
+        tz = await self._zone(chat_id)
         for reminder in reminders[:30]:
             what = reminder.text or (f"#{reminder.deal_id}" if reminder.deal_id else "")
-            lines.append(f"{local(reminder.due_at, self._tz)} · {what}")
+            lines.append(f"{local(reminder.due_at, tz)} · {what}")
         text = self._t("reminder_digest", count=len(reminders), lines=lines)
         try:
             with bulk():
@@ -146,16 +151,17 @@ class ReminderPusher:
             raise Unreachable(chat_id) from error
 
 
-async def plan_morning(
-    reminders: ReminderService, staff: StaffService, clock: Clock, tz: tzinfo
-) -> int:
-    """Today's digests for every member of staff, from 09:00 (once a day: a key per day)."""
+async def plan_morning(reminders: ReminderService, staff: StaffService, clock: Clock) -> int:
+    """Today's digest for each member of staff from 09:00 of a working day in their own time
+    zone (once a day: a key per person and day)."""
     now = clock.now()
-    local_now = now.astimezone(tz)
-    if local_now.time() < DIGEST_AT:
-        return 0
-    members = set(staff.admin_ids) | set(await staff.active_managers())
-    return await reminders.plan_digests(members, local_now.date(), now)
+    made = 0
+    for member in sorted(set(staff.admin_ids) | set(await staff.active_managers())):
+        schedule = await staff.schedule(member)
+        local_now = now.astimezone(schedule.tz)
+        if local_now.time() >= DIGEST_AT and local_now.weekday() in schedule.hours.days:
+            made += await reminders.plan_digests([member], local_now.date(), now)
+    return made
 
 
 def start_scheduler(
@@ -164,7 +170,6 @@ def start_scheduler(
     clock: Clock,
     interval: float,
     staff: StaffService | None = None,
-    tz: tzinfo = UTC,
 ) -> AsyncIOScheduler:
     """APScheduler is only the clock: every `interval` seconds it claims what is due, including
     what came due while the bot was down (the first run is at once), and `delivery` sends it."""
@@ -185,11 +190,13 @@ def start_scheduler(
         id="reminders",
     )
     if staff is not None:
-        # At 09:00, and at start (a bot started at 11:00 still sends today's digest once).
+        # Every quarter of an hour, as 09:00 comes at different moments in different time zones
+        # (some are half an hour apart), and at start: a bot started at 11:00 still sends
+        # today's digest, once.
         async def morning() -> None:
-            await plan_morning(reminders, staff, clock, tz)
+            await plan_morning(reminders, staff, clock)
 
-        scheduler.add_job(morning, "cron", hour=DIGEST_AT.hour, minute=0, timezone=tz)
+        scheduler.add_job(morning, "cron", minute="*/15", timezone=UTC)
         scheduler.add_job(morning, next_run_time=clock.now())
     scheduler.start()
     return scheduler

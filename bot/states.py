@@ -32,5 +32,7 @@ class DealWork(StatesGroup):
 
 class StaffInput(StatesGroup):
     search = State()
+    timezone = State()
+    hours = State()
     lead_name = State()
     lead_phone = State()

@@ -14,6 +14,7 @@ from handlers import (
     lead_form,
     new_lead,
     reminders,
+    staff_settings,
     start,
 )
 
@@ -31,6 +32,7 @@ def get_routers(catalogue: Catalogue) -> list[Router]:
         admin.build_router(),
         new_lead.build_router(),
         reminders.build_router(),
+        staff_settings.build_router(),
         deal_card.build_router(),
         desk.build_router(),
         # The prospect's form: one handler per state, /cancel and back included.

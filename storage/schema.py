@@ -200,6 +200,18 @@ reminders = sa.Table(
 )
 
 
+# A member of staff's own time zone and working hours (admins have no managers row, so apart).
+staff_settings = sa.Table(
+    "staff_settings",
+    metadata,
+    sa.Column("telegram_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("timezone", sa.String(64), nullable=True),  # an IANA name or "UTC+05:30"
+    sa.Column("work_start", sa.String(5), nullable=True),  # "09:00"
+    sa.Column("work_end", sa.String(5), nullable=True),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+
 def event_row(
     kind: str,
     data: Mapping[str, Any],

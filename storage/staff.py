@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.desk import Manager
+from bot.domain.hours import OwnSettings
 from bot.services.staff import InviteResult, NewManager
-from storage.schema import deals, event_row, events, invites, managers
+from storage.schema import deals, event_row, events, invites, managers, staff_settings
 
 
 class SqlStaffRepository:
@@ -125,6 +127,35 @@ class SqlStaffRepository:
                 )
             )
             return _manager(row)
+
+    async def own_settings(self) -> dict[int, OwnSettings]:
+        async with self._engine.connect() as c:
+            rows = await c.execute(sa.select(staff_settings))
+            return {
+                row.telegram_id: OwnSettings(
+                    row.timezone, _time(row.work_start), _time(row.work_end)
+                )
+                for row in rows
+            }
+
+    async def save_settings(self, telegram_id: int, values: dict[str, str], now: datetime) -> None:
+        """Upsert of `values` (timezone, work_start, work_end) for one person."""
+        insert = (
+            postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
+        )(staff_settings)
+        async with self._engine.begin() as c:
+            await c.execute(
+                insert.values(
+                    telegram_id=telegram_id, updated_at=now, **values
+                ).on_conflict_do_update(
+                    index_elements=[staff_settings.c.telegram_id],
+                    set_={**values, "updated_at": now},
+                )
+            )
+
+
+def _time(value: str | None) -> time | None:
+    return None if value is None else time.fromisoformat(value)
 
 
 def _manager(row: sa.Row[tuple[object, ...]]) -> Manager:

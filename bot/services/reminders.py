@@ -11,6 +11,7 @@ from typing import Protocol
 from bot.domain.desk import Viewer
 from bot.domain.reminders import Reminder, ReminderStatus
 from bot.services.desk import DeskService, NoAccess
+from bot.services.staff import StaffService
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,20 @@ OVERDUE = timedelta(minutes=10)
 
 
 class ReminderService:
-    def __init__(self, repository: ReminderRepository, desk: DeskService) -> None:
+    def __init__(
+        self, repository: ReminderRepository, desk: DeskService, staff: StaffService | None = None
+    ) -> None:
         self._repository = repository
         self._desk = desk
+        self._staff = staff
+
+    async def working_time(self, chat_id: int, moment: datetime) -> datetime:
+        """`moment`, or the start of the person's next working hours if it falls outside them:
+        an automatic follow-up does not wake anybody at night."""
+        if self._staff is None:
+            return moment
+        schedule = await self._staff.schedule(chat_id)
+        return schedule.hours.next_open(moment, schedule.tz)
 
     async def remind(
         self, viewer: Viewer, deal_id: int, due_at: datetime, now: datetime, text: str | None = None
@@ -85,9 +97,12 @@ class ReminderService:
         minutes: int,
         escalate_after: int,
     ) -> None:
-        """The speed-to-lead ladder of a new lead: its manager first, then the admins."""
+        """The speed-to-lead ladder of a new lead: its manager first, then the admins. The
+        minutes count from the start of the manager's working hours for a lead that came at
+        night."""
         first = created + timedelta(minutes=minutes)
         if manager is not None:
+            first = await self.working_time(manager, created) + timedelta(minutes=minutes)
             await self._repository.add(
                 deal_id=deal_id, chat_id=manager, kind=SLA, text=None, due_at=first,
                 created_by=None, now=created,
@@ -95,13 +110,15 @@ class ReminderService:
         for admin in sorted(admins):
             await self._repository.add(
                 deal_id=deal_id, chat_id=admin, kind=SLA_ESCALATION, text=None,
-                due_at=first + timedelta(minutes=escalate_after), created_by=None, now=created,
+                due_at=await self.working_time(admin, first + timedelta(minutes=escalate_after)),
+                created_by=None, now=created,
             )  # fmt: skip
 
     async def post_sale(self, deal_id: int, chat_id: int, now: datetime, days: int) -> None:
         await self._repository.add(
             deal_id=deal_id, chat_id=chat_id, kind=POST_SALE, text=None,
-            due_at=now + timedelta(days=days), created_by=None, now=now,
+            due_at=await self.working_time(chat_id, now + timedelta(days=days)), created_by=None,
+            now=now,
         )  # fmt: skip
 
     async def plan_digests(self, chats: Iterable[int], day: date, now: datetime) -> int:

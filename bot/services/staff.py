@@ -7,11 +7,15 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import time as dt_time
 from enum import StrEnum
 from typing import Protocol
 
 from bot.domain.desk import Manager, Role, Viewer
+from bot.domain.hours import OwnSettings, WorkingHours, zone
+
+DEFAULT_HOURS = WorkingHours(dt_time(9, 0), dt_time(18, 0), frozenset(range(5)))
 
 INVITE_PREFIX = "inv_"
 
@@ -31,7 +35,20 @@ class NewManager:
     language: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A member of staff's time zone and working hours, their own or the business's."""
+
+    tz: tzinfo
+    hours: WorkingHours
+    own: OwnSettings
+
+
 class StaffRepository(Protocol):
+    async def own_settings(self) -> dict[int, OwnSettings]: ...
+    async def save_settings(
+        self, telegram_id: int, values: dict[str, str], now: datetime
+    ) -> None: ...
     async def active_manager_ids(self) -> frozenset[int]: ...
     async def managers(self) -> list[Manager]: ...
     async def manager(self, telegram_id: int) -> Manager | None: ...
@@ -60,6 +77,8 @@ class StaffService:
         invite_hours: int,
         ttl: float = 10.0,
         monotonic: Callable[[], float] = time.monotonic,
+        tz: tzinfo = UTC,
+        hours: WorkingHours = DEFAULT_HOURS,
     ) -> None:
         self._repository = repository
         self.admin_ids = admin_ids
@@ -68,6 +87,9 @@ class StaffService:
         self._monotonic = monotonic
         self._managers: frozenset[int] | None = None
         self._loaded_at = 0.0
+        self._tz, self._hours = tz, hours
+        self._settings: dict[int, OwnSettings] | None = None
+        self._settings_at = 0.0
 
     async def active_managers(self) -> frozenset[int]:
         if self._managers is None or self._monotonic() - self._loaded_at > self._ttl:
@@ -77,6 +99,28 @@ class StaffService:
 
     def forget(self) -> None:
         self._managers = None
+        self._settings = None
+
+    async def schedule(self, telegram_id: int) -> Schedule:
+        """Their time zone and working hours (read every `ttl` seconds, as roles are)."""
+        if self._settings is None or self._monotonic() - self._settings_at > self._ttl:
+            self._settings = await self._repository.own_settings()
+            self._settings_at = self._monotonic()
+        own = self._settings.get(telegram_id, OwnSettings())
+        tz = zone(own.timezone) if own.timezone else self._tz
+        hours = self._hours
+        if own.start is not None and own.end is not None:
+            hours = WorkingHours(own.start, own.end, self._hours.days)
+        return Schedule(tz, hours, own)
+
+    async def set_timezone(self, telegram_id: int, name: str, now: datetime) -> None:
+        await self._repository.save_settings(telegram_id, {"timezone": name}, now)
+        self._settings = None
+
+    async def set_hours(self, telegram_id: int, hours: WorkingHours, now: datetime) -> None:
+        values = {"work_start": f"{hours.start:%H:%M}", "work_end": f"{hours.end:%H:%M}"}
+        await self._repository.save_settings(telegram_id, values, now)
+        self._settings = None
 
     async def viewer(self, telegram_id: int) -> Viewer | None:
         if telegram_id in self.admin_ids:

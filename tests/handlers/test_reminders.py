@@ -170,7 +170,7 @@ async def test_the_morning_digest_comes_once_a_day(world: World) -> None:
     service: ReminderService = world.dp["reminders"]
     staff = world.dp["staff"]
     # Two processes plan the same morning: one digest each for Олег and the admin.
-    planned = [await plan_morning(service, staff, world.clock, world.dp["tz"]) for _ in range(2)]
+    planned = [await plan_morning(service, staff, world.clock) for _ in range(2)]
     assert planned == [2, 0]
     assert await tick(world) == 2
     digest = next(s for s in world.session.to(7001) if "План на сегодня" in s.text)

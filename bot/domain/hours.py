@@ -1,0 +1,110 @@
+"""A member of staff's time zone and working hours: automatic follow-ups wait for the working
+day (a manual reminder comes when it was set for), typed times are read in their own zone."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.parsing import InputError, Problem, parse_free_text
+
+_RANGE = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*[-–—]\s*(\d{1,2})(?:[:.](\d{2}))?\s*$")
+_OFFSET = re.compile(r"^\s*(?:utc|gmt|мск)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*$", re.IGNORECASE)
+
+
+# One-tap choices in /settings: Russia's zones, west to east (anything else is typed).
+CITY_ZONES = {
+    "kaliningrad": "Europe/Kaliningrad",
+    "moscow": "Europe/Moscow",
+    "samara": "Europe/Samara",
+    "yekaterinburg": "Asia/Yekaterinburg",
+    "omsk": "Asia/Omsk",
+    "novosibirsk": "Asia/Novosibirsk",
+    "krasnoyarsk": "Asia/Krasnoyarsk",
+    "irkutsk": "Asia/Irkutsk",
+    "yakutsk": "Asia/Yakutsk",
+    "vladivostok": "Asia/Vladivostok",
+    "magadan": "Asia/Magadan",
+    "kamchatka": "Asia/Kamchatka",
+}
+HOUR_PRESETS = ("8-17", "9-18", "10-19", "9-21")
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingHours:
+    start: time
+    end: time  # after start; 24:00 is written as 23:59
+    days: frozenset[int]  # weekdays, Monday is 0
+
+    def label(self) -> str:
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+    def is_open(self, moment: datetime, tz: tzinfo) -> bool:
+        local = moment.astimezone(tz)
+        return local.weekday() in self.days and self.start <= local.time() < self.end
+
+    def next_open(self, moment: datetime, tz: tzinfo) -> datetime:
+        """`moment` itself within working hours, else the start of the next working day's."""
+        if self.is_open(moment, tz):
+            return moment
+        local = moment.astimezone(tz)
+        day = local.date()
+        if local.time() >= self.start:
+            day += timedelta(days=1)
+        for _ in range(7):
+            if day.weekday() in self.days:
+                return datetime.combine(day, self.start, tz)
+            day += timedelta(days=1)
+        return moment  # no working days configured: never hold anything back
+
+
+@dataclass(frozen=True, slots=True)
+class OwnSettings:
+    """What a member of staff set for themselves; None: the business's default."""
+
+    timezone: str | None = None
+    start: time | None = None
+    end: time | None = None
+
+
+def parse_hours(text: str, days: frozenset[int]) -> WorkingHours:
+    """ "9-18", "09:00–18:00", "9.30-18"; raises InputError(NOT_HOURS)."""
+    found = _RANGE.match(parse_free_text(text, limit=20))
+    if found is None:
+        raise InputError(Problem.NOT_HOURS)
+    h1, m1, h2, m2 = (int(part or 0) for part in found.groups())
+    if h2 == 24 and m2 == 0:
+        h2, m2 = 23, 59
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59 or (h2, m2) <= (h1, m1):
+        raise InputError(Problem.NOT_HOURS)
+    return WorkingHours(time(h1, m1), time(h2, m2), days)
+
+
+def parse_timezone(text: str) -> str:
+    """An IANA name ("Asia/Yekaterinburg") or an offset ("UTC+5", "+05:30", "мск+2"); returns
+    the name to store. Raises InputError(NOT_A_TIMEZONE)."""
+    cleaned = parse_free_text(text, limit=40).strip()
+    found = _OFFSET.match(cleaned)
+    if found is not None:
+        sign, hours, minutes = found.group(1), int(found.group(2)), int(found.group(3) or 0)
+        if cleaned.lower().startswith("мск"):
+            hours += 3  # Moscow time is UTC+3 all year
+        if hours > 14 or minutes not in (0, 30, 45):
+            raise InputError(Problem.NOT_A_TIMEZONE)
+        return f"UTC{sign}{hours:02d}:{minutes:02d}"
+    try:
+        ZoneInfo(cleaned)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(Problem.NOT_A_TIMEZONE) from None
+    return cleaned
+
+
+def zone(name: str) -> tzinfo:
+    """The tzinfo of a name `parse_timezone` returned."""
+    if name.startswith("UTC") and len(name) == 9:
+        sign = -1 if name[3] == "-" else 1
+        offset = timedelta(hours=int(name[4:6]), minutes=int(name[7:9]))
+        return timezone(sign * offset, name)
+    return ZoneInfo(name)

@@ -1,0 +1,169 @@
+"""/settings: a member of staff's own time zone and working hours, by buttons or typed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.callbacks import SettingsAction, SettingsCb
+from bot.clock import Clock
+from bot.domain.desk import Viewer
+from bot.domain.hours import CITY_ZONES, HOUR_PRESETS, parse_hours, parse_timezone
+from bot.domain.parsing import InputError
+from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
+from bot.middlewares import DropPendingInput
+from bot.services.staff import StaffService
+from bot.states import StaffInput
+from bot.texts import Translator
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def build_router() -> Router:
+    router = Router(name="staff_settings")
+    for observer in (router.message, router.callback_query):
+        observer.filter(PrivateChat(), IsStaff())
+    router.callback_query.middleware(DropPendingInput())
+    router.message.middleware(DropPendingInput())
+    router.message.register(show, Command("settings"))
+    router.callback_query.register(pressed, SettingsCb.filter())
+    router.message.register(typed_zone, StaffInput.timezone, HasText(), NotCommand())
+    router.message.register(typed_hours, StaffInput.hours, HasText(), NotCommand())
+    router.message.register(not_text, StaffInput.timezone, NotCommand())
+    router.message.register(not_text, StaffInput.hours, NotCommand())
+    return router
+
+
+def _button(t: Translator, key: str, action: SettingsAction, arg: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t.label(key), callback_data=SettingsCb(action=action, arg=arg).pack()
+    )
+
+
+async def _summary(t: Translator, viewer: Viewer, staff: StaffService, clock: Clock) -> str:
+    schedule = await staff.schedule(viewer.telegram_id)
+    hours = schedule.hours
+    return str(
+        t(
+            "settings_show",
+            zone=schedule.own.timezone or getattr(schedule.tz, "key", str(schedule.tz)),
+            own_zone=schedule.own.timezone is not None,
+            now=f"{clock.now().astimezone(schedule.tz):%H:%M}",
+            hours=hours.label(),
+            own_hours=schedule.own.start is not None,
+            days=", ".join(t.label(f"weekday_{WEEKDAYS[day]}") for day in sorted(hours.days)),
+        )
+    )
+
+
+def _menu(t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(t, "btn_settings_zone", SettingsAction.TIMEZONES)],
+            [_button(t, "btn_settings_hours", SettingsAction.HOURS)],
+        ]
+    )
+
+
+async def show(
+    message: Message, t: Translator, viewer: Viewer, staff: StaffService, clock: Clock
+) -> None:
+    await message.answer(await _summary(t, viewer, staff, clock), reply_markup=_menu(t))
+
+
+async def pressed(
+    callback: CallbackQuery,
+    callback_data: SettingsCb,
+    t: Translator,
+    viewer: Viewer,
+    staff: StaffService,
+    clock: Clock,
+    state: FSMContext,
+) -> None:
+    action, arg = callback_data.action, callback_data.arg
+    if action is SettingsAction.TIMEZONES:
+        cities = [_button(t, f"tz_city_{city}", SettingsAction.ZONE, city) for city in CITY_ZONES]
+        rows = [cities[i : i + 2] for i in range(0, len(cities), 2)]
+        await state.set_state(StaffInput.timezone)
+        await _reply(callback, t("settings_zone_ask"), InlineKeyboardMarkup(inline_keyboard=rows))
+    elif action is SettingsAction.HOURS:
+        presets = [
+            InlineKeyboardButton(
+                text=preset.replace("-", "–"),
+                callback_data=SettingsCb(action=SettingsAction.SET_HOURS, arg=preset).pack(),
+            )
+            for preset in HOUR_PRESETS
+        ]
+        await state.set_state(StaffInput.hours)
+        await _reply(
+            callback, t("settings_hours_ask"), InlineKeyboardMarkup(inline_keyboard=[presets])
+        )
+    elif action is SettingsAction.ZONE and arg in CITY_ZONES:
+        await staff.set_timezone(viewer.telegram_id, CITY_ZONES[arg], clock.now())
+        await _saved(callback, t, viewer, staff, clock)
+    elif action is SettingsAction.SET_HOURS and arg in HOUR_PRESETS:
+        hours = parse_hours(arg, (await staff.schedule(viewer.telegram_id)).hours.days)
+        await staff.set_hours(viewer.telegram_id, hours, clock.now())
+        await _saved(callback, t, viewer, staff, clock)
+    else:
+        await callback.answer(t.label("err_stale_button"))
+        return
+    await callback.answer()
+
+
+async def _reply(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
+    if isinstance(callback.message, Message):
+        await callback.message.answer(text, reply_markup=markup)
+
+
+async def _saved(
+    callback: CallbackQuery, t: Translator, viewer: Viewer, staff: StaffService, clock: Clock
+) -> None:
+    if isinstance(callback.message, Message):
+        await callback.message.answer(
+            f"{t('settings_saved')}\n\n{await _summary(t, viewer, staff, clock)}",
+            reply_markup=_menu(t),
+        )
+
+
+async def typed_zone(message: Message, state: FSMContext, **data: Any) -> None:
+    assert message.text is not None
+    t: Translator = data["t"]
+    try:
+        name = parse_timezone(message.text)
+    except InputError as error:
+        await message.answer(t(f"err_{error.problem.value}", limit=error.limit))
+        return
+    staff: StaffService = data["staff"]
+    viewer: Viewer = data["viewer"]
+    await staff.set_timezone(viewer.telegram_id, name, data["clock"].now())
+    await state.clear()
+    summary = await _summary(t, viewer, staff, data["clock"])
+    await message.answer(f"{t('settings_saved')}\n\n{summary}", reply_markup=_menu(t))
+
+
+async def typed_hours(message: Message, state: FSMContext, **data: Any) -> None:
+    assert message.text is not None
+    t: Translator = data["t"]
+    staff: StaffService = data["staff"]
+    viewer: Viewer = data["viewer"]
+    try:
+        hours = parse_hours(message.text, (await staff.schedule(viewer.telegram_id)).hours.days)
+    except InputError as error:
+        await message.answer(t(f"err_{error.problem.value}", limit=error.limit))
+        return
+    await staff.set_hours(viewer.telegram_id, hours, data["clock"].now())
+    await state.clear()
+    summary = await _summary(t, viewer, staff, data["clock"])
+    await message.answer(f"{t('settings_saved')}\n\n{summary}", reply_markup=_menu(t))
+
+
+async def not_text(message: Message, t: Translator, state: FSMContext) -> None:
+    current = await state.get_state()
+    await message.answer(
+        t("err_not_hours" if current == StaffInput.hours.state else "err_not_a_timezone")
+    )
