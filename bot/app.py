@@ -212,13 +212,14 @@ async def run_polling(settings: Settings) -> None:
             settings.tz,
             dp["staff"],
             dp["reminders"],
+            dp.storage,
         )
         # dateparser loads its language data on first use (~0.3 s): not inside a handler.
         await asyncio.to_thread(parse_when, "завтра в 10:00", SystemClock().now(), settings.tz)
         clock = SystemClock()
         delivery = Delivery(dp["reminders"], pusher, clock.now, pusher.digest)
         scheduler = start_scheduler(
-            delivery, dp["reminders"], clock, REMINDER_TICK_SECONDS, dp["staff"]
+            delivery, dp["reminders"], clock, REMINDER_TICK_SECONDS, dp["staff"], app.config
         )
         try:
             await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())

@@ -22,6 +22,7 @@ class ArrivalRecord(BaseModel):
 class LeadDraft(BaseModel):
     arrivals: list[ArrivalRecord] = []
     consent_at: datetime | None = None
+    locale: str | None = None  # the language the form was filled in, for a later reminder
     consent_checked: bool = False  # consent_at was looked up in the database by /start
     name: str | None = None
     phone: str | None = None

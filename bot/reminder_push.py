@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from markupsafe import Markup
@@ -14,27 +15,35 @@ from markupsafe import Markup
 from bot.callbacks import DealAction, DealCb, ReminderAction, ReminderCb
 from bot.clock import Clock
 from bot.config import BusinessConfig
-from bot.desk_views import deal_button, local, relay_header
+from bot.desk_views import deal_button, local, relay_header, stage_name
 from bot.domain.reminders import Reminder, ReminderStatus
+from bot.draft import parse_draft
+from bot.keyboards import resume
 from bot.sending import bulk
 from bot.services.delivery import Delivery
 from bot.services.desk import DeskService
 from bot.services.reminders import (
     DIGEST,
+    FORM_NUDGE,
     POST_SALE,
     SLA,
     SLA_ESCALATION,
+    STALE,
     NoLongerNeeded,
     ReminderService,
     Unreachable,
 )
 from bot.services.staff import StaffService
+from bot.states import LeadForm
 from bot.texts import Translator
 
 log = logging.getLogger(__name__)
 
 DIGEST_AT = time(9, 0)  # the morning digest, in each person's own time zone
 OVERDUE_DAYS = timedelta(days=7)  # how far back the digest counts overdue reminders
+STALE_SCAN_MINUTES = 30
+# A form with consent given and not yet sent (the consent step itself is not half-filled).
+HALF_FILLED = frozenset(s.state for s in LeadForm.__all_states__) - {LeadForm.consent.state}
 
 
 def reminder_keyboard(t: Translator, reminder: Reminder) -> InlineKeyboardMarkup:
@@ -70,18 +79,25 @@ class ReminderPusher:
         tz: tzinfo = UTC,
         staff: StaffService | None = None,
         reminders: ReminderService | None = None,
+        storage: BaseStorage | None = None,
     ) -> None:
         self._bot, self._desk, self._config, self._t, self._tz = bot, desk, config, t, tz
-        self._staff, self._reminders = staff, reminders
+        self._staff, self._reminders, self._storage = staff, reminders, storage
 
     async def __call__(self, reminder: Reminder) -> None:
         if reminder.kind == DIGEST:
             await self._daily_digest(reminder)
             return
+        if reminder.kind == FORM_NUDGE:
+            await self._form_nudge(reminder)
+            return
         header: Markup | None = None
         ladder = reminder.kind in (SLA, SLA_ESCALATION)
         if ladder and reminder.deal_id is not None and await self._desk.contacted(reminder.deal_id):
             raise NoLongerNeeded(reminder.id)
+        values: dict[str, object] = {}
+        if reminder.kind == STALE:
+            values = await self._quiet(reminder)
         if reminder.deal_id is not None:
             summary = await self._desk.deal_summary(reminder.deal_id)
             header = relay_header(self._t, self._config, summary) if summary else None
@@ -89,12 +105,44 @@ class ReminderPusher:
             SLA: "reminder_sla",
             SLA_ESCALATION: "reminder_sla_escalation",
             POST_SALE: "reminder_post_sale",
+            STALE: "reminder_stale",
         }.get(reminder.kind, "reminder_push")
-        text = self._t(key, text=reminder.text, deal=header)
+        text = self._t(key, text=reminder.text, deal=header, **values)
         try:
             with bulk():  # a batch of reminders leaves room for interactive replies
                 await self._bot.send_message(
                     reminder.chat_id, text, reply_markup=reminder_keyboard(self._t, reminder)
+                )
+        except TelegramForbiddenError as error:
+            raise Unreachable(reminder.chat_id) from error
+
+    async def _quiet(self, reminder: Reminder) -> dict[str, object]:
+        """How long the deal has been quiet; NoLongerNeeded if it was worked on or closed."""
+        assert reminder.deal_id is not None and self._reminders is not None
+        since = await self._reminders.quiet_since(reminder.deal_id)
+        if since is None or (reminder.created_at is not None and since >= reminder.created_at):
+            raise NoLongerNeeded(reminder.id)
+        summary = await self._desk.deal_summary(reminder.deal_id)
+        stage = stage_name(self._config, summary.stage, self._t.locale) if summary else ""
+        return {"days": (reminder.due_at - since).days, "stage": stage}
+
+    async def _form_nudge(self, reminder: Reminder) -> None:
+        """To a prospect who agreed to the terms and stopped half-way: once, and only if the
+        form is still where they left it."""
+        if self._storage is None:
+            raise NoLongerNeeded(reminder.id)
+        key = StorageKey(bot_id=self._bot.id, chat_id=reminder.chat_id, user_id=reminder.chat_id)
+        if await self._storage.get_state(key) not in HALF_FILLED:
+            raise NoLongerNeeded(reminder.id)  # finished, cancelled or never agreed
+        draft = parse_draft(await self._storage.get_data(key))
+        if draft.consent_at is None:
+            raise NoLongerNeeded(reminder.id)
+        t = Translator(self._t.catalogue, draft.locale or self._t.locale)
+        company = self._config.company.name.get(t.locale)
+        try:
+            with bulk():
+                await self._bot.send_message(
+                    reminder.chat_id, t("form_nudge", company=company), reply_markup=resume(t)
                 )
         except TelegramForbiddenError as error:
             raise Unreachable(reminder.chat_id) from error
@@ -164,12 +212,23 @@ async def plan_morning(reminders: ReminderService, staff: StaffService, clock: C
     return made
 
 
+def stale_days(config: BusinessConfig) -> tuple[dict[str, int], int]:
+    """Each stage's days without activity before a nudge, and the default for other stages."""
+    default = config.followups.stale_days
+    stages = {
+        stage.id: default if stage.stale_days is None else stage.stale_days
+        for stage in config.pipeline.stages
+    }
+    return stages, default
+
+
 def start_scheduler(
     delivery: Delivery,
     reminders: ReminderService,
     clock: Clock,
     interval: float,
     staff: StaffService | None = None,
+    config: BusinessConfig | None = None,
 ) -> AsyncIOScheduler:
     """APScheduler is only the clock: every `interval` seconds it claims what is due, including
     what came due while the bot was down (the first run is at once), and `delivery` sends it."""
@@ -198,5 +257,17 @@ def start_scheduler(
 
         scheduler.add_job(morning, "cron", minute="*/15", timezone=UTC)
         scheduler.add_job(morning, next_run_time=clock.now())
+
+    if config is not None:
+
+        async def quiet_deals() -> None:
+            made = await reminders.plan_stale(clock.now(), *stale_days(config))
+            if made:
+                log.info("%d quiet deal(s) nudged", made)
+
+        scheduler.add_job(
+            quiet_deals, "interval", minutes=STALE_SCAN_MINUTES, next_run_time=clock.now(),
+            max_instances=1, coalesce=True,
+        )  # fmt: skip
     scheduler.start()
     return scheduler

@@ -21,7 +21,7 @@ import asyncio
 import heapq
 import itertools
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -46,6 +46,7 @@ _BULK: ContextVar[bool] = ContextVar("salesbot_bulk_sending", default=False)
 _ORDER: ContextVar[tuple[float, ...]] = ContextVar("salesbot_bulk_order", default=())
 _LIMITED_PREFIXES = ("send", "copy", "forward", "edit")
 _CHATS_KEPT = 10_000  # per-chat limiters of the most recent chats
+WINDOW_MARGIN = 0.02  # seconds
 
 
 @contextmanager
@@ -86,8 +87,11 @@ class Turns:
     """The overall rate: one turn every `interval` seconds, to the waiter of the lowest rank
     (then the earliest), none during a pause. One pacing task runs while anybody waits."""
 
-    def __init__(self, interval: float, sleep: Sleep, now: Now) -> None:
-        self._interval, self._sleep, self._now = interval, sleep, now
+    def __init__(self, per_second: float, sleep: Sleep, now: Now) -> None:
+        self._interval, self._sleep, self._now = 1 / per_second, sleep, now
+        # The last second's turns: never more than per_second of them in any second, with a
+        # margin for the jitter between here and Telegram's clock.
+        self._recent: deque[float] = deque(maxlen=max(1, int(per_second)))
         self._waiting: list[tuple[tuple[float, ...], int, asyncio.Future[None]]] = []
         self._arrivals = itertools.count()
         self._next = 0.0
@@ -110,6 +114,8 @@ class Turns:
     async def _pace(self) -> None:
         while self._waiting:
             start = max(self._next, self._paused_until)
+            if len(self._recent) == self._recent.maxlen:
+                start = max(start, self._recent[0] + 1 + WINDOW_MARGIN)
             now = self._now()
             if start > now:
                 await self._sleep(start - now)
@@ -117,7 +123,11 @@ class Turns:
             _, _, turn = heapq.heappop(self._waiting)
             if not turn.done():  # not cancelled meanwhile
                 turn.set_result(None)
-                self._next = now + self._interval
+                # From the planned moment, so that waking a little late does not slow the rate
+                # down; from now after a quiet spell, so that it is not made up for in a burst.
+                late = now - start > self._interval / 2
+                self._next = (now if late else start) + self._interval
+                self._recent.append(now)
 
 
 class SendingPolicy(BaseRequestMiddleware):
@@ -127,7 +137,7 @@ class SendingPolicy(BaseRequestMiddleware):
         self._limits = limits
         self._sleep = sleep
         self._now = now or (lambda: asyncio.get_running_loop().time())
-        self._turns = Turns(1 / limits.per_second, sleep, self._now)
+        self._turns = Turns(limits.per_second, sleep, self._now)
         self._chats: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
         self.retried_429 = 0  # for benchmarks and logs
 

@@ -16,6 +16,7 @@ from bot.cards import answer_labels
 from bot.config import BusinessConfig
 from bot.domain.parsing import format_phone
 from bot.draft import LeadDraft, save_draft
+from bot.services.reminders import ReminderService
 from bot.states import LeadForm
 from bot.texts import Translator
 
@@ -31,6 +32,15 @@ CHOICES: dict[FormField, str] = {
     FormField.CONTACT_TIME: "contact_times",
 }
 FORM_STATES = frozenset(state.state for state in LeadForm.__all_states__)
+
+
+async def plan_nudge(flow: Flow, reminders: ReminderService, now: datetime) -> None:
+    """With consent given, the form begins: if the prospect stops half-way, one reminder comes
+    `followups.form_nudge_hours` later in the language of the form (never a second one)."""
+    flow.draft.locale = flow.t.locale
+    hours = flow.config.followups.form_nudge_hours
+    if hours:
+        await reminders.form_nudge(flow.chat_id, now, hours)
 
 
 @dataclass

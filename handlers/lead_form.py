@@ -35,7 +35,15 @@ from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
 from bot.states import LeadForm
 from bot.texts import Catalogue, Translator
-from handlers.form_flow import CHOICES, FIELD_OF_STATE, FORM_STATES, STATE, Flow, fresh_draft
+from handlers.form_flow import (
+    CHOICES,
+    FIELD_OF_STATE,
+    FORM_STATES,
+    STATE,
+    Flow,
+    fresh_draft,
+    plan_nudge,
+)
 from handlers.notify import new_lead_alert
 from handlers.start import begin_form
 
@@ -146,6 +154,7 @@ async def form_action(
         await _cancel(user.id, bot, state, t)
     elif action is FormAction.AGREE:
         flow.draft.consent_at = clock.now()
+        await plan_nudge(flow, reminders, clock.now())
         await flow.ask(FormField.NAME)
     elif action is FormAction.DECLINE:
         await state.clear()
@@ -159,7 +168,7 @@ async def form_action(
     elif action is FormAction.RESTART:
         await state.clear()
         await state.set_data({"draft": fresh_draft(flow.draft, None).model_dump(mode="json")})
-        await begin_form(user, bot, state, t, config, leads)
+        await begin_form(user, bot, state, t, config, leads, reminders, clock.now())
     elif action is FormAction.CONFIRM:
         await _submit(flow, user, leads, sources, clock, catalogue, staff, staff_locale, reminders)
 

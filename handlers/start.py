@@ -23,10 +23,11 @@ from bot.domain.models import Arrival
 from bot.draft import load_draft, save_draft
 from bot.filters import PrivateChat
 from bot.services.lead_capture import LeadCaptureService
+from bot.services.reminders import ReminderService
 from bot.services.staff import INVITE_PREFIX, InviteResult, NewManager, StaffService
 from bot.texts import Catalogue, Translator
 from handlers.desk import show_menu
-from handlers.form_flow import FORM_STATES, Flow, fresh_draft
+from handlers.form_flow import FORM_STATES, Flow, fresh_draft, plan_nudge
 
 
 def build_router() -> Router:
@@ -116,6 +117,8 @@ async def menu_request(
     t: Translator,
     config: BusinessConfig,
     leads: LeadCaptureService,
+    reminders: ReminderService,
+    clock: Clock,
 ) -> None:
     await callback.answer()
     if await state.get_state() in FORM_STATES:
@@ -123,7 +126,7 @@ async def menu_request(
             callback.from_user.id, t("resume_ask"), reply_markup=keyboards.resume(t)
         )
         return
-    await begin_form(callback.from_user, bot, state, t, config, leads)
+    await begin_form(callback.from_user, bot, state, t, config, leads, reminders, clock.now())
 
 
 async def begin_form(
@@ -133,6 +136,8 @@ async def begin_form(
     t: Translator,
     config: BusinessConfig,
     leads: LeadCaptureService,
+    reminders: ReminderService,
+    now: datetime,
 ) -> None:
     """The form from its first step; consent is asked unless this person gave it before."""
     old = await load_draft(state)
@@ -142,4 +147,5 @@ async def begin_form(
     if draft.consent_at is None:
         await flow.ask_consent()
     else:
+        await plan_nudge(flow, reminders, now)
         await flow.ask(Field.NAME)

@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.reminders import Reminder, ReminderStatus
-from storage.schema import reminders
+from bot.domain.reminders import QuietDeal, Reminder, ReminderStatus
+from storage.schema import deals, reminders
+
+STALE_KIND = "stale"
 
 PENDING = ReminderStatus.PENDING.value
 
@@ -42,7 +44,14 @@ class SqlReminderRepository:
             return int(result.scalar_one())
 
     async def add_once(
-        self, *, key: str, chat_id: int, kind: str, due_at: datetime, now: datetime
+        self,
+        *,
+        key: str,
+        chat_id: int,
+        kind: str,
+        due_at: datetime,
+        now: datetime,
+        deal_id: int | None = None,
     ) -> bool:
         """A row the clock makes, once per key whoever makes it (False: it was there)."""
         insert = (
@@ -52,10 +61,63 @@ class SqlReminderRepository:
             result = await c.execute(
                 insert.values(
                     dedupe_key=key, chat_id=chat_id, kind=kind, due_at=due_at, status=PENDING,
-                    created_at=now, attempts=0,
+                    created_at=now, attempts=0, deal_id=deal_id,
                 ).on_conflict_do_nothing(index_elements=[reminders.c.dedupe_key])
             )  # fmt: skip
             return result.rowcount == 1
+
+    async def quiet_deals(
+        self, quiet_before: dict[str, datetime | None], others_before: datetime | None, limit: int
+    ) -> list[QuietDeal]:
+        """Open deals with a manager and no activity since their stage's moment in
+        `quiet_before` (None: never nudged at that stage; a stage not named there, say one the
+        configuration no longer has: `others_before`) that have not been nudged since their
+        last activity; the longest quiet first."""
+        at_stage = [
+            sa.and_(deals.c.stage == stage, deals.c.updated_at <= before)
+            for stage, before in quiet_before.items()
+            if before is not None
+        ]
+        if others_before is not None:
+            at_stage.append(
+                sa.and_(
+                    deals.c.stage.not_in(list(quiet_before)), deals.c.updated_at <= others_before
+                )
+            )
+        if not at_stage:
+            return []
+        nudged = sa.exists().where(
+            reminders.c.deal_id == deals.c.id,
+            reminders.c.kind == STALE_KIND,
+            reminders.c.created_at >= deals.c.updated_at,
+        )
+        query = (
+            sa.select(deals.c.id, deals.c.manager_telegram_id, deals.c.stage, deals.c.updated_at)
+            .where(
+                deals.c.status == "open",
+                deals.c.manager_telegram_id.is_not(None),
+                sa.or_(*at_stage),
+                ~nudged,
+            )
+            .order_by(deals.c.updated_at)
+            .limit(limit)
+        )
+        async with self._engine.connect() as c:
+            return [
+                QuietDeal(row.id, row.manager_telegram_id, row.stage, row.updated_at)
+                for row in await c.execute(query)
+            ]
+
+    async def quiet_since(self, deal_id: int) -> datetime | None:
+        """The open deal's last activity; None for a closed deal."""
+        async with self._engine.connect() as c:
+            return (
+                await c.execute(
+                    sa.select(deals.c.updated_at).where(
+                        deals.c.id == deal_id, deals.c.status == "open"
+                    )
+                )
+            ).scalar_one_or_none()
 
     async def due_between(self, chat_id: int, start: datetime, end: datetime) -> list[Reminder]:
         async with self._engine.connect() as c:
@@ -161,4 +223,5 @@ def _reminder(row: Any) -> Reminder:
         due_at=row.due_at,
         status=ReminderStatus(row.status),
         attempts=row.attempts,
+        created_at=row.created_at,
     )

@@ -197,6 +197,8 @@ reminders = sa.Table(
     # Rows the clock makes (the daily digest) have a key: two processes make one row.
     sa.Column("dedupe_key", sa.String(100), nullable=True, unique=True),
     sa.Index("ix_reminders_status_due", "status", "due_at"),
+    # Was this quiet deal nudged already since its last activity?
+    sa.Index("ix_reminders_deal_kind", "deal_id", "kind"),
 )
 
 

@@ -16,6 +16,16 @@ class ReminderStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class QuietDeal:
+    """An open deal nobody has worked on for a while."""
+
+    deal_id: int
+    manager: int
+    stage: str
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Reminder:
     id: int
     deal_id: int | None
@@ -25,3 +35,4 @@ class Reminder:
     due_at: datetime
     status: ReminderStatus
     attempts: int
+    created_at: datetime | None = None

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from bot.domain.desk import Viewer
-from bot.domain.reminders import Reminder, ReminderStatus
+from bot.domain.reminders import QuietDeal, Reminder, ReminderStatus
 from bot.services.desk import DeskService, NoAccess
 from bot.services.staff import StaffService
 
@@ -22,6 +22,9 @@ SLA = "sla"  # speed to lead: the manager
 SLA_ESCALATION = "sla_escalation"  # ... then the admins
 POST_SALE = "post_sale"  # a while after a win: ask about results, offer more
 DIGEST = "digest"  # the morning digest: today's reminders, hot leads waiting
+STALE = "stale"  # an open deal without activity for a while at its stage
+FORM_NUDGE = "form_nudge"  # to a prospect: the request they began is not finished
+STALE_SCAN_LIMIT = 500  # quiet deals nudged per scan; the next scan takes the rest
 
 
 class NoLongerNeeded(Exception):
@@ -45,8 +48,19 @@ class ReminderRepository(Protocol):
         now: datetime,
     ) -> int: ...
     async def add_once(
-        self, *, key: str, chat_id: int, kind: str, due_at: datetime, now: datetime
+        self,
+        *,
+        key: str,
+        chat_id: int,
+        kind: str,
+        due_at: datetime,
+        now: datetime,
+        deal_id: int | None = None,
     ) -> bool: ...
+    async def quiet_deals(
+        self, quiet_before: dict[str, datetime | None], others_before: datetime | None, limit: int
+    ) -> list[QuietDeal]: ...
+    async def quiet_since(self, deal_id: int) -> datetime | None: ...
     async def due_between(self, chat_id: int, start: datetime, end: datetime) -> list[Reminder]: ...
     async def get(self, reminder_id: int) -> Reminder | None: ...
     async def upcoming(self, chat_id: int, limit: int) -> list[Reminder]: ...
@@ -120,6 +134,37 @@ class ReminderService:
             due_at=await self.working_time(chat_id, now + timedelta(days=days)), created_by=None,
             now=now,
         )  # fmt: skip
+
+    async def plan_stale(self, now: datetime, stage_days: dict[str, int], default_days: int) -> int:
+        """A nudge to the manager of each open deal quiet for its stage's number of days (0:
+        never), once per quiet spell, within the manager's working hours. Returns how many."""
+        quiet_before = {
+            stage: now - timedelta(days=days) if days else None
+            for stage, days in stage_days.items()
+        }
+        others = now - timedelta(days=default_days) if default_days else None
+        made = 0
+        for deal in await self._repository.quiet_deals(quiet_before, others, STALE_SCAN_LIMIT):
+            made += await self._repository.add_once(
+                key=f"stale:{deal.deal_id}:{int(deal.since.timestamp())}", chat_id=deal.manager,
+                kind=STALE, due_at=await self.working_time(deal.manager, now), now=now,
+                deal_id=deal.deal_id,
+            )  # fmt: skip
+        return made
+
+    async def quiet_since(self, deal_id: int) -> datetime | None:
+        return await self._repository.quiet_since(deal_id)
+
+    async def form_nudge(self, chat_id: int, now: datetime, hours: int) -> bool:
+        """One reminder to a prospect who began the form, `hours` later within the business's
+        working hours; never a second one to the same person (False: there was one)."""
+        due = now + timedelta(hours=hours)
+        if self._staff is not None:
+            business = self._staff.business()
+            due = business.hours.next_open(due, business.tz)
+        return await self._repository.add_once(
+            key=f"form:{chat_id}", chat_id=chat_id, kind=FORM_NUDGE, due_at=due, now=now
+        )
 
     async def plan_digests(self, chats: Iterable[int], day: date, now: datetime) -> int:
         """Today's digest for each of `chats`, once a day whichever process plans it."""

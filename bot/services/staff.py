@@ -113,6 +113,10 @@ class StaffService:
             hours = WorkingHours(own.start, own.end, self._hours.days)
         return Schedule(tz, hours, own)
 
+    def business(self) -> Schedule:
+        """The business's own time zone and working hours (for prospects)."""
+        return Schedule(self._tz, self._hours, OwnSettings())
+
     async def set_timezone(self, telegram_id: int, name: str, now: datetime) -> None:
         await self._repository.save_settings(telegram_id, {"timezone": name}, now)
         self._settings = None

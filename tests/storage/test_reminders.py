@@ -14,7 +14,8 @@ from bot.services.desk import DeskService
 from bot.services.reminders import LEASE, ReminderService, Unreachable
 from storage.desk import SqlDeskRepository
 from storage.reminders import SqlReminderRepository
-from tests.storage.test_desk import OLEG, outbound
+from storage.schema import deals
+from tests.storage.test_desk import IRA, OLEG, outbound
 from tests.storage.test_leads import NOW
 
 
@@ -170,3 +171,31 @@ async def test_a_reminder_is_not_sent_when_its_lease_is_running_out(engine: Asyn
     assert await delivery.tick() == 1  # its lease is over: taken again, sent once
     await delivery.drain()
     assert sent == [first, second]
+
+
+async def test_quiet_deals_are_nudged_once_per_quiet_spell_by_stage(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    first = await outbound(engine, business_config, 7001, 1)  # at "contact", quiet since NOW
+    second = await outbound(engine, business_config, 7002, 2)
+    async with engine.begin() as connection:
+        await connection.execute(
+            deals.update().where(deals.c.id == second).values(stage="gone_stage")
+        )
+    reminders = service(engine)
+    days = {"contact": 3, "needs": 0}  # "gone_stage" is in no configuration: the default, 5
+    made = await asyncio.gather(
+        *(service(engine).plan_stale(NOW + timedelta(days=3), days, 5) for _ in range(3))
+    )
+    assert sum(made) == 1  # two processes scanning at once make one nudge
+    assert await reminders.plan_stale(NOW + timedelta(days=4), days, 5) == 0
+    assert await reminders.plan_stale(NOW + timedelta(days=5), days, 5) == 1  # the other one
+    nudged = [r.deal_id for r in await reminders.upcoming(OLEG) + await reminders.upcoming(IRA)]
+    assert sorted(n or 0 for n in nudged) == [first, second]
+    async with engine.begin() as connection:  # work on the first one: a new spell begins
+        await connection.execute(
+            deals.update().where(deals.c.id == first).values(updated_at=NOW + timedelta(days=6))
+        )
+    assert await reminders.plan_stale(NOW + timedelta(days=8), days, 5) == 0
+    assert await reminders.plan_stale(NOW + timedelta(days=9), days, 5) == 1
+    assert await reminders.quiet_since(first) == NOW + timedelta(days=6)
