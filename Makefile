@@ -37,6 +37,7 @@ test: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/lead_form.py
 	$(BIN)/python bench/deals.py
+	$(BIN)/python bench/reminders.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 DIGEST_AT = time(9, 0)  # the morning digest, in each person's own time zone
 OVERDUE_DAYS = timedelta(days=7)  # how far back the digest counts overdue reminders
 STALE_SCAN_MINUTES = 30
+DIGEST_MARKS = {SLA: "🔥", SLA_ESCALATION: "⚠️", STALE: "💤", POST_SALE: "🤝"}
 # A form with consent given and not yet sent (the consent step itself is not half-filled).
 HALF_FILLED = frozenset(s.state for s in LeadForm.__all_states__) - {LeadForm.consent.state}
 
@@ -91,9 +92,9 @@ class ReminderPusher:
         if reminder.kind == FORM_NUDGE:
             await self._form_nudge(reminder)
             return
+        await self._still_staff(reminder.chat_id, reminder)
         header: Markup | None = None
-        ladder = reminder.kind in (SLA, SLA_ESCALATION)
-        if ladder and reminder.deal_id is not None and await self._desk.contacted(reminder.deal_id):
+        if not await self._still_needed(reminder):
             raise NoLongerNeeded(reminder.id)
         values: dict[str, object] = {}
         if reminder.kind == STALE:
@@ -116,11 +117,29 @@ class ReminderPusher:
         except TelegramForbiddenError as error:
             raise Unreachable(reminder.chat_id) from error
 
+    async def _still_staff(self, chat_id: int, reminder: Reminder) -> None:
+        """Reminders to staff are about clients: nobody who left the staff gets them."""
+        if self._staff is not None and await self._staff.viewer(chat_id) is None:
+            raise NoLongerNeeded(reminder.id)
+
+    async def _still_needed(self, reminder: Reminder) -> bool:
+        """A speed-to-lead step for a lead already contacted, or a quiet-deal nudge for a deal
+        worked on since, has lost its reason."""
+        if reminder.deal_id is None:
+            return True
+        if reminder.kind in (SLA, SLA_ESCALATION):
+            return not await self._desk.contacted(reminder.deal_id)
+        if reminder.kind == STALE and self._reminders is not None:
+            since = await self._reminders.quiet_since(reminder.deal_id)
+            created = reminder.created_at
+            return since is not None and (created is None or since < created)
+        return True
+
     async def _quiet(self, reminder: Reminder) -> dict[str, object]:
         """How long the deal has been quiet; NoLongerNeeded if it was worked on or closed."""
         assert reminder.deal_id is not None and self._reminders is not None
         since = await self._reminders.quiet_since(reminder.deal_id)
-        if since is None or (reminder.created_at is not None and since >= reminder.created_at):
+        if since is None:
             raise NoLongerNeeded(reminder.id)
         summary = await self._desk.deal_summary(reminder.deal_id)
         stage = stage_name(self._config, summary.stage, self._t.locale) if summary else ""
@@ -185,13 +204,24 @@ class ReminderPusher:
         return f"#{reminder.deal_id}" if reminder.deal_id else ""
 
     async def digest(self, chat_id: int, reminders: list[Reminder]) -> None:
-        """After downtime: the overdue reminders of one person in one message."""
+        """Many reminders of one person at once (overdue after downtime, or automatic
+        follow-ups) in one message; those whose reason has gone are left out."""
+        await self._still_staff(chat_id, reminders[0])
         lines = []
         tz = await self._zone(chat_id)
-        for reminder in reminders[:30]:
-            what = reminder.text or (f"#{reminder.deal_id}" if reminder.deal_id else "")
-            lines.append(f"{local(reminder.due_at, tz)} · {what}")
-        text = self._t("reminder_digest", count=len(reminders), lines=lines)
+        for reminder in reminders:
+            if not await self._still_needed(reminder):
+                continue
+            what = reminder.text or ""
+            if reminder.deal_id is not None:
+                summary = await self._desk.deal_summary(reminder.deal_id)
+                name = f" {summary.name}" if summary else ""
+                what = f"{what} #{reminder.deal_id}{name}".strip()
+            mark = DIGEST_MARKS.get(reminder.kind, "⏰")
+            lines.append(f"{mark} {local(reminder.due_at, tz)} · {what}")
+        if not lines:
+            raise NoLongerNeeded(reminders[0].id)
+        text = self._t("reminder_digest", count=len(lines), lines=lines[:30], more=len(lines) - 30)
         try:
             with bulk():
                 await self._bot.send_message(chat_id, text)

@@ -44,6 +44,13 @@ log = logging.getLogger(__name__)
 
 _BULK: ContextVar[bool] = ContextVar("salesbot_bulk_sending", default=False)
 _ORDER: ContextVar[tuple[float, ...]] = ContextVar("salesbot_bulk_order", default=())
+_START_BY: ContextVar[float | None] = ContextVar("salesbot_start_by", default=None)
+
+
+class TooLate(Exception):
+    """The message's turn came after the moment it had to start by: not sent, left for later."""
+
+
 _LIMITED_PREFIXES = ("send", "copy", "forward", "edit")
 _CHATS_KEPT = 10_000  # per-chat limiters of the most recent chats
 WINDOW_MARGIN = 0.02  # seconds
@@ -67,6 +74,17 @@ def queue_order(*order: float) -> Iterator[None]:
         yield
     finally:
         _ORDER.reset(token)
+
+
+@contextmanager
+def start_by(deadline: float) -> Iterator[None]:
+    """Messages sent inside this block are not sent once the policy's clock (the event loop's)
+    has passed `deadline`, whatever held them (their turn, a 429 pause, retries): TooLate."""
+    token = _START_BY.set(deadline)
+    try:
+        yield
+    finally:
+        _START_BY.reset(token)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +170,9 @@ class SendingPolicy(BaseRequestMiddleware):
         while True:
             if limited:
                 await self._acquire(method)
+            deadline = _START_BY.get()
+            if deadline is not None and self._now() > deadline:
+                raise TooLate(method.__api_method__)
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from aiogram import Router
@@ -131,34 +133,41 @@ async def _saved(
 
 
 async def typed_zone(message: Message, state: FSMContext, **data: Any) -> None:
-    assert message.text is not None
-    t: Translator = data["t"]
-    try:
-        name = parse_timezone(message.text)
-    except InputError as error:
-        await message.answer(t(f"err_{error.problem.value}", limit=error.limit))
-        return
-    staff: StaffService = data["staff"]
-    viewer: Viewer = data["viewer"]
-    await staff.set_timezone(viewer.telegram_id, name, data["clock"].now())
-    await state.clear()
-    summary = await _summary(t, viewer, staff, data["clock"])
-    await message.answer(f"{t('settings_saved')}\n\n{summary}", reply_markup=_menu(t))
+    await _typed(message, state, data, _save_zone)
 
 
 async def typed_hours(message: Message, state: FSMContext, **data: Any) -> None:
+    await _typed(message, state, data, _save_hours)
+
+
+async def _save_zone(staff: StaffService, viewer: Viewer, text: str, now: datetime) -> None:
+    await staff.set_timezone(viewer.telegram_id, parse_timezone(text), now)
+
+
+async def _save_hours(staff: StaffService, viewer: Viewer, text: str, now: datetime) -> None:
+    hours = parse_hours(text, (await staff.schedule(viewer.telegram_id)).hours.days)
+    await staff.set_hours(viewer.telegram_id, hours, now)
+
+
+async def _typed(
+    message: Message,
+    state: FSMContext,
+    data: dict[str, Any],
+    save: Callable[[StaffService, Viewer, str, datetime], Awaitable[None]],
+) -> None:
+    """A typed zone or hours: saved and shown, or a clear re-ask (the wait goes on)."""
     assert message.text is not None
     t: Translator = data["t"]
     staff: StaffService = data["staff"]
     viewer: Viewer = data["viewer"]
+    clock: Clock = data["clock"]
     try:
-        hours = parse_hours(message.text, (await staff.schedule(viewer.telegram_id)).hours.days)
+        await save(staff, viewer, message.text, clock.now())
     except InputError as error:
         await message.answer(t(f"err_{error.problem.value}", limit=error.limit))
         return
-    await staff.set_hours(viewer.telegram_id, hours, data["clock"].now())
     await state.clear()
-    summary = await _summary(t, viewer, staff, data["clock"])
+    summary = await _summary(t, viewer, staff, clock)
     await message.answer(f"{t('settings_saved')}\n\n{summary}", reply_markup=_menu(t))
 
 

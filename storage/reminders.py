@@ -152,8 +152,12 @@ class SqlReminderRepository:
             )
             return [_reminder(row) for row in rows]
 
-    async def close(self, reminder_id: int, status: ReminderStatus, now: datetime) -> bool:
-        """Done or cancelled; False if it was neither pending nor sent (already closed)."""
+    async def close(
+        self, reminder_id: int, status: ReminderStatus, now: datetime, release_key: bool = False
+    ) -> bool:
+        """Done or cancelled; False if it was neither pending nor sent (already closed).
+        `release_key`: its dedupe key may be used again (it was never sent)."""
+        released = {"dedupe_key": None} if release_key else {}
         async with self._engine.begin() as c:
             result = await c.execute(
                 reminders.update()
@@ -161,7 +165,7 @@ class SqlReminderRepository:
                     reminders.c.id == reminder_id,
                     reminders.c.status.in_([PENDING, ReminderStatus.SENT.value]),
                 )
-                .values(status=status.value, lease_until=None)
+                .values(status=status.value, lease_until=None, **released)
             )
             return result.rowcount == 1
 
@@ -200,6 +204,9 @@ class SqlReminderRepository:
 
     async def mark_sent(self, reminder_id: int, now: datetime) -> None:
         await self._finish(reminder_id, ReminderStatus.SENT, now)
+
+    async def mark_failed(self, reminder_id: int, now: datetime) -> None:
+        await self._finish(reminder_id, ReminderStatus.FAILED, now)
 
     async def mark_unreachable(self, reminder_id: int, now: datetime) -> None:
         await self._finish(reminder_id, ReminderStatus.UNREACHABLE, now)

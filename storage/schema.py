@@ -199,6 +199,8 @@ reminders = sa.Table(
     sa.Index("ix_reminders_status_due", "status", "due_at"),
     # Was this quiet deal nudged already since its last activity?
     sa.Index("ix_reminders_deal_kind", "deal_id", "kind"),
+    # A person's own reminders: /reminders, the morning digest.
+    sa.Index("ix_reminders_chat_status_due", "chat_id", "status", "due_at"),
 )
 
 

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.domain.parsing import InputError, Problem, parse_free_text
 
 _RANGE = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*[-–—]\s*(\d{1,2})(?:[:.](\d{2}))?\s*$")
-_OFFSET = re.compile(r"^\s*(?:utc|gmt|мск)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*$", re.IGNORECASE)
+_OFFSET = re.compile(
+    r"^\s*(utc|gmt|мск)?\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?\s*$", re.IGNORECASE
+)
 
 
 # One-tap choices in /settings: Russia's zones, west to east (anything else is typed).
@@ -87,16 +89,20 @@ def parse_timezone(text: str) -> str:
     the name to store. Raises InputError(NOT_A_TIMEZONE)."""
     cleaned = parse_free_text(text, limit=40).strip()
     found = _OFFSET.match(cleaned)
-    if found is not None:
-        sign, hours, minutes = found.group(1), int(found.group(2)), int(found.group(3) or 0)
-        if cleaned.lower().startswith("мск"):
-            hours += 3  # Moscow time is UTC+3 all year
-        if hours > 14 or minutes not in (0, 30, 45):
+    if found is not None and (found.group(1) or found.group(2)):
+        base, sign, hours, minutes = found.groups()
+        offset = int(hours or 0) * 60 + int(minutes or 0)
+        if sign == "-":
+            offset = -offset
+        if (base or "").lower() == "мск":
+            offset += 3 * 60  # Moscow time is UTC+3 all year
+        if abs(offset) > 14 * 60 or int(minutes or 0) not in (0, 30, 45):
             raise InputError(Problem.NOT_A_TIMEZONE)
-        return f"UTC{sign}{hours:02d}:{minutes:02d}"
+        whole, part = divmod(abs(offset), 60)
+        return f"UTC{'-' if offset < 0 else '+'}{whole:02d}:{part:02d}"
     try:
         ZoneInfo(cleaned)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder: IsADirectoryError
         raise InputError(Problem.NOT_A_TIMEZONE) from None
     return cleaned
 

@@ -13,6 +13,7 @@ class ReminderStatus(StrEnum):
     DONE = "done"
     CANCELLED = "cancelled"
     UNREACHABLE = "unreachable"  # the recipient blocked the bot
+    FAILED = "failed"  # an error every time it was tried: given up
 
 
 @dataclass(frozen=True, slots=True)

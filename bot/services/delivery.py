@@ -11,14 +11,23 @@ limit makes theirs the slowest to send.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
 from bot.domain.reminders import Reminder
-from bot.sending import queue_order
-from bot.services.reminders import BATCH, LEASE, Digest, ReminderService, Send, by_chat
+from bot.sending import TooLate, queue_order, start_by
+from bot.services.reminders import (
+    BATCH,
+    LEASE,
+    LEASE_MARGIN,
+    Digest,
+    ReminderService,
+    Send,
+    by_chat,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +50,7 @@ class Delivery:
         self._senders: dict[int, asyncio.Task[None]] = {}
         self._backlog: dict[int, int] = {}  # claimed for each person, not yet sent
         self._held = 0  # claimed, not yet sent or given up
+        self._stopping = False
         self.delivered = 0
 
     @property
@@ -51,7 +61,7 @@ class Delivery:
         """Claim what is due while there is room and hand it to the senders; returns how many
         reminders were claimed (the senders go on after the tick)."""
         claimed = 0
-        while self._held < self._window:
+        while self._held < self._window and not self._stopping:
             now = self._clock()
             limit = min(BATCH, self._window - self._held)
             batch = await self._reminders.claim(now, limit)
@@ -71,26 +81,47 @@ class Delivery:
         while self._senders:
             await asyncio.gather(*self._senders.values(), return_exceptions=True)
 
-    async def close(self) -> None:
-        """Stop sending; what is claimed and unsent comes back when its lease runs out."""
-        for task in self._senders.values():
+    async def close(self, grace: float = 5.0) -> None:
+        """Stop: no new claims and no new sends; a send under way may finish within `grace`
+        seconds, so that a message Telegram accepted is marked sent (not sent again later).
+        What is claimed and unsent comes back when its lease runs out."""
+        self._stopping = True
+        senders = list(self._senders.values())
+        if senders:
+            await asyncio.wait(senders, timeout=grace)
+        for task in senders:
             task.cancel()
-        await asyncio.gather(*self._senders.values(), return_exceptions=True)
+        await asyncio.gather(*senders, return_exceptions=True)
+
+    def _start_by(self, lease_end: datetime) -> float:
+        """The lease's last moment to start a send, on the event loop's clock (the sending
+        path's)."""
+        left = (lease_end - LEASE_MARGIN - self._clock()).total_seconds()
+        return asyncio.get_running_loop().time() + left
 
     async def _sender(self, chat: int) -> None:
         queue = self._queues[chat]
+        lease_end = self._clock()
+
+        def rules(first: Reminder) -> contextlib.ExitStack:
+            if self._stopping:
+                raise TooLate(first.id)
+            stack = contextlib.ExitStack()
+            stack.enter_context(queue_order(first.due_at.timestamp(), -self._backlog[chat]))
+            stack.enter_context(start_by(self._start_by(lease_end)))
+            return stack
 
         async def send(reminder: Reminder) -> None:
-            with queue_order(reminder.due_at.timestamp(), -self._backlog[chat]):
+            with rules(reminder):
                 await self._send(reminder)
 
         async def digest(chat_id: int, reminders: list[Reminder]) -> None:
             assert self._digest is not None
-            with queue_order(reminders[0].due_at.timestamp(), -self._backlog[chat]):
+            with rules(reminders[0]):
                 await self._digest(chat_id, reminders)
 
         try:
-            while queue:
+            while queue and not self._stopping:
                 reminders, lease_end = queue.popleft()
                 try:
                     sent = await self._reminders.deliver(
@@ -103,4 +134,5 @@ class Delivery:
                     self._held -= len(reminders)
                     self._backlog[chat] -= len(reminders)
         finally:
+            self._held -= sum(len(reminders) for reminders, _ in queue)  # left when stopping
             del self._senders[chat], self._queues[chat], self._backlog[chat]

@@ -10,13 +10,17 @@ from typing import Protocol
 
 from bot.domain.desk import Viewer
 from bot.domain.reminders import QuietDeal, Reminder, ReminderStatus
+from bot.sending import TooLate
 from bot.services.desk import DeskService, NoAccess
 from bot.services.staff import StaffService
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)  # a claimed row comes back to the queue if it is not sent by then
-LEASE_MARGIN = timedelta(seconds=20)  # a send started later than this before the end may outlive it
+LEASE = timedelta(minutes=5)  # a claimed row comes back to the queue if it is not sent by then
+# A send is not started later than this before its lease ends: a request may take up to a minute
+# (aiogram's timeout) and must be over before another process may claim the row.
+LEASE_MARGIN = timedelta(seconds=90)
+MAX_ATTEMPTS = 8  # claims of one reminder that ended in an error before it is given up
 BATCH = 100
 SLA = "sla"  # speed to lead: the manager
 SLA_ESCALATION = "sla_escalation"  # ... then the admins
@@ -25,6 +29,8 @@ DIGEST = "digest"  # the morning digest: today's reminders, hot leads waiting
 STALE = "stale"  # an open deal without activity for a while at its stage
 FORM_NUDGE = "form_nudge"  # to a prospect: the request they began is not finished
 STALE_SCAN_LIMIT = 500  # quiet deals nudged per scan; the next scan takes the rest
+AUTOMATIC = frozenset({SLA, SLA_ESCALATION, STALE, POST_SALE})  # several at once: one message
+ALONE = frozenset({DIGEST, FORM_NUDGE})  # never folded into a digest
 
 
 class NoLongerNeeded(Exception):
@@ -64,7 +70,10 @@ class ReminderRepository(Protocol):
     async def due_between(self, chat_id: int, start: datetime, end: datetime) -> list[Reminder]: ...
     async def get(self, reminder_id: int) -> Reminder | None: ...
     async def upcoming(self, chat_id: int, limit: int) -> list[Reminder]: ...
-    async def close(self, reminder_id: int, status: ReminderStatus, now: datetime) -> bool: ...
+    async def close(
+        self, reminder_id: int, status: ReminderStatus, now: datetime, release_key: bool = False
+    ) -> bool: ...
+    async def mark_failed(self, reminder_id: int, now: datetime) -> None: ...
     async def reschedule(self, reminder_id: int, due_at: datetime) -> None: ...
     async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Reminder]: ...
     async def mark_sent(self, reminder_id: int, now: datetime) -> None: ...
@@ -116,7 +125,8 @@ class ReminderService:
         night."""
         first = created + timedelta(minutes=minutes)
         if manager is not None:
-            first = await self.working_time(manager, created) + timedelta(minutes=minutes)
+            start = await self.working_time(manager, created)
+            first = await self.working_time(manager, start + timedelta(minutes=minutes))
             await self._repository.add(
                 deal_id=deal_id, chat_id=manager, kind=SLA, text=None, due_at=first,
                 created_by=None, now=created,
@@ -226,25 +236,38 @@ class ReminderService:
         lease_end: datetime,
     ) -> int:
         """One person's claimed reminders, in order; a row is marked sent only after Telegram
-        accepted it. After downtime, many overdue reminders go as one digest. What is still
-        unsent close to `lease_end` is left alone: the lease runs out and a new claim sends it,
-        so another process that claims it then cannot send it a second time."""
+        accepted it. Many at once (overdue after downtime, or automatic follow-ups) go as one
+        digest. What is still unsent close to `lease_end` is left alone (TooLate, from here or
+        from the sending path): the lease runs out and a new claim sends it, so another process
+        that claims it then cannot send it a second time."""
         now = clock()
         sent = 0
-        overdue = [r for r in batch if r.due_at < now - OVERDUE]
-        if digest is not None and len(overdue) >= DIGEST_FROM:
-            if await self._attempt(digest(overdue[0].chat_id, overdue), overdue, now):
-                sent += len(overdue)
-            batch = [r for r in batch if r not in overdue]
-        for reminder in batch:
+        bundle = [
+            r
+            for r in batch
+            if r.kind not in ALONE and (r.kind in AUTOMATIC or r.due_at < now - OVERDUE)
+        ]
+        parts: list[list[Reminder]] = []  # each sent as one message
+        if digest is not None and len(bundle) >= DIGEST_FROM:
+            parts.append(bundle)
+            batch = [r for r in batch if r not in bundle]
+        parts.extend([r] for r in batch)
+        for reminders in parts:
             now = clock()
-            if now >= lease_end - LEASE_MARGIN:
-                log.info(
-                    "reminder %s left for the next claim: its lease is running out", reminder.id
-                )
+            try:
+                if now >= lease_end - LEASE_MARGIN:
+                    raise TooLate(reminders[0].id)
+                if len(reminders) > 1:
+                    assert digest is not None
+                    sending = digest(reminders[0].chat_id, reminders)
+                else:
+                    sending = send(reminders[0])
+                if await self._attempt(sending, reminders, now):
+                    sent += len(reminders)
+            except TooLate:
+                log.info("reminders to %s left for the next claim: the lease is running out",
+                         reminders[0].chat_id)  # fmt: skip
                 break
-            if await self._attempt(send(reminder), [reminder], now):
-                sent += 1
         return sent
 
     async def _attempt(
@@ -258,11 +281,20 @@ class ReminderService:
             return False
         except NoLongerNeeded:
             for reminder in reminders:
-                await self._repository.close(reminder.id, ReminderStatus.DONE, now)
+                # A form reminder not sent keeps no claim on the prospect's one reminder.
+                release = reminder.kind == FORM_NUDGE
+                await self._repository.close(reminder.id, ReminderStatus.DONE, now, release)
             return False
+        except TooLate:
+            raise
         except Exception:  # the lease runs out and another claim retries them
             log.warning("reminders %s not sent; retried later", [r.id for r in reminders],
                         exc_info=True)  # fmt: skip
+            for reminder in reminders:
+                if reminder.attempts >= MAX_ATTEMPTS:  # a permanent error, such as a chat gone
+                    log.error("reminder %s given up after %d attempts", reminder.id,
+                              reminder.attempts)  # fmt: skip
+                    await self._repository.mark_failed(reminder.id, now)
             return False
         for reminder in reminders:
             await self._repository.mark_sent(reminder.id, now)

@@ -109,3 +109,21 @@ async def test_a_reply_goes_before_a_batch_of_reminders_already_queued() -> None
     await asyncio.gather(reply(), *batch)
     assert len(order) == 31
     assert order.index(1) <= 2, order  # behind at most the reminders already at the head
+
+
+async def test_a_message_held_past_its_deadline_is_not_sent(fake_api: FakeBotAPI) -> None:
+    """A reminder whose lease would run out while a 429 holds it: left for the next claim."""
+    import pytest
+
+    from bot.sending import TooLate, start_by
+
+    waits = Waits()
+    bot, _ = bot_for(fake_api, waits)
+    fake_api.failures = [ApiError(429, "Too Many Requests: retry after 30", retry_after=30)]
+    try:
+        with start_by(10.0), pytest.raises(TooLate):
+            await bot.send_message(1001, "too late")
+        await bot.send_message(1001, "no deadline")  # waits out the pause, then goes
+    finally:
+        await bot.session.close()
+    assert [m.text for m in fake_api.messages_to(1001)] == ["no deadline"]

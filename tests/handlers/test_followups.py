@@ -147,3 +147,48 @@ async def test_the_nudge_speaks_the_language_of_the_form_and_waits_for_the_morni
     assert await tick(world) == 1
     assert "You began a request to Romashka LLC" in prospect.last().text
     assert "Continue" in prospect.last().buttons()[0]
+
+
+async def test_many_quiet_deals_at_once_come_as_one_message(world: World) -> None:
+    from tests.handlers.test_staff import submit_lead
+
+    await world.add_manager(7001, "Олег")
+    for n in range(5):
+        await submit_lead(world, 1001 + n, name=f"Клиент{n}")
+    world.clock.advance(days=7)  # Monday again: within working hours
+    assert await scan(world) == 5
+    before = len(world.session.to(7001))
+    assert await tick(world) == 5
+    [digest] = world.session.to(7001)[before:]
+    assert "Накопилось напоминаний: 5" in digest.text
+    assert digest.text.count("💤") == 5 and "#3 Клиент2" in digest.text
+    assert "Открыть сделку" not in " ".join(digest.buttons())  # a list, not five cards
+
+
+async def test_a_manager_who_left_gets_no_nudge_about_clients(world: World) -> None:
+    await manager_with_deal(world)
+    world.clock.advance(days=7)
+    assert await scan(world) == 1
+    admin = world.admin()
+    await admin.send("/managers")
+    await admin.press("⏸ Олег")
+    world.dp["staff"].forget()
+    before = len(world.session.to(7001))
+    assert await tick(world) == 0 and len(world.session.to(7001)) == before
+
+
+async def test_a_form_sent_in_time_leaves_the_one_reminder_for_a_later_request(
+    world: World,
+) -> None:
+    from tests.handlers.test_staff import submit_lead
+
+    await submit_lead(world, 1001)  # its form reminder comes due and is dropped: nothing sent
+    world.clock.advance(days=2)
+    assert await tick(world) == 0
+    prospect = world.prospect(user_id=1001)
+    await prospect.send("/start")
+    await prospect.press("Оставить заявку")  # consent is on file: straight to the name
+    await prospect.press("Анна")
+    world.clock.advance(days=1)
+    assert await tick(world) == 1
+    assert "Вы начали оставлять заявку" in prospect.last().text

@@ -110,7 +110,7 @@ async def test_after_downtime_many_overdue_come_as_one_digest(world: World) -> N
     world.clock.advance(days=5)  # the bot was down all this time
     assert await tick(world) == 4
     [digest] = world.session.to(7001)[before:]
-    assert "подошло время напоминаний: 4" in digest.text and "23.11 13:00" in digest.text
+    assert "Накопилось напоминаний: 4" in digest.text and "23.11 13:00 · #1 Анна" in digest.text
     assert await tick(world) == 0
 
 

@@ -11,7 +11,7 @@ from bot.config import BusinessConfig
 from bot.domain.reminders import Reminder, ReminderStatus
 from bot.services.delivery import Delivery
 from bot.services.desk import DeskService
-from bot.services.reminders import LEASE, ReminderService, Unreachable
+from bot.services.reminders import LEASE, MAX_ATTEMPTS, ReminderService, Unreachable
 from storage.desk import SqlDeskRepository
 from storage.reminders import SqlReminderRepository
 from storage.schema import deals
@@ -199,3 +199,46 @@ async def test_quiet_deals_are_nudged_once_per_quiet_spell_by_stage(
     assert await reminders.plan_stale(NOW + timedelta(days=8), days, 5) == 0
     assert await reminders.plan_stale(NOW + timedelta(days=9), days, 5) == 1
     assert await reminders.quiet_since(first) == NOW + timedelta(days=6)
+
+
+async def test_a_stop_lets_the_send_under_way_finish_and_starts_no_more(
+    engine: AsyncEngine,
+) -> None:
+    first, second, third = await due_now(engine, [7001, 7001, 7001])
+    started, release = asyncio.Event(), asyncio.Event()
+    sent: list[int] = []
+
+    async def send(reminder: Reminder) -> None:
+        started.set()
+        await release.wait()
+        sent.append(reminder.id)
+
+    delivery = Delivery(service(engine), send, lambda: NOW)
+    await delivery.tick()
+    await started.wait()
+    closing = asyncio.create_task(delivery.close(grace=5))
+    await asyncio.sleep(0.05)
+    release.set()  # Telegram answers the request under way
+    await closing
+    assert sent == [first] and delivery.held == 0
+    repository = SqlReminderRepository(engine)
+    statuses = [(await repository.get(i)) for i in (first, second, third)]
+    assert [s.status for s in statuses if s] == [
+        ReminderStatus.SENT, ReminderStatus.PENDING, ReminderStatus.PENDING,
+    ]  # fmt: skip
+    assert await delivery.tick() == 0  # stopped: claims nothing
+
+
+async def test_a_reminder_failing_every_time_is_given_up(engine: AsyncEngine) -> None:
+    [only] = await due_now(engine, [7001])
+
+    async def broken(reminder: Reminder) -> None:
+        raise RuntimeError("Bad Request: chat not found")
+
+    moment = NOW
+    for _ in range(MAX_ATTEMPTS):
+        await service(engine).deliver_due(moment, broken)
+        moment += LEASE + timedelta(seconds=1)
+    stored = await SqlReminderRepository(engine).get(only)
+    assert stored is not None and stored.status is ReminderStatus.FAILED
+    assert await service(engine).deliver_due(moment + LEASE, broken) == 0

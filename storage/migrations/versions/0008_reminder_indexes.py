@@ -1,4 +1,5 @@
-"""An index of reminders by deal and kind: the stale-deal scan asks whether a deal was nudged.
+"""Indexes of reminders: by deal and kind (was a quiet deal nudged already?) and by person (the
+list of one's reminders and the morning digest read them among every pending one).
 
 Revision ID: 0008
 Revises: 0007
@@ -17,7 +18,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index("ix_reminders_deal_kind", "reminders", ["deal_id", "kind"])
+    op.create_index("ix_reminders_chat_status_due", "reminders", ["chat_id", "status", "due_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reminders_chat_status_due", table_name="reminders")
     op.drop_index("ix_reminders_deal_kind", table_name="reminders")
