@@ -25,9 +25,11 @@ from bot.config import BusinessConfig, load_business_config, scoring_table, sour
 from bot.domain.when import parse_when
 from bot.middlewares import LocaleMiddleware, RoleMiddleware
 from bot.reminder_push import ReminderPusher, start_scheduler
+from bot.rendering import Renderer
 from bot.sending import Limits, SendingPolicy
 from bot.services.delivery import Delivery
 from bot.services.desk import DeskService
+from bot.services.documents import DocumentService
 from bot.services.lead_capture import LeadCaptureService
 from bot.services.pipeline import PipelineService
 from bot.services.reminders import ReminderService
@@ -39,6 +41,7 @@ from handlers.errors import make_error_handler
 from storage.db import create_engine
 from storage.deals import SqlPipelineRepository
 from storage.desk import SqlDeskRepository
+from storage.documents import SqlDealItemRepository, SqlDocumentRepository
 from storage.fsm import SqlStorage
 from storage.leads import SqlLeadRepository
 from storage.reminders import SqlReminderRepository
@@ -60,6 +63,7 @@ def build_dispatcher(
     catalogue: Catalogue | None = None,
     events_isolation: BaseEventIsolation | None = None,
     tz: tzinfo | None = None,
+    renderer: Renderer | None = None,
 ) -> Dispatcher:
     catalogue = catalogue or default_catalogue()
     tz = tz or ZoneInfo("Europe/Moscow")
@@ -89,6 +93,13 @@ def build_dispatcher(
         staff=staff,
         desk=desk,
         reminders=ReminderService(SqlReminderRepository(engine), desk, staff),
+        documents=DocumentService(
+            SqlDocumentRepository(engine),
+            SqlDealItemRepository(engine),
+            desk,
+            renderer or Renderer(),
+            config,
+        ),
         pipeline=PipelineService(SqlPipelineRepository(engine), config.pipeline.domain()),
         tz=tz,
         clock=clock or SystemClock(),
@@ -135,6 +146,7 @@ class Application:
     closers: list[BaseStorage | BaseEventIsolation] = field(default_factory=list)
 
     async def close(self) -> None:
+        self.dispatcher["documents"].close()
         for closer in self.closers:
             await closer.close()
         await self.engine.dispose()

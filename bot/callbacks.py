@@ -105,6 +105,8 @@ class DealAction(StrEnum):
     STEP = "step"
     TAKE = "take"
     REMIND = "remind"  # arg: "" for the choices, or a QuickTime
+    OFFER = "offer"  # arg: "" for the screen, or "<command>.<value>" (handlers/offers.py)
+    OFFER_DOCX = "docx"  # arg: a document id
 
 
 class DealCb(CallbackData, prefix="d"):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
@@ -46,12 +47,65 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Requisites(Strict):
+    """What a Russian offer or invoice carries about the seller."""
+
+    legal_name: Localized
+    inn: str = Field(pattern=r"^(\d{10}|\d{12})$")
+    kpp: str = Field("", pattern=r"^(\d{9})?$")
+    ogrn: str = Field("", pattern=r"^(\d{13}|\d{15})?$")
+    legal_address: Localized
+    bank: str = ""
+    bik: str = Field("", pattern=r"^(\d{9})?$")
+    account: str = Field("", pattern=r"^(\d{20})?$")  # расчётный счёт
+    correspondent_account: str = Field("", pattern=r"^(\d{20})?$")
+    director: str = ""  # signs the documents
+    logo: str = ""  # a PNG or SVG file, relative to templates/documents/
+
+
 class Company(Strict):
     name: Localized
     phone: str = ""
     email: str = ""
     website: str = ""
     address: Localized | None = None
+    requisites: Requisites | None = None
+
+
+# VAT rates of Russia in 2026: 22 % (from 1 January 2026), 10 %, 0 %, and 5 % or 7 % for firms
+# on the simplified system; null for sales not subject to VAT ("без НДС").
+VatRate = Literal[0, 5, 7, 10, 22]
+
+
+class CatalogueItem(Strict):
+    sku: ShortId
+    name: Localized
+    unit: Localized = Localized({"ru": "шт.", "en": "pcs"})
+    price: Decimal = Field(ge=0, max_digits=14, decimal_places=2)  # roubles, for one unit
+    vat: VatRate | None = 22
+
+
+class DocumentType(Strict):
+    """A kind of document made from a deal's items: an offer, an invoice, a contract..."""
+
+    id: ShortId
+    title: Localized
+    prefix: str = Field(pattern=r"^[A-ZА-Я0-9]{1,6}$")  # numbers go PREFIX-2026-0001
+    pdf: str  # a Jinja2 HTML template in templates/documents/
+    docx: str | None = None  # a Word template with Jinja2 tags, for the editable copy
+    valid_days: int | None = Field(None, ge=1, le=365)  # "valid until" = date + this
+
+
+class Documents(Strict):
+    prices_include_vat: bool = True
+    types: tuple[DocumentType, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Documents:
+        ids = [kind.id for kind in self.types]
+        if len(set(ids)) != len(ids):
+            raise ValueError("document type ids must be unique")
+        return self
 
 
 class Privacy(Strict):
@@ -300,6 +354,15 @@ class BusinessConfig(Strict):
     routing: Routing = Routing()
     sending: Sending = Sending()
     followups: FollowUps = FollowUps()
+    catalogue: tuple[CatalogueItem, ...] = ()
+    documents: Documents | None = None
+
+    @model_validator(mode="after")
+    def _catalogue_skus_unique(self) -> BusinessConfig:
+        skus = [item.sku for item in self.catalogue]
+        if len(set(skus)) != len(skus):
+            raise ValueError("catalogue skus must be unique")
+        return self
 
     @model_validator(mode="after")
     def _scoring_names_known_choices(self) -> BusinessConfig:

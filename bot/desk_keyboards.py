@@ -182,8 +182,12 @@ def deal_card(
             _deal(t, "btn_won", DealAction.WON, deal_id),
             _deal(t, "btn_lost", DealAction.LOST, deal_id),
         ],
-        [_deal(t, "btn_remind", DealAction.REMIND, deal_id), history],
-        [reply, reassign],
+        [
+            _deal(t, "btn_offer", DealAction.OFFER, deal_id) if config.catalogue else None,
+            _deal(t, "btn_remind", DealAction.REMIND, deal_id),
+        ],
+        [history, reply],
+        [reassign],
     )
 
 

@@ -13,6 +13,7 @@ from bot.cards import TEMPERATURE_ICON
 from bot.config import BusinessConfig
 from bot.domain.desk import DealCard, DealRow, HistoryEntry
 from bot.domain.models import DealStatus, Temperature
+from bot.domain.offers import money
 from bot.domain.parsing import format_phone
 from bot.services.desk import ProspectDeal
 from bot.texts import Translator
@@ -213,11 +214,22 @@ def history_line(t: Translator, config: BusinessConfig, entry: HistoryEntry, tz:
             "before": show(data.get("from")),
             "after": show(data.get("to")),
         }
+    elif kind == "document":
+        values = {"title": _document_title(config, str(data.get("kind")), t.locale),
+                  "number": data.get("number"),
+                  "total": money(int(data.get("total_minor") or 0))}  # fmt: skip
     elif kind in ("message_in", "message_out"):
         values = {"text": short(data.get("text") or data.get("caption")),
                   "media": data.get("media")}  # fmt: skip
     key = f"ev_{kind}" if t.catalogue.has(f"ev_{kind}") else "ev_other"
     return Markup(f"{local(entry.created_at, tz)} ") + t(key, kind=kind, **values)
+
+
+def _document_title(config: BusinessConfig, kind: str, locale: str) -> str:
+    for document_type in config.documents.types if config.documents else ():
+        if document_type.id == kind:
+            return document_type.title.get(locale)
+    return kind
 
 
 def relay_header(t: Translator, config: BusinessConfig, deal: ProspectDeal) -> Markup:

@@ -28,6 +28,8 @@ class DealWork(StatesGroup):
     lost_reason = State()  # "other" lost reason, typed
     reply = State()  # a message to the prospect
     remind = State()  # when to remind, typed
+    offer_quantity = State()  # the quantity of an item of an offer, typed
+    offer_discount = State()  # an offer's discount in percent, typed
 
 
 class StaffInput(StatesGroup):

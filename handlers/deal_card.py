@@ -24,7 +24,7 @@ from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.services.desk import ActivityKind, DeskService, NoAccess, TakeResult
 from bot.states import DealWork
-from handlers import reminders, stage_gate
+from handlers import offers, reminders, stage_gate
 from handlers.deal_context import DEAL_KEY, DealContext
 
 log = logging.getLogger(__name__)
@@ -291,6 +291,8 @@ ACTIONS: dict[DealAction, Action] = {
     DealAction.AMOUNT: amount,
     DealAction.STEP: step,
     DealAction.REMIND: reminders.remind,
+    DealAction.OFFER: offers.offer,
+    DealAction.OFFER_DOCX: offers.docx,
 }
 
 

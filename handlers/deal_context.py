@@ -16,6 +16,7 @@ from bot.config import BusinessConfig
 from bot.desk_views import deal_card
 from bot.domain.desk import Viewer
 from bot.services.desk import DeskService, NoAccess
+from bot.services.documents import DocumentService
 from bot.services.pipeline import PipelineService
 from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
@@ -41,6 +42,7 @@ class DealContext:
     tz: tzinfo
     catalogue: Catalogue
     staff_locale: str
+    documents: DocumentService | None = None
 
     @classmethod
     def from_data(cls, chat_id: int, deal_id: int, data: dict[str, Any]) -> DealContext:

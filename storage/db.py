@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -40,3 +41,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _casefold(value: object) -> object:
     return value.casefold() if isinstance(value, str) else value
+
+
+def upsert(engine: AsyncEngine, table: Table) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT with ON CONFLICT for the engine's dialect (both have it, spelled the same)."""
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.reminders import QuietDeal, Reminder, ReminderStatus
+from storage.db import upsert
 from storage.schema import deals, reminders
 
 STALE_KIND = "stale"
@@ -54,9 +54,7 @@ class SqlReminderRepository:
         deal_id: int | None = None,
     ) -> bool:
         """A row the clock makes, once per key whoever makes it (False: it was there)."""
-        insert = (
-            postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
-        )(reminders)
+        insert = upsert(self._engine, reminders)
         async with self._engine.begin() as c:
             result = await c.execute(
                 insert.values(

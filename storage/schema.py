@@ -216,6 +216,50 @@ staff_settings = sa.Table(
 )
 
 
+# The last number given to each document type in each year: one UPSERT hands out the next one,
+# so two managers generating at once never get the same number and none is skipped.
+document_counters = sa.Table(
+    "document_counters",
+    metadata,
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last", sa.Integer, nullable=False),
+)
+
+# The deal's chosen items (catalogue SKUs and quantities) and its discount: an offer and an
+# invoice are made from them; names and prices come from the catalogue when a document is made.
+deal_items = sa.Table(
+    "deal_items",
+    metadata,
+    sa.Column("deal_id", sa.Integer, sa.ForeignKey("deals.id"), primary_key=True),
+    sa.Column("sku", sa.String(20), primary_key=True),
+    sa.Column("quantity", sa.Numeric(12, 3), nullable=False),
+    sa.Column("added_at", UtcDateTime, nullable=False),
+)
+deal_discounts = sa.Table(
+    "deal_discounts",
+    metadata,
+    sa.Column("deal_id", sa.Integer, sa.ForeignKey("deals.id"), primary_key=True),
+    sa.Column("percent", sa.Numeric(5, 2), nullable=False),
+)
+
+# Every document made: re-sent by its Telegram file_id without rendering again.
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("deal_id", sa.Integer, sa.ForeignKey("deals.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("number", sa.String(30), nullable=False, unique=True),
+    sa.Column("total_minor", sa.BigInteger, nullable=False),
+    sa.Column("content", sa.JSON, nullable=False),  # lines, discount, validity: to render again
+    sa.Column("pdf_file_id", sa.String(200), nullable=True),
+    sa.Column("docx_file_id", sa.String(200), nullable=True),
+    sa.Column("created_by", sa.BigInteger, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+
 def event_row(
     kind: str,
     data: Mapping[str, Any],

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, time
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.desk import Manager
 from bot.domain.hours import OwnSettings
 from bot.services.staff import InviteResult, NewManager
+from storage.db import upsert
 from storage.schema import deals, event_row, events, invites, managers, staff_settings
 
 
@@ -140,9 +140,7 @@ class SqlStaffRepository:
 
     async def save_settings(self, telegram_id: int, values: dict[str, str], now: datetime) -> None:
         """Upsert of `values` (timezone, work_start, work_end) for one person."""
-        insert = (
-            postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
-        )(staff_settings)
+        insert = upsert(self._engine, staff_settings)
         async with self._engine.begin() as c:
             await c.execute(
                 insert.values(

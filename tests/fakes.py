@@ -16,6 +16,7 @@ from aiogram.methods import (
     EditMessageReplyMarkup,
     EditMessageText,
     GetMe,
+    SendDocument,
     SendMessage,
     SendPhoto,
     SendVoice,
@@ -26,6 +27,7 @@ from aiogram.types import (
     CallbackQuery,
     Chat,
     Contact,
+    Document,
     InlineKeyboardMarkup,
     Message,
     MessageId,
@@ -118,7 +120,7 @@ class RecordingSession(BaseSession):
                 reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
             )
             return message  # type: ignore[return-value]
-        if isinstance(method, SendPhoto | SendVoice | CopyMessage):
+        if isinstance(method, SendPhoto | SendVoice | CopyMessage | SendDocument):
             return self._record_other(method)  # type: ignore[return-value]
         if isinstance(method, EditMessageText):
             for sent in self.sent:
@@ -135,7 +137,9 @@ class RecordingSession(BaseSession):
             return True  # type: ignore[return-value]
         return True  # type: ignore[return-value]
 
-    def _record_other(self, method: SendPhoto | SendVoice | CopyMessage) -> Message | MessageId:
+    def _record_other(
+        self, method: SendPhoto | SendVoice | CopyMessage | SendDocument
+    ) -> Message | MessageId:
         chat_id = int(method.chat_id)
         if chat_id in self.fail_for:
             from aiogram.exceptions import TelegramForbiddenError
@@ -153,6 +157,22 @@ class RecordingSession(BaseSession):
             )
         elif isinstance(method, SendVoice):
             self.sent.append(Sent(chat_id, "", None, message_id, "voice", method.voice))
+        elif isinstance(method, SendDocument):
+            upload = method.document
+            markup = method.reply_markup
+            self.sent.append(
+                Sent(chat_id, method.caption or "", markup, message_id, "document", upload)  # type: ignore[arg-type]
+            )
+            return Message(
+                message_id=message_id,
+                date=datetime.now(UTC),
+                chat=Chat(id=chat_id, type="private"),
+                document=Document(
+                    file_id=f"doc-{message_id}", file_unique_id=f"u{message_id}",
+                    file_name=getattr(upload, "filename", None),
+                ),
+                reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+            )  # fmt: skip
         else:
             origin = (int(method.from_chat_id), method.message_id)
             self.sent.append(Sent(chat_id, "", None, message_id, "copy", origin))

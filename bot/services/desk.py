@@ -163,6 +163,13 @@ class DeskService:
             data["voice"], data["duration"] = voice, duration
         return await self._repository.add_event(deal_id, "activity", data, viewer.telegram_id, now)
 
+    async def record_document(
+        self, viewer: Viewer, deal_id: int, kind: str, number: str, total_minor: int, now: datetime
+    ) -> None:
+        """A document made for the client: in the history, and work on the deal."""
+        data = {"kind": kind, "number": number, "total_minor": total_minor}
+        await self._repository.add_event(deal_id, "document", data, viewer.telegram_id, now)
+
     async def log_objection(
         self, viewer: Viewer, deal_id: int, objection: str, text: str | None, now: datetime
     ) -> None:

@@ -1,0 +1,142 @@
+"""What a document template is given: the seller's requisites, the client, the manager, the
+lines and totals, all as ready strings (the same for the PDF and the DOCX template)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.config import BusinessConfig, DocumentType
+from bot.domain.offers import OfferLine, Totals, in_words, money, totals
+from bot.rendering import TEMPLATES
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    name: str
+    company: str = ""
+    phone: str = ""
+    email: str = ""
+    contact: str = ""  # a manager's @username
+
+
+def number(kind: DocumentType, year: int, sequence: int) -> str:
+    return f"{kind.prefix}-{year}-{sequence:04d}"
+
+
+@cache
+def labels(directory: Path, locale: str) -> dict[str, str]:
+    catalogue = yaml.safe_load((directory / "labels.yaml").read_text(encoding="utf-8"))
+    words: dict[str, str] = dict(catalogue["ru"])
+    words.update(catalogue.get(locale) or {})
+    return words
+
+
+def context(
+    config: BusinessConfig,
+    kind: DocumentType,
+    doc_number: str,
+    issued: date,
+    lines: list[OfferLine],
+    discount_percent: Decimal,
+    client: Party,
+    manager: Party,
+    locale: str,
+    directory: Path = TEMPLATES,
+) -> tuple[dict[str, Any], Totals]:
+    include_vat = config.documents.prices_include_vat if config.documents else True
+    result = totals(lines, discount_percent, include_vat)
+    words = labels(directory, locale)
+    company = config.company
+    requisites = company.requisites
+    seller: dict[str, str] = {
+        "name": company.name.get(locale),
+        "legal_name": company.name.get(locale),
+        "address": company.address.get(locale) if company.address else "",
+        "phone": company.phone,
+        "email": company.email,
+        "website": company.website,
+        "director_title": words["director_title"],
+        "director": "",
+        "logo": "",
+    }
+    if requisites is not None:
+        seller.update(
+            legal_name=requisites.legal_name.get(locale),
+            address=requisites.legal_address.get(locale),
+            inn=requisites.inn,
+            kpp=requisites.kpp,
+            ogrn=requisites.ogrn,
+            bank=requisites.bank,
+            bik=requisites.bik,
+            account=requisites.account,
+            correspondent_account=requisites.correspondent_account,
+            director=requisites.director,
+            logo=requisites.logo,
+        )
+    valid_until = issued + timedelta(days=kind.valid_days) if kind.valid_days else None
+    vat_lines = []
+    for rate, amount in result.vat_minor.items():
+        if rate is None:
+            vat_lines.append({"label": words["no_vat"], "amount": "—"})
+        else:
+            key = "vat_included" if include_vat else "vat_on_top"
+            label = words[key].replace("{{ rate }}", str(rate))
+            vat_lines.append({"label": label, "amount": money(amount)})
+    data = {
+        "locale": locale,
+        "labels": words,
+        "doc": {
+            "title": kind.title.get(locale),
+            "number": doc_number,
+            "date": f"{issued:%d.%m.%Y}",
+            "valid_until": f"{valid_until:%d.%m.%Y}" if valid_until else "",
+        },
+        "seller": seller,
+        "client": vars_of(client),
+        "manager": vars_of(manager),
+        "lines": [
+            {
+                "n": n,
+                "sku": line.sku,
+                "name": line.name,
+                "unit": line.unit,
+                "quantity": _quantity(line.quantity),
+                "price": money(line.price_minor),
+                "vat": "—" if line.vat_rate is None else f"{line.vat_rate} %",
+                "amount": money(line.amount_minor),
+            }
+            for n, line in enumerate(lines, start=1)
+        ],
+        "totals": {
+            "subtotal": money(result.subtotal_minor),
+            "discount": money(result.discount_minor) if result.discount_minor else "",
+            "discount_percent": _quantity(discount_percent),
+            "vat": vat_lines,
+            "total": money(result.total_minor),
+            "words": in_words(result.total_minor),
+            "count": len(lines),
+        },
+    }
+    return data, result
+
+
+def vars_of(party: Party) -> dict[str, str]:
+    return {
+        "name": party.name,
+        "company": party.company,
+        "phone": party.phone,
+        "email": party.email,
+        "contact": party.contact,
+    }
+
+
+def _quantity(value: Decimal) -> str:
+    text = f"{value.normalize():f}"
+    return text.replace(".", ",")

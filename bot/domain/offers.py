@@ -1,0 +1,92 @@
+"""The arithmetic of a commercial offer or an invoice: lines, discount, VAT, the total in figures
+and in words. Money is in kopecks (int), quantities are Decimal; rounding is half up, per line,
+as accountants do."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from num2words import num2words
+
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True, slots=True)
+class OfferLine:
+    sku: str
+    name: str
+    unit: str
+    quantity: Decimal
+    price_minor: int  # per unit
+    vat_rate: int | None  # percent; None: not subject to VAT ("без НДС")
+
+    @property
+    def amount_minor(self) -> int:
+        return _round(self.quantity * self.price_minor)
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    subtotal_minor: int  # the lines before the discount
+    discount_minor: int
+    vat_minor: dict[int | None, int]  # by rate; None: lines without VAT
+    total_minor: int  # what the client pays
+
+    @property
+    def vat_total_minor(self) -> int:
+        return sum(amount for rate, amount in self.vat_minor.items() if rate is not None)
+
+
+class OfferError(ValueError):
+    """An offer that cannot be made: no lines, a quantity or discount out of range."""
+
+
+def totals(
+    lines: list[OfferLine], discount_percent: Decimal, prices_include_vat: bool = True
+) -> Totals:
+    """The discount is spread over the lines in proportion, so each rate's VAT is right."""
+    if not lines:
+        raise OfferError("no lines")
+    if not Decimal(0) <= discount_percent < HUNDRED:
+        raise OfferError("discount out of range")
+    if any(line.quantity <= 0 for line in lines):
+        raise OfferError("quantity must be positive")
+    subtotal = sum(line.amount_minor for line in lines)
+    net_by_rate: dict[int | None, int] = defaultdict(int)
+    for line in lines:
+        net_by_rate[line.vat_rate] += _round(
+            line.amount_minor * (HUNDRED - discount_percent) / HUNDRED
+        )
+    after_discount = sum(net_by_rate.values())
+    vat: dict[int | None, int] = {}
+    for rate, amount in sorted(net_by_rate.items(), key=lambda item: (item[0] is None, item[0])):
+        if rate is None:
+            vat[None] = 0
+        elif prices_include_vat:
+            vat[rate] = _round(Decimal(amount) * rate / (HUNDRED + rate))
+        else:
+            vat[rate] = _round(Decimal(amount) * rate / HUNDRED)
+    total = after_discount if prices_include_vat else after_discount + sum(vat.values())
+    return Totals(subtotal, subtotal - after_discount, vat, total)
+
+
+def in_words(amount_minor: int) -> str:
+    """ "Сто двадцать тысяч рублей 00 копеек": the form of a Russian document's total."""
+    rubles = Decimal(amount_minor) / HUNDRED
+    words = str(
+        num2words(rubles, lang="ru", to="currency", currency="RUB", cents=False, separator="")
+    )
+    return words[:1].upper() + words[1:]
+
+
+def money(amount_minor: int) -> str:
+    """ "120 000,00": thin groups, a comma before kopecks, as Russian documents write it."""
+    rubles, kopecks = divmod(abs(amount_minor), 100)
+    grouped = f"{rubles:,}".replace(",", "\u00a0")
+    return f"{'-' if amount_minor < 0 else ''}{grouped},{kopecks:02d}"
+
+
+def _round(value: Decimal | int) -> int:
+    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -1,0 +1,141 @@
+"""Documents rendered away from the event loop: PDF (WeasyPrint) and DOCX (docxtpl) in a pool of
+worker processes, each keeping its compiled templates and fonts between documents.
+
+Templates are admin-editable, so they render in a Jinja2 sandbox with autoescaping: a client's
+company named `{{ 7*7 }}` or `<b>x</b>` appears as written. A render that fails or takes too
+long raises RenderFailed; a stuck worker is replaced, and the bot goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "documents"
+TIMEOUT = 30.0  # seconds for one document
+
+
+class RenderFailed(Exception):
+    """The document could not be made (a broken template, a timeout)."""
+
+
+def sandbox(directory: Path) -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(directory), autoescape=True, undefined=StrictUndefined
+    )
+
+
+# --- in the worker processes ----------------------------------------------------------------
+
+_environments: dict[str, SandboxedEnvironment] = {}
+_fonts: Any = None
+
+
+def _environment(directory: str) -> SandboxedEnvironment:
+    environment = _environments.get(directory)
+    if environment is None:  # compiled templates are cached by the environment (auto_reload)
+        environment = _environments[directory] = sandbox(Path(directory))
+    return environment
+
+
+def render_pdf(directory: str, name: str, context: dict[str, Any]) -> bytes:
+    global _fonts
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    if _fonts is None:
+        _fonts = FontConfiguration()
+    html = _environment(directory).get_template(name).render(**context)
+    pdf = HTML(string=html, base_url=directory).write_pdf(font_config=_fonts)
+    assert pdf is not None
+    return bytes(pdf)
+
+
+def render_docx(directory: str, name: str, context: dict[str, Any]) -> bytes:
+    from docxtpl import DocxTemplate
+
+    document = DocxTemplate(str(Path(directory) / name))
+    document.render(context, jinja_env=_environment(directory), autoescape=True)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _warm_up() -> None:
+    import docxtpl  # noqa: F401
+    import weasyprint  # noqa: F401
+
+
+# --- in the bot's process --------------------------------------------------------------------
+
+
+class Renderer:
+    def __init__(
+        self, directory: Path = TEMPLATES, workers: int | None = None, timeout: float = TIMEOUT
+    ) -> None:
+        self.directory = directory
+        self._workers = workers or max(1, os.cpu_count() or 1)
+        self._timeout = timeout
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn: the bot's process has threads (the database's), which fork would copy
+            # in whatever state they are in.
+            self._pool = ProcessPoolExecutor(
+                self._workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self._pool
+
+    async def warm_up(self) -> None:
+        """Start the workers and load the libraries now, not in a manager's first request."""
+        loop = asyncio.get_running_loop()
+        pool = self._executor()
+        await asyncio.gather(*(loop.run_in_executor(pool, _warm_up) for _ in range(self._workers)))
+
+    async def pdf(self, name: str, context: dict[str, Any]) -> bytes:
+        return await self._run(render_pdf, name, context)
+
+    async def docx(self, name: str, context: dict[str, Any]) -> bytes:
+        return await self._run(render_docx, name, context)
+
+    async def _run(self, function: Any, name: str, context: dict[str, Any]) -> bytes:
+        loop = asyncio.get_running_loop()
+        pool = self._executor()
+        call = loop.run_in_executor(pool, function, str(self.directory), name, context)
+        try:
+            return bytes(await asyncio.wait_for(call, self._timeout))
+        except TimeoutError as error:
+            log.error("rendering %s took over %s s: the workers are replaced", name, self._timeout)
+            self._replace(pool)
+            raise RenderFailed("timeout") from error
+        except BrokenProcessPool as error:
+            self._replace(pool)
+            raise RenderFailed("worker died") from error
+        except (TemplateError, OSError, ValueError, KeyError) as error:
+            log.warning("rendering %s failed: %s", name, error)
+            raise RenderFailed(str(error)) from error
+
+    def _replace(self, pool: ProcessPoolExecutor) -> None:
+        if self._pool is pool:
+            self._pool = None
+        for process in list(getattr(pool, "_processes", {}).values()):  # a stuck render
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

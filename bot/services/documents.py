@@ -1,0 +1,197 @@
+"""Offers and invoices of a deal: its chosen items and discount, a number per type and year,
+the files rendered off the event loop, every document recorded on the deal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from bot.config import BusinessConfig, CatalogueItem, DocumentType
+from bot.documents import Party, context, number
+from bot.domain.desk import Viewer
+from bot.domain.offers import OfferLine, Totals, totals
+from bot.rendering import Renderer
+from bot.services.desk import DeskService
+
+MAX_QUANTITY = Decimal(1_000_000)
+
+
+class DocumentRepository(Protocol):
+    async def next_number(self, kind: str, year: int) -> int: ...
+    async def record(
+        self,
+        *,
+        deal_id: int,
+        kind: str,
+        number: str,
+        total_minor: int,
+        content: dict[str, Any],
+        created_by: int | None,
+        now: datetime,
+    ) -> int: ...
+    async def set_file_ids(self, document_id: int, pdf: str | None, docx: str | None) -> None: ...
+    async def get(self, document_id: int) -> dict[str, Any] | None: ...
+
+
+class DealItemRepository(Protocol):
+    async def items(self, deal_id: int) -> list[tuple[str, Decimal]]: ...
+    async def set_quantity(
+        self, deal_id: int, sku: str, quantity: Decimal, now: datetime
+    ) -> None: ...
+    async def discount(self, deal_id: int) -> Decimal: ...
+    async def set_discount(self, deal_id: int, percent: Decimal) -> None: ...
+
+
+class UnknownItem(LookupError):
+    """Not in the catalogue (any more)."""
+
+
+class NothingChosen(ValueError):
+    """A document needs at least one item."""
+
+
+@dataclass(frozen=True, slots=True)
+class Basket:
+    lines: list[OfferLine]
+    discount: Decimal
+    totals: Totals | None  # None while nothing is chosen
+
+
+@dataclass(frozen=True, slots=True)
+class MadeDocument:
+    id: int
+    number: str
+    kind: DocumentType
+    pdf: bytes
+    total_minor: int
+    content: dict[str, Any]  # what the templates were given: a DOCX is made from it on request
+
+    @property
+    def filename(self) -> str:
+        return f"{self.number}.pdf"
+
+
+class DocumentService:
+    def __init__(
+        self,
+        documents: DocumentRepository,
+        items: DealItemRepository,
+        desk: DeskService,
+        renderer: Renderer,
+        config: BusinessConfig,
+    ) -> None:
+        self._documents, self._items, self._desk = documents, items, desk
+        self._renderer, self._config = renderer, config
+
+    def close(self) -> None:
+        self._renderer.close()
+
+    def catalogue(self) -> tuple[CatalogueItem, ...]:
+        return self._config.catalogue
+
+    def kinds(self) -> tuple[DocumentType, ...]:
+        return self._config.documents.types if self._config.documents else ()
+
+    def item(self, sku: str) -> CatalogueItem:
+        for item in self._config.catalogue:
+            if item.sku == sku:
+                return item
+        raise UnknownItem(sku)
+
+    async def basket(self, viewer: Viewer, deal_id: int, locale: str) -> Basket:
+        await self._desk.check(viewer, deal_id)
+        lines = []
+        for sku, quantity in await self._items.items(deal_id):
+            try:
+                item = self.item(sku)
+            except UnknownItem:
+                continue  # removed from the catalogue since: not offered any more
+            lines.append(
+                OfferLine(
+                    sku, item.name.get(locale), item.unit.get(locale), quantity,
+                    int(item.price * 100), item.vat,
+                )
+            )  # fmt: skip
+        discount = await self._items.discount(deal_id)
+        include_vat = self._config.documents.prices_include_vat if self._config.documents else True
+        return Basket(lines, discount, totals(lines, discount, include_vat) if lines else None)
+
+    async def change(
+        self, viewer: Viewer, deal_id: int, sku: str, delta: Decimal, now: datetime
+    ) -> Decimal:
+        """Add `delta` of an item (negative: fewer; to zero: removed); the new quantity."""
+        await self._desk.check(viewer, deal_id)
+        self.item(sku)
+        current = dict(await self._items.items(deal_id)).get(sku, Decimal(0))
+        quantity = min(max(current + delta, Decimal(0)), MAX_QUANTITY)
+        await self._items.set_quantity(deal_id, sku, quantity, now)
+        return quantity
+
+    async def set_quantity(
+        self, viewer: Viewer, deal_id: int, sku: str, quantity: Decimal, now: datetime
+    ) -> None:
+        await self._desk.check(viewer, deal_id)
+        self.item(sku)
+        await self._items.set_quantity(deal_id, sku, min(quantity, MAX_QUANTITY), now)
+
+    async def set_discount(self, viewer: Viewer, deal_id: int, percent: Decimal) -> None:
+        await self._desk.check(viewer, deal_id)
+        await self._items.set_discount(deal_id, percent)
+
+    async def make(
+        self,
+        viewer: Viewer,
+        deal_id: int,
+        kind: DocumentType,
+        now: datetime,
+        locale: str,
+        manager: Party,
+        today: date,
+    ) -> MadeDocument:
+        """Number, render and record a document of the deal's items (RenderFailed if the
+        template fails: the number is then spent, as a cancelled form would be)."""
+        card = await self._desk.card(viewer, deal_id)
+        basket = await self.basket(viewer, deal_id, locale)
+        if not basket.lines:
+            raise NothingChosen(deal_id)
+        sequence = await self._documents.next_number(kind.id, today.year)
+        doc_number = number(kind, today.year, sequence)
+        person = card.person
+        client = Party(person.name, person.company or "", person.phone or "", person.email or "")
+        data, result = context(
+            self._config, kind, doc_number, today, basket.lines, basket.discount, client,
+            manager, locale,
+        )  # fmt: skip
+        pdf = await self._renderer.pdf(kind.pdf, data)
+        document_id = await self._documents.record(
+            deal_id=deal_id, kind=kind.id, number=doc_number, total_minor=result.total_minor,
+            content=data, created_by=viewer.telegram_id, now=now,
+        )  # fmt: skip
+        await self._desk.record_document(
+            viewer, deal_id, kind.id, doc_number, result.total_minor, now
+        )
+        return MadeDocument(document_id, doc_number, kind, pdf, result.total_minor, data)
+
+    async def docx(self, made: MadeDocument) -> bytes | None:
+        if made.kind.docx is None:
+            return None
+        return await self._renderer.docx(made.kind.docx, made.content)
+
+    async def stored(self, viewer: Viewer, deal_id: int, document_id: int) -> MadeDocument | None:
+        """A document of this deal made before (its PDF is not kept: Telegram has it)."""
+        await self._desk.check(viewer, deal_id)
+        row = await self._documents.get(document_id)
+        if row is None or row["deal_id"] != deal_id:
+            return None
+        kind = next((k for k in self.kinds() if k.id == row["kind"]), None)
+        if kind is None:
+            return None
+        return MadeDocument(
+            document_id, row["number"], kind, b"", row["total_minor"], row["content"]
+        )
+
+    async def sent(self, document_id: int, pdf: str | None, docx: str | None = None) -> None:
+        """Telegram's file ids: the document can be sent again without rendering."""
+        await self._documents.set_file_ids(document_id, pdf, docx)

@@ -1,0 +1,286 @@
+"""An offer or an invoice from the deal card: items and quantities by buttons (or a typed
+quantity), a discount, the totals on screen, then the PDF in the chat and, on request, the
+editable DOCX."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from aiogram import Router
+from aiogram.enums import ChatAction
+from aiogram.filters import StateFilter
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.callbacks import DealAction, DealCb
+from bot.documents import Party
+from bot.domain.offers import money
+from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
+from bot.middlewares import DropPendingInput
+from bot.rendering import RenderFailed
+from bot.services.documents import Basket, DocumentService, MadeDocument, NothingChosen, UnknownItem
+from bot.states import DealWork
+from bot.texts import Translator
+from handlers.deal_context import DEAL_KEY, DealContext
+
+DISCOUNTS = ("0", "5", "10", "15", "20")
+SKU_KEY = "sku"
+NAME_CUT = 28  # characters of an item's name on a button
+
+
+def build_router() -> Router:
+    """Typed quantities and discounts; the buttons come through the deal card's router."""
+    router = Router(name="offers")
+    router.message.filter(PrivateChat(), IsStaff(), NotCommand())
+    router.message.middleware(DropPendingInput())
+    router.message.register(quantity_typed, DealWork.offer_quantity, HasText())
+    router.message.register(discount_typed, DealWork.offer_discount, HasText())
+    router.message.register(
+        not_a_number, StateFilter(DealWork.offer_quantity, DealWork.offer_discount)
+    )
+    return router
+
+
+def _button(text: str, deal_id: int, arg: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text, callback_data=DealCb(action=DealAction.OFFER, deal=deal_id, arg=arg).pack()
+    )
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= NAME_CUT else text[: NAME_CUT - 1] + "…"
+
+
+async def offer(ctx: DealContext, arg: str) -> None:
+    """The deal card's "offer / invoice" and every button of its screen."""
+    service = ctx.documents
+    if service is None or not service.catalogue() or not service.kinds():
+        await ctx.send(ctx.t("offer_not_configured"))
+        return
+    command, _, value = arg.partition(".")
+    try:
+        if command == "cat":
+            await _catalogue(ctx, service)
+            return
+        if command in ("add", "sub"):
+            step = Decimal(1 if command == "add" else -1)
+            await service.change(ctx.viewer, ctx.deal_id, value, step, ctx.now())
+        elif command == "qty":
+            service.item(value)
+            await ctx.expect(DealWork.offer_quantity, **{SKU_KEY: value})
+            name = service.item(value).name.get(ctx.t.locale)
+            await ctx.send(ctx.t("offer_quantity_ask", name=name))
+            return
+        elif command == "disc" and not value:
+            await _discounts(ctx)
+            return
+        elif command == "disc" and value in DISCOUNTS:
+            await service.set_discount(ctx.viewer, ctx.deal_id, Decimal(value))
+        elif command == "make":
+            await _make(ctx, service, value)
+            return
+        elif command:
+            await ctx.send(ctx.t("err_stale_button"))
+            return
+    except UnknownItem:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    await show(ctx, service)
+
+
+async def show(ctx: DealContext, service: DocumentService) -> None:
+    basket = await service.basket(ctx.viewer, ctx.deal_id, ctx.t.locale)
+    await ctx.send(_screen(ctx.t, ctx.deal_id, basket), _keyboard(ctx, service, basket))
+
+
+def _screen(t: Translator, deal_id: int, basket: Basket) -> str:
+    lines = [
+        {
+            "name": line.name,
+            "quantity": f"{line.quantity.normalize():f}".replace(".", ","),
+            "unit": line.unit,
+            "price": money(line.price_minor),
+            "amount": money(line.amount_minor),
+        }
+        for line in basket.lines
+    ]
+    result = basket.totals
+    return str(
+        t(
+            "offer_screen",
+            deal_id=deal_id,
+            lines=lines,
+            discount=f"{basket.discount.normalize():f}" if basket.discount else "",
+            discount_amount=money(result.discount_minor) if result else "",
+            vat=money(result.vat_total_minor) if result and result.vat_total_minor else "",
+            total=money(result.total_minor) if result else "",
+        )
+    )
+
+
+def _keyboard(ctx: DealContext, service: DocumentService, basket: Basket) -> InlineKeyboardMarkup:
+    t, deal_id = ctx.t, ctx.deal_id
+    rows = [
+        [
+            _button(f"➖ {_short(line.name)}", deal_id, f"sub.{line.sku}"),
+            _button("➕", deal_id, f"add.{line.sku}"),
+            _button("🔢", deal_id, f"qty.{line.sku}"),
+        ]
+        for line in basket.lines
+    ]
+    rows.append([_button(t.label("btn_offer_add"), deal_id, "cat")])
+    rows.append([_button(t.label("btn_offer_discount"), deal_id, "disc")])
+    if basket.lines:
+        rows.append(
+            [
+                _button(t.label("btn_offer_make", title=kind.title.get(t.locale)), deal_id,
+                        f"make.{kind.id}")
+                for kind in service.kinds()
+            ]
+        )  # fmt: skip
+    to_card = DealCb(action=DealAction.OPEN, deal=deal_id).pack()
+    rows.append([InlineKeyboardButton(text=t.label("btn_to_card"), callback_data=to_card)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def _catalogue(ctx: DealContext, service: DocumentService) -> None:
+    rows = [
+        [_button(f"{_short(item.name.get(ctx.t.locale))} · {money(int(item.price * 100))} ₽",
+                 ctx.deal_id, f"add.{item.sku}")]
+        for item in service.catalogue()
+    ]  # fmt: skip
+    rows.append([_button(ctx.t.label("btn_back"), ctx.deal_id, "")])
+    await ctx.send(ctx.t("offer_catalogue"), InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+async def _discounts(ctx: DealContext) -> None:
+    buttons = [_button(f"{value} %", ctx.deal_id, f"disc.{value}") for value in DISCOUNTS]
+    await ctx.expect(DealWork.offer_discount)
+    await ctx.send(ctx.t("offer_discount_ask"), InlineKeyboardMarkup(inline_keyboard=[buttons]))
+
+
+async def _make(ctx: DealContext, service: DocumentService, kind_id: str) -> None:
+    kind = next((k for k in service.kinds() if k.id == kind_id), None)
+    if kind is None:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    await ctx.bot.send_chat_action(ctx.chat_id, ChatAction.UPLOAD_DOCUMENT)
+    manager = await ctx.staff.manager(ctx.viewer.telegram_id)
+    me = Party(
+        manager.name if manager else ctx.config.company.name.get(ctx.t.locale),
+        phone=ctx.config.company.phone,
+        contact=f"@{manager.username}" if manager and manager.username else "",
+    )
+    try:
+        made = await service.make(
+            ctx.viewer, ctx.deal_id, kind, ctx.now(), ctx.t.locale, me,
+            ctx.now().astimezone(ctx.tz).date(),
+        )  # fmt: skip
+    except NothingChosen:
+        await show(ctx, service)
+        return
+    except RenderFailed:
+        await ctx.send(ctx.t("offer_render_failed"))
+        return
+    await _send_pdf(ctx, service, made)
+
+
+async def _send_pdf(ctx: DealContext, service: DocumentService, made: MadeDocument) -> None:
+    markup = None
+    if made.kind.docx:
+        editable = DealCb(action=DealAction.OFFER_DOCX, deal=ctx.deal_id, arg=str(made.id))
+        button = InlineKeyboardButton(
+            text=ctx.t.label("btn_offer_docx"), callback_data=editable.pack()
+        )
+        markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
+    sent = await ctx.bot.send_document(
+        ctx.chat_id,
+        BufferedInputFile(made.pdf, made.filename),
+        caption=ctx.t(
+            "offer_made", title=made.kind.title.get(ctx.t.locale), number=made.number,
+            total=money(made.total_minor),
+        ),
+        reply_markup=markup,
+    )  # fmt: skip
+    await service.sent(made.id, sent.document.file_id if sent.document else None)
+
+
+async def docx(ctx: DealContext, arg: str) -> None:
+    """The editable copy of a document already made (rendered from what the PDF was given)."""
+    service = ctx.documents
+    if service is None or not arg.isdigit():
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    made = await service.stored(ctx.viewer, ctx.deal_id, int(arg))
+    if made is None:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    await ctx.bot.send_chat_action(ctx.chat_id, ChatAction.UPLOAD_DOCUMENT)
+    try:
+        content = await service.docx(made)
+    except RenderFailed:
+        await ctx.send(ctx.t("offer_render_failed"))
+        return
+    if content is None:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    sent = await ctx.bot.send_document(
+        ctx.chat_id, BufferedInputFile(content, f"{made.number}.docx")
+    )
+    await service.sent(made.id, None, sent.document.file_id if sent.document else None)
+
+
+# --- typed input -----------------------------------------------------------------------------
+
+
+async def _typed(message: Message, data: dict[str, Any]) -> tuple[DealContext, Decimal] | None:
+    state = data["state"]
+    stored = await state.get_data()
+    deal_id = stored.get(DEAL_KEY)
+    if not isinstance(deal_id, int):
+        await state.clear()
+        return None
+    ctx = DealContext.from_data(message.chat.id, deal_id, data)
+    try:
+        value = Decimal((message.text or "").strip().replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0 or value >= 1_000_000:
+        await ctx.send(ctx.t("err_not_a_number"))
+        return None
+    return ctx, value
+
+
+async def quantity_typed(message: Message, **data: Any) -> None:
+    typed = await _typed(message, data)
+    if typed is None:
+        return
+    ctx, value = typed
+    sku = (await ctx.state.get_data()).get(SKU_KEY)
+    assert ctx.documents is not None
+    try:
+        await ctx.documents.set_quantity(ctx.viewer, ctx.deal_id, str(sku), value, ctx.now())
+    except UnknownItem:
+        await ctx.state.clear()
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    await ctx.state.clear()
+    await show(ctx, ctx.documents)
+
+
+async def discount_typed(message: Message, **data: Any) -> None:
+    typed = await _typed(message, data)
+    if typed is None:
+        return
+    ctx, value = typed
+    if value >= 100:
+        await ctx.send(ctx.t("err_not_a_number"))
+        return
+    assert ctx.documents is not None
+    await ctx.documents.set_discount(ctx.viewer, ctx.deal_id, value.quantize(Decimal("0.01")))
+    await ctx.state.clear()
+    await show(ctx, ctx.documents)
+
+
+async def not_a_number(message: Message, t: Translator) -> None:
+    await message.answer(t("err_not_a_number"))

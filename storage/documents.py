@@ -1,0 +1,123 @@
+"""Documents made from deals, and their numbers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import upsert
+from storage.schema import deal_discounts, deal_items, document_counters, documents
+
+
+class SqlDocumentRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def next_number(self, kind: str, year: int) -> int:
+        """The next number of `kind` in `year`, in one statement: never twice, never skipped."""
+        insert = upsert(self._engine, document_counters)
+        statement = (
+            insert.values(kind=kind, year=year, last=1)
+            .on_conflict_do_update(
+                index_elements=[document_counters.c.kind, document_counters.c.year],
+                set_={"last": document_counters.c.last + 1},
+            )
+            .returning(document_counters.c.last)
+        )
+        async with self._engine.begin() as c:
+            return int((await c.execute(statement)).scalar_one())
+
+    async def record(
+        self,
+        *,
+        deal_id: int,
+        kind: str,
+        number: str,
+        total_minor: int,
+        content: dict[str, Any],
+        created_by: int | None,
+        now: datetime,
+    ) -> int:
+        async with self._engine.begin() as c:
+            result = await c.execute(
+                documents.insert()
+                .values(
+                    deal_id=deal_id, kind=kind, number=number, total_minor=total_minor,
+                    content=content, created_by=created_by, created_at=now,
+                )
+                .returning(documents.c.id)
+            )  # fmt: skip
+            return int(result.scalar_one())
+
+    async def get(self, document_id: int) -> dict[str, Any] | None:
+        async with self._engine.connect() as c:
+            row = (
+                await c.execute(sa.select(documents).where(documents.c.id == document_id))
+            ).first()
+            return None if row is None else dict(row._mapping)
+
+    async def set_file_ids(self, document_id: int, pdf: str | None, docx: str | None) -> None:
+        values = {k: v for k, v in (("pdf_file_id", pdf), ("docx_file_id", docx)) if v}
+        if values:
+            async with self._engine.begin() as c:
+                await c.execute(
+                    documents.update().where(documents.c.id == document_id).values(**values)
+                )
+
+
+class SqlDealItemRepository:
+    """The items and discount chosen on a deal."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def items(self, deal_id: int) -> list[tuple[str, Decimal]]:
+        async with self._engine.connect() as c:
+            rows = await c.execute(
+                sa.select(deal_items.c.sku, deal_items.c.quantity)
+                .where(deal_items.c.deal_id == deal_id)
+                .order_by(deal_items.c.added_at, deal_items.c.sku)
+            )
+            return [(row.sku, Decimal(row.quantity)) for row in rows]
+
+    async def set_quantity(self, deal_id: int, sku: str, quantity: Decimal, now: datetime) -> None:
+        """Zero or less removes the item."""
+        async with self._engine.begin() as c:
+            if quantity <= 0:
+                await c.execute(
+                    deal_items.delete().where(
+                        deal_items.c.deal_id == deal_id, deal_items.c.sku == sku
+                    )
+                )
+                return
+            insert = upsert(self._engine, deal_items)
+            await c.execute(
+                insert.values(
+                    deal_id=deal_id, sku=sku, quantity=quantity, added_at=now
+                ).on_conflict_do_update(
+                    index_elements=[deal_items.c.deal_id, deal_items.c.sku],
+                    set_={"quantity": quantity},
+                )
+            )
+
+    async def discount(self, deal_id: int) -> Decimal:
+        async with self._engine.connect() as c:
+            value = (
+                await c.execute(
+                    sa.select(deal_discounts.c.percent).where(deal_discounts.c.deal_id == deal_id)
+                )
+            ).scalar_one_or_none()
+            return Decimal(value) if value is not None else Decimal(0)
+
+    async def set_discount(self, deal_id: int, percent: Decimal) -> None:
+        insert = upsert(self._engine, deal_discounts)
+        async with self._engine.begin() as c:
+            await c.execute(
+                insert.values(deal_id=deal_id, percent=percent).on_conflict_do_update(
+                    index_elements=[deal_discounts.c.deal_id], set_={"percent": percent}
+                )
+            )

@@ -1,0 +1,116 @@
+"""Offers and invoices as files, read back: items, totals, VAT, the sum in words, the number,
+Cyrillic intact, hostile strings shown as written; broken or endless templates refused."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from docx import Document
+from pypdf import PdfReader
+
+from bot.config import BusinessConfig
+from bot.documents import Party, context, number
+from bot.domain.offers import OfferLine
+from bot.rendering import TEMPLATES, Renderer, RenderFailed
+
+HOSTILE_COMPANY = "{{ 7*7 }} <b>x</b> & Co"
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Iterator[Renderer]:
+    shared = Renderer(workers=1, timeout=20)
+    yield shared
+    shared.close()
+
+
+def offer_context(config: BusinessConfig, kind_id: str = "offer") -> dict[str, object]:
+    assert config.documents is not None
+    kind = next(k for k in config.documents.types if k.id == kind_id)
+    items = {item.sku: item for item in config.catalogue}
+    lines = [
+        OfferLine(sku, items[sku].name.get("ru"), items[sku].unit.get("ru"), Decimal(qty),
+                  int(items[sku].price * 100), items[sku].vat)
+        for sku, qty in (("crm-setup", "1"), ("crm-seat", "10"), ("consult-hour", "2.5"))
+    ]  # fmt: skip
+    data, _ = context(
+        config, kind, number(kind, 2026, 7), date(2026, 11, 23), lines, Decimal(10),
+        Party("Анна Петрова", HOSTILE_COMPANY, "+7 916 123-45-67", "anna@example.com"),
+        Party("Олег", phone="+7 495 123-45-67", contact="@oleg"), "ru",
+    )  # fmt: skip
+    return data
+
+
+def pdf_text(pdf: bytes) -> str:
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    return text.replace("\xa0", " ")  # amounts are grouped with no-break spaces
+
+
+async def test_the_offer_pdf_has_everything_a_client_reads(
+    renderer: Renderer, business_config: BusinessConfig
+) -> None:
+    text = pdf_text(await renderer.pdf("offer.html", offer_context(business_config)))
+    assert "Коммерческое предложение № KP-2026-0007" in text
+    assert "действительно до 07.12.2026" in text
+    assert "ИНН 7701234567, КПП 770101001" in text
+    assert "Внедрение CRM под ключ" in text and "120 000,00" in text
+    assert "10 лиц. 9 600,00 22 % 96 000,00" in text
+    assert "2,5 ч 5 000,00 — 12 500,00" in text
+    # 228 500 − 10 % = 205 650; VAT 22 % inside the 194 400 of taxed lines: 35 055,74
+    assert "Скидка 10 % −22 850,00 ₽" in text and "Итого к оплате 205 650,00 ₽" in text
+    assert "В том числе НДС 22 % 35 055,74" in text and "Без НДС" in text
+    assert "Двести пять тысяч шестьсот пятьдесят рублей 00 копеек" in text
+    assert HOSTILE_COMPANY in text and "49" not in text.split("КЛИЕНТ")[1].split("\n")[1]
+    assert "@oleg" in text
+
+
+async def test_the_invoice_pdf_carries_the_bank_details(
+    renderer: Renderer, business_config: BusinessConfig
+) -> None:
+    text = pdf_text(await renderer.pdf("invoice.html", offer_context(business_config, "invoice")))
+    assert "Счёт на оплату № SCH-2026-0007 от 23.11.2026" in text
+    assert "044525225" in text and "40702810900000012345" in text
+    assert "Оплатить до 28.11.2026" in text and "Всего наименований 3" in text
+
+
+async def test_the_offer_docx_is_editable_and_complete(
+    renderer: Renderer, business_config: BusinessConfig
+) -> None:
+    document = Document(
+        io.BytesIO(await renderer.docx("offer.docx", offer_context(business_config)))
+    )
+    text = "\n".join(p.text for p in document.paragraphs).replace("\xa0", " ")
+    cells = [
+        [cell.text.replace("\xa0", " ") for cell in row.cells] for row in document.tables[0].rows
+    ]
+    assert "Коммерческое предложение № KP-2026-0007" in text
+    assert ["2", "Лицензия CRM, 1 пользователь на 12 месяцев", "10", "лиц.", "9 600,00",
+            "22 %", "96 000,00"] in cells  # fmt: skip
+    assert "Итого к оплате: 205 650,00 ₽" in text
+    assert "Двести пять тысяч шестьсот пятьдесят рублей 00 копеек" in text
+    assert HOSTILE_COMPANY in text
+
+
+async def test_broken_and_endless_templates_fail_cleanly(
+    tmp_path: Path, business_config: BusinessConfig
+) -> None:
+    shutil.copytree(TEMPLATES, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "broken.html").write_text("<p>{% for line in lines %}{{ line.name }</p>")
+    (tmp_path / "endless.html").write_text(
+        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
+    )
+    (tmp_path / "escape.html").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}")
+    renderer = Renderer(tmp_path, workers=1, timeout=3)
+    try:
+        data = offer_context(business_config)
+        for name in ("broken.html", "endless.html", "escape.html"):
+            with pytest.raises(RenderFailed):
+                await renderer.pdf(name, data)
+        assert "KP-2026-0007" in pdf_text(await renderer.pdf("offer.html", data))  # goes on
+    finally:
+        renderer.close()

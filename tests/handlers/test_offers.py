@@ -1,0 +1,103 @@
+"""An offer from the deal card: items by buttons and typed, a discount, the PDF in the chat,
+the DOCX on request, the document in the deal's history; bad input and forged buttons refused."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram.types import BufferedInputFile
+from docx import Document
+from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.callbacks import DealAction, DealCb
+from bot.config import BusinessConfig, FollowUps, SpeedToLead
+from storage.schema import documents
+from tests.fakes import FakeClock, RecordingSession
+from tests.handlers.conftest import World, make_world
+from tests.handlers.test_deal_card import manager_with_deal
+
+
+@pytest.fixture
+async def world(
+    sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock
+) -> AsyncIterator[World]:
+    quiet = business_config.model_copy(
+        update={"followups": FollowUps(speed_to_lead=SpeedToLead(temperatures=()))}
+    )
+    made = make_world(sqlite_engine, quiet, clock, RecordingSession())
+    yield made
+    made.dp["documents"].close()
+
+
+def plain(text: str) -> str:
+    return text.replace("\xa0", " ")  # amounts are grouped with no-break spaces
+
+
+def file_bytes(upload: object) -> bytes:
+    assert isinstance(upload, BufferedInputFile)
+    return upload.data
+
+
+async def test_a_manager_builds_an_offer_and_sends_it_as_pdf_and_docx(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    [empty] = await oleg.press("КП / счёт")
+    assert "Пока ничего не выбрано" in empty.text
+    await oleg.press("Добавить из каталога")
+    [screen] = await oleg.press("Внедрение CRM")
+    assert "Внедрение CRM под ключ — 1 проект × 120 000,00 = 120 000,00 ₽" in plain(screen.text)
+    world.clock.advance(minutes=1)
+    await oleg.press("Добавить из каталога")
+    await oleg.press("Лицензия CRM")
+    [screen] = await oleg.press("🔢")  # the first line's: the CRM setup
+    assert "Сколько «Внедрение CRM под ключ»?" in plain(screen.text)
+    [wrong] = await oleg.send("много")
+    assert "число" in wrong.text
+    [screen] = await oleg.send("2")
+    [screen] = await oleg.press("➕")  # the first line again: 3
+    assert "3 проект × 120 000,00 = 360 000,00" in plain(screen.text)
+    await oleg.press("Скидка")
+    [screen] = await oleg.press("10 %")
+    assert "Скидка 10 %: −36 960,00 ₽" in plain(screen.text) and "Итого: 332 640,00 ₽" in plain(
+        screen.text
+    )
+
+    [pdf] = await oleg.press("Коммерческое предложение")
+    assert (
+        pdf.kind == "document"
+        and "KP-2026-0001" in plain(pdf.text)
+        and "332 640,00" in plain(pdf.text)
+    )
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(file_bytes(pdf.file))).pages)
+    assert "Итого к оплате 332 640,00 ₽" in plain(text)
+    assert "Анна" in text and "ООО Вектор" in text
+    assert any(call.__class__.__name__ == "SendChatAction" for call in world.session.calls)
+
+    [docx] = await oleg.press("Word")
+    assert docx.kind == "document"
+    words = "\n".join(p.text for p in Document(io.BytesIO(file_bytes(docx.file))).paragraphs)
+    assert "Коммерческое предложение № KP-2026-0001" in words
+
+    async with world.engine.connect() as c:
+        row = (await c.execute(select(documents))).one()
+    assert (row.number, row.total_minor) == ("KP-2026-0001", 33_264_000)
+    assert row.pdf_file_id and row.docx_file_id  # re-sent later without rendering
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    [history] = await oleg.press("История")
+    assert "Коммерческое предложение № KP-2026-0001 на 332 640,00 ₽" in plain(history.text)
+
+
+async def test_forged_offer_buttons_and_other_managers_are_refused(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    ira = await world.add_manager(7002, "Ира")
+    for arg in ("add.no-such-sku", "make.contract", "disc.99", "zap.x"):
+        [answer] = await oleg.callback(DealCb(action=DealAction.OFFER, deal=1, arg=arg).pack())
+        assert "кнопка уже не действует" in answer.text
+    await ira.callback(DealCb(action=DealAction.OFFER, deal=1, arg="add.crm-setup").pack())
+    assert ira.answer_callback_texts()[-1] is not None  # refused: not her deal
+    async with world.engine.connect() as c:
+        assert (await c.execute(select(documents))).first() is None
