@@ -9,6 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 
 class MenuAction(StrEnum):
     REQUEST = "request"
+    OFFER = "offer"  # a standard offer: choose a product
 
 
 class FormAction(StrEnum):
@@ -35,6 +36,12 @@ class FormField(StrEnum):
 
 class MenuCb(CallbackData, prefix="menu"):
     action: MenuAction
+
+
+class ProspectOfferCb(CallbackData, prefix="po"):
+    """A prospect's choice of a product for a standard offer."""
+
+    sku: str
 
 
 class FormCb(CallbackData, prefix="form"):

@@ -23,6 +23,7 @@ class LeadDraft(BaseModel):
     arrivals: list[ArrivalRecord] = []
     consent_at: datetime | None = None
     locale: str | None = None  # the language the form was filled in, for a later reminder
+    offer_sku: str | None = None  # a standard offer asked for: sent when the form is sent
     consent_checked: bool = False  # consent_at was looked up in the database by /start
     name: str | None = None
     phone: str | None = None

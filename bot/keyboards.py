@@ -49,7 +49,13 @@ def menu(t: Translator) -> InlineKeyboardMarkup:
                     text=t.label("btn_request"),
                     callback_data=MenuCb(action=MenuAction.REQUEST).pack(),
                 )
-            ]
+            ],
+            [
+                InlineKeyboardButton(
+                    text=t.label("btn_get_offer"),
+                    callback_data=MenuCb(action=MenuAction.OFFER).pack(),
+                )
+            ],
         ]
     )
 

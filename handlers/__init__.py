@@ -15,6 +15,7 @@ from handlers import (
     new_lead,
     offers,
     reminders,
+    self_offer,
     staff_settings,
     start,
 )
@@ -25,6 +26,7 @@ def get_routers(catalogue: Catalogue) -> list[Router]:
         # /start and the menu first: they work in any state (and offer to resume a form);
         # staff get their menu, and an invitation link makes a manager.
         start.build_router(),
+        self_offer.build_router(),
         # Staff replying to a relayed prospect message: an explicit reply wins over any input
         # the bot was waiting for.
         chat_relay.build_staff_router(),

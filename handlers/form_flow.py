@@ -165,5 +165,7 @@ class Flow:
 
 
 def fresh_draft(old: LeadDraft, consent_at: datetime | None) -> LeadDraft:
-    """Start over, keeping how the prospect arrived and their consent."""
-    return LeadDraft(arrivals=old.arrivals, consent_at=consent_at or old.consent_at)
+    """Start over, keeping how the prospect arrived, their consent and an offer asked for."""
+    return LeadDraft(
+        arrivals=old.arrivals, consent_at=consent_at or old.consent_at, offer_sku=old.offer_sku
+    )

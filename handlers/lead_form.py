@@ -30,6 +30,8 @@ from bot.domain.parsing import (
 )
 from bot.draft import LeadDraft, load_draft
 from bot.filters import ButtonText, HasContact, HasText, PrivateChat
+from bot.services.desk import DeskService
+from bot.services.documents import DocumentService
 from bot.services.lead_capture import LeadCaptureService, LeadRequest
 from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
@@ -45,6 +47,7 @@ from handlers.form_flow import (
     plan_nudge,
 )
 from handlers.notify import new_lead_alert
+from handlers.self_offer import send_standard_offer
 from handlers.start import begin_form
 
 log = logging.getLogger(__name__)
@@ -134,6 +137,8 @@ async def form_action(
     staff: StaffService,
     staff_locale: str,
     reminders: ReminderService,
+    desk: DeskService,
+    documents: DocumentService | None = None,
 ) -> None:
     current = await state.get_state()
     action = callback_data.action
@@ -171,6 +176,13 @@ async def form_action(
         await begin_form(user, bot, state, t, config, leads, reminders, clock.now())
     elif action is FormAction.CONFIRM:
         await _submit(flow, user, leads, sources, clock, catalogue, staff, staff_locale, reminders)
+        if flow.draft.offer_sku and documents is not None:
+            deal = await desk.prospect_deal(user.id)
+            if deal is not None:
+                await send_standard_offer(
+                    bot, user.id, deal.deal_id, flow.draft.offer_sku, t, documents, desk, clock,
+                    config, staff, catalogue, staff_locale,
+                )  # fmt: skip
 
 
 async def _drop_buttons(callback: CallbackQuery) -> None:

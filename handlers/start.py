@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import datetime
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message, User
 
 from bot import keyboards
 from bot.callbacks import FormField as Field
-from bot.callbacks import MenuCb
+from bot.callbacks import MenuAction, MenuCb
 from bot.clock import Clock
 from bot.commands import set_staff_commands
 from bot.config import BusinessConfig
@@ -35,7 +35,7 @@ def build_router() -> Router:
     router.message.filter(PrivateChat())
     router.callback_query.filter(PrivateChat())
     router.message.register(start, CommandStart())
-    router.callback_query.register(menu_request, MenuCb.filter())
+    router.callback_query.register(menu_request, MenuCb.filter(F.action == MenuAction.REQUEST))
     return router
 
 

@@ -164,11 +164,13 @@ class DeskService:
         return await self._repository.add_event(deal_id, "activity", data, viewer.telegram_id, now)
 
     async def record_document(
-        self, viewer: Viewer, deal_id: int, kind: str, number: str, total_minor: int, now: datetime
+        self, deal_id: int, kind: str, number: str, total_minor: int, actor: int, now: datetime
     ) -> None:
-        """A document made for the client: in the history, and work on the deal."""
+        """A document made for the client (by staff, or asked for by the client): in the
+        history; work on the deal when staff made it."""
         data = {"kind": kind, "number": number, "total_minor": total_minor}
-        await self._repository.add_event(deal_id, "document", data, viewer.telegram_id, now)
+        staff_made = actor != await self._repository.prospect_chat(deal_id)
+        await self._repository.add_event(deal_id, "document", data, actor, now, activity=staff_made)
 
     async def log_objection(
         self, viewer: Viewer, deal_id: int, objection: str, text: str | None, now: datetime
@@ -249,6 +251,10 @@ class DeskService:
     async def contacted(self, deal_id: int) -> bool:
         """Whether staff have worked the deal: an activity, an answer, a move, a message."""
         return await self._repository.contacted(deal_id)
+
+    async def card_of(self, deal_id: int) -> DealCard | None:
+        """For what the bot does on a client's own request: no viewer to check."""
+        return await self._repository.card(deal_id)
 
     async def deal_summary(self, deal_id: int) -> ProspectDeal | None:
         """For messages the bot sends on its own (reminders): no viewer to check."""

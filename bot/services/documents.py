@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from bot.config import BusinessConfig, CatalogueItem, DocumentType
 from bot.documents import Party, context, number
-from bot.domain.desk import Viewer
+from bot.domain.desk import DealCard, Viewer
 from bot.domain.offers import OfferLine, Totals, totals
 from bot.rendering import Renderer
 from bot.services.desk import DeskService
@@ -156,21 +156,60 @@ class DocumentService:
         basket = await self.basket(viewer, deal_id, locale)
         if not basket.lines:
             raise NothingChosen(deal_id)
+        return await self._make(
+            card, kind, basket.lines, basket.discount, manager, viewer.telegram_id, now,
+            locale, today,
+        )  # fmt: skip
+
+    def standard(self) -> DocumentType | None:
+        """What a prospect gets from the menu: the first document type (an offer)."""
+        kinds = self.kinds()
+        return kinds[0] if kinds else None
+
+    async def make_standard(
+        self, card: DealCard, sku: str, client_id: int, now: datetime, locale: str, today: date
+    ) -> MadeDocument:
+        """A standard offer of one catalogue item, asked for by the client themselves."""
+        kind = self.standard()
+        if kind is None:
+            raise UnknownItem(sku)
+        item = self.item(sku)
+        line = OfferLine(
+            sku, item.name.get(locale), item.unit.get(locale), Decimal(1), int(item.price * 100),
+            item.vat,
+        )  # fmt: skip
+        manager = Party(card.manager_name or self._config.company.name.get(locale),
+                        phone=self._config.company.phone, email=self._config.company.email)  # fmt: skip
+        return await self._make(card, kind, [line], Decimal(0), manager, client_id, now,
+                                locale, today)  # fmt: skip
+
+    async def _make(
+        self,
+        card: DealCard,
+        kind: DocumentType,
+        lines: list[OfferLine],
+        discount: Decimal,
+        manager: Party,
+        actor: int,
+        now: datetime,
+        locale: str,
+        today: date,
+    ) -> MadeDocument:
+        deal_id = card.deal.id
         sequence = await self._documents.next_number(kind.id, today.year)
         doc_number = number(kind, today.year, sequence)
         person = card.person
         client = Party(person.name, person.company or "", person.phone or "", person.email or "")
         data, result = context(
-            self._config, kind, doc_number, today, basket.lines, basket.discount, client,
-            manager, locale,
-        )  # fmt: skip
+            self._config, kind, doc_number, today, lines, discount, client, manager, locale
+        )
         pdf = await self._renderer.pdf(kind.pdf, data)
         document_id = await self._documents.record(
             deal_id=deal_id, kind=kind.id, number=doc_number, total_minor=result.total_minor,
-            content=data, created_by=viewer.telegram_id, now=now,
+            content=data, created_by=actor, now=now,
         )  # fmt: skip
         await self._desk.record_document(
-            viewer, deal_id, kind.id, doc_number, result.total_minor, now
+            deal_id, kind.id, doc_number, result.total_minor, actor, now
         )
         return MadeDocument(document_id, doc_number, kind, pdf, result.total_minor, data)
 

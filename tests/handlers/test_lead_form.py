@@ -104,7 +104,10 @@ async def start_form(prospect: Prospect) -> None:
 async def test_english_speaker_is_answered_in_english(world: World) -> None:
     prospect = world.prospect(language="en-GB", first_name="John")
     [greeting] = await prospect.send("/start")
-    assert "Romashka LLC" in greeting.text and greeting.buttons() == ["📝 Leave a request"]
+    assert "Romashka LLC" in greeting.text and greeting.buttons() == [
+        "📝 Leave a request",
+        "📄 Get a price offer",
+    ]
     await prospect.press("Leave a request")
     assert "Do you agree?" in prospect.last().text
     [ask] = await prospect.press("I agree")
@@ -357,7 +360,7 @@ async def test_an_unreachable_admin_does_not_break_the_prospects_request(world: 
 async def test_message_outside_the_form_shows_the_menu(world: World) -> None:
     prospect = world.prospect()
     [answer] = await prospect.send("Здравствуйте, сколько стоит?")
-    assert answer.buttons() == ["📝 Оставить заявку"]
+    assert answer.buttons() == ["📝 Оставить заявку", "📄 Получить КП"]
 
 
 async def test_sales_reps_link_assigns_the_deal_and_alerts_the_rep(world: World) -> None:

@@ -1,0 +1,155 @@
+"""A prospect asks for a standard offer from the menu: they choose a product and the PDF comes
+at once; the deal becomes hot and its manager is told. Without a request on file, the form is
+filled first (the offer needs a name and a phone) and the offer follows it."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatAction
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+)
+from markupsafe import Markup
+
+from bot import desk_keyboards as kb
+from bot.callbacks import MenuAction, MenuCb, ProspectOfferCb
+from bot.clock import Clock
+from bot.config import BusinessConfig
+from bot.desk_views import relay_header
+from bot.domain.offers import money
+from bot.draft import load_draft, save_draft
+from bot.filters import PrivateChat
+from bot.rendering import RenderFailed
+from bot.services.desk import DeskService
+from bot.services.documents import DocumentService, UnknownItem
+from bot.services.lead_capture import LeadCaptureService
+from bot.services.reminders import ReminderService
+from bot.services.staff import StaffService
+from bot.texts import Catalogue, Translator
+from handlers.notify import staff_to_alert
+from handlers.start import begin_form
+
+log = logging.getLogger(__name__)
+
+
+def build_router() -> Router:
+    router = Router(name="self_offer")
+    router.callback_query.filter(PrivateChat())
+    router.callback_query.register(products, MenuCb.filter(F.action == MenuAction.OFFER))
+    router.callback_query.register(chosen, ProspectOfferCb.filter())
+    return router
+
+
+async def products(callback: CallbackQuery, t: Translator, documents: DocumentService) -> None:
+    await callback.answer()
+    if not documents.catalogue() or documents.standard() is None or callback.message is None:
+        await callback.answer(t.label("self_offer_unavailable"), show_alert=True)
+        return
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=f"{item.name.get(t.locale)} · {money(int(item.price * 100))} ₽",
+                callback_data=ProspectOfferCb(sku=item.sku).pack(),
+            )
+        ]
+        for item in documents.catalogue()
+    ]
+    assert callback.bot is not None
+    await callback.bot.send_message(
+        callback.from_user.id, t("self_offer_choose"),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+    )  # fmt: skip
+
+
+async def chosen(
+    callback: CallbackQuery,
+    callback_data: ProspectOfferCb,
+    bot: Bot,
+    state: FSMContext,
+    t: Translator,
+    config: BusinessConfig,
+    documents: DocumentService,
+    desk: DeskService,
+    leads: LeadCaptureService,
+    reminders: ReminderService,
+    clock: Clock,
+    staff: StaffService,
+    catalogue: Catalogue,
+    staff_locale: str,
+) -> None:
+    try:
+        documents.item(callback_data.sku)
+    except UnknownItem:
+        await callback.answer(t.label("err_stale_button"))
+        return
+    await callback.answer()
+    deal = await desk.prospect_deal(callback.from_user.id)
+    if deal is None:  # the offer needs a name and a phone: the form first, then the offer
+        draft = await load_draft(state)
+        draft.offer_sku = callback_data.sku
+        await save_draft(state, draft)
+        await bot.send_message(callback.from_user.id, t("self_offer_form_first"))
+        await begin_form(callback.from_user, bot, state, t, config, leads, reminders, clock.now())
+        return
+    await send_standard_offer(
+        bot, callback.from_user.id, deal.deal_id, callback_data.sku, t, documents, desk, clock,
+        config, staff, catalogue, staff_locale,
+    )  # fmt: skip
+
+
+async def send_standard_offer(
+    bot: Bot,
+    chat_id: int,
+    deal_id: int,
+    sku: str,
+    t: Translator,
+    documents: DocumentService,
+    desk: DeskService,
+    clock: Clock,
+    config: BusinessConfig,
+    staff: StaffService | None = None,
+    catalogue: Catalogue | None = None,
+    staff_locale: str = "ru",
+) -> None:
+    """Make the offer, send it to the client, heat the deal and tell its manager."""
+    card = await desk.card_of(deal_id)
+    if card is None:
+        return
+    now = clock.now()
+    await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+    try:
+        made = await documents.make_standard(card, sku, chat_id, now, t.locale, now.date())
+    except (RenderFailed, UnknownItem):
+        await bot.send_message(chat_id, t("self_offer_failed"))
+        return
+    sent = await bot.send_document(
+        chat_id, BufferedInputFile(made.pdf, made.filename),
+        caption=t("self_offer_sent", number=made.number),
+    )  # fmt: skip
+    await documents.sent(made.id, sent.document.file_id if sent.document else None)
+    await desk.price_request(deal_id, chat_id, now)
+    if staff is None or catalogue is None:
+        return
+    summary = await desk.deal_summary(deal_id)
+    if summary is None:
+        return
+    staff_t = Translator(catalogue, staff_locale)
+    item = documents.item(sku)
+    text = Markup("{}\n{}").format(
+        relay_header(staff_t, config, summary),
+        staff_t("self_offer_alert", number=made.number, item=item.name.get(staff_locale)),
+    )
+    for recipient, inbox in await staff_to_alert(summary.manager_telegram_id, staff, config):
+        try:
+            await bot.send_message(
+                recipient, text, reply_markup=kb.alert(staff_t, deal_id, inbox=inbox)
+            )
+        except TelegramAPIError:
+            log.warning("offer alert of deal %s not delivered to %s", deal_id, recipient)

@@ -1,0 +1,83 @@
+"""A prospect's own offer from the menu: the PDF at once, the deal hot, the manager told; with
+no request on file, the form first and the offer right after it."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram.types import BufferedInputFile
+from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.callbacks import ProspectOfferCb
+from bot.config import BusinessConfig, FollowUps, SpeedToLead
+from storage.schema import deals
+from tests.fakes import FakeClock, RecordingSession
+from tests.handlers.conftest import World, make_world
+from tests.handlers.test_staff import submit_lead
+
+
+@pytest.fixture
+async def world(
+    sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock
+) -> AsyncIterator[World]:
+    quiet = business_config.model_copy(
+        update={"followups": FollowUps(speed_to_lead=SpeedToLead(temperatures=()))}
+    )
+    made = make_world(sqlite_engine, quiet, clock, RecordingSession())
+    yield made
+    made.dp["documents"].close()
+
+
+def pdf_text(upload: object) -> str:
+    assert isinstance(upload, BufferedInputFile)
+    pages = PdfReader(io.BytesIO(upload.data)).pages
+    return "\n".join(page.extract_text() for page in pages).replace("\xa0", " ")
+
+
+async def test_a_client_with_a_request_gets_the_offer_at_once(world: World) -> None:
+    await world.add_manager(7001, "Олег")
+    anna = await submit_lead(world, 1001)
+    async with world.engine.begin() as c:  # a cold deal, to see it become hot
+        await c.execute(deals.update().values(temperature="cold"))
+    await anna.send("/start")
+    await anna.press("Получить КП")
+    [offer] = await anna.press("Консультация эксперта")
+    assert offer.kind == "document" and "коммерческое предложение № KP-2026-0001" in offer.text
+    text = pdf_text(offer.file)
+    assert "Консультация эксперта" in text and "5 000,00" in text and "Анна" in text
+    alert = world.session.to(7001)[-1]
+    assert "Клиент сам запросил КП по «Консультация эксперта»" in alert.text
+    async with world.engine.connect() as c:
+        assert (await c.execute(select(deals.c.temperature))).scalar_one() == "hot"
+
+
+async def test_a_new_prospect_fills_the_form_first_and_then_gets_the_offer(world: World) -> None:
+    await world.add_manager(7001, "Олег")
+    prospect = world.prospect(user_id=1002, first_name="Борис")
+    await prospect.send("/start")
+    await prospect.press("Получить КП")
+    sent = await prospect.press("Внедрение CRM под ключ")
+    assert any("нужны контакты" in s.text for s in sent)
+    await prospect.press("Согласен")
+    await prospect.press("Борис")
+    await prospect.send("+7 916 000-10-02")
+    await prospect.press("Пропустить")
+    await prospect.send("ООО Борис и сыновья")
+    for label in ("Автоматизация продаж", "Срочно", "Больше 300", "Звонок", "Утром"):
+        await prospect.press(label)
+    after = await prospect.press("Всё верно")
+    [offer] = [s for s in after if s.kind == "document"]
+    text = pdf_text(offer.file)
+    assert "Внедрение CRM под ключ" in text and "ООО Борис и сыновья" in text
+    assert "Итого к оплате 120 000,00 ₽" in text
+
+
+async def test_a_forged_product_is_refused(world: World) -> None:
+    prospect = world.prospect(user_id=1003)
+    await prospect.callback(ProspectOfferCb(sku="free-lunch").pack())
+    assert prospect.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
+    assert not [s for s in world.session.to(1003) if s.kind == "document"]
