@@ -41,7 +41,11 @@ from handlers.errors import make_error_handler
 from storage.db import create_engine
 from storage.deals import SqlPipelineRepository
 from storage.desk import SqlDeskRepository
-from storage.documents import SqlDealItemRepository, SqlDocumentRepository
+from storage.documents import (
+    SqlCatalogueRepository,
+    SqlDealItemRepository,
+    SqlDocumentRepository,
+)
 from storage.fsm import SqlStorage
 from storage.leads import SqlLeadRepository
 from storage.reminders import SqlReminderRepository
@@ -99,6 +103,7 @@ def build_dispatcher(
             desk,
             renderer or Renderer(),
             config,
+            SqlCatalogueRepository(engine),
         ),
         pipeline=PipelineService(SqlPipelineRepository(engine), config.pipeline.domain()),
         tz=tz,

@@ -7,6 +7,7 @@ from aiogram import Router
 from bot.texts import Catalogue
 from handlers import (
     admin,
+    catalogue_admin,
     chat_relay,
     deal_card,
     desk,
@@ -33,6 +34,7 @@ def get_routers(catalogue: Catalogue) -> list[Router]:
         # Staff only (each router filters on the role): admin tools, outbound leads, the deal
         # card with the stage gate, and the menu with lists, search and today.
         admin.build_router(),
+        catalogue_admin.build_router(),
         new_lead.build_router(),
         reminders.build_router(),
         offers.build_router(),

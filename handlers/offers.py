@@ -54,7 +54,7 @@ def _short(text: str) -> str:
 async def offer(ctx: DealContext, arg: str) -> None:
     """The deal card's "offer / invoice" and every button of its screen."""
     service = ctx.documents
-    if service is None or not service.catalogue() or not service.kinds():
+    if service is None or not await service.catalogue() or not service.kinds():
         await ctx.send(ctx.t("offer_not_configured"))
         return
     command, _, value = arg.partition(".")
@@ -66,9 +66,9 @@ async def offer(ctx: DealContext, arg: str) -> None:
             step = Decimal(1 if command == "add" else -1)
             await service.change(ctx.viewer, ctx.deal_id, value, step, ctx.now())
         elif command == "qty":
-            service.item(value)
+            await service.item(value)
             await ctx.expect(DealWork.offer_quantity, **{SKU_KEY: value})
-            name = service.item(value).name.get(ctx.t.locale)
+            name = (await service.item(value)).name.get(ctx.t.locale)
             await ctx.send(ctx.t("offer_quantity_ask", name=name))
             return
         elif command == "disc" and not value:
@@ -147,7 +147,7 @@ async def _catalogue(ctx: DealContext, service: DocumentService) -> None:
     rows = [
         [_button(f"{_short(item.name.get(ctx.t.locale))} · {money(int(item.price * 100))} ₽",
                  ctx.deal_id, f"add.{item.sku}")]
-        for item in service.catalogue()
+        for item in await service.catalogue()
     ]  # fmt: skip
     rows.append([_button(ctx.t.label("btn_back"), ctx.deal_id, "")])
     await ctx.send(ctx.t("offer_catalogue"), InlineKeyboardMarkup(inline_keyboard=rows))

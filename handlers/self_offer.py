@@ -49,7 +49,8 @@ def build_router() -> Router:
 
 async def products(callback: CallbackQuery, t: Translator, documents: DocumentService) -> None:
     await callback.answer()
-    if not documents.catalogue() or documents.standard() is None or callback.message is None:
+    items = await documents.catalogue()
+    if not items or documents.standard() is None or callback.message is None:
         await callback.answer(t.label("self_offer_unavailable"), show_alert=True)
         return
     rows = [
@@ -59,7 +60,7 @@ async def products(callback: CallbackQuery, t: Translator, documents: DocumentSe
                 callback_data=ProspectOfferCb(sku=item.sku).pack(),
             )
         ]
-        for item in documents.catalogue()
+        for item in items
     ]
     assert callback.bot is not None
     await callback.bot.send_message(
@@ -85,7 +86,7 @@ async def chosen(
     staff_locale: str,
 ) -> None:
     try:
-        documents.item(callback_data.sku)
+        await documents.item(callback_data.sku)
     except UnknownItem:
         await callback.answer(t.label("err_stale_button"))
         return
@@ -141,7 +142,7 @@ async def send_standard_offer(
     if summary is None:
         return
     staff_t = Translator(catalogue, staff_locale)
-    item = documents.item(sku)
+    item = await documents.item(sku)
     text = Markup("{}\n{}").format(
         relay_header(staff_t, config, summary),
         staff_t("self_offer_alert", number=made.number, item=item.name.get(staff_locale)),

@@ -9,8 +9,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.config import CatalogueItem
 from storage.db import upsert
-from storage.schema import deal_discounts, deal_items, document_counters, documents
+from storage.schema import (
+    catalogue_items,
+    deal_discounts,
+    deal_items,
+    document_counters,
+    documents,
+)
 
 
 class SqlDocumentRepository:
@@ -120,4 +127,36 @@ class SqlDealItemRepository:
                 insert.values(deal_id=deal_id, percent=percent).on_conflict_do_update(
                     index_elements=[deal_discounts.c.deal_id], set_={"percent": percent}
                 )
+            )
+
+
+class SqlCatalogueRepository:
+    """Catalogue items imported by admins."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def imported(self) -> list[CatalogueItem]:
+        async with self._engine.connect() as c:
+            rows = await c.execute(
+                sa.select(catalogue_items.c.item).order_by(catalogue_items.c.sku)
+            )
+            return [CatalogueItem.model_validate(row.item) for row in rows]
+
+    async def save(self, items: list[CatalogueItem], now: datetime) -> None:
+        """All in one transaction: a file is imported whole or not at all."""
+        if not items:
+            return
+        insert = upsert(self._engine, catalogue_items)
+        rows = [
+            {"sku": item.sku, "item": item.model_dump(mode="json"), "updated_at": now}
+            for item in items
+        ]
+        async with self._engine.begin() as c:
+            await c.execute(
+                insert.on_conflict_do_update(
+                    index_elements=[catalogue_items.c.sku],
+                    set_={"item": insert.excluded.item, "updated_at": insert.excluded.updated_at},
+                ),
+                rows,
             )

@@ -243,6 +243,15 @@ deal_discounts = sa.Table(
     sa.Column("percent", sa.Numeric(5, 2), nullable=False),
 )
 
+# Catalogue items imported by admins (CSV / XLSX): on top of the configuration's, by SKU.
+catalogue_items = sa.Table(
+    "catalogue_items",
+    metadata,
+    sa.Column("sku", sa.String(20), primary_key=True),
+    sa.Column("item", sa.JSON, nullable=False),  # the CatalogueItem, as the YAML would have it
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
 # Every document made: re-sent by its Telegram file_id without rendering again.
 documents = sa.Table(
     "documents",

@@ -15,6 +15,7 @@ from aiogram.methods import (
     CopyMessage,
     EditMessageReplyMarkup,
     EditMessageText,
+    GetFile,
     GetMe,
     SendDocument,
     SendMessage,
@@ -28,6 +29,7 @@ from aiogram.types import (
     Chat,
     Contact,
     Document,
+    File,
     InlineKeyboardMarkup,
     Message,
     MessageId,
@@ -85,6 +87,7 @@ class RecordingSession(BaseSession):
     def __post_init__(self) -> None:
         super().__init__()
         self._ids = itertools.count(1000)
+        self.files: dict[str, bytes] = {}
 
     async def close(self) -> None:
         pass
@@ -96,8 +99,10 @@ class RecordingSession(BaseSession):
         timeout: int = 30,
         chunk_size: int = 65536,
         raise_for_status: bool = True,
-    ) -> AsyncGenerator[bytes, None]:  # pragma: no cover - no downloads in these tests
-        yield b""
+    ) -> AsyncGenerator[bytes, None]:
+        """Files "uploaded" by a test's user (Prospect.send_document), by their path."""
+        path = url.rsplit("/", 1)[-1]
+        yield self.files.get(path, b"")
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
@@ -131,6 +136,11 @@ class RecordingSession(BaseSession):
                     sent.text, sent.markup = method.text or "", method.reply_markup
                     sent.edits += 1
             return True  # type: ignore[return-value]
+        if isinstance(method, GetFile):
+            return File(  # type: ignore[return-value]
+                file_id=method.file_id, file_unique_id=f"u-{method.file_id}",
+                file_path=method.file_id,
+            )  # fmt: skip
         if isinstance(method, GetMe):
             return User(id=BOT_ID, is_bot=True, first_name="Sales", username="sales_bot")  # type: ignore[return-value]
         if isinstance(method, AnswerCallbackQuery | EditMessageReplyMarkup):
@@ -277,6 +287,12 @@ class Prospect:
             is_video=False,
         )
         return await self._feed(message=self._message(sticker=sticker))
+
+    async def send_document(self, data: bytes, filename: str) -> list[Sent]:
+        file_id = f"file-{len(self.session.files) + 1}"
+        self.session.files[file_id] = data
+        document = Document(file_id=file_id, file_unique_id=f"u-{file_id}", file_name=filename)
+        return await self._feed(message=self._message(document=document))
 
     async def send_photo(self) -> list[Sent]:
         photo = [PhotoSize(file_id="p1", file_unique_id="pu1", width=90, height=90)]

@@ -3,6 +3,8 @@ the files rendered off the event loop, every document recorded on the deal."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -44,6 +46,11 @@ class DealItemRepository(Protocol):
     async def set_discount(self, deal_id: int, percent: Decimal) -> None: ...
 
 
+class CatalogueRepository(Protocol):
+    async def imported(self) -> list[CatalogueItem]: ...
+    async def save(self, items: list[CatalogueItem], now: datetime) -> None: ...
+
+
 class UnknownItem(LookupError):
     """Not in the catalogue (any more)."""
 
@@ -81,21 +88,42 @@ class DocumentService:
         desk: DeskService,
         renderer: Renderer,
         config: BusinessConfig,
+        catalogue: CatalogueRepository,
+        ttl: float = 10.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._documents, self._items, self._desk = documents, items, desk
-        self._renderer, self._config = renderer, config
+        self._renderer, self._config, self._catalogue = renderer, config, catalogue
+        self._ttl, self._monotonic = ttl, monotonic
+        self._imported: dict[str, CatalogueItem] | None = None
+        self._loaded_at = 0.0
 
     def close(self) -> None:
         self._renderer.close()
 
-    def catalogue(self) -> tuple[CatalogueItem, ...]:
-        return self._config.catalogue
+    async def catalogue(self) -> list[CatalogueItem]:
+        """The configuration's items, with what admins imported on top (by SKU). Read again
+        after `ttl` seconds, so that an import in another process arrives too."""
+        if self._imported is None or self._monotonic() - self._loaded_at > self._ttl:
+            self._imported = {item.sku: item for item in await self._catalogue.imported()}
+            self._loaded_at = self._monotonic()
+        merged = {item.sku: item for item in self._config.catalogue}
+        merged.update(self._imported)
+        return list(merged.values())
+
+    async def import_items(self, items: list[CatalogueItem], now: datetime) -> tuple[int, int]:
+        """Saved in one transaction; (added, updated) against the catalogue as it was."""
+        known = {item.sku for item in await self.catalogue()}
+        await self._catalogue.save(items, now)
+        self._imported = None
+        added = sum(1 for item in items if item.sku not in known)
+        return added, len(items) - added
 
     def kinds(self) -> tuple[DocumentType, ...]:
         return self._config.documents.types if self._config.documents else ()
 
-    def item(self, sku: str) -> CatalogueItem:
-        for item in self._config.catalogue:
+    async def item(self, sku: str) -> CatalogueItem:
+        for item in await self.catalogue():
             if item.sku == sku:
                 return item
         raise UnknownItem(sku)
@@ -105,7 +133,7 @@ class DocumentService:
         lines = []
         for sku, quantity in await self._items.items(deal_id):
             try:
-                item = self.item(sku)
+                item = await self.item(sku)
             except UnknownItem:
                 continue  # removed from the catalogue since: not offered any more
             lines.append(
@@ -123,7 +151,7 @@ class DocumentService:
     ) -> Decimal:
         """Add `delta` of an item (negative: fewer; to zero: removed); the new quantity."""
         await self._desk.check(viewer, deal_id)
-        self.item(sku)
+        await self.item(sku)
         current = dict(await self._items.items(deal_id)).get(sku, Decimal(0))
         quantity = min(max(current + delta, Decimal(0)), MAX_QUANTITY)
         await self._items.set_quantity(deal_id, sku, quantity, now)
@@ -133,7 +161,7 @@ class DocumentService:
         self, viewer: Viewer, deal_id: int, sku: str, quantity: Decimal, now: datetime
     ) -> None:
         await self._desk.check(viewer, deal_id)
-        self.item(sku)
+        await self.item(sku)
         await self._items.set_quantity(deal_id, sku, min(quantity, MAX_QUANTITY), now)
 
     async def set_discount(self, viewer: Viewer, deal_id: int, percent: Decimal) -> None:
@@ -173,7 +201,7 @@ class DocumentService:
         kind = self.standard()
         if kind is None:
             raise UnknownItem(sku)
-        item = self.item(sku)
+        item = await self.item(sku)
         line = OfferLine(
             sku, item.name.get(locale), item.unit.get(locale), Decimal(1), int(item.price * 100),
             item.vat,

@@ -1,5 +1,5 @@
 """Documents made from deals (offers, invoices), their numbering per type and year, and the
-deal's chosen items and discount they are made from.
+deal's chosen items and discount they are made from, and the catalogue items admins import.
 
 Revision ID: 0009
 Revises: 0008
@@ -48,6 +48,12 @@ def upgrade() -> None:
         sa.Column("added_at", UtcDateTime, nullable=False),
     )
     op.create_table(
+        "catalogue_items",
+        sa.Column("sku", sa.String(20), primary_key=True),
+        sa.Column("item", sa.JSON, nullable=False),
+        sa.Column("updated_at", UtcDateTime, nullable=False),
+    )
+    op.create_table(
         "deal_discounts",
         sa.Column("deal_id", sa.Integer, sa.ForeignKey("deals.id"), primary_key=True),
         sa.Column("percent", sa.Numeric(5, 2), nullable=False),
@@ -56,6 +62,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("deal_discounts")
+    op.drop_table("catalogue_items")
     op.drop_table("deal_items")
     op.drop_index("ix_documents_deal_id", table_name="documents")
     op.drop_table("documents")

@@ -1,0 +1,76 @@
+"""Admins keep the catalogue: /catalogue shows it and says how to update it; a CSV or XLSX file
+sent to the bot is imported (the good rows, in one transaction) and answered with what was
+added, updated and rejected, and why."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import Message
+
+from bot.catalogue_import import UnreadableFile, read_catalogue
+from bot.clock import Clock
+from bot.domain.offers import money
+from bot.filters import IsAdmin, PrivateChat
+from bot.services.documents import DocumentService
+from bot.texts import Translator
+
+log = logging.getLogger(__name__)
+
+TABLES = (".csv", ".xlsx", ".txt")
+REJECTED_SHOWN = 20
+
+
+def build_router() -> Router:
+    router = Router(name="catalogue_admin")
+    router.message.filter(PrivateChat(), IsAdmin())
+    router.message.register(show, Command("catalogue"))
+    router.message.register(
+        imported,
+        F.document,
+        F.reply_to_message.is_(None),  # a reply with a file is meant for a client
+        F.document.file_name.lower().endswith(TABLES),
+    )
+    return router
+
+
+async def show(message: Message, t: Translator, documents: DocumentService) -> None:
+    items = await documents.catalogue()
+    lines = [
+        f"{item.sku} · {item.name.get(t.locale)} · {money(int(item.price * 100))} ₽"
+        for item in items[:50]
+    ]
+    await message.answer(t("catalogue_show", count=len(items), lines=lines))
+
+
+async def imported(
+    message: Message, bot: Bot, t: Translator, documents: DocumentService, clock: Clock
+) -> None:
+    assert message.document is not None
+    name = message.document.file_name or "catalogue.csv"
+    buffer = io.BytesIO()
+    try:
+        await bot.download(message.document, destination=buffer)
+        read = read_catalogue(buffer.getvalue(), name)
+    except UnreadableFile as error:
+        await message.answer(t(f"catalogue_unreadable_{error}"))
+        return
+    if read.items:
+        added, updated = await documents.import_items(read.items, clock.now())
+    else:
+        added = updated = 0
+    log.info("catalogue import from %s: %d added, %d updated, %d rejected",
+             message.chat.id, added, updated, len(read.rejected))  # fmt: skip
+    await message.answer(
+        t(
+            "catalogue_imported",
+            added=added,
+            updated=updated,
+            rejected=[f"{row}: {why}" for row, why in read.rejected[:REJECTED_SHOWN]],
+            more=max(0, len(read.rejected) - REJECTED_SHOWN),
+            total=len(read.rejected),
+        )
+    )

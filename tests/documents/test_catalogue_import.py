@@ -1,0 +1,69 @@
+"""Catalogue files as admins make them: CSV from Excel (Windows-1251, semicolons) and XLSX; each
+bad row rejected with a reason a person understands, the good ones kept."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook
+
+from bot.catalogue_import import UnreadableFile, read_catalogue
+
+CSV = """Артикул;Наименование;Ед.;Цена;НДС
+crm-setup;Внедрение CRM под ключ;проект;120 000,50;22
+audit;Аудит отдела продаж;день;45000;без НДС
+;Без артикула;шт.;100;22
+bad price;Пробел в артикуле;шт.;100;22
+cheap;Отрицательная цена;шт.;-5;22
+vat18;Старая ставка;шт.;100;18
+audit;Повтор;шт.;1;22
+
+nan;Цена словами;шт.;сто рублей;22
+"""
+
+
+def test_a_csv_from_excel_with_bad_rows() -> None:
+    read = read_catalogue(CSV.encode("cp1251"), "каталог.csv")
+    assert [(i.sku, i.price, i.vat) for i in read.items] == [
+        ("crm-setup", Decimal("120000.50"), 22),
+        ("audit", Decimal(45000), None),
+    ]
+    assert read.items[0].unit.get("ru") == "проект"
+    reasons = dict(read.rejected)
+    assert sorted(reasons) == [4, 5, 6, 7, 8, 10]  # line 9 is empty: skipped, not rejected
+    assert "артикул" in reasons[4] and "латиница" in reasons[5]
+    assert "цена" in reasons[6] and "22, 10, 0" in reasons[7]
+    assert "повторяется" in reasons[8] and "не число" in reasons[10]
+
+
+def test_an_xlsx_with_english_headers_and_names() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["sku", "name", "name_en", "price", "vat"])
+    sheet.append(["seat", "Лицензия", "Licence", 9600, 22])
+    sheet.append(["hour", "Час работы", None, 2500.5, None])
+    data = io.BytesIO()
+    book.save(data)
+    read = read_catalogue(data.getvalue(), "prices.XLSX")
+    assert [(i.sku, i.name.get("en"), i.price, i.vat) for i in read.items] == [
+        ("seat", "Licence", Decimal(9600), 22),
+        ("hour", "Час работы", Decimal("2500.5"), None),
+    ]
+    assert read.rejected == []
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b"sku;price\nx;1\n", "no-name.csv"),  # no name column
+        (b"%PDF-1.7 ...", "offer.pdf"),  # not a table
+        (b"PK\x03\x04 not really", "broken.xlsx"),
+        (b"", "empty.csv"),
+    ],
+)
+def test_files_that_are_not_a_catalogue(data: bytes, name: str) -> None:
+    with pytest.raises(UnreadableFile):
+        read_catalogue(data, name)

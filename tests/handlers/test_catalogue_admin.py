@@ -1,0 +1,40 @@
+"""An admin updates the catalogue by sending a file: the good rows are in offers at once, the bad
+ones are listed with their reasons; managers and prospects cannot."""
+
+from __future__ import annotations
+
+from tests.documents.test_catalogue_import import CSV
+from tests.handlers.conftest import World
+from tests.handlers.test_deal_card import manager_with_deal
+
+
+async def test_an_admin_imports_a_csv_and_managers_can_offer_the_new_items(world: World) -> None:
+    admin = world.admin()
+    [shown] = await admin.send("/catalogue")
+    assert "Каталог</b>: 6 поз." in shown.text
+    [report] = await admin.send_document(CSV.encode("cp1251"), "прайс.csv")
+    assert "добавлено 1, обновлено 1" in report.text  # audit is new, crm-setup changed
+    assert "Отклонено строк: 6" in report.text and "строка 5: артикул" in report.text
+    [shown] = await admin.send("/catalogue")
+    assert "Каталог</b>: 7 поз." in shown.text and "120\xa0000,50" in shown.text
+
+    oleg = await manager_with_deal(world)
+    await oleg.press("КП / счёт")
+    await oleg.press("Добавить из каталога")
+    [screen] = await oleg.press("Аудит отдела продаж")
+    assert "Аудит отдела продаж — 1 день × 45\xa0000,00" in screen.text
+
+
+async def test_files_that_are_not_a_catalogue_change_nothing(world: World) -> None:
+    admin = world.admin()
+    [answer] = await admin.send_document(b"sku;price\nx;1\n", "prices.csv")
+    assert "не нашлось колонок" in answer.text
+    [shown] = await admin.send("/catalogue")
+    assert "6 поз." in shown.text
+
+
+async def test_only_admins_import(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    await oleg.send_document(CSV.encode("cp1251"), "прайс.csv")
+    [shown] = await world.admin().send("/catalogue")
+    assert "6 поз." in shown.text
