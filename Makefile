@@ -38,6 +38,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/lead_form.py
 	$(BIN)/python bench/deals.py
 	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/documents.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

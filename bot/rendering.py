@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 log = logging.getLogger(__name__)
@@ -31,16 +31,35 @@ class RenderFailed(Exception):
     """The document could not be made (a broken template, a timeout)."""
 
 
+class _Sandbox(SandboxedEnvironment):
+    """Keeps what `from_string` compiled: docxtpl compiles a Word file's XML on every render."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(
+            loader=FileSystemLoader(directory), autoescape=True, undefined=StrictUndefined
+        )
+        self._compiled: dict[str, Template] = {}
+
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        template = self._compiled.get(source)
+        if template is None:
+            if len(self._compiled) > 32:  # templates replaced over time: keep the latest
+                self._compiled.clear()
+            template = self._compiled[source] = super().from_string(source)
+        return template
+
+
 def sandbox(directory: Path) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
-        loader=FileSystemLoader(directory), autoescape=True, undefined=StrictUndefined
-    )
+    return _Sandbox(directory)
 
 
 # --- in the worker processes ----------------------------------------------------------------
 
 _environments: dict[str, SandboxedEnvironment] = {}
 _fonts: Any = None
+_stylesheets: dict[str, tuple[float, Any]] = {}  # directory -> (base.css's mtime, parsed)
 
 
 def _environment(directory: str) -> SandboxedEnvironment:
@@ -50,15 +69,35 @@ def _environment(directory: str) -> SandboxedEnvironment:
     return environment
 
 
-def render_pdf(directory: str, name: str, context: dict[str, Any]) -> bytes:
+def _base_stylesheet(directory: str) -> Any:
+    """base.css, applied to every HTML template: parsed (and its fonts loaded) once per worker,
+    again only when the file changes."""
     global _fonts
-    from weasyprint import HTML
+    from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-    if _fonts is None:
+    path = Path(directory) / "base.css"
+    mtime = path.stat().st_mtime if path.exists() else 0.0
+    cached = _stylesheets.get(directory)
+    if cached is None or cached[0] != mtime:
         _fonts = FontConfiguration()
+        css = CSS(filename=str(path), font_config=_fonts) if path.exists() else None
+        cached = _stylesheets[directory] = (mtime, css)
+    return cached[1]
+
+
+def render_pdf(directory: str, name: str, context: dict[str, Any]) -> bytes:
+    from weasyprint import HTML
+
+    stylesheet = _base_stylesheet(directory)
     html = _environment(directory).get_template(name).render(**context)
-    pdf = HTML(string=html, base_url=directory).write_pdf(font_config=_fonts)
+    pdf = HTML(string=html, base_url=directory).write_pdf(
+        stylesheets=[stylesheet] if stylesheet is not None else None,
+        font_config=_fonts,
+        # The fonts shipped are subsets already (Latin, Cyrillic, ₽, №: about 50 KB each):
+        # embedding them whole skips fontTools' subsetting, the slowest part of a render.
+        full_fonts=True,
+    )
     assert pdf is not None
     return bytes(pdf)
 
