@@ -91,6 +91,8 @@ class SentMessage:
     text: str
     reply_markup: JsonDict | None  # as sent; inline keyboards change with edits
     edits: int = 0
+    document: bytes | None = None  # sendDocument: the file; `text` holds its caption
+    filename: str | None = None
 
     @property
     def inline_keyboard(self) -> list[list[JsonDict]]:
@@ -136,8 +138,16 @@ class SentMessage:
             "from": bot_user,
             "date": int(time.time()),
             "chat": {"id": self.chat_id, "type": "private"},
-            "text": self.text,
         }
+        if self.document is None:
+            message["text"] = self.text
+        else:
+            message["caption"] = self.text
+            message["document"] = {
+                "file_id": f"doc-{self.chat_id}-{self.message_id}",
+                "file_unique_id": f"u-{self.chat_id}-{self.message_id}",
+                "file_name": self.filename or "file",
+            }
         if self.inline_keyboard:  # Telegram returns only inline keyboards with a message
             message["reply_markup"] = {"inline_keyboard": self.inline_keyboard}
         return message
@@ -259,6 +269,7 @@ class FakeBotAPI:
                 for key, value in (await request.post()).items():
                     if isinstance(value, web.FileField):
                         params[key] = value.file.read()
+                        params[f"{key}__filename"] = value.filename
                     elif isinstance(value, bytes | bytearray):
                         params[key] = bytes(value).decode()
                     else:
@@ -282,6 +293,8 @@ class FakeBotAPI:
                 return self._send_message(params)
             case "copyMessage":
                 return self._copy_message(params)
+            case "sendDocument":
+                return self._send_document(params)
             case "editMessageReplyMarkup":
                 message = self._message(params)
                 message.reply_markup = params.get("reply_markup")
@@ -341,6 +354,26 @@ class FakeBotAPI:
             chat_id=chat_id,
             text=str(params["text"]),
             reply_markup=markup if isinstance(markup, dict) else None,
+        )
+        self.sent.append(message)
+        self._messages[chat_id, message.message_id] = message
+        return message.as_json(self.bot_user)
+
+    def _send_document(self, params: JsonDict) -> JsonDict:
+        chat_id = int(params["chat_id"])
+        upload = params["document"]
+        filename = params.get("document__filename")
+        if isinstance(upload, str) and upload.startswith("attach://"):  # aiogram's way to upload
+            name = upload.removeprefix("attach://")
+            upload, filename = params.get(name), params.get(f"{name}__filename")
+        markup = params.get("reply_markup")
+        message = SentMessage(
+            message_id=self._next_message_id(chat_id),
+            chat_id=chat_id,
+            text=str(params.get("caption") or ""),
+            reply_markup=markup if isinstance(markup, dict) else None,
+            document=upload if isinstance(upload, bytes) else None,
+            filename=str(filename) if filename else None,
         )
         self.sent.append(message)
         self._messages[chat_id, message.message_id] = message

@@ -96,3 +96,26 @@ async def test_form_survives_a_restart_of_the_process(
     await fake_api.wait_for_message(ADMIN_ID, contains="Новый лид")
     # Every update was handled exactly once across the two processes.
     assert set(fake_api.deliveries.values()) == {1}
+
+
+async def test_a_prospect_gets_a_standard_offer_as_a_pdf_over_http(
+    fake_api: FakeBotAPI, launcher: BotLauncher
+) -> None:
+    """Issue 5: the real process renders the offer in its worker pool and uploads the file."""
+    import io
+
+    from pypdf import PdfReader
+
+    await launcher.start()
+    prospect = Prospect(fake_api, TgUser(id=1001, first_name="Анна", username="anna"))
+    await first_half(prospect)
+    await second_half(prospect)
+    await prospect.send("/start", expect="Оставьте заявку")
+    await prospect.press("Получить КП", expect="По какому продукту")
+    offer = await prospect.press("Консультация эксперта", expect="коммерческое предложение №")
+    assert offer.document is not None and (offer.filename or "").startswith("KP-")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(offer.document)).pages)
+    assert "Консультация эксперта" in text and "ООО Вектор" in text
+    alert = await fake_api.wait_for_message(ADMIN_ID, contains="Клиент сам запросил КП")
+    assert "Консультация эксперта" in alert.text
+    assert stored_deals(launcher.db_path)[0][0] == "hot"
