@@ -6,6 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
@@ -35,6 +36,7 @@ from bot.services.pipeline import PipelineService
 from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
 from bot.settings import DEFAULT_API_URL, Settings
+from bot.template_store import TemplateStore, effective_directory
 from bot.texts import LOCALES, Catalogue, Translator, default_catalogue
 from handlers import get_routers
 from handlers.errors import make_error_handler
@@ -68,6 +70,7 @@ def build_dispatcher(
     events_isolation: BaseEventIsolation | None = None,
     tz: tzinfo | None = None,
     renderer: Renderer | None = None,
+    templates_dir: Path | None = None,
 ) -> Dispatcher:
     catalogue = catalogue or default_catalogue()
     tz = tz or ZoneInfo("Europe/Moscow")
@@ -79,6 +82,7 @@ def build_dispatcher(
         hours=config.followups.working_hours.hours(),
     )
     desk = DeskService(SqlDeskRepository(engine))
+    renderer = renderer or Renderer(effective_directory(templates_dir), owns_directory=True)
     dispatcher = Dispatcher(
         storage=storage,
         # Updates of one chat run one after another: a double tap on "confirm" is seen once.
@@ -96,12 +100,13 @@ def build_dispatcher(
         ),
         staff=staff,
         desk=desk,
+        templates=TemplateStore(renderer, templates_dir, config),
         reminders=ReminderService(SqlReminderRepository(engine), desk, staff),
         documents=DocumentService(
             SqlDocumentRepository(engine),
             SqlDealItemRepository(engine),
             desk,
-            renderer or Renderer(),
+            renderer,
             config,
             SqlCatalogueRepository(engine),
         ),
@@ -178,6 +183,7 @@ def create_application(settings: Settings, clock: Clock | None = None) -> Applic
         clock=clock,
         events_isolation=isolation,
         tz=settings.tz,
+        templates_dir=settings.templates_dir,
     )
     closers: list[BaseStorage | BaseEventIsolation] = [storage]
     if isolation is not None:

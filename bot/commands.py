@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 STAFF_COMMANDS = (
     "menu", "deals", "today", "reminders", "search", "newlead", "link", "settings", "cancel",
 )  # fmt: skip
-ADMIN_COMMANDS = ("invite", "managers", "catalogue")
+ADMIN_COMMANDS = ("invite", "managers", "catalogue", "templates")
 
 
 async def set_staff_commands(bot: Bot, chat_id: int, t: Translator, admin: bool) -> None:

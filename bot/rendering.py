@@ -13,6 +13,7 @@ import io
 import logging
 import multiprocessing
 import os
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -122,9 +123,14 @@ def _warm_up() -> None:
 
 class Renderer:
     def __init__(
-        self, directory: Path = TEMPLATES, workers: int | None = None, timeout: float = TIMEOUT
+        self,
+        directory: Path = TEMPLATES,
+        workers: int | None = None,
+        timeout: float = TIMEOUT,
+        owns_directory: bool = False,
     ) -> None:
         self.directory = directory
+        self._owns_directory = owns_directory  # a working copy, removed on close
         self._workers = workers or max(1, os.cpu_count() or 1)
         self._timeout = timeout
         self._pool: ProcessPoolExecutor | None = None
@@ -178,3 +184,5 @@ class Renderer:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+        if self._owns_directory:
+            shutil.rmtree(self.directory, ignore_errors=True)

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Moscow"
     default_locale: Literal["ru", "en"] = "ru"
     salesbot_config: Path = Path("config/salesbot.yaml")
+    # Document templates admins uploaded through the bot: they replace the shipped ones by name.
+    templates_dir: Path = Path("data/templates")
 
     @field_validator("bot_token", mode="before")
     @classmethod

@@ -1,6 +1,7 @@
-"""Admins keep the catalogue: /catalogue shows it and says how to update it; a CSV or XLSX file
-sent to the bot is imported (the good rows, in one transaction) and answered with what was
-added, updated and rejected, and why."""
+"""Admins keep the catalogue and the document templates from the chat: /catalogue shows the
+catalogue, and a CSV or XLSX file sent to the bot is imported (the good rows, in one
+transaction) and answered with what was added, updated and rejected, and why; /templates lists
+the templates, and a file with a template's name replaces it once it renders with sample data."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from bot.clock import Clock
 from bot.domain.offers import money
 from bot.filters import IsAdmin, PrivateChat
 from bot.services.documents import DocumentService
+from bot.template_store import TemplateRejected, TemplateStore
 from bot.texts import Translator
 
 log = logging.getLogger(__name__)
 
 TABLES = (".csv", ".xlsx", ".txt")
+TEMPLATE_FILES = (".html", ".css", ".docx")
 REJECTED_SHOWN = 20
 
 
@@ -28,6 +31,13 @@ def build_router() -> Router:
     router = Router(name="catalogue_admin")
     router.message.filter(PrivateChat(), IsAdmin())
     router.message.register(show, Command("catalogue"))
+    router.message.register(list_templates, Command("templates"))
+    router.message.register(
+        template_uploaded,
+        F.document,
+        F.reply_to_message.is_(None),
+        F.document.file_name.lower().endswith(TEMPLATE_FILES),
+    )
     router.message.register(
         imported,
         F.document,
@@ -74,3 +84,32 @@ async def imported(
             total=len(read.rejected),
         )
     )
+
+
+async def list_templates(message: Message, t: Translator, templates: TemplateStore) -> None:
+    lines = [
+        f"{name} — {', '.join(kind.title.get(t.locale) for kind in kinds)}"
+        for name, kinds in templates.names().items()
+    ]
+    await message.answer(t("templates_show", lines=lines))
+
+
+async def template_uploaded(
+    message: Message, bot: Bot, t: Translator, templates: TemplateStore
+) -> None:
+    assert message.document is not None
+    name = message.document.file_name or ""
+    if name not in templates.names():
+        await message.answer(t("template_unknown", names=", ".join(templates.names())))
+        return
+    await bot.send_chat_action(message.chat.id, "typing")
+    buffer = io.BytesIO()
+    await bot.download(message.document, destination=buffer)
+    try:
+        checked = await templates.replace(name, buffer.getvalue())
+    except TemplateRejected as error:
+        log.info("template %s from %s rejected: %s", name, message.chat.id, error)
+        await message.answer(t("template_rejected", name=name, why=str(error)[:300]))
+        return
+    log.info("template %s replaced by %s", name, message.chat.id)
+    await message.answer(t("template_replaced", name=name, checked=", ".join(checked)))

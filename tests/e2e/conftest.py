@@ -107,6 +107,7 @@ class BotLauncher:
             "TIMEZONE": "Europe/Moscow",
             "DEFAULT_LOCALE": "ru",
             "SALESBOT_CONFIG": str(ROOT / "config" / "salesbot.yaml"),
+            "TEMPLATES_DIR": str(self.db_path.parent / "templates"),
         }
         assert set(settings) == names, f"set every setting here: {sorted(names - set(settings))}"
         env.update(settings, PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")

@@ -1,0 +1,110 @@
+"""Document templates: the shipped ones in templates/documents/, with those admins uploaded
+through the bot on top (kept in TEMPLATES_DIR, so they outlive updates of the shipped ones).
+A replacement is checked by rendering it with sample data first; a broken one never replaces
+the template in use."""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import tempfile
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from bot.config import BusinessConfig, DocumentType
+from bot.documents import Party, context, number
+from bot.domain.offers import OfferLine
+from bot.rendering import TEMPLATES, Renderer, RenderFailed
+
+MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
+STYLESHEET = "base.css"
+
+
+class TemplateRejected(ValueError):
+    """Not a template this bot uses, or it does not render."""
+
+
+def replaceable(config: BusinessConfig) -> dict[str, list[DocumentType]]:
+    """File name -> the document types that render with it."""
+    names: dict[str, list[DocumentType]] = {STYLESHEET: []}
+    for kind in config.documents.types if config.documents else ():
+        names.setdefault(kind.pdf, []).append(kind)
+        names[STYLESHEET].append(kind)
+        if kind.docx:
+            names.setdefault(kind.docx, []).append(kind)
+    return names
+
+
+def effective_directory(overrides: Path | None) -> Path:
+    """A working copy: the shipped templates with the uploaded ones over them."""
+    working = Path(tempfile.mkdtemp(prefix="salesbot-templates-"))
+    atexit.register(shutil.rmtree, working, True)  # also if the renderer is never closed
+    shutil.copytree(TEMPLATES, working, dirs_exist_ok=True)
+    if overrides is not None and overrides.is_dir():
+        for path in overrides.iterdir():
+            if path.is_file():
+                shutil.copy2(path, working / path.name)
+    return working
+
+
+def sample(config: BusinessConfig, kind: DocumentType, locale: str = "ru") -> dict[str, object]:
+    """What a template is checked with: the first catalogue items, a discount, hostile names."""
+    items = list(config.catalogue)[:3]
+    lines = [
+        OfferLine(item.sku, item.name.get(locale), item.unit.get(locale), Decimal(n + 1),
+                  int(item.price * 100), item.vat)
+        for n, item in enumerate(items)
+    ] or [OfferLine("sample", "Образец", "шт.", Decimal(1), 100_000, 22)]  # fmt: skip
+    data, _ = context(
+        config, kind, number(kind, date.today().year, 1), date.today(), lines, Decimal(5),
+        Party("Иван Образцов", "ООО «Образец» <b>&</b> {{ 7*7 }}", "+7 900 000-00-00"),
+        Party("Менеджер", contact="@manager"), locale,
+    )  # fmt: skip
+    return data
+
+
+class TemplateStore:
+    def __init__(self, renderer: Renderer, overrides: Path | None, config: BusinessConfig) -> None:
+        self._renderer, self._overrides, self._config = renderer, overrides, config
+
+    def names(self) -> dict[str, list[DocumentType]]:
+        return replaceable(self._config)
+
+    async def replace(self, name: str, content: bytes) -> list[str]:
+        """Check `content` as template `name` by rendering every document that uses it with
+        sample data; then keep it. Returns the documents checked; TemplateRejected if not."""
+        kinds = self.names().get(name)
+        if kinds is None:
+            raise TemplateRejected("unknown")
+        if len(content) > MAX_TEMPLATE_BYTES:
+            raise TemplateRejected("too_big")
+        trial = Path(tempfile.mkdtemp(prefix="salesbot-trial-"))
+        try:
+            shutil.copytree(self._renderer.directory, trial, dirs_exist_ok=True)
+            (trial / name).write_bytes(content)
+            checker = Renderer(trial, workers=1, timeout=20)
+            try:
+                for kind in kinds:
+                    data = sample(self._config, kind)
+                    if name == kind.docx:
+                        await checker.docx(name, data)
+                    else:
+                        await checker.pdf(kind.pdf, data)
+            except RenderFailed as error:
+                raise TemplateRejected(str(error)) from error
+            finally:
+                checker.close()
+        finally:
+            shutil.rmtree(trial, ignore_errors=True)
+        if self._overrides is not None:  # kept across restarts and updates
+            self._overrides.mkdir(parents=True, exist_ok=True)
+            _write_atomically(self._overrides / name, content)
+        _write_atomically(self._renderer.directory / name, content)
+        return [kind.title.get("ru") for kind in kinds]
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.new")
+    temporary.write_bytes(content)
+    temporary.replace(path)
