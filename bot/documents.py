@@ -49,6 +49,7 @@ def context(
     manager: Party,
     locale: str,
     directory: Path = TEMPLATES,
+    valid_days: int | None = None,
 ) -> tuple[dict[str, Any], Totals]:
     include_vat = config.documents.prices_include_vat if config.documents else True
     result = totals(lines, discount_percent, include_vat)
@@ -80,7 +81,8 @@ def context(
             director=requisites.director,
             logo=requisites.logo,
         )
-    valid_until = issued + timedelta(days=kind.valid_days) if kind.valid_days else None
+    days = valid_days or kind.valid_days
+    valid_until = issued + timedelta(days=days) if days else None
     vat_lines = []
     for rate, amount in result.vat_minor.items():
         if rate is None:

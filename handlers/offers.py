@@ -24,6 +24,7 @@ from bot.texts import Translator
 from handlers.deal_context import DEAL_KEY, DealContext
 
 DISCOUNTS = ("0", "5", "10", "15", "20")
+VALIDITY = ("3", "7", "14", "30")  # days
 SKU_KEY = "sku"
 NAME_CUT = 28  # characters of an item's name on a button
 
@@ -76,6 +77,21 @@ async def offer(ctx: DealContext, arg: str) -> None:
             return
         elif command == "disc" and value in DISCOUNTS:
             await service.set_discount(ctx.viewer, ctx.deal_id, Decimal(value))
+        elif command == "valid" and not value:
+            buttons = [_button(ctx.t.label("btn_days", days=d), ctx.deal_id, f"valid.{d}")
+                       for d in VALIDITY]  # fmt: skip
+            await ctx.send(
+                ctx.t("offer_validity_ask"), InlineKeyboardMarkup(inline_keyboard=[buttons])
+            )
+            return
+        elif command == "valid" and value in VALIDITY:
+            await service.set_validity(ctx.viewer, ctx.deal_id, int(value))
+        elif command == "docs":
+            await _documents(ctx, service)
+            return
+        elif command == "again" and value.isdigit():
+            await _again(ctx, service, int(value))
+            return
         elif command == "make":
             await _make(ctx, service, value)
             return
@@ -113,6 +129,7 @@ def _screen(t: Translator, deal_id: int, basket: Basket) -> str:
             discount=f"{basket.discount.normalize():f}" if basket.discount else "",
             discount_amount=money(result.discount_minor) if result else "",
             vat=money(result.vat_total_minor) if result and result.vat_total_minor else "",
+            valid_days=basket.valid_days,
             total=money(result.total_minor) if result else "",
         )
     )
@@ -129,7 +146,13 @@ def _keyboard(ctx: DealContext, service: DocumentService, basket: Basket) -> Inl
         for line in basket.lines
     ]
     rows.append([_button(t.label("btn_offer_add"), deal_id, "cat")])
-    rows.append([_button(t.label("btn_offer_discount"), deal_id, "disc")])
+    rows.append(
+        [
+            _button(t.label("btn_offer_discount"), deal_id, "disc"),
+            _button(t.label("btn_offer_validity"), deal_id, "valid"),
+        ]
+    )
+    rows.append([_button(t.label("btn_offer_documents"), deal_id, "docs")])
     if basket.lines:
         rows.append(
             [
@@ -151,6 +174,30 @@ async def _catalogue(ctx: DealContext, service: DocumentService) -> None:
     ]  # fmt: skip
     rows.append([_button(ctx.t.label("btn_back"), ctx.deal_id, "")])
     await ctx.send(ctx.t("offer_catalogue"), InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+async def _documents(ctx: DealContext, service: DocumentService) -> None:
+    """The deal's latest documents: each sent again by its file id, without rendering."""
+    made = await service.of_deal(ctx.viewer, ctx.deal_id)
+    if not made:
+        await ctx.send(ctx.t("offer_no_documents"))
+        return
+    rows = [
+        [_button(ctx.t.label("btn_send_again", number=row["number"],
+                             total=money(row["total_minor"])), ctx.deal_id, f"again.{row['id']}")]
+        for row in made
+        if row["pdf_file_id"]
+    ]  # fmt: skip
+    await ctx.send(ctx.t("offer_documents"), InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+async def _again(ctx: DealContext, service: DocumentService, document_id: int) -> None:
+    row = next((r for r in await service.of_deal(ctx.viewer, ctx.deal_id, 50)
+                if r["id"] == document_id and r["pdf_file_id"]), None)  # fmt: skip
+    if row is None:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    await ctx.bot.send_document(ctx.chat_id, row["pdf_file_id"], caption=row["number"])
 
 
 async def _discounts(ctx: DealContext) -> None:

@@ -60,6 +60,18 @@ class SqlDocumentRepository:
             )  # fmt: skip
             return int(result.scalar_one())
 
+    async def of_deal(self, deal_id: int, limit: int) -> list[dict[str, Any]]:
+        """The deal's documents, newest first."""
+        async with self._engine.connect() as c:
+            rows = await c.execute(
+                sa.select(documents.c.id, documents.c.kind, documents.c.number,
+                          documents.c.total_minor, documents.c.pdf_file_id)
+                .where(documents.c.deal_id == deal_id)
+                .order_by(documents.c.id.desc())
+                .limit(limit)
+            )  # fmt: skip
+            return [dict(row._mapping) for row in rows]
+
     async def get(self, document_id: int) -> dict[str, Any] | None:
         async with self._engine.connect() as c:
             row = (
@@ -111,22 +123,28 @@ class SqlDealItemRepository:
                 )
             )
 
-    async def discount(self, deal_id: int) -> Decimal:
+    async def terms(self, deal_id: int) -> tuple[Decimal, int | None]:
+        """The deal's discount (percent) and validity (days; None: the document type's)."""
         async with self._engine.connect() as c:
-            value = (
+            row = (
                 await c.execute(
-                    sa.select(deal_discounts.c.percent).where(deal_discounts.c.deal_id == deal_id)
+                    sa.select(deal_discounts.c.percent, deal_discounts.c.valid_days).where(
+                        deal_discounts.c.deal_id == deal_id
+                    )
                 )
-            ).scalar_one_or_none()
-            return Decimal(value) if value is not None else Decimal(0)
+            ).first()
+            return (Decimal(row.percent), row.valid_days) if row else (Decimal(0), None)
 
-    async def set_discount(self, deal_id: int, percent: Decimal) -> None:
+    async def set_terms(self, deal_id: int, **values: object) -> None:
+        """`percent` and/or `valid_days`."""
         insert = upsert(self._engine, deal_discounts)
         async with self._engine.begin() as c:
             await c.execute(
-                insert.values(deal_id=deal_id, percent=percent).on_conflict_do_update(
-                    index_elements=[deal_discounts.c.deal_id], set_={"percent": percent}
-                )
+                insert.values(
+                    deal_id=deal_id,
+                    percent=values.get("percent", 0),
+                    **{k: v for k, v in values.items() if k == "valid_days"},
+                ).on_conflict_do_update(index_elements=[deal_discounts.c.deal_id], set_=values)
             )
 
 

@@ -241,6 +241,7 @@ deal_discounts = sa.Table(
     metadata,
     sa.Column("deal_id", sa.Integer, sa.ForeignKey("deals.id"), primary_key=True),
     sa.Column("percent", sa.Numeric(5, 2), nullable=False),
+    sa.Column("valid_days", sa.Integer, nullable=True),  # None: the document type's own
 )
 
 # Catalogue items imported by admins (CSV / XLSX): on top of the configuration's, by SKU.

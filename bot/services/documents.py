@@ -35,6 +35,7 @@ class DocumentRepository(Protocol):
     ) -> int: ...
     async def set_file_ids(self, document_id: int, pdf: str | None, docx: str | None) -> None: ...
     async def get(self, document_id: int) -> dict[str, Any] | None: ...
+    async def of_deal(self, deal_id: int, limit: int) -> list[dict[str, Any]]: ...
 
 
 class DealItemRepository(Protocol):
@@ -42,8 +43,8 @@ class DealItemRepository(Protocol):
     async def set_quantity(
         self, deal_id: int, sku: str, quantity: Decimal, now: datetime
     ) -> None: ...
-    async def discount(self, deal_id: int) -> Decimal: ...
-    async def set_discount(self, deal_id: int, percent: Decimal) -> None: ...
+    async def terms(self, deal_id: int) -> tuple[Decimal, int | None]: ...
+    async def set_terms(self, deal_id: int, **values: object) -> None: ...
 
 
 class CatalogueRepository(Protocol):
@@ -64,6 +65,7 @@ class Basket:
     lines: list[OfferLine]
     discount: Decimal
     totals: Totals | None  # None while nothing is chosen
+    valid_days: int | None = None  # chosen for this deal; None: each document type's own
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +144,10 @@ class DocumentService:
                     int(item.price * 100), item.vat,
                 )
             )  # fmt: skip
-        discount = await self._items.discount(deal_id)
+        discount, valid_days = await self._items.terms(deal_id)
         include_vat = self._config.documents.prices_include_vat if self._config.documents else True
-        return Basket(lines, discount, totals(lines, discount, include_vat) if lines else None)
+        result = totals(lines, discount, include_vat) if lines else None
+        return Basket(lines, discount, result, valid_days)
 
     async def change(
         self, viewer: Viewer, deal_id: int, sku: str, delta: Decimal, now: datetime
@@ -166,7 +169,15 @@ class DocumentService:
 
     async def set_discount(self, viewer: Viewer, deal_id: int, percent: Decimal) -> None:
         await self._desk.check(viewer, deal_id)
-        await self._items.set_discount(deal_id, percent)
+        await self._items.set_terms(deal_id, percent=percent)
+
+    async def set_validity(self, viewer: Viewer, deal_id: int, days: int) -> None:
+        await self._desk.check(viewer, deal_id)
+        await self._items.set_terms(deal_id, valid_days=days)
+
+    async def of_deal(self, viewer: Viewer, deal_id: int, limit: int = 5) -> list[dict[str, Any]]:
+        await self._desk.check(viewer, deal_id)
+        return await self._documents.of_deal(deal_id, limit)
 
     async def make(
         self,
@@ -186,7 +197,7 @@ class DocumentService:
             raise NothingChosen(deal_id)
         return await self._make(
             card, kind, basket.lines, basket.discount, manager, viewer.telegram_id, now,
-            locale, today,
+            locale, today, basket.valid_days,
         )  # fmt: skip
 
     def standard(self) -> DocumentType | None:
@@ -222,6 +233,7 @@ class DocumentService:
         now: datetime,
         locale: str,
         today: date,
+        valid_days: int | None = None,
     ) -> MadeDocument:
         deal_id = card.deal.id
         sequence = await self._documents.next_number(kind.id, today.year)
@@ -229,8 +241,9 @@ class DocumentService:
         person = card.person
         client = Party(person.name, person.company or "", person.phone or "", person.email or "")
         data, result = context(
-            self._config, kind, doc_number, today, lines, discount, client, manager, locale
-        )
+            self._config, kind, doc_number, today, lines, discount, client, manager, locale,
+            valid_days=valid_days,
+        )  # fmt: skip
         pdf = await self._renderer.pdf(kind.pdf, data)
         document_id = await self._documents.record(
             deal_id=deal_id, kind=kind.id, number=doc_number, total_minor=result.total_minor,

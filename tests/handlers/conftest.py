@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
@@ -9,7 +10,7 @@ from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_dispatcher
-from bot.config import BusinessConfig
+from bot.config import BusinessConfig, FollowUps, SpeedToLead
 from storage.fsm import SqlStorage
 from storage.schema import managers
 from tests.fakes import FakeClock, Prospect, RecordingSession, make_bot
@@ -74,6 +75,20 @@ def make_world(
 @pytest.fixture
 def world(sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock) -> World:
     return make_world(sqlite_engine, business_config, clock, RecordingSession())
+
+
+@pytest.fixture
+async def quiet_world(
+    sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock
+) -> AsyncIterator[World]:
+    """Without the speed-to-lead ladder, so that only what a test does is in the chats; the
+    document workers it may start are stopped after."""
+    quiet = business_config.model_copy(
+        update={"followups": FollowUps(speed_to_lead=SpeedToLead(temperatures=()))}
+    )
+    made = make_world(sqlite_engine, quiet, clock, RecordingSession())
+    yield made
+    made.dp["documents"].close()
 
 
 QUICK_CHOICES = ("Нужна консультация", "Позже", "Пока не знаю", "Telegram", "В любое время")

@@ -4,33 +4,22 @@ the DOCX on request, the document in the deal's history; bad input and forged bu
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 
 import pytest
 from aiogram.types import BufferedInputFile
 from docx import Document
 from pypdf import PdfReader
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.callbacks import DealAction, DealCb
-from bot.config import BusinessConfig, FollowUps, SpeedToLead
 from storage.schema import documents
-from tests.fakes import FakeClock, RecordingSession
-from tests.handlers.conftest import World, make_world
+from tests.handlers.conftest import World
 from tests.handlers.test_deal_card import manager_with_deal
 
 
 @pytest.fixture
-async def world(
-    sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock
-) -> AsyncIterator[World]:
-    quiet = business_config.model_copy(
-        update={"followups": FollowUps(speed_to_lead=SpeedToLead(temperatures=()))}
-    )
-    made = make_world(sqlite_engine, quiet, clock, RecordingSession())
-    yield made
-    made.dp["documents"].close()
+def world(quiet_world: World) -> World:
+    return quiet_world
 
 
 def plain(text: str) -> str:
@@ -101,3 +90,26 @@ async def test_forged_offer_buttons_and_other_managers_are_refused(world: World)
     assert ira.answer_callback_texts()[-1] is not None  # refused: not her deal
     async with world.engine.connect() as c:
         assert (await c.execute(select(documents))).first() is None
+
+
+async def test_validity_is_chosen_and_documents_are_sent_again_without_rendering(
+    world: World,
+) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("КП / счёт")
+    await oleg.press("Добавить из каталога")
+    await oleg.press("Консультация эксперта")
+    await oleg.press("Срок действия")
+    [screen] = await oleg.press("30 дн.")
+    assert "Действует 30 дн." in screen.text
+    [pdf] = await oleg.press("Коммерческое предложение")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(file_bytes(pdf.file))).pages)
+    assert "действительно до 23.12.2026" in text
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    await oleg.press("КП / счёт")
+    await oleg.press("Документы сделки")
+    rendered = len([c for c in world.session.calls if type(c).__name__ == "SendChatAction"])
+    [again] = await oleg.press("KP-2026-0001")
+    assert again.kind == "document" and again.file == f"doc-{pdf.message_id}"  # its file id
+    assert rendered == len([c for c in world.session.calls if type(c).__name__ == "SendChatAction"])

@@ -4,32 +4,21 @@ no request on file, the form first and the offer right after it."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 
 import pytest
 from aiogram.types import BufferedInputFile
 from pypdf import PdfReader
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.callbacks import ProspectOfferCb
-from bot.config import BusinessConfig, FollowUps, SpeedToLead
 from storage.schema import deals
-from tests.fakes import FakeClock, RecordingSession
-from tests.handlers.conftest import World, make_world
+from tests.handlers.conftest import World
 from tests.handlers.test_staff import submit_lead
 
 
 @pytest.fixture
-async def world(
-    sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock
-) -> AsyncIterator[World]:
-    quiet = business_config.model_copy(
-        update={"followups": FollowUps(speed_to_lead=SpeedToLead(temperatures=()))}
-    )
-    made = make_world(sqlite_engine, quiet, clock, RecordingSession())
-    yield made
-    made.dp["documents"].close()
+def world(quiet_world: World) -> World:
+    return quiet_world
 
 
 def pdf_text(upload: object) -> str:

@@ -4,30 +4,20 @@ first; a broken or unsafe one is refused and the old one stays in use."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 
 import pytest
 from aiogram.types import BufferedInputFile
 from pypdf import PdfReader
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config import BusinessConfig, FollowUps, SpeedToLead
 from bot.rendering import TEMPLATES
-from tests.fakes import FakeClock, Prospect, RecordingSession
-from tests.handlers.conftest import World, make_world
+from tests.fakes import Prospect
+from tests.handlers.conftest import World
 from tests.handlers.test_deal_card import manager_with_deal
 
 
 @pytest.fixture
-async def world(
-    sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock
-) -> AsyncIterator[World]:
-    quiet = business_config.model_copy(
-        update={"followups": FollowUps(speed_to_lead=SpeedToLead(temperatures=()))}
-    )
-    made = make_world(sqlite_engine, quiet, clock, RecordingSession())
-    yield made
-    made.dp["documents"].close()
+def world(quiet_world: World) -> World:
+    return quiet_world
 
 
 async def offer_text(oleg: Prospect) -> str:

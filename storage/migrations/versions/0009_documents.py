@@ -57,6 +57,7 @@ def upgrade() -> None:
         "deal_discounts",
         sa.Column("deal_id", sa.Integer, sa.ForeignKey("deals.id"), primary_key=True),
         sa.Column("percent", sa.Numeric(5, 2), nullable=False),
+        sa.Column("valid_days", sa.Integer, nullable=True),
     )
 
 
