@@ -37,10 +37,18 @@ class UnreadableFile(ValueError):
     """Not a catalogue: the wrong kind of file, too big, or without the needed columns."""
 
 
+@dataclass(frozen=True)
+class Rejection:
+    key: str  # sku, name, unit, price, vat: the column at fault; or repeated, too_many, ...
+    problem: str  # missing, pattern, not_a_number, range, rate, ...
+    value: str = ""
+
+
 @dataclass
 class ReadCatalogue:
     items: list[CatalogueItem] = field(default_factory=list)
-    rejected: list[tuple[int, str]] = field(default_factory=list)  # (row number, why)
+    # (row number, why: a key of the message catalogue, "import_<key>", and its values)
+    rejected: list[tuple[int, Rejection]] = field(default_factory=list)
 
 
 def read_catalogue(data: bytes, filename: str) -> ReadCatalogue:
@@ -67,7 +75,7 @@ def read_catalogue(data: bytes, filename: str) -> ReadCatalogue:
             continue  # an empty line
         item, problem = _item(values)
         if item is not None and item.sku in seen:
-            problem = f"артикул {item.sku} повторяется в файле"
+            problem = Rejection("sku", "repeated", item.sku)
             item = None
         if item is None:
             result.rejected.append((number, problem))
@@ -75,16 +83,16 @@ def read_catalogue(data: bytes, filename: str) -> ReadCatalogue:
             seen.add(item.sku)
             result.items.append(item)
     if len(rows) > MAX_ROWS + 1:
-        result.rejected.append((MAX_ROWS + 2, f"строк больше {MAX_ROWS}: дальше не читалось"))
+        result.rejected.append((MAX_ROWS + 2, Rejection("file", "too_many", str(MAX_ROWS))))
     return result
 
 
-def _item(values: dict[str, str]) -> tuple[CatalogueItem | None, str]:
+def _item(values: dict[str, str]) -> tuple[CatalogueItem | None, Rejection]:
     price_text = values.get("price", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
     try:
         price = Decimal(price_text.removesuffix("₽").removesuffix("руб."))
     except InvalidOperation:
-        return None, f"цена «{values.get('price', '')}» — не число"
+        return None, Rejection("price", "not_a_number", values.get("price", ""))
     vat_text = values.get("vat", "22").strip().lower().removesuffix("%").strip()
     vat: int | None
     if vat_text in NO_VAT:
@@ -93,7 +101,7 @@ def _item(values: dict[str, str]) -> tuple[CatalogueItem | None, str]:
         try:
             vat = int(Decimal(vat_text.replace(",", ".")))
         except InvalidOperation:
-            return None, f"НДС «{values.get('vat')}» — не ставка"
+            return None, Rejection("vat", "rate", values.get("vat", ""))
     raw: dict[str, Any] = {
         "sku": values.get("sku", "").strip(),
         "name": _localized(values.get("name", ""), values.get("name_en", "")),
@@ -103,28 +111,25 @@ def _item(values: dict[str, str]) -> tuple[CatalogueItem | None, str]:
     if values.get("unit"):
         raw["unit"] = _localized(values["unit"], values.get("unit_en", ""))
     try:
-        return CatalogueItem.model_validate(raw), ""
+        return CatalogueItem.model_validate(raw), Rejection("", "")
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"][:1])
-        return None, f"{_FIELD_NAMES.get(where, where)}: {_reason(first)}"
-
-
-_FIELD_NAMES = {"sku": "артикул", "name": "наименование", "price": "цена", "vat": "НДС",
-                "unit": "единица"}  # fmt: skip
+        given = str(values.get(where, "")).strip()
+        return None, Rejection(where, _reason(first) if given else "missing", given[:40])
 
 
 def _reason(error: Any) -> str:
-    kind = error.get("type", "")
-    if kind == "string_pattern_mismatch":
-        return "только латиница, цифры, - и _, до 20 знаков"
-    if kind in ("greater_than_equal", "decimal_max_places", "decimal_max_digits"):
-        return "не может быть отрицательной, больше двух знаков после запятой или слишком большой"
-    if kind == "literal_error":
-        return "ставка НДС должна быть 22, 10, 0, 5, 7 или «без НДС»"
-    if kind in ("missing", "string_too_short", "dict_type"):
-        return "не заполнено"
-    return str(error.get("msg", "неверное значение"))
+    return {
+        "string_pattern_mismatch": "pattern",
+        "greater_than_equal": "range",
+        "decimal_max_places": "range",
+        "decimal_max_digits": "range",
+        "literal_error": "rate",
+        "missing": "missing",
+        "string_too_short": "missing",
+        "dict_type": "missing",
+    }.get(error.get("type", ""), "invalid")
 
 
 def _localized(ru: str, en: str) -> dict[str, str] | str:

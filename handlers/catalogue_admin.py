@@ -79,7 +79,15 @@ async def imported(
             "catalogue_imported",
             added=added,
             updated=updated,
-            rejected=[f"{row}: {why}" for row, why in read.rejected[:REJECTED_SHOWN]],
+            rejected=[
+                t.label(
+                    "import_rejected_row",
+                    row=row,
+                    column=t.label(f"import_column_{why.key or 'file'}"),
+                    problem=t.label(f"import_problem_{why.problem}", value=why.value),
+                )
+                for row, why in read.rejected[:REJECTED_SHOWN]
+            ],
             more=max(0, len(read.rejected) - REJECTED_SHOWN),
             total=len(read.rejected),
         )

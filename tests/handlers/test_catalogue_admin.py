@@ -14,7 +14,9 @@ async def test_an_admin_imports_a_csv_and_managers_can_offer_the_new_items(world
     assert "Каталог</b>: 6 поз." in shown.text
     [report] = await admin.send_document(CSV.encode("cp1251"), "прайс.csv")
     assert "добавлено 1, обновлено 1" in report.text  # audit is new, crm-setup changed
-    assert "Отклонено строк: 6" in report.text and "строка 5: артикул" in report.text
+    assert "Отклонено строк: 6" in report.text
+    assert "строка 5: артикул — только латиница" in report.text
+    assert "строка 10: цена — «сто рублей» — не число" in report.text
     [shown] = await admin.send("/catalogue")
     assert "Каталог</b>: 7 поз." in shown.text and "120\xa0000,50" in shown.text
 
