@@ -33,6 +33,9 @@ def replaceable(config: BusinessConfig) -> dict[str, list[DocumentType]]:
         names[STYLESHEET].append(kind)
         if kind.docx:
             names.setdefault(kind.docx, []).append(kind)
+    requisites = config.company.requisites
+    if requisites is not None and requisites.logo:  # the logo the PDFs show
+        names[requisites.logo] = list(names[STYLESHEET])
     return names
 
 

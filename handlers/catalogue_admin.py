@@ -23,7 +23,7 @@ from bot.texts import Translator
 log = logging.getLogger(__name__)
 
 TABLES = (".csv", ".xlsx", ".txt")
-TEMPLATE_FILES = (".html", ".css", ".docx")
+TEMPLATE_FILES = (".html", ".css", ".docx", ".png", ".jpg", ".jpeg", ".svg")
 REJECTED_SHOWN = 20
 
 

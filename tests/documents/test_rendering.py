@@ -114,3 +114,28 @@ async def test_broken_and_endless_templates_fail_cleanly(
         assert "KP-2026-0007" in pdf_text(await renderer.pdf("offer.html", data))  # goes on
     finally:
         renderer.close()
+
+
+async def test_an_uploaded_logo_appears_on_the_offer(business_config: BusinessConfig) -> None:
+    import segno
+
+    from bot.template_store import TemplateStore, effective_directory
+
+    requisites = business_config.company.requisites
+    assert requisites is not None
+    company = business_config.company.model_copy(
+        update={"requisites": requisites.model_copy(update={"logo": "logo.png"})}
+    )
+    config = business_config.model_copy(update={"company": company})
+    png = io.BytesIO()
+    segno.make("Romashka").save(png, kind="png", scale=4)
+    renderer = Renderer(effective_directory(None), workers=1, owns_directory=True)
+    try:
+        store = TemplateStore(renderer, None, config)
+        assert "logo.png" in store.names()
+        checked = await store.replace("logo.png", png.getvalue())
+        assert "Коммерческое предложение" in checked and "Счёт на оплату" in checked
+        pdf = await renderer.pdf("offer.html", offer_context(config))
+        assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 1
+    finally:
+        renderer.close()
