@@ -113,3 +113,18 @@ async def test_validity_is_chosen_and_documents_are_sent_again_without_rendering
     [again] = await oleg.press("KP-2026-0001")
     assert again.kind == "document" and again.file == f"doc-{pdf.message_id}"  # its file id
     assert rendered == len([c for c in world.session.calls if type(c).__name__ == "SendChatAction"])
+
+
+async def test_a_failing_template_gives_a_clear_message_and_the_bot_goes_on(
+    world: World,
+) -> None:
+    oleg = await manager_with_deal(world)
+    renderer = world.dp["documents"]._renderer  # the working copy of this world's templates
+    (renderer.directory / "offer.html").write_text("{% for x in lines %}", encoding="utf-8")
+    await oleg.press("КП / счёт")
+    await oleg.press("Добавить из каталога")
+    await oleg.press("Консультация эксперта")
+    [failed] = await oleg.press("Коммерческое предложение")
+    assert "Не получилось сформировать документ" in failed.text
+    [invoice] = await oleg.press("Счёт на оплату")  # the other template still works
+    assert invoice.kind == "document" and "SCH-2026-0001" in plain(invoice.text)
