@@ -92,6 +92,16 @@ class BotLauncher:
         self.tmp_path = tmp_path
         self.db_path = tmp_path / "e2e.db"
         self.processes: list[BotProcess] = []
+        # The shipped configuration, except that one chat may get 20 messages a second: a test
+        # user answers at once, where a person takes seconds, and 1/s would only slow the tests
+        # (the limit itself is tested in test_sending.py and bench/reminders.py).
+        shipped = (ROOT / "config" / "salesbot.yaml").read_text(encoding="utf-8")
+        assert "per_chat_per_second: 1\n" in shipped
+        self.config_path = tmp_path / "salesbot.yaml"
+        self.config_path.write_text(
+            shipped.replace("per_chat_per_second: 1\n", "per_chat_per_second: 20\n"),
+            encoding="utf-8",
+        )
 
     def env(self) -> dict[str, str]:
         # Every setting is given explicitly, so neither the caller's environment nor a .env
@@ -106,7 +116,7 @@ class BotLauncher:
             "ADMIN_IDS": str(ADMIN_ID),
             "TIMEZONE": "Europe/Moscow",
             "DEFAULT_LOCALE": "ru",
-            "SALESBOT_CONFIG": str(ROOT / "config" / "salesbot.yaml"),
+            "SALESBOT_CONFIG": str(self.config_path),
             "TEMPLATES_DIR": str(self.db_path.parent / "templates"),
         }
         assert set(settings) == names, f"set every setting here: {sorted(names - set(settings))}"
