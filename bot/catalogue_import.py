@@ -99,9 +99,12 @@ def _item(values: dict[str, str]) -> tuple[CatalogueItem | None, Rejection]:
         vat = None if "vat" in values else 22
     else:
         try:
-            vat = int(Decimal(vat_text.replace(",", ".")))
+            rate = Decimal(vat_text.replace(",", "."))
         except InvalidOperation:
             return None, Rejection("vat", "rate", values.get("vat", ""))
+        if not rate.is_finite() or rate != rate.to_integral_value():  # nan, inf, 10.9
+            return None, Rejection("vat", "rate", values.get("vat", ""))
+        vat = int(rate)
     raw: dict[str, Any] = {
         "sku": values.get("sku", "").strip(),
         "name": _localized(values.get("name", ""), values.get("name_en", "")),

@@ -105,6 +105,9 @@ class Documents(Strict):
         ids = [kind.id for kind in self.types]
         if len(set(ids)) != len(ids):
             raise ValueError("document type ids must be unique")
+        prefixes = [kind.prefix for kind in self.types]
+        if len(set(prefixes)) != len(prefixes):  # numbers of two types would collide
+            raise ValueError("document type prefixes must be unique")
         return self
 
 

@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateError
+from jinja2 import FileSystemLoader, StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,35 @@ def _environment(directory: str) -> SandboxedEnvironment:
     return environment
 
 
+_fetchers: dict[str, Any] = {}
+
+
+def _fetcher(directory: str) -> Any:
+    """Templates may use files of their own directory (fonts, the logo, images) and data: URIs,
+    nothing else: no file elsewhere on the server, no network."""
+    fetcher = _fetchers.get(directory)
+    if fetcher is None:
+        from urllib.parse import urlparse
+        from urllib.request import url2pathname
+
+        from weasyprint.urls import URLFetcher
+
+        root = Path(directory).resolve()
+
+        class LocalOnly(URLFetcher):  # type: ignore[misc]
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                if url.startswith("file:"):
+                    path = Path(url2pathname(urlparse(url).path)).resolve()
+                    if path.is_relative_to(root):
+                        return super().fetch(url, headers)
+                elif url.startswith("data:"):
+                    return super().fetch(url, headers)
+                raise ValueError(f"not allowed in a document: {url[:80]}")
+
+        fetcher = _fetchers[directory] = LocalOnly(allowed_protocols=("file", "data"))
+    return fetcher
+
+
 def _base_stylesheet(directory: str) -> Any:
     """base.css, applied to every HTML template: parsed (and its fonts loaded) once per worker,
     again only when the file changes."""
@@ -82,7 +111,11 @@ def _base_stylesheet(directory: str) -> Any:
     cached = _stylesheets.get(directory)
     if cached is None or cached[0] != mtime:
         _fonts = FontConfiguration()
-        css = CSS(filename=str(path), font_config=_fonts) if path.exists() else None
+        css = (
+            CSS(filename=str(path), font_config=_fonts, url_fetcher=_fetcher(directory))
+            if path.exists()
+            else None
+        )
         cached = _stylesheets[directory] = (mtime, css)
     return cached[1]
 
@@ -92,7 +125,7 @@ def render_pdf(directory: str, name: str, context: dict[str, Any]) -> bytes:
 
     stylesheet = _base_stylesheet(directory)
     html = _environment(directory).get_template(name).render(**context)
-    pdf = HTML(string=html, base_url=directory).write_pdf(
+    pdf = HTML(string=html, base_url=directory, url_fetcher=_fetcher(directory)).write_pdf(
         stylesheets=[stylesheet] if stylesheet is not None else None,
         font_config=_fonts,
         # The fonts shipped are subsets already (Latin, Cyrillic, ₽, №: about 50 KB each):
@@ -169,9 +202,9 @@ class Renderer:
         except BrokenProcessPool as error:
             self._replace(pool)
             raise RenderFailed("worker died") from error
-        except (TemplateError, OSError, ValueError, KeyError) as error:
-            log.warning("rendering %s failed: %s", name, error)
-            raise RenderFailed(str(error)) from error
+        except Exception as error:  # a template's own error, whatever it is: a clear answer
+            log.warning("rendering %s failed: %r", name, error)
+            raise RenderFailed(str(error) or type(error).__name__) from error
 
     def _replace(self, pool: ProcessPoolExecutor) -> None:
         if self._pool is pool:

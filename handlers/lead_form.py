@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -138,6 +138,7 @@ async def form_action(
     staff_locale: str,
     reminders: ReminderService,
     desk: DeskService,
+    tz: tzinfo,
     documents: DocumentService | None = None,
 ) -> None:
     current = await state.get_state()
@@ -181,7 +182,7 @@ async def form_action(
             if deal is not None:
                 await send_standard_offer(
                     bot, user.id, deal.deal_id, flow.draft.offer_sku, t, documents, desk, clock,
-                    config, staff, catalogue, staff_locale,
+                    config, staff, catalogue, staff_locale, tz,
                 )  # fmt: skip
 
 

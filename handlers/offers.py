@@ -4,7 +4,7 @@ editable DOCX."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from aiogram import Router
@@ -126,7 +126,9 @@ def _screen(t: Translator, deal_id: int, basket: Basket) -> str:
             "offer_screen",
             deal_id=deal_id,
             lines=lines,
-            discount=f"{basket.discount.normalize():f}" if basket.discount else "",
+            discount=f"{basket.discount.normalize():f}".replace(".", ",")
+            if basket.discount
+            else "",
             discount_amount=money(result.discount_minor) if result else "",
             vat=money(result.vat_total_minor) if result and result.vat_total_minor else "",
             valid_days=basket.valid_days,
@@ -290,6 +292,8 @@ async def _typed(message: Message, data: dict[str, Any]) -> tuple[DealContext, D
     ctx = DealContext.from_data(message.chat.id, deal_id, data)
     try:
         value = Decimal((message.text or "").strip().replace(",", ".").replace(" ", ""))
+        # as stored: three decimals for a quantity, two for a discount (checked after rounding)
+        value = value.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
     except InvalidOperation:
         value = Decimal(-1)
     if not value.is_finite() or value < 0 or value >= 1_000_000:
@@ -320,11 +324,12 @@ async def discount_typed(message: Message, **data: Any) -> None:
     if typed is None:
         return
     ctx, value = typed
+    value = value.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
     if value >= 100:
         await ctx.send(ctx.t("err_not_a_number"))
         return
     assert ctx.documents is not None
-    await ctx.documents.set_discount(ctx.viewer, ctx.deal_id, value.quantize(Decimal("0.01")))
+    await ctx.documents.set_discount(ctx.viewer, ctx.deal_id, value)
     await ctx.state.clear()
     await show(ctx, ctx.documents)
 

@@ -5,6 +5,7 @@ filled first (the offer needs a name and a phone) and the offer follows it."""
 from __future__ import annotations
 
 import logging
+from datetime import tzinfo
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatAction
@@ -48,11 +49,11 @@ def build_router() -> Router:
 
 
 async def products(callback: CallbackQuery, t: Translator, documents: DocumentService) -> None:
-    await callback.answer()
     items = await documents.catalogue()
     if not items or documents.standard() is None or callback.message is None:
         await callback.answer(t.label("self_offer_unavailable"), show_alert=True)
         return
+    await callback.answer()
     rows = [
         [
             InlineKeyboardButton(
@@ -84,6 +85,7 @@ async def chosen(
     staff: StaffService,
     catalogue: Catalogue,
     staff_locale: str,
+    tz: tzinfo,
 ) -> None:
     try:
         await documents.item(callback_data.sku)
@@ -101,7 +103,7 @@ async def chosen(
         return
     await send_standard_offer(
         bot, callback.from_user.id, deal.deal_id, callback_data.sku, t, documents, desk, clock,
-        config, staff, catalogue, staff_locale,
+        config, staff, catalogue, staff_locale, tz,
     )  # fmt: skip
 
 
@@ -118,6 +120,7 @@ async def send_standard_offer(
     staff: StaffService | None = None,
     catalogue: Catalogue | None = None,
     staff_locale: str = "ru",
+    tz: tzinfo | None = None,
 ) -> None:
     """Make the offer, send it to the client, heat the deal and tell its manager."""
     card = await desk.card_of(deal_id)
@@ -126,7 +129,8 @@ async def send_standard_offer(
     now = clock.now()
     await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
     try:
-        made = await documents.make_standard(card, sku, chat_id, now, t.locale, now.date())
+        today = now.astimezone(tz).date() if tz else now.date()  # the business's date
+        made = await documents.make_standard(card, sku, chat_id, now, t.locale, today)
     except (RenderFailed, UnknownItem):
         await bot.send_message(chat_id, t("self_offer_failed"))
         return

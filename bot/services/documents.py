@@ -197,7 +197,7 @@ class DocumentService:
             raise NothingChosen(deal_id)
         return await self._make(
             card, kind, basket.lines, basket.discount, manager, viewer.telegram_id, now,
-            locale, today, basket.valid_days,
+            locale, today, basket.valid_days if kind == self.standard() else None,
         )  # fmt: skip
 
     def standard(self) -> DocumentType | None:

@@ -71,3 +71,11 @@ def test_an_xlsx_with_english_headers_and_names() -> None:
 def test_files_that_are_not_a_catalogue(data: bytes, name: str) -> None:
     with pytest.raises(UnreadableFile):
         read_catalogue(data, name)
+
+
+@pytest.mark.parametrize("vat", ["nan", "inf", "10.9", "22,5", "двадцать"])
+def test_vat_that_is_not_a_whole_rate_is_rejected(vat: str) -> None:
+    read = read_catalogue(f"sku;name;price;vat\nx;Товар;100;{vat}\n".encode(), "c.csv")
+    assert read.items == [] and [(why.key, why.problem) for _, why in read.rejected] == [
+        ("vat", "rate")
+    ]

@@ -139,3 +139,25 @@ async def test_an_uploaded_logo_appears_on_the_offer(business_config: BusinessCo
         assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 1
     finally:
         renderer.close()
+
+
+async def test_a_template_cannot_reach_files_outside_its_directory(
+    tmp_path: Path, business_config: BusinessConfig
+) -> None:
+    secret = tmp_path / "secret.env"
+    secret.write_text("BOT_TOKEN=123:secret", encoding="utf-8")
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    (templates / "leak.html").write_text(
+        f'<link rel="attachment" href="file://{secret}"><img src="file://{secret}">'
+        '<link rel="attachment" href="fonts/LICENSE-DejaVu.txt"><p>x</p>',
+        encoding="utf-8",
+    )
+    renderer = Renderer(templates, workers=1, timeout=20)
+    try:
+        pdf = await renderer.pdf("leak.html", offer_context(business_config))
+    finally:
+        renderer.close()
+    attachments = PdfReader(io.BytesIO(pdf)).attachments
+    assert list(attachments) == ["LICENSE-DejaVu.txt"]  # its own directory only
+    assert b"secret" not in pdf

@@ -128,3 +128,22 @@ async def test_a_failing_template_gives_a_clear_message_and_the_bot_goes_on(
     assert "Не получилось сформировать документ" in failed.text
     [invoice] = await oleg.press("Счёт на оплату")  # the other template still works
     assert invoice.kind == "document" and "SCH-2026-0001" in plain(invoice.text)
+
+
+async def test_tiny_quantities_and_a_discount_near_100_do_not_break_the_offer(
+    world: World,
+) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("КП / счёт")
+    await oleg.press("Добавить из каталога")
+    await oleg.press("Консультация эксперта")
+    await oleg.press("🔢")
+    [screen] = await oleg.send("0,0001")  # rounds to nothing: the item is taken off
+    assert "Пока ничего не выбрано" in screen.text
+    await oleg.press("Добавить из каталога")
+    await oleg.press("Консультация эксперта")
+    await oleg.press("Скидка")
+    [screen] = await oleg.send("99,995")
+    assert "Скидка 99,99 %" in plain(screen.text)  # rounded down: never 100 %
+    [pdf] = await oleg.press("Коммерческое предложение")
+    assert pdf.kind == "document"
