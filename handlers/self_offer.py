@@ -5,7 +5,7 @@ filled first (the offer needs a name and a phone) and the offer follows it."""
 from __future__ import annotations
 
 import logging
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatAction
@@ -38,6 +38,8 @@ from handlers.notify import staff_to_alert
 from handlers.start import begin_form
 
 log = logging.getLogger(__name__)
+
+REPEAT_WITHIN = timedelta(hours=1)  # the same offer asked for again: the same file
 
 
 def build_router() -> Router:
@@ -127,6 +129,12 @@ async def send_standard_offer(
     if card is None:
         return
     now = clock.now()
+    again = await documents.recent_own(deal_id, chat_id, sku, now - REPEAT_WITHIN)
+    if again is not None and again["pdf_file_id"]:
+        await bot.send_document(
+            chat_id, again["pdf_file_id"], caption=t("self_offer_sent", number=again["number"])
+        )
+        return
     await bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
     try:
         today = now.astimezone(tz).date() if tz else now.date()  # the business's date

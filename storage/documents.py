@@ -65,7 +65,8 @@ class SqlDocumentRepository:
         async with self._engine.connect() as c:
             rows = await c.execute(
                 sa.select(documents.c.id, documents.c.kind, documents.c.number,
-                          documents.c.total_minor, documents.c.pdf_file_id)
+                          documents.c.total_minor, documents.c.pdf_file_id,
+                          documents.c.created_by, documents.c.created_at, documents.c.content)
                 .where(documents.c.deal_id == deal_id)
                 .order_by(documents.c.id.desc())
                 .limit(limit)

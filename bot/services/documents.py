@@ -272,6 +272,18 @@ class DocumentService:
             document_id, row["number"], kind, b"", row["total_minor"], row["content"]
         )
 
+    async def recent_own(
+        self, deal_id: int, client_id: int, sku: str, since: datetime
+    ) -> dict[str, Any] | None:
+        """A standard offer of `sku` the client asked for since `since`: sent again, not made
+        again (a tap repeated, or a bot pressing the button, costs no render and no number)."""
+        for row in await self._documents.of_deal(deal_id, 5):
+            lines = (row.get("content") or {}).get("lines") or []
+            same = [line.get("sku") for line in lines] == [sku]
+            if row["created_by"] == client_id and row["created_at"] >= since and same:
+                return row
+        return None
+
     async def sent(self, document_id: int, pdf: str | None, docx: str | None = None) -> None:
         """Telegram's file ids: the document can be sent again without rendering."""
         await self._documents.set_file_ids(document_id, pdf, docx)

@@ -70,3 +70,18 @@ async def test_a_forged_product_is_refused(world: World) -> None:
     await prospect.callback(ProspectOfferCb(sku="free-lunch").pack())
     assert prospect.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
     assert not [s for s in world.session.to(1003) if s.kind == "document"]
+
+
+async def test_the_same_offer_asked_again_is_the_same_file(world: World) -> None:
+    await world.add_manager(7001, "Олег")
+    anna = await submit_lead(world, 1001)
+    for _ in range(3):
+        await anna.send("/start")
+        await anna.press("Получить КП")
+        await anna.press("Консультация эксперта")
+    offers = [s for s in world.session.to(1001) if s.kind == "document"]
+    assert len(offers) == 3 and all("KP-2026-0001" in s.text for s in offers)
+    assert isinstance(offers[0].file, BufferedInputFile)  # made once ...
+    assert offers[1].file == offers[2].file == f"doc-{offers[0].message_id}"  # ... then re-sent
+    alerts = [s for s in world.session.to(7001) if "сам запросил КП" in s.text]
+    assert len(alerts) == 1
