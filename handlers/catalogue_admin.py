@@ -5,6 +5,7 @@ the templates, and a file with a template's name replaces it once it renders wit
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 
@@ -64,7 +65,8 @@ async def imported(
     buffer = io.BytesIO()
     try:
         await bot.download(message.document, destination=buffer)
-        read = read_catalogue(buffer.getvalue(), name)
+        # A workbook of a few MB takes a moment to parse: not on the event loop.
+        read = await asyncio.to_thread(read_catalogue, buffer.getvalue(), name)
     except UnreadableFile as error:
         await message.answer(t(f"catalogue_unreadable_{error}"))
         return
