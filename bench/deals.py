@@ -38,7 +38,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import argparse
 import asyncio
 import gc
-import math
 import os
 import platform
 import random
@@ -55,6 +54,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.stats import percentile, verdict
 from bot.config import load_business_config
 from bot.domain.desk import PAGE_SIZE, DealFilter, Role, Viewer
 from bot.domain.models import Channel, DealStatus, Initiative, Temperature
@@ -302,8 +302,7 @@ class Series:
     samples: list[float] = field(default_factory=list)  # seconds
 
     def percentile_ms(self, q: float) -> float:
-        ordered = sorted(self.samples)
-        return 1000 * ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+        return 1000 * percentile(self.samples, q)
 
 
 Call = Callable[[], Awaitable[object]]
@@ -476,10 +475,6 @@ async def bench(
 
 # ------------------------------------------------------------------------------------------------
 # Report
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
 
 
 def report(target: Target, series: Sequence[Series], explained: Sequence[str]) -> bool:

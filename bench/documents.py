@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import asyncio
-import math
 import os
 import platform
 import shutil
@@ -37,6 +36,7 @@ from typing import Any
 import docx
 import weasyprint
 
+from bench.stats import percentile
 from bot.config import BusinessConfig, load_business_config
 from bot.documents import Party, context, number
 from bot.domain.offers import OfferLine
@@ -66,11 +66,6 @@ def offer(config: BusinessConfig) -> dict[str, Any]:
         Party("Олег Смирнов", phone="+7 495 123-45-67", contact="@oleg"), "ru",
     )  # fmt: skip
     return data
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 async def timed(call: Callable[[], Awaitable[bytes]], count: int) -> tuple[list[float], int]:

@@ -39,7 +39,6 @@ import cProfile
 import gc
 import itertools
 import logging
-import math
 import platform
 import pstats
 import random
@@ -61,6 +60,7 @@ from aiogram.types import (
     Update,
 )
 
+from bench.stats import percentile, verdict
 from bot.app import build_dispatcher
 from bot.callbacks import ChoiceCb, FormAction, FormCb, FormField, MenuAction, MenuCb
 from bot.clock import SystemClock
@@ -275,8 +275,7 @@ class Run:
         return self.updates / self.elapsed
 
     def percentile_ms(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return 1000 * ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+        return 1000 * percentile(self.latencies, q)
 
 
 CONFIRM = FormCb(action=FormAction.CONFIRM).pack()
@@ -451,10 +450,6 @@ async def check_conversation(
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
 
 
 def report(runs: list[Run], args: argparse.Namespace) -> bool:

@@ -71,6 +71,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.stats import percentile, verdict
 from bot.app import REMINDER_TICK_SECONDS, create_bot
 from bot.clock import SystemClock
 from bot.config import BusinessConfig, load_business_config
@@ -85,7 +86,7 @@ from bot.texts import Translator, default_catalogue
 from storage.db import create_engine
 from storage.desk import SqlDeskRepository
 from storage.migrate import upgrade_engine
-from storage.reminders import SqlReminderRepository
+from storage.reminders import SqlReminderRepository, due_rows
 from storage.schema import reminders
 from tests.e2e.conftest import TOKEN, BotLauncher
 from tests.e2e.fake_api import ApiError, FakeBotAPI, JsonDict
@@ -364,11 +365,6 @@ def during_pause(requests: Sequence[float], refusals: Sequence[float]) -> int:
     return count
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)] if ordered else float("nan")
-
-
 async def run_batch(
     name: str,
     directory: Path,
@@ -565,20 +561,6 @@ async def fill_pending(engine: AsyncEngine, count: int, chats: int, seed: int) -
 # The due-row query on 100,000 pending reminders
 
 
-def due_rows(now: datetime, limit: int) -> sa.Select[tuple[int]]:
-    """The SELECT inside `SqlReminderRepository.claim`, as written there."""
-    return (
-        sa.select(reminders.c.id)
-        .where(
-            reminders.c.status == PENDING,
-            reminders.c.due_at <= now,
-            sa.or_(reminders.c.lease_until.is_(None), reminders.c.lease_until < now),
-        )
-        .order_by(reminders.c.due_at)
-        .limit(limit)
-    )
-
-
 @dataclass
 class Series:
     name: str
@@ -731,10 +713,6 @@ class LogCounter(logging.Handler):
         self.counts[key] += 1
         self.first.setdefault(key, record.getMessage()[:160])
         self.errors += record.levelno >= logging.ERROR
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
 
 
 def envelope(config: BusinessConfig, window: float) -> float:

@@ -10,7 +10,6 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from markupsafe import Markup
 
 from bot.callbacks import DealAction, DealCb, ReminderAction, ReminderCb
 from bot.clock import Clock
@@ -93,15 +92,17 @@ class ReminderPusher:
             await self._form_nudge(reminder)
             return
         await self._still_staff(reminder.chat_id, reminder)
-        header: Markup | None = None
-        if not await self._still_needed(reminder):
-            raise NoLongerNeeded(reminder.id)
         values: dict[str, object] = {}
         if reminder.kind == STALE:
-            values = await self._quiet(reminder)
+            values = await self._quiet(reminder)  # checks it is still quiet, too
+        elif not await self._still_needed(reminder):
+            raise NoLongerNeeded(reminder.id)
+        summary = None
         if reminder.deal_id is not None:
             summary = await self._desk.deal_summary(reminder.deal_id)
-            header = relay_header(self._t, self._config, summary) if summary else None
+        header = relay_header(self._t, self._config, summary) if summary else None
+        if summary is not None and reminder.kind == STALE:
+            values["stage"] = stage_name(self._config, summary.stage, self._t.locale)
         key = {
             SLA: "reminder_sla",
             SLA_ESCALATION: "reminder_sla_escalation",
@@ -129,21 +130,23 @@ class ReminderPusher:
             return True
         if reminder.kind in (SLA, SLA_ESCALATION):
             return not await self._desk.contacted(reminder.deal_id)
-        if reminder.kind == STALE and self._reminders is not None:
-            since = await self._reminders.quiet_since(reminder.deal_id)
-            created = reminder.created_at
-            return since is not None and (created is None or since < created)
+        if reminder.kind == STALE:
+            return await self._quiet_since(reminder) is not None
         return True
+
+    async def _quiet_since(self, reminder: Reminder) -> datetime | None:
+        """The last activity of a nudged deal still open and quiet since the nudge was made."""
+        assert reminder.deal_id is not None and self._reminders is not None
+        since = await self._reminders.quiet_since(reminder.deal_id)
+        created = reminder.created_at
+        return since if since is not None and (created is None or since < created) else None
 
     async def _quiet(self, reminder: Reminder) -> dict[str, object]:
         """How long the deal has been quiet; NoLongerNeeded if it was worked on or closed."""
-        assert reminder.deal_id is not None and self._reminders is not None
-        since = await self._reminders.quiet_since(reminder.deal_id)
+        since = await self._quiet_since(reminder)
         if since is None:
             raise NoLongerNeeded(reminder.id)
-        summary = await self._desk.deal_summary(reminder.deal_id)
-        stage = stage_name(self._config, summary.stage, self._t.locale) if summary else ""
-        return {"days": (reminder.due_at - since).days, "stage": stage}
+        return {"days": (reminder.due_at - since).days, "stage": ""}
 
     async def _form_nudge(self, reminder: Reminder) -> None:
         """To a prospect who agreed to the terms and stopped half-way: once, and only if the

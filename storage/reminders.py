@@ -179,16 +179,7 @@ class SqlReminderRepository:
         """Due rows nobody holds, taken for `lease`: one statement, so two processes never take
         the same row (SQLite: the write lock; PostgreSQL: FOR UPDATE SKIP LOCKED). A holder that
         died leaves its lease to expire, and the row is taken again."""
-        due = (
-            sa.select(reminders.c.id)
-            .where(
-                reminders.c.status == PENDING,
-                reminders.c.due_at <= now,
-                sa.or_(reminders.c.lease_until.is_(None), reminders.c.lease_until < now),
-            )
-            .order_by(reminders.c.due_at)
-            .limit(limit)
-        )
+        due = due_rows(now, limit)
         if self._engine.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         async with self._engine.begin() as c:
@@ -216,6 +207,20 @@ class SqlReminderRepository:
                 .where(reminders.c.id == reminder_id, reminders.c.status == PENDING)
                 .values(status=status.value, sent_at=now, lease_until=None)
             )
+
+
+def due_rows(now: datetime, limit: int) -> sa.Select[tuple[int]]:
+    """Due rows nobody holds: the SELECT a claim takes its rows from (ix_reminders_status_due)."""
+    return (
+        sa.select(reminders.c.id)
+        .where(
+            reminders.c.status == PENDING,
+            reminders.c.due_at <= now,
+            sa.or_(reminders.c.lease_until.is_(None), reminders.c.lease_until < now),
+        )
+        .order_by(reminders.c.due_at)
+        .limit(limit)
+    )
 
 
 def _reminder(row: Any) -> Reminder:

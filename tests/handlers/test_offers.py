@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.callbacks import DealAction, DealCb
 from storage.schema import documents
+from tests.fakes import Prospect
 from tests.handlers.conftest import World
 from tests.handlers.test_deal_card import manager_with_deal
 
@@ -24,6 +25,15 @@ def world(quiet_world: World) -> World:
 
 def plain(text: str) -> str:
     return text.replace("\xa0", " ")  # amounts are grouped with no-break spaces
+
+
+async def offer_of_consultation(world: World) -> Prospect:
+    """A manager with a deal whose offer screen holds one expert consultation."""
+    oleg = await manager_with_deal(world)
+    await oleg.press("КП / счёт")
+    await oleg.press("Добавить из каталога")
+    await oleg.press("Консультация эксперта")
+    return oleg
 
 
 def file_bytes(upload: object) -> bytes:
@@ -95,10 +105,7 @@ async def test_forged_offer_buttons_and_other_managers_are_refused(world: World)
 async def test_validity_is_chosen_and_documents_are_sent_again_without_rendering(
     world: World,
 ) -> None:
-    oleg = await manager_with_deal(world)
-    await oleg.press("КП / счёт")
-    await oleg.press("Добавить из каталога")
-    await oleg.press("Консультация эксперта")
+    oleg = await offer_of_consultation(world)
     await oleg.press("Срок действия")
     [screen] = await oleg.press("30 дн.")
     assert "Действует 30 дн." in screen.text
@@ -133,10 +140,7 @@ async def test_a_failing_template_gives_a_clear_message_and_the_bot_goes_on(
 async def test_tiny_quantities_and_a_discount_near_100_do_not_break_the_offer(
     world: World,
 ) -> None:
-    oleg = await manager_with_deal(world)
-    await oleg.press("КП / счёт")
-    await oleg.press("Добавить из каталога")
-    await oleg.press("Консультация эксперта")
+    oleg = await offer_of_consultation(world)
     await oleg.press("🔢")
     [screen] = await oleg.send("0,0001")  # rounds to nothing: the item is taken off
     assert "Пока ничего не выбрано" in screen.text
