@@ -27,16 +27,6 @@ class HasContact(Filter):
         return message.contact is not None
 
 
-class ButtonText(Filter):
-    """A reply-keyboard button, recognised by its label in any language."""
-
-    def __init__(self, labels: frozenset[str]) -> None:
-        self.labels = labels
-
-    async def __call__(self, message: Message) -> bool:
-        return message.text is not None and message.text in self.labels
-
-
 class NotCommand(Filter):
     """Anything but a /command: a command typed while the bot waits for input is a command."""
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
-from aiogram.filters import Filter
+from aiogram.filters import Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from markupsafe import Markup, escape
@@ -65,7 +65,7 @@ def build_staff_router() -> Router:
     router = Router(name="relay_staff")
     router.message.filter(PrivateChat(), IsStaff(), NotCommand())
     router.message.register(reply_to_relayed, ReplyToRelayed())
-    router.message.register(reply_typed, DealWork.reply)
+    router.message.register(reply_typed, StateFilter(DealWork.reply))
     return router
 
 

@@ -42,12 +42,12 @@ def build_router() -> Router:
     router.message.filter(NotCommand())  # this router's messages are all typed input
     router.callback_query.register(deal_action, DealCb.filter())
     router.callback_query.register(play_voice, PlayCb.filter())
-    router.message.register(stage_gate.answer_typed, DealWork.answering)
-    router.message.register(objection_typed, DealWork.objection, HasText())
-    router.message.register(activity_typed, DealWork.activity)
-    router.message.register(amount_typed, DealWork.amount, HasText())
-    router.message.register(step_typed, DealWork.next_step, HasText())
-    router.message.register(lost_typed, DealWork.lost_reason, HasText())
+    router.message.register(stage_gate.answer_typed, StateFilter(DealWork.answering))
+    router.message.register(objection_typed, StateFilter(DealWork.objection), HasText())
+    router.message.register(activity_typed, StateFilter(DealWork.activity))
+    router.message.register(amount_typed, StateFilter(DealWork.amount), HasText())
+    router.message.register(step_typed, StateFilter(DealWork.next_step), HasText())
+    router.message.register(lost_typed, StateFilter(DealWork.lost_reason), HasText())
     router.message.register(not_text, StateFilter(DealWork.objection, DealWork.amount,
                                                   DealWork.next_step, DealWork.lost_reason))  # fmt: skip
     return router

@@ -9,7 +9,7 @@ from datetime import datetime, time, tzinfo
 import segno
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -46,7 +46,7 @@ def build_router() -> Router:
     router.callback_query.register(staff_action, StaffCb.filter(F.action.in_(MENU_ACTIONS)))
     router.callback_query.register(deal_list, ListCb.filter())
     router.message.register(cancel, Command("cancel"))
-    router.message.register(search_query, StaffInput.search, HasText(), NotCommand())
+    router.message.register(search_query, StateFilter(StaffInput.search), HasText(), NotCommand())
     # Last for staff: anything else shows the menu (the prospect's form is not for staff).
     router.message.register(outside_menu)
     return router

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime, tzinfo
 
@@ -29,7 +30,7 @@ from bot.domain.parsing import (
     parse_phone,
 )
 from bot.draft import LeadDraft, load_draft
-from bot.filters import ButtonText, HasContact, HasText, PrivateChat
+from bot.filters import PrivateChat
 from bot.services.desk import DeskService
 from bot.services.documents import DocumentService
 from bot.services.lead_capture import LeadCaptureService, LeadRequest
@@ -52,7 +53,10 @@ from handlers.start import begin_form
 
 log = logging.getLogger(__name__)
 
-TEXT_STATES = (LeadForm.name, LeadForm.phone, LeadForm.email, LeadForm.company)
+TEXT_STATE_NAMES = frozenset(
+    state.state for state in (LeadForm.name, LeadForm.phone, LeadForm.email, LeadForm.company)
+)
+OPTIONAL_STATE_NAMES = frozenset({LeadForm.email.state, LeadForm.company.state})
 CHOICE_STATES = tuple(STATE[field] for field in CHOICES)
 
 
@@ -60,29 +64,60 @@ def build_router(catalogue: Catalogue) -> Router:
     router = Router(name="lead_form")
     router.message.filter(PrivateChat())
     router.callback_query.filter(PrivateChat())
-    back = ButtonText(catalogue.labels("btn_back"))
-    cancel = ButtonText(catalogue.labels("btn_cancel"))
-    skip = ButtonText(catalogue.labels("btn_skip"))
-
     router.message.register(cancel_command, Command("cancel"))
-    router.message.register(cancel_message, StateFilter(*TEXT_STATES), cancel)
-    router.message.register(back_message, StateFilter(*TEXT_STATES), back)
+    router.message.register(
+        typed_input(
+            back=catalogue.labels("btn_back"),
+            cancel=catalogue.labels("btn_cancel"),
+            skip=catalogue.labels("btn_skip"),
+        ),
+        StateFilter(*FORM_STATES),
+    )
     router.callback_query.register(form_action, FormCb.filter())
     router.callback_query.register(choice, ChoiceCb.filter(), StateFilter(*CHOICE_STATES))
     router.callback_query.register(edit, EditCb.filter(), StateFilter(LeadForm.confirm))
-
-    router.message.register(name, LeadForm.name, HasText())
-    router.message.register(phone_contact, LeadForm.phone, HasContact())
-    router.message.register(phone_text, LeadForm.phone, HasText())
-    router.message.register(skip_optional, StateFilter(LeadForm.email, LeadForm.company), skip)
-    router.message.register(email, LeadForm.email, HasText())
-    router.message.register(company, LeadForm.company, HasText())
-    router.message.register(need_text, LeadForm.need, HasText())
-    router.message.register(not_text, StateFilter(*TEXT_STATES, LeadForm.need))
-    router.message.register(
-        use_buttons, StateFilter(LeadForm.consent, *CHOICE_STATES, LeadForm.confirm)
-    )
     return router
+
+
+Step = Callable[[Message, Bot, FSMContext, Translator, BusinessConfig], Awaitable[None]]
+
+
+def typed_input(
+    back: frozenset[str], cancel: frozenset[str], skip: frozenset[str]
+) -> Callable[..., Awaitable[None]]:
+    """Everything a prospect sends while the form waits, in one handler that looks the state
+    up: one filter per message instead of one per step (aiogram tries a router's handlers in
+    turn, and that walk was the largest part of a step's cost). Button labels are recognised
+    in any language."""
+
+    async def handle(
+        message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
+        raw_state: str | None,
+    ) -> None:  # fmt: skip
+        text = message.text
+        if raw_state in TEXT_STATE_NAMES:
+            if text in cancel:
+                await cancel_message(message, state, t)
+                return
+            if text in back:
+                await back_message(message, bot, state, t, config)
+                return
+            if text in skip and raw_state in OPTIONAL_STATE_NAMES:
+                await skip_optional(message, bot, state, t, config)
+                return
+        if raw_state == LeadForm.phone.state and message.contact is not None:
+            await phone_contact(message, bot, state, t, config)
+            return
+        step = TEXT_STEPS.get(raw_state)
+        if step is not None:
+            if text is None:
+                await not_text(message, t)
+            else:
+                await step(message, bot, state, t, config)
+            return
+        await use_buttons(message, t)  # consent, a choice or the summary: buttons only
+
+    return handle
 
 
 async def _flow(
@@ -333,6 +368,15 @@ async def edit(
     flow = await _flow(callback.from_user, bot, state, t, config)
     flow.draft.editing = True
     await flow.ask(callback_data.field)
+
+
+TEXT_STEPS: dict[str | None, Step] = {
+    LeadForm.name.state: name,
+    LeadForm.phone.state: phone_text,
+    LeadForm.email.state: email,
+    LeadForm.company.state: company,
+    LeadForm.need.state: need_text,
+}
 
 
 async def not_text(message: Message, t: Translator) -> None:

@@ -32,8 +32,8 @@ def build_router() -> Router:
     router.callback_query.register(button, StaffCb.filter(F.action == StaffAction.NEW_LEAD))
     inputs = StateFilter(StaffInput.lead_name, StaffInput.lead_phone)
     router.message.register(contact, inputs, HasContact())
-    router.message.register(name, StaffInput.lead_name, HasText(), NotCommand())
-    router.message.register(phone, StaffInput.lead_phone, HasText(), NotCommand())
+    router.message.register(name, StateFilter(StaffInput.lead_name), HasText(), NotCommand())
+    router.message.register(phone, StateFilter(StaffInput.lead_phone), HasText(), NotCommand())
     router.message.register(not_text, inputs, NotCommand())
     return router
 

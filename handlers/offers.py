@@ -34,8 +34,8 @@ def build_router() -> Router:
     router = Router(name="offers")
     router.message.filter(PrivateChat(), IsStaff(), NotCommand())
     router.message.middleware(DropPendingInput())
-    router.message.register(quantity_typed, DealWork.offer_quantity, HasText())
-    router.message.register(discount_typed, DealWork.offer_discount, HasText())
+    router.message.register(quantity_typed, StateFilter(DealWork.offer_quantity), HasText())
+    router.message.register(discount_typed, StateFilter(DealWork.offer_discount), HasText())
     router.message.register(
         not_a_number, StateFilter(DealWork.offer_quantity, DealWork.offer_discount)
     )

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from aiogram import Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
@@ -37,8 +37,8 @@ def build_router() -> Router:
     router.message.middleware(DropPendingInput())
     router.message.register(list_command, Command("reminders"))
     router.callback_query.register(reminder_action, ReminderCb.filter())
-    router.message.register(typed_time, DealWork.remind, HasText(), NotCommand())
-    router.message.register(not_text, DealWork.remind, NotCommand())
+    router.message.register(typed_time, StateFilter(DealWork.remind), HasText(), NotCommand())
+    router.message.register(not_text, StateFilter(DealWork.remind), NotCommand())
     return router
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from aiogram import Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
@@ -33,10 +33,10 @@ def build_router() -> Router:
     router.message.middleware(DropPendingInput())
     router.message.register(show, Command("settings"))
     router.callback_query.register(pressed, SettingsCb.filter())
-    router.message.register(typed_zone, StaffInput.timezone, HasText(), NotCommand())
-    router.message.register(typed_hours, StaffInput.hours, HasText(), NotCommand())
-    router.message.register(not_text, StaffInput.timezone, NotCommand())
-    router.message.register(not_text, StaffInput.hours, NotCommand())
+    router.message.register(typed_zone, StateFilter(StaffInput.timezone), HasText(), NotCommand())
+    router.message.register(typed_hours, StateFilter(StaffInput.hours), HasText(), NotCommand())
+    router.message.register(not_text, StateFilter(StaffInput.timezone), NotCommand())
+    router.message.register(not_text, StateFilter(StaffInput.hours), NotCommand())
     return router
 
 
