@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Table, event
+from sqlalchemy import Connection, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from storage.sqlite_driver import OneTripConnection, one_trip_dbapi
+
+T = TypeVar("T")
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -23,6 +28,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("pool_size", 1)
     kwargs.setdefault("max_overflow", 0)
     kwargs.setdefault("pool_timeout", 60)
+    kwargs.setdefault("module", one_trip_dbapi())
     engine = create_async_engine(url, **kwargs)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
@@ -48,3 +54,16 @@ def upsert(engine: AsyncEngine, table: Table) -> sqlite.Insert | postgresql.Inse
     if engine.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+async def run_unit(engine: AsyncEngine, unit: Callable[[Connection], T]) -> T:
+    """`unit` -- a plain function of a synchronous Connection -- in one transaction, committed
+    when it returns. On SQLite it runs in the database's thread in a single trip; on PostgreSQL
+    in SQLAlchemy's greenlet (`run_sync`), the same code."""
+    if engine.dialect.name == "sqlite":
+        async with engine.connect() as connection:
+            adapted = (await connection.get_raw_connection()).dbapi_connection
+            if isinstance(adapted, OneTripConnection):
+                return await adapted.run_unit(unit)
+    async with engine.begin() as connection:
+        return await connection.run_sync(unit)

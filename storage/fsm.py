@@ -34,9 +34,10 @@ from typing import Any
 import sqlalchemy as sa
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.db import run_unit, upsert
 from storage.schema import fsm_states
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,18 @@ class SqlStorage(BaseStorage):
     def __init__(self, engine: AsyncEngine, now: Callable[[], datetime] | None = None) -> None:
         self._engine = engine
         self._now = now or (lambda: datetime.now(UTC))
-        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        insert = upsert(engine, fsm_states)
+        self._upsert = insert.on_conflict_do_update(
+            index_elements=[fsm_states.c.key],
+            set_={
+                "state": insert.excluded.state,
+                "data": insert.excluded.data,
+                "updated_at": insert.excluded.updated_at,
+            },
+        )
+        self._delete = sa.delete(fsm_states).where(
+            fsm_states.c.key.in_(sa.bindparam("keys", expanding=True))
+        )
         self._records: dict[str, _Record] | None = None  # None: not loaded yet
         self._loading: asyncio.Lock | None = None
         self._dirty: dict[str, _Record] = {}  # written, waiting for the next batch
@@ -192,22 +204,14 @@ class SqlStorage(BaseStorage):
             for key, record in batch.items()
             if not record.empty
         ]
-        async with self._engine.begin() as connection:
+
+        def unit(connection: Connection) -> None:
             if gone:
-                await connection.execute(sa.delete(fsm_states).where(fsm_states.c.key.in_(gone)))
+                connection.execute(self._delete, {"keys": gone})
             if rows:
-                insert = self._insert(fsm_states)
-                await connection.execute(
-                    insert.on_conflict_do_update(
-                        index_elements=[fsm_states.c.key],
-                        set_={
-                            "state": insert.excluded.state,
-                            "data": insert.excluded.data,
-                            "updated_at": insert.excluded.updated_at,
-                        },
-                    ),
-                    rows,
-                )
+                connection.execute(self._upsert, rows)
+
+        await run_unit(self._engine, unit)  # one trip on SQLite
 
 
 def _dump(data: Mapping[str, Any]) -> str:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy import Connection
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.models import (
     Attribution,
@@ -22,53 +22,95 @@ from bot.domain.models import (
     Score,
     Temperature,
 )
-from bot.services.ports import NewDeal, PeopleHolding, PersonFields
+from bot.services.ports import LeadStore, NewDeal, PeopleHolding, PersonFields
+from storage.db import run_unit
 from storage.schema import deals, event_row, events, managers, people, touch_points
+
+# Statements are built once, with their values passed at execution: building a statement with
+# `.values(...)` or a comparison to a value costs more than running it on SQLite (a new lead
+# executes eight of them), and a statement built once also keeps its compiled form's key.
+_PEOPLE_HOLDING = {
+    (by_telegram, by_email): sa.select(people).where(
+        sa.or_(
+            people.c.phone == sa.bindparam("phone"),
+            *([people.c.telegram_id == sa.bindparam("telegram_id")] if by_telegram else []),
+            *([people.c.email == sa.bindparam("email")] if by_email else []),
+        )
+    )
+    for by_telegram in (False, True)
+    for by_email in (False, True)
+}
+_PERSON_BY_TELEGRAM = sa.select(people).where(people.c.telegram_id == sa.bindparam("telegram_id"))
+_ADD_PERSON = people.insert().returning(*people.c)
+_UPDATE_PERSON = (
+    people.update().where(people.c.id == sa.bindparam("person_id_")).returning(*people.c)
+)
+_DEALS_OF = (
+    sa.select(deals).where(deals.c.person_id == sa.bindparam("person_id")).order_by(deals.c.id)
+)
+_ADD_DEAL = deals.insert().returning(*deals.c)
+_UPDATE_DEAL = deals.update().where(deals.c.id == sa.bindparam("deal_id_")).returning(*deals.c)
+_ACTIVE_MANAGER = sa.select(managers.c.telegram_id).where(
+    managers.c.telegram_id == sa.bindparam("telegram_id"), managers.c.active.is_(True)
+)
+_NEXT_IN_TURN = (
+    sa.select(managers.c.telegram_id)
+    .where(managers.c.active.is_(True))
+    .order_by(managers.c.last_assigned_at.is_not(None), managers.c.last_assigned_at)
+    .limit(1)
+)
+# Concurrent leads take turns on PostgreSQL; SKIP LOCKED could find every manager locked and
+# leave a lead with nobody.
+_NEXT_IN_TURN_LOCKED = _NEXT_IN_TURN.with_for_update()
+_MARK_ASSIGNED = managers.update().where(managers.c.telegram_id == sa.bindparam("telegram_id_"))
+_ADD_TOUCH_POINTS = touch_points.insert()
+_ADD_EVENTS = events.insert()
+
+
+T = TypeVar("T")
 
 
 class SqlLeadRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SqlLeadStore]:
-        async with self._engine.begin() as connection:
+    async def run(self, unit: Callable[[LeadStore], T]) -> T:
+        """`unit` in one transaction: on SQLite, in a single trip to the database's thread."""
+
+        def work(connection: Connection) -> T:
             store = SqlLeadStore(connection)
-            yield store
-            await store.flush()
+            result = unit(store)
+            store.flush()
+            return result
+
+        return await run_unit(self._engine, work)
 
 
 class SqlLeadStore:
     """Touch points and events are append-only and nothing reads them back within a
-    transaction, so they are written together, one statement per table, before the commit:
-    each statement is a round trip to the database's thread (SQLite) or server."""
+    transaction, so they are written together, one statement per table, before the commit (a
+    statement is a round trip to the server on PostgreSQL)."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._c = connection
         self._touch_points: list[dict[str, Any]] = []
         self._events: list[dict[str, Any]] = []
 
-    async def flush(self) -> None:
+    def flush(self) -> None:
         if self._touch_points:
-            await self._c.execute(touch_points.insert(), self._touch_points)
+            self._c.execute(_ADD_TOUCH_POINTS, self._touch_points)
             self._touch_points = []
         if self._events:
-            await self._c.execute(events.insert(), self._events)
+            self._c.execute(_ADD_EVENTS, self._events)
             self._events = []
 
-    async def people_holding(
+    def people_holding(
         self, telegram_id: int | None, phone: str, email: str | None
     ) -> PeopleHolding:
         """Who holds each of these identifiers, in one query."""
-        condition = people.c.phone == phone
-        if telegram_id is not None:
-            condition = sa.or_(condition, people.c.telegram_id == telegram_id)
-        if email:
-            condition = sa.or_(condition, people.c.email == email.lower())
-        found = [
-            person_from_row(row)
-            for row in await self._c.execute(sa.select(people).where(condition))
-        ]
+        query = _PEOPLE_HOLDING[telegram_id is not None, bool(email)]
+        parameters = {"phone": phone, "telegram_id": telegram_id, "email": (email or "").lower()}
+        found = [person_from_row(row) for row in self._c.execute(query, parameters)]
         return PeopleHolding(
             telegram=next(
                 (p for p in found if telegram_id is not None and p.telegram_id == telegram_id),
@@ -78,106 +120,79 @@ class SqlLeadStore:
             email=next((p for p in found if email and p.email == email.lower()), None),
         )
 
-    async def person_by_telegram(self, telegram_id: int) -> Person | None:
-        return await self._person(people.c.telegram_id == telegram_id)
+    def person_by_telegram(self, telegram_id: int) -> Person | None:
+        row = (self._c.execute(_PERSON_BY_TELEGRAM, {"telegram_id": telegram_id})).first()
+        return None if row is None else person_from_row(row)
 
-    async def add_person(self, fields: PersonFields, now: datetime) -> Person:
-        result = await self._c.execute(
-            people.insert()
-            .values(**asdict(fields), created_at=now, updated_at=now)
-            .returning(*people.c)
+    def add_person(self, fields: PersonFields, now: datetime) -> Person:
+        result = self._c.execute(
+            _ADD_PERSON, {**asdict(fields), "created_at": now, "updated_at": now}
         )
         return person_from_row(result.one())
 
-    async def update_person(
-        self, person_id: int, changes: Mapping[str, Any], now: datetime
-    ) -> Person:
-        result = await self._c.execute(
-            people.update()
-            .where(people.c.id == person_id)
-            .values(**changes, updated_at=now)
-            .returning(*people.c)
+    def update_person(self, person_id: int, changes: Mapping[str, Any], now: datetime) -> Person:
+        result = self._c.execute(
+            _UPDATE_PERSON, {**changes, "updated_at": now, "person_id_": person_id}
         )
         return person_from_row(result.one())
 
-    async def deals_of(self, person_id: int) -> Sequence[Deal]:
-        result = await self._c.execute(
-            sa.select(deals).where(deals.c.person_id == person_id).order_by(deals.c.id)
-        )
+    def deals_of(self, person_id: int) -> Sequence[Deal]:
+        result = self._c.execute(_DEALS_OF, {"person_id": person_id})
         return [deal_from_row(row) for row in result]
 
-    async def add_deal(self, deal: NewDeal, now: datetime) -> Deal:
+    def add_deal(self, deal: NewDeal, now: datetime) -> Deal:
         source = deal.attribution
-        result = await self._c.execute(
-            deals.insert()
-            .values(
-                person_id=deal.person_id,
-                status=DealStatus.OPEN.value,
-                stage=deal.stage,
-                temperature=deal.score.temperature.value,
-                score=deal.score.points,
-                score_reasons=_reasons(deal.score),
-                channel=source.channel.value,
-                initiative=source.initiative.value,
-                campaign=source.campaign,
-                source_payload=source.payload,
-                referrer_id=deal.referrer_id,
-                manager_telegram_id=deal.manager_telegram_id,
-                request=dict(deal.request),
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(*deals.c)
+        result = self._c.execute(
+            _ADD_DEAL,
+            {
+                "person_id": deal.person_id,
+                "status": DealStatus.OPEN.value,
+                "stage": deal.stage,
+                "temperature": deal.score.temperature.value,
+                "score": deal.score.points,
+                "score_reasons": _reasons(deal.score),
+                "channel": source.channel.value,
+                "initiative": source.initiative.value,
+                "campaign": source.campaign,
+                "source_payload": source.payload,
+                "referrer_id": deal.referrer_id,
+                "manager_telegram_id": deal.manager_telegram_id,
+                "request": dict(deal.request),
+                "created_at": now,
+                "updated_at": now,
+            },
         )
         return deal_from_row(result.one())
 
-    async def set_deal_temperature(
+    def set_deal_temperature(
         self, deal_id: int, temperature: Temperature, score: Score, now: datetime
     ) -> Deal:
-        result = await self._c.execute(
-            deals.update()
-            .where(deals.c.id == deal_id)
-            .values(
-                temperature=temperature.value,
-                score=score.points,
-                score_reasons=_reasons(score),
-                updated_at=now,
-            )
-            .returning(*deals.c)
+        result = self._c.execute(
+            _UPDATE_DEAL,
+            {
+                "temperature": temperature.value,
+                "score": score.points,
+                "score_reasons": _reasons(score),
+                "updated_at": now,
+                "deal_id_": deal_id,
+            },
         )
         return deal_from_row(result.one())
 
-    async def is_active_manager(self, telegram_id: int) -> bool:
-        row = await self._c.execute(
-            sa.select(managers.c.telegram_id).where(
-                managers.c.telegram_id == telegram_id, managers.c.active.is_(True)
-            )
-        )
+    def is_active_manager(self, telegram_id: int) -> bool:
+        row = self._c.execute(_ACTIVE_MANAGER, {"telegram_id": telegram_id})
         return row.first() is not None
 
-    async def next_in_turn(self, now: datetime) -> int | None:
+    def next_in_turn(self, now: datetime) -> int | None:
         """The active manager who got a lead the longest time ago (or never), now marked."""
-        query = (
-            sa.select(managers.c.telegram_id)
-            .where(managers.c.active.is_(True))
-            .order_by(managers.c.last_assigned_at.is_not(None), managers.c.last_assigned_at)
-            .limit(1)
-        )
-        if self._c.dialect.name == "postgresql":
-            # Concurrent leads take turns; SKIP LOCKED could find every manager locked and
-            # leave a lead with nobody.
-            query = query.with_for_update()
-        row = (await self._c.execute(query)).first()
+        query = _NEXT_IN_TURN_LOCKED if self._c.dialect.name == "postgresql" else _NEXT_IN_TURN
+        row = (self._c.execute(query)).first()
         if row is None:
             return None
-        await self._c.execute(
-            managers.update()
-            .where(managers.c.telegram_id == row.telegram_id)
-            .values(last_assigned_at=now)
-        )
+        self._c.execute(_MARK_ASSIGNED, {"last_assigned_at": now, "telegram_id_": row.telegram_id})
         return int(row.telegram_id)
 
-    async def add_touch_point(
+    def add_touch_point(
         self,
         person_id: int,
         deal_id: int | None,
@@ -198,7 +213,7 @@ class SqlLeadStore:
             }
         )
 
-    async def add_event(
+    def add_event(
         self,
         kind: str,
         data: Mapping[str, Any],
@@ -218,10 +233,6 @@ class SqlLeadStore:
                 actor_telegram_id=actor_telegram_id,
             )
         )
-
-    async def _person(self, condition: sa.ColumnElement[bool]) -> Person | None:
-        row = (await self._c.execute(sa.select(people).where(condition))).first()
-        return None if row is None else person_from_row(row)
 
 
 def person_from_row(row: Row[Any]) -> Person:

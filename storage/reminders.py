@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.reminders import QuietDeal, Reminder, ReminderStatus
-from storage.db import upsert
+from bot.domain.reminders import Planned, QuietDeal, Reminder, ReminderStatus
+from storage.db import run_unit, upsert
 from storage.schema import deals, reminders
 
 STALE_KIND = "stale"
@@ -20,6 +21,12 @@ PENDING = ReminderStatus.PENDING.value
 class SqlReminderRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # Built once, values passed at execution (see storage.leads): a form's consent adds one.
+        self._add = reminders.insert().returning(reminders.c.id)
+        self._add_many = reminders.insert()
+        self._add_once = upsert(engine, reminders).on_conflict_do_nothing(
+            index_elements=[reminders.c.dedupe_key]
+        )
 
     async def add(
         self,
@@ -32,16 +39,16 @@ class SqlReminderRepository:
         created_by: int | None,
         now: datetime,
     ) -> int:
-        async with self._engine.begin() as c:
-            result = await c.execute(
-                reminders.insert()
-                .values(
-                    deal_id=deal_id, chat_id=chat_id, kind=kind, text=text, due_at=due_at,
-                    status=PENDING, created_by=created_by, created_at=now, attempts=0,
-                )
-                .returning(reminders.c.id)
-            )  # fmt: skip
-            return int(result.scalar_one())
+        row = _pending(deal_id, chat_id, kind, text, due_at, created_by, now)
+        return await run_unit(self._engine, lambda c: int(c.execute(self._add, row).scalar_one()))
+
+    async def add_automatic(self, planned: list[Planned], now: datetime) -> None:
+        rows = [_pending(p.deal_id, p.chat_id, p.kind, None, p.due_at, None, now) for p in planned]
+
+        def unit(c: Connection) -> None:
+            c.execute(self._add_many, rows)
+
+        await run_unit(self._engine, unit)
 
     async def add_once(
         self,
@@ -54,15 +61,11 @@ class SqlReminderRepository:
         deal_id: int | None = None,
     ) -> bool:
         """A row the clock makes, once per key whoever makes it (False: it was there)."""
-        insert = upsert(self._engine, reminders)
-        async with self._engine.begin() as c:
-            result = await c.execute(
-                insert.values(
-                    dedupe_key=key, chat_id=chat_id, kind=kind, due_at=due_at, status=PENDING,
-                    created_at=now, attempts=0, deal_id=deal_id,
-                ).on_conflict_do_nothing(index_elements=[reminders.c.dedupe_key])
-            )  # fmt: skip
-            return result.rowcount == 1
+        row = {
+            "dedupe_key": key, "chat_id": chat_id, "kind": kind, "due_at": due_at,
+            "status": PENDING, "created_at": now, "attempts": 0, "deal_id": deal_id,
+        }  # fmt: skip
+        return await run_unit(self._engine, lambda c: c.execute(self._add_once, row).rowcount == 1)
 
     async def quiet_deals(
         self, quiet_before: dict[str, datetime | None], others_before: datetime | None, limit: int
@@ -235,3 +238,18 @@ def _reminder(row: Any) -> Reminder:
         attempts=row.attempts,
         created_at=row.created_at,
     )
+
+
+def _pending(
+    deal_id: int | None,
+    chat_id: int,
+    kind: str,
+    text: str | None,
+    due_at: datetime,
+    created_by: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "deal_id": deal_id, "chat_id": chat_id, "kind": kind, "text": text, "due_at": due_at,
+        "status": PENDING, "created_by": created_by, "created_at": now, "attempts": 0,
+    }  # fmt: skip

@@ -37,3 +37,13 @@ class Reminder:
     status: ReminderStatus
     attempts: int
     created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A follow-up the bot plans by itself: no text, nobody's own."""
+
+    deal_id: int
+    chat_id: int
+    kind: str
+    due_at: datetime

@@ -75,135 +75,144 @@ class LeadCaptureService:
         self._routing = routing
         self._config_reps = config_reps  # reps named in the configuration file are trusted
 
+    # Each public method is one unit of work: a plain function of the store that the repository
+    # runs in one transaction (on SQLite in one trip to the database's thread).
+
     async def consent_at(self, telegram_id: int) -> datetime | None:
         """When this Telegram user consented to the processing of personal data, if ever."""
-        async with self._repository.transaction() as store:
-            person = await store.person_by_telegram(telegram_id)
-        return None if person is None else person.consent_at
+
+        def unit(store: LeadStore) -> datetime | None:
+            person = store.person_by_telegram(telegram_id)
+            return None if person is None else person.consent_at
+
+        return await self._repository.run(unit)
 
     async def record_arrival(self, telegram_id: int, arrival: Arrival) -> datetime | None:
         """A consenting person's arrival is a touch point now, and their consent is returned;
         anybody else's waits for consent (None: the caller keeps it with the form)."""
-        async with self._repository.transaction() as store:
-            person = await store.person_by_telegram(telegram_id)
+
+        def unit(store: LeadStore) -> datetime | None:
+            person = store.person_by_telegram(telegram_id)
             if person is None or person.consent_at is None:
                 return None
-            await store.add_touch_point(person.id, None, "visit", arrival.attribution, arrival.at)
+            store.add_touch_point(person.id, None, "visit", arrival.attribution, arrival.at)
             return person.consent_at
 
+        return await self._repository.run(unit)
+
     async def submit(self, request: LeadRequest, now: datetime) -> LeadOutcome:
+        return await self._repository.run(lambda store: self._submit(store, request, now))
+
+    def _submit(self, store: LeadStore, request: LeadRequest, now: datetime) -> LeadOutcome:
         answers = request.answers
         attribution = request.arrivals[-1].attribution
-        async with self._repository.transaction() as store:
-            person, created = await self._upsert_person(store, request, now)
-            choice = choose_deal([] if created else await store.deals_of(person.id))
-            referrer = await self._referrer(store, attribution, person)
-            score = score_lead(
-                answers,
-                attribution.channel,
-                returning=choice.decision is not DealDecision.NEW,
-                table=self._scoring,
-            )
-            if choice.open_deal is not None:
-                deal = await self._returning(store, choice.open_deal, score, now)
-            else:
-                manager = await self._route(store, attribution, now)
-                deal = await store.add_deal(
-                    NewDeal(
-                        person_id=person.id,
-                        stage=self._first_stage,
-                        score=score,
-                        attribution=attribution,
-                        referrer_id=referrer.id if referrer else None,
-                        manager_telegram_id=manager,
-                        request=asdict(answers),
-                    ),
-                    now,
-                )
-                await _deal_created(
-                    store, deal, choice.decision, attribution, request.telegram_id, now
-                )
-            for arrival in request.arrivals[:-1]:
-                if arrival.recorded:
-                    continue
-                await store.add_touch_point(
-                    person.id, None, "visit", arrival.attribution, arrival.at
-                )
-            await store.add_touch_point(person.id, deal.id, "request", attribution, now)
-            await store.add_event(
-                "lead_submitted",
-                {"answers": asdict(answers), "score": score.points, "decision": choice.decision},
-                now,
-                deal_id=deal.id,
-                person_id=person.id,
-                actor_telegram_id=request.telegram_id,
-            )
-        return LeadOutcome(person, deal, choice.decision, score, attribution, referrer)
-
-    async def create_outbound(self, lead: OutboundLead, now: datetime) -> OutboundOutcome:
-        """The same duplicate rules as a prospect's request: a known phone or Telegram account is
-        the same person, and a person with an open deal gets no second one."""
-        attribution = Attribution(Channel.SPEARS, Initiative.OUTBOUND)
-        async with self._repository.transaction() as store:
-            holding = await store.people_holding(lead.telegram_id, lead.phone, None)
-            person = match_person(holding.telegram, holding.phone, None)
-            if person is None:
-                person = await store.add_person(
-                    PersonFields(name=lead.name, telegram_id=lead.telegram_id, phone=lead.phone),
-                    now,
-                )
-                await store.add_event(
-                    "person_created", {}, now, person_id=person.id,
-                    actor_telegram_id=lead.manager_telegram_id,
-                )  # fmt: skip
-                choice = choose_deal([])
-            else:
-                choice = choose_deal(await store.deals_of(person.id))
-            if choice.open_deal is not None:
-                return OutboundOutcome(person, choice.open_deal, created=False)
-            points = self._scoring.channel.get(Channel.SPEARS, 0)
-            score = Score(
-                temperature_for(points, self._scoring),
-                points,
-                (ScoreReason("channel", Channel.SPEARS.value, points),),
-            )
-            deal = await store.add_deal(
+        person, created = self._upsert_person(store, request, now)
+        choice = choose_deal([] if created else store.deals_of(person.id))
+        referrer = self._referrer(store, attribution, person)
+        score = score_lead(
+            answers,
+            attribution.channel,
+            returning=choice.decision is not DealDecision.NEW,
+            table=self._scoring,
+        )
+        if choice.open_deal is not None:
+            deal = self._returning(store, choice.open_deal, score, now)
+        else:
+            manager = self._route(store, attribution, now)
+            deal = store.add_deal(
                 NewDeal(
                     person_id=person.id,
                     stage=self._first_stage,
                     score=score,
                     attribution=attribution,
-                    referrer_id=None,
-                    manager_telegram_id=lead.manager_telegram_id,
-                    request={},
+                    referrer_id=referrer.id if referrer else None,
+                    manager_telegram_id=manager,
+                    request=asdict(answers),
                 ),
                 now,
             )
-            await store.add_touch_point(person.id, deal.id, "outbound", attribution, now)
-            await _deal_created(
-                store, deal, choice.decision, attribution, lead.manager_telegram_id, now
+            _deal_created(store, deal, choice.decision, attribution, request.telegram_id, now)
+        for arrival in request.arrivals[:-1]:
+            if arrival.recorded:
+                continue
+            store.add_touch_point(person.id, None, "visit", arrival.attribution, arrival.at)
+        store.add_touch_point(person.id, deal.id, "request", attribution, now)
+        store.add_event(
+            "lead_submitted",
+            {"answers": asdict(answers), "score": score.points, "decision": choice.decision},
+            now,
+            deal_id=deal.id,
+            person_id=person.id,
+            actor_telegram_id=request.telegram_id,
+        )
+        return LeadOutcome(person, deal, choice.decision, score, attribution, referrer)
+
+    async def create_outbound(self, lead: OutboundLead, now: datetime) -> OutboundOutcome:
+        """The same duplicate rules as a prospect's request: a known phone or Telegram account is
+        the same person, and a person with an open deal gets no second one."""
+        return await self._repository.run(lambda store: self._create_outbound(store, lead, now))
+
+    def _create_outbound(
+        self, store: LeadStore, lead: OutboundLead, now: datetime
+    ) -> OutboundOutcome:
+        attribution = Attribution(Channel.SPEARS, Initiative.OUTBOUND)
+        holding = store.people_holding(lead.telegram_id, lead.phone, None)
+        person = match_person(holding.telegram, holding.phone, None)
+        if person is None:
+            person = store.add_person(
+                PersonFields(name=lead.name, telegram_id=lead.telegram_id, phone=lead.phone),
+                now,
             )
+            store.add_event(
+                "person_created", {}, now, person_id=person.id,
+                actor_telegram_id=lead.manager_telegram_id,
+            )  # fmt: skip
+            choice = choose_deal([])
+        else:
+            choice = choose_deal(store.deals_of(person.id))
+        if choice.open_deal is not None:
+            return OutboundOutcome(person, choice.open_deal, created=False)
+        points = self._scoring.channel.get(Channel.SPEARS, 0)
+        score = Score(
+            temperature_for(points, self._scoring),
+            points,
+            (ScoreReason("channel", Channel.SPEARS.value, points),),
+        )
+        deal = store.add_deal(
+            NewDeal(
+                person_id=person.id,
+                stage=self._first_stage,
+                score=score,
+                attribution=attribution,
+                referrer_id=None,
+                manager_telegram_id=lead.manager_telegram_id,
+                request={},
+            ),
+            now,
+        )
+        store.add_touch_point(person.id, deal.id, "outbound", attribution, now)
+        _deal_created(store, deal, choice.decision, attribution, lead.manager_telegram_id, now)
         return OutboundOutcome(person, deal, created=True)
 
-    async def _route(self, store: LeadStore, attribution: Attribution, now: datetime) -> int | None:
+    def _route(self, store: LeadStore, attribution: Attribution, now: datetime) -> int | None:
         """A lead through a manager's personal link goes to them while they are active; the
         others by the configured rule (None: the shared inbox)."""
         rep = attribution.rep_telegram_id
-        if rep is not None and (rep in self._config_reps or await store.is_active_manager(rep)):
+        if rep is not None and (rep in self._config_reps or store.is_active_manager(rep)):
             return rep
         if self._routing is RoutingRule.ROUND_ROBIN:
-            return await store.next_in_turn(now)
+            return store.next_in_turn(now)
         return None
 
-    async def _upsert_person(
+    def _upsert_person(
         self, store: LeadStore, request: LeadRequest, now: datetime
     ) -> tuple[Person, bool]:
         """The person this request comes from, updated or created (True: created)."""
         answers = request.answers
-        holding = await store.people_holding(request.telegram_id, answers.phone, answers.email)
+        holding = store.people_holding(request.telegram_id, answers.phone, answers.email)
         found = match_person(holding.telegram, holding.phone, holding.email)
         if found is None:
-            person = await store.add_person(
+            person = store.add_person(
                 PersonFields(
                     name=answers.name,
                     telegram_id=request.telegram_id,
@@ -215,7 +224,7 @@ class LeadCaptureService:
                 ),
                 now,
             )
-            await store.add_event("person_created", {}, now, person_id=person.id)
+            store.add_event("person_created", {}, now, person_id=person.id)
             return person, True
         changes: dict[str, object] = {
             "name": answers.name,
@@ -232,30 +241,30 @@ class LeadCaptureService:
         if answers.email and found.email != answers.email and holding.email is None:
             changes["email"] = answers.email
         before = {name: getattr(found, name, None) for name in changes}
-        person = await store.update_person(found.id, changes, now)
+        person = store.update_person(found.id, changes, now)
         diff = {
             name: [_plain(before[name]), _plain(value)]
             for name, value in changes.items()
             if before[name] != value and name != "consent_at"
         }
         if diff:
-            await store.add_event("person_updated", diff, now, person_id=person.id)
+            store.add_event("person_updated", diff, now, person_id=person.id)
         return person, False
 
-    async def _referrer(
+    def _referrer(
         self, store: LeadStore, attribution: Attribution, person: Person
     ) -> Person | None:
         if attribution.referrer_telegram_id is None:
             return None
-        referrer = await store.person_by_telegram(attribution.referrer_telegram_id)
+        referrer = store.person_by_telegram(attribution.referrer_telegram_id)
         return referrer if referrer is not None and referrer.id != person.id else None
 
-    async def _returning(self, store: LeadStore, deal: Deal, score: Score, now: datetime) -> Deal:
+    def _returning(self, store: LeadStore, deal: Deal, score: Score, now: datetime) -> Deal:
         hotter = TEMPERATURE_RANK[score.temperature] > TEMPERATURE_RANK[deal.temperature]
         temperature = score.temperature if hotter else deal.temperature
-        updated = await store.set_deal_temperature(deal.id, temperature, score, now)
+        updated = store.set_deal_temperature(deal.id, temperature, score, now)
         if hotter:
-            await store.add_event(
+            store.add_event(
                 "temperature_changed",
                 {"from": deal.temperature.value, "to": temperature.value, "why": "returning"},
                 now,
@@ -265,7 +274,7 @@ class LeadCaptureService:
         return updated
 
 
-async def _deal_created(
+def _deal_created(
     store: LeadStore,
     deal: Deal,
     decision: DealDecision,
@@ -273,7 +282,7 @@ async def _deal_created(
     actor: int | None,
     now: datetime,
 ) -> None:
-    await store.add_event(
+    store.add_event(
         "deal_created",
         {"decision": decision.value, "source": _source(attribution)},
         now,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.domain.models import Attribution, Deal, Person, Score, Temperature
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,24 +45,25 @@ class PeopleHolding:
 
 class LeadStore(Protocol):
     """Reads and writes of lead capture, all inside one transaction. Touch points and events
-    may be written only when the transaction ends."""
+    may be written only when the transaction ends. Plain (not async) methods: a unit of work
+    runs whole in the database's thread (see LeadRepository.run)."""
 
-    async def people_holding(
+    def people_holding(
         self, telegram_id: int | None, phone: str, email: str | None
     ) -> PeopleHolding: ...
-    async def is_active_manager(self, telegram_id: int) -> bool: ...
-    async def next_in_turn(self, now: datetime) -> int | None: ...
-    async def person_by_telegram(self, telegram_id: int) -> Person | None: ...
-    async def add_person(self, fields: PersonFields, now: datetime) -> Person: ...
-    async def update_person(
+    def is_active_manager(self, telegram_id: int) -> bool: ...
+    def next_in_turn(self, now: datetime) -> int | None: ...
+    def person_by_telegram(self, telegram_id: int) -> Person | None: ...
+    def add_person(self, fields: PersonFields, now: datetime) -> Person: ...
+    def update_person(
         self, person_id: int, changes: Mapping[str, Any], now: datetime
     ) -> Person: ...
-    async def deals_of(self, person_id: int) -> Sequence[Deal]: ...
-    async def add_deal(self, deal: NewDeal, now: datetime) -> Deal: ...
-    async def set_deal_temperature(
+    def deals_of(self, person_id: int) -> Sequence[Deal]: ...
+    def add_deal(self, deal: NewDeal, now: datetime) -> Deal: ...
+    def set_deal_temperature(
         self, deal_id: int, temperature: Temperature, score: Score, now: datetime
     ) -> Deal: ...
-    async def add_touch_point(
+    def add_touch_point(
         self,
         person_id: int,
         deal_id: int | None,
@@ -69,7 +71,7 @@ class LeadStore(Protocol):
         attribution: Attribution,
         at: datetime,
     ) -> None: ...
-    async def add_event(
+    def add_event(
         self,
         kind: str,
         data: Mapping[str, Any],
@@ -82,4 +84,6 @@ class LeadStore(Protocol):
 
 
 class LeadRepository(Protocol):
-    def transaction(self) -> AbstractAsyncContextManager[LeadStore]: ...
+    async def run(self, unit: Callable[[LeadStore], T]) -> T:
+        """`unit` with a store in one transaction, committed when it returns."""
+        ...

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from bot.domain.desk import Viewer
-from bot.domain.reminders import QuietDeal, Reminder, ReminderStatus
+from bot.domain.reminders import Planned, QuietDeal, Reminder, ReminderStatus
 from bot.sending import TooLate
 from bot.services.desk import DeskService, NoAccess
 from bot.services.staff import StaffService
@@ -53,6 +53,7 @@ class ReminderRepository(Protocol):
         created_by: int | None,
         now: datetime,
     ) -> int: ...
+    async def add_automatic(self, planned: list[Planned], now: datetime) -> None: ...
     async def add_once(
         self,
         *,
@@ -124,19 +125,16 @@ class ReminderService:
         minutes count from the start of the manager's working hours for a lead that came at
         night."""
         first = created + timedelta(minutes=minutes)
+        ladder: list[Planned] = []
         if manager is not None:
             start = await self.working_time(manager, created)
             first = await self.working_time(manager, start + timedelta(minutes=minutes))
-            await self._repository.add(
-                deal_id=deal_id, chat_id=manager, kind=SLA, text=None, due_at=first,
-                created_by=None, now=created,
-            )  # fmt: skip
+            ladder.append(Planned(deal_id, manager, SLA, first))
         for admin in sorted(admins):
-            await self._repository.add(
-                deal_id=deal_id, chat_id=admin, kind=SLA_ESCALATION, text=None,
-                due_at=await self.working_time(admin, first + timedelta(minutes=escalate_after)),
-                created_by=None, now=created,
-            )  # fmt: skip
+            due = await self.working_time(admin, first + timedelta(minutes=escalate_after))
+            ladder.append(Planned(deal_id, admin, SLA_ESCALATION, due))
+        if ladder:  # one transaction for the whole ladder
+            await self._repository.add_automatic(ladder, created)
 
     async def post_sale(self, deal_id: int, chat_id: int, now: datetime, days: int) -> None:
         await self._repository.add(

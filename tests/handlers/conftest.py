@@ -62,14 +62,28 @@ class World:
 def make_world(
     engine: AsyncEngine, config: BusinessConfig, clock: FakeClock, session: RecordingSession
 ) -> World:
+    storage = SqlStorage(engine, now=clock.now)
+    _storages.append(storage)
     dp = build_dispatcher(
         config=config,
         engine=engine,
-        storage=SqlStorage(engine, now=clock.now),
+        storage=storage,
         admin_ids=frozenset({ADMIN_ID}),
         clock=clock,
     )
     return World(engine, config, clock, session, make_bot(session), dp)
+
+
+_storages: list[SqlStorage] = []
+
+
+@pytest.fixture(autouse=True)
+async def _close_storages(sqlite_engine: AsyncEngine) -> AsyncIterator[None]:
+    """Each world's FSM storage is closed after the test, as at shutdown, before the database
+    goes: a commit still on its way would otherwise outlive the test's event loop."""
+    yield
+    while _storages:
+        await _storages.pop().close()
 
 
 @pytest.fixture

@@ -1,0 +1,159 @@
+"""Units of work and SQLite's one-trip adapter: what is committed, what is rolled back, and how
+many trips to aiosqlite's thread a statement and a unit cost (SQLite always, PostgreSQL when
+TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import aiosqlite
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import run_unit
+from storage.schema import people
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def person(phone: str, telegram_id: int | None = None) -> dict[str, object]:
+    return {
+        "name": "Анна",
+        "phone": phone,
+        "telegram_id": telegram_id,
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+
+
+async def phones(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as connection:
+        result = await connection.execute(sa.select(people.c.phone).order_by(people.c.id))
+        return [row.phone for row in result]
+
+
+async def test_a_unit_is_committed_when_it_returns(engine: AsyncEngine) -> None:
+    def unit(connection: Connection) -> int:
+        row = connection.execute(
+            people.insert().returning(people.c.id), person("+79160000001")
+        ).one()
+        connection.execute(people.insert(), [person("+79160000002"), person("+79160000003")])
+        return int(row.id)
+
+    first_id = await run_unit(engine, unit)
+
+    assert first_id > 0
+    assert await phones(engine) == ["+79160000001", "+79160000002", "+79160000003"]
+
+
+async def test_a_unit_that_fails_half_way_leaves_nothing_behind(engine: AsyncEngine) -> None:
+    await run_unit(engine, lambda c: c.execute(people.insert(), person("+79160000001", 5)))
+
+    def unit(connection: Connection) -> None:
+        connection.execute(people.insert(), person("+79160000002"))
+        connection.execute(people.insert(), person("+79160000003", 5))  # the same Telegram id
+
+    with pytest.raises(IntegrityError):
+        await run_unit(engine, unit)
+
+    assert await phones(engine) == ["+79160000001"]  # the unit's first insert is gone too
+    # ... and the connection is usable afterwards
+    await run_unit(engine, lambda c: c.execute(people.insert(), person("+79160000004")))
+    assert await phones(engine) == ["+79160000001", "+79160000004"]
+
+
+async def test_concurrent_units_do_not_interleave(engine: AsyncEngine) -> None:
+    """Read, then write what was read: lost updates would show as a count below 30."""
+    await run_unit(engine, lambda c: c.execute(people.insert(), person("0", 1)))
+    phone = people.c.phone
+    read = sa.select(phone).where(people.c.telegram_id == 1)
+    if engine.dialect.name == "postgresql":
+        read = read.with_for_update()
+
+    def increment(connection: Connection) -> None:
+        value = int(connection.execute(read).scalar_one())
+        connection.execute(
+            people.update().where(people.c.telegram_id == 1).values(phone=str(value + 1))
+        )
+
+    await asyncio.gather(*(run_unit(engine, increment) for _ in range(30)))
+
+    assert await phones(engine) == ["30"]
+
+
+async def test_statements_outside_units_work_as_before(engine: AsyncEngine) -> None:
+    """The adapter under the async engine: rows, RETURNING, executemany, rowcount, errors."""
+    async with engine.begin() as connection:
+        inserted = await connection.execute(
+            people.insert().returning(people.c.id, people.c.name), person("+79160000001")
+        )
+        assert inserted.one().name == "Анна"
+        await connection.execute(people.insert(), [person("+7916000000" + str(i)) for i in (2, 3)])
+        updated = await connection.execute(people.update().values(company="ООО Вектор"))
+        assert updated.rowcount == 3
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:
+            await connection.execute(people.insert(), person("+79160000009"))
+            await connection.execute(people.insert().values(id=1, name="x", created_at=NOW))
+    async with engine.connect() as connection:
+        rows = (await connection.execute(sa.select(people.c.company))).all()
+    assert [row.company for row in rows] == ["ООО Вектор"] * 3  # the failed block left nothing
+
+
+# --- trips to aiosqlite's thread (SQLite only) ---------------------------------------------------
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The name of every function sent to an aiosqlite thread."""
+    sent: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counting(
+        self: aiosqlite.Connection, fn: object, *args: object, **kwargs: object
+    ) -> object:
+        sent.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+    yield sent
+
+
+async def test_sqlite_a_statement_is_one_trip_and_a_read_costs_no_commit(
+    sqlite_engine: AsyncEngine, trips: list[str]
+) -> None:
+    async with sqlite_engine.connect() as connection:  # the pool's connection, opened
+        await connection.execute(sa.select(1))
+    trips.clear()
+
+    async with sqlite_engine.begin() as connection:
+        await connection.execute(sa.select(people.c.id))
+    assert len(trips) == 1  # the SELECT; no commit or rollback of an empty transaction
+
+    trips.clear()
+    async with sqlite_engine.begin() as connection:
+        await connection.execute(people.insert(), person("+79160000001"))
+    assert len(trips) == 2  # the INSERT and its commit
+
+
+async def test_sqlite_a_unit_of_several_statements_is_one_trip(
+    sqlite_engine: AsyncEngine, trips: list[str]
+) -> None:
+    def unit(phone: str) -> Callable[[Connection], None]:
+        def work(connection: Connection) -> None:
+            connection.execute(people.insert(), person(phone))
+            connection.execute(sa.select(people.c.id)).all()
+            connection.execute(people.update().values(company="ООО Вектор"))
+
+        return work
+
+    await run_unit(sqlite_engine, unit("+79160000001"))  # the first also opens the connection
+    trips.clear()
+    await run_unit(sqlite_engine, unit("+79160000002"))
+
+    assert trips == ["in_thread"]
