@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from storage.checkpoint import BACKSTOP_PAGES, Checkpointer
 from storage.sqlite_driver import OneTripConnection, one_trip_dbapi
 
 T = TypeVar("T")
@@ -21,8 +22,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     database = parsed.database or ""
+    checkpointer: Checkpointer | None = None
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+        checkpointer = Checkpointer(Path(database))
     # One connection: SQLite has one writer anyway, and an async FIFO for the connection is
     # fairer and faster than several connections spinning in busy_timeout.
     kwargs.setdefault("pool_size", 1)
@@ -31,6 +34,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("module", one_trip_dbapi())
     engine = create_async_engine(url, **kwargs)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    if checkpointer is not None:
+        event.listen(engine.sync_engine, "connect", lambda *_: checkpointer.ensure_running())
+        event.listen(engine.sync_engine, "engine_disposed", lambda _: checkpointer.stop())
     return engine
 
 
@@ -40,6 +46,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Checkpoints are the Checkpointer's, off this connection (storage/checkpoint.py).
+    cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
     cursor.close()
     # SQLite's lower() folds ASCII only; search needs "Вектор" to match "вектор".
     dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
