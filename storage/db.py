@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage.checkpoint import BACKSTOP_PAGES, Checkpointer
@@ -72,6 +73,14 @@ async def run_unit(engine: AsyncEngine, unit: Callable[[Connection], T]) -> T:
         async with engine.connect() as connection:
             adapted = (await connection.get_raw_connection()).dbapi_connection
             if isinstance(adapted, OneTripConnection):
-                return await adapted.run_unit(unit)
+                try:
+                    return await adapted.run_unit(unit)
+                except Exception as error:
+                    if not engine.dialect.is_disconnect(error, adapted, None):
+                        raise
+                    await connection.invalidate()  # a new connection next time
+                    raise OperationalError(
+                        "(a unit of work)", None, error, connection_invalidated=True
+                    ) from error
     async with engine.begin() as connection:
         return await connection.run_sync(unit)

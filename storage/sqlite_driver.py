@@ -23,8 +23,10 @@ in aiosqlite that breaks it fails them.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import sqlite3
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -140,7 +142,19 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
     async def run_unit(self, unit: Callable[[Connection], T]) -> T:
         """`unit` in aiosqlite's thread inside one transaction, committed (rolled back if it
         raises). The caller holds this connection checked out of the pool, so nothing else
-        runs on it meanwhile."""
+        runs on it meanwhile.
+
+        The unit's engine is SQLAlchemy's plain SQLite one on the same connection: listeners
+        and options of the bot's engine do not apply inside a unit (the bot sets none that
+        change what is stored or read)."""
+        try:
+            return await self._run_unit(unit)
+        except Exception as error:
+            # "Connection closed" and the like become OperationalError, as for a statement, so
+            # that the caller can tell a lost connection (storage.db.run_unit invalidates it).
+            self._handle_exception(error)
+
+    async def _run_unit(self, unit: Callable[[Connection], T]) -> T:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         if self._units is None:
             raw = connection._conn
@@ -149,13 +163,29 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
                 "sqlite://", creator=lambda: _Lent(raw), poolclass=StaticPool
             )
         units = self._units
+        abandoned = threading.Event()
 
         def in_thread() -> T:
             with units.begin() as sync_connection:
-                return unit(sync_connection)
+                result = unit(sync_connection)
+                if abandoned.is_set():
+                    raise _Abandoned  # rolled back: nobody waits for the result any more
+                return result
 
         async with self._execute_mutex:
-            return await connection._execute(in_thread)  # type: ignore[no-untyped-call,no-any-return]
+            trip = asyncio.ensure_future(connection._execute(in_thread))  # type: ignore[no-untyped-call]
+            try:
+                result: T = await asyncio.shield(trip)
+            except asyncio.CancelledError:
+                # The unit is already in the thread: it must not commit for a caller who has
+                # gone (PostgreSQL's run_sync rolls back too), and the connection goes back to
+                # the pool only once the thread is done with it.
+                abandoned.set()
+                await asyncio.wait([trip])
+                if not trip.cancelled():
+                    trip.exception()  # seen: the rollback's _Abandoned is expected
+                raise
+            return result
 
     def commit(self) -> None:
         if self._in_transaction():
@@ -170,6 +200,10 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         # Read from this thread while no statement runs in the other: the adapter runs one
         # statement at a time, and the flag is sqlite3_get_autocommit's.
         return connection._connection is not None and connection.in_transaction
+
+
+class _Abandoned(Exception):
+    """Raised inside a unit whose caller was cancelled, to roll it back."""
 
 
 class _Lent:

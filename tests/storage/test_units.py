@@ -5,6 +5,7 @@ TEST_DATABASE_URL is set)."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -12,7 +13,7 @@ import aiosqlite
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import run_unit
@@ -157,3 +158,43 @@ async def test_sqlite_a_unit_of_several_statements_is_one_trip(
     await run_unit(sqlite_engine, unit("+79160000002"))
 
     assert trips == ["in_thread"]
+
+
+async def test_sqlite_a_unit_whose_caller_is_cancelled_leaves_nothing_behind(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    """As on PostgreSQL, where run_sync rolls back: a bot stopping in the middle of a lead's
+    unit must not store half of what the prospect sees as not done."""
+    inside, go_on = threading.Event(), threading.Event()
+
+    def unit(connection: Connection) -> None:
+        connection.execute(people.insert(), person("+79160000001"))
+        inside.set()
+        go_on.wait(5)
+        connection.execute(people.insert(), person("+79160000002"))
+
+    task = asyncio.create_task(run_unit(sqlite_engine, unit))
+    assert await asyncio.to_thread(inside.wait, 5)
+    task.cancel()
+    await asyncio.sleep(0.05)  # the cancellation reaches the task while the unit runs
+    go_on.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert await phones(sqlite_engine) == []
+    await run_unit(sqlite_engine, lambda c: c.execute(people.insert(), person("+79160000003")))
+    assert await phones(sqlite_engine) == ["+79160000003"]
+
+
+async def test_sqlite_a_lost_connection_is_replaced(sqlite_engine: AsyncEngine) -> None:
+    await run_unit(sqlite_engine, lambda c: c.execute(people.insert(), person("+79160000001")))
+    async with sqlite_engine.connect() as connection:
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert isinstance(raw, aiosqlite.Connection)
+        await raw.close()  # as if the database had gone away under the bot
+
+    with pytest.raises(OperationalError):
+        await run_unit(sqlite_engine, lambda c: c.execute(people.insert(), person("+7916002")))
+    await run_unit(sqlite_engine, lambda c: c.execute(people.insert(), person("+79160000003")))
+
+    assert await phones(sqlite_engine) == ["+79160000001", "+79160000003"]
