@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from storage.checkpoint import BACKSTOP_PAGES, Checkpointer
 from storage.sqlite_driver import OneTripConnection, one_trip_dbapi
@@ -70,17 +71,21 @@ async def run_unit(engine: AsyncEngine, unit: Callable[[Connection], T]) -> T:
     when it returns. On SQLite it runs in the database's thread in a single trip; on PostgreSQL
     in SQLAlchemy's greenlet (`run_sync`), the same code."""
     if engine.dialect.name == "sqlite":
-        async with engine.connect() as connection:
-            adapted = (await connection.get_raw_connection()).dbapi_connection
+        # The pool's connection itself, held while the unit runs: nothing else uses it meanwhile.
+        pooled = await engine.raw_connection()
+        try:
+            adapted = pooled.dbapi_connection
             if isinstance(adapted, OneTripConnection):
                 try:
                     return await adapted.run_unit(unit)
                 except Exception as error:
                     if not engine.dialect.is_disconnect(error, adapted, None):
                         raise
-                    await connection.invalidate()  # a new connection next time
+                    pooled.invalidate(error)  # a new connection next time
                     raise OperationalError(
                         "(a unit of work)", None, error, connection_invalidated=True
                     ) from error
+        finally:
+            await greenlet_spawn(pooled.close)  # back to the pool
     async with engine.begin() as connection:
         return await connection.run_sync(unit)

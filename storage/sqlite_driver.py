@@ -16,8 +16,8 @@ connection while the busy event loop came round to each of its eight answers, an
 update needing the database queued behind it.
 
 aiosqlite has no public way to run a function in its thread; `Connection._execute` is the
-method all of its own calls go through, and SQLAlchemy's adapter uses aiosqlite's queue in the
-same way for `isolation_level`. Tests run the whole suite through this adapter, so a change
+method all of its own calls go through, and SQLAlchemy's adapter puts work on aiosqlite's queue
+(`_tx`) directly for `isolation_level`, as `run_unit` does. Tests run the whole suite through this adapter, so a change
 in aiosqlite that breaks it fails them.
 """
 
@@ -172,10 +172,14 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
                     raise _Abandoned  # rolled back: nobody waits for the result any more
                 return result
 
+        if not connection._running or connection._connection is None:
+            raise ValueError("Connection closed")  # as aiosqlite's own calls say it
         async with self._execute_mutex:
-            trip = asyncio.ensure_future(connection._execute(in_thread))  # type: ignore[no-untyped-call]
+            # Queued as aiosqlite's own calls are (Connection._execute), without a task of its own.
+            trip: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+            connection._tx.put_nowait((trip, in_thread))
             try:
-                result: T = await asyncio.shield(trip)
+                return await asyncio.shield(trip)
             except asyncio.CancelledError:
                 # The unit is already in the thread: it must not commit for a caller who has
                 # gone (PostgreSQL's run_sync rolls back too), and the connection goes back to
@@ -185,7 +189,6 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
                 if not trip.cancelled():
                     trip.exception()  # seen: the rollback's _Abandoned is expected
                 raise
-            return result
 
     def commit(self) -> None:
         if self._in_transaction():

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import aiosqlite
 import pytest
@@ -109,29 +110,35 @@ async def test_statements_outside_units_work_as_before(engine: AsyncEngine) -> N
 # --- trips to aiosqlite's thread (SQLite only) ---------------------------------------------------
 
 
+class CountingQueue:
+    """Stands in for an aiosqlite connection's queue of work for its thread, noting each item
+    (every trip, whichever way it is sent, goes through `put_nowait`)."""
+
+    def __init__(self, queue: Any) -> None:
+        self.queue = queue
+        self.sent: list[str] = []
+
+    def put_nowait(self, item: tuple[object, Callable[[], object]]) -> None:
+        function = item[1]
+        self.sent.append(getattr(getattr(function, "func", function), "__name__", "?"))
+        self.queue.put_nowait(item)
+
+
 @pytest.fixture
-def trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The name of every function sent to an aiosqlite thread."""
-    sent: list[str] = []
-    original = aiosqlite.Connection._execute
-
-    async def counting(
-        self: aiosqlite.Connection, fn: object, *args: object, **kwargs: object
-    ) -> object:
-        sent.append(getattr(fn, "__name__", repr(fn)))
-        return await original(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
-
-    monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
-    yield sent
+async def trips(sqlite_engine: AsyncEngine) -> AsyncIterator[list[str]]:
+    """The name of every function sent to the engine's aiosqlite thread from now on."""
+    async with sqlite_engine.connect() as connection:  # the pool's connection, opened
+        raw = (await connection.get_raw_connection()).driver_connection
+    assert isinstance(raw, aiosqlite.Connection)
+    counting = CountingQueue(raw._tx)
+    raw._tx = counting  # type: ignore[assignment]
+    yield counting.sent
+    raw._tx = counting.queue
 
 
 async def test_sqlite_a_statement_is_one_trip_and_a_read_costs_no_commit(
     sqlite_engine: AsyncEngine, trips: list[str]
 ) -> None:
-    async with sqlite_engine.connect() as connection:  # the pool's connection, opened
-        await connection.execute(sa.select(1))
-    trips.clear()
-
     async with sqlite_engine.begin() as connection:
         await connection.execute(sa.select(people.c.id))
     assert len(trips) == 1  # the SELECT; no commit or rollback of an empty transaction
@@ -145,17 +152,12 @@ async def test_sqlite_a_statement_is_one_trip_and_a_read_costs_no_commit(
 async def test_sqlite_a_unit_of_several_statements_is_one_trip(
     sqlite_engine: AsyncEngine, trips: list[str]
 ) -> None:
-    def unit(phone: str) -> Callable[[Connection], None]:
-        def work(connection: Connection) -> None:
-            connection.execute(people.insert(), person(phone))
-            connection.execute(sa.select(people.c.id)).all()
-            connection.execute(people.update().values(company="ООО Вектор"))
+    def unit(connection: Connection) -> None:
+        connection.execute(people.insert(), person("+79160000001"))
+        connection.execute(sa.select(people.c.id)).all()
+        connection.execute(people.update().values(company="ООО Вектор"))
 
-        return work
-
-    await run_unit(sqlite_engine, unit("+79160000001"))  # the first also opens the connection
-    trips.clear()
-    await run_unit(sqlite_engine, unit("+79160000002"))
+    await run_unit(sqlite_engine, unit)
 
     assert trips == ["in_thread"]
 
