@@ -268,6 +268,7 @@ class Run:
     forms: int = 0  # conversations that reached confirm
     late: int = 0  # open loop: updates sent after their moment (the previous one still running)
     latencies: list[float] = field(default_factory=list)  # seconds
+    by_step: dict[str, list[float]] = field(default_factory=dict)  # the same, by form step
     leads: int | None = None
 
     @property
@@ -285,6 +286,23 @@ def stream(conversations: Conversations) -> Iterator[Update]:
     """One prospect after another: a prospect who confirmed is followed by a new one."""
     while True:
         yield from conversations.take()
+
+
+STEP_NAMES = {
+    MenuCb(action=MenuAction.REQUEST).pack(): "menu",
+    FormCb(action=FormAction.AGREE).pack(): "consent",
+    CONFIRM: "confirm",
+}
+
+
+def step_name(update: Update) -> str:
+    """Which of the form's steps an update is, as the report groups them."""
+    if update.message is not None:
+        if (update.message.text or "").startswith("/start"):
+            return "/start"
+        return "contact" if update.message.contact else "typed"
+    data = update.callback_query.data if update.callback_query else None
+    return STEP_NAMES.get(data or "", "choice")
 
 
 def confirms(update: Update) -> bool:
@@ -351,7 +369,9 @@ async def open_loop(
             update = next(updates)
             began = clock()
             await feed(bot, update)
-            run.latencies.append(clock() - began)
+            latency = clock() - began
+            run.latencies.append(latency)
+            run.by_step.setdefault(step_name(update), []).append(latency)
             run.forms += confirms(update)
             moment += rng.expovariate(1.0)
 
@@ -444,6 +464,60 @@ async def check_conversation(
     assert session.to(ADMIN_ID), "no new-lead alert"
 
 
+async def step_costs(
+    directory: Path,
+    session: RecordingSession,
+    bot: Bot,
+    conversations: Conversations,
+    repeat: int,
+    forms: int = 100,
+) -> None:
+    """Event-loop thread CPU (`time.thread_time`) of each of the 13 steps, one prospect at a
+    time, both stacks alternating `repeat` + 2 times (the medians are printed): where the time
+    goes, without the concurrency of the load runs."""
+    stacks = {name: await STACKS[name](directory, 90 + index) for index, name in enumerate(STACKS)}
+    costs: dict[str, list[list[float]]] = {name: [] for name in STACKS}
+    conversations.ensure(conversations.taken + forms * len(STACKS) * (repeat + 3))
+    try:
+        for round_number in range(repeat + 3):
+            for name, stack in stacks.items():
+                per_step = [0.0] * STEPS_PER_FORM
+                for _ in range(forms):
+                    for index, update in enumerate(conversations.take()):
+                        session.sent.clear()
+                        session.calls.clear()
+                        began = time.thread_time()
+                        await stack.dp.feed_update(bot, update)
+                        per_step[index] += time.thread_time() - began
+                if round_number:  # the first round warms up
+                    costs[name].append([1e6 * value / forms for value in per_step])
+    finally:
+        for stack in stacks.values():
+            await stack.close()
+    print(f"\nEvent-loop CPU per step, us (medians of {repeat + 2} rounds of {forms} forms):")
+    print("  " + " ".join(f"{name:>8}" for name in ("stack", *STEP_TITLES, "form")))
+    for name, rounds in costs.items():
+        medians = [median([one[index] for one in rounds]) for index in range(STEPS_PER_FORM)]
+        total = median([sum(one) for one in rounds])
+        print(
+            "  "
+            + " ".join(
+                f"{value:>8.0f}" if isinstance(value, float) else f"{value:>8}"
+                for value in (name, *medians, total)
+            )
+        )
+    ratios = [sum(b) / sum(o) for o, b in zip(costs["ours"], costs["baseline"], strict=True)]
+    print(
+        f"  form CPU baseline/ours: median {median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
+    )
+
+
+STEP_TITLES = (
+    "/start", "menu", "consent", "name", "phone", "e-mail", "company", "need", "timeline",
+    "budget", "method", "time", "confirm",
+)  # fmt: skip
+
+
 # ------------------------------------------------------------------------------------------------
 # Report
 
@@ -482,6 +556,17 @@ def report(runs: list[Run], args: argparse.Namespace) -> bool:
             "p50": median([run.percentile_ms(0.50) for run in opened]),
             "p99": median([run.percentile_ms(0.99) for run in opened]),
         }
+    steps: dict[str, list[float]] = {}
+    for run in select("ours", "open"):
+        for name, values in run.by_step.items():
+            steps.setdefault(name, []).extend(values)
+    print("\nOurs, open loop, by step (all runs):")
+    for name, values in sorted(steps.items(), key=lambda item: -percentile(item[1], 0.99)):
+        print(
+            f"  {name:8} {len(values):6d} updates, p50 {1000 * percentile(values, 0.5):6.2f} ms,"
+            f" p99 {1000 * percentile(values, 0.99):6.2f} ms"
+        )
+
     our, base = figures["ours"], figures["baseline"]
     ratio = our["throughput"] / base["throughput"]
     n = args.prospects
@@ -524,6 +609,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=sorted(STACKS),
         help="instead of the benchmark: one closed-loop run of that stack under cProfile",
     )
+    parser.add_argument(
+        "--steps",
+        action="store_true",
+        help="instead of the benchmark: event-loop CPU of each step, one prospect at a time",
+    )
     parser.add_argument("--check", action="store_true", help="exit with 1 if a target is missed")
     return parser.parse_args(argv)
 
@@ -565,6 +655,10 @@ async def main_async(args: argparse.Namespace) -> bool:
                 warm[name] = run.throughput
             most = max(warm.values()) * args.closed_seconds * 1.5 / STEPS_PER_FORM
             conversations.ensure(int(most) + 2 * n)
+
+            if args.steps:
+                await step_costs(directory, session, bot, conversations, args.repeat)
+                return True
 
             if args.profile:
                 profiler = cProfile.Profile()
