@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from enum import StrEnum
+from functools import lru_cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -87,6 +88,7 @@ def parse_phone(text: str, default_region: str = "RU") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=4096)  # the same number is shown on the summary, the card, the alert, lists
 def format_phone(e164: str) -> str:
     """E.164 -> the international writing a person reads (+7 916 123-45-67)."""
     try:
