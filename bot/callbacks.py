@@ -44,6 +44,12 @@ class ProspectOfferCb(CallbackData, prefix="po"):
     sku: str
 
 
+class ProductsPageCb(CallbackData, prefix="pp"):
+    """A page of the products a prospect chooses from."""
+
+    page: int
+
+
 class FormCb(CallbackData, prefix="form"):
     action: FormAction
 

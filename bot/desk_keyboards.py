@@ -22,6 +22,7 @@ from bot.desk_views import answer_text, checklist, deal_button, stage_name
 from bot.domain.desk import DealCard, DealPage, DealRow, HistoryEntry, Manager, Viewer
 from bot.domain.models import Temperature
 from bot.domain.pipeline import AnswerType
+from bot.paging import pager
 from bot.services.desk import ActivityKind
 from bot.texts import Translator
 
@@ -74,26 +75,7 @@ def deal_list(
     t: Translator, config: BusinessConfig, page: DealPage, stage: str, temp: str
 ) -> InlineKeyboardMarkup:
     rows = deal_rows(t, config, page.rows)
-    nav: list[Button] = []
-    if page.page > 0:
-        nav.append(
-            Button(
-                text="◀️", callback_data=ListCb(page=page.page - 1, stage=stage, temp=temp).pack()
-            )
-        )
-    if page.pages > 1:
-        nav.append(
-            Button(
-                text=f"{page.page + 1}/{page.pages}",
-                callback_data=ListCb(page=page.page, stage=stage, temp=temp).pack(),
-            )
-        )
-    if page.page + 1 < page.pages:
-        nav.append(
-            Button(
-                text="▶️", callback_data=ListCb(page=page.page + 1, stage=stage, temp=temp).pack()
-            )
-        )
+    nav = pager(page.page, page.pages, lambda n: ListCb(page=n, stage=stage, temp=temp).pack())
     if nav:
         rows.append(nav)
     stage_label = stage_name(config, stage, t.locale) if stage else t.label("any")

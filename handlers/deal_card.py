@@ -64,6 +64,8 @@ async def deal_action(callback: CallbackQuery, callback_data: DealCb, **data: An
         await callback.answer(t.label("err_stale_button"))
         return
     ctx = DealContext.from_data(callback.from_user.id, callback_data.deal, data)
+    if isinstance(callback.message, Message):
+        ctx.message = callback.message
     action = callback_data.action
     if action is DealAction.TAKE:
         await callback.answer()

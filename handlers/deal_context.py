@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
 from bot.clock import Clock
@@ -43,6 +45,7 @@ class DealContext:
     catalogue: Catalogue
     staff_locale: str
     documents: DocumentService | None = None
+    message: Message | None = None  # the message whose button was pressed, if any
 
     @classmethod
     def from_data(cls, chat_id: int, deal_id: int, data: dict[str, Any]) -> DealContext:
@@ -55,6 +58,14 @@ class DealContext:
 
     async def send(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         await self.bot.send_message(self.chat_id, text, reply_markup=markup)
+
+    async def replace(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        """In place of the message whose button was pressed (a page of a list), or new."""
+        if self.message is not None:
+            with suppress(TelegramBadRequest):  # "message is not modified": the same again
+                await self.message.edit_text(text, reply_markup=markup)
+            return
+        await self.send(text, markup)
 
     async def show_card(self) -> None:
         try:

@@ -17,6 +17,7 @@ from bot.documents import Party
 from bot.domain.offers import money
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
+from bot.paging import page_of, pager
 from bot.rendering import RenderFailed
 from bot.services.documents import Basket, DocumentService, MadeDocument, NothingChosen, UnknownItem
 from bot.states import DealWork
@@ -43,9 +44,11 @@ def build_router() -> Router:
 
 
 def _button(text: str, deal_id: int, arg: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        text=text, callback_data=DealCb(action=DealAction.OFFER, deal=deal_id, arg=arg).pack()
-    )
+    return InlineKeyboardButton(text=text, callback_data=_data(deal_id, arg))
+
+
+def _data(deal_id: int, arg: str) -> str:
+    return DealCb(action=DealAction.OFFER, deal=deal_id, arg=arg).pack()
 
 
 def _short(text: str) -> str:
@@ -60,8 +63,8 @@ async def offer(ctx: DealContext, arg: str) -> None:
         return
     command, _, value = arg.partition(".")
     try:
-        if command == "cat":
-            await _catalogue(ctx, service)
+        if command == "cat":  # "cat": the first page; "cat.<n>": page n, in place of the shown
+            await _catalogue(ctx, service, int(value) if value.isdigit() else 0, bool(value))
             return
         if command in ("add", "sub"):
             step = Decimal(1 if command == "add" else -1)
@@ -168,14 +171,22 @@ def _keyboard(ctx: DealContext, service: DocumentService, basket: Basket) -> Inl
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-async def _catalogue(ctx: DealContext, service: DocumentService) -> None:
+async def _catalogue(ctx: DealContext, service: DocumentService, page: int, in_place: bool) -> None:
+    shown, page, pages = page_of(await service.catalogue(), page)
     rows = [
         [_button(f"{_short(item.name.get(ctx.t.locale))} · {money(int(item.price * 100))} ₽",
                  ctx.deal_id, f"add.{item.sku}")]
-        for item in await service.catalogue()
+        for item in shown
     ]  # fmt: skip
+    nav = pager(page, pages, lambda n: _data(ctx.deal_id, f"cat.{n}"))
+    if nav:
+        rows.append(nav)
     rows.append([_button(ctx.t.label("btn_back"), ctx.deal_id, "")])
-    await ctx.send(ctx.t("offer_catalogue"), InlineKeyboardMarkup(inline_keyboard=rows))
+    markup = InlineKeyboardMarkup(inline_keyboard=rows)
+    if in_place:
+        await ctx.replace(ctx.t("offer_catalogue"), markup)
+    else:
+        await ctx.send(ctx.t("offer_catalogue"), markup)
 
 
 async def _documents(ctx: DealContext, service: DocumentService) -> None:

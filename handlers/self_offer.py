@@ -5,28 +5,32 @@ filled first (the offer needs a name and a phone) and the offer follows it."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from contextlib import suppress
 from datetime import timedelta, tzinfo
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatAction
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
 )
 from markupsafe import Markup
 
 from bot import desk_keyboards as kb
-from bot.callbacks import MenuAction, MenuCb, ProspectOfferCb
+from bot.callbacks import MenuAction, MenuCb, ProductsPageCb, ProspectOfferCb
 from bot.clock import Clock
-from bot.config import BusinessConfig
+from bot.config import BusinessConfig, CatalogueItem
 from bot.desk_views import relay_header
 from bot.domain.offers import money
 from bot.draft import load_draft, save_draft
 from bot.filters import PrivateChat
+from bot.paging import page_of, pager
 from bot.rendering import RenderFailed
 from bot.services.desk import DeskService
 from bot.services.documents import DocumentService, UnknownItem
@@ -47,6 +51,7 @@ def build_router() -> Router:
     router.callback_query.filter(PrivateChat())
     router.callback_query.register(products, MenuCb.filter(F.action == MenuAction.OFFER))
     router.callback_query.register(chosen, ProspectOfferCb.filter())
+    router.callback_query.register(products_page, ProductsPageCb.filter())
     return router
 
 
@@ -56,6 +61,32 @@ async def products(callback: CallbackQuery, t: Translator, documents: DocumentSe
         await callback.answer(t.label("self_offer_unavailable"), show_alert=True)
         return
     await callback.answer()
+    assert callback.bot is not None
+    await callback.bot.send_message(
+        callback.from_user.id, t("self_offer_choose"), reply_markup=_products(t, items, 0)
+    )
+
+
+async def products_page(
+    callback: CallbackQuery,
+    callback_data: ProductsPageCb,
+    t: Translator,
+    documents: DocumentService,
+) -> None:
+    """Another page of the products, in place of the one shown."""
+    items = await documents.catalogue()
+    if not items or documents.standard() is None or not isinstance(callback.message, Message):
+        await callback.answer(t.label("self_offer_unavailable"), show_alert=True)
+        return
+    await callback.answer()
+    with suppress(TelegramBadRequest):  # "message is not modified": the same page again
+        await callback.message.edit_text(
+            t("self_offer_choose"), reply_markup=_products(t, items, callback_data.page)
+        )
+
+
+def _products(t: Translator, items: Sequence[CatalogueItem], page: int) -> InlineKeyboardMarkup:
+    shown, page, pages = page_of(items, page)
     rows = [
         [
             InlineKeyboardButton(
@@ -63,13 +94,10 @@ async def products(callback: CallbackQuery, t: Translator, documents: DocumentSe
                 callback_data=ProspectOfferCb(sku=item.sku).pack(),
             )
         ]
-        for item in items
+        for item in shown
     ]
-    assert callback.bot is not None
-    await callback.bot.send_message(
-        callback.from_user.id, t("self_offer_choose"),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
-    )  # fmt: skip
+    nav = pager(page, pages, lambda n: ProductsPageCb(page=n).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, nav] if nav else rows)
 
 
 async def chosen(

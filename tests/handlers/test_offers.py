@@ -12,8 +12,10 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.callbacks import DealAction, DealCb
+from bot.config import CatalogueItem, Localized
+from bot.services.documents import DocumentService
 from storage.schema import documents
-from tests.fakes import Prospect
+from tests.fakes import Prospect, Sent
 from tests.handlers.conftest import World
 from tests.handlers.test_deal_card import manager_with_deal
 
@@ -151,3 +153,50 @@ async def test_tiny_quantities_and_a_discount_near_100_do_not_break_the_offer(
     assert "Скидка 99,99 %" in plain(screen.text)  # rounded down: never 100 %
     [pdf] = await oleg.press("Коммерческое предложение")
     assert pdf.kind == "document"
+
+
+async def a_long_catalogue(world: World) -> None:
+    """24 items imported on top of the configuration's 6: 30, four pages of eight."""
+    service: DocumentService = world.dp["documents"]
+    items = [
+        CatalogueItem(sku=f"part-{n:02d}", name=Localized({"ru": f"Деталь {n:02d}"}), price=100 + n)
+        for n in range(1, 25)
+    ]
+    await service.import_items(items, world.clock.now())
+
+
+def item_buttons(sent: Sent) -> list[str]:
+    return [label for label in sent.buttons() if "₽" in label]
+
+
+async def test_a_long_catalogue_comes_in_pages_and_an_item_of_any_page_is_added(
+    world: World,
+) -> None:
+    await a_long_catalogue(world)
+    oleg = await manager_with_deal(world)
+    await oleg.press("КП / счёт")
+    [first] = await oleg.press("Добавить из каталога")
+    assert len(item_buttons(first)) == 8 and "1/4" in first.buttons()
+    assert "◀️" not in first.buttons()
+
+    await oleg.press("▶️")
+    await oleg.press("▶️")
+    await oleg.press("▶️")
+    last = oleg.last_with_buttons()
+    assert last.message_id == first.message_id  # pages replace each other: one message
+    assert "4/4" in last.buttons() and "▶️" not in last.buttons()
+    assert item_buttons(last) == [f"Деталь {n} · {100 + n},00 ₽" for n in range(19, 25)]
+
+    [screen] = await oleg.press("Деталь 23")
+    assert "Деталь 23 — 1 шт. × 123,00 = 123,00 ₽" in plain(screen.text)
+
+
+async def test_a_catalogue_page_out_of_range_shows_the_last_page(world: World) -> None:
+    await a_long_catalogue(world)
+    oleg = await manager_with_deal(world)
+    await oleg.press("КП / счёт")
+    [shown] = await oleg.press("Добавить из каталога")
+    await oleg.callback(
+        DealCb(action=DealAction.OFFER, deal=1, arg="cat.999").pack(), shown.message_id
+    )
+    assert "4/4" in shown.buttons() and len(item_buttons(shown)) == 6

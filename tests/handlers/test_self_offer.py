@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.callbacks import ProspectOfferCb
 from storage.schema import deals
 from tests.handlers.conftest import World
+from tests.handlers.test_offers import a_long_catalogue
 from tests.handlers.test_staff import submit_lead
 
 
@@ -85,3 +86,18 @@ async def test_the_same_offer_asked_again_is_the_same_file(world: World) -> None
     assert offers[1].file == offers[2].file == f"doc-{offers[0].message_id}"  # ... then re-sent
     alerts = [s for s in world.session.to(7001) if "сам запросил КП" in s.text]
     assert len(alerts) == 1
+
+
+async def test_a_long_catalogue_comes_in_pages_to_a_prospect_too(world: World) -> None:
+    await a_long_catalogue(world)
+    await world.add_manager(7001, "Олег")
+    anna = await submit_lead(world, 1001)
+    await anna.send("/start")
+    [first] = await anna.press("Получить КП")
+    assert len([b for b in first.buttons() if "₽" in b]) == 8 and "1/4" in first.buttons()
+    await anna.press("▶️")
+    shown = anna.last_with_buttons()
+    assert shown.message_id == first.message_id and "2/4" in shown.buttons()
+    assert "Деталь 03 · 103,00 ₽" in shown.buttons()
+    [offer] = await anna.press("Деталь 03")
+    assert offer.kind == "document" and "Деталь 03" in pdf_text(offer.file)
