@@ -6,11 +6,15 @@ the template in use."""
 from __future__ import annotations
 
 import atexit
+import io
 import shutil
 import tempfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from xml.etree import ElementTree
+
+from PIL import Image
 
 from bot.config import BusinessConfig, DocumentType
 from bot.documents import Party, context, number
@@ -23,6 +27,27 @@ STYLESHEET = "base.css"
 
 class TemplateRejected(ValueError):
     """Not a template this bot uses, or it does not render."""
+
+
+class NotAPicture(TemplateRejected):
+    """The logo sent is not a picture (WeasyPrint would only log it and leave the place empty)."""
+
+
+def check_picture(name: str, content: bytes) -> None:
+    """A PNG/JPEG that Pillow can read, or an SVG document; NotAPicture if not."""
+    if name.lower().endswith(".svg"):
+        try:
+            root = ElementTree.fromstring(content)  # expat refuses entity bombs
+        except ElementTree.ParseError as error:
+            raise NotAPicture(str(error)) from error
+        if not root.tag.endswith("svg"):
+            raise NotAPicture(f"<{root.tag}> is not <svg>")
+        return
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+    except Exception as error:  # Pillow has several kinds of "cannot read this"
+        raise NotAPicture(str(error)) from error
 
 
 def replaceable(config: BusinessConfig) -> dict[str, list[DocumentType]]:
@@ -82,6 +107,9 @@ class TemplateStore:
             raise TemplateRejected("unknown")
         if len(content) > MAX_TEMPLATE_BYTES:
             raise TemplateRejected("too_big")
+        requisites = self._config.company.requisites
+        if requisites is not None and name == requisites.logo:
+            check_picture(name, content)
         trial = Path(tempfile.mkdtemp(prefix="salesbot-trial-"))
         try:
             shutil.copytree(self._renderer.directory, trial, dirs_exist_ok=True)

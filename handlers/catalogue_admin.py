@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.domain.offers import money
 from bot.filters import IsAdmin, PrivateChat
 from bot.services.documents import DocumentService
-from bot.template_store import TemplateRejected, TemplateStore
+from bot.template_store import NotAPicture, TemplateRejected, TemplateStore
 from bot.texts import Translator
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,10 @@ async def template_uploaded(
     await bot.download(message.document, destination=buffer)
     try:
         checked = await templates.replace(name, buffer.getvalue())
+    except NotAPicture as error:
+        log.info("logo %s from %s rejected: %s", name, message.chat.id, error)
+        await message.answer(t("logo_not_a_picture", name=name))
+        return
     except TemplateRejected as error:
         log.info("template %s from %s rejected: %s", name, message.chat.id, error)
         await message.answer(t("template_rejected", name=name, why=str(error)[:300]))

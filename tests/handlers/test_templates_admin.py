@@ -4,14 +4,18 @@ first; a broken or unsafe one is refused and the old one stays in use."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 import pytest
 from aiogram.types import BufferedInputFile
+from PIL import Image
 from pypdf import PdfReader
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.config import BusinessConfig
 from bot.rendering import TEMPLATES
-from tests.fakes import Prospect
-from tests.handlers.conftest import World
+from tests.fakes import FakeClock, Prospect, RecordingSession
+from tests.handlers.conftest import World, make_world
 from tests.handlers.test_deal_card import manager_with_deal
 
 
@@ -63,3 +67,35 @@ async def test_unknown_names_and_managers_are_refused(world: World) -> None:
     oleg = await world.add_manager(7001, "Олег")
     await oleg.send_document(b"<p>x</p>", "offer.html")
     assert not any("заменён" in s.text for s in world.session.to(7001))
+
+
+@pytest.fixture
+def logo_world(
+    sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock
+) -> Iterator[World]:
+    company = business_config.company
+    assert company.requisites is not None
+    with_logo = company.model_copy(
+        update={"requisites": company.requisites.model_copy(update={"logo": "logo.png"})}
+    )
+    config = business_config.model_copy(update={"company": with_logo})
+    made = make_world(sqlite_engine, config, clock, RecordingSession())
+    yield made
+    made.dp["documents"].close()
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+async def test_a_logo_must_be_a_picture(logo_world: World) -> None:
+    admin = logo_world.admin()
+    [refused] = await admin.send_document(b"this is not a picture", "logo.png")
+    assert "это не картинка" in refused.text and "PNG, JPEG или SVG" in refused.text
+    [refused] = await admin.send_document(png()[:60], "logo.png")  # cut short on the way
+    assert "это не картинка" in refused.text
+
+    [taken] = await admin.send_document(png(), "logo.png")
+    assert "не принят" not in taken.text
