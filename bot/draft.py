@@ -37,6 +37,7 @@ class LeadDraft(BaseModel):
     contact_time: str | None = None
     editing: bool = False
     reply_keyboard: bool = False  # a reply keyboard is on screen and must be removed
+    moved_at: datetime | None = None  # the last step: a reminder waits while the form moves
 
     def add_arrival(self, payload: str, at: datetime, recorded: bool) -> None:
         record = ArrivalRecord(payload=payload, at=at, recorded=recorded)

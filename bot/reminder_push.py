@@ -29,6 +29,7 @@ from bot.services.reminders import (
     SLA_ESCALATION,
     STALE,
     NoLongerNeeded,
+    NotYet,
     ReminderService,
     Unreachable,
 )
@@ -159,6 +160,11 @@ class ReminderPusher:
         draft = parse_draft(await self._storage.get_data(key))
         if draft.consent_at is None:
             raise NoLongerNeeded(reminder.id)
+        quiet = timedelta(hours=self._config.followups.form_nudge_hours)
+        if draft.moved_at is not None and draft.moved_at + quiet > reminder.due_at:
+            # The form went on after the reminder was planned: it comes as long after the
+            # last step instead, never in the middle of the prospect's typing.
+            raise NotYet(draft.moved_at + quiet)
         t = Translator(self._t.catalogue, draft.locale or self._t.locale)
         company = self._config.company.name.get(t.locale)
         try:

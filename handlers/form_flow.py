@@ -54,6 +54,7 @@ class Flow:
     config: BusinessConfig
     first_name: str | None
     draft: LeadDraft
+    now: datetime  # of this update: the form's last step, for the half-way reminder
 
     async def send(
         self,
@@ -75,18 +76,18 @@ class Flow:
                 skip=field in (FormField.EMAIL, FormField.COMPANY),
             )
             self.draft.reply_keyboard = True
-            await save_draft(self.state, self.draft)
+            await self._save()
             await self.send(question, markup)
             return
         await self._drop_reply_keyboard()
-        await save_draft(self.state, self.draft)
+        await self._save()
         choices = self.config.form.choices(CHOICES[field])
         await self.send(question, keyboards.choice_step(t, field, choices))
 
     async def ask_consent(self) -> None:
         await self.state.set_state(LeadForm.consent)
         await self._drop_reply_keyboard()
-        await save_draft(self.state, self.draft)
+        await self._save()
         privacy = self.config.privacy
         await self.send(
             self.t("consent_ask", text=privacy.text.get(self.t.locale), url=privacy.url),
@@ -101,7 +102,7 @@ class Flow:
         await self.state.set_state(LeadForm.confirm)
         self.draft.editing = False
         await self._drop_reply_keyboard()
-        await save_draft(self.state, self.draft)
+        await self._save()
         await self.send(
             self.t(
                 "summary",
@@ -157,6 +158,10 @@ class Flow:
             ):
                 return field
         return None
+
+    async def _save(self) -> None:
+        self.draft.moved_at = self.now
+        await save_draft(self.state, self.draft)
 
     async def _drop_reply_keyboard(self) -> None:
         if self.draft.reply_keyboard:

@@ -79,7 +79,7 @@ def build_router(catalogue: Catalogue) -> Router:
     return router
 
 
-Step = Callable[[Message, Bot, FSMContext, Translator, BusinessConfig], Awaitable[None]]
+Step = Callable[[Message, Bot, FSMContext, Translator, BusinessConfig, Clock], Awaitable[None]]
 
 
 def typed_input(
@@ -92,7 +92,7 @@ def typed_input(
 
     async def handle(
         message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
-        raw_state: str | None,
+        clock: Clock, raw_state: str | None,
     ) -> None:  # fmt: skip
         text = message.text
         if raw_state in TEXT_STATE_NAMES:
@@ -100,20 +100,20 @@ def typed_input(
                 await cancel_message(message, state, t)
                 return
             if text in back:
-                await back_message(message, bot, state, t, config)
+                await back_message(message, bot, state, t, config, clock)
                 return
             if text in skip and raw_state in OPTIONAL_STATE_NAMES:
-                await skip_optional(message, bot, state, t, config)
+                await skip_optional(message, bot, state, t, config, clock)
                 return
         if raw_state == LeadForm.phone.state and message.contact is not None:
-            await phone_contact(message, bot, state, t, config)
+            await phone_contact(message, bot, state, t, config, clock)
             return
         step = TEXT_STEPS.get(raw_state)
         if step is not None:
             if text is None:
                 await not_text(message, t)
             else:
-                await step(message, bot, state, t, config)
+                await step(message, bot, state, t, config, clock)
             return
         await use_buttons(message, t)  # consent, a choice or the summary: buttons only
 
@@ -121,9 +121,10 @@ def typed_input(
 
 
 async def _flow(
-    user: User, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
+    user: User, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig, clock: Clock
 ) -> Flow:
-    return Flow(bot, user.id, state, t, config, user.first_name, await load_draft(state))
+    draft = await load_draft(state)
+    return Flow(bot, user.id, state, t, config, user.first_name, draft, clock.now())
 
 
 async def _field(state: FSMContext) -> FormField | None:
@@ -151,10 +152,11 @@ async def _cancel(chat_id: int, bot: Bot | None, state: FSMContext, t: Translato
 
 
 async def back_message(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
-) -> None:
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
+    clock: Clock,
+) -> None:  # fmt: skip
     assert message.from_user is not None
-    flow = await _flow(message.from_user, bot, state, t, config)
+    flow = await _flow(message.from_user, bot, state, t, config, clock)
     await flow.back(await _field(state))
 
 
@@ -190,7 +192,7 @@ async def form_action(
     await callback.answer()
     await _drop_buttons(callback)
     user = callback.from_user
-    flow = await _flow(user, bot, state, t, config)
+    flow = await _flow(user, bot, state, t, config, clock)
     if action is FormAction.CANCEL:
         await _cancel(user.id, bot, state, t)
     elif action is FormAction.AGREE:
@@ -236,99 +238,107 @@ async def _reask(message: Message, t: Translator, error: InputError) -> None:
 
 
 async def name(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
-) -> None:
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
+    clock: Clock,
+) -> None:  # fmt: skip
     assert message.text is not None and message.from_user is not None
     try:
         value = parse_name(message.text)
     except InputError as error:
         await _reask(message, t, error)
         return
-    flow = await _flow(message.from_user, bot, state, t, config)
+    flow = await _flow(message.from_user, bot, state, t, config, clock)
     flow.draft.name = value
     await flow.accepted(FormField.NAME)
 
 
 async def phone_contact(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
-) -> None:
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
+    clock: Clock,
+) -> None:  # fmt: skip
     assert message.contact is not None and message.from_user is not None
     if message.contact.user_id != message.from_user.id:
         await message.answer(t("err_contact_not_own"))
         return
-    await _phone(message, message.contact.phone_number, bot, state, t, config)
+    await _phone(message, message.contact.phone_number, bot, state, t, config, clock)
 
 
 async def phone_text(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
-) -> None:
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
+    clock: Clock,
+) -> None:  # fmt: skip
     assert message.text is not None
-    await _phone(message, message.text, bot, state, t, config)
+    await _phone(message, message.text, bot, state, t, config, clock)
 
 
 async def _phone(
-    message: Message, raw: str, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
-) -> None:
+    message: Message, raw: str, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
+    clock: Clock,
+) -> None:  # fmt: skip
     assert message.from_user is not None
     try:
         value = parse_phone(raw, config.form.default_region)
     except InputError as error:
         await _reask(message, t, error)
         return
-    flow = await _flow(message.from_user, bot, state, t, config)
+    flow = await _flow(message.from_user, bot, state, t, config, clock)
     flow.draft.phone = value
     await flow.accepted(FormField.PHONE)
 
 
 async def skip_optional(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
-) -> None:
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
+    clock: Clock,
+) -> None:  # fmt: skip
     assert message.from_user is not None
     field = await _field(state)
     assert field is not None
-    flow = await _flow(message.from_user, bot, state, t, config)
+    flow = await _flow(message.from_user, bot, state, t, config, clock)
     setattr(flow.draft, field.value, None)
     await flow.accepted(field)
 
 
 async def email(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
-) -> None:
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
+    clock: Clock,
+) -> None:  # fmt: skip
     assert message.text is not None and message.from_user is not None
     try:
         value = parse_email(message.text)
     except InputError as error:
         await _reask(message, t, error)
         return
-    flow = await _flow(message.from_user, bot, state, t, config)
+    flow = await _flow(message.from_user, bot, state, t, config, clock)
     flow.draft.email = value
     await flow.accepted(FormField.EMAIL)
 
 
 async def company(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
-) -> None:
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
+    clock: Clock,
+) -> None:  # fmt: skip
     assert message.text is not None and message.from_user is not None
     try:
         value = parse_company(message.text)
     except InputError as error:
         await _reask(message, t, error)
         return
-    flow = await _flow(message.from_user, bot, state, t, config)
+    flow = await _flow(message.from_user, bot, state, t, config, clock)
     flow.draft.company = value
     await flow.accepted(FormField.COMPANY)
 
 
 async def need_text(
-    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig
-) -> None:
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
+    clock: Clock,
+) -> None:  # fmt: skip
     assert message.text is not None and message.from_user is not None
     try:
         value = parse_free_text(message.text)
     except InputError as error:
         await _reask(message, t, error)
         return
-    flow = await _flow(message.from_user, bot, state, t, config)
+    flow = await _flow(message.from_user, bot, state, t, config, clock)
     flow.draft.need, flow.draft.need_text = None, value
     await flow.accepted(FormField.NEED)
 
@@ -340,6 +350,7 @@ async def choice(
     state: FSMContext,
     t: Translator,
     config: BusinessConfig,
+    clock: Clock,
 ) -> None:
     field = await _field(state)
     known = {item.id for item in config.form.choices(CHOICES.get(callback_data.field, ""))}
@@ -348,7 +359,7 @@ async def choice(
         return
     await callback.answer()
     await _drop_buttons(callback)
-    flow = await _flow(callback.from_user, bot, state, t, config)
+    flow = await _flow(callback.from_user, bot, state, t, config, clock)
     setattr(flow.draft, field.value, callback_data.value)
     if field is FormField.NEED:
         flow.draft.need_text = None
@@ -362,10 +373,11 @@ async def edit(
     state: FSMContext,
     t: Translator,
     config: BusinessConfig,
+    clock: Clock,
 ) -> None:
     await callback.answer()
     await _drop_buttons(callback)
-    flow = await _flow(callback.from_user, bot, state, t, config)
+    flow = await _flow(callback.from_user, bot, state, t, config, clock)
     flow.draft.editing = True
     await flow.ask(callback_data.field)
 

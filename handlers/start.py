@@ -143,7 +143,7 @@ async def begin_form(
     old = await load_draft(state)
     consent_at = old.consent_at if old.consent_checked else await leads.consent_at(user.id)
     draft = fresh_draft(old, consent_at)
-    flow = Flow(bot, user.id, state, t, config, user.first_name, draft)
+    flow = Flow(bot, user.id, state, t, config, user.first_name, draft, now)
     if draft.consent_at is None:
         await flow.ask_consent()
     else:

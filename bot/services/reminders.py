@@ -37,6 +37,15 @@ class NoLongerNeeded(Exception):
     """The follow-up's reason has gone (the lead was contacted): closed as done, not sent."""
 
 
+class NotYet(Exception):
+    """The follow-up's reason moved on (the prospect went on with the form after it was planned):
+    due again at `until`, or the business's next working hour after it."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until)
+        self.until = until
+
+
 class Unreachable(Exception):
     """The recipient blocked the bot: sending again would not help."""
 
@@ -166,13 +175,17 @@ class ReminderService:
     async def form_nudge(self, chat_id: int, now: datetime, hours: int) -> bool:
         """One reminder to a prospect who began the form, `hours` later within the business's
         working hours; never a second one to the same person (False: there was one)."""
-        due = now + timedelta(hours=hours)
-        if self._staff is not None:
-            business = self._staff.business()
-            due = business.hours.next_open(due, business.tz)
         return await self._repository.add_once(
-            key=f"form:{chat_id}", chat_id=chat_id, kind=FORM_NUDGE, due_at=due, now=now
-        )
+            key=f"form:{chat_id}", chat_id=chat_id, kind=FORM_NUDGE,
+            due_at=self._business_time(now + timedelta(hours=hours)), now=now,
+        )  # fmt: skip
+
+    def _business_time(self, moment: datetime) -> datetime:
+        """`moment`, or the business's next working hour after it (for prospects)."""
+        if self._staff is None:
+            return moment
+        business = self._staff.business()
+        return business.hours.next_open(moment, business.tz)
 
     async def plan_digests(self, chats: Iterable[int], day: date, now: datetime) -> int:
         """Today's digest for each of `chats`, once a day whichever process plans it."""
@@ -282,6 +295,10 @@ class ReminderService:
                 # A form reminder not sent keeps no claim on the prospect's one reminder.
                 release = reminder.kind == FORM_NUDGE
                 await self._repository.close(reminder.id, ReminderStatus.DONE, now, release)
+            return False
+        except NotYet as moved:
+            for reminder in reminders:
+                await self._repository.reschedule(reminder.id, self._business_time(moved.until))
             return False
         except TooLate:
             raise

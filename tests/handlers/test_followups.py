@@ -123,6 +123,23 @@ async def test_a_prospect_who_stopped_half_way_is_reminded_once(world: World) ->
     assert sum("Вы начали оставлять заявку" in s.text for s in world.session.to(1001)) == 1
 
 
+async def test_a_prospect_who_went_on_with_the_form_is_reminded_a_day_after_the_last_step(
+    world: World,
+) -> None:
+    prospect = await half_filled(world)  # Monday 12:00
+    world.clock.advance(hours=23, minutes=50)
+    await prospect.send("+7 916 123-45-67")  # Tuesday 11:50: still at it
+    world.clock.advance(minutes=10)
+    assert await tick(world) == 0  # not in the middle of the form
+    world.clock.advance(hours=23, minutes=49)
+    assert await tick(world) == 0
+    world.clock.advance(minutes=1)  # Wednesday 11:50: a day after the last step
+    assert await tick(world) == 1
+    assert "Вы начали оставлять заявку" in prospect.last().text
+    world.clock.advance(days=3)
+    assert await tick(world) == 0  # still only one
+
+
 async def test_no_nudge_after_the_form_was_sent_or_consent_refused(world: World) -> None:
     from tests.handlers.test_staff import submit_lead
 
