@@ -61,10 +61,7 @@ class SqlReminderRepository:
         deal_id: int | None = None,
     ) -> bool:
         """A row the clock makes, once per key whoever makes it (False: it was there)."""
-        row = {
-            "dedupe_key": key, "chat_id": chat_id, "kind": kind, "due_at": due_at,
-            "status": PENDING, "created_at": now, "attempts": 0, "deal_id": deal_id,
-        }  # fmt: skip
+        row = {**_pending(deal_id, chat_id, kind, None, due_at, None, now), "dedupe_key": key}
         return await run_unit(self._engine, lambda c: c.execute(self._add_once, row).rowcount == 1)
 
     async def quiet_deals(

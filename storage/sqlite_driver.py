@@ -17,8 +17,9 @@ update needing the database queued behind it.
 
 aiosqlite has no public way to run a function in its thread; `Connection._execute` is the
 method all of its own calls go through, and SQLAlchemy's adapter puts work on aiosqlite's queue
-(`_tx`) directly for `isolation_level`, as `run_unit` does. Tests run the whole suite through this adapter, so a change
-in aiosqlite that breaks it fails them.
+(`_tx`) directly for `isolation_level`, as `run_unit` does. The whole suite runs through this
+adapter, so a change in aiosqlite that breaks it fails the tests (pyproject pins the minor
+versions tested).
 """
 
 from __future__ import annotations
@@ -128,9 +129,10 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    """Commit and rollback outside a transaction do nothing in SQLite, so they are not sent to
-    the thread: the pool's rollback of a returned connection after a commit, and the commit of
-    a block that only read, cost no trip."""
+    """Statements in one trip each (OneTripCursor), a unit of work in one trip (`run_unit`).
+    Commit and rollback outside a transaction do nothing in SQLite, so they are not sent to the
+    thread: the pool's rollback of a returned connection after a commit, and the commit of a
+    block that only read, cost no trip."""
 
     __slots__ = ("_units",)
     _cursor_cls = OneTripCursor  # type: ignore[assignment]
