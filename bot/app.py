@@ -24,7 +24,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import set_staff_commands
 from bot.config import BusinessConfig, load_business_config, scoring_table, source_table
 from bot.domain.when import parse_when
-from bot.middlewares import LocaleMiddleware, RoleMiddleware
+from bot.middlewares import UserMiddleware
 from bot.reminder_push import ReminderPusher, start_scheduler
 from bot.rendering import Renderer
 from bot.sending import Limits, SendingPolicy
@@ -117,8 +117,7 @@ def build_dispatcher(
         admin_ids=admin_ids,
         staff_locale=default_locale,
     )
-    dispatcher.update.outer_middleware(LocaleMiddleware(catalogue, default_locale))
-    dispatcher.update.outer_middleware(RoleMiddleware(staff))
+    dispatcher.update.outer_middleware(UserMiddleware(catalogue, default_locale, staff))
     dispatcher.include_routers(*get_routers(catalogue))
     dispatcher.errors.register(make_error_handler(catalogue, default_locale))
     return dispatcher

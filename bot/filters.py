@@ -35,10 +35,17 @@ class NotCommand(Filter):
 
 
 class IsStaff(Filter):
-    """A manager or an admin (RoleMiddleware sets `viewer`)."""
+    """A manager or an admin (UserMiddleware sets `viewer`)."""
 
     async def __call__(self, event: object, viewer: Viewer | None = None) -> bool:
         return viewer is not None
+
+
+class IsProspect(Filter):
+    """Not a member of staff."""
+
+    async def __call__(self, event: object, viewer: Viewer | None = None) -> bool:
+        return viewer is None
 
 
 class IsAdmin(Filter):

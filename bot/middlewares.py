@@ -14,12 +14,16 @@ from bot.services.staff import StaffService
 from bot.texts import Catalogue, Translator, locale_for
 
 
-class LocaleMiddleware(BaseMiddleware):
-    """Gives handlers `t`: the catalogue in the user's Telegram language (no I/O)."""
+class UserMiddleware(BaseMiddleware):
+    """Gives handlers who is writing: `t`, the catalogue in the user's Telegram language (no
+    I/O), and `viewer`, the member of staff acting or None for a prospect (the set of managers
+    is cached by StaffService, so most updates cost no query); staff also get `tz`, their own
+    zone. One middleware rather than two: each one is a level every update goes through."""
 
-    def __init__(self, catalogue: Catalogue, default_locale: str) -> None:
+    def __init__(self, catalogue: Catalogue, default_locale: str, staff: StaffService) -> None:
         self._translators = {locale: Translator(catalogue, locale) for locale in ("ru", "en")}
         self._default = default_locale
+        self._staff = staff
 
     async def __call__(
         self,
@@ -30,23 +34,6 @@ class LocaleMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         locale = locale_for(user.language_code if user else None, self._default)
         data["t"] = self._translators[locale]
-        return await handler(event, data)
-
-
-class RoleMiddleware(BaseMiddleware):
-    """Gives handlers `viewer`: the member of staff acting, or None for a prospect (the set of
-    managers is cached by StaffService, so most updates cost no query)."""
-
-    def __init__(self, staff: StaffService) -> None:
-        self._staff = staff
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        user: User | None = data.get("event_from_user")
         viewer = await self._staff.viewer(user.id) if user else None
         data["viewer"] = viewer
         if viewer is not None:  # a member of staff sees and types times in their own zone

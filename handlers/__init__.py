@@ -24,23 +24,38 @@ from handlers import (
 
 
 def get_routers(catalogue: Catalogue) -> list[Router]:
+    # Most of an update's cost in aiogram is the walk through routers (each level wraps
+    # middlewares and checks filters), so a prospect's update meets as few routers as possible.
     return [
-        # /start and the menu first: they work in any state (and offer to resume a form);
-        # staff get their menu, and an invitation link makes a manager.
-        start.build_router(),
+        # /start, the menu, the form and the prospect's own offer, in one router.
+        _conversation(catalogue),
         # Staff only, behind one check of the role: a prospect's update skips all of them at
-        # once instead of being offered to each in turn (most of an update's cost in aiogram is
-        # the walk through routers).
+        # once instead of being offered to each in turn.
         _staff_routers(),
-        # The prospect's form: one handler per state, /cancel and back included.
-        lead_form.build_router(catalogue),
-        # The prospect's own price offer (buttons only, none of the form's).
-        self_offer.build_router(),
         # A prospect with a deal writing outside the form: relayed to their manager.
         chat_relay.build_prospect_router(),
         # Last: stale or forged buttons and messages that nobody else took.
         fallback.build_router(),
     ]
+
+
+def _conversation(catalogue: Catalogue) -> Router:
+    """Everything of the prospect's conversation that has its own command, button or state.
+
+    It comes before the staff routers without taking anything of theirs: its buttons have
+    prefixes of their own, /start serves staff too (their menu, an invitation), /cancel is a
+    prospect's only, and the form's typed input is taken only in the form's states, which a
+    member of staff is never in (their /start and joining the staff clear the state)."""
+    router = Router(name="conversation")
+    for observer in (router.message, router.callback_query):
+        observer.filter(PrivateChat())
+    # /start and the menu first: they work in any state (and offer to resume a form).
+    start.register(router)
+    # The form: every state, /cancel and back included.
+    lead_form.register(router, catalogue)
+    # The prospect's own price offer (buttons only, none of the form's).
+    self_offer.register(router)
+    return router
 
 
 def _staff_routers() -> Router:

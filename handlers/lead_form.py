@@ -30,7 +30,7 @@ from bot.domain.parsing import (
     parse_phone,
 )
 from bot.draft import LeadDraft, load_draft
-from bot.filters import PrivateChat
+from bot.filters import IsProspect
 from bot.services.desk import DeskService
 from bot.services.documents import DocumentService
 from bot.services.lead_capture import LeadCaptureService, LeadRequest
@@ -60,11 +60,10 @@ OPTIONAL_STATE_NAMES = frozenset({LeadForm.email.state, LeadForm.company.state})
 CHOICE_STATES = tuple(STATE[field] for field in CHOICES)
 
 
-def build_router(catalogue: Catalogue) -> Router:
-    router = Router(name="lead_form")
-    router.message.filter(PrivateChat())
-    router.callback_query.filter(PrivateChat())
-    router.message.register(cancel_command, Command("cancel"))
+def register(router: Router, catalogue: Catalogue) -> None:
+    """The form's handlers, on the prospects' conversation router after /start and the menu."""
+    # Staff have a /cancel of their own (handlers.desk), behind this router.
+    router.message.register(cancel_command, Command("cancel"), IsProspect())
     router.message.register(
         typed_input(
             back=catalogue.labels("btn_back"),
@@ -76,7 +75,6 @@ def build_router(catalogue: Catalogue) -> Router:
     router.callback_query.register(form_action, FormCb.filter())
     router.callback_query.register(choice, ChoiceCb.filter(), StateFilter(*CHOICE_STATES))
     router.callback_query.register(edit, EditCb.filter(), StateFilter(LeadForm.confirm))
-    return router
 
 
 Step = Callable[[Message, Bot, FSMContext, Translator, BusinessConfig, Clock], Awaitable[None]]

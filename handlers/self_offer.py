@@ -29,7 +29,6 @@ from bot.config import BusinessConfig, CatalogueItem
 from bot.desk_views import relay_header
 from bot.domain.offers import money
 from bot.draft import load_draft, save_draft
-from bot.filters import PrivateChat
 from bot.paging import page_of, pager
 from bot.rendering import RenderFailed
 from bot.services.desk import DeskService
@@ -46,13 +45,11 @@ log = logging.getLogger(__name__)
 REPEAT_WITHIN = timedelta(hours=1)  # the same offer asked for again: the same file
 
 
-def build_router() -> Router:
-    router = Router(name="self_offer")
-    router.callback_query.filter(PrivateChat())
+def register(router: Router) -> None:
+    """The prospect's own price offer (buttons only), on the prospects' conversation router."""
     router.callback_query.register(products, MenuCb.filter(F.action == MenuAction.OFFER))
     router.callback_query.register(chosen, ProspectOfferCb.filter())
     router.callback_query.register(products_page, ProductsPageCb.filter())
-    return router
 
 
 async def products(callback: CallbackQuery, t: Translator, documents: DocumentService) -> None:

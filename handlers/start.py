@@ -21,7 +21,6 @@ from bot.domain.attribution import SourceTable, attribute
 from bot.domain.desk import Viewer
 from bot.domain.models import Arrival
 from bot.draft import load_draft, save_draft
-from bot.filters import PrivateChat
 from bot.services.lead_capture import LeadCaptureService
 from bot.services.reminders import ReminderService
 from bot.services.staff import INVITE_PREFIX, InviteResult, NewManager, StaffService
@@ -30,13 +29,10 @@ from handlers.desk import show_menu
 from handlers.form_flow import FORM_STATES, Flow, fresh_draft, plan_nudge
 
 
-def build_router() -> Router:
-    router = Router(name="start")
-    router.message.filter(PrivateChat())
-    router.callback_query.filter(PrivateChat())
+def register(router: Router) -> None:
+    """/start and the menu's request button, on the prospects' conversation router."""
     router.message.register(start, CommandStart())
     router.callback_query.register(menu_request, MenuCb.filter(F.action == MenuAction.REQUEST))
-    return router
 
 
 async def start(
@@ -60,7 +56,9 @@ async def start(
     now = clock.now()
     if command.args and command.args.startswith(INVITE_PREFIX):
         token = command.args.removeprefix(INVITE_PREFIX)
-        await _join(message, user, token, bot, t, Translator(catalogue, staff_locale), staff, now)
+        await _join(
+            message, user, token, bot, state, t, Translator(catalogue, staff_locale), staff, now
+        )
         return
     if viewer is not None:
         await state.clear()
@@ -88,6 +86,7 @@ async def _join(
     user: User,
     token: str,
     bot: Bot,
+    state: FSMContext,
     t: Translator,
     staff_t: Translator,
     staff: StaffService,
@@ -101,6 +100,7 @@ async def _join(
         return
     viewer = await staff.viewer(user.id)
     assert viewer is not None
+    await state.clear()  # a form they were filling as a prospect ends: they are staff now
     await message.answer(t("invite_joined", name=user.first_name))
     await set_staff_commands(bot, message.chat.id, t, admin=False)
     await show_menu(bot, message.chat.id, t, viewer)

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from bot.domain.desk import Manager, Role, Viewer
 from bot.domain.hours import OwnSettings, WorkingHours, zone
+from bot.services.shared_cache import SharedCache
 
 DEFAULT_HOURS = WorkingHours(dt_time(9, 0), dt_time(18, 0), frozenset(range(5)))
 
@@ -83,30 +84,20 @@ class StaffService:
         self._repository = repository
         self.admin_ids = admin_ids
         self._invite_life = timedelta(hours=invite_hours)
-        self._ttl = ttl
-        self._monotonic = monotonic
-        self._managers: frozenset[int] | None = None
-        self._loaded_at = 0.0
         self._tz, self._hours = tz, hours
-        self._settings: dict[int, OwnSettings] | None = None
-        self._settings_at = 0.0
+        self._managers = SharedCache(repository.active_manager_ids, ttl, monotonic)
+        self._settings = SharedCache(repository.own_settings, ttl, monotonic)
 
     async def active_managers(self) -> frozenset[int]:
-        if self._managers is None or self._monotonic() - self._loaded_at > self._ttl:
-            self._managers = await self._repository.active_manager_ids()
-            self._loaded_at = self._monotonic()
-        return self._managers
+        return await self._managers.get()
 
     def forget(self) -> None:
-        self._managers = None
-        self._settings = None
+        self._managers.forget()
+        self._settings.forget()
 
     async def schedule(self, telegram_id: int) -> Schedule:
         """Their time zone and working hours (read every `ttl` seconds, as roles are)."""
-        if self._settings is None or self._monotonic() - self._settings_at > self._ttl:
-            self._settings = await self._repository.own_settings()
-            self._settings_at = self._monotonic()
-        own = self._settings.get(telegram_id, OwnSettings())
+        own = (await self._settings.get()).get(telegram_id, OwnSettings())
         tz = zone(own.timezone) if own.timezone else self._tz
         hours = self._hours
         if own.start is not None and own.end is not None:
@@ -119,12 +110,12 @@ class StaffService:
 
     async def set_timezone(self, telegram_id: int, name: str, now: datetime) -> None:
         await self._repository.save_settings(telegram_id, {"timezone": name}, now)
-        self._settings = None
+        self._settings.forget()
 
     async def set_hours(self, telegram_id: int, hours: WorkingHours, now: datetime) -> None:
         values = {"work_start": f"{hours.start:%H:%M}", "work_end": f"{hours.end:%H:%M}"}
         await self._repository.save_settings(telegram_id, values, now)
-        self._settings = None
+        self._settings.forget()
 
     async def viewer(self, telegram_id: int) -> Viewer | None:
         if telegram_id in self.admin_ids:

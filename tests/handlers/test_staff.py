@@ -72,6 +72,22 @@ async def test_an_invitation_makes_a_manager_once_and_expires(world: World) -> N
     assert ids == [7001]
 
 
+async def test_a_prospect_half_way_through_the_form_who_joins_the_staff_is_staff(
+    world: World,
+) -> None:
+    [link] = await world.admin().send("/invite")
+    newcomer = world.prospect(user_id=7003, first_name="Олег")
+    await newcomer.send("/start")
+    await newcomer.press("Оставить заявку")
+    await newcomer.press("Согласен")  # the form now asks for a name
+    await newcomer.send(f"/start inv_{invite_token(link.text)}")
+
+    [menu] = await newcomer.send("Олег")  # not taken as the form's answer
+    assert "Рабочее место менеджера" in menu.text
+    [cancelled, menu] = await newcomer.send("/cancel")  # the staff's /cancel
+    assert cancelled.text == "Отменено." and "Рабочее место менеджера" in menu.text
+
+
 async def test_a_prospect_cannot_invite_or_reach_the_desk(world: World) -> None:
     prospect = world.prospect()
     answer = await prospect.send("/invite")
