@@ -43,9 +43,9 @@ def _conversation(catalogue: Catalogue) -> Router:
     """Everything of the prospect's conversation that has its own command, button or state.
 
     It comes before the staff routers without taking anything of theirs: its buttons have
-    prefixes of their own, /start serves staff too (their menu, an invitation), /cancel is a
-    prospect's only, and the form's typed input is taken only in the form's states, which a
-    member of staff is never in (their /start and joining the staff clear the state)."""
+    prefixes of their own, /start serves staff too (their menu, an invitation), and the form
+    (/cancel, typed input, its buttons and the menu's request button) is a prospect's only, even
+    for a member of staff left in one of its states."""
     router = Router(name="conversation")
     for observer in (router.message, router.callback_query):
         observer.filter(PrivateChat())

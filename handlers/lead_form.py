@@ -62,7 +62,9 @@ CHOICE_STATES = tuple(STATE[field] for field in CHOICES)
 
 def register(router: Router, catalogue: Catalogue) -> None:
     """The form's handlers, on the prospects' conversation router after /start and the menu."""
-    # Staff have a /cancel of their own (handlers.desk), behind this router.
+    # The form is a prospect's only: staff have a /cancel and a catch-all of their own behind this
+    # router, and a member of staff can be left in a form state (a form begun before joining the
+    # staff or while deactivated, an old menu button pressed).
     router.message.register(cancel_command, Command("cancel"), IsProspect())
     router.message.register(
         typed_input(
@@ -71,10 +73,15 @@ def register(router: Router, catalogue: Catalogue) -> None:
             skip=catalogue.labels("btn_skip"),
         ),
         StateFilter(*FORM_STATES),
+        IsProspect(),
     )
-    router.callback_query.register(form_action, FormCb.filter())
-    router.callback_query.register(choice, ChoiceCb.filter(), StateFilter(*CHOICE_STATES))
-    router.callback_query.register(edit, EditCb.filter(), StateFilter(LeadForm.confirm))
+    router.callback_query.register(form_action, FormCb.filter(), IsProspect())
+    router.callback_query.register(
+        choice, ChoiceCb.filter(), StateFilter(*CHOICE_STATES), IsProspect()
+    )
+    router.callback_query.register(
+        edit, EditCb.filter(), StateFilter(LeadForm.confirm), IsProspect()
+    )
 
 
 Step = Callable[[Message, Bot, FSMContext, Translator, BusinessConfig, Clock], Awaitable[None]]

@@ -21,6 +21,7 @@ from bot.domain.attribution import SourceTable, attribute
 from bot.domain.desk import Viewer
 from bot.domain.models import Arrival
 from bot.draft import load_draft, save_draft
+from bot.filters import IsProspect
 from bot.services.lead_capture import LeadCaptureService
 from bot.services.reminders import ReminderService
 from bot.services.staff import INVITE_PREFIX, InviteResult, NewManager, StaffService
@@ -32,7 +33,10 @@ from handlers.form_flow import FORM_STATES, Flow, fresh_draft, plan_nudge
 def register(router: Router) -> None:
     """/start and the menu's request button, on the prospects' conversation router."""
     router.message.register(start, CommandStart())
-    router.callback_query.register(menu_request, MenuCb.filter(F.action == MenuAction.REQUEST))
+    # A member of staff's old "leave a request" button must not start a form they cannot leave.
+    router.callback_query.register(
+        menu_request, MenuCb.filter(F.action == MenuAction.REQUEST), IsProspect()
+    )
 
 
 async def start(

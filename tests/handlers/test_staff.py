@@ -88,6 +88,35 @@ async def test_a_prospect_half_way_through_the_form_who_joins_the_staff_is_staff
     assert cancelled.text == "Отменено." and "Рабочее место менеджера" in menu.text
 
 
+async def test_a_manager_deactivated_half_way_through_a_form_gets_the_desk_back_when_activated(
+    world: World,
+) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    admin = world.admin()
+    await admin.send("/managers")
+    await admin.press("⏸ Олег")
+    await oleg.send("/start")  # a prospect now
+    await oleg.press("Оставить заявку")
+    await oleg.press("Согласен")  # the form asks for a name, and keeps waiting for it
+    await admin.press("▶️ Олег")
+
+    [menu] = await oleg.send("Олег")  # not taken as the form's answer
+    assert "Рабочее место менеджера" in menu.text
+    [cancelled, menu] = await oleg.send("/cancel")  # the staff's /cancel, not the form's
+    assert cancelled.text == "Отменено." and "Рабочее место менеджера" in menu.text
+
+
+async def test_a_managers_old_request_button_does_not_start_a_form(world: World) -> None:
+    newcomer = world.prospect(user_id=7003, first_name="Олег")
+    await newcomer.send("/start")  # the prospect's menu stays in the chat
+    oleg = await world.add_manager(7003, "Олег")
+
+    await oleg.press("Оставить заявку")
+    assert oleg.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
+    [menu] = await oleg.send("Иван")
+    assert "Рабочее место менеджера" in menu.text
+
+
 async def test_a_prospect_cannot_invite_or_reach_the_desk(world: World) -> None:
     prospect = world.prospect()
     answer = await prospect.send("/invite")
