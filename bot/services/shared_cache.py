@@ -21,10 +21,15 @@ T = TypeVar("T")
 class SharedCache(Generic[T]):
     """`load()`'s result, kept `ttl` seconds; one refresh at a time, whoever asks.
 
-    While a refresh runs, callers get the value it replaces (out of date by the length of one
-    query at most); only when there is no value yet do they wait, all for the same query.
+    For another `ttl` after that, callers get the value while one refresh runs, so nobody waits
+    for the query and a change made elsewhere arrives within twice `ttl`. An older value is not
+    served (after a quiet night it could be hours old): callers wait, all for the same query.
     `forget()` drops the value and any refresh already under way, whose result could predate
     the change that made the caller forget."""
+
+    # While the old value may still be served, a failed refresh is tried again only after this
+    # pause: every update starting a query against a database that is down floods the log.
+    RETRY_PAUSE = 1.0
 
     def __init__(
         self,
@@ -37,19 +42,26 @@ class SharedCache(Generic[T]):
         self._monotonic = monotonic
         self._value: T | None = None
         self._loaded_at = 0.0
+        self._retry_at = 0.0
         self._refresh: asyncio.Future[T] | None = None
+        self._awaited: asyncio.Future[T] | None = None
         self._generation = 0
 
     async def get(self) -> T:
-        value = self._value
-        if value is not None and self._monotonic() - self._loaded_at <= self._ttl:
+        value, now = self._value, self._monotonic()
+        age = now - self._loaded_at
+        if value is not None and age <= self._ttl:
             return value
+        stale = value if value is not None and age <= 2 * self._ttl else None
         refresh = self._refresh
         if refresh is None:
+            if stale is not None and now < self._retry_at:
+                return stale
             refresh = self._refresh = asyncio.ensure_future(self._reload(self._generation))
-            refresh.add_done_callback(_log_failure)
-        if value is not None:
-            return value
+            refresh.add_done_callback(self._log_unseen_failure)
+        if stale is not None:
+            return stale
+        self._awaited = refresh
         return await asyncio.shield(refresh)  # a cancelled caller leaves the query to the others
 
     def forget(self) -> None:
@@ -60,6 +72,11 @@ class SharedCache(Generic[T]):
     async def _reload(self, generation: int) -> T:
         try:
             value = await self._load()
+        except BaseException:
+            if generation == self._generation:
+                self._retry_at = self._monotonic() + self.RETRY_PAUSE
+            raise
+        else:
             if generation == self._generation:
                 self._value, self._loaded_at = value, self._monotonic()
             return value
@@ -67,9 +84,9 @@ class SharedCache(Generic[T]):
             if generation == self._generation:
                 self._refresh = None
 
-
-def _log_failure(refresh: asyncio.Future[Any]) -> None:
-    # Callers holding an older value do not wait for the refresh: its error is logged here (and
-    # the next caller tries again), not left as "exception never retrieved".
-    if not refresh.cancelled() and refresh.exception() is not None:
+    def _log_unseen_failure(self, refresh: asyncio.Future[Any]) -> None:
+        # A failure that callers waited for reaches them (and the error handler); one that
+        # nobody waited for, the old value being served meanwhile, would otherwise go unseen.
+        if refresh.cancelled() or refresh.exception() is None or refresh is self._awaited:
+            return
         log.error("could not refresh a cached value", exc_info=refresh.exception())

@@ -69,7 +69,8 @@ def _hash(token: str) -> str:
 
 class StaffService:
     """Roles are read on every update, so the set of active managers is kept in memory; it is
-    refreshed after `ttl` seconds, so that a change made by another instance arrives too."""
+    refreshed after `ttl` seconds, so that a change made by another instance arrives too (within
+    twice `ttl`: see SharedCache)."""
 
     def __init__(
         self,

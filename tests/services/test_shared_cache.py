@@ -80,28 +80,48 @@ async def test_forget_is_not_undone_by_a_refresh_begun_before_it() -> None:
     assert await cache.get() == frozenset({7, 9})
 
 
-async def test_a_failed_refresh_is_logged_and_tried_again(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_value_older_than_twice_the_ttl_is_not_served() -> None:
+    table, clock = Table(frozenset({7})), Clock()
+    cache = SharedCache(table.read, ttl=10, monotonic=clock)
+    await cache.get()
+    table.value = frozenset()  # the manager deactivated on another instance overnight
+    clock.now = 8 * 3600
+    assert await cache.get() == frozenset()  # the morning's first update waits for the query
+    assert table.queries == 2
+
+
+async def test_a_failed_refresh_is_logged_and_tried_again_after_a_pause(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     table, clock = Table(frozenset({7})), Clock()
     cache = SharedCache(table.read, ttl=10, monotonic=clock)
     await cache.get()
     clock.now = 11
     table.fail = True
-    assert await cache.get() == frozenset({7})  # the old value, while the refresh fails
-    await asyncio.sleep(0.01)
-    assert "could not refresh" in caplog.text
-    assert caplog.records[-1].levelno == logging.ERROR
+    for _ in range(100):  # the database is down: updates keep coming
+        assert await cache.get() == frozenset({7})  # the old value, while the refresh fails
+        await asyncio.sleep(0)
+    assert table.queries == 2  # not one query (and one logged error) an update
+    failures = [r for r in caplog.records if "could not refresh" in r.getMessage()]
+    assert len(failures) == 1 and failures[0].levelno == logging.ERROR
     table.fail = False
     table.value = frozenset({8})
+    clock.now += SharedCache.RETRY_PAUSE
     await cache.get()
     await asyncio.sleep(0.01)
     assert await cache.get() == frozenset({8})
+    assert table.queries == 3
 
 
-async def test_with_no_value_a_failure_reaches_the_callers() -> None:
+async def test_with_no_value_a_failure_reaches_the_callers_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     table, clock = Table(frozenset({7})), Clock()
     cache = SharedCache(table.read, ttl=10, monotonic=clock)
     table.fail = True
     with pytest.raises(ConnectionError):
         await cache.get()
+    await asyncio.sleep(0)
+    assert "could not refresh" not in caplog.text  # the caller's error handler reports it
     table.fail = False
     assert await cache.get() == frozenset({7})
