@@ -37,7 +37,7 @@ from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
 from bot.settings import DEFAULT_API_URL, Settings
 from bot.template_store import TemplateStore, effective_directory
-from bot.texts import LOCALES, Catalogue, Translator, default_catalogue
+from bot.texts import LOCALES, Catalogue, Translator, default_catalogue, translator
 from handlers import get_routers
 from handlers.errors import make_error_handler
 from storage.db import create_engine
@@ -80,7 +80,9 @@ def build_dispatcher(
         invite_hours=config.routing.invite_hours,
         tz=tz,
         hours=config.followups.working_hours.hours(),
+        default_locale=default_locale,
     )
+    clock = clock or SystemClock()
     desk = DeskService(SqlDeskRepository(engine))
     renderer = renderer or Renderer(effective_directory(templates_dir), owns_directory=True)
     dispatcher = Dispatcher(
@@ -112,12 +114,11 @@ def build_dispatcher(
         ),
         pipeline=PipelineService(SqlPipelineRepository(engine), config.pipeline.domain()),
         tz=tz,
-        clock=clock or SystemClock(),
+        clock=clock,
         catalogue=catalogue,
         admin_ids=admin_ids,
-        staff_locale=default_locale,
     )
-    dispatcher.update.outer_middleware(UserMiddleware(catalogue, default_locale, staff))
+    dispatcher.update.outer_middleware(UserMiddleware(catalogue, default_locale, staff, clock))
     dispatcher.include_routers(*get_routers(catalogue))
     dispatcher.errors.register(make_error_handler(catalogue, default_locale))
     return dispatcher
@@ -194,7 +195,7 @@ async def set_commands(
     bot: Bot,
     catalogue: Catalogue,
     default_locale: str,
-    staff: dict[int, bool] | None = None,
+    staff: dict[int, tuple[bool, str]] | None = None,
 ) -> None:
     """The command menu in Telegram's UI, in both languages; a failure only costs the menu."""
     try:
@@ -210,9 +211,8 @@ async def set_commands(
             )
     except TelegramAPIError:
         log.warning("could not set the bot's command menu", exc_info=True)
-    t = Translator(catalogue, default_locale)
-    for chat_id, admin in sorted((staff or {}).items()):
-        await set_staff_commands(bot, chat_id, t, admin)
+    for chat_id, (admin, locale) in sorted((staff or {}).items()):  # (is an admin, language)
+        await set_staff_commands(bot, chat_id, translator(catalogue, locale), admin)
 
 
 async def run_polling(settings: Settings) -> None:
@@ -222,8 +222,11 @@ async def run_polling(settings: Settings) -> None:
         me = await bot.get_me()
         log.info("salesbot started as @%s on %s", me.username, app.engine.url.render_as_string())
         staff = app.dispatcher["staff"]
-        members = {manager: False for manager in await staff.active_managers()}
-        members.update({admin: True for admin in settings.admin_ids})
+        admins = settings.admin_ids
+        members = {
+            member: (member in admins, await staff.locale(member))
+            for member in sorted((await staff.active_managers()) | admins)
+        }
         await set_commands(bot, default_catalogue(), settings.default_locale, members)
         dp = app.dispatcher
         pusher = ReminderPusher(

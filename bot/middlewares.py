@@ -10,8 +10,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
 from bot.callbacks import DealAction, DealCb
+from bot.clock import Clock
 from bot.services.staff import StaffService
-from bot.texts import Catalogue, Translator, locale_for
+from bot.texts import Catalogue, locale_for, translator
 
 
 class UserMiddleware(BaseMiddleware):
@@ -20,10 +21,13 @@ class UserMiddleware(BaseMiddleware):
     is cached by StaffService, so most updates cost no query); staff also get `tz`, their own
     zone. One middleware rather than two: each one is a level every update goes through."""
 
-    def __init__(self, catalogue: Catalogue, default_locale: str, staff: StaffService) -> None:
-        self._translators = {locale: Translator(catalogue, locale) for locale in ("ru", "en")}
+    def __init__(
+        self, catalogue: Catalogue, default_locale: str, staff: StaffService, clock: Clock
+    ) -> None:
+        self._translators = {locale: translator(catalogue, locale) for locale in ("ru", "en")}
         self._default = default_locale
         self._staff = staff
+        self._now = clock.now
 
     async def __call__(
         self,
@@ -32,12 +36,15 @@ class UserMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
-        locale = locale_for(user.language_code if user else None, self._default)
-        data["t"] = self._translators[locale]
-        viewer = await self._staff.viewer(user.id) if user else None
-        data["viewer"] = viewer
+        if user is None:
+            data["t"], data["viewer"] = self._translators[self._default], None
+            return await handler(event, data)
+        data["t"] = self._translators[locale_for(user.language_code, self._default)]
+        viewer = data["viewer"] = await self._staff.viewer(user.id)
         if viewer is not None:  # a member of staff sees and types times in their own zone
-            data["tz"] = (await self._staff.schedule(viewer.telegram_id)).tz
+            data["tz"] = (await self._staff.schedule(user.id)).tz
+            # What is pushed to them later (alerts, reminders) follows their language too.
+            await self._staff.note_language(user.id, user.language_code, self._now())
         return await handler(event, data)
 
 

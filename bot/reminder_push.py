@@ -35,7 +35,7 @@ from bot.services.reminders import (
 )
 from bot.services.staff import StaffService
 from bot.states import LeadForm
-from bot.texts import Translator
+from bot.texts import Translator, translator
 
 log = logging.getLogger(__name__)
 
@@ -101,23 +101,30 @@ class ReminderPusher:
         summary = None
         if reminder.deal_id is not None:
             summary = await self._desk.deal_summary(reminder.deal_id)
-        header = relay_header(self._t, self._config, summary) if summary else None
+        t = await self._staff_t(reminder.chat_id)
+        header = relay_header(t, self._config, summary) if summary else None
         if summary is not None and reminder.kind == STALE:
-            values["stage"] = stage_name(self._config, summary.stage, self._t.locale)
+            values["stage"] = stage_name(self._config, summary.stage, t.locale)
         key = {
             SLA: "reminder_sla",
             SLA_ESCALATION: "reminder_sla_escalation",
             POST_SALE: "reminder_post_sale",
             STALE: "reminder_stale",
         }.get(reminder.kind, "reminder_push")
-        text = self._t(key, text=reminder.text, deal=header, **values)
+        text = t(key, text=reminder.text, deal=header, **values)
         try:
             with bulk():  # a batch of reminders leaves room for interactive replies
                 await self._bot.send_message(
-                    reminder.chat_id, text, reply_markup=reminder_keyboard(self._t, reminder)
+                    reminder.chat_id, text, reply_markup=reminder_keyboard(t, reminder)
                 )
         except TelegramForbiddenError as error:
             raise Unreachable(reminder.chat_id) from error
+
+    async def _staff_t(self, chat_id: int) -> Translator:
+        """Staff read reminders in their own Telegram language, as the bot's replies."""
+        if self._staff is None:
+            return self._t
+        return translator(self._t.catalogue, await self._staff.locale(chat_id))
 
     async def _still_staff(self, chat_id: int, reminder: Reminder) -> None:
         """Reminders to staff are about clients: nobody who left the staff gets them."""
@@ -193,11 +200,12 @@ class ReminderPusher:
             if r.status is ReminderStatus.PENDING
         ]
         desk = await self._desk.today(viewer, start, self._config.routing.stale_days)
-        text = self._t(
+        t = await self._staff_t(reminder.chat_id)
+        text = t(
             "daily_digest",
             today=[f"{local(r.due_at, tz)} · {r.text or self._what(r)}" for r in today],
             overdue=len(overdue),
-            hot=[deal_button(self._t, self._config, row) for row in desk.hot],
+            hot=[deal_button(t, self._config, row) for row in desk.hot],
             stale=len(desk.stale),
         )
         try:
@@ -230,7 +238,8 @@ class ReminderPusher:
             lines.append(f"{mark} {local(reminder.due_at, tz)} · {what}")
         if not lines:
             raise NoLongerNeeded(reminders[0].id)
-        text = self._t("reminder_digest", count=len(lines), lines=lines[:30], more=len(lines) - 30)
+        t = await self._staff_t(chat_id)
+        text = t("reminder_digest", count=len(lines), lines=lines[:30], more=len(lines) - 30)
         try:
             with bulk():
                 await self._bot.send_message(chat_id, text)

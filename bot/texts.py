@@ -92,5 +92,11 @@ def locale_for(language_code: str | None, default: str) -> str:
 
 
 @cache
+def translator(catalogue: Catalogue, locale: str) -> Translator:
+    """One Translator per catalogue and language, shared: what it memoises is worth keeping."""
+    return Translator(catalogue, locale)
+
+
+@cache
 def default_catalogue() -> Catalogue:
     return Catalogue()

@@ -21,6 +21,7 @@ from bot.middlewares import DropPendingInput
 from bot.services.desk import DeskService
 from bot.services.staff import INVITE_PREFIX, StaffService
 from bot.texts import Translator
+from handlers.notify import staff_translator
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,9 @@ async def manager_action(
             chat_id, t("handover_done", count=len(moved), source=manager.name, target=target.name)
         )
         if moved:
+            target_t = await staff_translator(t.catalogue, staff, target.telegram_id)
             try:
-                await bot.send_message(target.telegram_id, t("handover_received", count=len(moved)))
+                text = target_t("handover_received", count=len(moved))
+                await bot.send_message(target.telegram_id, text)
             except TelegramAPIError:
                 log.warning("could not tell manager %s about a handover", target.telegram_id)

@@ -26,7 +26,7 @@ from bot.services.staff import StaffService
 from bot.states import DealWork
 from bot.texts import Catalogue, Translator
 from handlers.deal_context import DEAL_KEY
-from handlers.notify import staff_to_alert
+from handlers.notify import staff_to_alert, staff_translator
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,6 @@ async def from_prospect(
     staff: StaffService,
     config: BusinessConfig,
     catalogue: Catalogue,
-    staff_locale: str,
     clock: Clock,
     t: Translator,
 ) -> None:
@@ -102,13 +101,13 @@ async def from_prospect(
     became_hot = bool(text) and asks_for_price(text, config.routing.price_words)
     if became_hot:
         became_hot = await desk.price_request(deal.deal_id, message.chat.id, now)
-    staff_t = Translator(catalogue, staff_locale)
-    header = relay_header(staff_t, config, deal)
-    if became_hot:
-        header = Markup("{}\n{}").format(header, staff_t("relay_price_request"))
     recipients = await _recipients(deal, staff, config)
     delivered = 0
     for recipient, inbox in recipients:
+        staff_t = await staff_translator(catalogue, staff, recipient)
+        header = relay_header(staff_t, config, deal)
+        if became_hot:
+            header = Markup("{}\n{}").format(header, staff_t("relay_price_request"))
         markup = (
             kb.alert(staff_t, deal.deal_id, inbox=True)
             if inbox

@@ -261,7 +261,7 @@ async def _tell(ctx: DealContext, telegram_id: int, key: str) -> None:
     """A short note to another member of staff about this deal; their failure is not ours."""
     if telegram_id == ctx.viewer.telegram_id:
         return
-    staff_t = ctx.staff_t()
+    staff_t = await ctx.staff_t(telegram_id)
     try:
         await ctx.bot.send_message(
             telegram_id,

@@ -22,7 +22,7 @@ from bot.services.documents import DocumentService
 from bot.services.pipeline import PipelineService
 from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
-from bot.texts import Catalogue, Translator
+from bot.texts import Catalogue, Translator, translator
 
 DEAL_KEY = "deal"  # the FSM data key of the deal a typed input is about
 
@@ -43,7 +43,6 @@ class DealContext:
     clock: Clock
     tz: tzinfo
     catalogue: Catalogue
-    staff_locale: str
     documents: DocumentService | None = None
     message: Message | None = None  # the message whose button was pressed, if any
 
@@ -83,5 +82,6 @@ class DealContext:
         await self.state.set_state(state)
         await self.state.set_data({DEAL_KEY: self.deal_id, **data})
 
-    def staff_t(self) -> Translator:
-        return Translator(self.catalogue, self.staff_locale)
+    async def staff_t(self, member: int) -> Translator:
+        """For a note to another member of staff: in their language."""
+        return translator(self.catalogue, await self.staff.locale(member))

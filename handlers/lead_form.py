@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime, tzinfo
+from functools import partial
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -177,7 +178,6 @@ async def form_action(
     clock: Clock,
     catalogue: Catalogue,
     staff: StaffService,
-    staff_locale: str,
     reminders: ReminderService,
     desk: DeskService,
     tz: tzinfo,
@@ -218,13 +218,13 @@ async def form_action(
         await state.set_data({"draft": fresh_draft(flow.draft, None).model_dump(mode="json")})
         await begin_form(user, bot, state, t, config, leads, reminders, clock.now())
     elif action is FormAction.CONFIRM:
-        await _submit(flow, user, leads, sources, clock, catalogue, staff, staff_locale, reminders)
+        await _submit(flow, user, leads, sources, clock, catalogue, staff, reminders)
         if flow.draft.offer_sku and documents is not None:
             deal = await desk.prospect_deal(user.id)
             if deal is not None:
                 await send_standard_offer(
                     bot, user.id, deal.deal_id, flow.draft.offer_sku, t, documents, desk, clock,
-                    config, staff, catalogue, staff_locale, tz,
+                    config, staff, catalogue, tz,
                 )  # fmt: skip
 
 
@@ -415,7 +415,6 @@ async def _submit(
     clock: Clock,
     catalogue: Catalogue,
     staff: StaffService,
-    staff_locale: str,
     reminders: ReminderService,
 ) -> None:
     draft = flow.draft
@@ -442,12 +441,13 @@ async def _submit(
         if item.id == answers.contact_time and item.id != "any":
             contact_time = item.label.get(flow.t.locale)
     await flow.send(flow.t(key, name=answers.name, contact_time=contact_time))
-    staff_t = Translator(catalogue, staff_locale)
-    card = lead_card(staff_t, flow.config, outcome, answers, user.username)
     deal = outcome.deal
     await new_lead_alert(
-        flow.bot, card, deal.id, deal.manager_telegram_id, staff, flow.config, staff_t
-    )
+        flow.bot,
+        partial(lead_card, config=flow.config, outcome=outcome, answers=answers,
+                username=user.username),
+        deal.id, deal.manager_telegram_id, staff, flow.config, catalogue,
+    )  # fmt: skip
     ladder = flow.config.followups.speed_to_lead
     if outcome.decision is not DealDecision.RETURNING and deal.temperature in ladder.temperatures:
         await reminders.speed_to_lead(

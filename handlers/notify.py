@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -11,7 +12,7 @@ from bot import desk_keyboards as kb
 from bot.config import BusinessConfig
 from bot.domain.desk import RoutingRule
 from bot.services.staff import StaffService
-from bot.texts import Translator
+from bot.texts import Catalogue, Translator, translator
 
 log = logging.getLogger(__name__)
 
@@ -30,25 +31,32 @@ async def staff_to_alert(
     return recipients
 
 
+async def staff_translator(catalogue: Catalogue, staff: StaffService, member: int) -> Translator:
+    """What the bot sends a member of staff unasked is in their language, as its replies."""
+    return translator(catalogue, await staff.locale(member))
+
+
 async def new_lead_alert(
     bot: Bot,
-    text: str,
+    card: Callable[[Translator], str],
     deal_id: int,
     manager: int | None,
     staff: StaffService,
     config: BusinessConfig,
-    staff_t: Translator,
+    catalogue: Catalogue,
 ) -> None:
-    """The assigned manager gets the lead card with its buttons; admins see every alert."""
+    """The assigned manager gets the lead card with its buttons; admins see every alert. The
+    card is rendered once per language among the recipients."""
     recipients = dict(await staff_to_alert(manager, staff, config))
     for admin in staff.admin_ids:
         recipients.setdefault(admin, False)
     if manager is not None:
         recipients.setdefault(manager, False)  # a rep from the configuration file
+    cards: dict[str, str] = {}
     for recipient, inbox in sorted(recipients.items()):
+        t = await staff_translator(catalogue, staff, recipient)
+        text = cards.get(t.locale) or cards.setdefault(t.locale, card(t))
         try:
-            await bot.send_message(
-                recipient, text, reply_markup=kb.alert(staff_t, deal_id, inbox=inbox)
-            )
+            await bot.send_message(recipient, text, reply_markup=kb.alert(t, deal_id, inbox=inbox))
         except TelegramAPIError:
             log.exception("new-lead alert for deal %s not delivered to %s", deal_id, recipient)

@@ -37,7 +37,7 @@ from bot.services.lead_capture import LeadCaptureService
 from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
 from bot.texts import Catalogue, Translator
-from handlers.notify import staff_to_alert
+from handlers.notify import staff_to_alert, staff_translator
 from handlers.start import begin_form
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,6 @@ async def chosen(
     clock: Clock,
     staff: StaffService,
     catalogue: Catalogue,
-    staff_locale: str,
     tz: tzinfo,
 ) -> None:
     try:
@@ -130,7 +129,7 @@ async def chosen(
         return
     await send_standard_offer(
         bot, callback.from_user.id, deal.deal_id, callback_data.sku, t, documents, desk, clock,
-        config, staff, catalogue, staff_locale, tz,
+        config, staff, catalogue, tz,
     )  # fmt: skip
 
 
@@ -146,7 +145,6 @@ async def send_standard_offer(
     config: BusinessConfig,
     staff: StaffService | None = None,
     catalogue: Catalogue | None = None,
-    staff_locale: str = "ru",
     tz: tzinfo | None = None,
 ) -> None:
     """Make the offer, send it to the client, heat the deal and tell its manager."""
@@ -178,13 +176,13 @@ async def send_standard_offer(
     summary = await desk.deal_summary(deal_id)
     if summary is None:
         return
-    staff_t = Translator(catalogue, staff_locale)
     item = await documents.item(sku)
-    text = Markup("{}\n{}").format(
-        relay_header(staff_t, config, summary),
-        staff_t("self_offer_alert", number=made.number, item=item.name.get(staff_locale)),
-    )
     for recipient, inbox in await staff_to_alert(summary.manager_telegram_id, staff, config):
+        staff_t = await staff_translator(catalogue, staff, recipient)
+        text = Markup("{}\n{}").format(
+            relay_header(staff_t, config, summary),
+            staff_t("self_offer_alert", number=made.number, item=item.name.get(staff_t.locale)),
+        )
         try:
             await bot.send_message(
                 recipient, text, reply_markup=kb.alert(staff_t, deal_id, inbox=inbox)

@@ -28,6 +28,7 @@ from bot.services.staff import INVITE_PREFIX, InviteResult, NewManager, StaffSer
 from bot.texts import Catalogue, Translator
 from handlers.desk import show_menu
 from handlers.form_flow import FORM_STATES, Flow, fresh_draft, plan_nudge
+from handlers.notify import staff_translator
 
 
 def register(router: Router) -> None:
@@ -52,7 +53,6 @@ async def start(
     staff: StaffService,
     viewer: Viewer | None,
     catalogue: Catalogue,
-    staff_locale: str,
 ) -> None:
     user = message.from_user
     if user is None:
@@ -60,9 +60,7 @@ async def start(
     now = clock.now()
     if command.args and command.args.startswith(INVITE_PREFIX):
         token = command.args.removeprefix(INVITE_PREFIX)
-        await _join(
-            message, user, token, bot, state, t, Translator(catalogue, staff_locale), staff, now
-        )
+        await _join(message, user, token, bot, state, t, catalogue, staff, now)
         return
     if viewer is not None:
         await state.clear()
@@ -92,7 +90,7 @@ async def _join(
     bot: Bot,
     state: FSMContext,
     t: Translator,
-    staff_t: Translator,
+    catalogue: Catalogue,
     staff: StaffService,
     now: datetime,
 ) -> None:
@@ -109,6 +107,7 @@ async def _join(
     await set_staff_commands(bot, message.chat.id, t, admin=False)
     await show_menu(bot, message.chat.id, t, viewer)
     for admin in sorted(staff.admin_ids):
+        staff_t = await staff_translator(catalogue, staff, admin)
         with suppress(TelegramAPIError):
             text = staff_t("manager_joined", name=who.name, username=who.username)
             await bot.send_message(admin, text)

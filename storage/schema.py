@@ -213,6 +213,7 @@ staff_settings = sa.Table(
     sa.Column("work_start", sa.String(5), nullable=True),  # "09:00"
     sa.Column("work_end", sa.String(5), nullable=True),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("language", sa.String(16), nullable=True),  # Telegram's code: "en", "ru", "pt-br"
 )
 
 

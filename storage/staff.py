@@ -133,13 +133,13 @@ class SqlStaffRepository:
             rows = await c.execute(sa.select(staff_settings))
             return {
                 row.telegram_id: OwnSettings(
-                    row.timezone, _time(row.work_start), _time(row.work_end)
+                    row.timezone, _time(row.work_start), _time(row.work_end), row.language
                 )
                 for row in rows
             }
 
     async def save_settings(self, telegram_id: int, values: dict[str, str], now: datetime) -> None:
-        """Upsert of `values` (timezone, work_start, work_end) for one person."""
+        """Upsert of `values` (timezone, work_start, work_end, language) for one person."""
         insert = upsert(self._engine, staff_settings)
         async with self._engine.begin() as c:
             await c.execute(

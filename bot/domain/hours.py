@@ -69,6 +69,7 @@ class OwnSettings:
     timezone: str | None = None
     start: time | None = None
     end: time | None = None
+    language: str | None = None  # their Telegram language, as last seen
 
 
 def parse_hours(text: str, days: frozenset[int]) -> WorkingHours:

@@ -15,6 +15,7 @@ from typing import Protocol
 from bot.domain.desk import Manager, Role, Viewer
 from bot.domain.hours import OwnSettings, WorkingHours, zone
 from bot.services.shared_cache import SharedCache
+from bot.texts import locale_for
 
 DEFAULT_HOURS = WorkingHours(dt_time(9, 0), dt_time(18, 0), frozenset(range(5)))
 
@@ -81,8 +82,10 @@ class StaffService:
         monotonic: Callable[[], float] = time.monotonic,
         tz: tzinfo = UTC,
         hours: WorkingHours = DEFAULT_HOURS,
+        default_locale: str = "ru",
     ) -> None:
         self._repository = repository
+        self._default_locale = default_locale
         self.admin_ids = admin_ids
         self._invite_life = timedelta(hours=invite_hours)
         self._tz, self._hours = tz, hours
@@ -104,6 +107,24 @@ class StaffService:
         if own.start is not None and own.end is not None:
             hours = WorkingHours(own.start, own.end, self._hours.days)
         return Schedule(tz, hours, own)
+
+    async def locale(self, telegram_id: int) -> str:
+        """The language of what the bot sends them unasked: their Telegram language as last
+        seen (`note_language`), as for what it answers them."""
+        own = (await self._settings.get()).get(telegram_id, OwnSettings())
+        return locale_for(own.language, self._default_locale)
+
+    async def note_language(
+        self, telegram_id: int, language_code: str | None, now: datetime
+    ) -> None:
+        """Called with every update of a member of staff; writes only when it changed."""
+        if not language_code:  # Telegram does not always say
+            return
+        code = language_code[:16]
+        own = (await self._settings.get()).get(telegram_id, OwnSettings())
+        if own.language != code:
+            await self._repository.save_settings(telegram_id, {"language": code}, now)
+            self._settings.forget()
 
     def business(self) -> Schedule:
         """The business's own time zone and working hours (for prospects)."""
@@ -137,6 +158,8 @@ class StaffService:
             return InviteResult.UNKNOWN  # an admin needs no invitation; keep the link for others
         result = await self._repository.redeem(_hash(token), who, now)
         self.forget()
+        if result is InviteResult.JOINED:  # their first alert may come before they write again
+            await self.note_language(who.telegram_id, who.language, now)
         return result
 
     async def managers(self) -> list[Manager]:

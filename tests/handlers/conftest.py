@@ -36,7 +36,9 @@ class World:
         assert isinstance(storage, SqlStorage)
         await storage.flush()
 
-    async def add_manager(self, telegram_id: int, name: str, active: bool = True) -> Prospect:
+    async def add_manager(
+        self, telegram_id: int, name: str, active: bool = True, language: str = "ru"
+    ) -> Prospect:
         """A manager as an accepted invitation leaves them (see test_staff for the invitation)."""
         async with self.engine.begin() as connection:
             await connection.execute(
@@ -46,7 +48,7 @@ class World:
                 )
             )  # fmt: skip
         self.dp["staff"].forget()
-        return self.prospect(user_id=telegram_id, first_name=name, username=None)
+        return self.prospect(user_id=telegram_id, first_name=name, username=None, language=language)
 
     def admin(self) -> Prospect:
         return self.prospect(user_id=ADMIN_ID, first_name="Админ", username="boss")

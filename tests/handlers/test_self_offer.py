@@ -45,6 +45,18 @@ async def test_a_client_with_a_request_gets_the_offer_at_once(world: World) -> N
         assert (await c.execute(select(deals.c.temperature))).scalar_one() == "hot"
 
 
+async def test_an_english_speaking_manager_is_told_in_english(world: World) -> None:
+    await world.add_manager(7001, "Oleg", language="en")
+    await world.prospect(user_id=7001, first_name="Oleg", language="en").send("/start")
+    anna = await submit_lead(world, 1001)
+    await anna.send("/start")
+    await anna.press("Получить КП")
+    await anna.press("Консультация эксперта")  # the client reads Russian
+    alert = world.session.to(7001)[-1]
+    assert "The client asked for an offer for “Expert consultation” themselves" in alert.text
+    assert "· deal #1 ·" in alert.text
+
+
 async def test_a_new_prospect_fills_the_form_first_and_then_gets_the_offer(world: World) -> None:
     await world.add_manager(7001, "Олег")
     prospect = world.prospect(user_id=1002, first_name="Борис")

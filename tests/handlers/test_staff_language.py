@@ -1,0 +1,89 @@
+"""What the bot sends staff unasked (alerts, relayed messages, reminders, notes from other staff)
+is in each one's Telegram language, as its replies to them are."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.services.staff import StaffService
+from tests.handlers.conftest import ADMIN_ID, World
+from tests.handlers.test_followups import tick
+from tests.handlers.test_staff import invite_token, submit_lead
+
+
+async def test_an_english_speaking_manager_gets_alerts_relays_and_reminders_in_english(
+    world: World,
+) -> None:
+    oleg = await world.add_manager(7001, "Oleg", language="en")
+    [menu] = await oleg.send("/start")
+    assert "Manager's desk" in menu.text
+
+    anna = await submit_lead(world, 1001)  # hot: the speed-to-lead ladder starts
+    [alert] = [s for s in world.session.to(7001) if "New lead" in s.text]
+    assert "📋 Open the deal" in alert.buttons()
+    assert any("Новый лид" in s.text for s in world.session.to(ADMIN_ID))  # the admin's Russian
+    assert not any("Новый лид" in s.text for s in world.session.to(7001))
+
+    await anna.send("Добрый день, жду звонка")
+    relayed = world.session.to(7001)[-1]
+    assert "Добрый день, жду звонка" in relayed.text and "· deal #1 ·" in relayed.text
+
+    world.clock.advance(minutes=16)
+    assert await tick(world) == 1
+    assert "A lead is waiting" in world.session.to(7001)[-1].text
+
+
+async def test_a_manager_who_joins_gets_the_first_alert_in_their_language(world: World) -> None:
+    admin = world.prospect(user_id=ADMIN_ID, first_name="Boss", username="boss", language="en")
+    [link] = await admin.send("/invite")
+    joiner = world.prospect(user_id=7004, first_name="Oleg", language="en-GB")
+    await joiner.send(f"/start inv_{invite_token(link.text)}")
+    assert "New manager: Oleg" in world.session.to(ADMIN_ID)[-1].text  # the admin's English
+
+    await submit_lead(world, 1001)  # before Oleg writes again
+    [alert] = [s for s in world.session.to(7004) if "🆕" in s.text]
+    assert "New lead" in alert.text
+
+
+async def test_an_update_without_a_language_keeps_the_known_one(world: World) -> None:
+    await world.add_manager(7001, "Oleg", language="en")
+    await world.prospect(user_id=7001, first_name="Oleg", language="en").send("/start")
+    [menu] = await world.prospect(user_id=7001, first_name="Oleg", language=None).send("/start")
+    assert "Рабочее место менеджера" in menu.text  # the reply: the default, as Telegram said none
+    await submit_lead(world, 1001)
+    assert any("New lead" in s.text for s in world.session.to(7001))
+
+
+async def test_the_language_is_written_only_when_it_changes(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staff: StaffService = world.dp["staff"]
+    writes: list[dict[str, str]] = []
+    save = staff._repository.save_settings
+
+    async def counted(telegram_id: int, values: dict[str, str], now: object) -> None:
+        writes.append(values)
+        await save(telegram_id, values, now)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(staff._repository, "save_settings", counted)
+    oleg = await world.add_manager(7001, "Oleg", language="en")
+    for _ in range(3):
+        await oleg.send("/start")
+    assert writes == [{"language": "en"}]
+    await world.prospect(user_id=7001, first_name="Oleg", language="ru").send("/start")
+    assert writes == [{"language": "en"}, {"language": "ru"}]
+    await submit_lead(world, 1001)
+    assert any("Новый лид" in s.text for s in world.session.to(7001))
+
+
+async def test_deals_handed_over_are_announced_in_the_receivers_language(world: World) -> None:
+    await world.add_manager(7001, "Олег", language="en")
+    await world.prospect(user_id=7001, first_name="Олег", language="en").send("/start")
+    await world.add_manager(7002, "Ира")
+    await submit_lead(world, 1001)  # -> Олег
+    await submit_lead(world, 1002)  # -> Ира
+    admin = world.admin()
+    await admin.send("/managers")
+    await admin.press("Передать сделки")  # the first row: Ира (sorted by name)
+    await admin.press("Олег")
+    assert "Deals handed over to you: 1" in world.session.to(7001)[-1].text
