@@ -87,3 +87,18 @@ async def test_deals_handed_over_are_announced_in_the_receivers_language(world: 
     await admin.press("Передать сделки")  # the first row: Ира (sorted by name)
     await admin.press("Олег")
     assert "Deals handed over to you: 1" in world.session.to(7001)[-1].text
+
+
+async def test_a_deal_given_to_an_english_speaking_manager_is_announced_in_english(
+    world: World,
+) -> None:
+    await world.add_manager(7001, "Олег")
+    await world.add_manager(7002, "Ира", language="en")
+    await world.prospect(user_id=7002, first_name="Ира", language="en").send("/start")
+    await submit_lead(world, 1001)  # -> Олег
+    admin = world.admin()
+    await admin.send("/deals")
+    await admin.press("#1")
+    await admin.press("Передать")
+    await admin.press("Ира")
+    assert "Deal #1 is now yours" in world.session.to(7002)[-1].text
