@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
 from bot.callbacks import DealAction, DealCb
 from bot.clock import Clock
+from bot.commands import set_staff_commands
+from bot.domain.desk import Viewer
 from bot.services.staff import StaffService
-from bot.texts import Catalogue, locale_for, translator
+from bot.texts import Catalogue, Translator, locale_for, translator
+
+log = logging.getLogger(__name__)
 
 
 class UserMiddleware(BaseMiddleware):
@@ -39,13 +44,21 @@ class UserMiddleware(BaseMiddleware):
         if user is None:
             data["t"], data["viewer"] = self._translators[self._default], None
             return await handler(event, data)
-        data["t"] = self._translators[locale_for(user.language_code, self._default)]
+        t = data["t"] = self._translators[locale_for(user.language_code, self._default)]
         viewer = data["viewer"] = await self._staff.viewer(user.id)
         if viewer is not None:  # a member of staff sees and types times in their own zone
             data["tz"] = (await self._staff.schedule(user.id)).tz
-            # What is pushed to them later (alerts, reminders) follows their language too.
-            await self._staff.note_language(user.id, user.language_code, self._now())
+            await self._note_language(data["bot"], user, viewer, t)
         return await handler(event, data)
+
+    async def _note_language(self, bot: Bot, user: User, viewer: Viewer, t: Translator) -> None:
+        """What is pushed to staff later (alerts, reminders) and their command menu follow
+        their language too; failing to record it must not cost them the update."""
+        try:
+            if await self._staff.note_language(user.id, user.language_code, self._now()):
+                await set_staff_commands(bot, user.id, t, viewer.is_admin)
+        except Exception:
+            log.warning("could not record the language of %s", user.id, exc_info=True)
 
 
 class DropPendingInput(BaseMiddleware):

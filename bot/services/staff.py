@@ -116,15 +116,20 @@ class StaffService:
 
     async def note_language(
         self, telegram_id: int, language_code: str | None, now: datetime
-    ) -> None:
-        """Called with every update of a member of staff; writes only when it changed."""
+    ) -> bool:
+        """Called with every update of a member of staff; True (and written) when the language
+        they are spoken to in changes. Telegram reports the language of the app in use, so a
+        "uk" app after an "ru" one changes nothing, and a phone and a desktop app in two
+        languages take turns."""
         if not language_code:  # Telegram does not always say
-            return
-        code = language_code[:16]
+            return False
         own = (await self._settings.get()).get(telegram_id, OwnSettings())
-        if own.language != code:
-            await self._repository.save_settings(telegram_id, {"language": code}, now)
-            self._settings.forget()
+        default = self._default_locale
+        if locale_for(own.language, default) == locale_for(language_code, default):
+            return False
+        await self._repository.save_settings(telegram_id, {"language": language_code[:16]}, now)
+        self._settings.forget()
+        return True
 
     def business(self) -> Schedule:
         """The business's own time zone and working hours (for prospects)."""

@@ -4,6 +4,9 @@ is in each one's Telegram language, as its replies to them are."""
 from __future__ import annotations
 
 import pytest
+from aiogram.methods import SetMyCommands
+from aiogram.types import BotCommandScopeChat
+from sqlalchemy.exc import OperationalError
 
 from bot.services.staff import StaffService
 from tests.handlers.conftest import ADMIN_ID, World
@@ -54,7 +57,7 @@ async def test_an_update_without_a_language_keeps_the_known_one(world: World) ->
     assert any("New lead" in s.text for s in world.session.to(7001))
 
 
-async def test_the_language_is_written_only_when_it_changes(
+async def test_the_language_is_written_only_when_it_changes_and_the_menu_follows_it(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     staff: StaffService = world.dp["staff"]
@@ -70,10 +73,40 @@ async def test_the_language_is_written_only_when_it_changes(
     for _ in range(3):
         await oleg.send("/start")
     assert writes == [{"language": "en"}]
+    assert staff_menu_of(world, 7001)[0] == "My desk"
     await world.prospect(user_id=7001, first_name="Oleg", language="ru").send("/start")
-    assert writes == [{"language": "en"}, {"language": "ru"}]
+    await world.prospect(user_id=7001, first_name="Oleg", language="uk").send("/start")
+    assert writes == [{"language": "en"}, {"language": "ru"}]  # "uk" is spoken to in Russian
+    assert staff_menu_of(world, 7001)[0] == "Рабочее место"
     await submit_lead(world, 1001)
     assert any("Новый лид" in s.text for s in world.session.to(7001))
+
+
+def staff_menu_of(world: World, chat_id: int) -> list[str]:
+    """The descriptions of the command menu last set for one chat."""
+    menus = [
+        call
+        for call in world.session.calls
+        if isinstance(call, SetMyCommands)
+        and isinstance(call.scope, BotCommandScopeChat)
+        and call.scope.chat_id == chat_id
+    ]
+    return [command.description for command in menus[-1].commands]
+
+
+async def test_a_failure_to_record_the_language_costs_nothing_but_a_warning(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    staff: StaffService = world.dp["staff"]
+
+    async def locked(*args: object) -> None:
+        raise OperationalError("UPDATE staff_settings", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(staff._repository, "save_settings", locked)
+    oleg = await world.add_manager(7001, "Oleg", language="en")
+    [menu] = await oleg.send("/start")
+    assert "Manager's desk" in menu.text
+    assert "could not record the language of 7001" in caplog.text
 
 
 async def test_deals_handed_over_are_announced_in_the_receivers_language(world: World) -> None:
