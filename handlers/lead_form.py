@@ -9,7 +9,7 @@ from datetime import datetime, tzinfo
 from functools import partial
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, User
@@ -433,14 +433,23 @@ async def _submit(
         consent_at=draft.consent_at,
         arrivals=_arrivals(draft, sources, now),
     )
-    outcome = await leads.submit(request, now)
+    ladder = flow.config.followups.speed_to_lead
+    speed_to_lead = await reminders.speed_to_lead(
+        staff.admin_ids, now, ladder.minutes, ladder.escalate_after, ladder.temperatures
+    )
+    outcome = await leads.submit(request, now, speed_to_lead)
     await flow.state.clear()
     key = "submitted_returning" if outcome.decision is DealDecision.RETURNING else "submitted"
     contact_time = ""
     for item in flow.config.form.contact_times:
         if item.id == answers.contact_time and item.id != "any":
             contact_time = item.label.get(flow.t.locale)
-    await flow.send(flow.t(key, name=answers.name, contact_time=contact_time))
+    try:
+        await flow.send(flow.t(key, name=answers.name, contact_time=contact_time))
+    except (
+        TelegramAPIError
+    ):  # the lead is stored: its staff hear of it whatever the prospect's chat
+        log.warning("lead %s: the confirmation did not reach the prospect", outcome.deal.id)
     deal = outcome.deal
     await new_lead_alert(
         flow.bot,
@@ -448,12 +457,6 @@ async def _submit(
                 username=user.username),
         deal.id, deal.manager_telegram_id, staff, flow.config, catalogue,
     )  # fmt: skip
-    ladder = flow.config.followups.speed_to_lead
-    if outcome.decision is not DealDecision.RETURNING and deal.temperature in ladder.temperatures:
-        await reminders.speed_to_lead(
-            deal.id, deal.manager_telegram_id, staff.admin_ids, now, ladder.minutes,
-            ladder.escalate_after,
-        )  # fmt: skip
 
 
 def _arrivals(draft: LeadDraft, sources: SourceTable, now: datetime) -> tuple[Arrival, ...]:

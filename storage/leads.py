@@ -22,9 +22,19 @@ from bot.domain.models import (
     Score,
     Temperature,
 )
+from bot.domain.reminders import Planned
 from bot.services.ports import LeadStore, NewDeal, PeopleHolding, PersonFields
 from storage.db import run_unit
-from storage.schema import deals, event_row, events, managers, people, touch_points
+from storage.reminders import pending_row
+from storage.schema import (
+    deals,
+    event_row,
+    events,
+    managers,
+    people,
+    reminders,
+    touch_points,
+)
 
 # Statements are built once, with their values passed at execution: building a statement with
 # `.values(...)` or a comparison to a value costs more than running it on SQLite (a new lead
@@ -65,6 +75,7 @@ _NEXT_IN_TURN_LOCKED = _NEXT_IN_TURN.with_for_update()
 _MARK_ASSIGNED = managers.update().where(managers.c.telegram_id == sa.bindparam("telegram_id_"))
 _ADD_TOUCH_POINTS = touch_points.insert()
 _ADD_EVENTS = events.insert()
+_ADD_REMINDERS = reminders.insert()
 
 
 T = TypeVar("T")
@@ -87,7 +98,7 @@ class SqlLeadRepository:
 
 
 class SqlLeadStore:
-    """Touch points and events are append-only and nothing reads them back within a
+    """Touch points, events and follow-ups are append-only and nothing reads them back within a
     transaction, so they are written together, one statement per table, before the commit (a
     statement is a round trip to the server on PostgreSQL)."""
 
@@ -95,6 +106,7 @@ class SqlLeadStore:
         self._c = connection
         self._touch_points: list[dict[str, Any]] = []
         self._events: list[dict[str, Any]] = []
+        self._follow_ups: list[dict[str, Any]] = []
 
     def flush(self) -> None:
         if self._touch_points:
@@ -103,6 +115,9 @@ class SqlLeadStore:
         if self._events:
             self._c.execute(_ADD_EVENTS, self._events)
             self._events = []
+        if self._follow_ups:
+            self._c.execute(_ADD_REMINDERS, self._follow_ups)
+            self._follow_ups = []
 
     def people_holding(
         self, telegram_id: int | None, phone: str, email: str | None
@@ -232,6 +247,11 @@ class SqlLeadStore:
                 person_id=person_id,
                 actor_telegram_id=actor_telegram_id,
             )
+        )
+
+    def add_follow_ups(self, planned: Sequence[Planned], now: datetime) -> None:
+        self._follow_ups.extend(
+            pending_row(p.deal_id, p.chat_id, p.kind, None, p.due_at, None, now) for p in planned
         )
 
 

@@ -6,10 +6,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.reminders import Planned, QuietDeal, Reminder, ReminderStatus
+from bot.domain.reminders import QuietDeal, Reminder, ReminderStatus
 from storage.db import run_unit, upsert
 from storage.schema import deals, reminders
 
@@ -23,7 +22,6 @@ class SqlReminderRepository:
         self._engine = engine
         # Built once, values passed at execution (see storage.leads): a form's consent adds one.
         self._add = reminders.insert().returning(reminders.c.id)
-        self._add_many = reminders.insert()
         self._add_once = upsert(engine, reminders).on_conflict_do_nothing(
             index_elements=[reminders.c.dedupe_key]
         )
@@ -39,16 +37,8 @@ class SqlReminderRepository:
         created_by: int | None,
         now: datetime,
     ) -> int:
-        row = _pending(deal_id, chat_id, kind, text, due_at, created_by, now)
+        row = pending_row(deal_id, chat_id, kind, text, due_at, created_by, now)
         return await run_unit(self._engine, lambda c: int(c.execute(self._add, row).scalar_one()))
-
-    async def add_automatic(self, planned: list[Planned], now: datetime) -> None:
-        rows = [_pending(p.deal_id, p.chat_id, p.kind, None, p.due_at, None, now) for p in planned]
-
-        def unit(c: Connection) -> None:
-            c.execute(self._add_many, rows)
-
-        await run_unit(self._engine, unit)
 
     async def add_once(
         self,
@@ -61,7 +51,7 @@ class SqlReminderRepository:
         deal_id: int | None = None,
     ) -> bool:
         """A row the clock makes, once per key whoever makes it (False: it was there)."""
-        row = {**_pending(deal_id, chat_id, kind, None, due_at, None, now), "dedupe_key": key}
+        row = {**pending_row(deal_id, chat_id, kind, None, due_at, None, now), "dedupe_key": key}
         return await run_unit(self._engine, lambda c: c.execute(self._add_once, row).rowcount == 1)
 
     async def quiet_deals(
@@ -237,7 +227,7 @@ def _reminder(row: Any) -> Reminder:
     )
 
 
-def _pending(
+def pending_row(
     deal_id: int | None,
     chat_id: int,
     kind: str,

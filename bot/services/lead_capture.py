@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from bot.domain.models import (
     Score,
     ScoreReason,
 )
+from bot.domain.reminders import Planned
 from bot.domain.scoring import ScoringTable, score_lead, temperature_for
 from bot.services.ports import LeadRepository, LeadStore, NewDeal, PersonFields
 
@@ -60,6 +62,10 @@ class OutboundOutcome:
     created: bool  # False: the person already has an open deal, which is returned
 
 
+FollowUps = Callable[[Deal, DealDecision], Sequence[Planned]]
+"""Plain (runs inside the unit of work): the follow-ups of the deal a request went to."""
+
+
 class LeadCaptureService:
     def __init__(
         self,
@@ -100,10 +106,22 @@ class LeadCaptureService:
 
         return await self._repository.run(unit)
 
-    async def submit(self, request: LeadRequest, now: datetime) -> LeadOutcome:
-        return await self._repository.run(lambda store: self._submit(store, request, now))
+    async def submit(
+        self, request: LeadRequest, now: datetime, follow_ups: FollowUps | None = None
+    ) -> LeadOutcome:
+        """The request stored as a lead; `follow_ups` plans, in the same transaction, what the
+        bot reminds staff of about the deal it went to."""
+        return await self._repository.run(
+            lambda store: self._submit(store, request, now, follow_ups)
+        )
 
-    def _submit(self, store: LeadStore, request: LeadRequest, now: datetime) -> LeadOutcome:
+    def _submit(
+        self,
+        store: LeadStore,
+        request: LeadRequest,
+        now: datetime,
+        follow_ups: FollowUps | None,
+    ) -> LeadOutcome:
         answers = request.answers
         attribution = request.arrivals[-1].attribution
         person, created = self._upsert_person(store, request, now)
@@ -137,6 +155,8 @@ class LeadCaptureService:
                 continue
             store.add_touch_point(person.id, None, "visit", arrival.attribution, arrival.at)
         store.add_touch_point(person.id, deal.id, "request", attribution, now)
+        if follow_ups is not None:
+            store.add_follow_ups(follow_ups(deal, choice.decision), now)
         store.add_event(
             "lead_submitted",
             {"answers": asdict(answers), "score": score.points, "decision": choice.decision},

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from bot.domain.models import Attribution, Deal, Person, Score, Temperature
+from bot.domain.reminders import Planned
 
 T = TypeVar("T")
 
@@ -81,6 +82,7 @@ class LeadStore(Protocol):
         person_id: int | None = None,
         actor_telegram_id: int | None = None,
     ) -> None: ...
+    def add_follow_ups(self, planned: Sequence[Planned], now: datetime) -> None: ...
 
 
 class LeadRepository(Protocol):

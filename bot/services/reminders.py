@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from bot.domain.desk import Viewer
+from bot.domain.duplicates import DealDecision
+from bot.domain.models import Deal, Temperature
 from bot.domain.reminders import Planned, QuietDeal, Reminder, ReminderStatus
 from bot.sending import TooLate
 from bot.services.desk import DeskService, NoAccess
@@ -62,7 +64,6 @@ class ReminderRepository(Protocol):
         created_by: int | None,
         now: datetime,
     ) -> int: ...
-    async def add_automatic(self, planned: list[Planned], now: datetime) -> None: ...
     async def add_once(
         self,
         *,
@@ -123,27 +124,40 @@ class ReminderService:
 
     async def speed_to_lead(
         self,
-        deal_id: int,
-        manager: int | None,
         admins: frozenset[int],
         created: datetime,
         minutes: int,
         escalate_after: int,
-    ) -> None:
-        """The speed-to-lead ladder of a new lead: its manager first, then the admins. The
-        minutes count from the start of the manager's working hours for a lead that came at
-        night."""
-        first = created + timedelta(minutes=minutes)
-        ladder: list[Planned] = []
-        if manager is not None:
-            start = await self.working_time(manager, created)
-            first = await self.working_time(manager, start + timedelta(minutes=minutes))
-            ladder.append(Planned(deal_id, manager, SLA, first))
-        for admin in sorted(admins):
-            due = await self.working_time(admin, first + timedelta(minutes=escalate_after))
-            ladder.append(Planned(deal_id, admin, SLA_ESCALATION, due))
-        if ladder:  # one transaction for the whole ladder
-            await self._repository.add_automatic(ladder, created)
+        temperatures: Collection[Temperature],
+    ) -> Callable[[Deal, DealDecision], list[Planned]]:
+        """The speed-to-lead ladder of a new lead, planned inside the unit of work that stores
+        the lead (so that a lead is never stored without it, and the deal's manager is the one
+        routing chose there): its manager first, then the admins. The minutes count from the
+        start of the manager's working hours for a lead that came at night."""
+        schedule_of = await self._staff.schedules() if self._staff else None
+
+        def working_time(chat_id: int, moment: datetime) -> datetime:
+            if schedule_of is None:
+                return moment
+            schedule = schedule_of(chat_id)
+            return schedule.hours.next_open(moment, schedule.tz)
+
+        def ladder(deal: Deal, decision: DealDecision) -> list[Planned]:
+            if decision is DealDecision.RETURNING or deal.temperature not in temperatures:
+                return []
+            first = created + timedelta(minutes=minutes)
+            planned: list[Planned] = []
+            manager = deal.manager_telegram_id
+            if manager is not None:
+                start = working_time(manager, created)
+                first = working_time(manager, start + timedelta(minutes=minutes))
+                planned.append(Planned(deal.id, manager, SLA, first))
+            for admin in sorted(admins):
+                due = working_time(admin, first + timedelta(minutes=escalate_after))
+                planned.append(Planned(deal.id, admin, SLA_ESCALATION, due))
+            return planned
+
+        return ladder
 
     async def post_sale(self, deal_id: int, chat_id: int, now: datetime, days: int) -> None:
         await self._repository.add(

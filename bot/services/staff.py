@@ -101,7 +101,15 @@ class StaffService:
 
     async def schedule(self, telegram_id: int) -> Schedule:
         """Their time zone and working hours (read every `ttl` seconds, as roles are)."""
-        own = (await self._settings.get()).get(telegram_id, OwnSettings())
+        return self._schedule((await self._settings.get()).get(telegram_id, OwnSettings()))
+
+    async def schedules(self) -> Callable[[int], Schedule]:
+        """Everybody's `schedule` as it is now, for work that cannot wait for a query (a unit
+        of work running in the database's thread)."""
+        settings = await self._settings.get()
+        return lambda telegram_id: self._schedule(settings.get(telegram_id, OwnSettings()))
+
+    def _schedule(self, own: OwnSettings) -> Schedule:
         tz = zone(own.timezone) if own.timezone else self._tz
         hours = self._hours
         if own.start is not None and own.end is not None:

@@ -14,7 +14,7 @@ from storage.schema import deal_answers, deals
 from tests.fakes import FakeClock, RecordingSession
 from tests.handlers.conftest import ADMIN_ID, World, make_world
 from tests.handlers.test_deal_card import manager_with_deal
-from tests.handlers.test_staff import submit_lead
+from tests.handlers.test_staff import fill_form, submit_lead
 
 
 @pytest.fixture
@@ -126,6 +126,20 @@ async def test_speed_to_lead_reminds_the_manager_then_the_admins(ladder_world: W
     world.clock.advance(minutes=30)
     assert await tick(world) == 1
     assert "до сих пор без ответа" in world.session.to(ADMIN_ID)[-1].text
+
+
+async def test_a_lead_whose_prospect_blocks_the_bot_on_confirm_still_reaches_the_staff(
+    ladder_world: World,
+) -> None:
+    world = ladder_world
+    await world.add_manager(7001, "Олег")
+    anna = await fill_form(world, 1001)
+    world.session.fail_for.add(1001)  # blocked the bot right after pressing "confirm"
+    await anna.press("Всё верно")
+    assert any("Новый лид" in s.text for s in world.session.to(7001))
+    world.clock.advance(minutes=15)
+    assert await tick(world) == 1
+    assert "Лид ждёт ответа" in world.session.to(7001)[-1].text
 
 
 async def test_a_contacted_lead_stops_the_ladder(ladder_world: World) -> None:

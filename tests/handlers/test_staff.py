@@ -23,6 +23,15 @@ async def submit_lead(
     world: World, user_id: int, payload: str | None = None, name: str = "Анна"
 ) -> Prospect:
     """A prospect's whole form, with a phone of their own (the same phone is the same person)."""
+    prospect = await fill_form(world, user_id, payload, name)
+    await prospect.press("Всё верно")
+    return prospect
+
+
+async def fill_form(
+    world: World, user_id: int, payload: str | None = None, name: str = "Анна"
+) -> Prospect:
+    """Up to the summary, not confirmed yet."""
     prospect = world.prospect(user_id=user_id, first_name=name)
     await prospect.send(f"/start {payload}" if payload else "/start")
     await prospect.press("Оставить заявку")
@@ -36,7 +45,6 @@ async def submit_lead(
     await prospect.press("Больше 300")
     await prospect.press("Звонок")
     await prospect.press("Утром")
-    await prospect.press("Всё верно")
     return prospect
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import BusinessConfig, scoring_table, source_table
 from bot.domain.attribution import attribute
 from bot.domain.duplicates import DealDecision
-from bot.domain.models import Arrival, LeadAnswers, Temperature
+from bot.domain.models import Arrival, Deal, LeadAnswers, Temperature
+from bot.domain.reminders import Planned
 from bot.services.lead_capture import LeadCaptureService, LeadRequest
 from storage.leads import SqlLeadRepository
-from storage.schema import deals, events, people, touch_points
+from storage.schema import deals, events, people, reminders, touch_points
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ANSWERS = LeadAnswers(
@@ -73,6 +75,28 @@ async def test_a_new_lead_stores_person_deal_touch_point_and_events(
     assert deal.campaign == "Реклама ВКонтакте" and deal.request["name"] == "Анна"
     assert (touch.kind, touch.payload, touch.deal_id) == ("request", "vk_ads", deal.id)
     assert await count(engine, events) == 3
+
+
+async def test_a_lead_and_its_follow_ups_are_stored_together_or_not_at_all(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    def broken(deal: Deal, decision: DealDecision) -> list[Planned]:
+        raise RuntimeError("the planner failed")
+
+    with pytest.raises(RuntimeError):
+        await service(engine, business_config).submit(request(business_config), NOW, broken)
+    assert await count(engine, deals) == 0 and await count(engine, people) == 0
+
+    def ladder(deal: Deal, decision: DealDecision) -> list[Planned]:
+        return [Planned(deal.id, 7001, "sla", NOW + timedelta(minutes=15))]
+
+    outcome = await service(engine, business_config).submit(request(business_config), NOW, ladder)
+    async with engine.connect() as connection:
+        [row] = (await connection.execute(sa.select(reminders))).all()
+    assert (row.deal_id, row.chat_id, row.kind, row.status) == (
+        outcome.deal.id, 7001, "sla", "pending",
+    )  # fmt: skip
+    assert row.due_at == NOW + timedelta(minutes=15)
 
 
 async def test_same_telegram_user_with_an_open_deal_is_returning(
