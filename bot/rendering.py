@@ -32,6 +32,10 @@ class RenderFailed(Exception):
     """The document could not be made (a broken template, a timeout)."""
 
 
+class _PoolLost(Exception):
+    """The pool a render was given went away before the render was done."""
+
+
 class _Sandbox(SandboxedEnvironment):
     """Keeps what `from_string` compiled: docxtpl compiles a Word file's XML on every render."""
 
@@ -190,9 +194,24 @@ class Renderer:
         return await self._run(render_docx, name, context)
 
     async def _run(self, function: Any, name: str, context: dict[str, Any]) -> bytes:
-        loop = asyncio.get_running_loop()
-        pool = self._executor()
-        call = loop.run_in_executor(pool, function, str(self.directory), name, context)
+        # A render stuck past the timeout takes its pool down with it, and with it the renders
+        # of other managers queued or running there: those are tried once more in the new pool.
+        for attempt in (1, 2):
+            pool = self._executor()
+            try:
+                return await self._once(pool, function, name, context)
+            except _PoolLost as lost:
+                if attempt == 2:
+                    raise RenderFailed("worker died") from lost.__cause__
+                log.warning("rendering %s is tried again: its workers were replaced", name)
+        raise AssertionError("unreachable")
+
+    async def _once(
+        self, pool: ProcessPoolExecutor, function: Any, name: str, context: dict[str, Any]
+    ) -> bytes:
+        call = asyncio.get_running_loop().run_in_executor(
+            pool, function, str(self.directory), name, context
+        )
         try:
             return bytes(await asyncio.wait_for(call, self._timeout))
         except TimeoutError as error:
@@ -201,7 +220,12 @@ class Renderer:
             raise RenderFailed("timeout") from error
         except BrokenProcessPool as error:
             self._replace(pool)
-            raise RenderFailed("worker died") from error
+            raise _PoolLost from error
+        except asyncio.CancelledError as error:
+            task = asyncio.current_task()
+            if call.cancelled() and task is not None and not task.cancelling():
+                raise _PoolLost from error  # the pool was shut down under it, not the caller
+            raise
         except Exception as error:  # a template's own error, whatever it is: a clear answer
             log.warning("rendering %s failed: %r", name, error)
             raise RenderFailed(str(error) or type(error).__name__) from error
@@ -209,13 +233,18 @@ class Renderer:
     def _replace(self, pool: ProcessPoolExecutor) -> None:
         if self._pool is pool:
             self._pool = None
-        for process in list(getattr(pool, "_processes", {}).values()):  # a stuck render
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+        _stop(pool)
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            _stop(self._pool)  # a render nobody waits for any more must not outlive the bot
             self._pool = None
         if self._owns_directory:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    # A stuck render's process is ended; a pool already shut down has none left (None).
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)

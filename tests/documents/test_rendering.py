@@ -3,6 +3,7 @@ Cyrillic intact, hostile strings shown as written; broken or endless templates r
 
 from __future__ import annotations
 
+import asyncio
 import io
 import shutil
 from collections.abc import Iterator
@@ -112,6 +113,30 @@ async def test_broken_and_endless_templates_fail_cleanly(
             with pytest.raises(RenderFailed):
                 await renderer.pdf(name, data)
         assert "KP-2026-0007" in pdf_text(await renderer.pdf("offer.html", data))  # goes on
+    finally:
+        renderer.close()
+
+
+async def test_a_stuck_render_does_not_take_other_managers_documents_with_it(
+    tmp_path: Path, business_config: BusinessConfig
+) -> None:
+    shutil.copytree(TEMPLATES, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "endless.html").write_text(
+        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
+    )
+    renderer = Renderer(tmp_path, workers=2, timeout=5)
+    try:
+        await renderer.warm_up()
+        data = offer_context(business_config)
+        stuck = asyncio.create_task(renderer.pdf("endless.html", data))
+        await asyncio.sleep(0.2)
+        running = asyncio.create_task(renderer.pdf("endless.html", data))  # the other worker
+        await asyncio.sleep(0.2)
+        queued = asyncio.create_task(renderer.docx("offer.docx", data))  # waits for a worker
+        with pytest.raises(RenderFailed):
+            await stuck
+        running.cancel()  # replaced with the first one's pool: retried, and now not wanted
+        assert (await queued)[:2] == b"PK"  # a Word file, made in the new pool
     finally:
         renderer.close()
 
