@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
@@ -52,6 +53,9 @@ from storage.fsm import SqlStorage
 from storage.leads import SqlLeadRepository
 from storage.reminders import SqlReminderRepository
 from storage.staff import SqlStaffRepository
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger("salesbot")
 
@@ -124,19 +128,26 @@ def build_dispatcher(
     return dispatcher
 
 
-def create_bot(settings: Settings, config: BusinessConfig) -> Bot:
+def create_bot(settings: Settings, config: BusinessConfig, redis: Redis | None = None) -> Bot:
+    """With `redis` (REDIS_URL), the overall sending rate is shared by all the bot's processes."""
     assert settings.bot_token is not None
     session = AiohttpSession()
     if settings.telegram_api_url != DEFAULT_API_URL:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     sending = config.sending
+    shared = None
+    if redis is not None:
+        from bot.shared_rate import SharedRate
+
+        shared = SharedRate(redis, sending.per_second)
     session.middleware(
         SendingPolicy(
             Limits(
                 per_second=sending.per_second,
                 per_chat_per_second=sending.per_chat_per_second,
                 per_group_per_minute=sending.per_group_per_minute,
-            )
+            ),
+            shared=shared,
         )
     )
     return Bot(
@@ -154,6 +165,7 @@ class Application:
     storage: BaseStorage
     dispatcher: Dispatcher
     closers: list[BaseStorage | BaseEventIsolation] = field(default_factory=list)
+    redis: Redis | None = None  # the FSM storage's client (REDIS_URL), closed with it
 
     async def close(self) -> None:
         self.dispatcher["documents"].close()
@@ -167,11 +179,13 @@ def create_application(settings: Settings, clock: Clock | None = None) -> Applic
     engine = create_engine(settings.database_url)
     storage: BaseStorage
     isolation: BaseEventIsolation | None = None
+    redis: Redis | None = None
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
         redis_storage = RedisStorage.from_url(settings.redis_url)
         storage, isolation = redis_storage, RedisEventIsolation(redis=redis_storage.redis)
+        redis = redis_storage.redis
     else:
         storage = SqlStorage(engine)
     dispatcher = build_dispatcher(
@@ -188,7 +202,7 @@ def create_application(settings: Settings, clock: Clock | None = None) -> Applic
     closers: list[BaseStorage | BaseEventIsolation] = [storage]
     if isolation is not None:
         closers.append(isolation)
-    return Application(settings, config, engine, storage, dispatcher, closers)
+    return Application(settings, config, engine, storage, dispatcher, closers, redis)
 
 
 async def set_commands(
@@ -217,7 +231,7 @@ async def set_commands(
 
 async def run_polling(settings: Settings) -> None:
     app = create_application(settings)
-    bot = create_bot(settings, app.config)
+    bot = create_bot(settings, app.config, app.redis)
     try:
         me = await bot.get_me()
         log.info("salesbot started as @%s on %s", me.username, app.engine.url.render_as_string())

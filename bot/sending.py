@@ -11,6 +11,8 @@ Telegram's limits and retries what can be retried (DESIGN.md, "Sending").
   nobody else is sending, and a reply waits for at most the turn already given.
 - 429: no turns are given until the pause is over (a second 429 extends it), then this message
   queues again; never dropped.
+- With REDIS_URL, the overall rate and a 429's pause are those of all the bot's processes
+  together (bot.shared_rate).
 - 5xx and network errors: retried with exponential backoff, a few times.
 - 403 (blocked by the user) and other 4xx: raised at once; retrying would not help.
 """
@@ -39,6 +41,8 @@ from aiolimiter import AsyncLimiter
 
 if TYPE_CHECKING:
     from aiogram import Bot
+
+    from bot.shared_rate import SharedRate
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +109,11 @@ class Turns:
     """The overall rate: one turn every `interval` seconds, to the waiter of the lowest rank
     (then the earliest), none during a pause. One pacing task runs while anybody waits."""
 
-    def __init__(self, per_second: float, sleep: Sleep, now: Now) -> None:
+    def __init__(
+        self, per_second: float, sleep: Sleep, now: Now, shared: SharedRate | None = None
+    ) -> None:
         self._interval, self._sleep, self._now = 1 / per_second, sleep, now
+        self._shared = shared  # the rate of the bot's other processes too
         # The last second's turns: never more than per_second of them in any second, with a
         # margin for the jitter between here and Telegram's clock.
         self._recent: deque[float] = deque(maxlen=max(1, int(per_second)))
@@ -138,6 +145,12 @@ class Turns:
             if start > now:
                 await self._sleep(start - now)
                 continue  # a pause may have begun, a better waiter may have come
+            if self._shared is not None:
+                wait = await self._shared.claim()
+                if wait > 0:  # the other processes took this second's turns
+                    await self._sleep(wait)
+                    continue
+                now = self._now()
             _, _, turn = heapq.heappop(self._waiting)
             if not turn.done():  # not cancelled meanwhile
                 turn.set_result(None)
@@ -150,12 +163,17 @@ class Turns:
 
 class SendingPolicy(BaseRequestMiddleware):
     def __init__(
-        self, limits: Limits = Limits(), sleep: Sleep = asyncio.sleep, now: Now | None = None
+        self,
+        limits: Limits = Limits(),
+        sleep: Sleep = asyncio.sleep,
+        now: Now | None = None,
+        shared: SharedRate | None = None,
     ) -> None:
         self._limits = limits
         self._sleep = sleep
         self._now = now or (lambda: asyncio.get_running_loop().time())
-        self._turns = Turns(limits.per_second, sleep, self._now)
+        self._shared = shared
+        self._turns = Turns(limits.per_second, sleep, self._now, shared)
         self._chats: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
         self.retried_429 = 0  # for benchmarks and logs
 
@@ -178,6 +196,8 @@ class SendingPolicy(BaseRequestMiddleware):
             except TelegramRetryAfter as error:
                 self.retried_429 += 1
                 self._pause(error.retry_after)
+                if self._shared is not None:
+                    await self._shared.pause(error.retry_after)
             except (TelegramServerError, TelegramNetworkError):
                 failures += 1
                 if failures > self._limits.server_retries:

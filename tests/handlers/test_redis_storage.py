@@ -34,6 +34,7 @@ def test_redis_url_selects_redis_storage_and_isolation(tmp_path: Path) -> None:
     app = create_application(settings)
     assert isinstance(app.storage, RedisStorage)
     assert isinstance(app.dispatcher.fsm.events_isolation, RedisEventIsolation)
+    assert app.redis is app.storage.redis  # the sending rate is shared through the same client
 
 
 @pytest.fixture
