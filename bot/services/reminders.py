@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from datetime import date, datetime, timedelta
+from enum import Enum
 from typing import Protocol
 
 from bot.domain.desk import Viewer
@@ -46,6 +47,12 @@ class NotYet(Exception):
     def __init__(self, until: datetime) -> None:
         super().__init__(until)
         self.until = until
+
+
+class Attempt(Enum):
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # the person blocked the bot
+    NOT_SENT = "not sent"  # no longer needed, moved, or failed (retried later)
 
 
 class Unreachable(Exception):
@@ -277,8 +284,13 @@ class ReminderService:
             parts.append(bundle)
             batch = [r for r in batch if r not in bundle]
         parts.extend([r] for r in batch)
+        blocked = False
         for reminders in parts:
             now = clock()
+            if blocked:  # the person blocked the bot a moment ago: no 403 per reminder
+                for reminder in reminders:
+                    await self._repository.mark_unreachable(reminder.id, now)
+                continue
             try:
                 if now >= lease_end - LEASE_MARGIN:
                     raise TooLate(reminders[0].id)
@@ -287,8 +299,9 @@ class ReminderService:
                     sending = digest(reminders[0].chat_id, reminders)
                 else:
                     sending = send(reminders[0])
-                if await self._attempt(sending, reminders, now):
-                    sent += len(reminders)
+                outcome = await self._attempt(sending, reminders, now)
+                sent += len(reminders) if outcome is Attempt.SENT else 0
+                blocked = outcome is Attempt.UNREACHABLE
             except TooLate:
                 log.info("reminders to %s left for the next claim: the lease is running out",
                          reminders[0].chat_id)  # fmt: skip
@@ -297,23 +310,23 @@ class ReminderService:
 
     async def _attempt(
         self, sending: Awaitable[None], reminders: list[Reminder], now: datetime
-    ) -> bool:
+    ) -> Attempt:
         try:
             await sending
         except Unreachable:
             for reminder in reminders:
                 await self._repository.mark_unreachable(reminder.id, now)
-            return False
+            return Attempt.UNREACHABLE
         except NoLongerNeeded:
             for reminder in reminders:
                 # A form reminder not sent keeps no claim on the prospect's one reminder.
                 release = reminder.kind == FORM_NUDGE
                 await self._repository.close(reminder.id, ReminderStatus.DONE, now, release)
-            return False
+            return Attempt.NOT_SENT
         except NotYet as moved:
             for reminder in reminders:
                 await self._repository.reschedule(reminder.id, self._business_time(moved.until))
-            return False
+            return Attempt.NOT_SENT
         except TooLate:
             raise
         except Exception:  # the lease runs out and another claim retries them
@@ -324,10 +337,10 @@ class ReminderService:
                     log.error("reminder %s given up after %d attempts", reminder.id,
                               reminder.attempts)  # fmt: skip
                     await self._repository.mark_failed(reminder.id, now)
-            return False
+            return Attempt.NOT_SENT
         for reminder in reminders:
             await self._repository.mark_sent(reminder.id, now)
-        return True
+        return Attempt.SENT
 
 
 def by_chat(reminders: Iterable[Reminder]) -> dict[int, list[Reminder]]:

@@ -85,6 +85,26 @@ async def test_failures_retry_and_a_blocked_bot_stops(
     assert [r.id for r in retried] == [first]  # not marked sent: tried again
 
 
+async def test_a_person_who_blocked_the_bot_is_tried_once_not_once_per_reminder(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    deal_id = await outbound(engine, business_config, 7001, 1)
+    reminders = service(engine)
+    ids = [await reminders.remind(OLEG, deal_id, NOW, NOW, f"#{n}") for n in range(3)]
+    tried: list[int] = []
+
+    async def blocked(reminder: Reminder) -> None:
+        tried.append(reminder.id)
+        raise Unreachable(reminder.chat_id)
+
+    assert await reminders.deliver_due(NOW, blocked) == 0
+    assert len(tried) == 1  # one 403, not three
+    repository = SqlReminderRepository(engine)
+    for reminder_id in ids:
+        stored = await repository.get(reminder_id)
+        assert stored is not None and stored.status is ReminderStatus.UNREACHABLE
+
+
 async def test_a_digest_is_planned_once_per_person_and_day(engine: AsyncEngine) -> None:
     planned = await asyncio.gather(
         *(service(engine).plan_digests([7001, 5001], NOW.date(), NOW) for _ in range(3))
