@@ -139,7 +139,9 @@ def create_bot(settings: Settings, config: BusinessConfig, redis: Redis | None =
     if redis is not None:
         from bot.shared_rate import SharedRate
 
-        shared = SharedRate(redis, sending.per_second)
+        # Per bot: two bots sharing a Redis database have a rate each.
+        bot_id = settings.bot_token.get_secret_value().split(":", 1)[0]
+        shared = SharedRate(redis, sending.per_second, key=f"salesbot:{bot_id}:sending")
     session.middleware(
         SendingPolicy(
             Limits(

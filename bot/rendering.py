@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import weakref
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -171,8 +172,15 @@ class Renderer:
         self._workers = workers or max(1, os.cpu_count() or 1)
         self._timeout = timeout
         self._pool: ProcessPoolExecutor | None = None
+        # Pools stopped because a render in them passed the timeout: the other renders they held
+        # are that render's victims and are tried again. (A worker that died by itself cannot
+        # tell its culprit from its victims: retrying them all would run the culprit twice.)
+        self._timed_out: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
+        self._closed = False
 
     def _executor(self) -> ProcessPoolExecutor:
+        if self._closed:
+            raise RenderFailed("the renderer is closed")  # shutting down: no new workers
         if self._pool is None:
             # spawn: the bot's process has threads (the database's), which fork would copy
             # in whatever state they are in.
@@ -216,15 +224,21 @@ class Renderer:
             return bytes(await asyncio.wait_for(call, self._timeout))
         except TimeoutError as error:
             log.error("rendering %s took over %s s: the workers are replaced", name, self._timeout)
+            self._timed_out.add(pool)
             self._replace(pool)
             raise RenderFailed("timeout") from error
         except BrokenProcessPool as error:
             self._replace(pool)
-            raise _PoolLost from error
+            if pool in self._timed_out:
+                raise _PoolLost from error
+            raise RenderFailed("worker died") from error
         except asyncio.CancelledError as error:
             task = asyncio.current_task()
-            if call.cancelled() and task is not None and not task.cancelling():
+            caller_cancelled = task is None or task.cancelling() > 0
+            if call.cancelled() and not caller_cancelled and pool in self._timed_out:
                 raise _PoolLost from error  # the pool was shut down under it, not the caller
+            if call.cancelled() and not caller_cancelled:  # closed under it: shutting down
+                raise RenderFailed("the renderer is closed") from error
             raise
         except Exception as error:  # a template's own error, whatever it is: a clear answer
             log.warning("rendering %s failed: %r", name, error)
@@ -236,6 +250,7 @@ class Renderer:
         _stop(pool)
 
     def close(self) -> None:
+        self._closed = True
         if self._pool is not None:
             _stop(self._pool)  # a render nobody waits for any more must not outlive the bot
             self._pool = None

@@ -136,6 +136,14 @@ class Turns:
     def paused_for(self) -> float:
         return max(0.0, self._paused_until - self._now())
 
+    def _next_live(self) -> asyncio.Future[None] | None:
+        """The best waiter not cancelled meanwhile (a turn given is never wasted on one)."""
+        while self._waiting:
+            _, _, turn = heapq.heappop(self._waiting)
+            if not turn.done():
+                return turn
+        return None
+
     async def _pace(self) -> None:
         while self._waiting:
             start = max(self._next, self._paused_until)
@@ -146,13 +154,19 @@ class Turns:
                 await self._sleep(start - now)
                 continue  # a pause may have begun, a better waiter may have come
             if self._shared is not None:
+                while self._waiting and self._waiting[0][2].done():  # cancelled meanwhile
+                    heapq.heappop(self._waiting)
+                if not self._waiting:
+                    break  # a place of the whole bot's rate is not taken for nobody
                 wait = await self._shared.claim()
                 if wait > 0:  # the other processes took this second's turns
                     await self._sleep(wait)
                     continue
                 now = self._now()
-            _, _, turn = heapq.heappop(self._waiting)
-            if not turn.done():  # not cancelled meanwhile
+                if self._paused_until > now:
+                    continue  # a 429 came back while Redis was asked
+            turn = self._next_live()
+            if turn is not None:
                 turn.set_result(None)
                 # From the planned moment, so that waking a little late does not slow the rate
                 # down; from now after a quiet spell, so that it is not made up for in a burst.

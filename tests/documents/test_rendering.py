@@ -141,6 +141,16 @@ async def test_a_stuck_render_does_not_take_other_managers_documents_with_it(
         renderer.close()
 
 
+async def test_a_closed_renderer_refuses_instead_of_starting_workers_again(
+    business_config: BusinessConfig,
+) -> None:
+    renderer = Renderer(workers=1, timeout=20)
+    renderer.close()  # the bot is shutting down
+    with pytest.raises(RenderFailed):
+        await renderer.docx("offer.docx", offer_context(business_config))
+    assert renderer._pool is None
+
+
 async def test_an_uploaded_logo_appears_on_the_offer(business_config: BusinessConfig) -> None:
     import segno
 

@@ -105,3 +105,17 @@ async def test_without_redis_messages_still_go_at_the_process_s_own_pace(
     assert len(times) == 5
     warnings = [r for r in caplog.records if "Redis unreachable" in r.getMessage()]
     assert len(warnings) == 1
+
+
+async def test_messages_given_up_take_no_place_of_the_bots_rate(redis: Redis) -> None:
+    key = f"test:{uuid.uuid4().hex}"
+    times: list[float] = []
+    process = Process(SharedRate(redis, PER_SECOND, key), times)
+    sends = [asyncio.create_task(process.send(4000 + n)) for n in range(20)]
+    await asyncio.sleep(0.05)  # the first has gone; the others wait for their turns
+    for task in sends[5:]:
+        task.cancel()  # a process shutting down gives up its queued messages
+    await asyncio.gather(*sends, return_exceptions=True)
+    assert len(times) == 5
+    await asyncio.sleep(0.5)  # time for five more turns, had the given-up ones kept theirs
+    assert await redis.zcard(f"{key}:turns") == 5  # the other processes lose no places
