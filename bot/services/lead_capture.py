@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -22,6 +23,8 @@ from bot.domain.models import (
 from bot.domain.reminders import Planned
 from bot.domain.scoring import ScoringTable, score_lead, temperature_for
 from bot.services.ports import LeadRepository, LeadStore, NewDeal, PersonFields
+
+log = logging.getLogger(__name__)
 
 TEMPERATURE_RANK = {"cold": 0, "warm": 1, "hot": 2}
 
@@ -156,7 +159,7 @@ class LeadCaptureService:
             store.add_touch_point(person.id, None, "visit", arrival.attribution, arrival.at)
         store.add_touch_point(person.id, deal.id, "request", attribution, now)
         if follow_ups is not None:
-            store.add_follow_ups(follow_ups(deal, choice.decision), now)
+            store.add_follow_ups(_planned(follow_ups, deal, choice.decision), now)
         store.add_event(
             "lead_submitted",
             {"answers": asdict(answers), "score": score.points, "decision": choice.decision},
@@ -292,6 +295,19 @@ class LeadCaptureService:
                 person_id=deal.person_id,
             )
         return updated
+
+
+def _planned(follow_ups: FollowUps, deal: Deal, decision: DealDecision) -> Sequence[Planned]:
+    """The planner is pure code on a snapshot, so what it raises is a bug; a lead without its
+    reminders still reaches the staff through the alert, a lead refused is lost for good (the
+    prospect would be refused at every try)."""
+    try:
+        return follow_ups(deal, decision)
+    except Exception:
+        log.exception(
+            "the follow-ups of deal %s could not be planned; stored without them", deal.id
+        )
+        return ()
 
 
 def _deal_created(

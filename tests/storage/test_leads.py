@@ -80,11 +80,11 @@ async def test_a_new_lead_stores_person_deal_touch_point_and_events(
 async def test_a_lead_and_its_follow_ups_are_stored_together_or_not_at_all(
     engine: AsyncEngine, business_config: BusinessConfig
 ) -> None:
-    def broken(deal: Deal, decision: DealDecision) -> list[Planned]:
-        raise RuntimeError("the planner failed")
+    def unstorable(deal: Deal, decision: DealDecision) -> list[Planned]:
+        return [Planned(deal.id + 1000, 7001, "sla", NOW)]  # no such deal: the insert fails
 
-    with pytest.raises(RuntimeError):
-        await service(engine, business_config).submit(request(business_config), NOW, broken)
+    with pytest.raises(sa.exc.IntegrityError):
+        await service(engine, business_config).submit(request(business_config), NOW, unstorable)
     assert await count(engine, deals) == 0 and await count(engine, people) == 0
 
     def ladder(deal: Deal, decision: DealDecision) -> list[Planned]:
@@ -97,6 +97,18 @@ async def test_a_lead_and_its_follow_ups_are_stored_together_or_not_at_all(
         outcome.deal.id, 7001, "sla", "pending",
     )  # fmt: skip
     assert row.due_at == NOW + timedelta(minutes=15)
+
+
+async def test_a_planner_that_fails_costs_the_reminders_not_the_lead(
+    engine: AsyncEngine, business_config: BusinessConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(deal: Deal, decision: DealDecision) -> list[Planned]:
+        raise RuntimeError("the planner failed")
+
+    outcome = await service(engine, business_config).submit(request(business_config), NOW, broken)
+    assert await count(engine, deals) == 1 and await count(engine, reminders) == 0
+    assert outcome.deal.id is not None
+    assert f"follow-ups of deal {outcome.deal.id} could not be planned" in caplog.text
 
 
 async def test_same_telegram_user_with_an_open_deal_is_returning(
