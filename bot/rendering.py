@@ -217,9 +217,16 @@ class Renderer:
     async def _once(
         self, pool: ProcessPoolExecutor, function: Any, name: str, context: dict[str, Any]
     ) -> bytes:
-        call = asyncio.get_running_loop().run_in_executor(
-            pool, function, str(self.directory), name, context
-        )
+        try:
+            call = asyncio.get_running_loop().run_in_executor(
+                pool, function, str(self.directory), name, context
+            )
+        except BrokenProcessPool as error:
+            # A worker died while the pool was idle (the OOM killer, an operator's kill): no
+            # render was there to replace the pool, and nothing of this one has run yet.
+            log.warning("the render workers had died: they are replaced")
+            self._replace(pool)
+            raise _PoolLost from error
         try:
             return bytes(await asyncio.wait_for(call, self._timeout))
         except TimeoutError as error:

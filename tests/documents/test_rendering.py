@@ -141,6 +141,27 @@ async def test_a_stuck_render_does_not_take_other_managers_documents_with_it(
         renderer.close()
 
 
+async def test_a_worker_killed_while_idle_costs_no_document(
+    business_config: BusinessConfig,
+) -> None:
+    renderer = Renderer(workers=2, timeout=20)
+    try:
+        await renderer.warm_up()
+        pool = renderer._pool
+        assert pool is not None
+        next(iter(pool._processes.values())).kill()  # as the OOM killer would
+        for _ in range(100):  # the pool notices in its own thread
+            if pool._broken:
+                break
+            await asyncio.sleep(0.05)
+        assert pool._broken
+        data = offer_context(business_config)
+        assert (await renderer.docx("offer.docx", data))[:2] == b"PK"  # made in a new pool
+        assert (await renderer.docx("offer.docx", data))[:2] == b"PK"  # and it stays
+    finally:
+        renderer.close()
+
+
 async def test_a_closed_renderer_refuses_instead_of_starting_workers_again(
     business_config: BusinessConfig,
 ) -> None:
