@@ -46,10 +46,13 @@ class UserMiddleware(BaseMiddleware):
             return await handler(event, data)
         t = data["t"] = self._translators[locale_for(user.language_code, self._default)]
         viewer = data["viewer"] = await self._staff.viewer(user.id)
-        if viewer is not None:  # a member of staff sees and types times in their own zone
-            data["tz"] = (await self._staff.schedule(user.id)).tz
-            await self._note_language(data["bot"], user, viewer, t)
-        return await handler(event, data)
+        if viewer is None:
+            return await handler(event, data)
+        data["tz"] = (await self._staff.schedule(user.id)).tz  # they see and type their own times
+        result = await handler(event, data)
+        # After the answer: a new command menu is a Bot API call the answer need not wait for.
+        await self._note_language(data["bot"], user, viewer, t)
+        return result
 
     async def _note_language(self, bot: Bot, user: User, viewer: Viewer, t: Translator) -> None:
         """What is pushed to staff later (alerts, reminders) and their command menu follow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -16,6 +17,8 @@ from bot.domain.desk import Manager, Role, Viewer
 from bot.domain.hours import OwnSettings, WorkingHours, zone
 from bot.services.shared_cache import SharedCache
 from bot.texts import locale_for
+
+log = logging.getLogger(__name__)
 
 DEFAULT_HOURS = WorkingHours(dt_time(9, 0), dt_time(18, 0), frozenset(range(5)))
 
@@ -172,7 +175,10 @@ class StaffService:
         result = await self._repository.redeem(_hash(token), who, now)
         self.forget()
         if result is InviteResult.JOINED:  # their first alert may come before they write again
-            await self.note_language(who.telegram_id, who.language, now)
+            try:
+                await self.note_language(who.telegram_id, who.language, now)
+            except Exception:  # they have joined: their welcome and the admins' note must go
+                log.warning("could not record the language of %s", who.telegram_id, exc_info=True)
         return result
 
     async def managers(self) -> list[Manager]:

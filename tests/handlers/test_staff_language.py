@@ -48,6 +48,24 @@ async def test_a_manager_who_joins_gets_the_first_alert_in_their_language(world:
     assert "New lead" in alert.text
 
 
+async def test_a_manager_whose_language_cannot_be_recorded_still_joins(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = world.prospect(user_id=ADMIN_ID, first_name="Boss", username="boss", language="en")
+    [link] = await admin.send("/invite")
+    staff: StaffService = world.dp["staff"]
+
+    async def locked(*args: object) -> None:
+        raise OperationalError("UPDATE staff_settings", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(staff._repository, "save_settings", locked)
+    joiner = world.prospect(user_id=7004, first_name="Oleg", language="en")
+    answers = await joiner.send(f"/start inv_{invite_token(link.text)}")
+    assert any("Manager's desk" in answer.text for answer in answers)
+    assert "New manager: Oleg" in world.session.to(ADMIN_ID)[-1].text
+    assert "could not record the language of 7004" in caplog.text
+
+
 async def test_an_update_without_a_language_keeps_the_known_one(world: World) -> None:
     await world.add_manager(7001, "Oleg", language="en")
     await world.prospect(user_id=7001, first_name="Oleg", language="en").send("/start")
@@ -80,6 +98,17 @@ async def test_the_language_is_written_only_when_it_changes_and_the_menu_follows
     assert staff_menu_of(world, 7001)[0] == "Рабочее место"
     await submit_lead(world, 1001)
     assert any("Новый лид" in s.text for s in world.session.to(7001))
+
+
+async def test_the_answer_does_not_wait_for_the_new_command_menu(world: World) -> None:
+    await world.add_manager(7001, "Олег")
+    await world.prospect(user_id=7001, first_name="Олег", language="ru").send("/start")
+    world.session.calls.clear()
+    [menu] = await world.prospect(user_id=7001, first_name="Олег", language="en").send("/start")
+    assert "Manager's desk" in menu.text
+    calls = [type(call).__name__ for call in world.session.calls]
+    assert calls == ["SendMessage", "SetMyCommands"]  # the menu first, then the new commands
+    assert staff_menu_of(world, 7001)[0] == "My desk"
 
 
 def staff_menu_of(world: World, chat_id: int) -> list[str]:
