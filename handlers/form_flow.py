@@ -14,7 +14,7 @@ from bot import keyboards
 from bot.callbacks import FormField
 from bot.cards import answer_labels
 from bot.config import BusinessConfig
-from bot.domain.parsing import format_phone
+from bot.domain.parsing import InputError, format_phone, parse_name
 from bot.draft import LeadDraft, save_draft
 from bot.services.reminders import ReminderService
 from bot.states import LeadForm
@@ -67,11 +67,12 @@ class Flow:
         """Put the form on `field` and ask its question."""
         await self.state.set_state(STATE[field])
         t = self.t
-        question = t(f"ask_{field.value}", first_name=self.first_name)
+        suggestion = _name_suggestion(self.first_name) if field is FormField.NAME else None
+        question = t(f"ask_{field.value}", first_name=suggestion)
         if field in TEXT_STEPS:
             markup = keyboards.text_step(
                 t,
-                suggestion=self.first_name if field is FormField.NAME else None,
+                suggestion=suggestion,
                 share_phone=field is FormField.PHONE,
                 skip=field in (FormField.EMAIL, FormField.COMPANY),
             )
@@ -167,6 +168,17 @@ class Flow:
         if self.draft.reply_keyboard:
             self.draft.reply_keyboard = False
             await self.send(self.t("got_it"), ReplyKeyboardRemove())
+
+
+def _name_suggestion(first_name: str | None) -> str | None:
+    """The Telegram first name as a one-tap answer, only if the answer would be taken (a name
+    of "🌸" or "007" offered and then refused would be a trap)."""
+    if not first_name:
+        return None
+    try:
+        return parse_name(first_name)
+    except InputError:
+        return None
 
 
 def fresh_draft(old: LeadDraft, consent_at: datetime | None) -> LeadDraft:

@@ -25,6 +25,7 @@ from bot.domain.models import Arrival
 from bot.domain.parsing import (
     InputError,
     parse_company,
+    parse_contact_phone,
     parse_email,
     parse_free_text,
     parse_name,
@@ -208,7 +209,10 @@ async def form_action(
         await state.clear()
         company = config.company
         contacts = ", ".join(part for part in (company.phone, company.email) if part)
-        await flow.send(t("consent_declined", contacts=contacts), keyboards.menu(t))
+        # "we keep nothing" would be untrue to somebody who consented with an earlier request
+        on_file = await leads.consent_at(user.id) is not None
+        key = "consent_declined_on_file" if on_file else "consent_declined"
+        await flow.send(t(key, contacts=contacts), keyboards.menu(t))
     elif action is FormAction.BACK:
         await flow.back(FIELD_OF_STATE.get(current))
     elif action is FormAction.CONTINUE:
@@ -265,7 +269,14 @@ async def phone_contact(
     if message.contact.user_id != message.from_user.id:
         await message.answer(t("err_contact_not_own"))
         return
-    await _phone(message, message.contact.phone_number, bot, state, t, config, clock)
+    try:
+        value = parse_contact_phone(
+            message.contact.phone_number, config.form.default_region, own=True
+        )
+    except InputError as error:
+        await _reask(message, t, error)
+        return
+    await _accept_phone(message.from_user, value, bot, state, t, config, clock)
 
 
 async def phone_text(
@@ -286,7 +297,14 @@ async def _phone(
     except InputError as error:
         await _reask(message, t, error)
         return
-    flow = await _flow(message.from_user, bot, state, t, config, clock)
+    await _accept_phone(message.from_user, value, bot, state, t, config, clock)
+
+
+async def _accept_phone(
+    user: User, value: str, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
+    clock: Clock,
+) -> None:  # fmt: skip
+    flow = await _flow(user, bot, state, t, config, clock)
     flow.draft.phone = value
     await flow.accepted(FormField.PHONE)
 

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from bot import desk_keyboards as kb
 from bot.callbacks import StaffAction, StaffCb
 from bot.domain.desk import Viewer, may_access
-from bot.domain.parsing import InputError, parse_name, parse_phone
+from bot.domain.parsing import InputError, parse_contact_phone, parse_name, parse_phone
 from bot.filters import HasContact, HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.services.lead_capture import LeadCaptureService, OutboundLead
@@ -62,7 +62,7 @@ async def contact(message: Message, **data: Any) -> None:
         lead_name = parse_name(full_name)
     except InputError:
         lead_name = full_name[:100] or t.label("no_name")
-    await _create(message, data, lead_name, shared.phone_number, shared.user_id)
+    await _create(message, data, lead_name, shared.phone_number, shared.user_id, shared=True)
 
 
 async def name(message: Message, state: FSMContext, t: Translator) -> None:
@@ -80,17 +80,28 @@ async def name(message: Message, state: FSMContext, t: Translator) -> None:
 async def phone(message: Message, **data: Any) -> None:
     assert message.text is not None
     stored = await data["state"].get_data()
-    await _create(message, data, str(stored.get("name") or ""), message.text, None)
+    await _create(message, data, str(stored.get("name") or ""), message.text, None, shared=False)
 
 
 async def _create(
-    message: Message, data: dict[str, Any], lead_name: str, raw_phone: str, user_id: int | None
+    message: Message,
+    data: dict[str, Any],
+    lead_name: str,
+    raw_phone: str,
+    user_id: int | None,
+    *,
+    shared: bool,
 ) -> None:
     t: Translator = data["t"]
     viewer: Viewer = data["viewer"]
     leads: LeadCaptureService = data["leads"]
     try:
-        value = parse_phone(raw_phone, data["config"].form.default_region)
+        region = data["config"].form.default_region
+        value = (
+            parse_contact_phone(raw_phone, region, own=False)
+            if shared
+            else parse_phone(raw_phone, region)
+        )
     except InputError as error:
         await message.answer(t(f"err_{error.problem.value}", limit=error.limit))
         return

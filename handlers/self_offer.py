@@ -37,6 +37,7 @@ from bot.services.lead_capture import LeadCaptureService
 from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
 from bot.texts import Catalogue, Translator
+from handlers.form_flow import FORM_STATES, Flow
 from handlers.notify import staff_to_alert, staff_translator
 from handlers.start import begin_form
 
@@ -123,6 +124,13 @@ async def chosen(
     if deal is None:  # the offer needs a name and a phone: the form first, then the offer
         draft = await load_draft(state)
         draft.offer_sku = callback_data.sku
+        current = await state.get_state()
+        if current in FORM_STATES:  # half-way through it: their answers stay, the form goes on
+            await bot.send_message(callback.from_user.id, t("self_offer_after_form"))
+            user = callback.from_user
+            flow = Flow(bot, user.id, state, t, config, user.first_name, draft, clock.now())
+            await flow.resume(current)
+            return
         await save_draft(state, draft)
         await bot.send_message(callback.from_user.id, t("self_offer_form_first"))
         await begin_form(callback.from_user, bot, state, t, config, leads, reminders, clock.now())

@@ -88,6 +88,18 @@ def parse_phone(text: str, default_region: str = "RU") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def parse_contact_phone(number: str, default_region: str = "RU", *, own: bool) -> str:
+    """A shared contact's number -> E.164. Telegram gives an account's own number in international
+    digits, which some apps send without the "+"; a contact from the address book comes as it
+    was saved there, in whatever writing. The likelier reading is tried first."""
+    international = "+" + number.strip().lstrip("+")
+    readings = (international, number) if own else (number, international)
+    try:
+        return parse_phone(readings[0], default_region)
+    except InputError:
+        return parse_phone(readings[1], default_region)
+
+
 @lru_cache(maxsize=4096)  # the same number is shown on the summary, the card, the alert, lists
 def format_phone(e164: str) -> str:
     """E.164 -> the international writing a person reads (+7 916 123-45-67)."""

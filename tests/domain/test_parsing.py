@@ -6,6 +6,7 @@ from bot.domain.parsing import (
     format_phone,
     is_valid_payload,
     parse_company,
+    parse_contact_phone,
     parse_email,
     parse_free_text,
     parse_name,
@@ -118,3 +119,25 @@ def test_company_and_free_text_limits() -> None:
 )
 def test_payload_follows_telegrams_rules(payload: str, valid: bool) -> None:
     assert is_valid_payload(payload) is valid
+
+
+@pytest.mark.parametrize(
+    ("shared", "own", "e164"),
+    [
+        ("375294911911", True, "+375294911911"),  # an app that sends the own number without +
+        ("447400123456", True, "+447400123456"),
+        ("+79161234567", True, "+79161234567"),
+        ("79161234567", True, "+79161234567"),
+        ("8 916 123-45-67", False, "+79161234567"),  # as saved in the address book
+        ("375294911911", False, "+375294911911"),
+    ],
+)
+def test_a_shared_contacts_number_is_read_as_telegram_sends_it(
+    shared: str, own: bool, e164: str
+) -> None:
+    assert parse_contact_phone(shared, "RU", own=own) == e164
+
+
+def test_a_shared_contact_with_no_number_in_it_is_refused() -> None:
+    with pytest.raises(InputError):
+        parse_contact_phone("12", "RU", own=True)

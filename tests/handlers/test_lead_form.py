@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from storage.schema import deals, events, people, touch_points
@@ -41,6 +42,7 @@ async def test_complete_form_stores_the_lead_and_alerts_the_admin(world: World) 
 
     answer = await prospect.press("Всё верно")
     assert any("Заявка принята" in sent.text for sent in answer)
+    assert any("Менеджер свяжется с вами: утром (9–12)." in sent.text for sent in answer)
 
     [person] = await rows(world, people)
     assert (person.telegram_id, person.phone, person.email) == (
@@ -222,6 +224,19 @@ async def test_consent_refused_stores_nothing(world: World) -> None:
     assert await fsm_state(world, prospect) is None and world.session.to(ADMIN_ID) == []
 
 
+async def test_a_client_who_consented_before_is_not_told_nothing_is_kept(world: World) -> None:
+    prospect = world.prospect()
+    await fill_form(prospect)
+    await prospect.press("Всё верно")
+    await prospect.send("/start")
+    await prospect.press("Оставить заявку")
+    await prospect.press("Назад")  # from the name back to the consent screen
+    [answer] = await prospect.press("Не согласен")
+    assert "ничего о вас не сохраняем" not in answer.text
+    assert "прежних обращений у нас остаются" in answer.text and "+7 495 123-45-67" in answer.text
+    assert len(await rows(world, people)) == 1
+
+
 async def test_stickers_and_photos_in_text_steps_get_a_hint(world: World) -> None:
     prospect = world.prospect()
     await start_form(prospect)
@@ -249,6 +264,18 @@ async def test_a_number_is_not_a_name(world: World) -> None:
     assert "не похоже на имя" in answer.text
 
 
+@pytest.mark.parametrize("first_name", ["🌸", "007"])
+async def test_a_telegram_name_that_is_no_name_is_not_offered_as_one(
+    world: World, first_name: str
+) -> None:
+    prospect = world.prospect(first_name=first_name)
+    await prospect.send("/start")
+    await prospect.press("Оставить заявку")
+    [ask] = await prospect.press("Согласен")
+    assert ask.text == "Как к вам обращаться? Напишите имя."
+    assert first_name not in ask.buttons()
+
+
 async def test_invalid_phone_is_reasked_and_not_stored(world: World) -> None:
     prospect = world.prospect()
     await start_form(prospect)
@@ -267,6 +294,17 @@ async def test_someone_elses_contact_is_refused(world: World) -> None:
     await prospect.send("Анна")
     [answer] = await prospect.share_contact("+79037654321", owner_id=999)
     assert "чужой контакт" in answer.text and "phone" not in await draft_of(world)
+
+
+async def test_an_own_contact_sent_without_a_plus_is_taken(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна")
+    answers = await prospect.share_contact(
+        "375294911911"
+    )  # a Belarusian number, as some apps send it
+    assert "e-mail" in answers[-1].text.lower()
+    assert (await draft_of(world))["phone"] == "+375294911911"
 
 
 async def test_invalid_email_is_reasked(world: World) -> None:

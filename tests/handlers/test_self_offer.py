@@ -10,7 +10,7 @@ from aiogram.types import BufferedInputFile
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from bot.callbacks import ProspectOfferCb
+from bot.callbacks import MenuAction, MenuCb, ProspectOfferCb
 from storage.schema import deals
 from tests.handlers.conftest import World
 from tests.handlers.test_offers import a_long_catalogue
@@ -76,6 +76,31 @@ async def test_a_new_prospect_fills_the_form_first_and_then_gets_the_offer(world
     text = pdf_text(offer.file)
     assert "Внедрение CRM под ключ" in text and "ООО Борис и сыновья" in text
     assert "Итого к оплате 120 000,00 ₽" in text
+
+
+async def test_an_offer_asked_for_half_way_through_the_form_keeps_the_answers(
+    world: World,
+) -> None:
+    await world.add_manager(7001, "Олег")
+    prospect = world.prospect(user_id=1002, first_name="Борис")
+    await prospect.send("/start")
+    await prospect.press("Оставить заявку")
+    await prospect.press("Согласен")
+    await prospect.press("Борис")
+    await prospect.send("+7 916 000-10-02")
+    await prospect.send("boris@example.com")
+    await prospect.callback(MenuCb(action=MenuAction.OFFER).pack())  # the greeting's button
+    sent = await prospect.press("Внедрение CRM под ключ")
+    assert "сразу после заявки" in sent[0].text
+    assert "компани" in sent[-1].text.lower()  # the question they had reached, asked again
+    await prospect.send("ООО Борис и сыновья")
+    for label in ("Автоматизация продаж", "Срочно", "Больше 300", "Звонок", "Утром"):
+        await prospect.press(label)
+    summary = prospect.last_with_buttons()
+    assert "boris@example.com" in summary.text and "+7 916 000-10-02" in summary.text
+    after = await prospect.press("Всё верно")
+    [offer] = [s for s in after if s.kind == "document"]
+    assert "Внедрение CRM под ключ" in pdf_text(offer.file)
 
 
 async def test_a_forged_product_is_refused(world: World) -> None:
