@@ -90,6 +90,14 @@ async def test_the_gate_refuses_a_skip_then_walks_through_the_missing_questions(
     assert kinds.count("move_refused") == 2 and kinds.count("stage_changed") == 2
 
 
+async def test_the_history_names_the_stage_a_refused_move_could_not_leave(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Следующий этап")
+    await oleg.press("К сделке")
+    [history] = await oleg.press("История")
+    assert "Не пущена дальше этапа «Установление контакта»" in history.text
+
+
 async def test_moving_back_is_allowed_and_lost_needs_a_reason(world: World) -> None:
     oleg = await manager_with_deal(world)
     await oleg.press("Следующий этап")
