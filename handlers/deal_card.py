@@ -209,7 +209,7 @@ async def reassign(ctx: DealContext, target: str) -> None:
     if not target:
         card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
         if not managers:
-            await ctx.send(ctx.t("managers_none"))
+            await ctx.send(ctx.t("reassign_none"), kb.back_to_card(ctx.t, ctx.deal_id))
             return
         await ctx.send(
             ctx.t("reassign_pick"),

@@ -102,8 +102,8 @@ async def _create(
             if shared
             else parse_phone(raw_phone, region)
         )
-    except InputError as error:
-        await message.answer(t(f"err_{error.problem.value}", limit=error.limit))
+    except InputError:  # the prospect's hint would offer a "share my number" button they lack
+        await message.answer(t("err_phone_invalid_staff"), reply_markup=kb.cancel_input(t))
         return
     if not lead_name:
         await begin(data["bot"], message.chat.id, data["state"], t)

@@ -293,7 +293,9 @@ async def docx(ctx: DealContext, arg: str) -> None:
 # --- typed input -----------------------------------------------------------------------------
 
 
-async def _typed(message: Message, data: dict[str, Any]) -> tuple[DealContext, Decimal] | None:
+async def _typed(
+    message: Message, data: dict[str, Any], hint: str
+) -> tuple[DealContext, Decimal] | None:
     state = data["state"]
     stored = await state.get_data()
     deal_id = stored.get(DEAL_KEY)
@@ -302,19 +304,20 @@ async def _typed(message: Message, data: dict[str, Any]) -> tuple[DealContext, D
         return None
     ctx = DealContext.from_data(message.chat.id, deal_id, data)
     try:
-        value = Decimal((message.text or "").strip().replace(",", ".").replace(" ", ""))
+        text = (message.text or "").strip().removesuffix("%").replace(",", ".").replace(" ", "")
+        value = Decimal(text)
         # as stored: three decimals for a quantity, two for a discount (checked after rounding)
         value = value.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
     except InvalidOperation:
         value = Decimal(-1)
     if not value.is_finite() or value < 0 or value >= 1_000_000:
-        await ctx.send(ctx.t("err_not_a_number"))
+        await ctx.send(ctx.t(hint))
         return None
     return ctx, value
 
 
 async def quantity_typed(message: Message, **data: Any) -> None:
-    typed = await _typed(message, data)
+    typed = await _typed(message, data, "err_quantity")
     if typed is None:
         return
     ctx, value = typed
@@ -331,13 +334,13 @@ async def quantity_typed(message: Message, **data: Any) -> None:
 
 
 async def discount_typed(message: Message, **data: Any) -> None:
-    typed = await _typed(message, data)
+    typed = await _typed(message, data, "err_discount")
     if typed is None:
         return
     ctx, value = typed
     value = value.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
     if value >= 100:
-        await ctx.send(ctx.t("err_not_a_number"))
+        await ctx.send(ctx.t("err_discount"))
         return
     assert ctx.documents is not None
     await ctx.documents.set_discount(ctx.viewer, ctx.deal_id, value)
@@ -345,5 +348,6 @@ async def discount_typed(message: Message, **data: Any) -> None:
     await show(ctx, ctx.documents)
 
 
-async def not_a_number(message: Message, t: Translator) -> None:
-    await message.answer(t("err_not_a_number"))
+async def not_a_number(message: Message, t: Translator, raw_state: str | None) -> None:
+    hint = "err_discount" if raw_state == DealWork.offer_discount.state else "err_quantity"
+    await message.answer(t(hint))

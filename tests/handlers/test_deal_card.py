@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from bot.callbacks import DealAction, DealCb, PlayCb
-from storage.schema import deal_answers, deals, events
+from storage.schema import deal_answers, deals, events, managers
 from tests.fakes import Prospect
 from tests.handlers.conftest import World
 from tests.handlers.test_staff import submit_lead
@@ -200,6 +200,19 @@ async def test_admin_sees_every_deal_and_reassigns(world: World) -> None:
     await admin.press("Ира")
     assert (await deal_of(world)).manager_telegram_id == 7002
     assert "Вам передана сделка #1" in world.session.to(ira.user.id)[-1].text
+
+
+async def test_reassigning_with_nobody_active_says_so_and_leads_back(world: World) -> None:
+    await manager_with_deal(world)
+    async with world.engine.begin() as connection:
+        await connection.execute(managers.update().values(active=False))
+    world.dp["staff"].forget()
+    admin = world.admin()
+    await admin.send("/deals")
+    await admin.press("#1")
+    [answer] = await admin.press("Передать")
+    assert "Передать некому: активных менеджеров нет" in answer.text
+    assert any("К сделке" in label for label in answer.buttons())
 
 
 async def test_list_pages_filters_and_attention_order(world: World) -> None:

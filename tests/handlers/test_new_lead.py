@@ -17,6 +17,7 @@ async def test_typed_name_and_phone_make_an_outbound_deal(world: World) -> None:
     await oleg.send("Пётр Сидоров")
     [wrong] = await oleg.send("12")
     assert "Не получается распознать номер" in wrong.text
+    assert "Отправить мой номер" not in wrong.text  # the client's button, not the manager's
     created = await oleg.send("8 903 555-44-33")
     assert "Лид создан: сделка #1" in created[0].text and "Сделка #1" in created[1].text
     async with world.engine.connect() as connection:

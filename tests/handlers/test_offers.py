@@ -56,7 +56,7 @@ async def test_a_manager_builds_an_offer_and_sends_it_as_pdf_and_docx(world: Wor
     [screen] = await oleg.press("🔢")  # the first line's: the CRM setup
     assert "Сколько «Внедрение CRM под ключ»?" in plain(screen.text)
     [wrong] = await oleg.send("много")
-    assert "число" in wrong.text
+    assert "Нужно количество числом" in wrong.text
     [screen] = await oleg.send("2")
     [screen] = await oleg.press("➕")  # the first line again: 3
     assert "3 проект × 120 000,00 = 360 000,00" in plain(screen.text)
@@ -148,6 +148,11 @@ async def test_tiny_quantities_and_a_discount_near_100_do_not_break_the_offer(
     assert "Пока ничего не выбрано" in screen.text
     await oleg.press("Добавить из каталога")
     await oleg.press("Консультация эксперта")
+    await oleg.press("Скидка")
+    [wrong] = await oleg.send("150")
+    assert "Скидка — число процентов от 0 до 99,99" in wrong.text
+    [screen] = await oleg.send("15%")
+    assert "Скидка 15 %" in plain(screen.text)
     await oleg.press("Скидка")
     [screen] = await oleg.send("99,995")
     assert "Скидка 99,99 %" in plain(screen.text)  # rounded down: never 100 %
