@@ -205,6 +205,7 @@ class PipelineQuestion(Strict):
     type: AnswerType = AnswerType.TEXT
     required: bool = True
     choices: tuple[Choice, ...] = ()
+    deal_amount: bool = False  # the answer sets the deal's amount (the card's 💰)
 
     @model_validator(mode="after")
     def _choices_only_for_choice(self) -> PipelineQuestion:
@@ -212,6 +213,8 @@ class PipelineQuestion(Strict):
             raise ValueError(f"question {self.id}: a choice question needs at least two choices")
         if self.type is not AnswerType.CHOICE and self.choices:
             raise ValueError(f"question {self.id}: only a choice question has choices")
+        if self.deal_amount and self.type is not AnswerType.NUMBER:
+            raise ValueError(f"question {self.id}: only a number can be the deal's amount")
         return self
 
 
@@ -272,7 +275,13 @@ class PipelineConfig(Strict):
                 Stage(
                     stage.id,
                     tuple(
-                        Question(q.id, q.type, q.required, tuple(c.id for c in q.choices))
+                        Question(
+                            q.id,
+                            q.type,
+                            q.required,
+                            tuple(c.id for c in q.choices),
+                            q.deal_amount,
+                        )
                         for q in stage.questions
                     ),
                 )

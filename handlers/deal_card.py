@@ -364,7 +364,7 @@ async def amount_typed(message: Message, **data: Any) -> None:
     if message.text is None or (ctx := await _typed_context(message, data)) is None:
         return
     try:
-        value = Decimal(parse_answer(_AMOUNT, message.text))
+        value = Decimal(parse_answer(_AMOUNT, message.text, ctx.t.locale))
     except InputError as error:
         await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
         return

@@ -15,6 +15,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboar
 from bot.callbacks import DealAction, DealCb
 from bot.documents import Party
 from bot.domain.offers import money
+from bot.domain.parsing import InputError, parse_decimal
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.paging import page_of, pager
@@ -304,13 +305,12 @@ async def _typed(
         return None
     ctx = DealContext.from_data(message.chat.id, deal_id, data)
     try:
-        text = (message.text or "").strip().removesuffix("%").replace(",", ".").replace(" ", "")
-        value = Decimal(text)
+        value = parse_decimal((message.text or "").strip().removesuffix("%"), ctx.t.locale)
         # as stored: three decimals for a quantity, two for a discount (checked after rounding)
         value = value.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
-    except InvalidOperation:
+    except (InputError, InvalidOperation):
         value = Decimal(-1)
-    if not value.is_finite() or value < 0 or value >= 1_000_000:
+    if value < 0 or value >= 1_000_000:
         await ctx.send(ctx.t(hint))
         return None
     return ctx, value

@@ -239,7 +239,9 @@ async def _answer(ctx: DealContext, question_id: str, raw: str) -> None:
         return
     try:
         await ctx.desk.check(ctx.viewer, ctx.deal_id)
-        await ctx.pipeline.answer(ctx.deal_id, question_id, raw, ctx.viewer.telegram_id, ctx.now())
+        await ctx.pipeline.answer(
+            ctx.deal_id, question_id, raw, ctx.viewer.telegram_id, ctx.now(), ctx.t.locale
+        )
     except InputError as error:
         await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
         return

@@ -61,6 +61,16 @@ class SqlPipelineStore:
         )
         await self._touch(deal_id, now)
 
+    async def set_amount(self, deal_id: int, amount_minor: int, now: datetime) -> int | None:
+        previous = await self._c.scalar(
+            sa.select(deals.c.amount_minor).where(deals.c.id == deal_id)
+        )
+        if previous != amount_minor:
+            await self._c.execute(
+                deals.update().where(deals.c.id == deal_id).values(amount_minor=amount_minor)
+            )
+        return previous
+
     async def set_stage(
         self,
         deal_id: int,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
 
@@ -86,6 +87,26 @@ def parse_phone(text: str, default_region: str = "RU") -> str:
     if not phonenumbers.is_valid_number(number):
         raise InputError(Problem.PHONE_INVALID)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# "1,500" or "12,500.50": commas that group thousands, as English writes numbers.
+_EN_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def parse_decimal(text: str, locale: str = "ru") -> Decimal:
+    """A number as a person writes it in their language: "1 500,50" in Russian, "1,500.50" in
+    English (where "1,500" is fifteen hundred, not one and a half); a decimal point is taken in
+    either. Raises InputError for anything else, and for infinities and NaN."""
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text)
+    if locale == "en" and _EN_GROUPED.fullmatch(cleaned):
+        cleaned = cleaned.replace(",", "")
+    try:
+        number = Decimal(cleaned.replace(",", "."))
+    except InvalidOperation:
+        raise InputError(Problem.NOT_A_NUMBER) from None
+    if not number.is_finite():
+        raise InputError(Problem.NOT_A_NUMBER)
+    return number
 
 
 def parse_contact_phone(number: str, default_region: str = "RU", *, own: bool) -> str:

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from bot.domain.models import DealStatus
-from bot.domain.parsing import InputError, Problem, parse_free_text
+from bot.domain.parsing import InputError, Problem, parse_decimal, parse_free_text
 
 
 class AnswerType(StrEnum):
@@ -31,6 +30,7 @@ class Question:
     type: AnswerType
     required: bool = True
     choices: tuple[str, ...] = ()  # the ids of a CHOICE question's options
+    deal_amount: bool = False  # a NUMBER question whose answer is the deal's amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +162,9 @@ YES = frozenset({"да", "д", "yes", "y", "+", "true"})
 NO = frozenset({"нет", "н", "no", "n", "-", "false"})
 
 
-def parse_answer(question: Question, raw: str) -> str:
-    """A typed answer, validated for the question's type, as it is stored (text)."""
+def parse_answer(question: Question, raw: str, locale: str = "ru") -> str:
+    """A typed answer, validated for the question's type, as it is stored (text); numbers are
+    read as the person's language writes them."""
     text = parse_free_text(raw)
     match question.type:
         case AnswerType.TEXT:
@@ -173,12 +174,8 @@ def parse_answer(question: Question, raw: str) -> str:
                 raise InputError(Problem.USE_BUTTONS)
             return text
         case AnswerType.NUMBER:
-            cleaned = text.replace("\u00a0", "").replace(" ", "").replace(",", ".")
-            try:
-                number = Decimal(cleaned)
-            except InvalidOperation:
-                raise InputError(Problem.NOT_A_NUMBER) from None
-            if not number.is_finite() or number < 0:
+            number = parse_decimal(text, locale)
+            if number < 0:
                 raise InputError(Problem.NOT_A_NUMBER)
             if number == number.to_integral_value():
                 return str(int(number))

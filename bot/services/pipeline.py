@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 from bot.domain.models import DealStatus
@@ -47,6 +48,10 @@ class PipelineStore(Protocol):
         lost_reason: str | None,
         now: datetime,
     ) -> None: ...
+    async def set_amount(self, deal_id: int, amount_minor: int, now: datetime) -> int | None:
+        """Returns the amount it replaced."""
+        ...
+
     async def add_event(
         self,
         kind: str,
@@ -83,10 +88,19 @@ class PipelineService:
         raise KeyError(question_id)
 
     async def answer(
-        self, deal_id: int, question_id: str, raw: str, actor: int | None, now: datetime
+        self,
+        deal_id: int,
+        question_id: str,
+        raw: str,
+        actor: int | None,
+        now: datetime,
+        locale: str = "ru",
     ) -> str:
-        """Store an answer after validating it for its type (raises InputError, stores nothing)."""
-        value = parse_answer(self.question(question_id), raw)
+        """Store an answer after validating it for its type (raises InputError, stores nothing);
+        `locale` is the language the answer was typed in (how its numbers are written)."""
+        question = self.question(question_id)
+        value = parse_answer(question, raw, locale)
+        amount = _minor(value) if question.deal_amount else None
         async with self._repository.transaction() as store:
             position = await self._position(store, deal_id)
             if position.status is not DealStatus.OPEN:
@@ -102,6 +116,16 @@ class PipelineService:
                 deal_id=deal_id,
                 actor_telegram_id=actor,
             )
+            if amount is not None:  # the card's amount is the one the closing gate asked for
+                previous = await store.set_amount(deal_id, amount, now)
+                if previous != amount:
+                    await store.add_event(
+                        "field_changed",
+                        {"field": "amount_minor", "from": previous, "to": amount},
+                        now,
+                        deal_id=deal_id,
+                        actor_telegram_id=actor,
+                    )
         return value
 
     async def move(self, deal_id: int, target: str, actor: int | None, now: datetime) -> MoveResult:
@@ -168,3 +192,9 @@ class PipelineService:
             actor_telegram_id=actor,
         )
         return result
+
+
+def _minor(value: str) -> int | None:
+    """An amount in roubles as stored by parse_answer -> kopecks; None past what a card shows."""
+    minor = int((Decimal(value) * 100).to_integral_value())
+    return minor if minor < 10**15 else None

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 
 from bot.domain.parsing import (
@@ -7,6 +9,7 @@ from bot.domain.parsing import (
     is_valid_payload,
     parse_company,
     parse_contact_phone,
+    parse_decimal,
     parse_email,
     parse_free_text,
     parse_name,
@@ -141,3 +144,30 @@ def test_a_shared_contacts_number_is_read_as_telegram_sends_it(
 def test_a_shared_contact_with_no_number_in_it_is_refused() -> None:
     with pytest.raises(InputError):
         parse_contact_phone("12", "RU", own=True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "locale", "number"),
+    [
+        ("1 500,50", "ru", "1500.50"),
+        ("1\u00a0500", "ru", "1500"),
+        ("1,5", "ru", "1.5"),
+        ("1,500", "ru", "1.500"),  # a Russian comma is a decimal one
+        ("1,500", "en", "1500"),  # an English one groups thousands
+        ("12,500.50", "en", "12500.50"),
+        ("1,000,000", "en", "1000000"),
+        ("1,5", "en", "1.5"),  # no group of three: read as a decimal comma
+        ("1500.50", "en", "1500.50"),
+    ],
+)
+def test_numbers_are_read_as_the_persons_language_writes_them(
+    typed: str, locale: str, number: str
+) -> None:
+    assert parse_decimal(typed, locale) == Decimal(number)
+
+
+@pytest.mark.parametrize("typed", ["много", "NaN", "Infinity", "1,50,0", ""])
+def test_what_is_no_number_is_refused(typed: str) -> None:
+    with pytest.raises(InputError) as error:
+        parse_decimal(typed, "en")
+    assert error.value.problem is Problem.NOT_A_NUMBER

@@ -166,6 +166,37 @@ async def test_temperature_amount_and_next_step(world: World) -> None:
     assert "120\u00a0000,50\u00a0₽" in card.text and "Отправить КП до пятницы" in card.text
 
 
+async def test_an_english_speaking_manager_types_amounts_the_english_way(world: World) -> None:
+    await world.add_manager(7001, "Oleg", language="en")
+    await submit_lead(world, 1001)
+    oleg = world.prospect(user_id=7001, first_name="Oleg", language="en")
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    await oleg.press("Amount")
+    await oleg.send("12,500")  # twelve thousand five hundred, not twelve and a half
+    assert (await deal_of(world)).amount_minor == 1250000
+    await oleg.press("Amount")
+    await oleg.send("1,500.50")
+    assert (await deal_of(world)).amount_minor == 150050
+
+
+async def test_the_amount_answered_at_the_closing_gate_is_the_deals_amount(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(stage="closing"))
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    await oleg.press("Выиграна")  # the gate asks for the amount and the payment date first
+    await oleg.press("Ответить и перейти")
+    await oleg.send("150 000")
+    answer = await oleg.send("01.12.2026")
+    assert any("выиграна" in sent.text.lower() for sent in answer)
+    assert (await deal_of(world)).amount_minor == 15000000
+    assert "💰 150\u00a0000\u00a0₽" in answer[-1].text  # the won card, not "no amount yet"
+    [history] = await oleg.press("История")
+    assert "150\u00a0000" in history.text
+
+
 async def test_another_managers_deal_and_forged_buttons_are_refused(world: World) -> None:
     await manager_with_deal(world)  # deal 1 is Олег's
     ira = await world.add_manager(7002, "Ира")
