@@ -3,10 +3,11 @@ manager's time zone. `now` is always an argument."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
-import dateparser
+from dateparser.date import DateDataParser
 
 from bot.domain.parsing import InputError, Problem, parse_free_text
 
@@ -43,32 +44,79 @@ def quick_time(choice: QuickTime, now: datetime, tz: tzinfo) -> datetime:
 
 
 def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
-    """A typed moment ("завтра в 15:00", "через 2 часа", "25.12 10:30", "next friday 9am") in
-    the time zone `tz`; a date alone means 10:00 of it. Raises InputError: NOT_A_TIME for what
-    it cannot read, IN_THE_PAST for a moment already gone."""
+    """A typed moment in the time zone `tz`: "завтра в 15:00", "завтра в 10", "в 9 вечера",
+    "в пятницу в 15", "через 2 часа", "25.12 в 11", "tomorrow at 10", "at 3pm", "friday 3 pm",
+    "in 2 hours", "next friday 9am". An hour without minutes is that hour ("в 10" is 10:00);
+    a day alone ("завтра", "в пятницу", "25.12.2026", "через 3 дня") means 10:00 of it.
+
+    A time with no day is its next occurrence: "в 10" or "в 10:00" typed at 12:00 is tomorrow's
+    10:00. A moment that is gone is refused: "сегодня в 10" at 12:00, "вчера". Raises InputError:
+    NOT_A_TIME for what it cannot read, IN_THE_PAST for a moment already gone."""
     cleaned = parse_free_text(text, limit=100)
     base = now.astimezone(tz).replace(tzinfo=None)
-    found = dateparser.parse(
-        cleaned,
+    parser = DateDataParser(
         languages=["ru", "en"],
         settings={
             "PREFER_DATES_FROM": "future",
             "RELATIVE_BASE": base,
             "DATE_ORDER": "DMY",
             "RETURN_AS_TIMEZONE_AWARE": False,
+            "RETURN_TIME_AS_PERIOD": True,
         },
     )
-    if found is None:
+    found = parser.get_date_data(_normalise_hours(cleaned))
+    if found.date_obj is None:
         raise InputError(Problem.NOT_A_TIME)
-    if found.time() == time(0) and not _mentions_time(cleaned):
-        found = datetime.combine(found.date(), MORNING)
-    moment = found.replace(tzinfo=tz)
+    moment = found.date_obj
+    # DateData.parts (dateparser 1.5, not in the type stubs yet) says whether the text gave a
+    # time; the older period misses a typed time equal to now's ("завтра в 12" at noon).
+    timed = "time" in getattr(found, "parts", ()) or found.period == "time"
+    if not timed:  # a day, a week...: dateparser keeps the time of day of `now` or midnight
+        moment = datetime.combine(moment.date(), MORNING)
+    moment = moment.replace(tzinfo=tz)
     if moment <= now:
         raise InputError(Problem.IN_THE_PAST)
     return moment
 
 
-def _mentions_time(text: str) -> bool:
-    return ":" in text or any(
-        word in text.lower() for word in ("час", "мин", "hour", "min", "am", "pm")
+# dateparser reads "10:00", "10am" and "3 pm", but takes a bare "10" for the 10th of the month
+# and knows neither "утра" nor "вечера". So an hour is rewritten as HH:MM before it is parsed,
+# on the 24-hour clock unless a part of the day says otherwise.
+_HOUR = r"(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?(?:\s*(?:часов|часа|час|ч)\.?)?"
+_PART_OF_DAY = re.compile(
+    rf"(?:\b(?P<at>в|к|at)\s+)?(?<![\w.:]){_HOUR}\s*"
+    r"(?P<part>утра|дня|вечера|ночи|a\.?m\.?|p\.?m\.?)(?!\w)",
+    re.IGNORECASE,
+)
+_AT_HOUR = re.compile(rf"\b(?:в|к|at)\s+{_HOUR}(?![\w.:])", re.IGNORECASE)
+_DAY_THEN_HOUR = re.compile(
+    r"\b(?P<day>сегодня|завтра|послезавтра|today|tomorrow)\s+(?P<hour>\d{1,2})$", re.IGNORECASE
+)
+
+
+def _normalise_hours(text: str) -> str:
+    """For instance "в 9 вечера" -> "21:00", "завтра в 10" -> "завтра 10:00", "at 3pm" ->
+    "15:00", "завтра 15" -> "завтра 15:00". Anything else is left as it is."""
+    text = _PART_OF_DAY.sub(_part_of_day, text)
+    text = _AT_HOUR.sub(lambda m: _clock(int(m["hour"]), int(m["minute"] or 0)) or m[0], text)
+    return _DAY_THEN_HOUR.sub(
+        lambda m: f"{m['day']} {_clock(int(m['hour']), 0) or m['hour']}", text
     )
+
+
+def _part_of_day(match: re.Match[str]) -> str:
+    hour, minute = int(match["hour"]), int(match["minute"] or 0)
+    part = match["part"].lower().replace(".", "")
+    if not 1 <= hour <= 12 or (part == "дня" and match["at"] is None):
+        return match[0]  # "через 2 дня" is two days, not 14:00
+    if part in ("дня", "вечера", "pm"):
+        hour = hour % 12 + 12
+    elif part == "ночи" and hour >= 9:
+        hour += 12  # "в 11 ночи" is 23:00, "в 2 ночи" is 02:00
+    else:
+        hour %= 12
+    return _clock(hour, minute) or match[0]
+
+
+def _clock(hour: int, minute: int) -> str | None:
+    return f"{hour:02d}:{minute:02d}" if hour <= 23 and minute <= 59 else None

@@ -52,6 +52,69 @@ def test_typed_times_in_both_languages(text: str, expected: datetime) -> None:
     assert parse_when(text, NOW, MOSCOW) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # An hour without minutes, after "в" / "at": that hour, not the time of day now.
+        ("завтра в 10", moscow(2026, 11, 24, 10, 0)),
+        ("tomorrow at 10", moscow(2026, 11, 24, 10, 0)),
+        ("сегодня в 18", moscow(2026, 11, 23, 18, 0)),
+        ("today at 18", moscow(2026, 11, 23, 18, 0)),
+        ("в 21", moscow(2026, 11, 23, 21, 0)),
+        ("at 21", moscow(2026, 11, 23, 21, 0)),
+        ("в пятницу в 15", moscow(2026, 11, 27, 15, 0)),
+        ("friday at 15", moscow(2026, 11, 27, 15, 0)),
+        ("25.12 в 11", moscow(2026, 12, 25, 11, 0)),
+        ("25.12 at 11", moscow(2026, 12, 25, 11, 0)),
+        ("завтра 15", moscow(2026, 11, 24, 15, 0)),  # a bare hour after the day
+        ("tomorrow 15", moscow(2026, 11, 24, 15, 0)),
+        # Parts of the day: утра / дня / вечера / ночи, am / pm.
+        ("в 9 вечера", moscow(2026, 11, 23, 21, 0)),
+        ("at 9 pm", moscow(2026, 11, 23, 21, 0)),
+        ("завтра в 10 утра", moscow(2026, 11, 24, 10, 0)),
+        ("tomorrow at 10 am", moscow(2026, 11, 24, 10, 0)),
+        ("tomorrow 10am", moscow(2026, 11, 24, 10, 0)),
+        ("завтра 10 утра", moscow(2026, 11, 24, 10, 0)),
+        ("at 3pm", moscow(2026, 11, 23, 15, 0)),
+        ("в 3 дня", moscow(2026, 11, 23, 15, 0)),
+        ("friday at 3 pm", moscow(2026, 11, 27, 15, 0)),
+        ("в пятницу в 3 дня", moscow(2026, 11, 27, 15, 0)),
+        ("завтра в 11 ночи", moscow(2026, 11, 24, 23, 0)),
+        ("завтра в 2 ночи", moscow(2026, 11, 24, 2, 0)),
+        ("tomorrow at 12 pm", moscow(2026, 11, 24, 12, 0)),  # now's time of day, typed
+        ("завтра в 12", moscow(2026, 11, 24, 12, 0)),
+        ("в 9:30 вечера", moscow(2026, 11, 23, 21, 30)),
+        ("в 2 часа дня", moscow(2026, 11, 23, 14, 0)),
+        ("завтра в 10 часов утра", moscow(2026, 11, 24, 10, 0)),
+        ("в 18 часов", moscow(2026, 11, 23, 18, 0)),
+        ("через 2 дня", moscow(2026, 11, 25, 10, 0)),  # days, not 14:00
+        # A day alone: 10:00 of it.
+        ("завтра", moscow(2026, 11, 24, 10, 0)),
+        ("tomorrow", moscow(2026, 11, 24, 10, 0)),
+        ("в пятницу", moscow(2026, 11, 27, 10, 0)),
+        ("friday", moscow(2026, 11, 27, 10, 0)),
+        ("через 3 дня", moscow(2026, 11, 26, 10, 0)),
+        ("in 3 days", moscow(2026, 11, 26, 10, 0)),
+        ("25 декабря", moscow(2026, 12, 25, 10, 0)),
+        # Spans and full dates keep working.
+        ("через 2 часа", moscow(2026, 11, 23, 14, 0)),
+        ("in 2 hours", moscow(2026, 11, 23, 14, 0)),
+        ("через 30 минут", moscow(2026, 11, 23, 12, 30)),
+        ("25.12.2026 11:30", moscow(2026, 12, 25, 11, 30)),
+        ("в 18:00", moscow(2026, 11, 23, 18, 0)),
+        ("at 18:00", moscow(2026, 11, 23, 18, 0)),
+        # A time with no day that is already gone today is the next one: tomorrow's.
+        ("в 10", moscow(2026, 11, 24, 10, 0)),
+        ("at 10", moscow(2026, 11, 24, 10, 0)),
+        ("в 10 утра", moscow(2026, 11, 24, 10, 0)),
+        ("at 10am", moscow(2026, 11, 24, 10, 0)),
+        ("в 10:00", moscow(2026, 11, 24, 10, 0)),
+    ],
+)
+def test_hours_without_minutes_and_parts_of_the_day(text: str, expected: datetime) -> None:
+    assert parse_when(text, NOW, MOSCOW) == expected
+
+
 def test_the_time_zone_is_the_managers() -> None:
     vladivostok = ZoneInfo("Asia/Vladivostok")  # 19:00 there at NOW
     assert parse_when("завтра в 15:00", NOW, vladivostok) == datetime(
@@ -61,7 +124,21 @@ def test_the_time_zone_is_the_managers() -> None:
 
 @pytest.mark.parametrize(
     ("text", "problem"),
-    [("вчера", Problem.IN_THE_PAST), ("ерунда какая-то", Problem.NOT_A_TIME), ("", Problem.EMPTY)],
+    [
+        ("вчера", Problem.IN_THE_PAST),
+        ("yesterday", Problem.IN_THE_PAST),
+        # "today" said outright: a gone hour is refused, not moved to tomorrow.
+        ("сегодня в 10", Problem.IN_THE_PAST),
+        ("today at 10", Problem.IN_THE_PAST),
+        ("сегодня в 10 утра", Problem.IN_THE_PAST),
+        ("today at 10am", Problem.IN_THE_PAST),
+        ("сегодня в 11:30", Problem.IN_THE_PAST),
+        ("сегодня", Problem.IN_THE_PAST),  # today's 10:00 is gone at noon
+        ("вчера в 15", Problem.IN_THE_PAST),
+        ("ерунда какая-то", Problem.NOT_A_TIME),
+        ("nonsense", Problem.NOT_A_TIME),
+        ("", Problem.EMPTY),
+    ],
 )
 def test_past_and_unreadable_times_are_refused(text: str, problem: Problem) -> None:
     with pytest.raises(InputError) as error:
