@@ -90,7 +90,7 @@ def context(
         else:
             key = "vat_included" if include_vat else "vat_on_top"
             label = words[key].replace("{{ rate }}", str(rate))
-            vat_lines.append({"label": label, "amount": money(amount)})
+            vat_lines.append({"label": label, "amount": money(amount, locale)})
     data = {
         "locale": locale,
         "labels": words,
@@ -109,20 +109,20 @@ def context(
                 "sku": line.sku,
                 "name": line.name,
                 "unit": line.unit,
-                "quantity": _quantity(line.quantity),
-                "price": money(line.price_minor),
+                "quantity": _quantity(line.quantity, locale),
+                "price": money(line.price_minor, locale),
                 "vat": "—" if line.vat_rate is None else f"{line.vat_rate} %",
-                "amount": money(line.amount_minor),
+                "amount": money(line.amount_minor, locale),
             }
             for n, line in enumerate(lines, start=1)
         ],
         "totals": {
-            "subtotal": money(result.subtotal_minor),
-            "discount": money(result.discount_minor) if result.discount_minor else "",
-            "discount_percent": _quantity(discount_percent),
+            "subtotal": money(result.subtotal_minor, locale),
+            "discount": money(result.discount_minor, locale) if result.discount_minor else "",
+            "discount_percent": _quantity(discount_percent, locale),
             "vat": vat_lines,
-            "total": money(result.total_minor),
-            "words": in_words(result.total_minor),
+            "total": money(result.total_minor, locale),
+            "words": in_words(result.total_minor, locale),
             "count": len(lines),
         },
     }
@@ -139,6 +139,6 @@ def vars_of(party: Party) -> dict[str, str]:
     }
 
 
-def _quantity(value: Decimal) -> str:
+def _quantity(value: Decimal, locale: str) -> str:
     text = f"{value.normalize():f}"
-    return text.replace(".", ",")
+    return text if locale == "en" else text.replace(".", ",")

@@ -51,7 +51,7 @@ def build_router() -> Router:
 async def show(message: Message, t: Translator, documents: DocumentService) -> None:
     items = await documents.catalogue()
     lines = [
-        f"{item.sku} · {item.name.get(t.locale)} · {money(int(item.price * 100))} ₽"
+        f"{item.sku} · {item.name.get(t.locale)} · {money(int(item.price * 100), t.locale)} ₽"
         for item in items[:50]
     ]
     await message.answer(t("catalogue_show", count=len(items), lines=lines))

@@ -117,10 +117,10 @@ def _screen(t: Translator, deal_id: int, basket: Basket) -> str:
     lines = [
         {
             "name": line.name,
-            "quantity": f"{line.quantity.normalize():f}".replace(".", ","),
+            "quantity": _quantity(line.quantity, t.locale),
             "unit": line.unit,
-            "price": money(line.price_minor),
-            "amount": money(line.amount_minor),
+            "price": money(line.price_minor, t.locale),
+            "amount": money(line.amount_minor, t.locale),
         }
         for line in basket.lines
     ]
@@ -133,10 +133,12 @@ def _screen(t: Translator, deal_id: int, basket: Basket) -> str:
             discount=f"{basket.discount.normalize():f}".replace(".", ",")
             if basket.discount
             else "",
-            discount_amount=money(result.discount_minor) if result else "",
-            vat=money(result.vat_total_minor) if result and result.vat_total_minor else "",
+            discount_amount=money(result.discount_minor, t.locale) if result else "",
+            vat=money(result.vat_total_minor, t.locale)
+            if result and result.vat_total_minor
+            else "",
             valid_days=basket.valid_days,
-            total=money(result.total_minor) if result else "",
+            total=money(result.total_minor, t.locale) if result else "",
         )
     )
 
@@ -175,7 +177,7 @@ def _keyboard(ctx: DealContext, service: DocumentService, basket: Basket) -> Inl
 async def _catalogue(ctx: DealContext, service: DocumentService, page: int, in_place: bool) -> None:
     shown, page, pages = page_of(await service.catalogue(), page)
     rows = [
-        [_button(f"{_short(item.name.get(ctx.t.locale))} · {money(int(item.price * 100))} ₽",
+        [_button(f"{_short(item.name.get(ctx.t.locale))} · {money(int(item.price * 100), ctx.t.locale)} ₽",
                  ctx.deal_id, f"add.{item.sku}")]
         for item in shown
     ]  # fmt: skip
@@ -198,7 +200,7 @@ async def _documents(ctx: DealContext, service: DocumentService) -> None:
         return
     rows = [
         [_button(ctx.t.label("btn_send_again", number=row["number"],
-                             total=money(row["total_minor"])), ctx.deal_id, f"again.{row['id']}")]
+                             total=money(row["total_minor"], ctx.t.locale)), ctx.deal_id, f"again.{row['id']}")]
         for row in made
         if row["pdf_file_id"]
     ]  # fmt: skip
@@ -259,7 +261,7 @@ async def _send_pdf(ctx: DealContext, service: DocumentService, made: MadeDocume
         BufferedInputFile(made.pdf, made.filename),
         caption=ctx.t(
             "offer_made", title=made.kind.title.get(ctx.t.locale), number=made.number,
-            total=money(made.total_minor),
+            total=money(made.total_minor, ctx.t.locale),
         ),
         reply_markup=markup,
     )  # fmt: skip
@@ -351,3 +353,8 @@ async def discount_typed(message: Message, **data: Any) -> None:
 async def not_a_number(message: Message, t: Translator, raw_state: str | None) -> None:
     hint = "err_discount" if raw_state == DealWork.offer_discount.state else "err_quantity"
     await message.answer(t(hint))
+
+
+def _quantity(quantity: Decimal, locale: str) -> str:
+    written = f"{quantity.normalize():f}"
+    return written if locale == "en" else written.replace(".", ",")

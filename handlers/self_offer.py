@@ -88,7 +88,7 @@ def _products(t: Translator, items: Sequence[CatalogueItem], page: int) -> Inlin
     rows = [
         [
             InlineKeyboardButton(
-                text=f"{item.name.get(t.locale)} · {money(int(item.price * 100))} ₽",
+                text=f"{item.name.get(t.locale)} · {money(int(item.price * 100), t.locale)} ₽",
                 callback_data=ProspectOfferCb(sku=item.sku).pack(),
             )
         ]

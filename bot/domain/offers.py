@@ -72,20 +72,26 @@ def totals(
     return Totals(subtotal, subtotal - after_discount, vat, total)
 
 
-def in_words(amount_minor: int) -> str:
-    """ "Сто двадцать тысяч рублей 00 копеек": the form of a Russian document's total."""
+def in_words(amount_minor: int, locale: str = "ru") -> str:
+    """ "Сто двадцать тысяч рублей 00 копеек": the form of a Russian document's total (in
+    English: "One hundred and twenty thousand roubles 00 kopeks")."""
     rubles = Decimal(amount_minor) / HUNDRED
+    lang = "en" if locale == "en" else "ru"
     words = str(
-        num2words(rubles, lang="ru", to="currency", currency="RUB", cents=False, separator="")
+        num2words(rubles, lang=lang, to="currency", currency="RUB", cents=False, separator="")
     )
     return words[:1].upper() + words[1:]
 
 
-def money(amount_minor: int) -> str:
-    """ "120 000,00": thin groups, a comma before kopecks, as Russian documents write it."""
+def money(amount_minor: int, locale: str = "ru") -> str:
+    """ "120 000,00": groups and a comma before kopecks, as Russian writes it; "120,000.00" in
+    English."""
     rubles, kopecks = divmod(abs(amount_minor), 100)
+    sign = "-" if amount_minor < 0 else ""
+    if locale == "en":
+        return f"{sign}{rubles:,}.{kopecks:02d}"
     grouped = f"{rubles:,}".replace(",", "\u00a0")
-    return f"{'-' if amount_minor < 0 else ''}{grouped},{kopecks:02d}"
+    return f"{sign}{grouped},{kopecks:02d}"
 
 
 def _round(value: Decimal | int) -> int:

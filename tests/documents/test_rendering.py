@@ -30,7 +30,9 @@ def renderer() -> Iterator[Renderer]:
     shared.close()
 
 
-def offer_context(config: BusinessConfig, kind_id: str = "offer") -> dict[str, object]:
+def offer_context(
+    config: BusinessConfig, kind_id: str = "offer", locale: str = "ru"
+) -> dict[str, object]:
     assert config.documents is not None
     kind = next(k for k in config.documents.types if k.id == kind_id)
     items = {item.sku: item for item in config.catalogue}
@@ -42,7 +44,7 @@ def offer_context(config: BusinessConfig, kind_id: str = "offer") -> dict[str, o
     data, _ = context(
         config, kind, number(kind, 2026, 7), date(2026, 11, 23), lines, Decimal(10),
         Party("Анна Петрова", HOSTILE_COMPANY, "+7 916 123-45-67", "anna@example.com"),
-        Party("Олег", phone="+7 495 123-45-67", contact="@oleg"), "ru",
+        Party("Олег", phone="+7 495 123-45-67", contact="@oleg"), locale,
     )  # fmt: skip
     return data
 
@@ -68,6 +70,19 @@ async def test_the_offer_pdf_has_everything_a_client_reads(
     assert "Двести пять тысяч шестьсот пятьдесят рублей 00 копеек" in text
     assert HOSTILE_COMPANY in text and "49" not in text.split("КЛИЕНТ")[1].split("\n")[1]
     assert "@oleg" in text
+
+
+async def test_an_english_offer_has_no_russian_words_of_its_own(
+    renderer: Renderer, business_config: BusinessConfig
+) -> None:
+    data = offer_context(business_config, locale="en")
+    text = " ".join(pdf_text(await renderer.pdf("offer.html", data)).split())
+    assert "INN 7701234567, KPP 770101001" in text and "ИНН" not in text
+    assert "roubles 00 kopeks" in text and "Двести" not in text  # the sum in words
+    assert "205,650.00" in text and "2.5" in text
+    document = Document(io.BytesIO(await renderer.docx("offer.docx", data)))
+    written = "\n".join(p.text for p in document.paragraphs)
+    assert "INN 7701234567" in written and "ИНН" not in written
 
 
 async def test_the_invoice_pdf_carries_the_bank_details(

@@ -58,3 +58,8 @@ def test_the_total_in_words(minor: int, words: str) -> None:
 
 def test_money_is_written_the_russian_way() -> None:
     assert money(12_000_050) == "120\u00a0000,50" and money(5) == "0,05"
+
+
+def test_english_documents_write_amounts_the_english_way() -> None:
+    assert money(12_000_050, "en") == "120,000.50" and money(-5, "en") == "-0.05"
+    assert in_words(12_000_000, "en") == "One hundred and twenty thousand roubles 00 kopeks"
