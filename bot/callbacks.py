@@ -96,6 +96,21 @@ class ListCb(CallbackData, prefix="dl"):
     pick: ListPick = ListPick.NONE  # show the options of a filter instead of the list
 
 
+class SearchCb(CallbackData, prefix="sr"):
+    """A page of search results. The query travels with the page (escaped, see
+    bot.desk_keyboards.search_data), so a page stays right after a restart and for any later
+    search; a forged one is only a search the viewer could have typed."""
+
+    page: int
+    query: str
+
+
+class TodayCb(CallbackData, prefix="td"):
+    """A page of "today": hot, new and idle deals."""
+
+    page: int = 0
+
+
 class DealAction(StrEnum):
     OPEN = "open"
     HISTORY = "history"

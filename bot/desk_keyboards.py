@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import unquote
 
+from aiogram.filters.callback_data import MAX_CALLBACK_LENGTH
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import (
@@ -14,8 +16,10 @@ from bot.callbacks import (
     ManagerAction,
     ManagerCb,
     PlayCb,
+    SearchCb,
     StaffAction,
     StaffCb,
+    TodayCb,
 )
 from bot.config import BusinessConfig
 from bot.desk_views import answer_text, checklist, deal_button, stage_name
@@ -23,10 +27,12 @@ from bot.domain.desk import DealCard, DealPage, DealRow, HistoryEntry, Manager, 
 from bot.domain.models import Temperature
 from bot.domain.pipeline import AnswerType
 from bot.paging import pager
-from bot.services.desk import ActivityKind
+from bot.services.desk import ActivityKind, TodayPage
 from bot.texts import Translator
 
 Button = InlineKeyboardButton
+
+PAGE_LIMIT = 10**6  # pages a list's button may name: the handlers refuse a larger number
 
 
 def _rows(*rows: Sequence[Button | None]) -> InlineKeyboardMarkup:
@@ -93,6 +99,52 @@ def deal_list(
         ]
     )
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def search_results(
+    t: Translator, config: BusinessConfig, page: DealPage, query: str
+) -> InlineKeyboardMarkup:
+    rows = deal_rows(t, config, page.rows)
+    nav = pager(page.page, page.pages, lambda n: search_data(n, query))
+    if nav:
+        rows.append(nav)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def today(t: Translator, config: BusinessConfig, page: TodayPage) -> InlineKeyboardMarkup:
+    rows = deal_rows(t, config, [row.deal for row in page.rows])
+    nav = pager(page.page, page.pages, lambda n: TodayCb(page=n).pack())
+    if nav:
+        rows.append(nav)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _escaped(query: str) -> str:
+    """The query in a field of callback data: the fields are separated by ":", and "%" starts
+    an escape, so both are escaped."""
+    return query.replace("%", "%25").replace(":", "%3A")
+
+
+# What a search page's button has for its query, whatever its page number.
+_QUERY_ROOM = MAX_CALLBACK_LENGTH - len(SearchCb(page=PAGE_LIMIT - 1, query="").pack().encode())
+
+
+def fit_query(query: str) -> str:
+    """The query as a search page's button carries it: whole, or the longest beginning of it
+    that fits Telegram's 64 bytes of callback data (cut on a character, never in an escape)."""
+    fitted = " ".join(query.split())
+    while len(_escaped(fitted).encode()) > _QUERY_ROOM:
+        fitted = fitted[:-1]
+    return fitted.rstrip()
+
+
+def search_data(page: int, query: str) -> str:
+    return SearchCb(page=page, query=_escaped(fit_query(query))).pack()
+
+
+def search_query_of(data: SearchCb) -> str:
+    """The query of a search page's button (as it came: the caller checks it, as typed text)."""
+    return unquote(data.query)
 
 
 def list_filter(

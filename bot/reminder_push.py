@@ -199,14 +199,17 @@ class ReminderPusher:
             )
             if r.status is ReminderStatus.PENDING
         ]
-        desk = await self._desk.today(viewer, start, self._config.routing.stale_days)
+        # The first page of /today: the hot come first on it, and the counts are of all.
+        desk = await self._desk.today_page(viewer, start, self._config.routing.stale_days, 0)
+        hot = [row.deal for row in desk.rows if row.hot]
         t = await self._staff_t(reminder.chat_id)
         text = t(
             "daily_digest",
             today=[f"{local(r.due_at, tz)} · {r.text or self._what(r)}" for r in today],
             overdue=len(overdue),
-            hot=[deal_button(t, self._config, row) for row in desk.hot],
-            stale=len(desk.stale),
+            hot=[deal_button(t, self._config, row) for row in hot],
+            hot_more=desk.hot - len(hot),
+            stale=desk.stale,
         )
         try:
             with bulk():

@@ -14,7 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
-from bot.callbacks import ListCb, ListPick, StaffAction, StaffCb
+from bot.callbacks import ListCb, ListPick, SearchCb, StaffAction, StaffCb, TodayCb
 from bot.clock import Clock
 from bot.config import BusinessConfig
 from bot.desk_views import deal_button
@@ -30,6 +30,7 @@ from bot.texts import Translator
 MENU_ACTIONS = frozenset(
     {StaffAction.MENU, StaffAction.DEALS, StaffAction.SEARCH, StaffAction.TODAY, StaffAction.LINK}
 )
+SEARCH_MAX = 100  # characters of a search query
 
 
 def build_router() -> Router:
@@ -45,6 +46,8 @@ def build_router() -> Router:
     router.message.register(link_command, Command("link"))
     router.callback_query.register(staff_action, StaffCb.filter(F.action.in_(MENU_ACTIONS)))
     router.callback_query.register(deal_list, ListCb.filter())
+    router.callback_query.register(search_page, SearchCb.filter())
+    router.callback_query.register(today_page, TodayCb.filter())
     router.message.register(cancel, Command("cancel"))
     router.message.register(search_query, StateFilter(StaffInput.search), HasText(), NotCommand())
     # Last for staff: anything else shows the menu (the prospect's form is not for staff).
@@ -99,7 +102,7 @@ async def today_command(
     clock: Clock,
     tz: tzinfo,
 ) -> None:
-    text, markup = await _today(t, viewer, desk, config, clock.now(), tz)
+    text, markup = await _today(t, viewer, desk, config, clock.now(), tz, 0)
     await message.answer(text, reply_markup=markup)
 
 
@@ -134,7 +137,7 @@ async def staff_action(
         await state.set_state(StaffInput.search)
         await bot.send_message(chat_id, t("search_ask"), reply_markup=kb.cancel_input(t))
     elif action is StaffAction.TODAY:
-        text, markup = await _today(t, viewer, desk, config, clock.now(), tz)
+        text, markup = await _today(t, viewer, desk, config, clock.now(), tz, 0)
         await bot.send_message(chat_id, text, reply_markup=markup)
     elif action is StaffAction.LINK:
         await _send_link(bot, chat_id, t, viewer, config)
@@ -153,7 +156,7 @@ async def deal_list(
     if (
         (callback_data.stage and callback_data.stage not in stages)
         or (callback_data.temp and callback_data.temp not in temps)
-        or not 0 <= callback_data.page < 10**6
+        or not 0 <= callback_data.page < kb.PAGE_LIMIT
     ):
         await callback.answer(t.label("err_stale_button"))
         return
@@ -200,19 +203,65 @@ async def search_query(
 ) -> None:
     assert message.text is not None
     try:
-        query = parse_free_text(message.text, limit=100)
+        query = parse_free_text(message.text, limit=SEARCH_MAX)
     except InputError as error:
         await message.answer(t(f"err_{error.problem.value}", limit=error.limit))
         return
-    found = await desk.search(viewer, query)
-    if not found:
+    found = await desk.search_page(viewer, query, 0)
+    if not found.total:
         await message.answer(t("search_nothing", query=query), reply_markup=kb.cancel_input(t))
         return
+    if found.pages > 1 and kb.fit_query(query) != query:
+        # The buttons of the pages carry the query, and a long one is cut to fit them: it is
+        # searched cut from the first page on, so that every page and the count agree.
+        query = kb.fit_query(query)
+        found = await desk.search_page(viewer, query, 0)
     await state.clear()
     await message.answer(
-        t("search_found", query=query, count=len(found)),
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=kb.deal_rows(t, config, found)),
+        t("search_found", query=query, count=found.total),
+        reply_markup=kb.search_results(t, config, found, query),
     )
+
+
+async def search_page(
+    callback: CallbackQuery,
+    callback_data: SearchCb,
+    t: Translator,
+    viewer: Viewer,
+    desk: DeskService,
+    config: BusinessConfig,
+) -> None:
+    """Another page of a search. The query comes from the button (it may be forged): it is
+    checked as typed text, and searched in the viewer's own deals only, as a typed one is."""
+    try:
+        query = kb.fit_query(parse_free_text(kb.search_query_of(callback_data), SEARCH_MAX))
+    except InputError:
+        query = ""
+    if not query or not 0 <= callback_data.page < kb.PAGE_LIMIT:
+        await callback.answer(t.label("err_stale_button"))
+        return
+    await callback.answer()
+    found = await desk.search_page(viewer, query, callback_data.page)
+    text = t("search_found", query=query, count=found.total)
+    await _edit(callback, text, kb.search_results(t, config, found, query))
+
+
+async def today_page(
+    callback: CallbackQuery,
+    callback_data: TodayCb,
+    t: Translator,
+    viewer: Viewer,
+    desk: DeskService,
+    config: BusinessConfig,
+    clock: Clock,
+    tz: tzinfo,
+) -> None:
+    if not 0 <= callback_data.page < kb.PAGE_LIMIT:
+        await callback.answer(t.label("err_stale_button"))
+        return
+    await callback.answer()
+    text, markup = await _today(t, viewer, desk, config, clock.now(), tz, callback_data.page)
+    await _edit(callback, text, markup)
 
 
 async def _today(
@@ -222,24 +271,28 @@ async def _today(
     config: BusinessConfig,
     now: datetime,
     tz: tzinfo,
+    page: int,
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """A page of the deals that need attention today, each once (hot, then new, then idle);
+    the text lists the page's deals under every group they are in, with the groups' counts."""
     start = datetime.combine(now.astimezone(tz).date(), time(0), tz)
-    today = await desk.today(viewer, start, config.routing.stale_days)
-    seen: set[int] = set()
-    rows = []
-    for group in (today.hot, today.new, today.stale):
-        for row in group:
-            if row.id not in seen:
-                seen.add(row.id)
-                rows.append(row)
+    found = await desk.today_page(viewer, start, config.routing.stale_days, page)
+
+    def lines(group: str) -> list[str]:
+        return [deal_button(t, config, row.deal) for row in found.rows if getattr(row, group)]
+
     text = t(
-        "today",
-        hot=[deal_button(t, config, row) for row in today.hot],
-        new=[deal_button(t, config, row) for row in today.new],
-        stale=[deal_button(t, config, row) for row in today.stale],
+        "today_page",
+        total=found.total,
+        hot=lines("hot"),
+        new=lines("new"),
+        stale=lines("stale"),
+        hot_total=found.hot,
+        new_total=found.new,
+        stale_total=found.stale,
         stale_days=config.routing.stale_days,
     )
-    return text, InlineKeyboardMarkup(inline_keyboard=kb.deal_rows(t, config, rows))
+    return text, kb.today(t, config, found)
 
 
 async def _send_link(

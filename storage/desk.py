@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.desk import PAGE_SIZE, DealCard, DealFilter, DealPage, DealRow, HistoryEntry
 from bot.domain.models import DealStatus, Person, Temperature
-from bot.services.desk import ProspectDeal
+from bot.services.desk import ProspectDeal, TodayPage, TodayRow
 from storage.leads import deal_from_row
 from storage.schema import (
     deal_answers,
@@ -93,7 +93,11 @@ class SqlDeskRepository:
             )
             return DealPage(tuple(_row(row) for row in rows), page, total)
 
-    async def search(self, manager: int | None, text: str, digits: str | None) -> list[DealRow]:
+    async def search(
+        self, manager: int | None, text: str, digits: str | None, page: int
+    ) -> DealPage:
+        """A page of the deals whose person's name, company or phone matches, newest first,
+        with the number of all matches (not of the rows of the page)."""
         pattern = f"%{_escape(text.casefold())}%"
         # PostgreSQL's lower() knows Unicode; on SQLite storage.db registers casefold().
         fold = sa.func.casefold if self._engine.dialect.name == "sqlite" else sa.func.lower
@@ -103,32 +107,96 @@ class SqlDeskRepository:
         ]
         if digits:
             matches.append(people.c.phone.like(f"%{digits}%"))
-        query = _rows_query().where(sa.or_(*matches))
+        conditions: list[sa.ColumnElement[bool]] = [sa.or_(*matches)]
         if manager is not None:
-            query = query.where(deals.c.manager_telegram_id == manager)
+            conditions.append(deals.c.manager_telegram_id == manager)
+        joined = deals.join(people, people.c.id == deals.c.person_id)
         async with self._engine.connect() as c:
-            rows = await c.execute(query.order_by(deals.c.updated_at.desc()).limit(PAGE_SIZE))
-            return [_row(row) for row in rows]
+            total = (
+                await c.execute(sa.select(sa.func.count()).select_from(joined).where(*conditions))
+            ).scalar_one()
+            rows = await c.execute(
+                _rows_query()
+                .where(*conditions)
+                .order_by(deals.c.updated_at.desc(), deals.c.id.desc())  # the id: stable pages
+                .limit(PAGE_SIZE)
+                .offset(page * PAGE_SIZE)
+            )
+            return DealPage(tuple(_row(row) for row in rows), page, total)
 
-    async def today(
-        self, manager: int | None, since: datetime, stale_before: datetime
-    ) -> dict[str, list[DealRow]]:
-        """New since `since`, hot and open, and open with no activity since `stale_before`."""
-        base = _rows_query().where(deals.c.status == DealStatus.OPEN.value)
+    async def today_page(
+        self, manager: int | None, since: datetime, stale_before: datetime, page: int
+    ) -> TodayPage:
+        """A page of the open deals that are hot, new since `since` or idle since
+        `stale_before`, each once: the hot first (longest waiting first), then the new (newest
+        first), then the idle (longest idle first); with each row's groups and true counts."""
+        hot = deals.c.temperature == Temperature.HOT.value
+        new = deals.c.created_at >= since
+        stale = deals.c.updated_at < stale_before
+        conditions: list[sa.ColumnElement[bool]] = [
+            deals.c.status == DealStatus.OPEN.value,
+            sa.or_(hot, new, stale),
+        ]
         if manager is not None:
-            base = base.where(deals.c.manager_telegram_id == manager)
-        queries = {
-            "new": base.where(deals.c.created_at >= since).order_by(deals.c.created_at.desc()),
-            "hot": base.where(deals.c.temperature == Temperature.HOT.value).order_by(
-                deals.c.updated_at
-            ),
-            "stale": base.where(deals.c.updated_at < stale_before).order_by(deals.c.updated_at),
-        }
+            conditions.append(deals.c.manager_telegram_id == manager)
+        group = sa.case((hot, 0), (new, 1), else_=2)
+
+        def count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
+            return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
         async with self._engine.connect() as c:
-            return {
-                name: [_row(row) for row in await c.execute(query.limit(PAGE_SIZE))]
-                for name, query in queries.items()
-            }
+            totals = (
+                await c.execute(
+                    sa.select(sa.func.count(), count(hot), count(new), count(stale))
+                    .select_from(deals)
+                    .where(*conditions)
+                )
+            ).one()
+            # As in page(): the page is chosen from deals alone, and only its rows meet people.
+            shown = (
+                sa.select(
+                    deals.c.id,
+                    deals.c.person_id,
+                    deals.c.stage,
+                    deals.c.temperature,
+                    deals.c.updated_at,
+                    group.label("grp"),
+                    sa.case((group == 1, deals.c.created_at)).label("newest"),
+                    sa.case((new, 1), else_=0).label("is_new"),
+                    sa.case((stale, 1), else_=0).label("is_stale"),
+                )
+                .where(*conditions)
+                .order_by(
+                    group,
+                    sa.case((group == 1, deals.c.created_at)).desc(),
+                    deals.c.updated_at,
+                    deals.c.id,
+                )
+                .limit(PAGE_SIZE)
+                .offset(page * PAGE_SIZE)
+                .subquery()
+            )
+            rows = await c.execute(
+                sa.select(
+                    shown.c.id,
+                    people.c.name,
+                    people.c.company,
+                    shown.c.stage,
+                    shown.c.temperature,
+                    shown.c.updated_at,
+                    shown.c.is_new,
+                    shown.c.is_stale,
+                )
+                .select_from(shown.join(people, people.c.id == shown.c.person_id))
+                .order_by(shown.c.grp, shown.c.newest.desc(), shown.c.updated_at, shown.c.id)
+            )
+            listed = [
+                TodayRow(_row(row), new=bool(row.is_new), stale=bool(row.is_stale)) for row in rows
+            ]
+        total, hot_total, new_total, stale_total = totals
+        return TodayPage(
+            tuple(listed), page, int(total), int(hot_total), int(new_total), int(stale_total)
+        )
 
     async def card(self, deal_id: int) -> DealCard | None:
         async with self._engine.connect() as c:

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.domain.desk import (
+    PAGE_SIZE,
     DealCard,
     DealFilter,
     DealPage,
@@ -51,19 +52,43 @@ class ProspectDeal:
 
 
 @dataclass(frozen=True, slots=True)
-class Today:
-    new: list[DealRow]
-    hot: list[DealRow]
-    stale: list[DealRow]
+class TodayRow:
+    """A deal of "today" and the groups it is in (hot, new today, idle); it is listed once."""
+
+    deal: DealRow
+    new: bool
+    stale: bool
+
+    @property
+    def hot(self) -> bool:
+        return self.deal.temperature is Temperature.HOT
+
+
+@dataclass(frozen=True, slots=True)
+class TodayPage:
+    """A page of "today", with the true counts: of the deals, and of each group."""
+
+    rows: tuple[TodayRow, ...]
+    page: int
+    total: int
+    hot: int
+    new: int
+    stale: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
 
 
 class DeskRepository(Protocol):
     async def manager_of(self, deal_id: int) -> tuple[bool, int | None]: ...
     async def page(self, manager: int | None, where: DealFilter, page: int) -> DealPage: ...
-    async def search(self, manager: int | None, text: str, digits: str | None) -> list[DealRow]: ...
-    async def today(
-        self, manager: int | None, since: datetime, stale_before: datetime
-    ) -> dict[str, list[DealRow]]: ...
+    async def search(
+        self, manager: int | None, text: str, digits: str | None, page: int
+    ) -> DealPage: ...
+    async def today_page(
+        self, manager: int | None, since: datetime, stale_before: datetime, page: int
+    ) -> TodayPage: ...
     async def card(self, deal_id: int) -> DealCard | None: ...
     async def history(self, deal_id: int, limit: int) -> tuple[HistoryEntry, ...]: ...
     async def event(self, event_id: int) -> HistoryEntry | None: ...
@@ -113,14 +138,29 @@ class DeskService:
         return await self._repository.page(_scope(viewer), where, max(page, 0))
 
     async def search(self, viewer: Viewer, query: str) -> list[DealRow]:
-        text, digits = search_terms(query)
-        return await self._repository.search(_scope(viewer), text, digits)
+        """The first page of what matches."""
+        return list((await self.search_page(viewer, query, 0)).rows)
 
-    async def today(self, viewer: Viewer, start_of_day: datetime, stale_days: int) -> Today:
-        found = await self._repository.today(
-            _scope(viewer), start_of_day, start_of_day - timedelta(days=stale_days)
-        )
-        return Today(found["new"], found["hot"], found["stale"])
+    async def search_page(self, viewer: Viewer, query: str, page: int) -> DealPage:
+        """A page of what matches and how many match; a page past the end is the last page."""
+        text, digits = search_terms(query)
+        scope = _scope(viewer)
+        found = await self._repository.search(scope, text, digits, max(page, 0))
+        if found.page >= found.pages and found.page > 0:
+            found = await self._repository.search(scope, text, digits, found.pages - 1)
+        return found
+
+    async def today_page(
+        self, viewer: Viewer, start_of_day: datetime, stale_days: int, page: int
+    ) -> TodayPage:
+        """A page of the hot, new and idle deals; a page past the end is the last page."""
+        scope, stale_before = _scope(viewer), start_of_day - timedelta(days=stale_days)
+        found = await self._repository.today_page(scope, start_of_day, stale_before, max(page, 0))
+        if found.page >= found.pages and found.page > 0:
+            found = await self._repository.today_page(
+                scope, start_of_day, stale_before, found.pages - 1
+            )
+        return found
 
     async def card(self, viewer: Viewer, deal_id: int) -> DealCard:
         card = await self._repository.card(deal_id)

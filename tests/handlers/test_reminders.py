@@ -177,6 +177,18 @@ async def test_a_won_deal_brings_a_post_sale_follow_up(world: World) -> None:
     assert "Прошёл месяц после сделки" in oleg.last().text
 
 
+async def test_the_morning_digest_counts_every_hot_lead_not_only_those_it_lists(
+    world: World,
+) -> None:
+    await world.add_manager(7001, "Олег")
+    for n in range(10):  # all hot, all Олег's
+        await submit_lead(world, 1001 + n)
+    await plan_morning(world.dp["reminders"], world.dp["staff"], world.clock)
+    await tick(world)
+    digest = next(s for s in world.session.to(7001) if "План на сегодня" in s.text)
+    assert digest.text.count("• ") == 8 and "… и ещё 2 — /today" in digest.text
+
+
 async def test_the_morning_digest_comes_once_a_day(world: World) -> None:
     oleg = await manager_with_deal(world)  # a hot lead, Олег's
     await oleg.press("Напомнить")
