@@ -186,7 +186,20 @@ def deal_card(
     if card.deal.manager_telegram_id is None and not viewer.is_admin:
         return _rows([_deal(t, "btn_take", DealAction.TAKE, deal_id)])
     if not card.is_open:
-        return _rows([reply, history], [reassign])
+        # After a win the client is still worth calls and reminders (the repeat sale); after a
+        # loss, a call back later. The stage and the temperature are history.
+        return _rows(
+            [
+                _deal(t, "btn_log", DealAction.LOG, deal_id),
+                _deal(t, "btn_remind", DealAction.REMIND, deal_id),
+            ],
+            [
+                _deal(t, "btn_amount", DealAction.AMOUNT, deal_id),
+                _deal(t, "btn_step", DealAction.STEP, deal_id),
+            ],
+            [history, reply],
+            [reassign],
+        )
     answered, required = checklist(config, card.deal.stage, card.answers)
     return _rows(
         [

@@ -193,6 +193,10 @@ async def test_the_amount_answered_at_the_closing_gate_is_the_deals_amount(world
     assert any("выиграна" in sent.text.lower() for sent in answer)
     assert (await deal_of(world)).amount_minor == 15000000
     assert "💰 150\u00a0000\u00a0₽" in answer[-1].text  # the won card, not "no amount yet"
+    won_card = answer[-1].buttons()
+    for label in ("Звонок", "Напомнить", "Сумма", "История"):  # post-sale work goes on
+        assert any(label in button for button in won_card), (label, won_card)
+    assert not any("Следующий этап" in button for button in won_card)
     [history] = await oleg.press("История")
     assert "150\u00a0000" in history.text
 
