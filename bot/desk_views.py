@@ -243,11 +243,12 @@ def relay_header(t: Translator, config: BusinessConfig, deal: ProspectDeal) -> M
     )
 
 
-def _objection(config: BusinessConfig, objection_id: str, locale: str) -> str:
+def _objection(config: BusinessConfig, objection_id: str, locale: str) -> str | None:
+    """The objection's name; None for one the manager wrote in their own words ("other")."""
     for objection in config.pipeline.objections:
         if objection.id == objection_id:
             return objection.name.get(locale)
-    return objection_id
+    return None if objection_id == "other" else objection_id
 
 
 def _duration(seconds: object) -> str | None:

@@ -126,7 +126,8 @@ async def test_objection_shows_ready_answers_and_is_logged(world: World) -> None
     await oleg.send("Нет бюджета до весны")
     assert (await event_kinds(world))[-2:] == ["objection", "objection"]
     [history] = await oleg.press("История")
-    assert "Возражение «Дорого»" in history.text and "Нет бюджета до весны" in history.text
+    assert "Возражение «Дорого»" in history.text
+    assert "Возражение: Нет бюджета до весны" in history.text  # in the manager's own words
 
 
 async def test_calls_and_voice_notes_are_logged_and_replayable(world: World) -> None:
