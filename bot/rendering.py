@@ -13,6 +13,7 @@ import io
 import logging
 import multiprocessing
 import os
+import re
 import shutil
 import weakref
 from concurrent.futures import ProcessPoolExecutor
@@ -249,7 +250,7 @@ class Renderer:
             raise
         except Exception as error:  # a template's own error, whatever it is: a clear answer
             log.warning("rendering %s failed: %r", name, error)
-            raise RenderFailed(str(error) or type(error).__name__) from error
+            raise RenderFailed(_without_paths(str(error) or type(error).__name__)) from error
 
     def _replace(self, pool: ProcessPoolExecutor) -> None:
         if self._pool is pool:
@@ -263,6 +264,15 @@ class Renderer:
             self._pool = None
         if self._owns_directory:
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+_PATH = re.compile(r"""(?<![\w.])(?:[A-Za-z]:)?[\\/](?:[^\s"'\\/]+[\\/])+([^\s"'\\/]+)""")
+
+
+def _without_paths(text: str) -> str:
+    """An error as an admin may read it: "/tmp/salesbot-trial-…/offer.html" is "offer.html"
+    (the server's directories are none of their business)."""
+    return _PATH.sub(r"\1", text)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:

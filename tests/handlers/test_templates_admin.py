@@ -45,7 +45,8 @@ async def test_a_replacement_is_checked_before_it_is_used(world: World) -> None:
     [refused] = await admin.send_document(
         b"<p>{% for line in lines %}{{ line.name }</p>", "offer.html"
     )
-    assert "не принят" in refused.text
+    assert "не принят" in refused.text and "offer.html" in refused.text
+    assert "/" not in refused.text.split("не принят")[1]  # no path of the server's in it
     [refused] = await admin.send_document(
         b"{{ ''.__class__.__mro__[1].__subclasses__() }}", "offer.html"
     )
