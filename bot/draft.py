@@ -37,6 +37,7 @@ class LeadDraft(BaseModel):
     contact_time: str | None = None
     editing: bool = False
     reply_keyboard: bool = False  # a reply keyboard is on screen and must be removed
+    need_question: int | None = None  # the message asking the need: typed-to, its buttons go
     moved_at: datetime | None = None  # the last step: a reminder waits while the form moves
 
     def add_arrival(self, payload: str, at: datetime, recorded: bool) -> None:

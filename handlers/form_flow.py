@@ -83,7 +83,11 @@ class Flow:
         await self._drop_reply_keyboard()
         await self._save()
         choices = self.config.form.choices(CHOICES[field])
-        await self.send(question, keyboards.choice_step(t, field, choices))
+        buttons = keyboards.choice_step(t, field, choices)
+        sent = await self.bot.send_message(self.chat_id, question, reply_markup=buttons)
+        if field is FormField.NEED:  # the one choice that may be typed: its buttons must go then
+            self.draft.need_question = sent.message_id
+            await self._save()
 
     async def ask_consent(self) -> None:
         await self.state.set_state(LeadForm.consent)

@@ -363,6 +363,12 @@ async def need_text(
         return
     flow = await _flow(message.from_user, bot, state, t, config, clock)
     flow.draft.need, flow.draft.need_text = None, value
+    if flow.draft.need_question is not None:  # answered in words: the choices are spent too
+        with suppress(TelegramBadRequest):  # gone already, or too old to edit
+            await bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=flow.draft.need_question, reply_markup=None
+            )
+        flow.draft.need_question = None
     await flow.accepted(FormField.NEED)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from aiogram.methods import EditMessageReplyMarkup
 
 from storage.schema import deals, events, people, touch_points
 from tests.fakes import Prospect
@@ -336,9 +337,17 @@ async def test_need_can_be_typed_in_own_words(world: World) -> None:
     await prospect.send("+79161234567")
     await prospect.press("Пропустить")
     await prospect.press("Пропустить")
+    question = prospect.last_with_buttons()
     [ask] = await prospect.send("Нужен учёт заявок с сайта")
     assert "Когда планируете начать" in ask.text
     assert (await draft_of(world))["need_text"] == "Нужен учёт заявок с сайта"
+    # the question's buttons go, as they do when one is pressed
+    assert any(
+        isinstance(call, EditMessageReplyMarkup)
+        and call.message_id == question.message_id
+        and call.reply_markup is None
+        for call in world.session.calls
+    )
 
 
 async def test_forged_and_stale_callbacks_are_refused_and_change_nothing(world: World) -> None:
