@@ -52,21 +52,26 @@ def answer_text(t: Translator, config: BusinessConfig, question_id: str, value: 
             if question.type == "date" and len(value) == 10:
                 return f"{value[8:10]}.{value[5:7]}.{value[0:4]}"
             if question.type == "number":
-                return format_number(value)
+                return format_number(value, t.locale)
     return value
 
 
-def format_number(value: str | int | Decimal) -> str:
+def format_number(value: str | int | Decimal, locale: str = "ru") -> str:
+    """ "150 000,50" as Russian writes it, "150,000.50" in English; no fraction if whole."""
     number = Decimal(str(value))
-    whole = f"{int(number):,}".replace(",", "\u00a0")
+    whole = f"{int(number):,}"
     fraction = number - int(number)
-    return whole if not fraction else f"{whole},{str(fraction)[2:4].ljust(2, '0')}"
+    cents = str(fraction)[2:4].ljust(2, "0")
+    if locale == "en":
+        return whole if not fraction else f"{whole}.{cents}"
+    whole = whole.replace(",", "\u00a0")
+    return whole if not fraction else f"{whole},{cents}"
 
 
-def format_amount(minor: int | None) -> str | None:
+def format_amount(minor: int | None, locale: str = "ru") -> str | None:
     if minor is None:
         return None
-    return f"{format_number(Decimal(minor) / 100)}\u00a0₽"
+    return f"{format_number(Decimal(minor) / 100, locale)}\u00a0₽"
 
 
 def local(moment: datetime, tz: tzinfo) -> str:
@@ -137,7 +142,7 @@ def deal_card(
         stage_count=len(stage_ids),
         answered=answered,
         required=required,
-        amount=format_amount(card.amount_minor),
+        amount=format_amount(card.amount_minor, t.locale),
         next_step=card.next_step,
         last_activity=local(card.last_activity, tz),
         manager=card.manager_name,
@@ -208,7 +213,7 @@ def history_line(t: Translator, config: BusinessConfig, entry: HistoryEntry, tz:
         }
     elif kind == "field_changed":
         field = str(data.get("field"))
-        show = format_amount if field == "amount_minor" else (lambda v: v)
+        show = (lambda v: format_amount(v, t.locale)) if field == "amount_minor" else (lambda v: v)
         values = {
             "field": t.label(f"field_{field}"),
             "before": show(data.get("from")),

@@ -374,7 +374,7 @@ async def amount_typed(message: Message, **data: Any) -> None:
         return
     await ctx.desk.set_amount(ctx.viewer, ctx.deal_id, minor, ctx.now())
     await ctx.state.clear()
-    await ctx.send(ctx.t("amount_set", amount=format_amount(minor)))
+    await ctx.send(ctx.t("amount_set", amount=format_amount(minor, ctx.t.locale)))
     await ctx.show_card()
 
 

@@ -177,8 +177,9 @@ async def test_an_english_speaking_manager_types_amounts_the_english_way(world: 
     await oleg.send("12,500")  # twelve thousand five hundred, not twelve and a half
     assert (await deal_of(world)).amount_minor == 1250000
     await oleg.press("Amount")
-    await oleg.send("1,500.50")
+    answer = await oleg.send("1,500.50")
     assert (await deal_of(world)).amount_minor == 150050
+    assert "1,500.50\u00a0₽" in answer[-1].text  # the card writes it the English way too
 
 
 async def test_the_amount_answered_at_the_closing_gate_is_the_deals_amount(world: World) -> None:
