@@ -6,13 +6,14 @@ company. Both directions are kept in the deal's history."""
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.filters import Filter, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import Message, ReactionTypeEmoji
 from markupsafe import Markup, escape
 
 from bot import desk_keyboards as kb
@@ -30,6 +31,7 @@ from handlers.notify import staff_to_alert, staff_translator
 
 log = logging.getLogger(__name__)
 
+PASSED_ON = "👀"  # the reaction on a client's message that reached their manager
 LONG_TEXT = 3500  # longer texts go as a copy under the header: one message holds 4096
 MEDIA = ("photo", "document", "voice", "video", "audio", "video_note", "sticker", "animation",
          "location", "contact")  # fmt: skip
@@ -134,6 +136,11 @@ async def from_prospect(
         await desk.remember_relay(recipient, ids, deal.deal_id, now)
     if not delivered:
         await message.answer(t("relay_nobody"))
+        return
+    # A quiet "passed on": a reply in words to every message would be noise, silence leaves the
+    # client wondering whether anybody got it.
+    with suppress(TelegramAPIError):
+        await message.react([ReactionTypeEmoji(emoji=PASSED_ON)])
 
 
 async def _recipients(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from aiogram.methods import SetMessageReaction
+from aiogram.types import ReactionTypeEmoji
 
 from bot.callbacks import DealAction, DealCb
 from storage.schema import deals, events
@@ -23,7 +25,9 @@ async def history(world: World) -> list[tuple[str, dict[str, object]]]:
 async def test_a_prospect_and_the_manager_write_to_each_other(world: World) -> None:
     oleg = await world.add_manager(7001, "Олег")
     anna = await submit_lead(world, 1001)
-    assert await anna.send("Можно созвониться завтра?") == []  # nothing back: it was relayed
+    assert await anna.send("Можно созвониться завтра?") == []  # no words back: it was relayed
+    [seen] = [call for call in world.session.calls if isinstance(call, SetMessageReaction)]
+    assert seen.chat_id == 1001 and seen.reaction == [ReactionTypeEmoji(emoji="👀")]
     relayed = world.session.to(7001)[-1]
     assert relayed.text.startswith("🔥 <b>Анна</b> (ООО Вектор) · сделка #1")
     assert "Можно созвониться завтра?" in relayed.text
