@@ -115,6 +115,7 @@ def build_dispatcher(
             renderer,
             config,
             SqlCatalogueRepository(engine),
+            default_locale=default_locale,
         ),
         pipeline=PipelineService(SqlPipelineRepository(engine), config.pipeline.domain()),
         tz=tz,

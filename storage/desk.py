@@ -210,6 +210,7 @@ class SqlDeskRepository:
                         people.c.email,
                         people.c.company,
                         people.c.consent_at,
+                        people.c.language,
                         managers.c.name.label("manager_name"),
                     )
                     .select_from(
@@ -236,6 +237,7 @@ class SqlDeskRepository:
             email=row.email,
             company=row.company,
             consent_at=row.consent_at,
+            language=row.language,
         )
         return DealCard(
             deal=deal_from_row(row),

@@ -264,6 +264,7 @@ def person_from_row(row: Row[Any]) -> Person:
         email=row.email,
         company=row.company,
         consent_at=row.consent_at,
+        language=row.language,
     )
 
 

@@ -89,6 +89,7 @@ class Person:
     email: str | None
     company: str | None
     consent_at: datetime | None = None
+    language: str | None = None  # Telegram's code, as the person's app reported it
 
 
 @dataclass(frozen=True, slots=True)

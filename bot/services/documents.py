@@ -16,6 +16,7 @@ from bot.domain.desk import DealCard, Viewer
 from bot.domain.offers import OfferLine, Totals, totals
 from bot.rendering import Renderer
 from bot.services.desk import DeskService
+from bot.texts import locale_for
 
 MAX_QUANTITY = Decimal(1_000_000)
 
@@ -93,7 +94,9 @@ class DocumentService:
         catalogue: CatalogueRepository,
         ttl: float = 10.0,
         monotonic: Callable[[], float] = time.monotonic,
+        default_locale: str = "ru",
     ) -> None:
+        self._default_locale = default_locale
         self._documents, self._items, self._desk = documents, items, desk
         self._renderer, self._config, self._catalogue = renderer, config, catalogue
         self._ttl, self._monotonic = ttl, monotonic
@@ -190,8 +193,11 @@ class DocumentService:
         today: date,
     ) -> MadeDocument:
         """Number, render and record a document of the deal's items (RenderFailed if the
-        template fails: the number is then spent, as a cancelled form would be)."""
+        template fails: the number is then spent, as a cancelled form would be). It is written
+        in the client's language where the bot knows it, else in `locale` (the manager's)."""
         card = await self._desk.card(viewer, deal_id)
+        language = card.person.language
+        locale = locale_for(language, self._default_locale) if language else locale
         basket = await self.basket(viewer, deal_id, locale)
         if not basket.lines:
             raise NothingChosen(deal_id)

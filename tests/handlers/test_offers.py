@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.callbacks import DealAction, DealCb
 from bot.config import CatalogueItem, Localized
 from bot.services.documents import DocumentService
-from storage.schema import documents
+from storage.schema import documents, people
 from tests.fakes import Prospect, Sent
 from tests.handlers.conftest import World
 from tests.handlers.test_deal_card import manager_with_deal
@@ -137,6 +137,20 @@ async def test_a_failing_template_gives_a_clear_message_and_the_bot_goes_on(
     assert "Не получилось сформировать документ" in failed.text
     [invoice] = await oleg.press("Счёт на оплату")  # the other template still works
     assert invoice.kind == "document" and "SCH-2026-0001" in plain(invoice.text)
+
+
+async def test_the_offer_is_written_in_the_clients_language(world: World) -> None:
+    oleg = await manager_with_deal(world)  # Олег reads Russian
+    async with world.engine.begin() as connection:
+        await connection.execute(people.update().values(language="en"))  # the client, English
+    await oleg.press("КП / счёт")
+    await oleg.press("Добавить из каталога")
+    [screen] = await oleg.press("Консультация эксперта")
+    assert "Консультация эксперта" in screen.text  # the manager's screen stays in Russian
+    [pdf] = await oleg.press("Коммерческое предложение")
+    assert "Коммерческое предложение" in pdf.text  # so does what the bot tells him
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(file_bytes(pdf.file))).pages)
+    assert "Expert consultation" in text and "INN" in text and "ИНН" not in text
 
 
 async def test_tiny_quantities_and_a_discount_near_100_do_not_break_the_offer(
