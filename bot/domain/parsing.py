@@ -98,6 +98,8 @@ def parse_decimal(text: str, locale: str = "ru") -> Decimal:
     English (where "1,500" is fifteen hundred, not one and a half); a decimal point is taken in
     either. Raises InputError for anything else, and for infinities and NaN."""
     cleaned = re.sub(r"[\s\u00a0\u202f]", "", text)
+    if not re.fullmatch(r"[+-]?[\d.,]+", cleaned):  # "1e9" is no way to write a budget
+        raise InputError(Problem.NOT_A_NUMBER)
     if locale == "en" and _EN_GROUPED.fullmatch(cleaned):
         cleaned = cleaned.replace(",", "")
     try:
