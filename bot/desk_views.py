@@ -74,8 +74,12 @@ def format_amount(minor: int | None, locale: str = "ru") -> str | None:
     return f"{format_number(Decimal(minor) / 100, locale)}\u00a0₽"
 
 
-def local(moment: datetime, tz: tzinfo) -> str:
-    return moment.astimezone(tz).strftime("%d.%m %H:%M")
+def local(moment: datetime, tz: tzinfo, now: datetime | None = None) -> str:
+    """ "25.12 10:30" in the zone `tz`; with `now`, a moment of another year shows its year."""
+    at = moment.astimezone(tz)
+    if now is not None and at.year != now.astimezone(tz).year:
+        return at.strftime("%d.%m.%Y %H:%M")
+    return at.strftime("%d.%m %H:%M")
 
 
 def temperature_label(t: Translator, temperature: Temperature) -> str:

@@ -101,7 +101,8 @@ async def _create(ctx: DealContext, due: datetime) -> None:
         return
     await ctx.state.clear()
     await ctx.send(
-        ctx.t("remind_set", when=local(due, ctx.tz)), kb.back_to_card(ctx.t, ctx.deal_id)
+        ctx.t("remind_set", when=local(due, ctx.tz, ctx.now())),
+        kb.back_to_card(ctx.t, ctx.deal_id),
     )
 
 
@@ -134,7 +135,7 @@ async def reminder_action(
             await callback.answer(t.label("err_stale_button"))
             return
         await reminders.snooze(viewer, callback_data.reminder, due)
-        await callback.answer(t.label("reminder_snoozed", when=local(due, tz)))
+        await callback.answer(t.label("reminder_snoozed", when=local(due, tz, now)))
         return
     status = ReminderStatus.DONE if action is ReminderAction.DONE else ReminderStatus.CANCELLED
     closed = await reminders.close(viewer, callback_data.reminder, status, now)
@@ -142,7 +143,12 @@ async def reminder_action(
 
 
 async def list_command(
-    message: Message, t: Translator, viewer: Viewer, reminders: ReminderService, tz: tzinfo
+    message: Message,
+    t: Translator,
+    viewer: Viewer,
+    reminders: ReminderService,
+    tz: tzinfo,
+    clock: Clock,
 ) -> None:
     upcoming = await reminders.upcoming(viewer)
     if not upcoming:
@@ -151,7 +157,9 @@ async def list_command(
     rows = [
         [
             InlineKeyboardButton(
-                text=t.label("btn_reminder_cancel", when=local(r.due_at, tz), deal=r.deal_id),
+                text=t.label(
+                    "btn_reminder_cancel", when=local(r.due_at, tz, clock.now()), deal=r.deal_id
+                ),
                 callback_data=ReminderCb(action=ReminderAction.CANCEL, reminder=r.id).pack(),
             )
         ]

@@ -4,7 +4,7 @@ manager's time zone. `now` is always an argument."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from dateparser.date import DateDataParser
@@ -64,7 +64,7 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
             "RETURN_TIME_AS_PERIOD": True,
         },
     )
-    found = parser.get_date_data(_normalise_hours(cleaned))
+    found = parser.get_date_data(_normalise_hours(_with_year(cleaned, base.date())))
     if found.date_obj is None:
         raise InputError(Problem.NOT_A_TIME)
     moment = found.date_obj
@@ -92,6 +92,24 @@ _AT_HOUR = re.compile(rf"\b(?:в|к|at)\s+{_HOUR}(?![\w.:])", re.IGNORECASE)
 _DAY_THEN_HOUR = re.compile(
     r"\b(?P<day>сегодня|завтра|послезавтра|today|tomorrow)\s+(?P<hour>\d{1,2})$", re.IGNORECASE
 )
+
+
+# "01.12" is a day and a month to a person, but dateparser reads it as 01:12 when it could be a
+# time; given its year (the next 1 December) it is a date.
+_DAY_MONTH = re.compile(r"(?<![\d.:])(?P<day>\d{1,2})\.(?P<month>\d{1,2})(?![\d.:])")
+
+
+def _with_year(text: str, today: date) -> str:
+    def dated(match: re.Match[str]) -> str:
+        day, month = int(match["day"]), int(match["month"])
+        try:
+            this_year = date(today.year, month, day)
+        except ValueError:
+            return match[0]  # not a date: dateparser says what it makes of it
+        year = today.year if this_year >= today else today.year + 1
+        return f"{day:02d}.{month:02d}.{year}"
+
+    return _DAY_MONTH.sub(dated, text)
 
 
 def _normalise_hours(text: str) -> str:

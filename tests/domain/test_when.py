@@ -144,3 +144,17 @@ def test_past_and_unreadable_times_are_refused(text: str, problem: Problem) -> N
     with pytest.raises(InputError) as error:
         parse_when(text, NOW, MOSCOW)
     assert error.value.problem is problem
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("01.12", datetime(2026, 12, 1, 10, 0)),  # a day and a month, not 01:12
+        ("15.12", datetime(2026, 12, 15, 10, 0)),
+        ("01.12 10:30", datetime(2026, 12, 1, 10, 30)),
+        ("1.12 в 15", datetime(2026, 12, 1, 15, 0)),
+        ("20.11", datetime(2027, 11, 20, 10, 0)),  # gone this year: the next one, as "1 ноября"
+    ],
+)
+def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime) -> None:
+    assert parse_when(typed, NOW, MOSCOW) == expected.replace(tzinfo=MOSCOW)

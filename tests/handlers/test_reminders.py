@@ -44,6 +44,21 @@ async def tick(world: World) -> int:
     return await service.deliver_due(world.clock.now(), pusher, digest=pusher.digest)
 
 
+async def test_a_date_typed_with_a_dot_is_a_date_and_next_years_shows_its_year(
+    world: World,
+) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Напомнить")
+    [done] = await oleg.send("01.12")
+    assert "Напомню 01.12 10:00" in done.text  # not 01:12 tonight
+    await oleg.press("К сделке")
+    await oleg.press("Напомнить")
+    [done] = await oleg.send("20.11 в 15")  # gone this year
+    assert "Напомню 20.11.2027 15:00" in done.text
+    [listing] = await oleg.send("/reminders")
+    assert any("20.11.2027 15:00" in label for label in listing.buttons())
+
+
 async def test_a_reminder_set_from_the_card_arrives_on_time(world: World) -> None:
     oleg = await manager_with_deal(world)
     await oleg.press("Напомнить")
