@@ -220,9 +220,17 @@ async def reassign(ctx: DealContext, target: str) -> None:
     if chosen is None:
         await ctx.send(ctx.t("err_stale_button"))
         return
-    await ctx.desk.reassign(ctx.viewer, ctx.deal_id, chosen.telegram_id, ctx.now())
+    previous = await ctx.desk.reassign(ctx.viewer, ctx.deal_id, chosen.telegram_id, ctx.now())
     await ctx.send(ctx.t("reassigned", name=chosen.name))
     await _tell(ctx, chosen.telegram_id, "deal_given_to_you")
+    if previous is not None and previous not in (chosen.telegram_id, ctx.viewer.telegram_id):
+        # No button: the deal is no longer theirs to open; their reminders of it went along.
+        staff_t = await ctx.staff_t(previous)
+        note = staff_t("deal_taken_from_you", deal_id=ctx.deal_id, name=chosen.name)
+        try:
+            await ctx.bot.send_message(previous, note)
+        except TelegramAPIError:
+            log.warning("could not tell %s about deal %s", previous, ctx.deal_id)
 
 
 async def take(ctx: DealContext, arg: str) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.desk import PAGE_SIZE, DealCard, DealFilter, DealPage, DealRow, HistoryEntry
 from bot.domain.models import DealStatus, Person, Temperature
+from bot.domain.reminders import ReminderStatus
 from bot.services.desk import ProspectDeal, TodayPage, TodayRow
 from storage.leads import deal_from_row
 from storage.schema import (
@@ -22,6 +23,7 @@ from storage.schema import (
     managers,
     people,
     relayed_messages,
+    reminders,
 )
 
 # Hot first: a hot lead must be answered within minutes (DESIGN.md).
@@ -340,6 +342,8 @@ class SqlDeskRepository:
             )
             if result.rowcount != 1:
                 return False
+            if before.manager_telegram_id is not None:
+                await _reminders_follow(c, [deal_id], before.manager_telegram_id, manager)
             kind = "deal_taken" if only_unassigned else "deal_reassigned"
             await c.execute(
                 events.insert().values(
@@ -372,6 +376,7 @@ class SqlDeskRepository:
             ids = sorted(row.id for row in moved)
             if not ids:
                 return []
+            await _reminders_follow(c, ids, source, target)
             await c.execute(
                 events.insert(),
                 [
@@ -494,3 +499,20 @@ def _entry(row: Row[Any]) -> HistoryEntry:
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def _reminders_follow(
+    c: AsyncConnection, deal_ids: list[int], source: int, target: int
+) -> None:
+    """The former manager's pending reminders of these deals (their own, speed to lead) go to
+    the new one: the work goes with the deal, and the former one is not sent a client that is
+    no longer theirs. The admins' escalations stay theirs."""
+    await c.execute(
+        reminders.update()
+        .where(
+            reminders.c.deal_id.in_(deal_ids),
+            reminders.c.chat_id == source,
+            reminders.c.status == ReminderStatus.PENDING.value,
+        )
+        .values(chat_id=target)
+    )

@@ -59,6 +59,37 @@ async def test_a_date_typed_with_a_dot_is_a_date_and_next_years_shows_its_year(
     assert any("20.11.2027 15:00" in label for label in listing.buttons())
 
 
+async def test_reminders_go_with_a_deal_to_its_new_manager(ladder_world: World) -> None:
+    world = ladder_world
+    oleg = await manager_with_deal(world)  # a hot lead: Олег's speed-to-lead is pending
+    ira = await world.add_manager(7002, "Ира")
+    admin = world.admin()
+    await admin.send("/deals")
+    await admin.press("#1")
+    await admin.press("Передать")
+    await admin.press("Ира")
+    assert "Сделка #1 передана менеджеру Ира" in world.session.to(7001)[-1].text
+    before = len(world.session.to(7001))
+    world.clock.advance(minutes=16)
+    await tick(world)
+    assert len(world.session.to(7001)) == before  # nothing more about a client not his
+    assert "Лид ждёт ответа" in world.session.to(ira.user.id)[-1].text
+
+    await world.prospect(user_id=7002, first_name="Ира").send("/deals")
+    ira_card = world.prospect(user_id=7002, first_name="Ира")
+    await ira_card.press("#1")
+    await ira_card.press("Напомнить")
+    await ira_card.press("Через час")
+    await admin.send("/deals")
+    await admin.press("#1")
+    await admin.press("Передать")
+    await admin.press("Олег")  # and back: her own reminder goes to him
+    world.clock.advance(hours=1)
+    await tick(world)
+    assert "Напоминание" in world.session.to(7001)[-1].text
+    assert oleg.user.id == 7001
+
+
 async def test_a_reminder_set_from_the_card_arrives_on_time(world: World) -> None:
     oleg = await manager_with_deal(world)
     await oleg.press("Напомнить")
