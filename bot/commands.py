@@ -18,6 +18,14 @@ STAFF_COMMANDS = (
 ADMIN_COMMANDS = ("invite", "managers", "catalogue", "templates")
 
 
+async def drop_staff_commands(bot: Bot, chat_id: int) -> None:
+    """Back to the menu everybody has: for somebody who is staff no longer."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=chat_id))
+    except TelegramAPIError:
+        log.warning("could not reset the command menu of %s", chat_id, exc_info=True)
+
+
 async def set_staff_commands(bot: Bot, chat_id: int, t: Translator, admin: bool) -> None:
     """A member of staff's own menu (a per-chat scope); a failure only costs the menu."""
     names = STAFF_COMMANDS + (ADMIN_COMMANDS if admin else ())

@@ -14,13 +14,14 @@ from aiogram.types import CallbackQuery, Message
 from bot import desk_keyboards as kb
 from bot.callbacks import ManagerAction, ManagerCb, StaffAction, StaffCb
 from bot.clock import Clock
+from bot.commands import drop_staff_commands, set_staff_commands
 from bot.desk_views import local
 from bot.domain.desk import Viewer
 from bot.filters import IsAdmin, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.services.desk import DeskService
 from bot.services.staff import INVITE_PREFIX, StaffService
-from bot.texts import Translator
+from bot.texts import Catalogue, Translator
 from handlers.notify import staff_translator
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ async def manager_action(
     staff: StaffService,
     desk: DeskService,
     clock: Clock,
+    catalogue: Catalogue,
 ) -> None:
     manager = await staff.manager(callback_data.manager)
     if manager is None:
@@ -122,6 +124,7 @@ async def manager_action(
         key = "manager_activated" if active else "manager_deactivated"
         await bot.send_message(chat_id, t(key, name=manager.name))
         await _list(bot, chat_id, t, staff)
+        await _tell_access(bot, catalogue, staff, manager.telegram_id, active)
     elif action is ManagerAction.HANDOVER:
         targets = [
             m for m in await staff.managers() if m.active and m.telegram_id != manager.telegram_id
@@ -150,3 +153,19 @@ async def manager_action(
                 await bot.send_message(target.telegram_id, text)
             except TelegramAPIError:
                 log.warning("could not tell manager %s about a handover", target.telegram_id)
+
+
+async def _tell_access(
+    bot: Bot, catalogue: Catalogue, staff: StaffService, telegram_id: int, active: bool
+) -> None:
+    """The manager hears it from the bot, and their command menu follows: a deactivated one
+    would otherwise tap /deals and get a prospect's menu without a word of why."""
+    their_t = await staff_translator(catalogue, staff, telegram_id)
+    if active:
+        await set_staff_commands(bot, telegram_id, their_t, admin=False)
+    else:
+        await drop_staff_commands(bot, telegram_id)
+    try:
+        await bot.send_message(telegram_id, their_t("access_on" if active else "access_off"))
+    except TelegramAPIError:
+        log.warning("could not tell %s that their access changed", telegram_id)

@@ -6,6 +6,8 @@ import asyncio
 import re
 
 import sqlalchemy as sa
+from aiogram.methods import DeleteMyCommands
+from aiogram.types import BotCommandScopeChat
 
 from bot.config import BusinessConfig, Routing
 from bot.domain.desk import RoutingRule
@@ -156,12 +158,18 @@ async def test_deactivated_manager_loses_the_desk_and_the_queue(world: World) ->
     await admin.send("/managers")
     await admin.press("⏸ Олег")
     assert "Олег отключён" in " ".join(s.text for s in world.session.to(ADMIN_ID))
+    assert "отключил ваш доступ" in world.session.to(7001)[-1].text  # told, not left to guess
+    assert any(
+        isinstance(call, DeleteMyCommands) and call.scope == BotCommandScopeChat(chat_id=7001)
+        for call in world.session.calls
+    )  # and the desk's commands are gone from his menu
     [greeting] = await oleg.send("/start")
     assert "Оставьте заявку" in greeting.text  # a prospect again
     await submit_lead(world, 1001)
     assert [d.manager_telegram_id for d in await deal_rows(world)] == [7002]
     await admin.send("/managers")
     await admin.press("▶️ Олег")
+    assert "снова включён" in world.session.to(7001)[-1].text
     [menu] = await oleg.send("/start")
     assert "Рабочее место менеджера" in menu.text
 
