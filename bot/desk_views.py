@@ -228,8 +228,10 @@ def history_line(t: Translator, config: BusinessConfig, entry: HistoryEntry, tz:
                   "number": data.get("number"),
                   "total": money(int(data.get("total_minor") or 0))}  # fmt: skip
     elif kind in ("message_in", "message_out"):
+        media = data.get("media")
         values = {"text": short(data.get("text") or data.get("caption")),
-                  "media": data.get("media")}  # fmt: skip
+                  "media": t.label(f"media_{media}") if t.catalogue.has(f"media_{media}")
+                  else media}  # fmt: skip
     key = f"ev_{kind}" if t.catalogue.has(f"ev_{kind}") else "ev_other"
     return Markup(f"{local(entry.created_at, tz)} ") + t(key, kind=kind, **values)
 

@@ -57,6 +57,7 @@ async def test_a_prospect_and_the_manager_write_to_each_other(world: World) -> N
     [card_history] = await oleg.press("История")
     assert "💬 Клиент: Можно созвониться завтра?" in card_history.text
     assert "↩️ Ответ: Да, в 11:00 удобно?" in card_history.text
+    assert "💬 Клиент: [фото]" in card_history.text  # a photo, named in Russian
 
 
 async def test_a_price_question_makes_the_deal_hot_and_alerts(world: World) -> None:
