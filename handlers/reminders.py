@@ -3,6 +3,7 @@ snooze), and /reminders: the manager's upcoming ones, with cancel."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -17,7 +18,7 @@ from bot.desk_views import local
 from bot.domain.desk import Viewer
 from bot.domain.parsing import InputError
 from bot.domain.reminders import ReminderStatus
-from bot.domain.when import MORNING, QuickTime, parse_when, quick_time
+from bot.domain.when import MORNING, QuickTime, parse_reminder, quick_time
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.services.desk import NoAccess
@@ -84,24 +85,25 @@ async def typed_time(message: Message, **data: Any) -> None:
         return
     ctx = DealContext.from_data(message.chat.id, deal_id, data)
     try:
-        due = parse_when(message.text, ctx.now(), ctx.tz)
+        # Off the event loop: with a note, dateparser is tried on several runs of words.
+        due, note = await asyncio.to_thread(parse_reminder, message.text, ctx.now(), ctx.tz)
     except InputError as error:
         await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
         return
-    await _create(ctx, due)
+    await _create(ctx, due, note)
 
 
-async def _create(ctx: DealContext, due: datetime) -> None:
+async def _create(ctx: DealContext, due: datetime, note: str | None = None) -> None:
     service: ReminderService = ctx.reminders
     try:
-        await service.remind(ctx.viewer, ctx.deal_id, due, ctx.now())
+        await service.remind(ctx.viewer, ctx.deal_id, due, ctx.now(), note)
     except NoAccess:
         await ctx.state.clear()
         await ctx.send(ctx.t("err_no_access"))
         return
     await ctx.state.clear()
     await ctx.send(
-        ctx.t("remind_set", when=local(due, ctx.tz, ctx.now())),
+        ctx.t("remind_set", when=local(due, ctx.tz, ctx.now()), note=note),
         kb.back_to_card(ctx.t, ctx.deal_id),
     )
 

@@ -79,6 +79,31 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
     return moment
 
 
+def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str | None]:
+    """A typed moment with what it is about before or after it: "завтра в 10 позвонить по
+    договору", "перезвонить через 2 часа". The longest run of words at either end that reads as
+    a moment is the moment; the rest is the note (None if there is none). Errors as
+    parse_when's; a moment found but gone is reported as gone."""
+    try:
+        return parse_when(text, now, tz), None
+    except InputError as whole:
+        error = whole
+    words = parse_free_text(text, limit=500).split()
+    for size in range(len(words) - 1, 0, -1):
+        for moment_words, note_words in (
+            (words[:size], words[size:]),  # the moment first
+            (words[-size:], words[:-size]),  # the moment last
+        ):
+            try:
+                moment = parse_when(" ".join(moment_words), now, tz)
+            except InputError as part:
+                if part.problem is Problem.IN_THE_PAST:
+                    error = part
+                continue
+            return moment, " ".join(note_words)
+    raise error
+
+
 # dateparser reads "10:00", "10am" and "3 pm", but takes a bare "10" for the 10th of the month
 # and knows neither "утра" nor "вечера". So an hour is rewritten as HH:MM before it is parsed,
 # on the 24-hour clock unless a part of the day says otherwise.

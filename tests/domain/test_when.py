@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.parsing import InputError, Problem
-from bot.domain.when import QuickTime, parse_when, quick_time
+from bot.domain.when import QuickTime, parse_reminder, parse_when, quick_time
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 12:00 in Moscow
@@ -158,3 +158,27 @@ def test_past_and_unreadable_times_are_refused(text: str, problem: Problem) -> N
 )
 def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime) -> None:
     assert parse_when(typed, NOW, MOSCOW) == expected.replace(tzinfo=MOSCOW)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected", "note"),
+    [
+        ("завтра в 10 позвонить по договору", moscow(2026, 11, 24, 10, 0), "позвонить по договору"),
+        ("перезвонить через 2 часа", moscow(2026, 11, 23, 14, 0), "перезвонить"),
+        ("25.12 10:30 отправить счёт", moscow(2026, 12, 25, 10, 30), "отправить счёт"),
+        ("call Anna back tomorrow at 9am", moscow(2026, 11, 24, 9, 0), "call Anna back"),
+        ("завтра в 15:00", moscow(2026, 11, 24, 15, 0), None),
+    ],
+)
+def test_a_reminder_may_say_what_it_is_about(
+    typed: str, expected: datetime, note: str | None
+) -> None:
+    assert parse_reminder(typed, NOW, MOSCOW) == (expected, note)
+
+
+@pytest.mark.parametrize(("typed", "problem"), [("позвонить", Problem.NOT_A_TIME),
+                                                ("вчера позвонить", Problem.IN_THE_PAST)])  # fmt: skip
+def test_a_note_without_a_moment_is_refused(typed: str, problem: Problem) -> None:
+    with pytest.raises(InputError) as error:
+        parse_reminder(typed, NOW, MOSCOW)
+    assert error.value.problem is problem

@@ -97,15 +97,16 @@ async def test_a_reminder_set_from_the_card_arrives_on_time(world: World) -> Non
     assert "уже прошло" in wrong.text
     [wrong] = await oleg.send("когда-нибудь потом")
     assert "Не понимаю, когда это" in wrong.text
-    [done] = await oleg.send("завтра в 15:00")
-    assert "Напомню 24.11 15:00" in done.text  # the clock is 12:00 in Moscow
+    [done] = await oleg.send("завтра в 15:00 позвонить по договору")
+    assert "Напомню 24.11 15:00: позвонить по договору" in done.text  # the clock is 12:00
 
     world.clock.advance(hours=26)
     assert await tick(world) == 0  # 14:00 next day: not yet
     world.clock.advance(hours=1)
     assert await tick(world) == 1
     push = oleg.last()
-    assert "Напоминание" in push.text and "Анна" in push.text and "сделка #1" in push.text
+    assert "Напоминание</b>: позвонить по договору\n" in push.text
+    assert "Анна" in push.text and "сделка #1" in push.text
     assert "Сделано" in push.buttons()[0] and "Открыть сделку" in push.buttons()[-1]
     assert await tick(world) == 0  # once only
     await oleg.press("Сделано")
