@@ -205,7 +205,7 @@ class ReminderPusher:
         t = await self._staff_t(reminder.chat_id)
         text = t(
             "daily_digest",
-            today=[f"{local(r.due_at, tz)} · {r.text or self._what(r)}" for r in today],
+            today=[f"{local(r.due_at, tz)} · {await self._what(r)}" for r in today],
             overdue=len(overdue),
             hot=[deal_button(t, self._config, row) for row in hot],
             hot_more=desk.hot - len(hot),
@@ -220,8 +220,13 @@ class ReminderPusher:
     async def _zone(self, chat_id: int) -> tzinfo:
         return (await self._staff.schedule(chat_id)).tz if self._staff else self._tz
 
-    def _what(self, reminder: Reminder) -> str:
-        return f"#{reminder.deal_id}" if reminder.deal_id else ""
+    async def _what(self, reminder: Reminder) -> str:
+        """A line of the digest: the deal and its client, then the note if there is one."""
+        if reminder.deal_id is None:
+            return reminder.text or ""
+        summary = await self._desk.deal_summary(reminder.deal_id)
+        deal = f"#{reminder.deal_id} {summary.name}" if summary else f"#{reminder.deal_id}"
+        return f"{deal}: {reminder.text}" if reminder.text else deal
 
     async def digest(self, chat_id: int, reminders: list[Reminder]) -> None:
         """Many reminders of one person at once (overdue after downtime, or automatic

@@ -247,6 +247,6 @@ async def test_the_morning_digest_comes_once_a_day(world: World) -> None:
     assert planned == [2, 0]
     assert await tick(world) == 2
     digest = next(s for s in world.session.to(7001) if "План на сегодня" in s.text)
-    assert "23.11 19:00" in digest.text and "Горячие лиды ждут" in digest.text
-    assert "#1 Анна" in digest.text
+    assert "23.11 19:00 · #1 Анна" in digest.text  # whom the reminder is about
+    assert "Горячие лиды ждут" in digest.text
     assert any("План на сегодня" in s.text for s in world.session.to(ADMIN_ID))
