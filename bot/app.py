@@ -15,10 +15,10 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, User
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock, SystemClock
@@ -36,7 +36,7 @@ from bot.services.lead_capture import LeadCaptureService
 from bot.services.pipeline import PipelineService
 from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
-from bot.settings import DEFAULT_API_URL, Settings
+from bot.settings import DEFAULT_API_URL, Settings, SettingsError
 from bot.template_store import TemplateStore, effective_directory
 from bot.texts import LOCALES, Catalogue, Translator, default_catalogue, translator
 from handlers import get_routers
@@ -232,11 +232,28 @@ async def set_commands(
         await set_staff_commands(bot, chat_id, translator(catalogue, locale), admin)
 
 
+async def _whoami(bot: Bot, settings: Settings) -> User:
+    """The bot's own account: the first call, so a wrong token or an unreachable server stops
+    start-up with a message naming the setting (as a wrong value does), not a traceback."""
+    try:
+        return await bot.get_me()
+    except TelegramUnauthorizedError as error:
+        raise SettingsError(
+            f"BOT_TOKEN: the Bot API at {settings.telegram_api_url} refused it ({error.message});"
+            " copy the token again from @BotFather (/mybots -> API Token)"
+        ) from error
+    except TelegramNetworkError as error:
+        raise SettingsError(
+            f"TELEGRAM_API_URL: cannot reach the Bot API at {settings.telegram_api_url}"
+            f" ({error.message})"
+        ) from error
+
+
 async def run_polling(settings: Settings) -> None:
     app = create_application(settings)
     bot = create_bot(settings, app.config, app.redis)
     try:
-        me = await bot.get_me()
+        me = await _whoami(bot, settings)
         log.info("salesbot started as @%s on %s", me.username, app.engine.url.render_as_string())
         staff = app.dispatcher["staff"]
         admins = settings.admin_ids

@@ -212,12 +212,15 @@ class SendingPolicy(BaseRequestMiddleware):
                 self._pause(error.retry_after)
                 if self._shared is not None:
                     await self._shared.pause(error.retry_after)
-            except (TelegramServerError, TelegramNetworkError):
+            except (TelegramServerError, TelegramNetworkError) as error:
                 failures += 1
                 if failures > self._limits.server_retries:
                     raise
                 delay = self._limits.backoff_seconds * 2 ** (failures - 1)
-                log.warning("%s failed, retry %d in %.1f s", method.__api_method__, failures, delay)
+                log.warning(
+                    "%s failed (%s), retry %d in %.1f s",
+                    method.__api_method__, error.message, failures, delay,
+                )  # fmt: skip
                 await self._sleep(delay)
 
     async def _acquire(self, method: TelegramMethod[Any]) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import sys
 from pathlib import Path
 
-from tests.e2e.conftest import ADMIN_ID, BotLauncher, Prospect
+from tests.e2e.conftest import ADMIN_ID, ROOT, START_TIMEOUT, BotLauncher, Prospect
 from tests.e2e.fake_api import FakeBotAPI, TgUser
 
 
@@ -119,3 +121,19 @@ async def test_a_prospect_gets_a_standard_offer_as_a_pdf_over_http(
     alert = await fake_api.wait_for_message(ADMIN_ID, contains="Клиент сам запросил КП")
     assert "Консультация эксперта" in alert.text
     assert stored_deals(launcher.db_path)[0][0] == "hot"
+
+
+async def test_a_token_the_bot_api_refuses_stops_start_up_with_a_message(
+    launcher: BotLauncher,
+) -> None:
+    env = {**launcher.env(), "BOT_TOKEN": "123456:WRONG-token"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(process.communicate(), START_TIMEOUT)
+    text = output.decode()
+    assert process.returncode == 2, text
+    assert "BOT_TOKEN: the Bot API at" in text and "@BotFather" in text
+    assert "Traceback" not in text and "WRONG-token" not in text
