@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         if args.command == "check-config":
-            load_business_config(settings.salesbot_config)
+            _check_config(settings)
             print(f"OK: settings and {settings.salesbot_config} are valid.")
             return 0
         if args.command == "migrate":
@@ -57,6 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, ConfigError) as error:
         print(error, file=sys.stderr)
         return 2
+
+
+def _check_config(settings: Settings) -> None:
+    from bot.template_store import missing_templates
+
+    config = load_business_config(settings.salesbot_config)
+    missing = missing_templates(config, settings.templates_dir)
+    if missing:
+        raise ConfigError(
+            f"{settings.salesbot_config}: no such template in templates/documents or"
+            f" TEMPLATES_DIR ({settings.templates_dir}): " + "; ".join(missing)
+        )
 
 
 def _migrate(settings: Settings) -> int:
@@ -71,7 +83,7 @@ def _run(settings: Settings, migrate: bool) -> int:
     if settings.bot_token is None:
         print(TOKEN_HELP, file=sys.stderr)
         return 2
-    load_business_config(settings.salesbot_config)  # fail before touching the database
+    _check_config(settings)  # fail before touching the database
     if migrate:
         _migrate(settings)
     from bot.app import run_polling

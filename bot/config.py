@@ -244,8 +244,9 @@ class PipelineConfig(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> PipelineConfig:
         stage_ids = [stage.id for stage in self.stages]
-        if len(set(stage_ids)) != len(stage_ids):
-            raise ValueError("stage ids must be unique")
+        twice = sorted({sid for sid in stage_ids if stage_ids.count(sid) > 1})
+        if twice:
+            raise ValueError(f"stage ids must be unique: {twice}")
         if self.won_stage not in stage_ids:
             raise ValueError(f"won_stage {self.won_stage!r} is not one of the stages {stage_ids}")
         # A deal's answers are kept by question id, so an id means one question everywhere.
@@ -254,8 +255,9 @@ class PipelineConfig(Strict):
         if repeated:
             raise ValueError(f"question ids must be unique across stages: {repeated}")
         objection_ids = [objection.id for objection in self.objections]
-        if len(set(objection_ids)) != len(objection_ids):
-            raise ValueError("objection ids must be unique")
+        twice = sorted({oid for oid in objection_ids if objection_ids.count(oid) > 1})
+        if twice:
+            raise ValueError(f"objection ids must be unique: {twice}")
         return self
 
     @property
@@ -396,9 +398,29 @@ class ConfigError(Exception):
     """The configuration file is missing or wrong; the message names the file and the place."""
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key written twice in one mapping: YAML would keep the last,
+    and an operator who edits the first one would see nothing change."""
+
+
+def _mapping_once(loader: _StrictLoader, node: yaml.MappingNode) -> dict[object, object]:
+    seen: set[object] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"the key {key!r} is written twice", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_once)
+
+
 def load_business_config(path: Path) -> BusinessConfig:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
     except FileNotFoundError as error:
         raise ConfigError(f"{path}: file not found (set SALESBOT_CONFIG to its path)") from error
     except yaml.YAMLError as error:

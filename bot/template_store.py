@@ -76,6 +76,24 @@ def effective_directory(overrides: Path | None) -> Path:
     return working
 
 
+def missing_templates(config: BusinessConfig, overrides: Path | None) -> list[str]:
+    """The document types' template files that neither the shipped templates nor the uploaded
+    ones hold ("documents.types.offer.pdf: ofer.html"): a typo would otherwise show only when a
+    manager asks for the document."""
+
+    def found(name: str) -> bool:
+        return (TEMPLATES / name).is_file() or (
+            overrides is not None and (overrides / name).is_file()
+        )
+
+    missing = []
+    for kind in config.documents.types if config.documents else ():
+        for field, name in (("pdf", kind.pdf), ("docx", kind.docx)):
+            if name and not found(name):
+                missing.append(f"documents.types.{kind.id}.{field}: {name}")
+    return missing
+
+
 def sample(config: BusinessConfig, kind: DocumentType, locale: str = "ru") -> dict[str, object]:
     """What a template is checked with: the first catalogue items, a discount, hostile names."""
     items = list(config.catalogue)[:3]

@@ -7,6 +7,7 @@ import yaml
 
 from bot.config import ConfigError, load_business_config
 from bot.settings import SettingsError, load_settings
+from bot.template_store import missing_templates
 
 DEFAULT = Path(__file__).resolve().parents[2] / "config" / "salesbot.yaml"
 
@@ -58,6 +59,22 @@ def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
     path.write_text("company:\n  name: [unclosed\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="line"):
         load_business_config(path)
+
+
+def test_a_key_written_twice_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "twice.yaml"
+    path.write_text("scoring:\n  warm_from: 30\n  warm_from: 40\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line 3.*'warm_from' is written twice"):
+        load_business_config(path)
+
+
+def test_a_template_that_is_not_there_is_named(tmp_path: Path) -> None:
+    config = load_business_config(
+        write(tmp_path, lambda d: d["documents"]["types"][0].update(pdf="ofer.html"))
+    )
+    assert missing_templates(config, tmp_path) == ["documents.types.offer.pdf: ofer.html"]
+    (tmp_path / "ofer.html").write_text("<p>uploaded</p>", encoding="utf-8")
+    assert missing_templates(config, tmp_path) == []  # an uploaded one counts
 
 
 def test_a_missing_file_says_how_to_point_at_it(tmp_path: Path) -> None:
@@ -124,6 +141,14 @@ def test_the_shipped_pipeline_follows_the_sales_method() -> None:
         (
             lambda d: d["pipeline"]["stages"][1]["questions"][1].update(choices=[]),
             "needs at least two choices",
+        ),
+        (
+            lambda d: d["pipeline"]["stages"][1].update(id="contact"),
+            r"stage ids must be unique: \['contact'\]",
+        ),
+        (
+            lambda d: d["pipeline"]["stages"][0]["questions"][0].update(deal_amount=True),
+            "only a number can be the deal's amount",
         ),
         (
             lambda d: d["pipeline"]["stages"][0]["questions"][0].update(type="colour"),
