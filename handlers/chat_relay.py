@@ -179,12 +179,12 @@ async def _deliver(message: Message, deal_id: int, data: dict[str, Any]) -> None
         return
     try:
         await bot.copy_message(chat, message.chat.id, message.message_id)
-    except TelegramForbiddenError:
-        await message.answer(t("reply_blocked"))
+    except TelegramForbiddenError:  # the deal's card has the phone to call instead
+        await message.answer(t("reply_blocked"), reply_markup=kb.back_to_card(t, deal_id))
         return
     except TelegramAPIError:
         log.warning("reply of deal %s not delivered", deal_id, exc_info=True)
-        await message.answer(t("reply_failed"))
+        await message.answer(t("reply_failed"), reply_markup=kb.back_to_card(t, deal_id))
         return
     content: dict[str, Any] = {"text": message.text} if message.text else {}
     media = next((kind for kind in MEDIA if getattr(message, kind) is not None), None)

@@ -83,6 +83,7 @@ async def test_without_a_manager_the_admins_get_it_and_blocked_is_reported(world
     world.session.fail_for.add(1001)
     [blocked] = await admin.send("Здравствуйте!", reply_to=relayed)
     assert "заблокировал бота" in blocked.text
+    assert any("К сделке" in label for label in blocked.buttons())  # the phone is on the card
     assert [kind for kind, _ in await history(world)] == ["message_in"]
 
 
