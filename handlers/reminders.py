@@ -14,14 +14,14 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from bot import desk_keyboards as kb
 from bot.callbacks import DealAction, DealCb, ReminderAction, ReminderCb
 from bot.clock import Clock
-from bot.desk_views import local
+from bot.desk_views import local, short
 from bot.domain.desk import Viewer
 from bot.domain.parsing import InputError
 from bot.domain.reminders import ReminderStatus
 from bot.domain.when import MORNING, QuickTime, parse_reminder, quick_time
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
-from bot.services.desk import NoAccess
+from bot.services.desk import DeskService, NoAccess
 from bot.services.reminders import ReminderService
 from bot.states import DealWork
 from bot.texts import Translator
@@ -151,16 +151,27 @@ async def list_command(
     reminders: ReminderService,
     tz: tzinfo,
     clock: Clock,
+    desk: DeskService,
 ) -> None:
     upcoming = await reminders.upcoming(viewer)
     if not upcoming:
         await message.answer(t("reminders_none"))
         return
+    # Whom each one is about: a deal's number alone says little on a phone.
+    names: dict[int, str | None] = {}
+    for deal_id in {r.deal_id for r in upcoming if r.deal_id is not None}:
+        summary = await desk.deal_summary(deal_id)
+        if summary is not None:
+            names[deal_id] = short(summary.name, 20)
     rows = [
         [
             InlineKeyboardButton(
                 text=t.label(
-                    "btn_reminder_cancel", when=local(r.due_at, tz, clock.now()), deal=r.deal_id
+                    "btn_reminder_cancel",
+                    when=local(r.due_at, tz, clock.now()),
+                    deal=r.deal_id,
+                    client=names.get(r.deal_id) if r.deal_id else None,
+                    note=short(r.text, 30) if r.text else None,
                 ),
                 callback_data=ReminderCb(action=ReminderAction.CANCEL, reminder=r.id).pack(),
             )

@@ -133,7 +133,7 @@ async def test_the_list_cancels_and_another_managers_reminder_is_refused(world: 
     await oleg.press("Завтра в 10:00")
     [listing] = await oleg.send("/reminders")
     assert "Предстоящие напоминания</b> (1)" in listing.text
-    assert "24.11 10:00 · сделка #1" in listing.buttons()[0]
+    assert "24.11 10:00 · #1 Анна" in listing.buttons()[0]  # whom it is about
 
     ira = await world.add_manager(7002, "Ира")
     await ira.callback(ReminderCb(action=ReminderAction.CANCEL, reminder=1).pack())
