@@ -144,6 +144,7 @@ class DealCb(CallbackData, prefix="d"):
 
 
 class ManagerAction(StrEnum):
+    ASK_OFF = "ask_off"  # the list's button: asks before it switches anybody off
     DEACTIVATE = "off"
     ACTIVATE = "on"
     HANDOVER = "handover"  # choose whom to give the manager's open deals

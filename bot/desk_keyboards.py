@@ -423,9 +423,7 @@ def managers(t: Translator, found: Sequence[Manager]) -> InlineKeyboardMarkup:
         if m.active:
             toggle = Button(
                 text=t.label("btn_deactivate", name=m.name),
-                callback_data=ManagerCb(
-                    action=ManagerAction.DEACTIVATE, manager=m.telegram_id
-                ).pack(),
+                callback_data=ManagerCb(action=ManagerAction.ASK_OFF, manager=m.telegram_id).pack(),
             )
         else:
             toggle = Button(
@@ -447,6 +445,21 @@ def managers(t: Translator, found: Sequence[Manager]) -> InlineKeyboardMarkup:
         ]
     )
     return _rows(*rows)
+
+
+def confirm_deactivation(t: Translator, manager: int) -> InlineKeyboardMarkup:
+    return _rows(
+        [
+            Button(
+                text=t.label("btn_deactivate_yes"),
+                callback_data=ManagerCb(action=ManagerAction.DEACTIVATE, manager=manager).pack(),
+            ),
+            Button(
+                text=t.label("btn_handover"),
+                callback_data=ManagerCb(action=ManagerAction.HANDOVER, manager=manager).pack(),
+            ),
+        ]
+    )
 
 
 def handover_targets(t: Translator, source: int, found: Sequence[Manager]) -> InlineKeyboardMarkup:

@@ -118,7 +118,17 @@ async def manager_action(
     await callback.answer()
     chat_id = callback.from_user.id
     action = callback_data.action
-    if action in (ManagerAction.ACTIVATE, ManagerAction.DEACTIVATE):
+    if action is ManagerAction.ASK_OFF:
+        if not manager.active:
+            await bot.send_message(chat_id, t("err_stale_button"))
+            return
+        open_deals = (await staff.open_deal_counts()).get(manager.telegram_id, 0)
+        await bot.send_message(
+            chat_id,
+            t("deactivate_ask", name=manager.name, deals=open_deals),
+            reply_markup=kb.confirm_deactivation(t, manager.telegram_id),
+        )
+    elif action in (ManagerAction.ACTIVATE, ManagerAction.DEACTIVATE):
         active = action is ManagerAction.ACTIVATE
         await staff.set_active(manager.telegram_id, active, viewer.telegram_id, clock.now())
         key = "manager_activated" if active else "manager_deactivated"

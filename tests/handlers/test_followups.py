@@ -189,6 +189,7 @@ async def test_a_manager_who_left_gets_no_nudge_about_clients(world: World) -> N
     admin = world.admin()
     await admin.send("/managers")
     await admin.press("⏸ Олег")
+    await admin.press("Да, отключить")
     world.dp["staff"].forget()
     before = len(world.session.to(7001))
     assert await tick(world) == 0 and len(world.session.to(7001)) == before

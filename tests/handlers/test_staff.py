@@ -105,6 +105,7 @@ async def test_a_manager_deactivated_half_way_through_a_form_gets_the_desk_back_
     admin = world.admin()
     await admin.send("/managers")
     await admin.press("⏸ Олег")
+    await admin.press("Да, отключить")
     await oleg.send("/start")  # a prospect now
     await oleg.press("Оставить заявку")
     await oleg.press("Согласен")  # the form asks for a name, and keeps waiting for it
@@ -156,7 +157,9 @@ async def test_deactivated_manager_loses_the_desk_and_the_queue(world: World) ->
     await world.add_manager(7002, "Ира")
     admin = world.admin()
     await admin.send("/managers")
-    await admin.press("⏸ Олег")
+    [ask] = await admin.press("⏸ Олег")
+    assert "Олег — отключить?" in ask.text and world.session.to(7001) == []  # asked first
+    await admin.press("Да, отключить")
     assert "Олег отключён" in " ".join(s.text for s in world.session.to(ADMIN_ID))
     assert "отключил ваш доступ" in world.session.to(7001)[-1].text  # told, not left to guess
     assert any(
