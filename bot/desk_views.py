@@ -250,7 +250,10 @@ def relay_header(t: Translator, config: BusinessConfig, deal: ProspectDeal) -> M
         deal_id=deal.deal_id,
         name=deal.name,
         company=deal.company,
-        stage=stage_name(config, deal.stage, t.locale),
+        # a closed deal's stage is history: what a reader needs is that it was won or lost
+        stage=stage_name(config, deal.stage, t.locale)
+        if deal.status is DealStatus.OPEN
+        else t.label(f"status_{deal.status.value}"),
     )
 
 

@@ -423,6 +423,7 @@ class SqlDeskRepository:
                         deals.c.manager_telegram_id,
                         deals.c.stage,
                         deals.c.temperature,
+                        deals.c.status,
                         people.c.name,
                         people.c.company,
                     )
@@ -439,6 +440,7 @@ class SqlDeskRepository:
             row.company,
             row.stage,
             Temperature(row.temperature),
+            DealStatus(row.status),
         )
 
     async def prospect_chat(self, deal_id: int) -> int | None:

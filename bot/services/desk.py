@@ -20,7 +20,7 @@ from bot.domain.desk import (
     may_access,
     search_terms,
 )
-from bot.domain.models import Temperature
+from bot.domain.models import DealStatus, Temperature
 
 
 class NoAccess(LookupError):
@@ -49,6 +49,7 @@ class ProspectDeal:
     company: str | None
     stage: str
     temperature: Temperature
+    status: DealStatus = DealStatus.OPEN
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,3 +112,13 @@ async def test_another_button_ends_a_pending_reply(world: World) -> None:
     assert "Рабочее место менеджера" in answer[-1].text
     assert all(sent.kind != "copy" for sent in world.session.to(1001))
     assert await history(world) == []
+
+
+async def test_a_client_of_a_lost_deal_is_announced_as_such(world: World) -> None:
+    await world.add_manager(7001, "Олег")
+    anna = await submit_lead(world, 1001)
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(status="lost"))
+    await anna.send("Мы передумали, давайте вернёмся к разговору")
+    relayed = world.session.to(7001)[-1]
+    assert "сделка #1 · проиграна" in relayed.text  # not the stage it was lost at
