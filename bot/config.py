@@ -406,6 +406,8 @@ class _StrictLoader(yaml.SafeLoader):
 def _mapping_once(loader: _StrictLoader, node: yaml.MappingNode) -> dict[object, object]:
     seen: set[object] = set()
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+            continue  # "<<" merges are flattened by construct_mapping; keys are scalars here
         key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(

@@ -87,7 +87,9 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
     try:
         return parse_when(text, now, tz), None
     except InputError as whole:
-        error = whole
+        # a long text is a moment and a note, not too long: if no moment is found, say that
+        too_long = whole.problem is Problem.TOO_LONG
+        error = InputError(Problem.NOT_A_TIME) if too_long else whole
     words = parse_free_text(text, limit=500).split()
     for size in range(len(words) - 1, 0, -1):
         for moment_words, note_words in (
@@ -107,7 +109,7 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
 # dateparser reads "10:00", "10am" and "3 pm", but takes a bare "10" for the 10th of the month
 # and knows neither "утра" nor "вечера". So an hour is rewritten as HH:MM before it is parsed,
 # on the 24-hour clock unless a part of the day says otherwise.
-_HOUR = r"(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?(?:\s*(?:часов|часа|час|ч)\.?)?"
+_HOUR = r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?(?:\s*(?:часов|часа|час|ч)\.?)?"
 _PART_OF_DAY = re.compile(
     rf"(?:\b(?P<at>в|к|at)\s+)?(?<![\w.:]){_HOUR}\s*"
     r"(?P<part>утра|дня|вечера|ночи|a\.?m\.?|p\.?m\.?)(?!\w)",
@@ -121,11 +123,19 @@ _DAY_THEN_HOUR = re.compile(
 
 # "01.12" is a day and a month to a person, but dateparser reads it as 01:12 when it could be a
 # time; given its year (the next 1 December) it is a date.
-_DAY_MONTH = re.compile(r"(?<![\d.:])(?P<day>\d{1,2})\.(?P<month>\d{1,2})(?![\d.:])")
+_DAY_MONTH = re.compile(r"(?<![\d.:,])(?P<day>\d{1,2})\.(?P<month>\d{1,2})(?![\d.:,])")
+# ...unless it is a time ("в 10.05", "at 9.15", "завтра 11.10") or an amount ("через 1.5 часа").
+_BEFORE_A_TIME = re.compile(
+    r"(?:\b(?:в|к|at|через|in|сегодня|завтра|послезавтра|today|tomorrow)|\d)\s*$", re.IGNORECASE
+)
+_UNIT_AFTER = re.compile(r"\s*(?:ч\b|час|мин|сек|дн|недел|мес|h\b|hour|min|day|week|month)", re.I)
 
 
 def _with_year(text: str, today: date) -> str:
     def dated(match: re.Match[str]) -> str:
+        before, after = text[: match.start()], text[match.end() :]
+        if _BEFORE_A_TIME.search(before) or _UNIT_AFTER.match(after):
+            return match[0]
         day, month = int(match["day"]), int(match["month"])
         try:
             this_year = date(today.year, month, day)
@@ -154,6 +164,8 @@ def _part_of_day(match: re.Match[str]) -> str:
         return match[0]  # "через 2 дня" is two days, not 14:00
     if part in ("дня", "вечера", "pm"):
         hour = hour % 12 + 12
+    elif part == "ночи" and hour == 12:
+        hour = 0  # "в 12 ночи" is midnight
     elif part == "ночи" and hour >= 9:
         hour += 12  # "в 11 ночи" is 23:00, "в 2 ночи" is 02:00
     else:

@@ -68,6 +68,19 @@ def test_a_key_written_twice_is_refused_with_its_line(tmp_path: Path) -> None:
         load_business_config(path)
 
 
+def test_yaml_merge_keys_still_work(tmp_path: Path) -> None:
+    path = tmp_path / "merged.yaml"
+    shipped = DEFAULT.read_text(encoding="utf-8")
+    assert "\nscoring:\n" in shipped
+    path.write_text(  # the same weights, written once and merged in
+        shipped.replace("\nscoring:\n", "\nscoring: &weights\n") + "\nx-copy:\n  <<: *weights\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="x-copy") as error:  # an unknown section, not YAML
+        load_business_config(path)
+    assert "not valid YAML" not in str(error.value)
+
+
 def test_a_template_that_is_not_there_is_named(tmp_path: Path) -> None:
     config = load_business_config(
         write(tmp_path, lambda d: d["documents"]["types"][0].update(pdf="ofer.html"))

@@ -182,3 +182,24 @@ def test_a_note_without_a_moment_is_refused(typed: str, problem: Problem) -> Non
     with pytest.raises(InputError) as error:
         parse_reminder(typed, NOW, MOSCOW)
     assert error.value.problem is problem
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("через 1.5 часа", moscow(2026, 11, 23, 13, 30)),  # an amount, not 1 May
+        ("in 1.5 hours", moscow(2026, 11, 23, 13, 30)),
+        ("в 18.05", moscow(2026, 11, 23, 18, 5)),  # a time written with a dot, not 18 May
+        ("завтра в 11.10", moscow(2026, 11, 24, 11, 10)),
+        ("tomorrow at 9.15", moscow(2026, 11, 24, 9, 15)),
+        ("завтра в 12 ночи", moscow(2026, 11, 24, 0, 0)),  # midnight, not noon
+    ],
+)
+def test_a_dot_in_an_amount_or_a_time_is_not_a_date(typed: str, expected: datetime) -> None:
+    assert parse_reminder(typed, NOW, MOSCOW) == (expected, None)
+
+
+def test_a_long_note_without_a_moment_is_not_called_too_long() -> None:
+    with pytest.raises(InputError) as error:
+        parse_reminder("позвонить " * 20, NOW, MOSCOW)
+    assert error.value.problem is Problem.NOT_A_TIME
