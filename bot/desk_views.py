@@ -13,7 +13,7 @@ from bot.cards import TEMPERATURE_ICON
 from bot.config import BusinessConfig
 from bot.domain.desk import DealCard, DealRow, HistoryEntry
 from bot.domain.models import DealStatus, Temperature
-from bot.domain.offers import money
+from bot.domain.offers import grouped, money
 from bot.domain.parsing import format_phone
 from bot.services.desk import ProspectDeal
 from bot.texts import Translator
@@ -59,13 +59,9 @@ def answer_text(t: Translator, config: BusinessConfig, question_id: str, value: 
 def format_number(value: str | int | Decimal, locale: str = "ru") -> str:
     """ "150 000,50" as Russian writes it, "150,000.50" in English; no fraction if whole."""
     number = Decimal(str(value))
-    whole = f"{int(number):,}"
-    fraction = number - int(number)
-    cents = str(fraction)[2:4].ljust(2, "0")
-    if locale == "en":
-        return whole if not fraction else f"{whole}.{cents}"
-    whole = whole.replace(",", "\u00a0")
-    return whole if not fraction else f"{whole},{cents}"
+    if number == int(number):
+        return grouped(int(number), locale)
+    return money(int((number * 100).to_integral_value()), locale)
 
 
 def format_amount(minor: int | None, locale: str = "ru") -> str | None:

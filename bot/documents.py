@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from bot.config import BusinessConfig, DocumentType
-from bot.domain.offers import OfferLine, Totals, in_words, money, totals
+from bot.domain.offers import OfferLine, Totals, decimal_text, in_words, money, totals
 from bot.rendering import TEMPLATES
 
 
@@ -109,7 +109,7 @@ def context(
                 "sku": line.sku,
                 "name": line.name,
                 "unit": line.unit,
-                "quantity": _quantity(line.quantity, locale),
+                "quantity": decimal_text(line.quantity, locale),
                 "price": money(line.price_minor, locale),
                 "vat": "—" if line.vat_rate is None else f"{line.vat_rate} %",
                 "amount": money(line.amount_minor, locale),
@@ -119,7 +119,7 @@ def context(
         "totals": {
             "subtotal": money(result.subtotal_minor, locale),
             "discount": money(result.discount_minor, locale) if result.discount_minor else "",
-            "discount_percent": _quantity(discount_percent, locale),
+            "discount_percent": decimal_text(discount_percent, locale),
             "vat": vat_lines,
             "total": money(result.total_minor, locale),
             "words": in_words(result.total_minor, locale),
@@ -137,8 +137,3 @@ def vars_of(party: Party) -> dict[str, str]:
         "email": party.email,
         "contact": party.contact,
     }
-
-
-def _quantity(value: Decimal, locale: str) -> str:
-    text = f"{value.normalize():f}"
-    return text if locale == "en" else text.replace(".", ",")

@@ -14,7 +14,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboar
 
 from bot.callbacks import DealAction, DealCb
 from bot.documents import Party
-from bot.domain.offers import money
+from bot.domain.offers import decimal_text, money
 from bot.domain.parsing import InputError, parse_decimal
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
@@ -117,7 +117,7 @@ def _screen(t: Translator, deal_id: int, basket: Basket) -> str:
     lines = [
         {
             "name": line.name,
-            "quantity": _quantity(line.quantity, t.locale),
+            "quantity": decimal_text(line.quantity, t.locale),
             "unit": line.unit,
             "price": money(line.price_minor, t.locale),
             "amount": money(line.amount_minor, t.locale),
@@ -130,9 +130,7 @@ def _screen(t: Translator, deal_id: int, basket: Basket) -> str:
             "offer_screen",
             deal_id=deal_id,
             lines=lines,
-            discount=f"{basket.discount.normalize():f}".replace(".", ",")
-            if basket.discount
-            else "",
+            discount=decimal_text(basket.discount, t.locale) if basket.discount else "",
             discount_amount=money(result.discount_minor, t.locale) if result else "",
             vat=money(result.vat_total_minor, t.locale)
             if result and result.vat_total_minor
@@ -353,8 +351,3 @@ async def discount_typed(message: Message, **data: Any) -> None:
 async def not_a_number(message: Message, t: Translator, raw_state: str | None) -> None:
     hint = "err_discount" if raw_state == DealWork.offer_discount.state else "err_quantity"
     await message.answer(t(hint))
-
-
-def _quantity(quantity: Decimal, locale: str) -> str:
-    written = f"{quantity.normalize():f}"
-    return written if locale == "en" else written.replace(".", ",")

@@ -83,15 +83,26 @@ def in_words(amount_minor: int, locale: str = "ru") -> str:
     return words[:1].upper() + words[1:]
 
 
+_POINT = {False: ",", True: "."}  # the decimal mark, by "is it English": Russian, English
+
+
 def money(amount_minor: int, locale: str = "ru") -> str:
     """ "120 000,00": groups and a comma before kopecks, as Russian writes it; "120,000.00" in
     English."""
     rubles, kopecks = divmod(abs(amount_minor), 100)
     sign = "-" if amount_minor < 0 else ""
-    if locale == "en":
-        return f"{sign}{rubles:,}.{kopecks:02d}"
-    grouped = f"{rubles:,}".replace(",", "\u00a0")
-    return f"{sign}{grouped},{kopecks:02d}"
+    return f"{sign}{grouped(rubles, locale)}{_POINT[locale == 'en']}{kopecks:02d}"
+
+
+def grouped(whole: int, locale: str = "ru") -> str:
+    """ "120 000" (no-break spaces) as Russian groups thousands, "120,000" in English."""
+    return f"{whole:,}" if locale == "en" else f"{whole:,}".replace(",", "\u00a0")
+
+
+def decimal_text(value: Decimal, locale: str = "ru") -> str:
+    """A quantity or a percentage as typed back to a person: "2,5" in Russian, "2.5" in English;
+    no trailing zeros."""
+    return f"{value.normalize():f}".replace(".", _POINT[locale == "en"])
 
 
 def _round(value: Decimal | int) -> int:

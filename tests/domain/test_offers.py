@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.domain.offers import OfferError, OfferLine, in_words, money, totals
+from bot.domain.offers import OfferError, OfferLine, decimal_text, in_words, money, totals
 
 
 def line(price_rub: int, quantity: str = "1", vat: int | None = 22, sku: str = "x") -> OfferLine:
@@ -63,3 +63,8 @@ def test_money_is_written_the_russian_way() -> None:
 def test_english_documents_write_amounts_the_english_way() -> None:
     assert money(12_000_050, "en") == "120,000.50" and money(-5, "en") == "-0.05"
     assert in_words(12_000_000, "en") == "One hundred and twenty thousand roubles 00 kopeks"
+
+
+def test_quantities_and_percentages_are_typed_back_the_readers_way() -> None:
+    assert decimal_text(Decimal("2.50")) == "2,5" and decimal_text(Decimal("2.50"), "en") == "2.5"
+    assert decimal_text(Decimal("10.00"), "en") == "10"
