@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
 from typing import Any
 
 from aiogram import Router
@@ -19,7 +18,7 @@ from bot.desk_views import format_amount, history_text, temperature_label
 from bot.domain.desk import RoutingRule, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
-from bot.domain.pipeline import AnswerType, Question, parse_answer
+from bot.domain.pipeline import AnswerType, Question, amount_minor, parse_answer
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.services.desk import ActivityKind, DeskService, NoAccess, TakeResult
@@ -223,14 +222,9 @@ async def reassign(ctx: DealContext, target: str) -> None:
     previous = await ctx.desk.reassign(ctx.viewer, ctx.deal_id, chosen.telegram_id, ctx.now())
     await ctx.send(ctx.t("reassigned", name=chosen.name))
     await _tell(ctx, chosen.telegram_id, "deal_given_to_you")
-    if previous is not None and previous not in (chosen.telegram_id, ctx.viewer.telegram_id):
+    if previous is not None and previous != chosen.telegram_id:
         # No button: the deal is no longer theirs to open; their reminders of it went along.
-        staff_t = await ctx.staff_t(previous)
-        note = staff_t("deal_taken_from_you", deal_id=ctx.deal_id, name=chosen.name)
-        try:
-            await ctx.bot.send_message(previous, note)
-        except TelegramAPIError:
-            log.warning("could not tell %s about deal %s", previous, ctx.deal_id)
+        await _tell(ctx, previous, "deal_taken_from_you", button=False, name=chosen.name)
 
 
 async def take(ctx: DealContext, arg: str) -> None:
@@ -265,16 +259,19 @@ async def reply(ctx: DealContext, arg: str) -> None:
     await ctx.send(ctx.t("reply_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
 
 
-async def _tell(ctx: DealContext, telegram_id: int, key: str) -> None:
-    """A short note to another member of staff about this deal; their failure is not ours."""
+async def _tell(
+    ctx: DealContext, telegram_id: int, key: str, button: bool = True, **values: object
+) -> None:
+    """A short note to another member of staff about this deal, with a button to open it
+    unless it is no longer theirs; their failure is not ours."""
     if telegram_id == ctx.viewer.telegram_id:
         return
     staff_t = await ctx.staff_t(telegram_id)
     try:
         await ctx.bot.send_message(
             telegram_id,
-            staff_t(key, deal_id=ctx.deal_id),
-            reply_markup=kb.alert(staff_t, ctx.deal_id, inbox=False),
+            staff_t(key, deal_id=ctx.deal_id, **values),
+            reply_markup=kb.alert(staff_t, ctx.deal_id, inbox=False) if button else None,
         )
     except TelegramAPIError:
         log.warning("could not tell %s about deal %s", telegram_id, ctx.deal_id)
@@ -372,12 +369,11 @@ async def amount_typed(message: Message, **data: Any) -> None:
     if message.text is None or (ctx := await _typed_context(message, data)) is None:
         return
     try:
-        value = Decimal(parse_answer(_AMOUNT, message.text, ctx.t.locale))
+        minor = amount_minor(parse_answer(_AMOUNT, message.text, ctx.t.locale))
     except InputError as error:
         await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
         return
-    minor = int((value * 100).to_integral_value())
-    if minor >= 10**15:
+    if minor is None:
         await ctx.send(ctx.t("err_not_a_number"))
         return
     await ctx.desk.set_amount(ctx.viewer, ctx.deal_id, minor, ctx.now())

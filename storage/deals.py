@@ -61,7 +61,7 @@ class SqlPipelineStore:
         )
         await self._touch(deal_id, now)
 
-    async def set_amount(self, deal_id: int, amount_minor: int, now: datetime) -> int | None:
+    async def set_amount(self, deal_id: int, amount_minor: int) -> int | None:
         previous = await self._c.scalar(
             sa.select(deals.c.amount_minor).where(deals.c.id == deal_id)
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain.models import DealStatus
@@ -160,6 +161,15 @@ def _gate(
 
 YES = frozenset({"да", "д", "yes", "y", "+", "true"})
 NO = frozenset({"нет", "н", "no", "n", "-", "false"})
+
+
+AMOUNT_LIMIT = 10**15  # kopecks: past this, no card shows the amount
+
+
+def amount_minor(answer: str) -> int | None:
+    """A NUMBER answer as stored (roubles) -> kopecks; None past AMOUNT_LIMIT."""
+    minor = int((Decimal(answer) * 100).to_integral_value())
+    return minor if minor < AMOUNT_LIMIT else None
 
 
 def parse_answer(question: Question, raw: str, locale: str = "ru") -> str:

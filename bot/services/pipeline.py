@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Protocol
 
 from bot.domain.models import DealStatus
@@ -18,6 +17,7 @@ from bot.domain.pipeline import (
     Pipeline,
     Question,
     Refusal,
+    amount_minor,
     check_loss,
     check_move,
     check_win,
@@ -48,7 +48,7 @@ class PipelineStore(Protocol):
         lost_reason: str | None,
         now: datetime,
     ) -> None: ...
-    async def set_amount(self, deal_id: int, amount_minor: int, now: datetime) -> int | None:
+    async def set_amount(self, deal_id: int, amount_minor: int) -> int | None:
         """Returns the amount it replaced."""
         ...
 
@@ -100,7 +100,7 @@ class PipelineService:
         `locale` is the language the answer was typed in (how its numbers are written)."""
         question = self.question(question_id)
         value = parse_answer(question, raw, locale)
-        amount = _minor(value) if question.deal_amount else None
+        amount = amount_minor(value) if question.deal_amount else None
         async with self._repository.transaction() as store:
             position = await self._position(store, deal_id)
             if position.status is not DealStatus.OPEN:
@@ -117,7 +117,7 @@ class PipelineService:
                 actor_telegram_id=actor,
             )
             if amount is not None:  # the card's amount is the one the closing gate asked for
-                previous = await store.set_amount(deal_id, amount, now)
+                previous = await store.set_amount(deal_id, amount)
                 if previous != amount:
                     await store.add_event(
                         "field_changed",
@@ -192,9 +192,3 @@ class PipelineService:
             actor_telegram_id=actor,
         )
         return result
-
-
-def _minor(value: str) -> int | None:
-    """An amount in roubles as stored by parse_answer -> kopecks; None past what a card shows."""
-    minor = int((Decimal(value) * 100).to_integral_value())
-    return minor if minor < 10**15 else None
