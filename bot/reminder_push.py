@@ -205,7 +205,7 @@ class ReminderPusher:
         t = await self._staff_t(reminder.chat_id)
         text = t(
             "daily_digest",
-            today=[f"{local(r.due_at, tz)} · {await self._what(r)}" for r in today],
+            today=await self._lines(today, tz),
             overdue=len(overdue),
             hot=[deal_button(t, self._config, row) for row in hot],
             hot_more=desk.hot - len(hot),
@@ -220,13 +220,15 @@ class ReminderPusher:
     async def _zone(self, chat_id: int) -> tzinfo:
         return (await self._staff.schedule(chat_id)).tz if self._staff else self._tz
 
-    async def _what(self, reminder: Reminder) -> str:
-        """A line of the digest: the deal and its client, then the note if there is one."""
-        if reminder.deal_id is None:
-            return reminder.text or ""
-        summary = await self._desk.deal_summary(reminder.deal_id)
-        deal = f"#{reminder.deal_id} {summary.name}" if summary else f"#{reminder.deal_id}"
-        return f"{deal}: {reminder.text}" if reminder.text else deal
+    async def _lines(self, reminders: list[Reminder], tz: tzinfo) -> list[str]:
+        """The digest's lines: when, the deal and its client, then the note if there is one."""
+        names = await self._desk.client_names({r.deal_id for r in reminders if r.deal_id})
+        lines = []
+        for r in reminders:
+            deal = f"#{r.deal_id} {names.get(r.deal_id, '')}".rstrip() if r.deal_id else ""
+            what = ": ".join(part for part in (deal, r.text) if part)
+            lines.append(f"{local(r.due_at, tz)} · {what}")
+        return lines
 
     async def digest(self, chat_id: int, reminders: list[Reminder]) -> None:
         """Many reminders of one person at once (overdue after downtime, or automatic

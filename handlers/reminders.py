@@ -158,11 +158,7 @@ async def list_command(
         await message.answer(t("reminders_none"))
         return
     # Whom each one is about: a deal's number alone says little on a phone.
-    names: dict[int, str | None] = {}
-    for deal_id in {r.deal_id for r in upcoming if r.deal_id is not None}:
-        summary = await desk.deal_summary(deal_id)
-        if summary is not None:
-            names[deal_id] = short(summary.name, 20)
+    names = await desk.client_names({r.deal_id for r in upcoming if r.deal_id is not None})
     rows = [
         [
             InlineKeyboardButton(
@@ -170,7 +166,7 @@ async def list_command(
                     "btn_reminder_cancel",
                     when=local(r.due_at, tz, clock.now()),
                     deal=r.deal_id,
-                    client=names.get(r.deal_id) if r.deal_id else None,
+                    client=short(names.get(r.deal_id or 0), 20),
                     note=short(r.text, 30) if r.text else None,
                 ),
                 callback_data=ReminderCb(action=ReminderAction.CANCEL, reminder=r.id).pack(),

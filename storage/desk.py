@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -410,6 +410,15 @@ class SqlDeskRepository:
                 .limit(1)
             )
             return row.first() is not None
+
+    async def client_names(self, deal_ids: Collection[int]) -> dict[int, str]:
+        async with self._engine.connect() as c:
+            rows = await c.execute(
+                sa.select(deals.c.id, people.c.name)
+                .select_from(deals.join(people, people.c.id == deals.c.person_id))
+                .where(deals.c.id.in_(list(deal_ids)))
+            )
+            return {row.id: row.name for row in rows}
 
     async def deal_summary(self, deal_id: int) -> ProspectDeal | None:
         return await self._summary(sa.select().where(deals.c.id == deal_id))

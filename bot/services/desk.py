@@ -3,7 +3,7 @@ or changes a deal checks the viewer's right to it first (callback data can be fo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -112,6 +112,7 @@ class DeskRepository(Protocol):
     async def prospect_deal(self, telegram_id: int) -> ProspectDeal | None: ...
     async def prospect_chat(self, deal_id: int) -> int | None: ...
     async def deal_summary(self, deal_id: int) -> ProspectDeal | None: ...
+    async def client_names(self, deal_ids: Collection[int]) -> dict[int, str]: ...
     async def contacted(self, deal_id: int) -> bool: ...
     async def remember_relay(
         self, chat_id: int, message_ids: Iterable[int], deal_id: int, now: datetime
@@ -300,6 +301,10 @@ class DeskService:
     async def deal_summary(self, deal_id: int) -> ProspectDeal | None:
         """For messages the bot sends on its own (reminders): no viewer to check."""
         return await self._repository.deal_summary(deal_id)
+
+    async def client_names(self, deal_ids: Collection[int]) -> dict[int, str]:
+        """Whom each of these deals is with, in one query (lists of reminders name them)."""
+        return await self._repository.client_names(deal_ids) if deal_ids else {}
 
     async def prospect_chat(self, viewer: Viewer, deal_id: int) -> int | None:
         await self.check(viewer, deal_id)
