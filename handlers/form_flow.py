@@ -8,7 +8,7 @@ from datetime import datetime
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from aiogram.types import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
 from bot import keyboards
 from bot.callbacks import FormField
@@ -60,8 +60,8 @@ class Flow:
         self,
         text: str,
         markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None,
-    ) -> None:
-        await self.bot.send_message(self.chat_id, text, reply_markup=markup)
+    ) -> Message:
+        return await self.bot.send_message(self.chat_id, text, reply_markup=markup)
 
     async def ask(self, field: FormField) -> None:
         """Put the form on `field` and ask its question."""
@@ -83,8 +83,7 @@ class Flow:
         await self._drop_reply_keyboard()
         await self._save()
         choices = self.config.form.choices(CHOICES[field])
-        buttons = keyboards.choice_step(t, field, choices)
-        sent = await self.bot.send_message(self.chat_id, question, reply_markup=buttons)
+        sent = await self.send(question, keyboards.choice_step(t, field, choices))
         if field is FormField.NEED:  # the one choice that may be typed: its buttons must go then
             self.draft.need_question = sent.message_id
             await self._save()
