@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -64,34 +64,14 @@ class SqlDeskRepository:
             total = (
                 await c.execute(sa.select(sa.func.count()).select_from(deals).where(*conditions))
             ).scalar_one()
-            # The page is chosen from deals alone and only its rows meet people: joined before
-            # the LIMIT, PostgreSQL hashed the whole people table for a manager's ~1,000 deals.
-            shown = (
-                sa.select(
-                    deals.c.id,
-                    deals.c.person_id,
-                    deals.c.stage,
-                    deals.c.temperature,
-                    deals.c.updated_at,
-                    _ATTENTION.label("attention"),
-                )
-                .where(*conditions)
-                .order_by(_ATTENTION, deals.c.updated_at, deals.c.id)
-                .limit(PAGE_SIZE)
-                .offset(page * PAGE_SIZE)
-                .subquery()
+            shown = _page_of_deals(
+                _ATTENTION.label("attention"),
+                where=conditions,
+                order=(_ATTENTION, deals.c.updated_at, deals.c.id),
+                page=page,
             )
             rows = await c.execute(
-                sa.select(
-                    shown.c.id,
-                    people.c.name,
-                    people.c.company,
-                    shown.c.stage,
-                    shown.c.temperature,
-                    shown.c.updated_at,
-                )
-                .select_from(shown.join(people, people.c.id == shown.c.person_id))
-                .order_by(shown.c.attention, shown.c.updated_at, shown.c.id)
+                _with_people(shown).order_by(shown.c.attention, shown.c.updated_at, shown.c.id)
             )
             return DealPage(tuple(_row(row) for row in rows), page, total)
 
@@ -154,43 +134,20 @@ class SqlDeskRepository:
                     .where(*conditions)
                 )
             ).one()
-            # As in page(): the page is chosen from deals alone, and only its rows meet people.
-            shown = (
-                sa.select(
-                    deals.c.id,
-                    deals.c.person_id,
-                    deals.c.stage,
-                    deals.c.temperature,
-                    deals.c.updated_at,
-                    group.label("grp"),
-                    sa.case((group == 1, deals.c.created_at)).label("newest"),
-                    sa.case((new, 1), else_=0).label("is_new"),
-                    sa.case((stale, 1), else_=0).label("is_stale"),
-                )
-                .where(*conditions)
-                .order_by(
-                    group,
-                    sa.case((group == 1, deals.c.created_at)).desc(),
-                    deals.c.updated_at,
-                    deals.c.id,
-                )
-                .limit(PAGE_SIZE)
-                .offset(page * PAGE_SIZE)
-                .subquery()
+            newest = sa.case((group == 1, deals.c.created_at))  # the new: newest first
+            shown = _page_of_deals(
+                group.label("grp"),
+                newest.label("newest"),
+                sa.case((new, 1), else_=0).label("is_new"),
+                sa.case((stale, 1), else_=0).label("is_stale"),
+                where=conditions,
+                order=(group, newest.desc(), deals.c.updated_at, deals.c.id),
+                page=page,
             )
             rows = await c.execute(
-                sa.select(
-                    shown.c.id,
-                    people.c.name,
-                    people.c.company,
-                    shown.c.stage,
-                    shown.c.temperature,
-                    shown.c.updated_at,
-                    shown.c.is_new,
-                    shown.c.is_stale,
+                _with_people(shown, shown.c.is_new, shown.c.is_stale).order_by(
+                    shown.c.grp, shown.c.newest.desc(), shown.c.updated_at, shown.c.id
                 )
-                .select_from(shown.join(people, people.c.id == shown.c.person_id))
-                .order_by(shown.c.grp, shown.c.newest.desc(), shown.c.updated_at, shown.c.id)
             )
             listed = [
                 TodayRow(_row(row), new=bool(row.is_new), stale=bool(row.is_stale)) for row in rows
@@ -496,6 +453,45 @@ def _rows_query() -> sa.Select[Any]:
         deals.c.temperature,
         deals.c.updated_at,
     ).select_from(deals.join(people, people.c.id == deals.c.person_id))
+
+
+def _page_of_deals(
+    *extra: sa.ColumnElement[Any],
+    where: Sequence[sa.ColumnElement[bool]],
+    order: Sequence[sa.ColumnElement[Any]],
+    page: int,
+) -> sa.Subquery:
+    """A page of a list, chosen from deals alone: only its rows meet people (_with_people).
+    Joined before the LIMIT, PostgreSQL hashed the whole people table for a manager's ~1,000
+    deals."""
+    return (
+        sa.select(
+            deals.c.id,
+            deals.c.person_id,
+            deals.c.stage,
+            deals.c.temperature,
+            deals.c.updated_at,
+            *extra,
+        )
+        .where(*where)
+        .order_by(*order)
+        .limit(PAGE_SIZE)
+        .offset(page * PAGE_SIZE)
+        .subquery()
+    )
+
+
+def _with_people(shown: sa.Subquery, *extra: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """The list columns of a page of deals (see _row), its people joined."""
+    return sa.select(
+        shown.c.id,
+        people.c.name,
+        people.c.company,
+        shown.c.stage,
+        shown.c.temperature,
+        shown.c.updated_at,
+        *extra,
+    ).select_from(shown.join(people, people.c.id == shown.c.person_id))
 
 
 def _row(row: Any) -> DealRow:  # a Row of the list columns, however the query typed it
