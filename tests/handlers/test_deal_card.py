@@ -22,6 +22,15 @@ async def event_kinds(world: World) -> list[str]:
         return [row.kind for row in rows]
 
 
+async def hand_deal_to(world: World, name: str, deal_id: int = 1) -> None:
+    """The admin gives the deal to the manager called `name`, from its card."""
+    admin = world.admin()
+    await admin.send("/deals")
+    await admin.press(f"#{deal_id}")
+    await admin.press("Передать")
+    await admin.press(name)
+
+
 async def manager_with_deal(world: World) -> Prospect:
     oleg = await world.add_manager(7001, "Олег")
     await submit_lead(world, 1001)
@@ -230,11 +239,7 @@ async def test_another_managers_deal_and_forged_buttons_are_refused(world: World
 async def test_admin_sees_every_deal_and_reassigns(world: World) -> None:
     await manager_with_deal(world)
     ira = await world.add_manager(7002, "Ира")
-    admin = world.admin()
-    await admin.send("/deals")
-    await admin.press("#1")
-    await admin.press("Передать")
-    await admin.press("Ира")
+    await hand_deal_to(world, "Ира")
     assert (await deal_of(world)).manager_telegram_id == 7002
     assert "Вам передана сделка #1" in world.session.to(ira.user.id)[-1].text
 

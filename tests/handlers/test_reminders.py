@@ -13,7 +13,7 @@ from bot.texts import Translator, default_catalogue
 from storage.schema import deal_answers, deals
 from tests.fakes import FakeClock, RecordingSession
 from tests.handlers.conftest import ADMIN_ID, World, make_world
-from tests.handlers.test_deal_card import manager_with_deal
+from tests.handlers.test_deal_card import hand_deal_to, manager_with_deal
 from tests.handlers.test_staff import fill_form, submit_lead
 
 
@@ -63,11 +63,7 @@ async def test_reminders_go_with_a_deal_to_its_new_manager(ladder_world: World) 
     world = ladder_world
     oleg = await manager_with_deal(world)  # a hot lead: Олег's speed-to-lead is pending
     ira = await world.add_manager(7002, "Ира")
-    admin = world.admin()
-    await admin.send("/deals")
-    await admin.press("#1")
-    await admin.press("Передать")
-    await admin.press("Ира")
+    await hand_deal_to(world, "Ира")
     assert "Сделка #1 передана менеджеру Ира" in world.session.to(7001)[-1].text
     before = len(world.session.to(7001))
     world.clock.advance(minutes=16)
@@ -75,19 +71,14 @@ async def test_reminders_go_with_a_deal_to_its_new_manager(ladder_world: World) 
     assert len(world.session.to(7001)) == before  # nothing more about a client not his
     assert "Лид ждёт ответа" in world.session.to(ira.user.id)[-1].text
 
-    await world.prospect(user_id=7002, first_name="Ира").send("/deals")
-    ira_card = world.prospect(user_id=7002, first_name="Ира")
-    await ira_card.press("#1")
-    await ira_card.press("Напомнить")
-    await ira_card.press("Через час")
-    await admin.send("/deals")
-    await admin.press("#1")
-    await admin.press("Передать")
-    await admin.press("Олег")  # and back: her own reminder goes to him
+    await ira.send("/deals")
+    await ira.press("#1")
+    await ira.press("Напомнить")
+    await ira.press("Через час")
+    await hand_deal_to(world, "Олег")  # and back: her own reminder goes to him
     world.clock.advance(hours=1)
     await tick(world)
-    assert "Напоминание" in world.session.to(7001)[-1].text
-    assert oleg.user.id == 7001
+    assert "Напоминание" in oleg.last().text
 
 
 async def test_a_reminder_set_from_the_card_arrives_on_time(world: World) -> None:
