@@ -436,12 +436,36 @@ def load_business_config(path: Path) -> BusinessConfig:
     except ValidationError as error:
         lines = [f"{path}: {error.error_count()} problem(s):"]
         for problem in error.errors():
-            where = ".".join(str(part) for part in problem["loc"] if part not in _PYDANTIC_WRAPPERS)
-            lines.append(f"  {where or '(top level)'}: {_clean(problem['msg'])}")
+            where = _where(raw, problem["loc"])
+            # A check of the whole file names its own places in its message.
+            lines.append(
+                f"  {where}: {_clean(problem['msg'])}" if where else f"  {_clean(problem['msg'])}"
+            )
         raise ConfigError("\n".join(lines)) from error
 
 
 _PYDANTIC_WRAPPERS = {"root", "function-after[_has_russian(), dict[str,str]]"}
+_ITEM_NAMES = ("id", "code", "sku")
+
+
+def _where(raw: object, loc: tuple[int | str, ...]) -> str:
+    """The place of a problem as an operator finds it in the file: list items counted from 1
+    (`stages#2`), with the item's own id when it has one (`stages#2(needs)`)."""
+    where = ""
+    node = raw
+    for part in loc:
+        if part in _PYDANTIC_WRAPPERS:
+            continue
+        if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
+            node = node[part]
+            name = next(
+                (node[key] for key in _ITEM_NAMES if isinstance(node, dict) and key in node), None
+            )
+            where += f"#{part + 1}" + (f"({name})" if name is not None else "")
+            continue
+        where += f".{part}" if where else str(part)
+        node = node.get(part) if isinstance(node, dict) else None
+    return where
 
 
 def _clean(message: str) -> str:
