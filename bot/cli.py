@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up noise
+    logging.getLogger("alembic.runtime.migration").addFilter(_only_upgrades)
     # A line per scheduler tick (every 5 s) would bury what an operator needs to see.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
@@ -57,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, ConfigError) as error:
         print(error, file=sys.stderr)
         return 2
+
+
+def _only_upgrades(record: logging.LogRecord) -> bool:
+    """Alembic's lines on each start that say nothing to an operator; a migration applied is
+    still told."""
+    return not record.getMessage().startswith(("Context impl", "Will assume"))
 
 
 def _check_config(settings: Settings) -> None:
