@@ -15,7 +15,7 @@ from bot.clock import Clock
 from bot.commands import set_staff_commands
 from bot.domain.desk import Viewer
 from bot.services.staff import StaffService
-from bot.texts import Catalogue, Translator, locale_for, translator
+from bot.texts import LOCALES, Catalogue, Translator, locale_for, translator
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class UserMiddleware(BaseMiddleware):
     def __init__(
         self, catalogue: Catalogue, default_locale: str, staff: StaffService, clock: Clock
     ) -> None:
-        self._translators = {locale: translator(catalogue, locale) for locale in ("ru", "en")}
+        self._translators = {locale: translator(catalogue, locale) for locale in LOCALES}
         self._default = default_locale
         self._staff = staff
         self._now = clock.now

@@ -22,7 +22,7 @@ from bot.paging import page_of, pager
 from bot.rendering import RenderFailed
 from bot.services.documents import Basket, DocumentService, MadeDocument, NothingChosen, UnknownItem
 from bot.states import DealWork
-from bot.texts import Translator
+from bot.texts import LOCALES, Translator
 from handlers.deal_context import DEAL_KEY, DealContext
 
 DISCOUNTS = ("0", "5", "10", "15", "20")
@@ -90,6 +90,8 @@ async def offer(ctx: DealContext, arg: str) -> None:
             return
         elif command == "valid" and value in VALIDITY:
             await service.set_validity(ctx.viewer, ctx.deal_id, int(value))
+        elif command == "lang" and value in LOCALES:
+            await ctx.desk.set_client_language(ctx.viewer, ctx.deal_id, value, ctx.now())
         elif command == "docs":
             await _documents(ctx, service)
             return
@@ -110,10 +112,13 @@ async def offer(ctx: DealContext, arg: str) -> None:
 
 async def show(ctx: DealContext, service: DocumentService) -> None:
     basket = await service.basket(ctx.viewer, ctx.deal_id, ctx.t.locale)
-    await ctx.send(_screen(ctx.t, ctx.deal_id, basket), _keyboard(ctx, service, basket))
+    language = await service.document_locale(ctx.viewer, ctx.deal_id, ctx.t.locale)
+    await ctx.send(
+        _screen(ctx.t, ctx.deal_id, basket, language), _keyboard(ctx, service, basket, language)
+    )
 
 
-def _screen(t: Translator, deal_id: int, basket: Basket) -> str:
+def _screen(t: Translator, deal_id: int, basket: Basket, language: str) -> str:
     lines = [
         {
             "name": line.name,
@@ -137,12 +142,16 @@ def _screen(t: Translator, deal_id: int, basket: Basket) -> str:
             else "",
             valid_days=basket.valid_days,
             total=money(result.total_minor, t.locale) if result else "",
+            document_locale=language,
         )
     )
 
 
-def _keyboard(ctx: DealContext, service: DocumentService, basket: Basket) -> InlineKeyboardMarkup:
+def _keyboard(
+    ctx: DealContext, service: DocumentService, basket: Basket, language: str
+) -> InlineKeyboardMarkup:
     t, deal_id = ctx.t, ctx.deal_id
+    other = next(code for code in LOCALES if code != language)
     rows = [
         [
             _button(f"➖ {_short(line.name)}", deal_id, f"sub.{line.sku}"),
@@ -158,7 +167,12 @@ def _keyboard(ctx: DealContext, service: DocumentService, basket: Basket) -> Inl
             _button(t.label("btn_offer_validity"), deal_id, "valid"),
         ]
     )
-    rows.append([_button(t.label("btn_offer_documents"), deal_id, "docs")])
+    rows.append(
+        [
+            _button(t.label("btn_offer_documents"), deal_id, "docs"),
+            _button(t.label("btn_offer_language", to=other), deal_id, f"lang.{other}"),
+        ]
+    )
     if basket.lines:
         rows.append(
             [

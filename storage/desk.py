@@ -377,6 +377,15 @@ class SqlDeskRepository:
             )
             return {row.id: row.name for row in rows}
 
+    async def set_client_language(self, deal_id: int, language: str, now: datetime) -> None:
+        person = sa.select(deals.c.person_id).where(deals.c.id == deal_id).scalar_subquery()
+        async with self._engine.begin() as c:
+            await c.execute(
+                people.update()
+                .where(people.c.id == person)
+                .values(language=language, updated_at=now)
+            )
+
     async def deal_summary(self, deal_id: int) -> ProspectDeal | None:
         return await self._summary(sa.select().where(deals.c.id == deal_id))
 

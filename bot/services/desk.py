@@ -113,6 +113,7 @@ class DeskRepository(Protocol):
     async def prospect_chat(self, deal_id: int) -> int | None: ...
     async def deal_summary(self, deal_id: int) -> ProspectDeal | None: ...
     async def client_names(self, deal_ids: Collection[int]) -> dict[int, str]: ...
+    async def set_client_language(self, deal_id: int, language: str, now: datetime) -> None: ...
     async def contacted(self, deal_id: int) -> bool: ...
     async def remember_relay(
         self, chat_id: int, message_ids: Iterable[int], deal_id: int, now: datetime
@@ -253,6 +254,13 @@ class DeskService:
             now,
             changes={column: value},
         )
+
+    async def set_client_language(
+        self, viewer: Viewer, deal_id: int, language: str, now: datetime
+    ) -> None:
+        """What the manager knows of the client's language (documents are written in it)."""
+        await self.check(viewer, deal_id)
+        await self._repository.set_client_language(deal_id, language, now)
 
     async def reassign(
         self, viewer: Viewer, deal_id: int, manager: int, now: datetime

@@ -196,8 +196,7 @@ class DocumentService:
         template fails: the number is then spent, as a cancelled form would be). It is written
         in the client's language where the bot knows it, else in `locale` (the manager's)."""
         card = await self._desk.card(viewer, deal_id)
-        language = card.person.language
-        locale = locale_for(language, self._default_locale) if language else locale
+        locale = self._client_locale(card, locale)
         basket = await self.basket(viewer, deal_id, locale)
         if not basket.lines:
             raise NothingChosen(deal_id)
@@ -205,6 +204,14 @@ class DocumentService:
             card, kind, basket.lines, basket.discount, manager, viewer.telegram_id, now,
             locale, today, basket.valid_days if kind == self.standard() else None,
         )  # fmt: skip
+
+    async def document_locale(self, viewer: Viewer, deal_id: int, fallback: str) -> str:
+        """The language the deal's documents are written in (see `make`)."""
+        return self._client_locale(await self._desk.card(viewer, deal_id), fallback)
+
+    def _client_locale(self, card: DealCard, fallback: str) -> str:
+        language = card.person.language
+        return locale_for(language, self._default_locale) if language else fallback
 
     def standard(self) -> DocumentType | None:
         """What a prospect gets from the menu: the first document type (an offer)."""

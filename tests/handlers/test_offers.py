@@ -153,6 +153,35 @@ async def test_the_offer_is_written_in_the_clients_language(world: World) -> Non
     assert "Expert consultation" in text and "INN" in text and "ИНН" not in text
 
 
+async def test_the_manager_chooses_the_language_of_a_client_the_bot_does_not_know(
+    world: World,
+) -> None:
+    oleg = await manager_with_deal(world)
+    async with world.engine.begin() as connection:  # an outbound lead: no Telegram language
+        await connection.execute(people.update().values(language=None))
+    await oleg.press("КП / счёт")
+    await oleg.press("Добавить из каталога")
+    [screen] = await oleg.press("Консультация эксперта")
+    assert "Документ на русском языке" in screen.text  # the manager's own, until told
+    [screen] = await oleg.press("Сделать на английском")
+    assert "Документ на английском языке" in screen.text
+    assert "Консультация эксперта" in screen.text  # the manager's screen stays in Russian
+    assert "Сделать на русском" in str(screen.markup)  # and can be turned back
+    [screen] = await oleg.press("Добавить из каталога")
+    [screen] = await oleg.press("Консультация эксперта")
+    assert "Документ на английском языке" in screen.text  # remembered for the client
+    [pdf] = await oleg.press("Коммерческое предложение")
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(file_bytes(pdf.file))).pages)
+    assert "Expert consultation" in text and "INN" in text and "ИНН" not in text
+
+    [refused] = await oleg.callback(DealCb(action=DealAction.OFFER, deal=1, arg="lang.de").pack())
+    assert "кнопка уже не действует" in refused.text
+    ira = await world.add_manager(7002, "Ира")  # not her deal
+    await ira.callback(DealCb(action=DealAction.OFFER, deal=1, arg="lang.ru").pack())
+    async with world.engine.connect() as connection:
+        assert (await connection.execute(select(people.c.language))).scalar_one() == "en"
+
+
 async def test_tiny_quantities_and_a_discount_near_100_do_not_break_the_offer(
     world: World,
 ) -> None:
