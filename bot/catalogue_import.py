@@ -4,19 +4,25 @@ Columns are found by their header, in Russian or English, in any order: sku (а�
 (наименование), name_en, unit (ед.), unit_en, price (цена), vat (ндс: 22, 10, 0, 5, 7, or
 "без НДС"). A CSV may be UTF-8 or Windows-1251 (what Excel saves in Russia), with ; or , between
 columns; a price may be written "120 000,50".
+
+A file updates what it holds: an item already in the catalogue keeps what a column left out or
+a blank cell does not say (a price list of sku, name and price leaves units, English names and
+VAT as they were). A new item gets the default unit and, without a VAT column, 22 %; a blank VAT
+cell of a new item is asked for, since a wrong rate makes a wrong invoice.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import ValidationError
 
-from bot.config import CatalogueItem
+from bot.config import CatalogueItem, Localized
 
 MAX_ROWS = 5_000
 MAX_BYTES = 5 * 1024 * 1024
@@ -30,7 +36,8 @@ HEADERS = {
     "price": ("price", "цена", "стоимость", "цена, руб.", "цена, ₽"),
     "vat": ("vat", "ндс", "ндс, %", "vat, %", "ставка ндс"),
 }
-NO_VAT = ("", "без ндс", "нет", "no", "none", "-", "—", "null")
+NO_VAT = ("без ндс", "нет", "no", "none", "no vat", "-", "—", "null")
+VALUE_CUT = 40  # characters of a rejected cell quoted back
 
 
 class UnreadableFile(ValueError):
@@ -39,7 +46,7 @@ class UnreadableFile(ValueError):
 
 @dataclass(frozen=True)
 class Rejection:
-    key: str  # sku, name, unit, price, vat: the column at fault; or repeated, too_many, ...
+    key: str  # sku, name, unit, price, vat: the column at fault
     problem: str  # missing, pattern, not_a_number, range, rate, ...
     value: str = ""
 
@@ -51,9 +58,13 @@ class ReadCatalogue:
     rejected: list[tuple[int, Rejection]] = field(default_factory=list)
 
 
-def read_catalogue(data: bytes, filename: str) -> ReadCatalogue:
+def read_catalogue(
+    data: bytes, filename: str, stored: Mapping[str, CatalogueItem] | None = None
+) -> ReadCatalogue:
+    """The file's items, each completed from `stored` (the catalogue as it is, by sku)."""
     if len(data) > MAX_BYTES:
         raise UnreadableFile("too_big")
+    stored = stored or {}
     name = filename.lower()
     if name.endswith(".xlsx"):
         rows = _xlsx_rows(data)
@@ -63,17 +74,21 @@ def read_catalogue(data: bytes, filename: str) -> ReadCatalogue:
         raise UnreadableFile("format")
     if not rows:
         raise UnreadableFile("empty")
+    if len(rows) > MAX_ROWS + 1:  # a part of a price list would be worse than none
+        raise UnreadableFile("too_big")
     columns = _columns(rows[0])
     missing = [key for key in ("sku", "name", "price") if key not in columns]
     if missing:
         raise UnreadableFile("columns")
     result = ReadCatalogue()
     seen: set[str] = set()
-    for number, row in enumerate(rows[1 : MAX_ROWS + 1], start=2):
+    rows_read = 0
+    for number, row in enumerate(rows[1:], start=2):
         values = {key: _cell(row, index) for key, index in columns.items()}
         if not any(values.values()):
             continue  # an empty line
-        item, problem = _item(values)
+        rows_read += 1
+        item, problem = _item(values, stored.get(values.get("sku", "")))
         if item is not None and item.sku in seen:
             problem = Rejection("sku", "repeated", item.sku)
             item = None
@@ -82,44 +97,63 @@ def read_catalogue(data: bytes, filename: str) -> ReadCatalogue:
         else:
             seen.add(item.sku)
             result.items.append(item)
-    if len(rows) > MAX_ROWS + 1:
-        result.rejected.append((MAX_ROWS + 2, Rejection("file", "too_many", str(MAX_ROWS))))
+    if not rows_read:
+        raise UnreadableFile("no_rows")
     return result
 
 
-def _item(values: dict[str, str]) -> tuple[CatalogueItem | None, Rejection]:
+def _item(
+    values: dict[str, str], stored: CatalogueItem | None
+) -> tuple[CatalogueItem | None, Rejection]:
     price_text = values.get("price", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
     try:
         price = Decimal(price_text.removesuffix("₽").removesuffix("руб."))
     except InvalidOperation:
-        return None, Rejection("price", "not_a_number", values.get("price", ""))
-    vat_text = values.get("vat", "22").strip().lower().removesuffix("%").strip()
+        return None, _rejection("price", "not_a_number" if price_text else "missing", values)
+    vat_text = values.get("vat", "").lower().removesuffix("%").strip()
     vat: int | None
-    if vat_text in NO_VAT:
-        vat = None if "vat" in values else 22
+    if "vat" not in values or not vat_text:
+        if "vat" in values and stored is None:
+            return None, _rejection("vat", "vat_missing", values)
+        vat = stored.vat if stored else 22
+    elif vat_text in NO_VAT:
+        vat = None
     else:
         try:
             rate = Decimal(vat_text.replace(",", "."))
         except InvalidOperation:
-            return None, Rejection("vat", "rate", values.get("vat", ""))
+            return None, _rejection("vat", "rate", values)
         if not rate.is_finite() or rate != rate.to_integral_value():  # nan, inf, 10.9
-            return None, Rejection("vat", "rate", values.get("vat", ""))
+            return None, _rejection("vat", "rate", values)
         vat = int(rate)
     raw: dict[str, Any] = {
         "sku": values.get("sku", "").strip(),
-        "name": _localized(values.get("name", ""), values.get("name_en", "")),
+        "name": _localized(
+            values.get("name", ""), values.get("name_en", ""), stored.name if stored else None
+        ),
         "price": price,
         "vat": vat,
     }
     if values.get("unit"):
-        raw["unit"] = _localized(values["unit"], values.get("unit_en", ""))
+        raw["unit"] = _localized(
+            values["unit"], values.get("unit_en", ""), stored.unit if stored else None
+        )
+    elif stored:
+        raw["unit"] = stored.unit
     try:
         return CatalogueItem.model_validate(raw), Rejection("", "")
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"][:1])
         given = str(values.get(where, "")).strip()
-        return None, Rejection(where, _reason(first) if given else "missing", given[:40])
+        return None, _rejection(where, _reason(first) if given else "missing", values)
+
+
+def _rejection(key: str, problem: str, values: dict[str, str]) -> Rejection:
+    given = values.get(key, "").strip()
+    return Rejection(
+        key, problem, given if len(given) <= VALUE_CUT else given[: VALUE_CUT - 1] + "…"
+    )
 
 
 def _reason(error: Any) -> str:
@@ -135,8 +169,9 @@ def _reason(error: Any) -> str:
     }.get(error.get("type", ""), "invalid")
 
 
-def _localized(ru: str, en: str) -> dict[str, str] | str:
-    ru, en = ru.strip(), en.strip()
+def _localized(ru: str, en: str, stored: Localized | None) -> dict[str, str]:
+    """A blank English cell keeps the stored English text."""
+    ru, en = ru.strip(), en.strip() or (stored.root.get("en", "") if stored else "")
     if not ru:
         return {}
     return {"ru": ru, "en": en} if en else {"ru": ru}
@@ -165,9 +200,14 @@ def _csv_rows(data: bytes) -> list[list[str]]:
             continue
     else:  # pragma: no cover - cp1251 decodes any byte
         raise UnreadableFile("encoding")
-    first = text.split("\n", 1)[0]
+    if "\x00" in text:
+        raise UnreadableFile("format")  # a picture or a program renamed .csv
+    first = text.splitlines()[0] if text else ""
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    try:  # universal newlines: old Mac files end lines with a lone CR
+        return list(csv.reader(io.StringIO(text, newline=None), delimiter=delimiter))
+    except csv.Error as error:
+        raise UnreadableFile("format") from error
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:

@@ -142,6 +142,11 @@ def render_pdf(directory: str, name: str, context: dict[str, Any]) -> bytes:
     return bytes(pdf)
 
 
+def render_html(directory: str, name: str, context: dict[str, Any]) -> bytes:
+    """What a PDF template makes before WeasyPrint lays it out (to check what it prints)."""
+    return _environment(directory).get_template(name).render(**context).encode()
+
+
 def render_docx(directory: str, name: str, context: dict[str, Any]) -> bytes:
     from docxtpl import DocxTemplate
 
@@ -201,6 +206,9 @@ class Renderer:
 
     async def docx(self, name: str, context: dict[str, Any]) -> bytes:
         return await self._run(render_docx, name, context)
+
+    async def html(self, name: str, context: dict[str, Any]) -> str:
+        return (await self._run(render_html, name, context)).decode()
 
     async def _run(self, function: Any, name: str, context: dict[str, Any]) -> bytes:
         # A render stuck past the timeout takes its pool down with it, and with it the renders

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import re
 import shutil
 import tempfile
 from datetime import date
@@ -26,11 +27,19 @@ STYLESHEET = "base.css"
 
 
 class TemplateRejected(ValueError):
-    """Not a template this bot uses, or it does not render."""
+    """Not a template this bot uses, or it does not render. `reason`: too_big, empty, not_text,
+    no_number, picture (a logo that is not one) or render (then `detail` says what failed)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason, self.detail = reason, detail
 
 
 class NotAPicture(TemplateRejected):
     """The logo sent is not a picture (WeasyPrint would only log it and leave the place empty)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("picture", detail)
 
 
 def check_picture(name: str, content: bytes) -> None:
@@ -117,7 +126,7 @@ class TemplateStore:
     def names(self) -> dict[str, list[DocumentType]]:
         return replaceable(self._config)
 
-    async def replace(self, name: str, content: bytes) -> list[str]:
+    async def replace(self, name: str, content: bytes) -> list[DocumentType]:
         """Check `content` as template `name` by rendering every document that uses it with
         sample data; then keep it. Returns the documents checked; TemplateRejected if not."""
         kinds = self.names().get(name)
@@ -125,6 +134,10 @@ class TemplateStore:
             raise TemplateRejected("unknown")
         if len(content) > MAX_TEMPLATE_BYTES:
             raise TemplateRejected("too_big")
+        if not content.strip():
+            raise TemplateRejected("empty")
+        if name.endswith((".html", ".css")) and not _is_text(content):
+            raise TemplateRejected("not_text")  # WeasyPrint would skip it and print unstyled
         requisites = self._config.company.requisites
         if requisites is not None and name == requisites.logo:
             check_picture(name, content)
@@ -138,10 +151,14 @@ class TemplateStore:
                     data = sample(self._config, kind)
                     if name == kind.docx:
                         await checker.docx(name, data)
-                    else:
-                        await checker.pdf(kind.pdf, data)
+                        continue
+                    await checker.pdf(kind.pdf, data)
+                    if name == kind.pdf and not _prints_number(
+                        await checker.html(name, data), data
+                    ):
+                        raise TemplateRejected("no_number")
             except RenderFailed as error:
-                raise TemplateRejected(str(error)) from error
+                raise TemplateRejected("render", str(error)) from error
             finally:
                 checker.close()
         finally:
@@ -150,7 +167,25 @@ class TemplateStore:
             self._overrides.mkdir(parents=True, exist_ok=True)
             _write_atomically(self._overrides / name, content)
         _write_atomically(self._renderer.directory / name, content)
-        return [kind.title.get("ru") for kind in kinds]
+        return kinds
+
+
+def _is_text(content: bytes) -> bool:
+    try:
+        return "\x00" not in content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+
+
+_TITLE = re.compile(r"<title>.*?</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _prints_number(html: str, data: dict[str, object]) -> bool:
+    """An offer or invoice without its number on the page is no document (an empty file, a
+    page of something else): the number must be in the body, not only in the title."""
+    doc = data.get("doc")
+    number = doc.get("number") if isinstance(doc, dict) else None
+    return bool(number) and str(number) in _TITLE.sub("", html)
 
 
 def _write_atomically(path: Path, content: bytes) -> None:

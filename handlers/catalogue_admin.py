@@ -10,15 +10,15 @@ import io
 import logging
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.types import Message
 
-from bot.catalogue_import import UnreadableFile, read_catalogue
+from bot.catalogue_import import MAX_BYTES, UnreadableFile, read_catalogue
 from bot.clock import Clock
 from bot.domain.offers import money
 from bot.filters import IsAdmin, PrivateChat
 from bot.services.documents import DocumentService
-from bot.template_store import NotAPicture, TemplateRejected, TemplateStore
+from bot.template_store import MAX_TEMPLATE_BYTES, NotAPicture, TemplateRejected, TemplateStore
 from bot.texts import Translator
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 TABLES = (".csv", ".xlsx", ".txt")
 TEMPLATE_FILES = (".html", ".css", ".docx", ".png", ".jpg", ".jpeg", ".svg")
 REJECTED_SHOWN = 20
+SHOWN_CHARS = 3_000  # of /catalogue's item lines
 
 
 def build_router() -> Router:
@@ -33,28 +34,36 @@ def build_router() -> Router:
     router.message.filter(PrivateChat(), IsAdmin())
     router.message.register(show, Command("catalogue"))
     router.message.register(list_templates, Command("templates"))
+    # A reply with a file is meant for a client (so is a file after "message the client": the
+    # relay's router comes first).
+    for_us = (F.document, F.reply_to_message.is_(None))
     router.message.register(
-        template_uploaded,
-        F.document,
-        F.reply_to_message.is_(None),
-        F.document.file_name.lower().endswith(TEMPLATE_FILES),
+        template_uploaded, *for_us, F.document.file_name.lower().endswith(TEMPLATE_FILES)
     )
-    router.message.register(
-        imported,
-        F.document,
-        F.reply_to_message.is_(None),  # a reply with a file is meant for a client
-        F.document.file_name.lower().endswith(TABLES),
-    )
+    router.message.register(imported, *for_us, F.document.file_name.lower().endswith(TABLES))
+    router.message.register(unknown_file, *for_us, StateFilter(None))
     return router
 
 
 async def show(message: Message, t: Translator, documents: DocumentService) -> None:
     items = await documents.catalogue()
-    lines = [
-        f"{item.sku} · {item.name.get(t.locale)} · {money(int(item.price * 100), t.locale)} ₽"
-        for item in items[:50]
-    ]
-    await message.answer(t("catalogue_show", count=len(items), lines=lines))
+    lines: list[str] = []
+    size = 0
+    for item in items:
+        line = (
+            f"{item.sku} · {item.name.get(t.locale)} · {money(int(item.price * 100), t.locale)} ₽"
+        )
+        size += len(line) + 3
+        if size > SHOWN_CHARS:  # a message has 4,096 characters; the help text needs its part
+            break
+        lines.append(line)
+    await message.answer(
+        t("catalogue_show", count=len(items), lines=lines, more=len(items) - len(lines))
+    )
+
+
+async def unknown_file(message: Message, t: Translator, templates: TemplateStore) -> None:
+    await message.answer(t("admin_file_unknown", names=", ".join(templates.names())))
 
 
 async def imported(
@@ -64,9 +73,12 @@ async def imported(
     name = message.document.file_name or "catalogue.csv"
     buffer = io.BytesIO()
     try:
+        if (message.document.file_size or 0) > MAX_BYTES:  # Telegram serves bots up to 20 MB
+            raise UnreadableFile("too_big")
         await bot.download(message.document, destination=buffer)
+        stored = {item.sku: item for item in await documents.catalogue()}
         # A workbook of a few MB takes a moment to parse: not on the event loop.
-        read = await asyncio.to_thread(read_catalogue, buffer.getvalue(), name)
+        read = await asyncio.to_thread(read_catalogue, buffer.getvalue(), name, stored)
     except UnreadableFile as error:
         await message.answer(t(f"catalogue_unreadable_{error}"))
         return
@@ -85,7 +97,7 @@ async def imported(
                 t.label(
                     "import_rejected_row",
                     row=row,
-                    column=t.label(f"import_column_{why.key or 'file'}"),
+                    column=t.label(f"import_column_{why.key}"),
                     problem=t.label(f"import_problem_{why.problem}", value=why.value),
                 )
                 for row, why in read.rejected[:REJECTED_SHOWN]
@@ -112,6 +124,9 @@ async def template_uploaded(
     if name not in templates.names():
         await message.answer(t("template_unknown", names=", ".join(templates.names())))
         return
+    if (message.document.file_size or 0) > MAX_TEMPLATE_BYTES:  # Telegram serves up to 20 MB
+        await message.answer(t("template_rejected", name=name, why=t.label("template_too_big")))
+        return
     await bot.send_chat_action(message.chat.id, "typing")
     buffer = io.BytesIO()
     await bot.download(message.document, destination=buffer)
@@ -123,7 +138,9 @@ async def template_uploaded(
         return
     except TemplateRejected as error:
         log.info("template %s from %s rejected: %s", name, message.chat.id, error)
-        await message.answer(t("template_rejected", name=name, why=str(error)[:300]))
+        why = t.label(f"template_{error.reason}", detail=error.detail[:300])
+        await message.answer(t("template_rejected", name=name, why=why))
         return
     log.info("template %s replaced by %s", name, message.chat.id)
-    await message.answer(t("template_replaced", name=name, checked=", ".join(checked)))
+    titles = ", ".join(kind.title.get(t.locale) for kind in checked)
+    await message.answer(t("template_replaced", name=name, checked=titles))

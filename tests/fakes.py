@@ -288,10 +288,17 @@ class Prospect:
         )
         return await self._feed(message=self._message(sticker=sticker))
 
-    async def send_document(self, data: bytes, filename: str) -> list[Sent]:
+    async def send_document(
+        self, data: bytes, filename: str, file_size: int | None = None
+    ) -> list[Sent]:
+        """`file_size`: what Telegram says of the file, when it is not `data`'s (a file too big
+        for a bot to download is only told of)."""
         file_id = f"file-{len(self.session.files) + 1}"
         self.session.files[file_id] = data
-        document = Document(file_id=file_id, file_unique_id=f"u-{file_id}", file_name=filename)
+        document = Document(
+            file_id=file_id, file_unique_id=f"u-{file_id}", file_name=filename,
+            file_size=len(data) if file_size is None else file_size,
+        )  # fmt: skip
         return await self._feed(message=self._message(document=document))
 
     async def send_photo(self) -> list[Sent]:

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from bot.catalogue_import import UnreadableFile, read_catalogue
+from bot.catalogue_import import MAX_ROWS, UnreadableFile, read_catalogue
+from bot.config import CatalogueItem
 
 CSV = """Артикул;Наименование;Ед.;Цена;НДС
 crm-setup;Внедрение CRM под ключ;проект;120 000,50;22
@@ -53,10 +54,12 @@ def test_an_xlsx_with_english_headers_and_names() -> None:
     book.save(data)
     read = read_catalogue(data.getvalue(), "prices.XLSX")
     assert [(i.sku, i.name.get("en"), i.price, i.vat) for i in read.items] == [
-        ("seat", "Licence", Decimal(9600), 22),
-        ("hour", "Час работы", Decimal("2500.5"), None),
+        ("seat", "Licence", Decimal(9600), 22)
     ]
-    assert read.rejected == []
+    # A new item's blank VAT is asked for: a wrong rate makes a wrong invoice.
+    assert [(row, why.key, why.problem) for row, why in read.rejected] == [
+        (3, "vat", "vat_missing")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -79,3 +82,62 @@ def test_vat_that_is_not_a_whole_rate_is_rejected(vat: str) -> None:
     assert read.items == [] and [(why.key, why.problem) for _, why in read.rejected] == [
         ("vat", "rate")
     ]
+
+
+TRAINING = CatalogueItem.model_validate(
+    {"sku": "training", "name": {"ru": "Обучение", "en": "Training"},
+     "unit": {"ru": "день", "en": "day"}, "price": 25000, "vat": 22}
+)  # fmt: skip
+
+
+def test_a_price_list_changes_prices_and_keeps_what_it_does_not_say() -> None:
+    """A file of sku, name and price only (or with blank cells) leaves the stored English name,
+    unit and VAT of an item as they were."""
+    data = "Артикул;Наименование;Цена;НДС;name_en\ntraining;Обучение отдела;27000;;\n"
+    read = read_catalogue(data.encode("cp1251"), "prices.csv", {"training": TRAINING})
+    [item] = read.items
+    assert (item.name.get("ru"), item.name.get("en"), item.price) == (
+        "Обучение отдела",
+        "Training",
+        Decimal(27000),
+    )
+    assert (item.unit.get("ru"), item.unit.get("en"), item.vat) == ("день", "day", 22)
+
+    read = read_catalogue(b"sku;name;price\ntraining;X;1\n", "p.csv", {"training": TRAINING})
+    assert (read.items[0].vat, read.items[0].unit.get("en")) == (22, "day")
+    read = read_catalogue(
+        b"sku;name;price;vat\ntraining;X;1;no VAT\n", "p.csv", {"training": TRAINING}
+    )
+    assert read.items[0].vat is None  # said in so many words
+
+
+def test_a_file_over_the_row_limit_is_refused_whole() -> None:
+    rows = "".join(f"s{n};Товар {n};1;22\n" for n in range(MAX_ROWS + 1))
+    with pytest.raises(UnreadableFile, match="too_big"):
+        read_catalogue(f"sku;name;price;vat\n{rows}".encode(), "big.csv")
+    read = read_catalogue(f"sku;name;price;vat\n{rows[: rows.rindex('s')]}".encode(), "ok.csv")
+    assert len(read.items) == MAX_ROWS
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "format"),  # a picture named .csv
+        (b"sku;name;price;vat\n", "no_rows"),  # headers only
+        (b"sku;name;price;vat\n;;;\n\n", "no_rows"),
+    ],
+)
+def test_files_with_nothing_to_import_say_why(data: bytes, reason: str) -> None:
+    with pytest.raises(UnreadableFile, match=reason):
+        read_catalogue(data, "catalogue.csv")
+
+
+def test_old_mac_line_endings_are_read() -> None:
+    read = read_catalogue(b"sku;name;price;vat\rx;Item;100;22\ry;Other;5;0\r", "mac.csv")
+    assert [item.sku for item in read.items] == ["x", "y"]
+
+
+def test_a_long_rejected_value_is_quoted_short() -> None:
+    read = read_catalogue(f"sku;name;price\nx;Товар;{'9' * 3000}z\n".encode(), "c.csv")
+    [(_, why)] = read.rejected
+    assert why.problem == "not_a_number" and len(why.value) <= 40

@@ -205,7 +205,8 @@ async def test_an_uploaded_logo_appears_on_the_offer(business_config: BusinessCo
         store = TemplateStore(renderer, None, config)
         assert "logo.png" in store.names()
         checked = await store.replace("logo.png", png.getvalue())
-        assert "Коммерческое предложение" in checked and "Счёт на оплату" in checked
+        titles = [kind.title.get("ru") for kind in checked]
+        assert "Коммерческое предложение" in titles and "Счёт на оплату" in titles
         pdf = await renderer.pdf("offer.html", offer_context(config))
         assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 1
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from tests.documents.test_catalogue_import import CSV
 from tests.handlers.conftest import World
 from tests.handlers.test_deal_card import manager_with_deal
+from tests.handlers.test_staff import submit_lead
 
 
 async def test_an_admin_imports_a_csv_and_managers_can_offer_the_new_items(world: World) -> None:
@@ -40,3 +41,37 @@ async def test_only_admins_import(world: World) -> None:
     await oleg.send_document(CSV.encode("cp1251"), "прайс.csv")
     [shown] = await world.admin().send("/catalogue")
     assert "6 поз." in shown.text
+
+
+async def test_a_long_catalogue_is_shown_in_one_message(world: World) -> None:
+    rows = "".join(
+        f"item-{n};Очень подробное наименование услуги номер {n} с пояснениями;1000;22\n"
+        for n in range(120)
+    )
+    admin = world.admin()
+    [report] = await admin.send_document(f"sku;name;price;vat\n{rows}".encode(), "big.csv")
+    assert "добавлено 120" in report.text
+    [shown] = await admin.send("/catalogue")
+    assert "Каталог</b>: 126 поз." in shown.text and len(shown.text) <= 4096
+    assert "…и ещё" in shown.text and "пришлите сюда файл" in shown.text
+
+
+async def test_a_file_meant_for_a_client_is_sent_to_them_not_imported(world: World) -> None:
+    await world.add_manager(7001, "Олег")
+    await submit_lead(world, 1001)
+    admin = world.admin()
+    await admin.send("/deals")
+    await admin.press("#1")
+    await admin.press("Написать клиенту")
+    await admin.send_document(CSV.encode("cp1251"), "прайс.csv")
+    assert [sent.kind for sent in world.session.to(1001)][-1] == "copy"
+    [shown] = await admin.send("/catalogue")
+    assert "6 поз." in shown.text
+
+
+async def test_a_file_the_bot_cannot_take_is_explained(world: World) -> None:
+    admin = world.admin()
+    [answer] = await admin.send_document(b"\xd0\xcf\x11\xe0", "прайс.xls")
+    assert "CSV или XLSX" in answer.text and "offer.html" in answer.text
+    [answer] = await admin.send_document(b"x", "прайс.csv", file_size=40 * 1024 * 1024)
+    assert "слишком большой" in answer.text and "не изменён" in answer.text

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import BusinessConfig
 from bot.rendering import TEMPLATES
 from tests.fakes import FakeClock, Prospect, RecordingSession
-from tests.handlers.conftest import World, make_world
+from tests.handlers.conftest import ADMIN_ID, World, make_world
 from tests.handlers.test_deal_card import manager_with_deal
 
 
@@ -59,6 +59,35 @@ async def test_a_replacement_is_checked_before_it_is_used(world: World) -> None:
     assert "заменён и проверен: Коммерческое предложение" in replaced.text
     assert "ОСОБОЕ ПРЕДЛОЖЕНИЕ" in await offer_text(oleg)
     assert "ОСОБОЕ" not in (TEMPLATES / "offer.html").read_text(encoding="utf-8")  # shipped kept
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "why"),
+    [
+        (b"", "invoice.html", "файл пустой"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "base.css", "не текст"),
+        (b"<html><body><p>Hello</p></body></html>", "offer.html", "нет номера документа"),
+    ],
+)
+async def test_a_template_that_makes_no_document_is_refused(
+    world: World, content: bytes, name: str, why: str
+) -> None:
+    """Files that WeasyPrint renders without an error, into a page that is no offer."""
+    oleg = await manager_with_deal(world)
+    [refused] = await world.admin().send_document(content, name)
+    assert "не принят" in refused.text and why in refused.text
+    assert "Коммерческое предложение № KP-2026-0001" in await offer_text(oleg)  # the old one
+
+
+async def test_an_english_admin_is_told_in_english_and_a_huge_file_is_not_fetched(
+    world: World,
+) -> None:
+    admin = world.prospect(user_id=ADMIN_ID, first_name="Boss", username="boss", language="en")
+    shipped = (TEMPLATES / "invoice.html").read_bytes()
+    [replaced] = await admin.send_document(shipped, "invoice.html")
+    assert "replaced and checked: Invoice" in replaced.text and "Счёт" not in replaced.text
+    [refused] = await admin.send_document(b"x", "offer.html", file_size=30 * 1024 * 1024)
+    assert "not accepted: the file is over 2 MB" in refused.text
 
 
 async def test_unknown_names_and_managers_are_refused(world: World) -> None:
