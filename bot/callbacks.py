@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# Bounds of what a row or a person can be: data beyond them is forged, and refused as it is
+# unpacked (as a stale button) instead of overflowing a database column. Rows have 32-bit ids
+# in the schema; Telegram ids are 64-bit.
+MAX_ROW_ID = 2**31
+RowId = Annotated[int, Field(gt=0, lt=MAX_ROW_ID)]
+TelegramId = Annotated[int, Field(gt=0, lt=2**63)]
 
 
 class MenuAction(StrEnum):
@@ -139,7 +148,7 @@ class DealAction(StrEnum):
 
 class DealCb(CallbackData, prefix="d"):
     action: DealAction
-    deal: int
+    deal: RowId
     arg: str = ""
 
 
@@ -153,14 +162,14 @@ class ManagerAction(StrEnum):
 
 class ManagerCb(CallbackData, prefix="mg"):
     action: ManagerAction
-    manager: int
-    target: int = 0
+    manager: TelegramId
+    target: Annotated[int, Field(ge=0, lt=2**63)] = 0  # 0: nobody chosen yet
 
 
 class PlayCb(CallbackData, prefix="play"):
     """Replay a voice note logged on a deal."""
 
-    event: int
+    event: RowId
 
 
 class ReminderAction(StrEnum):
@@ -171,7 +180,7 @@ class ReminderAction(StrEnum):
 
 class ReminderCb(CallbackData, prefix="rm"):
     action: ReminderAction
-    reminder: int
+    reminder: RowId
     arg: str = ""
 
 

@@ -130,7 +130,12 @@ async def manager_action(
         )
     elif action in (ManagerAction.ACTIVATE, ManagerAction.DEACTIVATE):
         active = action is ManagerAction.ACTIVATE
-        await staff.set_active(manager.telegram_id, active, viewer.telegram_id, clock.now())
+        if (
+            await staff.set_active(manager.telegram_id, active, viewer.telegram_id, clock.now())
+            is None
+        ):
+            await bot.send_message(chat_id, t("err_stale_button"))  # done already
+            return
         key = "manager_activated" if active else "manager_deactivated"
         await bot.send_message(chat_id, t(key, name=manager.name))
         await _list(bot, chat_id, t, staff)

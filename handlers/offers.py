@@ -12,7 +12,7 @@ from aiogram.enums import ChatAction
 from aiogram.filters import StateFilter
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.callbacks import DealAction, DealCb
+from bot.callbacks import MAX_ROW_ID, DealAction, DealCb
 from bot.documents import Party
 from bot.domain.offers import decimal_text, money
 from bot.domain.parsing import InputError, parse_decimal
@@ -283,7 +283,7 @@ async def _send_pdf(ctx: DealContext, service: DocumentService, made: MadeDocume
 async def docx(ctx: DealContext, arg: str) -> None:
     """The editable copy of a document already made (rendered from what the PDF was given)."""
     service = ctx.documents
-    if service is None or not arg.isdigit():
+    if service is None or not arg.isdigit() or not 0 < int(arg) < MAX_ROW_ID:
         await ctx.send(ctx.t("err_stale_button"))
         return
     made = await service.stored(ctx.viewer, ctx.deal_id, int(arg))

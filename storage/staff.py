@@ -113,7 +113,9 @@ class SqlStaffRepository:
         async with self._engine.begin() as c:
             result = await c.execute(
                 managers.update()
-                .where(managers.c.telegram_id == telegram_id)
+                # Only a change: a second press of the same button (or another admin's at the
+                # same time) finds nothing to do.
+                .where(managers.c.telegram_id == telegram_id, managers.c.active != active)
                 .values(active=active, updated_at=now)
                 .returning(*managers.c)
             )

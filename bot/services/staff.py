@@ -193,6 +193,7 @@ class StaffService:
     async def set_active(
         self, telegram_id: int, active: bool, actor: int, now: datetime
     ) -> Manager | None:
+        """The manager changed; None if there is nobody to change (already so, or unknown)."""
         manager = await self._repository.set_active(telegram_id, active, actor, now)
         self.forget()
         return manager

@@ -244,6 +244,19 @@ async def test_admin_sees_every_deal_and_reassigns(world: World) -> None:
     assert "Вам передана сделка #1" in world.session.to(ira.user.id)[-1].text
 
 
+async def test_reassigning_to_the_deals_own_manager_changes_nothing(world: World) -> None:
+    await manager_with_deal(world)
+    told = len(world.session.to(7001))
+    admin = world.admin()
+    await admin.send("/deals")
+    await admin.press("#1")
+    await admin.press("Передать")
+    [answer] = await admin.press("Олег")
+    assert "и так у менеджера Олег" in answer.text
+    assert len(world.session.to(7001)) == told  # not told a deal he has is given to him
+    assert "deal_reassigned" not in await event_kinds(world)
+
+
 async def test_reassigning_with_nobody_active_says_so_and_leads_back(world: World) -> None:
     await manager_with_deal(world)
     async with world.engine.begin() as connection:

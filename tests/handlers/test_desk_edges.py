@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from bot.callbacks import DealAction, DealCb, ListCb, PlayCb
+from bot.callbacks import DealAction, DealCb, ListCb
 from storage.schema import deal_answers, deals
 from tests.handlers.conftest import World
 from tests.handlers.test_deal_card import deal_of, manager_with_deal
@@ -30,15 +30,31 @@ async def test_a_command_during_typed_input_is_a_command(world: World) -> None:
 
 
 async def test_forged_ids_and_pages_are_refused_without_a_failure(world: World) -> None:
+    """Ids past what a 32-bit row id or a 64-bit Telegram id can be would overflow a database
+    column (on PostgreSQL from 2**31): they are refused as stale buttons, like unknown ones."""
     oleg = await manager_with_deal(world)
-    for data in (
-        DealCb(action=DealAction.OPEN, deal=10**20).pack(),
-        PlayCb(event=10**20).pack(),
-        ListCb(page=10**20).pack(),
-        ListCb(stage="nowhere").pack(),
+    await world.add_manager(7002, "Ира")
+    admin = world.admin()
+    for who, data in (
+        (oleg, f"d:open:{10**20}:"),
+        (oleg, f"d:open:{2**31}:"),
+        (oleg, "d:open:0:"),
+        (oleg, f"play:{10**20}"),
+        (oleg, f"rm:done:{2**63}:"),
+        (oleg, f"rm:snooze:{2**31 + 5}:1h"),
+        (oleg, f"d:docx:1:{10**24}"),
+        (oleg, f"d:docx:1:{2**31 + 5}"),
+        (oleg, ListCb(page=10**20).pack()),
+        (oleg, ListCb(stage="nowhere").pack()),
+        (admin, f"mg:ask_off:{2**63}:0"),
+        (admin, f"mg:to:7001:{10**30}"),
+        (admin, "mg:on:-5:0"),
     ):
-        assert await oleg.callback(data) == []
-        assert oleg.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
+        told = [sent.text for sent in await who.callback(data)]
+        answered = who.answer_callback_texts()[-1]
+        stale = "Эта кнопка уже не действует."
+        assert (told == [] and answered == stale) or told == [stale], (data, told, answered)
+    assert world.session.to(7002) == []  # nobody was switched off or given deals
 
 
 async def test_take_is_for_the_shared_inbox_only(world: World) -> None:

@@ -7,12 +7,12 @@ import re
 
 import sqlalchemy as sa
 from aiogram.methods import DeleteMyCommands
-from aiogram.types import BotCommandScopeChat
+from aiogram.types import BotCommandScopeChat, InlineKeyboardMarkup
 
 from bot.config import BusinessConfig, Routing
 from bot.domain.desk import RoutingRule
 from storage.schema import deals, managers
-from tests.fakes import FakeClock, Prospect, RecordingSession
+from tests.fakes import FakeClock, Prospect, RecordingSession, Sent
 from tests.handlers.conftest import ADMIN_ID, World, make_world
 
 
@@ -175,6 +175,34 @@ async def test_deactivated_manager_loses_the_desk_and_the_queue(world: World) ->
     assert "снова включён" in world.session.to(7001)[-1].text
     [menu] = await oleg.send("/start")
     assert "Рабочее место менеджера" in menu.text
+
+
+async def test_a_second_press_of_switch_off_or_on_does_nothing_twice(world: World) -> None:
+    await world.add_manager(7001, "Олег")
+    admin = world.admin()
+    await admin.send("/managers")
+    [ask] = await admin.press("⏸ Олег")
+    confirm = button_data(ask, "Да, отключить")
+    await admin.callback(confirm)
+    [again] = await admin.callback(confirm)  # the same confirmation, pressed again
+    assert again.text == "Эта кнопка уже не действует."
+    assert len([s for s in world.session.to(7001) if "отключил ваш доступ" in s.text]) == 1
+    [listing] = await admin.send("/managers")
+    switch_on = button_data(listing, "▶️ Олег")
+    await admin.callback(switch_on)
+    [again] = await admin.callback(switch_on)  # the old list's button
+    assert again.text == "Эта кнопка уже не действует."
+    assert len([s for s in world.session.to(7001) if "снова включён" in s.text]) == 1
+
+
+def button_data(sent: Sent, label: str) -> str:
+    assert isinstance(sent.markup, InlineKeyboardMarkup)
+    return next(
+        str(button.callback_data)
+        for row in sent.markup.inline_keyboard
+        for button in row
+        if label in button.text
+    )
 
 
 async def test_a_lead_through_a_personal_link_goes_to_that_manager(world: World) -> None:
