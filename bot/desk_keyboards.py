@@ -203,7 +203,7 @@ def deal_card(
     answered, required = checklist(config, card.deal.stage, card.answers)
     return _rows(
         [
-            _deal(t, "btn_next_stage", DealAction.NEXT, deal_id),
+            _deal(t, "btn_next_stage", DealAction.NEXT, deal_id, card.deal.stage),
             _deal(
                 t,
                 "btn_questions",

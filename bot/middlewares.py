@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -95,3 +96,45 @@ def _continues(data: str | None) -> bool:
     except (TypeError, ValueError):
         return False
     return action in (DealAction.ANSWER, DealAction.SKIP)
+
+
+class DoubleTap(BaseMiddleware):
+    """A second press of the same button of the same message within `window` seconds is a
+    double tap (on a slow network people tap again), not a second request: it is answered and
+    dropped, so a deal is not moved on twice, an offer not numbered twice, a reminder not set
+    twice. Buttons meant to be pressed again and again (`repeatable`: an offer's ➕/➖, pages)
+    pass. Kept in memory: the updates of one bot come through one process."""
+
+    def __init__(
+        self,
+        window: float = 3.0,
+        repeatable: Callable[[str], bool] = lambda data: False,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._window, self._repeatable, self._monotonic = window, repeatable, monotonic
+        self._seen: dict[tuple[int, int, str], float] = {}  # oldest first
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if (
+            isinstance(event, CallbackQuery)
+            and event.data
+            and event.message is not None
+            and not self._repeatable(event.data)
+        ):
+            now = self._monotonic()
+            while self._seen:
+                oldest = next(iter(self._seen))
+                if now - self._seen[oldest] < self._window:
+                    break
+                del self._seen[oldest]
+            key = (event.from_user.id, event.message.message_id, event.data)
+            if key in self._seen:
+                await event.answer()
+                return None
+            self._seen[key] = now
+        return await handler(event, data)

@@ -20,7 +20,7 @@ from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
 from bot.domain.pipeline import AnswerType, Question, amount_minor, parse_answer
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
-from bot.middlewares import DropPendingInput
+from bot.middlewares import DoubleTap, DropPendingInput
 from bot.services.desk import ActivityKind, DeskService, NoAccess, TakeResult
 from bot.states import DealWork
 from handlers import offers, reminders, stage_gate
@@ -36,6 +36,7 @@ def build_router() -> Router:
     router = Router(name="deal_card")
     for observer in (router.message, router.callback_query):
         observer.filter(PrivateChat(), IsStaff())
+    router.callback_query.middleware(DoubleTap(repeatable=_counts))
     router.callback_query.middleware(DropPendingInput())
     router.message.filter(NotCommand())  # this router's messages are all typed input
     router.callback_query.register(deal_action, DealCb.filter())
@@ -52,6 +53,15 @@ def build_router() -> Router:
 
 
 Action = Callable[[DealContext, str], Awaitable[None]]
+
+
+def _counts(data: str) -> bool:
+    """An offer's ➕/➖ and catalogue pages: pressed again on purpose."""
+    try:
+        pressed = DealCb.unpack(data)
+    except (TypeError, ValueError):
+        return False
+    return pressed.action is DealAction.OFFER and pressed.arg.startswith(("add.", "sub.", "cat"))
 
 
 async def deal_action(callback: CallbackQuery, callback_data: DealCb, **data: Any) -> None:

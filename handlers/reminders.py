@@ -20,7 +20,7 @@ from bot.domain.parsing import InputError
 from bot.domain.reminders import ReminderStatus
 from bot.domain.when import MORNING, QuickTime, parse_reminder, quick_time
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
-from bot.middlewares import DropPendingInput
+from bot.middlewares import DoubleTap, DropPendingInput
 from bot.services.desk import DeskService, NoAccess
 from bot.services.reminders import ReminderService
 from bot.states import DealWork
@@ -34,6 +34,7 @@ def build_router() -> Router:
     router = Router(name="reminders")
     for observer in (router.message, router.callback_query):
         observer.filter(PrivateChat(), IsStaff())
+    router.callback_query.middleware(DoubleTap())
     router.callback_query.middleware(DropPendingInput())
     router.message.middleware(DropPendingInput())
     router.message.register(list_command, Command("reminders"))

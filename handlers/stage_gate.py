@@ -22,8 +22,13 @@ WON = "__won__"  # a walk's target: win the deal after the questions
 
 
 async def next_stage(ctx: DealContext, arg: str) -> None:
-    """The next stage, through the gate."""
+    """The next stage, through the gate. `arg`: the stage the pressed card showed; a deal that
+    has moved since (a double tap, an old card) is not moved on again."""
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    if arg and arg != card.deal.stage:
+        stage = stage_name(ctx.config, card.deal.stage, ctx.t.locale)
+        await ctx.send(ctx.t("stage_moved_since", stage=stage), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
     pipeline = ctx.config.pipeline.domain()
     known = {stage.id for stage in pipeline.stages}
     # From a stage no longer configured, "next" is the first stage (the gate starts there too).

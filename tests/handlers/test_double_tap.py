@@ -1,0 +1,104 @@
+"""A button tapped twice (a slow network makes people tap again) acts once; buttons meant to be
+pressed again and again still count every press."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import sqlalchemy as sa
+
+from bot.callbacks import DealAction, DealCb
+from storage.schema import deal_answers, documents, events, reminders
+from tests.fakes import Prospect, Sent
+from tests.handlers.conftest import World
+from tests.handlers.test_deal_card import deal_of, manager_with_deal
+
+
+@pytest.fixture
+def world(quiet_world: World) -> World:
+    return quiet_world
+
+
+async def twice(who: Prospect, data: str, together: bool) -> list[Sent]:
+    if together:  # both in flight at once
+        first, second = await asyncio.gather(who.callback(data), who.callback(data))
+        return first + second
+    return await who.callback(data) + await who.callback(data)
+
+
+async def count(world: World, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
+    async with world.engine.connect() as connection:
+        query = sa.select(sa.func.count()).select_from(table).where(*where)
+        return int((await connection.execute(query)).scalar_one())
+
+
+CONTACT_AND_NEEDS = {
+    "reached": "yes", "problems": "учёт в Excel", "priority": "saving", "experience": "нет",
+    "decision_maker": "yes", "budget": "100000", "deadline": "2026-12-31",
+}  # fmt: skip
+
+
+async def answer(world: World, answers: dict[str, str]) -> None:
+    async with world.engine.begin() as connection:
+        await connection.execute(
+            deal_answers.insert(),
+            [
+                {"deal_id": 1, "question_id": question, "value": value, "answered_by": 7001,
+                 "answered_at": world.clock.now()}
+                for question, value in answers.items()
+            ],
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("together", [False, True])
+async def test_next_stage_tapped_twice_moves_the_deal_once(world: World, together: bool) -> None:
+    oleg = await manager_with_deal(world)
+    await answer(world, CONTACT_AND_NEEDS)  # so that the gate would let it move on twice
+    await oleg.send("/deals")
+    [card] = await oleg.press("#1")
+    next_stage = next(b.callback_data for row in card.markup.inline_keyboard for b in row  # type: ignore[union-attr]
+                      if "Следующий этап" in b.text)  # fmt: skip
+    assert next_stage is not None
+    await twice(oleg, next_stage, together)
+    assert (await deal_of(world)).stage == "needs"
+    assert await count(world, events, events.c.kind == "stage_changed") == 1
+
+
+async def test_an_old_cards_next_stage_does_not_move_a_deal_that_has_moved(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await answer(world, CONTACT_AND_NEEDS)
+    old = DealCb(action=DealAction.NEXT, deal=1, arg="contact").pack()
+    await oleg.callback(old, message_id=10)
+    [told] = await oleg.callback(old, message_id=11)  # another card of the same stage, later
+    assert "уже на этапе «Выявление потребностей»" in told.text
+    assert (await deal_of(world)).stage == "needs"
+
+
+@pytest.mark.parametrize("together", [False, True])
+async def test_an_offer_tapped_twice_is_made_once(world: World, together: bool) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("КП / счёт")
+    await oleg.press("Добавить из каталога")
+    await oleg.press("Консультация эксперта")
+    await twice(oleg, DealCb(action=DealAction.OFFER, deal=1, arg="make.offer").pack(), together)
+    assert len([s for s in world.session.to(7001) if s.kind == "document"]) == 1
+    assert await count(world, documents) == 1
+
+
+async def test_a_quick_reminder_and_an_objection_tapped_twice_are_kept_once(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await twice(oleg, DealCb(action=DealAction.REMIND, deal=1, arg="1h").pack(), False)
+    assert await count(world, reminders, reminders.c.kind == "manual") == 1
+    await twice(oleg, DealCb(action=DealAction.OBJECTION, deal=1, arg="expensive").pack(), True)
+    assert await count(world, events, events.c.kind == "objection") == 1
+
+
+async def test_plus_pressed_three_times_adds_three(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("КП / счёт")
+    await oleg.press("Добавить из каталога")
+    [screen] = await oleg.press("Консультация эксперта")
+    for _ in range(2):
+        [screen] = await oleg.press("➕")
+    assert "3 ч" in screen.text.replace("\xa0", " ")
