@@ -119,6 +119,8 @@ def typed_input(
         if step is not None:
             if text is None:
                 await not_text(message, t)
+            elif text.startswith("/"):  # a command the form does not know is not an answer
+                await message.answer(t("err_form_command"))
             else:
                 await step(message, bot, state, t, config, clock)
             return

@@ -29,6 +29,7 @@ from bot.config import BusinessConfig, CatalogueItem
 from bot.desk_views import relay_header
 from bot.domain.offers import money
 from bot.draft import load_draft, save_draft
+from bot.filters import IsProspect
 from bot.paging import page_of, pager
 from bot.rendering import RenderFailed
 from bot.services.desk import DeskService
@@ -48,9 +49,13 @@ REPEAT_WITHIN = timedelta(hours=1)  # the same offer asked for again: the same f
 
 def register(router: Router) -> None:
     """The prospect's own price offer (buttons only), on the prospects' conversation router."""
-    router.callback_query.register(products, MenuCb.filter(F.action == MenuAction.OFFER))
-    router.callback_query.register(chosen, ProspectOfferCb.filter())
-    router.callback_query.register(products_page, ProductsPageCb.filter())
+    # A prospect's only: for a member of staff (an old menu from before they joined) the form
+    # it leads to is a dead end.
+    router.callback_query.register(
+        products, MenuCb.filter(F.action == MenuAction.OFFER), IsProspect()
+    )
+    router.callback_query.register(chosen, ProspectOfferCb.filter(), IsProspect())
+    router.callback_query.register(products_page, ProductsPageCb.filter(), IsProspect())
 
 
 async def products(callback: CallbackQuery, t: Translator, documents: DocumentService) -> None:

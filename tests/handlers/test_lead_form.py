@@ -248,6 +248,17 @@ async def test_stickers_and_photos_in_text_steps_get_a_hint(world: World) -> Non
     assert "ответьте текстом" in hint.text and await fsm_state(world, prospect) == "LeadForm:phone"
 
 
+@pytest.mark.parametrize("command", ["/help", "/menu", "/deals"])
+async def test_a_command_in_a_text_step_is_not_an_answer(world: World, command: str) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    [hint] = await prospect.send(command)
+    assert "Это команда" in hint.text and "/cancel" in hint.text
+    assert await fsm_state(world, prospect) == "LeadForm:name" and "name" not in await draft_of(
+        world
+    )
+
+
 async def test_a_5000_character_name_is_reasked(world: World) -> None:
     prospect = world.prospect()
     await start_form(prospect)

@@ -110,6 +110,17 @@ async def test_a_forged_product_is_refused(world: World) -> None:
     assert not [s for s in world.session.to(1003) if s.kind == "document"]
 
 
+async def test_a_member_of_staff_pressing_a_prospects_product_is_not_put_into_a_form(
+    world: World,
+) -> None:
+    """An old prospect's menu, from before they joined the staff."""
+    oleg = await world.add_manager(7001, "Олег")
+    assert await oleg.callback(ProspectOfferCb(sku="consult-hour").pack()) == []
+    assert oleg.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
+    [menu] = await oleg.send("/start")
+    assert "Рабочее место менеджера" in menu.text  # not a form's question
+
+
 async def test_the_same_offer_asked_again_is_the_same_file(world: World) -> None:
     await world.add_manager(7001, "Олег")
     anna = await submit_lead(world, 1001)
