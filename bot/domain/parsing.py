@@ -29,6 +29,7 @@ class Problem(StrEnum):
     NOT_YES_NO = "not_yes_no"
     NOT_A_TIME = "not_a_time"
     IN_THE_PAST = "in_the_past"
+    TOO_FAR = "too_far"
     NOT_HOURS = "not_hours"
     NOT_A_TIMEZONE = "not_a_timezone"
 

@@ -13,6 +13,8 @@ from bot.domain.parsing import InputError, Problem, parse_free_text
 
 EVENING = time(19, 0)
 MORNING = time(10, 0)
+FURTHEST = timedelta(days=366)  # a reminder further ahead is a typo ("через 1000 лет")
+_NOT_OF_A_MOMENT = re.compile(r"[^\w\s.:/,'’-]")  # "2+2", "5 < 6", "{{ 7*7 }}"
 
 
 class QuickTime(StrEnum):
@@ -51,8 +53,14 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
 
     A time with no day is its next occurrence: "в 10" or "в 10:00" typed at 12:00 is tomorrow's
     10:00. A moment that is gone is refused: "сегодня в 10" at 12:00, "вчера". Raises InputError:
-    NOT_A_TIME for what it cannot read, IN_THE_PAST for a moment already gone."""
+    NOT_A_TIME for what it cannot read, IN_THE_PAST for a moment already gone, TOO_FAR for one
+    more than a year ahead.
+
+    dateparser reads a date into nearly anything: "42" (the year 2042), "2+2", "{{ 7*7 }}". So
+    a bare number and a text with other signs than a date's are not a moment."""
     cleaned = parse_free_text(text, limit=100)
+    if cleaned.isdigit() or _NOT_OF_A_MOMENT.search(cleaned):
+        raise InputError(Problem.NOT_A_TIME)
     base = now.astimezone(tz).replace(tzinfo=None)
     parser = DateDataParser(
         languages=["ru", "en"],
@@ -76,6 +84,8 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
     moment = moment.replace(tzinfo=tz)
     if moment <= now:
         raise InputError(Problem.IN_THE_PAST)
+    if moment > now + FURTHEST:
+        raise InputError(Problem.TOO_FAR)
     return moment
 
 
@@ -99,7 +109,7 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
             try:
                 moment = parse_when(" ".join(moment_words), now, tz)
             except InputError as part:
-                if part.problem is Problem.IN_THE_PAST:
+                if part.problem in (Problem.IN_THE_PAST, Problem.TOO_FAR):
                     error = part
                 continue
             return moment, " ".join(note_words)

@@ -138,6 +138,13 @@ def test_the_time_zone_is_the_managers() -> None:
         ("ерунда какая-то", Problem.NOT_A_TIME),
         ("nonsense", Problem.NOT_A_TIME),
         ("", Problem.EMPTY),
+        # What dateparser would read a date into: 2042, 02.02, 07.07, 05.06.
+        ("42", Problem.NOT_A_TIME),
+        ("2+2", Problem.NOT_A_TIME),
+        ("{{ 7*7 }}", Problem.NOT_A_TIME),
+        ("5 < 6", Problem.NOT_A_TIME),
+        ("через 1000 лет", Problem.TOO_FAR),
+        ("in 2 years", Problem.TOO_FAR),
     ],
 )
 def test_past_and_unreadable_times_are_refused(text: str, problem: Problem) -> None:
@@ -168,6 +175,9 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
         ("25.12 10:30 отправить счёт", moscow(2026, 12, 25, 10, 30), "отправить счёт"),
         ("call Anna back tomorrow at 9am", moscow(2026, 11, 24, 9, 0), "call Anna back"),
         ("завтра в 15:00", moscow(2026, 11, 24, 15, 0), None),
+        ("завтра в 15 {{ 7*7 }}", moscow(2026, 11, 24, 15, 0), "{{ 7*7 }}"),  # not 10:00
+        ("завтра в 10 позвонить: скидка 15%", moscow(2026, 11, 24, 10, 0), "позвонить: скидка 15%"),
+        ("через год", moscow(2027, 11, 23, 10, 0), None),  # a day alone: 10:00
     ],
 )
 def test_a_reminder_may_say_what_it_is_about(
@@ -177,7 +187,9 @@ def test_a_reminder_may_say_what_it_is_about(
 
 
 @pytest.mark.parametrize(("typed", "problem"), [("позвонить", Problem.NOT_A_TIME),
-                                                ("вчера позвонить", Problem.IN_THE_PAST)])  # fmt: skip
+                                                ("вчера позвонить", Problem.IN_THE_PAST),
+                                                ("asdf 5", Problem.NOT_A_TIME),  # not "gone"
+                                                ("скидка 15%", Problem.NOT_A_TIME)])  # fmt: skip
 def test_a_note_without_a_moment_is_refused(typed: str, problem: Problem) -> None:
     with pytest.raises(InputError) as error:
         parse_reminder(typed, NOW, MOSCOW)
