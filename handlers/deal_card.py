@@ -382,9 +382,6 @@ async def amount_typed(message: Message, **data: Any) -> None:
     except InputError as error:
         await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
         return
-    if minor is None:
-        await ctx.send(ctx.t("err_not_a_number"))
-        return
     await ctx.desk.set_amount(ctx.viewer, ctx.deal_id, minor, ctx.now())
     await ctx.state.clear()
     await ctx.send(ctx.t("amount_set", amount=format_amount(minor, ctx.t.locale)))

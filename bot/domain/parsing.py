@@ -25,6 +25,7 @@ class Problem(StrEnum):
     EMAIL_INVALID = "email_invalid"
     USE_BUTTONS = "use_buttons"
     NOT_A_NUMBER = "not_a_number"
+    AMOUNT_TOO_BIG = "amount_too_big"
     NOT_A_DATE = "not_a_date"
     NOT_YES_NO = "not_yes_no"
     NOT_A_TIME = "not_a_time"

@@ -166,10 +166,13 @@ NO = frozenset({"нет", "н", "no", "n", "-", "false"})
 AMOUNT_LIMIT = 10**15  # kopecks: past this, no card shows the amount
 
 
-def amount_minor(answer: str) -> int | None:
-    """A NUMBER answer as stored (roubles) -> kopecks; None past AMOUNT_LIMIT."""
+def amount_minor(answer: str) -> int:
+    """A NUMBER answer as stored (roubles) -> kopecks; InputError AMOUNT_TOO_BIG past
+    AMOUNT_LIMIT."""
     minor = int((Decimal(answer) * 100).to_integral_value())
-    return minor if minor < AMOUNT_LIMIT else None
+    if minor >= AMOUNT_LIMIT:
+        raise InputError(Problem.AMOUNT_TOO_BIG)
+    return minor
 
 
 def parse_answer(question: Question, raw: str, locale: str = "ru") -> str:

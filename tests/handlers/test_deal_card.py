@@ -212,6 +212,30 @@ async def test_the_amount_answered_at_the_closing_gate_is_the_deals_amount(world
     assert "150\u00a0000" in history.text
 
 
+async def test_an_amount_too_big_for_the_card_is_reasked_at_the_gate_and_on_the_card(
+    world: World,
+) -> None:
+    oleg = await manager_with_deal(world)
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(stage="closing", amount_minor=15000000))
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    await oleg.press("Выиграна")
+    await oleg.press("Ответить и перейти")
+    [reask] = await oleg.send("99 999 999 999 999")
+    assert "Слишком большая сумма" in reask.text
+    async with world.engine.connect() as connection:
+        assert (await connection.execute(sa.select(deal_answers))).first() is None  # not kept
+    answer = await oleg.send("200 000")
+    assert "Дата оплаты" in answer[-1].text or "оплат" in answer[-1].text.lower()
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    await oleg.press("Сумма")
+    [reask] = await oleg.send("99 999 999 999 999")
+    assert "Слишком большая сумма" in reask.text  # a number, just too big
+    assert (await deal_of(world)).amount_minor == 20000000  # the gate's answer, kept
+
+
 async def test_another_managers_deal_and_forged_buttons_are_refused(world: World) -> None:
     await manager_with_deal(world)  # deal 1 is Олег's
     ira = await world.add_manager(7002, "Ира")
