@@ -458,7 +458,13 @@ def confirm_deactivation(t: Translator, manager: int) -> InlineKeyboardMarkup:
                 text=t.label("btn_handover"),
                 callback_data=ManagerCb(action=ManagerAction.HANDOVER, manager=manager).pack(),
             ),
-        ]
+        ],
+        [  # changed their mind: back to the list
+            Button(
+                text=t.label("btn_cancel"),
+                callback_data=StaffCb(action=StaffAction.MANAGERS).pack(),
+            )
+        ],
     )
 
 

@@ -146,6 +146,8 @@ def deal_card(
         next_step=card.next_step,
         last_activity=local(card.last_activity, tz),
         manager=card.manager_name,
+        # An admin selling through their own link, or a rep known only to the config's sources.
+        manager_id=deal.manager_telegram_id,
         tips=stage.tips.get(t.locale) if stage and stage.tips and card.is_open else None,
         history=Markup("\n").join(
             history_line(t, config, entry, tz) for entry in card.history[:history_lines]

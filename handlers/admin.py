@@ -141,6 +141,9 @@ async def manager_action(
         await _list(bot, chat_id, t, staff)
         await _tell_access(bot, catalogue, staff, manager.telegram_id, active)
     elif action is ManagerAction.HANDOVER:
+        if not (await staff.open_deal_counts()).get(manager.telegram_id):
+            await bot.send_message(chat_id, t("handover_no_deals", name=manager.name))
+            return
         targets = [
             m for m in await staff.managers() if m.active and m.telegram_id != manager.telegram_id
         ]

@@ -187,6 +187,9 @@ async def lost(ctx: DealContext, reason: str) -> None:
         await ctx.send(ctx.t("err_stale_button"))
         return
     if reason == "other":
+        if not (await ctx.desk.card(ctx.viewer, ctx.deal_id)).is_open:  # not asked in vain
+            await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
+            return
         await ctx.expect(DealWork.lost_reason)
         await ctx.send(ctx.t("lost_other_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
         return

@@ -309,7 +309,7 @@ async def docx(ctx: DealContext, arg: str) -> None:
 
 
 async def _typed(
-    message: Message, data: dict[str, Any], hint: str
+    message: Message, data: dict[str, Any], hint: str, percent: bool = False
 ) -> tuple[DealContext, Decimal] | None:
     state = data["state"]
     stored = await state.get_data()
@@ -318,10 +318,13 @@ async def _typed(
         await state.clear()
         return None
     ctx = DealContext.from_data(message.chat.id, deal_id, data)
+    text = (message.text or "").strip()
     try:
-        value = parse_decimal((message.text or "").strip().removesuffix("%"), ctx.t.locale)
+        typed = parse_decimal(text.removesuffix("%") if percent else text, ctx.t.locale)
         # as stored: three decimals for a quantity, two for a discount (checked after rounding)
-        value = value.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+        value = typed.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+        if value == 0 and typed != 0:  # "0,0001" would take the item off without a word
+            value = Decimal(-1)
     except (InputError, InvalidOperation):
         value = Decimal(-1)
     if value < 0 or value >= 1_000_000:
@@ -348,7 +351,7 @@ async def quantity_typed(message: Message, **data: Any) -> None:
 
 
 async def discount_typed(message: Message, **data: Any) -> None:
-    typed = await _typed(message, data, "err_discount")
+    typed = await _typed(message, data, "err_discount", percent=True)
     if typed is None:
         return
     ctx, value = typed

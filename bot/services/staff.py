@@ -30,6 +30,7 @@ class InviteResult(StrEnum):
     USED = "used"
     EXPIRED = "expired"
     UNKNOWN = "unknown"
+    ADMIN = "admin"  # an admin opened it (to try it): it stays for the person it is meant for
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +172,7 @@ class StaffService:
 
     async def redeem(self, token: str, who: NewManager, now: datetime) -> InviteResult:
         if who.telegram_id in self.admin_ids:
-            return InviteResult.UNKNOWN  # an admin needs no invitation; keep the link for others
+            return InviteResult.ADMIN  # an admin needs no invitation; keep the link for others
         result = await self._repository.redeem(_hash(token), who, now)
         self.forget()
         if result is InviteResult.JOINED:  # their first alert may come before they write again

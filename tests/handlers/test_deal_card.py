@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from bot.callbacks import DealAction, DealCb, PlayCb
 from storage.schema import deal_answers, deals, events, managers
 from tests.fakes import Prospect
-from tests.handlers.conftest import World
+from tests.handlers.conftest import ADMIN_ID, World
 from tests.handlers.test_staff import submit_lead
 
 
@@ -266,6 +266,15 @@ async def test_admin_sees_every_deal_and_reassigns(world: World) -> None:
     await hand_deal_to(world, "Ира")
     assert (await deal_of(world)).manager_telegram_id == 7002
     assert "Вам передана сделка #1" in world.session.to(ira.user.id)[-1].text
+
+
+async def test_a_deal_of_an_admins_own_link_names_who_has_it(world: World) -> None:
+    await submit_lead(world, 1001, payload=f"rep_{ADMIN_ID}")
+    admin = world.admin()
+    await admin.send("/deals")
+    [card] = await admin.press("#1")
+    assert f'<a href="tg://user?id={ADMIN_ID}">сотрудник {ADMIN_ID}</a>' in card.text
+    assert "менеджер не назначен" not in card.text
 
 
 async def test_reassigning_to_the_deals_own_manager_changes_nothing(world: World) -> None:

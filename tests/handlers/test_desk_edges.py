@@ -57,6 +57,18 @@ async def test_forged_ids_and_pages_are_refused_without_a_failure(world: World) 
     assert world.session.to(7002) == []  # nobody was switched off or given deals
 
 
+async def test_an_old_lost_other_button_of_a_closed_deal_does_not_ask_for_a_reason(
+    world: World,
+) -> None:
+    oleg = await manager_with_deal(world)
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(status="lost"))
+    [answer] = await oleg.callback(DealCb(action=DealAction.LOST, deal=1, arg="other").pack())
+    assert "уже закрыта" in answer.text
+    [menu] = await oleg.send("передумали")  # not taken for a reason
+    assert "Рабочее место" in menu.text
+
+
 async def test_take_is_for_the_shared_inbox_only(world: World) -> None:
     oleg = await world.add_manager(7001, "Олег")
     await submit_lead(world, 1001)  # round robin: Олег's

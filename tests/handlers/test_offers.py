@@ -187,10 +187,11 @@ async def test_tiny_quantities_and_a_discount_near_100_do_not_break_the_offer(
 ) -> None:
     oleg = await offer_of_consultation(world)
     await oleg.press("🔢")
-    [screen] = await oleg.send("0,0001")  # rounds to nothing: the item is taken off
-    assert "Пока ничего не выбрано" in screen.text
-    await oleg.press("Добавить из каталога")
-    await oleg.press("Консультация эксперта")
+    for typed in ("0,0001", "15%"):  # would round to nothing; a quantity is no percentage
+        [wrong] = await oleg.send(typed)
+        assert "Нужно количество числом" in wrong.text and "0,001" in wrong.text
+    [screen] = await oleg.send("0,5")
+    assert "Консультация эксперта — 0,5 ч" in plain(screen.text)
     await oleg.press("Скидка")
     [wrong] = await oleg.send("150")
     assert "Скидка — число процентов от 0 до 99,99" in wrong.text

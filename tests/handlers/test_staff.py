@@ -60,6 +60,8 @@ async def test_an_invitation_makes_a_manager_once_and_expires(world: World) -> N
     admin = world.admin()
     [link] = await admin.send("/invite")
     token = invite_token(link.text)
+    [tried] = await admin.send(f"/start inv_{token}")  # the admin tries the link first
+    assert "перешлите ссылку" in tried.text and "не найдена" not in tried.text
 
     newcomer = world.prospect(user_id=7001, first_name="Олег", username="oleg")
     welcome = await newcomer.send(f"/start inv_{token}")
@@ -256,3 +258,22 @@ async def test_admin_hands_a_managers_open_deals_to_another(world: World) -> Non
     await admin.press("Олег")
     assert [d.manager_telegram_id for d in await deal_rows(world)] == [7001, 7001]
     assert "Вам переданы сделки: 1" in ira.session.to(7001)[-1].text
+
+
+async def test_a_manager_with_no_open_deals_has_nothing_to_hand_over(world: World) -> None:
+    await world.add_manager(7001, "Олег")
+    await world.add_manager(7002, "Ира")
+    admin = world.admin()
+    await admin.send("/managers")
+    [answer] = await admin.press("Передать сделки")
+    assert "нет открытых сделок" in answer.text and not answer.buttons()
+
+
+async def test_the_switch_off_question_can_be_cancelled(world: World) -> None:
+    await world.add_manager(7001, "Олег")
+    admin = world.admin()
+    await admin.send("/managers")
+    await admin.press("⏸ Олег")
+    [listing] = await admin.press("Отмена")
+    assert "⏸ Олег" in listing.buttons()  # the list again, Олег still active
+    assert world.session.to(7001) == []
