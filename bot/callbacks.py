@@ -84,6 +84,10 @@ class StaffAction(StrEnum):
     LINK = "link"
     MANAGERS = "managers"
     INVITE = "invite"
+    REMINDERS = "reminders"
+    SETTINGS = "settings"
+    CATALOGUE = "catalogue"
+    TEMPLATES = "templates"
 
 
 class StaffCb(CallbackData, prefix="staff"):

@@ -30,7 +30,9 @@ async def set_staff_commands(bot: Bot, chat_id: int, t: Translator, admin: bool)
     """A member of staff's own menu (a per-chat scope); a failure only costs the menu."""
     names = STAFF_COMMANDS + (ADMIN_COMMANDS if admin else ())
     commands = [
-        BotCommand(command=name, description=t.label(f"cmd_staff_{name}")) for name in names
+        # An admin's /deals are everybody's.
+        BotCommand(command=name, description=t.label(f"cmd_staff_{name}", admin=admin))
+        for name in names
     ]
     try:
         await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))

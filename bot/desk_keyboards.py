@@ -54,13 +54,26 @@ def staff_menu(t: Translator, viewer: Viewer) -> InlineKeyboardMarkup:
         return Button(text=t.label(key), callback_data=StaffCb(action=action).pack())
 
     rows: list[list[Button | None]] = [
-        [item("btn_my_deals", StaffAction.DEALS), item("btn_today", StaffAction.TODAY)],
+        [
+            Button(
+                text=t.label("btn_my_deals", admin=viewer.is_admin),
+                callback_data=StaffCb(action=StaffAction.DEALS).pack(),
+            ),
+            item("btn_today", StaffAction.TODAY),
+        ],
         [item("btn_search", StaffAction.SEARCH), item("btn_new_lead", StaffAction.NEW_LEAD)],
+        [item("btn_reminders", StaffAction.REMINDERS), item("btn_settings", StaffAction.SETTINGS)],
         [item("btn_my_link", StaffAction.LINK)],
     ]
     if viewer.is_admin:
         rows.append(
             [item("btn_managers", StaffAction.MANAGERS), item("btn_invite", StaffAction.INVITE)]
+        )
+        rows.append(
+            [
+                item("btn_catalogue", StaffAction.CATALOGUE),
+                item("btn_templates", StaffAction.TEMPLATES),
+            ]
         )
     return _rows(*rows)
 

@@ -11,8 +11,9 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 
+from bot.callbacks import StaffAction, StaffCb
 from bot.catalogue_import import MAX_BYTES, UnreadableFile, read_catalogue
 from bot.clock import Clock
 from bot.domain.offers import money
@@ -31,9 +32,13 @@ SHOWN_CHARS = 3_000  # of /catalogue's item lines
 
 def build_router() -> Router:
     router = Router(name="catalogue_admin")
-    router.message.filter(PrivateChat(), IsAdmin())
+    for observer in (router.message, router.callback_query):
+        observer.filter(PrivateChat(), IsAdmin())
     router.message.register(show, Command("catalogue"))
     router.message.register(list_templates, Command("templates"))
+    router.callback_query.register(
+        menu_button, StaffCb.filter(F.action.in_({StaffAction.CATALOGUE, StaffAction.TEMPLATES}))
+    )
     # A reply with a file is meant for a client (so is a file after "message the client": the
     # relay's router comes first).
     for_us = (F.document, F.reply_to_message.is_(None))
@@ -45,7 +50,25 @@ def build_router() -> Router:
     return router
 
 
-async def show(message: Message, t: Translator, documents: DocumentService) -> None:
+async def menu_button(
+    callback: CallbackQuery,
+    callback_data: StaffCb,
+    t: Translator,
+    documents: DocumentService,
+    templates: TemplateStore,
+) -> None:
+    await callback.answer()
+    if callback.message is None:
+        return
+    if callback_data.action is StaffAction.CATALOGUE:
+        await show(callback.message, t, documents)
+    else:
+        await list_templates(callback.message, t, templates)
+
+
+async def show(
+    message: Message | InaccessibleMessage, t: Translator, documents: DocumentService
+) -> None:
     items = await documents.catalogue()
     lines: list[str] = []
     size = 0
@@ -108,7 +131,9 @@ async def imported(
     )
 
 
-async def list_templates(message: Message, t: Translator, templates: TemplateStore) -> None:
+async def list_templates(
+    message: Message | InaccessibleMessage, t: Translator, templates: TemplateStore
+) -> None:
     lines = [
         f"{name} — {', '.join(kind.title.get(t.locale) for kind in kinds)}"
         for name, kinds in templates.names().items()

@@ -7,12 +7,18 @@ import asyncio
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InaccessibleMessage,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
 from bot import desk_keyboards as kb
-from bot.callbacks import DealAction, DealCb, ReminderAction, ReminderCb
+from bot.callbacks import DealAction, DealCb, ReminderAction, ReminderCb, StaffAction, StaffCb
 from bot.clock import Clock
 from bot.desk_views import local, short
 from bot.domain.desk import Viewer
@@ -38,6 +44,7 @@ def build_router() -> Router:
     router.callback_query.middleware(DropPendingInput())
     router.message.middleware(DropPendingInput())
     router.message.register(list_command, Command("reminders"))
+    router.callback_query.register(list_button, StaffCb.filter(F.action == StaffAction.REMINDERS))
     router.callback_query.register(reminder_action, ReminderCb.filter())
     router.message.register(typed_time, StateFilter(DealWork.remind), HasText(), NotCommand())
     router.message.register(not_text, StateFilter(DealWork.remind), NotCommand())
@@ -145,8 +152,22 @@ async def reminder_action(
     await callback.answer(t.label(f"reminder_{status.value}" if closed else "err_stale_button"))
 
 
+async def list_button(
+    callback: CallbackQuery,
+    t: Translator,
+    viewer: Viewer,
+    reminders: ReminderService,
+    tz: tzinfo,
+    clock: Clock,
+    desk: DeskService,
+) -> None:
+    await callback.answer()
+    if callback.message is not None:
+        await list_command(callback.message, t, viewer, reminders, tz, clock, desk)
+
+
 async def list_command(
-    message: Message,
+    message: Message | InaccessibleMessage,
     t: Translator,
     viewer: Viewer,
     reminders: ReminderService,

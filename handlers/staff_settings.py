@@ -6,12 +6,18 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InaccessibleMessage,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
-from bot.callbacks import SettingsAction, SettingsCb
+from bot.callbacks import SettingsAction, SettingsCb, StaffAction, StaffCb
 from bot.clock import Clock
 from bot.domain.desk import Viewer
 from bot.domain.hours import CITY_ZONES, HOUR_PRESETS, parse_hours, parse_timezone
@@ -32,6 +38,7 @@ def build_router() -> Router:
     router.callback_query.middleware(DropPendingInput())
     router.message.middleware(DropPendingInput())
     router.message.register(show, Command("settings"))
+    router.callback_query.register(show_button, StaffCb.filter(F.action == StaffAction.SETTINGS))
     router.callback_query.register(pressed, SettingsCb.filter())
     router.message.register(typed_zone, StateFilter(StaffInput.timezone), HasText(), NotCommand())
     router.message.register(typed_hours, StateFilter(StaffInput.hours), HasText(), NotCommand())
@@ -71,8 +78,20 @@ def _menu(t: Translator) -> InlineKeyboardMarkup:
     )
 
 
+async def show_button(
+    callback: CallbackQuery, t: Translator, viewer: Viewer, staff: StaffService, clock: Clock
+) -> None:
+    await callback.answer()
+    if callback.message is not None:
+        await show(callback.message, t, viewer, staff, clock)
+
+
 async def show(
-    message: Message, t: Translator, viewer: Viewer, staff: StaffService, clock: Clock
+    message: Message | InaccessibleMessage,
+    t: Translator,
+    viewer: Viewer,
+    staff: StaffService,
+    clock: Clock,
 ) -> None:
     await message.answer(await _summary(t, viewer, staff, clock), reply_markup=_menu(t))
 

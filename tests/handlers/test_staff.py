@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from aiogram.methods import DeleteMyCommands
 from aiogram.types import BotCommandScopeChat, InlineKeyboardMarkup
 
+from bot.callbacks import StaffAction, StaffCb
 from bot.config import BusinessConfig, Routing
 from bot.domain.desk import RoutingRule
 from storage.schema import deals, managers
@@ -277,3 +278,24 @@ async def test_the_switch_off_question_can_be_cancelled(world: World) -> None:
     [listing] = await admin.press("Отмена")
     assert "⏸ Олег" in listing.buttons()  # the list again, Олег still active
     assert world.session.to(7001) == []
+
+
+async def test_the_desk_menu_has_buttons_for_what_the_commands_do(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    [menu] = await oleg.send("/start")
+    assert "📦 Каталог" not in menu.buttons()  # admins only
+    [reminders] = await oleg.press("Напоминания")
+    assert "Предстоящих напоминаний нет" in reminders.text
+    await oleg.send("/menu")
+    [settings] = await oleg.press("Настройки")
+    assert "Часовой пояс" in str(settings.buttons())
+    await oleg.callback(StaffCb(action=StaffAction.CATALOGUE).pack())  # forged: admins' only
+    assert oleg.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
+
+    admin = world.admin()
+    await admin.send("/start")
+    [catalogue] = await admin.press("Каталог")
+    assert "Каталог</b>: 6 поз." in catalogue.text
+    await admin.send("/menu")
+    [templates] = await admin.press("Шаблоны")
+    assert "offer.html" in templates.text
