@@ -5,10 +5,12 @@ Columns are found by their header, in Russian or English, in any order: sku (а�
 "без НДС"). A CSV may be UTF-8 or Windows-1251 (what Excel saves in Russia), with ; or , between
 columns; a price may be written "120 000,50".
 
-A file updates what it holds: an item already in the catalogue keeps what a column left out or
-a blank cell does not say (a price list of sku, name and price leaves units, English names and
-VAT as they were). A new item gets the default unit and, without a VAT column, 22 %; a blank VAT
-cell of a new item is asked for, since a wrong rate makes a wrong invoice.
+A file updates what it holds: an item already in the catalogue keeps what a column left out
+says (a price list of sku, name and price leaves units, English names and VAT as they were), and
+a blank unit or English cell keeps the stored one; an English text is kept only while its Russian
+one is unchanged (a renamed item's old English name would be wrong). A new item gets the default
+unit and, without a VAT column, 22 %. A VAT column must say each row's rate, "без НДС" included:
+a blank cell is asked for, since a wrong rate makes a wrong invoice.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pydantic import ValidationError
 from bot.config import CatalogueItem, Localized
 
 MAX_ROWS = 5_000
+XLSX_ROWS_READ = 10 * MAX_ROWS
 MAX_BYTES = 5 * 1024 * 1024
 
 HEADERS = {
@@ -72,21 +75,24 @@ def read_catalogue(
         rows = _csv_rows(data)
     else:
         raise UnreadableFile("format")
-    if not rows:
+    # Blank lines (Excel writes ";;;" for formatted empty rows) are nothing, not rows; the
+    # others keep their numbers in the file for the report.
+    numbered = [(n, row) for n, row in enumerate(rows, start=1) if any(c.strip() for c in row)]
+    if not numbered:
         raise UnreadableFile("empty")
-    if len(rows) > MAX_ROWS + 1:  # a part of a price list would be worse than none
+    if len(numbered) > MAX_ROWS + 1:  # a part of a price list would be worse than none
         raise UnreadableFile("too_big")
-    columns = _columns(rows[0])
+    columns = _columns(numbered[0][1])
     missing = [key for key in ("sku", "name", "price") if key not in columns]
     if missing:
         raise UnreadableFile("columns")
     result = ReadCatalogue()
     seen: set[str] = set()
     rows_read = 0
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in numbered[1:]:
         values = {key: _cell(row, index) for key, index in columns.items()}
         if not any(values.values()):
-            continue  # an empty line
+            continue  # only columns of no interest are filled
         rows_read += 1
         item, problem = _item(values, stored.get(values.get("sku", "")))
         if item is not None and item.sku in seen:
@@ -112,10 +118,10 @@ def _item(
         return None, _rejection("price", "not_a_number" if price_text else "missing", values)
     vat_text = values.get("vat", "").lower().removesuffix("%").strip()
     vat: int | None
-    if "vat" not in values or not vat_text:
-        if "vat" in values and stored is None:
-            return None, _rejection("vat", "vat_missing", values)
+    if "vat" not in values:
         vat = stored.vat if stored else 22
+    elif not vat_text:
+        return None, _rejection("vat", "vat_missing", values)
     elif vat_text in NO_VAT:
         vat = None
     else:
@@ -170,8 +176,10 @@ def _reason(error: Any) -> str:
 
 
 def _localized(ru: str, en: str, stored: Localized | None) -> dict[str, str]:
-    """A blank English cell keeps the stored English text."""
-    ru, en = ru.strip(), en.strip() or (stored.root.get("en", "") if stored else "")
+    """A blank English cell keeps the stored English text while the Russian one is the same."""
+    ru, en = ru.strip(), en.strip()
+    if not en and stored is not None and stored.root.get("ru") == ru:
+        en = stored.root.get("en", "")
     if not ru:
         return {}
     return {"ru": ru, "en": en} if en else {"ru": ru}
@@ -218,10 +226,16 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
         raise UnreadableFile("format") from error
     sheet = book.worksheets[0]
-    rows = [
-        ["" if value is None else _text(value) for value in row]
-        for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)
-    ]
+    rows: list[list[str]] = []
+    filled = 0
+    # A sheet's used range may reach far below its data (one formatted cell): blank rows are
+    # read past, up to a bound, and reading stops as soon as there are too many filled ones.
+    for row in sheet.iter_rows(values_only=True, max_row=XLSX_ROWS_READ):
+        cells = ["" if value is None else _text(value) for value in row]
+        rows.append(cells)
+        filled += any(cells)
+        if filled > MAX_ROWS + 1:
+            break
     book.close()
     return rows
 

@@ -91,24 +91,50 @@ TRAINING = CatalogueItem.model_validate(
 
 
 def test_a_price_list_changes_prices_and_keeps_what_it_does_not_say() -> None:
-    """A file of sku, name and price only (or with blank cells) leaves the stored English name,
-    unit and VAT of an item as they were."""
-    data = "Артикул;Наименование;Цена;НДС;name_en\ntraining;Обучение отдела;27000;;\n"
+    """A file of sku, name and price only (or with blank unit and English cells) leaves the
+    stored English name, unit and VAT of an item as they were."""
+    data = "Артикул;Наименование;Цена;Ед.;name_en\ntraining;Обучение;27000;;\n"
     read = read_catalogue(data.encode("cp1251"), "prices.csv", {"training": TRAINING})
     [item] = read.items
     assert (item.name.get("ru"), item.name.get("en"), item.price) == (
-        "Обучение отдела",
-        "Training",
-        Decimal(27000),
-    )
+        "Обучение", "Training", Decimal(27000)
+    )  # fmt: skip
     assert (item.unit.get("ru"), item.unit.get("en"), item.vat) == ("день", "day", 22)
 
-    read = read_catalogue(b"sku;name;price\ntraining;X;1\n", "p.csv", {"training": TRAINING})
-    assert (read.items[0].vat, read.items[0].unit.get("en")) == (22, "day")
     read = read_catalogue(
         b"sku;name;price;vat\ntraining;X;1;no VAT\n", "p.csv", {"training": TRAINING}
     )
     assert read.items[0].vat is None  # said in so many words
+
+
+def test_a_renamed_item_does_not_keep_its_old_english_name_or_unit() -> None:
+    data = "sku;name;unit;price\ntraining;Семинар;час;500\n"
+    [item] = read_catalogue(data.encode(), "p.csv", {"training": TRAINING}).items
+    assert (item.name.get("en"), item.unit.get("en")) == ("Семинар", "час")  # not Training, day
+
+
+def test_a_vat_column_needs_each_rows_rate() -> None:
+    data = "sku;name;price;vat\ntraining;Обучение;1;\n"
+    read = read_catalogue(data.encode(), "p.csv", {"training": TRAINING})
+    assert [(why.key, why.problem) for _, why in read.rejected] == [("vat", "vat_missing")]
+
+
+def test_blank_lines_are_not_rows() -> None:
+    """Excel writes ";;" for formatted empty rows, and a sheet's used range can reach far below
+    its data: neither counts towards the row limit, and rows keep their numbers."""
+    data = "sku;name;price\n" + ";;\n" * (MAX_ROWS + 10) + "x;Товар;-1\n"
+    read = read_catalogue(data.encode(), "c.csv")
+    assert read.rejected[0][0] == MAX_ROWS + 12
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["sku", "name", "price", "vat"])
+    sheet.append(["seat", "Лицензия", 9600, 22])
+    sheet.cell(row=MAX_ROWS + 1000, column=6).number_format = "0.00"
+    sheet.cell(row=MAX_ROWS + 1000, column=6).value = " "
+    workbook = io.BytesIO()
+    book.save(workbook)
+    assert [i.sku for i in read_catalogue(workbook.getvalue(), "c.xlsx").items] == ["seat"]
 
 
 def test_a_file_over_the_row_limit_is_refused_whole() -> None:
