@@ -15,6 +15,13 @@ EVENING = time(19, 0)
 MORNING = time(10, 0)
 FURTHEST = timedelta(days=366)  # a reminder further ahead is a typo ("через 1000 лет")
 _NOT_OF_A_MOMENT = re.compile(r"[^\w\s.:/,'’-]")  # "2+2", "5 < 6", "{{ 7*7 }}"
+# Punctuation of a sentence, not of a date: "завтра в 15!", "в 15?", "(завтра)", "завтра — в 15".
+_SENTENCE_SIGNS = re.compile(r"[!?;…«»\"“”()]|(?<!\S)[-–—](?!\S)")
+_DASHES = str.maketrans("–—", "--")  # "в 9–30" typed with a phone's dash
+
+
+def _tidy(text: str) -> str:
+    return " ".join(_SENTENCE_SIGNS.sub(" ", text.translate(_DASHES)).split()).strip(" .,")
 
 
 class QuickTime(StrEnum):
@@ -58,8 +65,8 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
 
     dateparser reads a date into nearly anything: "42" (the year 2042), "2+2", "{{ 7*7 }}". So
     a bare number and a text with other signs than a date's are not a moment."""
-    cleaned = parse_free_text(text, limit=100)
-    if cleaned.isdigit() or _NOT_OF_A_MOMENT.search(cleaned):
+    cleaned = _tidy(parse_free_text(text, limit=100))
+    if not cleaned or cleaned.isdigit() or _NOT_OF_A_MOMENT.search(cleaned):
         raise InputError(Problem.NOT_A_TIME)
     base = now.astimezone(tz).replace(tzinfo=None)
     parser = DateDataParser(
@@ -119,7 +126,7 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
 # dateparser reads "10:00", "10am" and "3 pm", but takes a bare "10" for the 10th of the month
 # and knows neither "утра" nor "вечера". So an hour is rewritten as HH:MM before it is parsed,
 # on the 24-hour clock unless a part of the day says otherwise.
-_HOUR = r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?(?:\s*(?:часов|часа|час|ч)\.?)?"
+_HOUR = r"(?P<hour>\d{1,2})(?:[:.-](?P<minute>[0-5]\d))?(?:\s*(?:часов|часа|час|ч)\.?)?"
 _PART_OF_DAY = re.compile(
     rf"(?:\b(?P<at>в|к|at)\s+)?(?<![\w.:]){_HOUR}\s*"
     r"(?P<part>утра|дня|вечера|ночи|a\.?m\.?|p\.?m\.?)(?!\w)",

@@ -178,6 +178,15 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
         ("завтра в 15 {{ 7*7 }}", moscow(2026, 11, 24, 15, 0), "{{ 7*7 }}"),  # not 10:00
         ("завтра в 10 позвонить: скидка 15%", moscow(2026, 11, 24, 10, 0), "позвонить: скидка 15%"),
         ("через год", moscow(2027, 11, 23, 10, 0), None),  # a day alone: 10:00
+        # A sentence's punctuation is not a note, and does not push the time into one.
+        ("завтра в 15!", moscow(2026, 11, 24, 15, 0), None),
+        ("tomorrow at 3pm!", moscow(2026, 11, 24, 15, 0), None),
+        ("в 15?", moscow(2026, 11, 23, 15, 0), None),
+        ("через 2 часа!", moscow(2026, 11, 23, 14, 0), None),
+        ("завтра — в 15", moscow(2026, 11, 24, 15, 0), None),
+        ("(завтра в 10)", moscow(2026, 11, 24, 10, 0), None),
+        ("в 9–30", moscow(2026, 11, 24, 9, 30), None),  # a phone's dash between hour and minutes
+        ("завтра в 9-30 утра", moscow(2026, 11, 24, 9, 30), None),
     ],
 )
 def test_a_reminder_may_say_what_it_is_about(
