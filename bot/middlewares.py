@@ -99,11 +99,13 @@ def _continues(data: str | None) -> bool:
 
 
 class DoubleTap(BaseMiddleware):
-    """A second press of the same button of the same message within `window` seconds is a
+    """A second press of the same button of a message within `window` seconds of the first is a
     double tap (on a slow network people tap again), not a second request: it is answered and
     dropped, so a deal is not moved on twice, an offer not numbered twice, a reminder not set
-    twice. Buttons meant to be pressed again and again (`repeatable`: an offer's ➕/➖, pages)
-    pass. Kept in memory: the updates of one bot come through one process."""
+    twice. Another button of the message in between (hot, warm, hot again) counts, and so do
+    buttons meant to be pressed again and again (`repeatable`: an offer's ➕/➖, pages); a press
+    whose handling failed may be tried again at once. Kept in memory: the updates of one bot
+    come through one process."""
 
     def __init__(
         self,
@@ -112,7 +114,8 @@ class DoubleTap(BaseMiddleware):
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._window, self._repeatable, self._monotonic = window, repeatable, monotonic
-        self._seen: dict[tuple[int, int, str], float] = {}  # oldest first
+        # (user, message) -> the last button pressed there and when; oldest first
+        self._last: dict[tuple[int, int], tuple[str, float]] = {}
 
     async def __call__(
         self,
@@ -120,21 +123,29 @@ class DoubleTap(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        if (
+        if not (
             isinstance(event, CallbackQuery)
             and event.data
             and event.message is not None
             and not self._repeatable(event.data)
         ):
-            now = self._monotonic()
-            while self._seen:
-                oldest = next(iter(self._seen))
-                if now - self._seen[oldest] < self._window:
-                    break
-                del self._seen[oldest]
-            key = (event.from_user.id, event.message.message_id, event.data)
-            if key in self._seen:
-                await event.answer()
-                return None
-            self._seen[key] = now
-        return await handler(event, data)
+            return await handler(event, data)
+        now = self._monotonic()
+        while self._last:  # forget presses older than the window
+            oldest = next(iter(self._last))
+            if now - self._last[oldest][1] < self._window:
+                break
+            del self._last[oldest]
+        key = (event.from_user.id, event.message.message_id)
+        last = self._last.get(key)
+        if last is not None and last[0] == event.data:
+            await event.answer()
+            return None
+        self._last.pop(key, None)  # to the end: the newest
+        self._last[key] = (event.data, now)
+        try:
+            return await handler(event, data)
+        except Exception:
+            if self._last.get(key) == (event.data, now):
+                del self._last[key]
+            raise

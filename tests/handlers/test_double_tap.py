@@ -4,13 +4,17 @@ pressed again and again still count every press."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
 
 from bot.callbacks import DealAction, DealCb
+from bot.middlewares import DoubleTap
 from storage.schema import deal_answers, documents, events, reminders
-from tests.fakes import Prospect, Sent
+from tests.fakes import Prospect, RecordingSession, Sent, make_bot
 from tests.handlers.conftest import World
 from tests.handlers.test_deal_card import deal_of, manager_with_deal
 
@@ -102,3 +106,38 @@ async def test_plus_pressed_three_times_adds_three(world: World) -> None:
     for _ in range(2):
         [screen] = await oleg.press("➕")
     assert "3 ч" in screen.text.replace("\xa0", " ")
+
+
+async def test_only_the_same_button_again_within_the_window_is_dropped() -> None:
+    session = RecordingSession()
+    bot = make_bot(session)
+    now = [0.0]
+    tap = DoubleTap(window=3.0, monotonic=lambda: now[0])
+    handled: list[str] = []
+
+    async def handler(event: TelegramObject, data: dict[str, Any]) -> None:
+        assert isinstance(event, CallbackQuery) and event.data
+        if event.data == "fails":
+            raise RuntimeError("the database went away")
+        handled.append(event.data)
+
+    async def press(data: str, message_id: int = 1) -> None:
+        query = CallbackQuery(
+            id=data, from_user=User(id=7001, is_bot=False, first_name="Олег"), chat_instance="c",
+            data=data, message=Message(message_id=message_id, date=datetime.now(UTC),
+                                       chat=Chat(id=7001, type="private")),
+        ).as_(bot)  # fmt: skip
+        await tap(handler, query, {})
+
+    await press("hot")
+    await press("hot")  # a double tap
+    await press("warm")
+    await press("hot")  # hot, warm, hot again: meant
+    await press("hot", message_id=2)  # the same button of another message
+    now[0] = 3.5
+    await press("hot", message_id=2)  # after the window: meant
+    assert handled == ["hot", "warm", "hot", "hot", "hot"]
+    for _ in range(2):  # a press that failed may be tried again at once
+        with pytest.raises(RuntimeError):
+            await press("fails")
+    await bot.session.close()
