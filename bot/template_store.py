@@ -6,6 +6,7 @@ the template in use."""
 from __future__ import annotations
 
 import atexit
+import html
 import io
 import re
 import shutil
@@ -134,7 +135,7 @@ class TemplateStore:
             raise TemplateRejected("unknown")
         if len(content) > MAX_TEMPLATE_BYTES:
             raise TemplateRejected("too_big")
-        if not content.strip():
+        if not content.strip() and name != STYLESHEET:  # no extra styling is a choice
             raise TemplateRejected("empty")
         if name.endswith((".html", ".css")) and not _is_text(content):
             raise TemplateRejected("not_text")  # WeasyPrint would skip it and print unstyled
@@ -178,14 +179,20 @@ def _is_text(content: bytes) -> bool:
 
 
 _TITLE = re.compile(r"<title>.*?</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_NOT_COMPARED = re.compile(r"[\s\-\u2010-\u2015\u2212]")  # spaces and hyphens of any kind
 
 
-def _prints_number(html: str, data: dict[str, object]) -> bool:
+def _prints_number(page: str, data: dict[str, object]) -> bool:
     """An offer or invoice without its number on the page is no document (an empty file, a
-    page of something else): the number must be in the body, not only in the title."""
+    page of something else): the number must be in the text of the body, not only in the title,
+    however it is typeset (a non-breaking hyphen, an entity, a span around a part)."""
     doc = data.get("doc")
     number = doc.get("number") if isinstance(doc, dict) else None
-    return bool(number) and str(number) in _TITLE.sub("", html)
+    if not number:
+        return False
+    text = html.unescape(_TAG.sub("", _TITLE.sub("", page)))
+    return _NOT_COMPARED.sub("", str(number)) in _NOT_COMPARED.sub("", text)
 
 
 def _write_atomically(path: Path, content: bytes) -> None:

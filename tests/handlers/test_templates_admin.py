@@ -79,6 +79,21 @@ async def test_a_template_that_makes_no_document_is_refused(
     assert "Коммерческое предложение № KP-2026-0001" in await offer_text(oleg)  # the old one
 
 
+async def test_a_number_typeset_its_own_way_and_an_empty_stylesheet_are_accepted(
+    world: World,
+) -> None:
+    shipped = (TEMPLATES / "offer.html").read_text(encoding="utf-8")
+    typeset = shipped.replace(
+        "№ {{ doc.number }}", '№ <span>{{ doc.number|replace("-", "&#8209;")|safe }}</span>'
+    )
+    assert typeset != shipped
+    admin = world.admin()
+    [replaced] = await admin.send_document(typeset.encode(), "offer.html")
+    assert "заменён и проверен" in replaced.text
+    [replaced] = await admin.send_document(b"", "base.css")  # no extra styling
+    assert "заменён и проверен" in replaced.text
+
+
 async def test_an_english_admin_is_told_in_english_and_a_huge_file_is_not_fetched(
     world: World,
 ) -> None:
