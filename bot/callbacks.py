@@ -87,6 +87,7 @@ class StaffAction(StrEnum):
     REMINDERS = "reminders"
     SETTINGS = "settings"
     CATALOGUE = "catalogue"
+    CATALOGUE_FILE = "catalogue_file"  # the catalogue as XLSX, to edit and send back
     TEMPLATES = "templates"
 
 

@@ -11,9 +11,17 @@ import logging
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.types import CallbackQuery, InaccessibleMessage, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InaccessibleMessage,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
 from bot.callbacks import StaffAction, StaffCb
+from bot.catalogue_export import catalogue_xlsx
 from bot.catalogue_import import MAX_BYTES, UnreadableFile, read_catalogue
 from bot.clock import Clock
 from bot.domain.offers import money
@@ -38,6 +46,9 @@ def build_router() -> Router:
     router.message.register(list_templates, Command("templates"))
     router.callback_query.register(
         menu_button, StaffCb.filter(F.action.in_({StaffAction.CATALOGUE, StaffAction.TEMPLATES}))
+    )
+    router.callback_query.register(
+        catalogue_file, StaffCb.filter(F.action == StaffAction.CATALOGUE_FILE)
     )
     # A reply with a file is meant for a client (so is a file after "message the client": the
     # relay's router comes first).
@@ -80,8 +91,25 @@ async def show(
         if size > SHOWN_CHARS:  # a message has 4,096 characters; the help text needs its part
             break
         lines.append(line)
+    download = InlineKeyboardButton(
+        text=t.label("btn_catalogue_file"),
+        callback_data=StaffCb(action=StaffAction.CATALOGUE_FILE).pack(),
+    )
     await message.answer(
-        t("catalogue_show", count=len(items), lines=lines, more=len(items) - len(lines))
+        t("catalogue_show", count=len(items), lines=lines, more=len(items) - len(lines)),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[download]]),
+    )
+
+
+async def catalogue_file(
+    callback: CallbackQuery, bot: Bot, t: Translator, documents: DocumentService, clock: Clock
+) -> None:
+    await callback.answer()
+    items = await documents.catalogue()
+    data = await asyncio.to_thread(catalogue_xlsx, items)  # thousands of rows: not on the loop
+    name = f"catalogue-{clock.now().date().isoformat()}.xlsx"
+    await bot.send_document(
+        callback.from_user.id, BufferedInputFile(data, name), caption=t("catalogue_file_sent")
     )
 
 

@@ -3,6 +3,9 @@ ones are listed with their reasons; managers and prospects cannot."""
 
 from __future__ import annotations
 
+from aiogram.types import BufferedInputFile
+
+from bot.services.documents import DocumentService
 from tests.documents.test_catalogue_import import CSV
 from tests.handlers.conftest import World
 from tests.handlers.test_deal_card import manager_with_deal
@@ -75,3 +78,18 @@ async def test_a_file_the_bot_cannot_take_is_explained(world: World) -> None:
     assert "CSV или XLSX" in answer.text and "offer.html" in answer.text
     [answer] = await admin.send_document(b"x", "прайс.csv", file_size=40 * 1024 * 1024)
     assert "слишком большой" in answer.text and "не изменён" in answer.text
+
+
+async def test_the_catalogue_comes_as_a_file_that_goes_back_unchanged(world: World) -> None:
+    service: DocumentService = world.dp["documents"]
+    before = await service.catalogue()
+    admin = world.admin()
+    await admin.send("/catalogue")
+    [sent] = await admin.press("Каталог файлом")
+    assert sent.kind == "document" and isinstance(sent.file, BufferedInputFile)
+    name = sent.file.filename or ""
+    assert name.endswith(".xlsx")
+    [report] = await admin.send_document(sent.file.data, name)
+    assert f"добавлено 0, обновлено {len(before)}" in report.text and "Отклонено" not in report.text
+    assert await service.catalogue() == before  # names, English, units, prices, VAT as they were
+    assert any(item.vat is None for item in before)  # "без НДС" made the round trip too
