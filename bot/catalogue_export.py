@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from bot.config import CatalogueItem
 
 # Titles the import recognises (see HEADERS there), in its column order.
-COLUMNS = ("Артикул", "Наименование", "name_en", "Ед.", "unit_en", "Цена", "НДС")
+COLUMNS = ("Артикул", "Наименование", "name_en", "Ед.", "unit_en", "Цена", "НДС", "Удалить")
 NO_VAT = "без НДС"
 
 
@@ -33,7 +33,7 @@ def catalogue_xlsx(items: Sequence[CatalogueItem]) -> bytes:
                 NO_VAT if item.vat is None else item.vat,
             ]
         )
-    for column, width in zip("ABCDEFG", (16, 48, 36, 10, 10, 14, 10), strict=True):
+    for column, width in zip("ABCDEFGH", (16, 48, 36, 10, 10, 14, 10, 10), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     out = io.BytesIO()

@@ -11,6 +11,9 @@ a blank unit or English cell keeps the stored one; an English text is kept only 
 one is unchanged (a renamed item's old English name would be wrong). A new item gets the default
 unit and, without a VAT column, 22 %. A VAT column must say each row's rate, "без НДС" included:
 a blank cell is asked for, since a wrong rate makes a wrong invoice.
+
+A row marked in an "Удалить" (delete) column takes its item off the catalogue (only its sku is
+read); the same sku imported again later is offered again.
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ HEADERS = {
     "unit_en": ("unit_en",),
     "price": ("price", "цена", "стоимость", "цена, руб.", "цена, ₽"),
     "vat": ("vat", "ндс", "ндс, %", "vat, %", "ставка ндс"),
+    "withdraw": ("удалить", "снять", "убрать", "delete", "remove", "withdraw"),
 }
+MARKED = ("да", "д", "yes", "y", "1", "x", "х", "+", "✓", "✔", "удалить", "delete")
 NO_VAT = ("без ндс", "нет", "no", "none", "no vat", "-", "—", "null")
 VALUE_CUT = 40  # characters of a rejected cell quoted back
 
@@ -57,6 +62,7 @@ class Rejection:
 @dataclass
 class ReadCatalogue:
     items: list[CatalogueItem] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)  # skus to take off
     # (row number, why: a key of the message catalogue, "import_<key>", and its values)
     rejected: list[tuple[int, Rejection]] = field(default_factory=list)
 
@@ -83,8 +89,9 @@ def read_catalogue(
     if len(numbered) > MAX_ROWS + 1:  # a part of a price list would be worse than none
         raise UnreadableFile("too_big")
     columns = _columns(numbered[0][1])
-    missing = [key for key in ("sku", "name", "price") if key not in columns]
-    if missing:
+    # A file that only takes items off needs no names and prices.
+    needed = ("sku",) if "withdraw" in columns else ("sku", "name", "price")
+    if any(key not in columns for key in needed):
         raise UnreadableFile("columns")
     result = ReadCatalogue()
     seen: set[str] = set()
@@ -94,7 +101,17 @@ def read_catalogue(
         if not any(values.values()):
             continue  # only columns of no interest are filled
         rows_read += 1
-        item, problem = _item(values, stored.get(values.get("sku", "")))
+        sku = values.get("sku", "")
+        if values.get("withdraw", "").lower() in MARKED:
+            if sku not in stored:
+                result.rejected.append((number, _rejection("sku", "not_in_catalogue", values)))
+            elif sku in seen:
+                result.rejected.append((number, Rejection("sku", "repeated", sku)))
+            else:
+                seen.add(sku)
+                result.withdrawn.append(sku)
+            continue
+        item, problem = _item(values, stored.get(sku))
         if item is not None and item.sku in seen:
             problem = Rejection("sku", "repeated", item.sku)
             item = None

@@ -133,17 +133,17 @@ async def imported(
     except UnreadableFile as error:
         await message.answer(t(f"catalogue_unreadable_{error}"))
         return
-    if read.items:
-        added, updated = await documents.import_items(read.items, clock.now())
-    else:
-        added = updated = 0
-    log.info("catalogue import from %s: %d added, %d updated, %d rejected",
-             message.chat.id, added, updated, len(read.rejected))  # fmt: skip
+    added, updated, removed = await documents.import_items(
+        read.items, clock.now(), withdraw=read.withdrawn
+    )
+    log.info("catalogue import from %s: %d added, %d updated, %d taken off, %d rejected",
+             message.chat.id, added, updated, removed, len(read.rejected))  # fmt: skip
     await message.answer(
         t(
             "catalogue_imported",
             added=added,
             updated=updated,
+            removed=removed,
             rejected=[
                 t.label(
                     "import_rejected_row",

@@ -155,27 +155,49 @@ class SqlCatalogueRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def imported(self) -> list[CatalogueItem]:
+    async def imported(self) -> tuple[list[CatalogueItem], set[str]]:
+        """The items imported, and the skus taken off."""
         async with self._engine.connect() as c:
             rows = await c.execute(
-                sa.select(catalogue_items.c.item).order_by(catalogue_items.c.sku)
+                sa.select(catalogue_items.c.item, catalogue_items.c.withdrawn_at).order_by(
+                    catalogue_items.c.sku
+                )
             )
-            return [CatalogueItem.model_validate(row.item) for row in rows]
+            items, withdrawn = [], set()
+            for row in rows:
+                item = CatalogueItem.model_validate(row.item)
+                if row.withdrawn_at is None:
+                    items.append(item)
+                else:
+                    withdrawn.add(item.sku)
+            return items, withdrawn
 
-    async def save(self, items: list[CatalogueItem], now: datetime) -> None:
-        """All in one transaction: a file is imported whole or not at all."""
-        if not items:
+    async def save(
+        self, items: list[CatalogueItem], withdrawn: list[CatalogueItem], now: datetime
+    ) -> None:
+        """All in one transaction: a file is imported whole or not at all. An item taken off is
+        kept as it was, marked; one imported again is offered again."""
+        rows = [
+            {"sku": item.sku, "item": item.model_dump(mode="json"), "updated_at": now,
+             "withdrawn_at": None}
+            for item in items
+        ] + [
+            {"sku": item.sku, "item": item.model_dump(mode="json"), "updated_at": now,
+             "withdrawn_at": now}
+            for item in withdrawn
+        ]  # fmt: skip
+        if not rows:
             return
         insert = upsert(self._engine, catalogue_items)
-        rows = [
-            {"sku": item.sku, "item": item.model_dump(mode="json"), "updated_at": now}
-            for item in items
-        ]
         async with self._engine.begin() as c:
             await c.execute(
                 insert.on_conflict_do_update(
                     index_elements=[catalogue_items.c.sku],
-                    set_={"item": insert.excluded.item, "updated_at": insert.excluded.updated_at},
+                    set_={
+                        "item": insert.excluded.item,
+                        "updated_at": insert.excluded.updated_at,
+                        "withdrawn_at": insert.excluded.withdrawn_at,
+                    },
                 ),
                 rows,
             )

@@ -252,6 +252,8 @@ catalogue_items = sa.Table(
     sa.Column("sku", sa.String(20), primary_key=True),
     sa.Column("item", sa.JSON, nullable=False),  # the CatalogueItem, as the YAML would have it
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # Taken off by an admin's import (an item of the configuration file too): offered no more.
+    sa.Column("withdrawn_at", UtcDateTime, nullable=True),
 )
 
 # Every document made: re-sent by its Telegram file_id without rendering again.

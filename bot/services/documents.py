@@ -4,7 +4,7 @@ the files rendered off the event loop, every document recorded on the deal."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -49,8 +49,10 @@ class DealItemRepository(Protocol):
 
 
 class CatalogueRepository(Protocol):
-    async def imported(self) -> list[CatalogueItem]: ...
-    async def save(self, items: list[CatalogueItem], now: datetime) -> None: ...
+    async def imported(self) -> tuple[list[CatalogueItem], set[str]]: ...
+    async def save(
+        self, items: list[CatalogueItem], withdrawn: list[CatalogueItem], now: datetime
+    ) -> None: ...
 
 
 class UnknownItem(LookupError):
@@ -101,6 +103,7 @@ class DocumentService:
         self._renderer, self._config, self._catalogue = renderer, config, catalogue
         self._ttl, self._monotonic = ttl, monotonic
         self._imported: dict[str, CatalogueItem] | None = None
+        self._withdrawn: set[str] = set()
         self._loaded_at = 0.0
 
     def close(self) -> None:
@@ -110,19 +113,24 @@ class DocumentService:
         """The configuration's items, with what admins imported on top (by SKU). Read again
         after `ttl` seconds, so that an import in another process arrives too."""
         if self._imported is None or self._monotonic() - self._loaded_at > self._ttl:
-            self._imported = {item.sku: item for item in await self._catalogue.imported()}
+            items, self._withdrawn = await self._catalogue.imported()
+            self._imported = {item.sku: item for item in items}
             self._loaded_at = self._monotonic()
         merged = {item.sku: item for item in self._config.catalogue}
         merged.update(self._imported)
-        return list(merged.values())
+        return [item for sku, item in merged.items() if sku not in self._withdrawn]
 
-    async def import_items(self, items: list[CatalogueItem], now: datetime) -> tuple[int, int]:
-        """Saved in one transaction; (added, updated) against the catalogue as it was."""
-        known = {item.sku for item in await self.catalogue()}
-        await self._catalogue.save(items, now)
+    async def import_items(
+        self, items: list[CatalogueItem], now: datetime, withdraw: Collection[str] = ()
+    ) -> tuple[int, int, int]:
+        """Saved in one transaction; (added, updated, taken off) against the catalogue as it
+        was. `withdraw`: skus to take off (those not in the catalogue are not there already)."""
+        current = {item.sku: item for item in await self.catalogue()}
+        gone = [current[sku] for sku in withdraw if sku in current]
+        await self._catalogue.save(items, gone, now)
         self._imported = None
-        added = sum(1 for item in items if item.sku not in known)
-        return added, len(items) - added
+        added = sum(1 for item in items if item.sku not in current)
+        return added, len(items) - added, len(gone)
 
     def kinds(self) -> tuple[DocumentType, ...]:
         return self._config.documents.types if self._config.documents else ()

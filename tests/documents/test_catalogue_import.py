@@ -167,3 +167,13 @@ def test_a_long_rejected_value_is_quoted_short() -> None:
     read = read_catalogue(f"sku;name;price\nx;Товар;{'9' * 3000}z\n".encode(), "c.csv")
     [(_, why)] = read.rejected
     assert why.problem == "not_a_number" and len(why.value) <= 40
+
+
+def test_a_row_marked_for_deletion_takes_its_item_off() -> None:
+    data = "sku;name;price;Удалить\ntraining;;;да\nghost;;;x\nseat;Лицензия;100;\n"
+    read = read_catalogue(data.encode(), "c.csv", {"training": TRAINING})
+    assert read.withdrawn == ["training"]  # no name or price needed to take it off
+    assert [item.sku for item in read.items] == ["seat"]
+    assert [(row, why.problem, why.value) for row, why in read.rejected] == [
+        (3, "not_in_catalogue", "ghost")
+    ]

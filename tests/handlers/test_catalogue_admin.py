@@ -93,3 +93,23 @@ async def test_the_catalogue_comes_as_a_file_that_goes_back_unchanged(world: Wor
     assert f"добавлено 0, обновлено {len(before)}" in report.text and "Отклонено" not in report.text
     assert await service.catalogue() == before  # names, English, units, prices, VAT as they were
     assert any(item.vat is None for item in before)  # "без НДС" made the round trip too
+
+
+async def test_an_item_taken_off_by_an_import_is_offered_no_more_until_imported_again(
+    world: World,
+) -> None:
+    admin = world.admin()
+    [report] = await admin.send_document("Артикул;Удалить\nconsult-hour;да\n".encode(), "off.csv")
+    assert "снято 1" in report.text
+    [shown] = await admin.send("/catalogue")
+    assert "5 поз." in shown.text and "consult-hour" not in shown.text
+    oleg = await manager_with_deal(world)
+    await oleg.press("КП / счёт")
+    [catalogue] = await oleg.press("Добавить из каталога")
+    assert not any("Консультация эксперта" in label for label in catalogue.buttons())
+
+    again = "sku;name;price;vat\nconsult-hour;Консультация эксперта;5000;без НДС\n"
+    [report] = await admin.send_document(again.encode(), "back.csv")
+    assert "добавлено 1" in report.text  # it was not in the catalogue
+    [shown] = await admin.send("/catalogue")
+    assert "6 поз." in shown.text
