@@ -19,9 +19,10 @@ from bot.commands import set_staff_commands
 from bot.config import BusinessConfig
 from bot.domain.attribution import SourceTable, attribute
 from bot.domain.desk import Viewer
-from bot.domain.models import Arrival
+from bot.domain.models import Arrival, DealStatus
 from bot.draft import load_draft, save_draft
 from bot.filters import IsProspect
+from bot.services.desk import DeskService
 from bot.services.lead_capture import LeadCaptureService
 from bot.services.reminders import ReminderService
 from bot.services.staff import INVITE_PREFIX, InviteResult, NewManager, StaffService
@@ -53,6 +54,7 @@ async def start(
     staff: StaffService,
     viewer: Viewer | None,
     catalogue: Catalogue,
+    desk: DeskService,
 ) -> None:
     user = message.from_user
     if user is None:
@@ -60,7 +62,7 @@ async def start(
     now = clock.now()
     if command.args and command.args.startswith(INVITE_PREFIX):
         token = command.args.removeprefix(INVITE_PREFIX)
-        await _join(message, user, token, bot, state, t, catalogue, staff, now)
+        await _join(message, user, token, bot, state, t, catalogue, staff, desk, now)
         return
     if viewer is not None:
         await state.clear()
@@ -92,9 +94,11 @@ async def _join(
     t: Translator,
     catalogue: Catalogue,
     staff: StaffService,
+    desk: DeskService,
     now: datetime,
 ) -> None:
-    """A manager's invitation link: the first person to open it joins the staff."""
+    """A manager's invitation link: the first person to open it joins the staff. A client who
+    joins keeps their own deal; the admins are told of it, as its manager now works for us."""
     who = NewManager(user.id, user.full_name[:100], user.username, user.language_code)
     result = await staff.redeem(token, who, now)
     if result is not InviteResult.JOINED:
@@ -106,10 +110,14 @@ async def _join(
     await message.answer(t("invite_joined", name=user.first_name))
     await set_staff_commands(bot, message.chat.id, t, admin=False)
     await show_menu(bot, message.chat.id, t, viewer)
+    own = await desk.prospect_deal(user.id)
     for admin in sorted(staff.admin_ids):
         staff_t = await staff_translator(catalogue, staff, admin)
         with suppress(TelegramAPIError):
-            text = staff_t("manager_joined", name=who.name, username=who.username)
+            text = staff_t(
+                "manager_joined", name=who.name, username=who.username,
+                own_deal=own.deal_id if own and own.status is DealStatus.OPEN else None,
+            )  # fmt: skip
             await bot.send_message(admin, text)
 
 

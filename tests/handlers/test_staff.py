@@ -85,6 +85,17 @@ async def test_an_invitation_makes_a_manager_once_and_expires(world: World) -> N
     assert ids == [7001]
 
 
+async def test_a_client_who_joins_the_staff_is_announced_with_their_open_deal(
+    world: World,
+) -> None:
+    await world.add_manager(7001, "Олег")
+    anna = await submit_lead(world, 1001)  # a client with deal #1
+    [link] = await world.admin().send("/invite")
+    await anna.send(f"/start inv_{invite_token(link.text)}")
+    [joined] = [s for s in world.session.to(ADMIN_ID) if "Новый менеджер" in s.text]
+    assert "сделка #1 открыта" in joined.text
+
+
 async def test_a_prospect_half_way_through_the_form_who_joins_the_staff_is_staff(
     world: World,
 ) -> None:
