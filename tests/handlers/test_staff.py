@@ -174,7 +174,7 @@ async def test_deactivated_manager_loses_the_desk_and_the_queue(world: World) ->
     [ask] = await admin.press("⏸ Олег")
     assert "Олег — отключить?" in ask.text and world.session.to(7001) == []  # asked first
     await admin.press("Да, отключить")
-    assert "Олег отключён" in " ".join(s.text for s in world.session.to(ADMIN_ID))
+    assert "Доступ отключён — Олег" in " ".join(s.text for s in world.session.to(ADMIN_ID))
     assert "отключил ваш доступ" in world.session.to(7001)[-1].text  # told, not left to guess
     assert any(
         isinstance(call, DeleteMyCommands) and call.scope == BotCommandScopeChat(chat_id=7001)
