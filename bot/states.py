@@ -30,6 +30,7 @@ class DealWork(StatesGroup):
     remind = State()  # when to remind, typed
     offer_quantity = State()  # the quantity of an item of an offer, typed
     offer_discount = State()  # an offer's discount in percent, typed
+    offer_validity = State()  # for how many days an offer is valid, typed
 
 
 class StaffInput(StatesGroup):

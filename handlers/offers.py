@@ -27,6 +27,7 @@ from handlers.deal_context import DEAL_KEY, DealContext
 
 DISCOUNTS = ("0", "5", "10", "15", "20")
 VALIDITY = ("3", "7", "14", "30")  # days
+MAX_VALID_DAYS = 365  # as a document type's own validity (bot.config)
 SKU_KEY = "sku"
 NAME_CUT = 28  # characters of an item's name on a button
 
@@ -38,8 +39,10 @@ def build_router() -> Router:
     router.message.middleware(DropPendingInput())
     router.message.register(quantity_typed, StateFilter(DealWork.offer_quantity), HasText())
     router.message.register(discount_typed, StateFilter(DealWork.offer_discount), HasText())
+    router.message.register(validity_typed, StateFilter(DealWork.offer_validity), HasText())
     router.message.register(
-        not_a_number, StateFilter(DealWork.offer_quantity, DealWork.offer_discount)
+        not_a_number,
+        StateFilter(DealWork.offer_quantity, DealWork.offer_discount, DealWork.offer_validity),
     )
     return router
 
@@ -84,6 +87,7 @@ async def offer(ctx: DealContext, arg: str) -> None:
         elif command == "valid" and not value:
             buttons = [_button(ctx.t.label("btn_days", days=d), ctx.deal_id, f"valid.{d}")
                        for d in VALIDITY]  # fmt: skip
+            await ctx.expect(DealWork.offer_validity)  # or typed: "60"
             await ctx.send(
                 ctx.t("offer_validity_ask"), InlineKeyboardMarkup(inline_keyboard=[buttons])
             )
@@ -365,6 +369,25 @@ async def discount_typed(message: Message, **data: Any) -> None:
     await show(ctx, ctx.documents)
 
 
+async def validity_typed(message: Message, **data: Any) -> None:
+    typed = await _typed(message, data, "err_validity")
+    if typed is None:
+        return
+    ctx, value = typed
+    if value != value.to_integral_value() or not 1 <= value <= MAX_VALID_DAYS:
+        await ctx.send(ctx.t("err_validity"))
+        return
+    assert ctx.documents is not None
+    await ctx.documents.set_validity(ctx.viewer, ctx.deal_id, int(value))
+    await ctx.state.clear()
+    await show(ctx, ctx.documents)
+
+
+_HINTS = {
+    DealWork.offer_discount.state: "err_discount",
+    DealWork.offer_validity.state: "err_validity",
+}
+
+
 async def not_a_number(message: Message, t: Translator, raw_state: str | None) -> None:
-    hint = "err_discount" if raw_state == DealWork.offer_discount.state else "err_quantity"
-    await message.answer(t(hint))
+    await message.answer(t(_HINTS.get(raw_state or "", "err_quantity")))

@@ -124,6 +124,16 @@ async def test_validity_is_chosen_and_documents_are_sent_again_without_rendering
     assert rendered == len([c for c in world.session.calls if type(c).__name__ == "SendChatAction"])
 
 
+async def test_a_validity_of_ones_own_is_typed(world: World) -> None:
+    oleg = await offer_of_consultation(world)
+    await oleg.press("Срок действия")
+    for wrong in ("полгода", "0", "400", "7,5"):
+        [answer] = await oleg.send(wrong)
+        assert "целое число дней от 1 до 365" in answer.text
+    [screen] = await oleg.send("60")
+    assert "Действует 60 дн." in screen.text
+
+
 async def test_a_failing_template_gives_a_clear_message_and_the_bot_goes_on(
     world: World,
 ) -> None:
