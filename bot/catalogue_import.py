@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -43,7 +44,9 @@ HEADERS = {
     "vat": ("vat", "ндс", "ндс, %", "vat, %", "ставка ндс"),
     "withdraw": ("удалить", "снять", "убрать", "delete", "remove", "withdraw"),
 }
-MARKED = ("да", "д", "yes", "y", "1", "x", "х", "+", "✓", "✔", "удалить", "delete")
+MARKED = ("да", "д", "yes", "y", "1", "x", "х", "+", "✓", "✔", "удалить", "delete", "true",
+          "истина")  # fmt: skip
+NOT_MARKED = ("", "нет", "н", "no", "n", "0", "-", "false", "ложь")
 NO_VAT = ("без ндс", "нет", "no", "none", "no vat", "-", "—", "null")
 VALUE_CUT = 40  # characters of a rejected cell quoted back
 
@@ -102,8 +105,14 @@ def read_catalogue(
             continue  # only columns of no interest are filled
         rows_read += 1
         sku = values.get("sku", "")
-        if values.get("withdraw", "").lower() in MARKED:
-            if sku not in stored:
+        mark = values.get("withdraw", "").lower()
+        if mark not in MARKED and mark not in NOT_MARKED:  # "удалено?", "да, снять": unsure
+            result.rejected.append((number, _rejection("withdraw", "mark", values)))
+            continue
+        if mark in MARKED:
+            if not sku:
+                result.rejected.append((number, _rejection("sku", "missing", values)))
+            elif sku not in stored:
                 result.rejected.append((number, _rejection("sku", "not_in_catalogue", values)))
             elif sku in seen:
                 result.rejected.append((number, Rejection("sku", "repeated", sku)))
@@ -213,7 +222,10 @@ def _columns(header: list[str]) -> dict[str, int]:
 
 
 def _cell(row: list[str], index: int) -> str:
-    return row[index].strip() if index < len(row) and row[index] is not None else ""
+    if index >= len(row) or row[index] is None:
+        return ""
+    # Control characters (a tab inside a cell, a vertical tab) have no place in a name.
+    return "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in row[index]).strip()
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:

@@ -26,6 +26,7 @@ from bot.catalogue_import import MAX_BYTES, UnreadableFile, read_catalogue
 from bot.clock import Clock
 from bot.domain.offers import money
 from bot.filters import IsAdmin, PrivateChat
+from bot.middlewares import DropPendingInput
 from bot.services.documents import DocumentService
 from bot.template_store import MAX_TEMPLATE_BYTES, NotAPicture, TemplateRejected, TemplateStore
 from bot.texts import Translator
@@ -42,6 +43,9 @@ def build_router() -> Router:
     router = Router(name="catalogue_admin")
     for observer in (router.message, router.callback_query):
         observer.filter(PrivateChat(), IsAdmin())
+    # Its menu buttons and commands end a wait for typed input, as everywhere on the desk.
+    router.callback_query.middleware(DropPendingInput())
+    router.message.middleware(DropPendingInput())
     router.message.register(show, Command("catalogue"))
     router.message.register(list_templates, Command("templates"))
     router.callback_query.register(
@@ -106,7 +110,7 @@ async def catalogue_file(
 ) -> None:
     await callback.answer()
     items = await documents.catalogue()
-    data = await asyncio.to_thread(catalogue_xlsx, items)  # thousands of rows: not on the loop
+    data = await asyncio.to_thread(catalogue_xlsx, items, t.locale)  # thousands of rows
     name = f"catalogue-{clock.now().date().isoformat()}.xlsx"
     await bot.send_document(
         callback.from_user.id, BufferedInputFile(data, name), caption=t("catalogue_file_sent")
@@ -127,23 +131,21 @@ async def imported(
         if (message.document.file_size or 0) > MAX_BYTES:  # Telegram serves bots up to 20 MB
             raise UnreadableFile("too_big")
         await bot.download(message.document, destination=buffer)
-        stored = {item.sku: item for item in await documents.catalogue()}
+        stored = await documents.known_items()
         # A workbook of a few MB takes a moment to parse: not on the event loop.
         read = await asyncio.to_thread(read_catalogue, buffer.getvalue(), name, stored)
     except UnreadableFile as error:
         await message.answer(t(f"catalogue_unreadable_{error}"))
         return
-    added, updated, removed = await documents.import_items(
-        read.items, clock.now(), withdraw=read.withdrawn
-    )
-    log.info("catalogue import from %s: %d added, %d updated, %d taken off, %d rejected",
-             message.chat.id, added, updated, removed, len(read.rejected))  # fmt: skip
+    done = await documents.import_items(read.items, clock.now(), withdraw=read.withdrawn)
+    log.info("catalogue import from %s: %s, %d rejected", message.chat.id, done, len(read.rejected))
     await message.answer(
         t(
             "catalogue_imported",
-            added=added,
-            updated=updated,
-            removed=removed,
+            added=done.added,
+            updated=done.updated,
+            removed=done.removed,
+            unchanged=done.unchanged,
             rejected=[
                 t.label(
                     "import_rejected_row",

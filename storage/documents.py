@@ -155,21 +155,19 @@ class SqlCatalogueRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def imported(self) -> tuple[list[CatalogueItem], set[str]]:
-        """The items imported, and the skus taken off."""
+    async def imported(self) -> tuple[list[CatalogueItem], list[CatalogueItem]]:
+        """The items imported, and those taken off (as they were)."""
         async with self._engine.connect() as c:
             rows = await c.execute(
                 sa.select(catalogue_items.c.item, catalogue_items.c.withdrawn_at).order_by(
                     catalogue_items.c.sku
                 )
             )
-            items, withdrawn = [], set()
+            items: list[CatalogueItem] = []
+            withdrawn: list[CatalogueItem] = []
             for row in rows:
                 item = CatalogueItem.model_validate(row.item)
-                if row.withdrawn_at is None:
-                    items.append(item)
-                else:
-                    withdrawn.add(item.sku)
+                (items if row.withdrawn_at is None else withdrawn).append(item)
             return items, withdrawn
 
     async def save(

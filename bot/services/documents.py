@@ -49,7 +49,7 @@ class DealItemRepository(Protocol):
 
 
 class CatalogueRepository(Protocol):
-    async def imported(self) -> tuple[list[CatalogueItem], set[str]]: ...
+    async def imported(self) -> tuple[list[CatalogueItem], list[CatalogueItem]]: ...
     async def save(
         self, items: list[CatalogueItem], withdrawn: list[CatalogueItem], now: datetime
     ) -> None: ...
@@ -69,6 +69,14 @@ class Basket:
     discount: Decimal
     totals: Totals | None  # None while nothing is chosen
     valid_days: int | None = None  # chosen for this deal; None: each document type's own
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    added: int
+    updated: int
+    removed: int  # taken off
+    unchanged: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +111,7 @@ class DocumentService:
         self._renderer, self._config, self._catalogue = renderer, config, catalogue
         self._ttl, self._monotonic = ttl, monotonic
         self._imported: dict[str, CatalogueItem] | None = None
-        self._withdrawn: set[str] = set()
+        self._withdrawn: dict[str, CatalogueItem] = {}
         self._loaded_at = 0.0
 
     def close(self) -> None:
@@ -113,24 +121,33 @@ class DocumentService:
         """The configuration's items, with what admins imported on top (by SKU). Read again
         after `ttl` seconds, so that an import in another process arrives too."""
         if self._imported is None or self._monotonic() - self._loaded_at > self._ttl:
-            items, self._withdrawn = await self._catalogue.imported()
+            items, withdrawn = await self._catalogue.imported()
             self._imported = {item.sku: item for item in items}
+            self._withdrawn = {item.sku: item for item in withdrawn}
             self._loaded_at = self._monotonic()
         merged = {item.sku: item for item in self._config.catalogue}
         merged.update(self._imported)
         return [item for sku, item in merged.items() if sku not in self._withdrawn]
 
+    async def known_items(self) -> dict[str, CatalogueItem]:
+        """Every item by sku, those taken off included: what an import completes its rows from
+        (an item brought back keeps its unit, VAT and English name)."""
+        current = {item.sku: item for item in await self.catalogue()}
+        return {**self._withdrawn, **current}
+
     async def import_items(
         self, items: list[CatalogueItem], now: datetime, withdraw: Collection[str] = ()
-    ) -> tuple[int, int, int]:
-        """Saved in one transaction; (added, updated, taken off) against the catalogue as it
-        was. `withdraw`: skus to take off (those not in the catalogue are not there already)."""
+    ) -> ImportResult:
+        """Saved in one transaction, against the catalogue as it was. `withdraw`: skus to take
+        off (those not in the catalogue are off already). An item the file leaves as it is is
+        not written: a copy of a configuration item would hide later edits of the file."""
         current = {item.sku: item for item in await self.catalogue()}
+        changed = [item for item in items if current.get(item.sku) != item]
         gone = [current[sku] for sku in withdraw if sku in current]
-        await self._catalogue.save(items, gone, now)
+        await self._catalogue.save(changed, gone, now)
         self._imported = None
-        added = sum(1 for item in items if item.sku not in current)
-        return added, len(items) - added, len(gone)
+        added = sum(1 for item in changed if item.sku not in current)
+        return ImportResult(added, len(changed) - added, len(gone), len(items) - len(changed))
 
     def kinds(self) -> tuple[DocumentType, ...]:
         return self._config.documents.types if self._config.documents else ()

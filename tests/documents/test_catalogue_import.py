@@ -7,8 +7,9 @@ import io
 from decimal import Decimal
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
+from bot.catalogue_export import catalogue_xlsx
 from bot.catalogue_import import MAX_ROWS, UnreadableFile, read_catalogue
 from bot.config import CatalogueItem
 
@@ -177,3 +178,25 @@ def test_a_row_marked_for_deletion_takes_its_item_off() -> None:
     assert [(row, why.problem, why.value) for row, why in read.rejected] == [
         (3, "not_in_catalogue", "ghost")
     ]
+
+
+def test_the_export_keeps_names_as_text_and_reads_back_in_either_language() -> None:
+    """A name beginning with "=" would be a live formula in the admin's Excel; a control
+    character would make the whole file fail to save."""
+    items = [
+        CatalogueItem.model_validate(
+            {"sku": "x1", "name": '=HYPERLINK("http://x","жми")', "price": "0.1"}
+        ),
+        CatalogueItem.model_validate({"sku": "x2", "name": "Товар\x0bс табом", "price": 1e6,
+                                      "vat": None}),
+    ]  # fmt: skip
+    for locale in ("ru", "en"):
+        data = catalogue_xlsx(items, locale)
+        sheet = load_workbook(io.BytesIO(data)).active
+        assert sheet is not None and sheet["B2"].data_type == "s"
+        read = read_catalogue(data, "catalogue.xlsx")
+        assert read.rejected == []
+        assert [(i.name.get("ru"), i.price, i.vat) for i in read.items] == [
+            ('=HYPERLINK("http://x","жми")', Decimal("0.1"), 22),
+            ("Товар с табом", Decimal(1000000), None),
+        ]

@@ -3,10 +3,14 @@ ones are listed with their reasons; managers and prospects cannot."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from aiogram.types import BufferedInputFile
 
+from bot.callbacks import StaffAction, StaffCb
 from bot.services.documents import DocumentService
+from storage.schema import catalogue_items
 from tests.documents.test_catalogue_import import CSV
+from tests.fakes import Prospect
 from tests.handlers.conftest import World
 from tests.handlers.test_deal_card import manager_with_deal
 from tests.handlers.test_staff import submit_lead
@@ -59,12 +63,18 @@ async def test_a_long_catalogue_is_shown_in_one_message(world: World) -> None:
     assert "…и ещё" in shown.text and "пришлите сюда файл" in shown.text
 
 
-async def test_a_file_meant_for_a_client_is_sent_to_them_not_imported(world: World) -> None:
+async def admin_on_a_deals_card(world: World) -> Prospect:
+    """An admin with Олег's deal #1 open."""
     await world.add_manager(7001, "Олег")
     await submit_lead(world, 1001)
     admin = world.admin()
     await admin.send("/deals")
     await admin.press("#1")
+    return admin
+
+
+async def test_a_file_meant_for_a_client_is_sent_to_them_not_imported(world: World) -> None:
+    admin = await admin_on_a_deals_card(world)
     await admin.press("Написать клиенту")
     await admin.send_document(CSV.encode("cp1251"), "прайс.csv")
     assert [sent.kind for sent in world.session.to(1001)][-1] == "copy"
@@ -90,9 +100,12 @@ async def test_the_catalogue_comes_as_a_file_that_goes_back_unchanged(world: Wor
     name = sent.file.filename or ""
     assert name.endswith(".xlsx")
     [report] = await admin.send_document(sent.file.data, name)
-    assert f"добавлено 0, обновлено {len(before)}" in report.text and "Отклонено" not in report.text
+    assert f"обновлено 0, без изменений {len(before)}" in report.text
+    assert "Отклонено" not in report.text
     assert await service.catalogue() == before  # names, English, units, prices, VAT as they were
     assert any(item.vat is None for item in before)  # "без НДС" made the round trip too
+    async with world.engine.connect() as connection:  # the configuration's items stay its own
+        assert (await connection.execute(sa.select(catalogue_items))).first() is None
 
 
 async def test_an_item_taken_off_by_an_import_is_offered_no_more_until_imported_again(
@@ -108,8 +121,33 @@ async def test_an_item_taken_off_by_an_import_is_offered_no_more_until_imported_
     [catalogue] = await oleg.press("Добавить из каталога")
     assert not any("Консультация эксперта" in label for label in catalogue.buttons())
 
-    again = "sku;name;price;vat\nconsult-hour;Консультация эксперта;5000;без НДС\n"
+    [report] = await admin.send_document("Артикул;Удалить\nconsult-hour;да\n".encode(), "off.csv")
+    assert "снято" not in report.text and "Отклонено" not in report.text  # off already: nothing
+
+    again = "sku;name;price\nconsult-hour;Консультация эксперта;5000\n"
     [report] = await admin.send_document(again.encode(), "back.csv")
     assert "добавлено 1" in report.text  # it was not in the catalogue
     [shown] = await admin.send("/catalogue")
     assert "6 поз." in shown.text
+    service: DocumentService = world.dp["documents"]
+    back = await service.item("consult-hour")  # what the file did not say, as it was
+    assert (back.vat, back.unit.get("ru"), back.name.get("en")) == (
+        None,
+        "ч",
+        "Expert consultation",
+    )
+
+
+async def test_an_unclear_mark_in_the_delete_column_is_asked_about(world: World) -> None:
+    data = "sku;name;price;delete\nconsult-hour;Консультация;5000;да, снять\ncrm-setup;;;TRUE\n"
+    [report] = await world.admin().send_document(data.encode(), "marks.csv")
+    assert "снято 1" in report.text and "обновлено 0" in report.text
+    assert "строка 2: «Удалить» — «да, снять» — напишите «да»" in report.text
+
+
+async def test_the_catalogue_button_ends_a_wait_for_typed_input(world: World) -> None:
+    admin = await admin_on_a_deals_card(world)
+    await admin.press("Напомнить")  # the bot waits for a typed time
+    await admin.callback(StaffCb(action=StaffAction.CATALOGUE).pack())  # an earlier menu's
+    answer = await admin.send("обновлю цены в пятницу")
+    assert not any("Напомню" in sent.text for sent in answer)
