@@ -147,6 +147,7 @@ def _screen(t: Translator, deal_id: int, basket: Basket, language: str) -> str:
             valid_days=basket.valid_days,
             total=money(result.total_minor, t.locale) if result else "",
             document_locale=language,
+            withdrawn=basket.withdrawn,
         )
     )
 

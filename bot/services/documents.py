@@ -69,6 +69,7 @@ class Basket:
     discount: Decimal
     totals: Totals | None  # None while nothing is chosen
     valid_days: int | None = None  # chosen for this deal; None: each document type's own
+    withdrawn: int = 0  # items chosen that were taken off the catalogue since: left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,11 +162,13 @@ class DocumentService:
     async def basket(self, viewer: Viewer, deal_id: int, locale: str) -> Basket:
         await self._desk.check(viewer, deal_id)
         lines = []
+        withdrawn = 0
         for sku, quantity in await self._items.items(deal_id):
             try:
                 item = await self.item(sku)
             except UnknownItem:
-                continue  # removed from the catalogue since: not offered any more
+                withdrawn += 1  # taken off the catalogue since: not offered any more
+                continue
             lines.append(
                 OfferLine(
                     sku, item.name.get(locale), item.unit.get(locale), quantity,
@@ -175,7 +178,7 @@ class DocumentService:
         discount, valid_days = await self._items.terms(deal_id)
         include_vat = self._config.documents.prices_include_vat if self._config.documents else True
         result = totals(lines, discount, include_vat) if lines else None
-        return Basket(lines, discount, result, valid_days)
+        return Basket(lines, discount, result, valid_days, withdrawn)
 
     async def change(
         self, viewer: Viewer, deal_id: int, sku: str, delta: Decimal, now: datetime

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from aiogram.types import BufferedInputFile
 
-from bot.callbacks import StaffAction, StaffCb
+from bot.callbacks import DealAction, DealCb, StaffAction, StaffCb
 from bot.services.documents import DocumentService
 from storage.schema import catalogue_items
 from tests.documents.test_catalogue_import import CSV
@@ -151,3 +151,13 @@ async def test_the_catalogue_button_ends_a_wait_for_typed_input(world: World) ->
     await admin.callback(StaffCb(action=StaffAction.CATALOGUE).pack())  # an earlier menu's
     answer = await admin.send("обновлю цены в пятницу")
     assert not any("Напомню" in sent.text for sent in answer)
+
+
+async def test_an_offer_being_built_says_an_item_was_taken_off(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("КП / счёт")
+    await oleg.press("Добавить из каталога")
+    await oleg.press("Консультация эксперта")
+    await world.admin().send_document("Артикул;Удалить\nconsult-hour;да\n".encode(), "off.csv")
+    [screen] = await oleg.callback(DealCb(action=DealAction.OFFER, deal=1).pack())
+    assert "Снято из каталога и в документ не войдёт: 1 поз." in screen.text
