@@ -171,6 +171,12 @@ class ManagerCb(CallbackData, prefix="mg"):
     target: Annotated[int, Field(ge=0, lt=2**63)] = 0  # 0: nobody chosen yet
 
 
+class InviteCb(CallbackData, prefix="iv"):
+    """Withdraw an invitation not used yet; `key`: the start of its token's hash."""
+
+    key: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+
+
 class PlayCb(CallbackData, prefix="play"):
     """Replay a voice note logged on a deal."""
 

@@ -4,15 +4,16 @@ manager's open deals to another."""
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from datetime import tzinfo
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
-from bot.callbacks import ManagerAction, ManagerCb, StaffAction, StaffCb
+from bot.callbacks import InviteCb, ManagerAction, ManagerCb, StaffAction, StaffCb
 from bot.clock import Clock
 from bot.commands import drop_staff_commands, set_staff_commands
 from bot.desk_views import local
@@ -40,6 +41,7 @@ def build_router() -> Router:
         managers_button, StaffCb.filter(F.action == StaffAction.MANAGERS)
     )
     router.callback_query.register(manager_action, ManagerCb.filter())
+    router.callback_query.register(revoke_invite, InviteCb.filter())
     return router
 
 
@@ -65,7 +67,29 @@ async def _invite(
     token, expires_at = await staff.invite(viewer.telegram_id, clock.now())
     me = await bot.me()
     link = f"https://t.me/{me.username}?start={INVITE_PREFIX}{token}"
-    await bot.send_message(chat_id, t("invite_link", link=link, expires=local(expires_at, tz)))
+    revoke = InlineKeyboardButton(
+        text=t.label("btn_invite_revoke"),
+        callback_data=InviteCb(key=staff.invite_key(token)).pack(),
+    )
+    await bot.send_message(
+        chat_id,
+        t("invite_link", link=link, expires=local(expires_at, tz)),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[revoke]]),
+    )
+
+
+async def revoke_invite(
+    callback: CallbackQuery, callback_data: InviteCb, t: Translator, staff: StaffService,
+    clock: Clock,
+) -> None:  # fmt: skip
+    """A link sent to the wrong person, or no longer wanted: nobody joins by it any more."""
+    if not await staff.revoke_invite(callback_data.key, clock.now()):
+        await callback.answer(t.label("invite_not_open"), show_alert=True)
+        return
+    await callback.answer(t.label("invite_revoked"), show_alert=True)
+    if isinstance(callback.message, Message):
+        with suppress(TelegramAPIError):
+            await callback.message.edit_reply_markup(reply_markup=None)
 
 
 async def managers_command(message: Message, bot: Bot, t: Translator, staff: StaffService) -> None:

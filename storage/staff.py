@@ -57,6 +57,20 @@ class SqlStaffRepository:
                 )
             )  # fmt: skip
 
+    async def revoke_invite(self, key: str, now: datetime) -> bool:
+        """Ends the invitation whose token hash starts with `key`, if it is still open."""
+        async with self._engine.begin() as c:
+            ended = await c.execute(
+                invites.update()
+                .where(
+                    invites.c.token_hash.startswith(key),
+                    invites.c.used_at.is_(None),
+                    invites.c.expires_at > now,
+                )
+                .values(expires_at=now)
+            )
+            return bool(ended.rowcount)
+
     async def redeem(self, token_hash: str, who: NewManager, now: datetime) -> InviteResult:
         async with self._engine.begin() as c:
             # The UPDATE is the claim: of two people opening one link, exactly one succeeds.

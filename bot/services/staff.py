@@ -63,6 +63,7 @@ class StaffRepository(Protocol):
         self, token_hash: str, created_by: int, now: datetime, expires_at: datetime
     ) -> None: ...
     async def redeem(self, token_hash: str, who: NewManager, now: datetime) -> InviteResult: ...
+    async def revoke_invite(self, key: str, now: datetime) -> bool: ...
     async def set_active(
         self, telegram_id: int, active: bool, actor: int, now: datetime
     ) -> Manager | None: ...
@@ -169,6 +170,16 @@ class StaffService:
         expires_at = now + self._invite_life
         await self._repository.add_invite(_hash(token), created_by, now, expires_at)
         return token, expires_at
+
+    @staticmethod
+    def invite_key(token: str) -> str:
+        """What names an invitation in a button: half its token's hash (the token itself is
+        secret, and the whole hash does not fit in callback data)."""
+        return _hash(token)[:32]
+
+    async def revoke_invite(self, key: str, now: datetime) -> bool:
+        """False if it is used, expired or withdrawn already."""
+        return await self._repository.revoke_invite(key, now)
 
     async def redeem(self, token: str, who: NewManager, now: datetime) -> InviteResult:
         if who.telegram_id in self.admin_ids:

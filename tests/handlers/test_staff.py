@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from aiogram.methods import DeleteMyCommands
 from aiogram.types import BotCommandScopeChat, InlineKeyboardMarkup
 
-from bot.callbacks import StaffAction, StaffCb
+from bot.callbacks import InviteCb, StaffAction, StaffCb
 from bot.config import BusinessConfig, Routing
 from bot.domain.desk import RoutingRule
 from storage.schema import deals, managers
@@ -83,6 +83,26 @@ async def test_an_invitation_makes_a_manager_once_and_expires(world: World) -> N
     async with world.engine.connect() as connection:
         ids = [row.telegram_id for row in await connection.execute(sa.select(managers))]
     assert ids == [7001]
+
+
+async def test_an_invitation_withdrawn_lets_nobody_in(world: World) -> None:
+    admin = world.admin()
+    [link] = await admin.send("/invite")
+    await admin.press("Отозвать приглашение")
+    assert (
+        admin.answer_callback_texts()[-1] == "Приглашение отозвано: по этой ссылке больше не войти."
+    )
+    newcomer = world.prospect(user_id=7001, first_name="Олег")
+    [refused] = await newcomer.send(f"/start inv_{invite_token(link.text)}")
+    assert "истёк" in refused.text
+    await admin.callback(button_data(link, "Отозвать"))  # again, from the same message
+    assert "уже использовано, истекло или отозвано" in str(admin.answer_callback_texts()[-1])
+    await admin.callback(InviteCb(key="0" * 32).pack())  # no such invitation
+    assert "уже использовано, истекло или отозвано" in str(admin.answer_callback_texts()[-1])
+    await newcomer.callback(button_data(link, "Отозвать"))  # not an admin
+    assert newcomer.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
+    async with world.engine.connect() as connection:
+        assert (await connection.execute(sa.select(managers))).first() is None
 
 
 async def test_a_client_who_joins_the_staff_is_announced_with_their_open_deal(

@@ -111,6 +111,14 @@ async def test_an_invitation_is_redeemed_once_even_at_once(engine: AsyncEngine) 
         stored = (await connection.execute(sa.text("SELECT token_hash FROM invites"))).scalars()
         assert token not in list(stored)  # only a hash is kept
 
+    withdrawn, _ = await staff.invite(1, NOW)
+    assert await staff.revoke_invite(staff.invite_key(withdrawn), NOW)
+    assert not await staff.revoke_invite(staff.invite_key(withdrawn), NOW)  # once
+    assert not await staff.revoke_invite(staff.invite_key(token), NOW)  # used: stays so
+    later_still = NOW + timedelta(seconds=1)
+    refused = await staff.redeem(withdrawn, NewManager(7004, "Y", None, None), later_still)
+    assert refused is InviteResult.EXPIRED
+
 
 async def test_a_clients_message_is_not_work_on_the_deal(
     engine: AsyncEngine, business_config: BusinessConfig
