@@ -22,7 +22,7 @@ from bot.callbacks import (
     TodayCb,
 )
 from bot.config import BusinessConfig
-from bot.desk_views import answer_text, checklist, deal_button, stage_name
+from bot.desk_views import answer_text, checklist, day, deal_button, stage_name
 from bot.domain.desk import DealCard, DealPage, DealRow, HistoryEntry, Manager, Viewer
 from bot.domain.models import Temperature
 from bot.domain.pipeline import AnswerType
@@ -404,7 +404,7 @@ def history(t: Translator, deal_id: int, entries: Sequence[HistoryEntry]) -> Inl
     rows = [
         [
             Button(
-                text=t.label("btn_play", time=entry.created_at.strftime("%d.%m")),
+                text=t.label("btn_play", time=day(entry.created_at, t.locale)),
                 callback_data=PlayCb(event=entry.id).pack(),
             )
         ]

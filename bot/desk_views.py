@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -70,12 +70,19 @@ def format_amount(minor: int | None, locale: str = "ru") -> str | None:
     return f"{format_number(Decimal(minor) / 100, locale)}\u00a0₽"
 
 
-def local(moment: datetime, tz: tzinfo, now: datetime | None = None) -> str:
-    """ "25.12 10:30" in the zone `tz`; with `now`, a moment of another year shows its year."""
+def local(moment: datetime, tz: tzinfo, now: datetime | None = None, locale: str = "ru") -> str:
+    """ "25.12 10:30" ("Dec 25, 10:30" in English) in the zone `tz`; with `now`, a moment of
+    another year shows its year."""
     at = moment.astimezone(tz)
-    if now is not None and at.year != now.astimezone(tz).year:
-        return at.strftime("%d.%m.%Y %H:%M")
-    return at.strftime("%d.%m %H:%M")
+    other_year = now is not None and at.year != now.astimezone(tz).year
+    return f"{day(at, locale, other_year)}{',' if locale == 'en' else ''} {at:%H:%M}"
+
+
+def day(moment: date, locale: str = "ru", with_year: bool = False) -> str:
+    """ "25.12" or "Dec 25" (with the year: "25.12.2026", "Dec 25, 2026")."""
+    if locale == "en":  # month names from the C locale are English's
+        return f"{moment:%b} {moment.day}" + (f", {moment.year}" if with_year else "")
+    return f"{moment:%d.%m}" + (f".{moment.year}" if with_year else "")
 
 
 def temperature_label(t: Translator, temperature: Temperature) -> str:
@@ -144,7 +151,7 @@ def deal_card(
         required=required,
         amount=format_amount(card.amount_minor, t.locale),
         next_step=card.next_step,
-        last_activity=local(card.last_activity, tz),
+        last_activity=local(card.last_activity, tz, locale=t.locale),
         manager=card.manager_name,
         # An admin selling through their own link, or a rep known only to the config's sources.
         manager_id=deal.manager_telegram_id,
@@ -231,7 +238,7 @@ def history_line(t: Translator, config: BusinessConfig, entry: HistoryEntry, tz:
                   "media": t.label(f"media_{media}") if t.catalogue.has(f"media_{media}")
                   else media}  # fmt: skip
     key = f"ev_{kind}" if t.catalogue.has(f"ev_{kind}") else "ev_other"
-    return Markup(f"{local(entry.created_at, tz)} ") + t(key, kind=kind, **values)
+    return Markup(f"{local(entry.created_at, tz, locale=t.locale)} ") + t(key, kind=kind, **values)
 
 
 def _document_title(config: BusinessConfig, kind: str, locale: str) -> str:

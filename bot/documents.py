@@ -38,6 +38,11 @@ def labels(directory: Path, locale: str) -> dict[str, str]:
     return words
 
 
+def document_date(day: date, locale: str) -> str:
+    """ "23.11.2026", or "November 23, 2026" on an English document."""
+    return f"{day:%B} {day.day}, {day.year}" if locale == "en" else f"{day:%d.%m.%Y}"
+
+
 def context(
     config: BusinessConfig,
     kind: DocumentType,
@@ -97,8 +102,8 @@ def context(
         "doc": {
             "title": kind.title.get(locale),
             "number": doc_number,
-            "date": f"{issued:%d.%m.%Y}",
-            "valid_until": f"{valid_until:%d.%m.%Y}" if valid_until else "",
+            "date": document_date(issued, locale),
+            "valid_until": document_date(valid_until, locale) if valid_until else "",
         },
         "seller": seller,
         "client": vars_of(client),

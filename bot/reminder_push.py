@@ -205,7 +205,7 @@ class ReminderPusher:
         t = await self._staff_t(reminder.chat_id)
         text = t(
             "daily_digest",
-            today=await self._lines(today, tz),
+            today=await self._lines(today, tz, t.locale),
             overdue=len(overdue),
             hot=[deal_button(t, self._config, row) for row in hot],
             hot_more=desk.hot - len(hot),
@@ -220,14 +220,14 @@ class ReminderPusher:
     async def _zone(self, chat_id: int) -> tzinfo:
         return (await self._staff.schedule(chat_id)).tz if self._staff else self._tz
 
-    async def _lines(self, reminders: list[Reminder], tz: tzinfo) -> list[str]:
+    async def _lines(self, reminders: list[Reminder], tz: tzinfo, locale: str) -> list[str]:
         """The digest's lines: when, the deal and its client, then the note if there is one."""
         names = await self._desk.client_names({r.deal_id for r in reminders if r.deal_id})
         lines = []
         for r in reminders:
             deal = f"#{r.deal_id} {names.get(r.deal_id, '')}".rstrip() if r.deal_id else ""
             what = ": ".join(part for part in (deal, r.text) if part)
-            lines.append(f"{local(r.due_at, tz)} · {what}")
+            lines.append(f"{local(r.due_at, tz, locale=locale)} · {what}")
         return lines
 
     async def digest(self, chat_id: int, reminders: list[Reminder]) -> None:
@@ -236,6 +236,7 @@ class ReminderPusher:
         await self._still_staff(chat_id, reminders[0])
         lines = []
         tz = await self._zone(chat_id)
+        t = await self._staff_t(chat_id)
         for reminder in reminders:
             if not await self._still_needed(reminder):
                 continue
@@ -245,10 +246,9 @@ class ReminderPusher:
                 name = f" {summary.name}" if summary else ""
                 what = f"{what} #{reminder.deal_id}{name}".strip()
             mark = DIGEST_MARKS.get(reminder.kind, "⏰")
-            lines.append(f"{mark} {local(reminder.due_at, tz)} · {what}")
+            lines.append(f"{mark} {local(reminder.due_at, tz, locale=t.locale)} · {what}")
         if not lines:
             raise NoLongerNeeded(reminders[0].id)
-        t = await self._staff_t(chat_id)
         text = t("reminder_digest", count=len(lines), lines=lines[:30], more=len(lines) - 30)
         try:
             with bulk():

@@ -73,7 +73,7 @@ async def _invite(
     )
     await bot.send_message(
         chat_id,
-        t("invite_link", link=link, expires=local(expires_at, tz)),
+        t("invite_link", link=link, expires=local(expires_at, tz, locale=t.locale)),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=[[revoke]]),
     )
 

@@ -111,7 +111,7 @@ async def _create(ctx: DealContext, due: datetime, note: str | None = None) -> N
         return
     await ctx.state.clear()
     await ctx.send(
-        ctx.t("remind_set", when=local(due, ctx.tz, ctx.now()), note=note),
+        ctx.t("remind_set", when=local(due, ctx.tz, ctx.now(), ctx.t.locale), note=note),
         kb.back_to_card(ctx.t, ctx.deal_id),
     )
 
@@ -145,7 +145,7 @@ async def reminder_action(
             await callback.answer(t.label("err_stale_button"))
             return
         await reminders.snooze(viewer, callback_data.reminder, due)
-        await callback.answer(t.label("reminder_snoozed", when=local(due, tz, now)))
+        await callback.answer(t.label("reminder_snoozed", when=local(due, tz, now, t.locale)))
         return
     status = ReminderStatus.DONE if action is ReminderAction.DONE else ReminderStatus.CANCELLED
     closed = await reminders.close(viewer, callback_data.reminder, status, now)
@@ -186,7 +186,7 @@ async def list_command(
             InlineKeyboardButton(
                 text=t.label(
                     "btn_reminder_cancel",
-                    when=local(r.due_at, tz, clock.now()),
+                    when=local(r.due_at, tz, clock.now(), t.locale),
                     deal=r.deal_id,
                     client=short(names.get(r.deal_id or 0), 20),
                     note=short(r.text, 30) if r.text else None,

@@ -3,9 +3,12 @@ is in each one's Telegram language, as its replies to them are."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from aiogram.methods import SetMyCommands
-from aiogram.types import BotCommandScopeChat
+from aiogram.types import BotCommandScopeChat, BufferedInputFile
+from pypdf import PdfReader
 from sqlalchemy.exc import OperationalError
 
 from bot.services.staff import StaffService
@@ -34,6 +37,27 @@ async def test_an_english_speaking_manager_gets_alerts_relays_and_reminders_in_e
     world.clock.advance(minutes=16)
     assert await tick(world) == 1
     assert "A lead is waiting" in world.session.to(7001)[-1].text
+
+
+async def test_an_english_speaking_manager_reads_dates_the_english_way(world: World) -> None:
+    oleg = await world.add_manager(7001, "Oleg", language="en")
+    await oleg.send("/start")
+    await submit_lead(world, 1001)
+    await oleg.send("/deals")
+    [card] = await oleg.press("#1")
+    assert "Last activity: Nov 23, " in card.text and "23.11" not in card.text
+    await oleg.press("Remind me")
+    [answer] = await oleg.send("tomorrow at 3pm!")
+    assert "I'll remind you on Nov 24, 15:00." in answer.text
+    await oleg.press("Back to the deal")
+    await oleg.press("Offer / invoice")
+    await oleg.press("Add from the catalogue")
+    await oleg.press("Expert consultation")
+    await oleg.press("Make it in English")  # the client is Russian: their documents are too
+    [pdf] = await oleg.press("Commercial offer")
+    assert isinstance(pdf.file, BufferedInputFile)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.file.data)).pages)
+    assert "November 23, 2026" in text and "23.11.2026" not in text
 
 
 async def test_a_manager_who_joins_gets_the_first_alert_in_their_language(world: World) -> None:
