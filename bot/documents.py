@@ -38,6 +38,11 @@ def labels(directory: Path, locale: str) -> dict[str, str]:
     return words
 
 
+def percent(value: object, locale: str) -> str:
+    """ "22 %" as Russian writes it, "22%" as English does."""
+    return f"{value}%" if locale == "en" else f"{value}\u00a0%"
+
+
 def document_date(day: date, locale: str) -> str:
     """ "23.11.2026", or "November 23, 2026" on an English document."""
     return f"{day:%B} {day.day}, {day.year}" if locale == "en" else f"{day:%d.%m.%Y}"
@@ -116,7 +121,7 @@ def context(
                 "unit": line.unit,
                 "quantity": decimal_text(line.quantity, locale),
                 "price": money(line.price_minor, locale),
-                "vat": "—" if line.vat_rate is None else f"{line.vat_rate} %",
+                "vat": "—" if line.vat_rate is None else percent(line.vat_rate, locale),
                 "amount": money(line.amount_minor, locale),
             }
             for n, line in enumerate(lines, start=1)

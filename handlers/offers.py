@@ -234,7 +234,8 @@ async def _again(ctx: DealContext, service: DocumentService, document_id: int) -
 
 
 async def _discounts(ctx: DealContext) -> None:
-    buttons = [_button(f"{value} %", ctx.deal_id, f"disc.{value}") for value in DISCOUNTS]
+    sign = "%" if ctx.t.locale == "en" else " %"  # "10%" in English, "10 %" in Russian
+    buttons = [_button(f"{value}{sign}", ctx.deal_id, f"disc.{value}") for value in DISCOUNTS]
     await ctx.expect(DealWork.offer_discount)
     await ctx.send(ctx.t("offer_discount_ask"), InlineKeyboardMarkup(inline_keyboard=[buttons]))
 

@@ -58,6 +58,7 @@ async def test_an_english_speaking_manager_reads_dates_the_english_way(world: Wo
     assert isinstance(pdf.file, BufferedInputFile)
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.file.data)).pages)
     assert "November 23, 2026" in text and "23.11.2026" not in text
+    assert "No. KP-2026-0001" in text and "№" not in text
 
 
 async def test_a_manager_who_joins_gets_the_first_alert_in_their_language(world: World) -> None:

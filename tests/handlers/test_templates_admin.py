@@ -84,7 +84,8 @@ async def test_a_number_typeset_its_own_way_and_an_empty_stylesheet_are_accepted
 ) -> None:
     shipped = (TEMPLATES / "offer.html").read_text(encoding="utf-8")
     typeset = shipped.replace(
-        "№ {{ doc.number }}", '№ <span>{{ doc.number|replace("-", "&#8209;")|safe }}</span>'
+        "{{ labels.number_sign }} {{ doc.number }}",
+        '№ <span>{{ doc.number|replace("-", "&#8209;")|safe }}</span>',
     )
     assert typeset != shipped
     admin = world.admin()
