@@ -11,7 +11,7 @@ from bot.config import CatalogueItem
 # Titles the import recognises (see HEADERS there), in its column order, per language.
 COLUMNS = {
     "ru": ("Артикул", "Наименование", "name_en", "Ед.", "unit_en", "Цена", "НДС", "Удалить"),
-    "en": ("sku", "name", "name_en", "unit", "unit_en", "price", "vat", "delete"),
+    "en": ("sku", "name_ru", "name_en", "unit_ru", "unit_en", "price", "vat", "delete"),
 }
 SHEET = {"ru": "Каталог", "en": "Catalogue"}
 NO_VAT = {"ru": "без НДС", "en": "no VAT"}
