@@ -85,6 +85,9 @@ class CatalogueItem(Strict):
     vat: VatRate | None = 22
 
 
+MAX_VALID_DAYS = 365  # of an offer: a type's own, or typed by a manager
+
+
 class DocumentType(Strict):
     """A kind of document made from a deal's items: an offer, an invoice, a contract..."""
 
@@ -93,7 +96,7 @@ class DocumentType(Strict):
     prefix: str = Field(pattern=r"^[A-ZА-Я0-9]{1,6}$")  # numbers go PREFIX-2026-0001
     pdf: str  # a Jinja2 HTML template in templates/documents/
     docx: str | None = None  # a Word template with Jinja2 tags, for the editable copy
-    valid_days: int | None = Field(None, ge=1, le=365)  # "valid until" = date + this
+    valid_days: int | None = Field(None, ge=1, le=MAX_VALID_DAYS)  # "valid until" = date + this
 
 
 class Documents(Strict):

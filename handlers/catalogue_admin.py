@@ -179,13 +179,12 @@ async def template_uploaded(
     if name not in templates.names():
         await message.answer(t("template_unknown", names=", ".join(templates.names())))
         return
-    if (message.document.file_size or 0) > MAX_TEMPLATE_BYTES:  # Telegram serves up to 20 MB
-        await message.answer(t("template_rejected", name=name, why=t.label("template_too_big")))
-        return
-    await bot.send_chat_action(message.chat.id, "typing")
-    buffer = io.BytesIO()
-    await bot.download(message.document, destination=buffer)
     try:
+        if (message.document.file_size or 0) > MAX_TEMPLATE_BYTES:  # Telegram serves up to 20 MB
+            raise TemplateRejected("too_big")
+        await bot.send_chat_action(message.chat.id, "typing")
+        buffer = io.BytesIO()
+        await bot.download(message.document, destination=buffer)
         checked = await templates.replace(name, buffer.getvalue())
     except NotAPicture as error:
         log.info("logo %s from %s rejected: %s", name, message.chat.id, error)

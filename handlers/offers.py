@@ -13,6 +13,7 @@ from aiogram.filters import StateFilter
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.callbacks import MAX_ROW_ID, DealAction, DealCb
+from bot.config import MAX_VALID_DAYS
 from bot.documents import Party
 from bot.domain.offers import decimal_text, money
 from bot.domain.parsing import InputError, parse_decimal
@@ -27,7 +28,6 @@ from handlers.deal_context import DEAL_KEY, DealContext
 
 DISCOUNTS = ("0", "5", "10", "15", "20")
 VALIDITY = ("3", "7", "14", "30")  # days
-MAX_VALID_DAYS = 365  # as a document type's own validity (bot.config)
 SKU_KEY = "sku"
 NAME_CUT = 28  # characters of an item's name on a button
 

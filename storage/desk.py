@@ -377,6 +377,16 @@ class SqlDeskRepository:
             )
             return {row.id: row.name for row in rows}
 
+    async def client_language(self, deal_id: int) -> str | None:
+        async with self._engine.connect() as c:
+            return (
+                await c.execute(
+                    sa.select(people.c.language)
+                    .select_from(deals.join(people, people.c.id == deals.c.person_id))
+                    .where(deals.c.id == deal_id)
+                )
+            ).scalar()
+
     async def set_client_language(self, deal_id: int, language: str, now: datetime) -> None:
         person = sa.select(deals.c.person_id).where(deals.c.id == deal_id).scalar_subquery()
         async with self._engine.begin() as c:

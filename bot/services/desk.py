@@ -114,6 +114,7 @@ class DeskRepository(Protocol):
     async def deal_summary(self, deal_id: int) -> ProspectDeal | None: ...
     async def client_names(self, deal_ids: Collection[int]) -> dict[int, str]: ...
     async def set_client_language(self, deal_id: int, language: str, now: datetime) -> None: ...
+    async def client_language(self, deal_id: int) -> str | None: ...
     async def contacted(self, deal_id: int) -> bool: ...
     async def remember_relay(
         self, chat_id: int, message_ids: Iterable[int], deal_id: int, now: datetime
@@ -254,6 +255,11 @@ class DeskService:
             now,
             changes={column: value},
         )
+
+    async def client_language(self, viewer: Viewer, deal_id: int) -> str | None:
+        """The client's language as Telegram or the manager told it; None if unknown."""
+        await self.check(viewer, deal_id)
+        return await self._repository.client_language(deal_id)
 
     async def set_client_language(
         self, viewer: Viewer, deal_id: int, language: str, now: datetime

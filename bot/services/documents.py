@@ -163,10 +163,10 @@ class DocumentService:
         await self._desk.check(viewer, deal_id)
         lines = []
         withdrawn = 0
+        offered = {item.sku: item for item in await self.catalogue()}
         for sku, quantity in await self._items.items(deal_id):
-            try:
-                item = await self.item(sku)
-            except UnknownItem:
+            item = offered.get(sku)
+            if item is None:
                 withdrawn += 1  # taken off the catalogue since: not offered any more
                 continue
             lines.append(
@@ -224,7 +224,7 @@ class DocumentService:
         template fails: the number is then spent, as a cancelled form would be). It is written
         in the client's language where the bot knows it, else in `locale` (the manager's)."""
         card = await self._desk.card(viewer, deal_id)
-        locale = self._client_locale(card, locale)
+        locale = self._client_locale(card.person.language, locale)
         basket = await self.basket(viewer, deal_id, locale)
         if not basket.lines:
             raise NothingChosen(deal_id)
@@ -235,10 +235,9 @@ class DocumentService:
 
     async def document_locale(self, viewer: Viewer, deal_id: int, fallback: str) -> str:
         """The language the deal's documents are written in (see `make`)."""
-        return self._client_locale(await self._desk.card(viewer, deal_id), fallback)
+        return self._client_locale(await self._desk.client_language(viewer, deal_id), fallback)
 
-    def _client_locale(self, card: DealCard, fallback: str) -> str:
-        language = card.person.language
+    def _client_locale(self, language: str | None, fallback: str) -> str:
         return locale_for(language, self._default_locale) if language else fallback
 
     def standard(self) -> DocumentType | None:

@@ -191,14 +191,21 @@ async def test_an_english_speaking_manager_types_amounts_the_english_way(world: 
     assert "1,500.50\u00a0₽" in answer[-1].text  # the card writes it the English way too
 
 
-async def test_the_amount_answered_at_the_closing_gate_is_the_deals_amount(world: World) -> None:
+async def at_the_closing_gate(world: World, **deal_values: object) -> Prospect:
+    """Олег pressed "won" on a deal in closing; the gate asks for the amount first, then the
+    payment date."""
     oleg = await manager_with_deal(world)
     async with world.engine.begin() as connection:
-        await connection.execute(deals.update().values(stage="closing"))
+        await connection.execute(deals.update().values(stage="closing", **deal_values))
     await oleg.send("/deals")
     await oleg.press("#1")
-    await oleg.press("Выиграна")  # the gate asks for the amount and the payment date first
+    await oleg.press("Выиграна")
     await oleg.press("Ответить и перейти")
+    return oleg
+
+
+async def test_the_amount_answered_at_the_closing_gate_is_the_deals_amount(world: World) -> None:
+    oleg = await at_the_closing_gate(world)
     await oleg.send("150 000")
     answer = await oleg.send("01.12.2026")
     assert any("выиграна" in sent.text.lower() for sent in answer)
@@ -215,13 +222,7 @@ async def test_the_amount_answered_at_the_closing_gate_is_the_deals_amount(world
 async def test_an_amount_too_big_for_the_card_is_reasked_at_the_gate_and_on_the_card(
     world: World,
 ) -> None:
-    oleg = await manager_with_deal(world)
-    async with world.engine.begin() as connection:
-        await connection.execute(deals.update().values(stage="closing", amount_minor=15000000))
-    await oleg.send("/deals")
-    await oleg.press("#1")
-    await oleg.press("Выиграна")
-    await oleg.press("Ответить и перейти")
+    oleg = await at_the_closing_gate(world, amount_minor=15000000)
     [reask] = await oleg.send("99 999 999 999 999")
     assert "Слишком большая сумма" in reask.text
     async with world.engine.connect() as connection:
