@@ -39,7 +39,8 @@ def question_text(config: BusinessConfig, question_id: str, locale: str) -> str:
 
 
 def answer_text(t: Translator, config: BusinessConfig, question_id: str, value: str) -> str:
-    """A stored answer as a person reads it: a choice's label, yes/no, a date as 25.12.2026."""
+    """A stored answer as a person reads it: a choice's label, yes/no, a date as 25.12.2026
+    (Dec 25, 2026 in English)."""
     for stage in config.pipeline.stages:
         for question in stage.questions:
             if question.id != question_id:
@@ -49,8 +50,11 @@ def answer_text(t: Translator, config: BusinessConfig, question_id: str, value: 
                     return choice.label.get(t.locale)
             if question.type == "yes_no":
                 return t.label("answer_yes" if value == "yes" else "answer_no")
-            if question.type == "date" and len(value) == 10:
-                return f"{value[8:10]}.{value[5:7]}.{value[0:4]}"
+            if question.type == "date":
+                try:
+                    return day(date.fromisoformat(value), t.locale, with_year=True)
+                except ValueError:
+                    return value
             if question.type == "number":
                 return format_number(value, t.locale)
     return value
@@ -76,6 +80,15 @@ def local(moment: datetime, tz: tzinfo, now: datetime | None = None, locale: str
     at = moment.astimezone(tz)
     other_year = now is not None and at.year != now.astimezone(tz).year
     return f"{day(at, locale, other_year)}{',' if locale == 'en' else ''} {at:%H:%M}"
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # the catalogue's weekday_* keys
+
+
+def long_day(t: Translator, moment: date) -> str:
+    """ "пт, 04.12.2026" or "Fri, Dec 4, 2026": a day read back with its weekday."""
+    weekday = t.label(f"weekday_{WEEKDAYS[moment.weekday()]}")
+    return f"{weekday}, {day(moment, t.locale, with_year=True)}"
 
 
 def day(moment: date, locale: str = "ru", with_year: bool = False) -> str:

@@ -19,6 +19,7 @@ from aiogram.types import (
 
 from bot.callbacks import SettingsAction, SettingsCb, StaffAction, StaffCb
 from bot.clock import Clock
+from bot.desk_views import WEEKDAYS
 from bot.domain.desk import Viewer
 from bot.domain.hours import CITY_ZONES, HOUR_PRESETS, parse_hours, parse_timezone
 from bot.domain.parsing import InputError
@@ -27,8 +28,6 @@ from bot.middlewares import DropPendingInput
 from bot.services.staff import StaffService
 from bot.states import StaffInput
 from bot.texts import Translator
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def build_router() -> Router:

@@ -4,15 +4,23 @@ PipelineService, which enforces the gate."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
 from bot.callbacks import DealAction, DealCb
-from bot.desk_views import question_text, stage_name
+from bot.desk_views import long_day, question_text, stage_name
 from bot.domain.parsing import InputError
-from bot.domain.pipeline import MoveAllowed, MoveRefused, MoveResult, Refusal
+from bot.domain.pipeline import (
+    AnswerType,
+    MoveAllowed,
+    MoveRefused,
+    MoveResult,
+    Refusal,
+    numeric_date,
+)
 from bot.services.desk import NoAccess
 from bot.services.pipeline import DealClosed
 from bot.states import DealWork
@@ -242,10 +250,17 @@ async def _answer(ctx: DealContext, question_id: str, raw: str) -> None:
     if not queue or queue[0] != question_id or data.get("deal") != ctx.deal_id:
         await ctx.send(ctx.t("err_stale_button"))  # a button of a question no longer asked
         return
+    now = ctx.now()
     try:
         await ctx.desk.check(ctx.viewer, ctx.deal_id)
-        await ctx.pipeline.answer(
-            ctx.deal_id, question_id, raw, ctx.viewer.telegram_id, ctx.now(), ctx.t.locale
+        value = await ctx.pipeline.answer(
+            ctx.deal_id,
+            question_id,
+            raw,
+            ctx.viewer.telegram_id,
+            now,
+            ctx.t.locale,
+            today=now.astimezone(ctx.tz).date(),
         )
     except InputError as error:
         await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
@@ -262,6 +277,9 @@ async def _answer(ctx: DealContext, question_id: str, raw: str) -> None:
         await ctx.state.clear()
         await ctx.send(ctx.t("err_no_access"))
         return
+    if ctx.pipeline.question(question_id).type is AnswerType.DATE and numeric_date(raw) is None:
+        # "в пятницу" or "25.12": the day it was taken for, so a misreading is seen at once
+        await ctx.send(ctx.t("date_read_as", date=long_day(ctx.t, date.fromisoformat(value))))
     await _advance(ctx, queue[1:], data.get("walk_target"))
 
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from bot.domain.models import DealStatus
 from bot.domain.parsing import InputError, Problem, parse_decimal, parse_free_text
+from bot.domain.when import parse_day
 
 
 class AnswerType(StrEnum):
@@ -175,9 +176,12 @@ def amount_minor(answer: str) -> int:
     return minor
 
 
-def parse_answer(question: Question, raw: str, locale: str = "ru") -> str:
+def parse_answer(
+    question: Question, raw: str, locale: str = "ru", today: date | None = None
+) -> str:
     """A typed answer, validated for the question's type, as it is stored (text); numbers are
-    read as the person's language writes them."""
+    read as the person's language writes them. A date in words ("завтра", "25 декабря") needs
+    `today`, the day where the person is; without it only 25.12.2026 and 2026-12-25 are read."""
     text = parse_free_text(raw)
     match question.type:
         case AnswerType.TEXT:
@@ -194,7 +198,7 @@ def parse_answer(question: Question, raw: str, locale: str = "ru") -> str:
                 return str(int(number))
             return format(number, "f")
         case AnswerType.DATE:
-            return _parse_date(text)
+            return _parse_date(text, today)
         case AnswerType.YES_NO:
             lowered = text.lower().strip(" .!")
             if lowered in YES:
@@ -204,9 +208,11 @@ def parse_answer(question: Question, raw: str, locale: str = "ru") -> str:
             raise InputError(Problem.NOT_YES_NO)
 
 
-def _parse_date(text: str) -> str:
+def numeric_date(text: str) -> date | None:
+    """25.12.2026, 5.1.27, 2026-12-25 or 25/12/2026: a date nobody needs read back to them;
+    None for anything else."""
     for separator in (".", "-", "/"):
-        parts = text.split(separator)
+        parts = text.strip().split(separator)
         if len(parts) == 3 and all(part.isdigit() for part in parts):
             if len(parts[0]) == 4:  # 2026-12-25
                 year, month, day = (int(part) for part in parts)
@@ -215,7 +221,16 @@ def _parse_date(text: str) -> str:
                 if year < 100:
                     year += 2000
             try:
-                return date(year, month, day).isoformat()
+                return date(year, month, day)
             except ValueError:
-                break
-    raise InputError(Problem.NOT_A_DATE)
+                return None
+    return None
+
+
+def _parse_date(text: str, today: date | None) -> str:
+    written = numeric_date(text)
+    if written is not None:
+        return written.isoformat()
+    if today is None:
+        raise InputError(Problem.NOT_A_DATE)
+    return parse_day(text, today).isoformat()

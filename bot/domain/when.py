@@ -123,6 +123,64 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
     raise error
 
 
+_DAY_PREPOSITION = re.compile(r"^(?:к|ко|до|на|by|on|until|till)\s+", re.IGNORECASE)
+_ONLY_A_TIME = re.compile(r"^(?:(?:в|к|at)\s+)?\d{1,2}:\d{2}$", re.IGNORECASE)
+FURTHEST_DAY = 50 * 366  # days either side of today: "25.12.2926" is a typo
+# "к пятнице" puts the weekday in the dative, which dateparser does not know
+_DATIVE_WEEKDAYS = {
+    "понедельнику": "понедельник", "вторнику": "вторник", "среде": "среда",
+    "четвергу": "четверг", "пятнице": "пятница", "субботе": "суббота",
+    "воскресенью": "воскресенье",
+}  # fmt: skip
+
+
+def parse_day(text: str, today: date) -> date:
+    """A typed day, for a stage question that asks for a date: "25.12.2026", "2026-12-25",
+    "25 декабря", "к пятнице", "завтра", "через 2 недели", "Dec 25", "12/31/2026" (read as
+    month/day only where day/month cannot be). A weekday is the coming one; a day and month
+    without a year the occurrence nearest to `today`, before or after ("10 ноября" typed on 23
+    November is behind, "15 января" ahead). Raises InputError(NOT_A_DATE) for what is not a day:
+    a month alone, a year, a time, "42"."""
+    cleaned = _DAY_PREPOSITION.sub("", _tidy(parse_free_text(text, limit=100)))
+    cleaned = " ".join(_DATIVE_WEEKDAYS.get(word.lower(), word) for word in cleaned.split())
+    if (
+        not cleaned
+        or cleaned.isdigit()
+        or _NOT_OF_A_MOMENT.search(cleaned)
+        or _ONLY_A_TIME.match(cleaned)
+    ):
+        raise InputError(Problem.NOT_A_DATE)
+    day, year_given = _read_day(cleaned, today, "future")
+    if not year_given:  # typed as "25.12" or "10 ноября": dateparser filled the year in
+        behind, _ = _read_day(cleaned, today, "past")
+        if today - behind < day - today:
+            day = behind
+    if abs((day - today).days) > FURTHEST_DAY:
+        raise InputError(Problem.NOT_A_DATE)
+    return day
+
+
+def _read_day(text: str, today: date, prefer: str) -> tuple[date, bool]:
+    """The day dateparser reads, preferring the future or the past, and whether the text gave
+    its year (a weekday or "завтра" count as giving it)."""
+    parser = DateDataParser(
+        languages=["ru", "en"],
+        settings={
+            "PREFER_DATES_FROM": prefer,
+            "RELATIVE_BASE": datetime.combine(today, MORNING),
+            "DATE_ORDER": "DMY",
+            "RETURN_AS_TIMEZONE_AWARE": False,
+        },
+    )
+    data = parser.get_date_data(text)
+    # DateData.parts (dateparser 1.5, not in the type stubs yet): a month or a year alone is
+    # not a day
+    parts: tuple[str, ...] = getattr(data, "parts", ("year", "month", "day"))
+    if data.date_obj is None or "day" not in parts:
+        raise InputError(Problem.NOT_A_DATE)
+    return data.date_obj.date(), "year" in parts
+
+
 # dateparser reads "10:00", "10am" and "3 pm", but takes a bare "10" for the 10th of the month
 # and knows neither "утра" nor "вечера". So an hour is rewritten as HH:MM before it is parsed,
 # on the 24-hour clock unless a part of the day says otherwise.

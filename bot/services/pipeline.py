@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from bot.domain.models import DealStatus
@@ -95,11 +95,13 @@ class PipelineService:
         actor: int | None,
         now: datetime,
         locale: str = "ru",
+        today: date | None = None,
     ) -> str:
         """Store an answer after validating it for its type (raises InputError, stores nothing);
-        `locale` is the language the answer was typed in (how its numbers are written)."""
+        `locale` is the language the answer was typed in (how its numbers are written), `today`
+        the day where it was typed (what "завтра" means)."""
         question = self.question(question_id)
-        value = parse_answer(question, raw, locale)
+        value = parse_answer(question, raw, locale, today)
         amount = amount_minor(value) if question.deal_amount else None
         async with self._repository.transaction() as store:
             position = await self._position(store, deal_id)

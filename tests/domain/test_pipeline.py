@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bot.domain.models import DealStatus
@@ -163,11 +165,18 @@ def test_dates(raw: str, stored: str) -> None:
     assert parse_answer(Question("deadline", AnswerType.DATE), raw) == stored
 
 
-@pytest.mark.parametrize("raw", ["завтра", "31.02.2026", "12.2026"])
+@pytest.mark.parametrize("raw", ["31.02.2026", "12.2026", "декабрь"])
 def test_not_a_date_is_re_asked(raw: str) -> None:
     with pytest.raises(InputError) as error:
-        parse_answer(Question("deadline", AnswerType.DATE), raw)
+        parse_answer(Question("deadline", AnswerType.DATE), raw, today=date(2026, 11, 23))
     assert error.value.problem is Problem.NOT_A_DATE
+
+
+def test_a_date_in_words_is_read_from_the_day_it_is_typed() -> None:
+    deadline = Question("deadline", AnswerType.DATE)
+    assert parse_answer(deadline, "завтра", today=date(2026, 11, 23)) == "2026-11-24"
+    with pytest.raises(InputError):  # nobody said which day today is
+        parse_answer(deadline, "завтра")
 
 
 @pytest.mark.parametrize(

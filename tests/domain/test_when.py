@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.domain.parsing import InputError, Problem
-from bot.domain.when import QuickTime, parse_reminder, parse_when, quick_time
+from bot.domain.when import QuickTime, parse_day, parse_reminder, parse_when, quick_time
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 12:00 in Moscow
@@ -224,3 +224,42 @@ def test_a_long_note_without_a_moment_is_not_called_too_long() -> None:
     with pytest.raises(InputError) as error:
         parse_reminder("позвонить " * 20, NOW, MOSCOW)
     assert error.value.problem is Problem.NOT_A_TIME
+
+
+# --- a day, for a stage question that asks for a date ------------------------------------------
+
+TODAY = date(2026, 11, 23)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("завтра", date(2026, 11, 24)),
+        ("вчера", date(2026, 11, 22)),
+        ("к пятнице", date(2026, 11, 27)),  # the dative, as a deadline is said
+        ("в пятницу", date(2026, 11, 27)),
+        ("в субботу", date(2026, 11, 28)),  # nearer ahead than behind
+        ("25 декабря", date(2026, 12, 25)),
+        ("до 25 декабря", date(2026, 12, 25)),
+        ("15 января", date(2027, 1, 15)),  # no year: the nearest 15 January
+        ("10 ноября", date(2026, 11, 10)),  # ...which can be behind
+        ("25.12", date(2026, 12, 25)),
+        ("через 2 недели", date(2026, 12, 7)),
+        ("Dec 25", date(2026, 12, 25)),
+        ("next friday", date(2026, 11, 27)),
+        ("12/31/2026", date(2026, 12, 31)),  # month first only where day first cannot be
+        ("25 декабря 2026 г.", date(2026, 12, 25)),
+        ("завтра в 15:00", date(2026, 11, 24)),  # the day of a moment
+    ],
+)
+def test_a_day_in_words(typed: str, expected: date) -> None:
+    assert parse_day(typed, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    "typed", ["декабрь", "2027", "42", "15:00", "в 15:00", "скоро", "31.02", "1.1.2099", "2+2"]
+)
+def test_what_is_not_a_day(typed: str) -> None:
+    with pytest.raises(InputError) as error:
+        parse_day(typed, TODAY)
+    assert error.value.problem is Problem.NOT_A_DATE
