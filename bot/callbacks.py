@@ -147,6 +147,7 @@ class DealAction(StrEnum):
     STEP = "step"
     TAKE = "take"
     REMIND = "remind"  # arg: "" for the choices, or a QuickTime
+    UNREMIND = "unremind"  # cancel the viewer's reminders about the deal
     OFFER = "offer"  # arg: "" for the screen, or "<command>.<value>" (handlers/offers.py)
     OFFER_DOCX = "docx"  # arg: a document id
 

@@ -11,6 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import (
     DealAction,
     DealCb,
+    InviteCb,
     ListCb,
     ListPick,
     ManagerAction,
@@ -251,6 +252,10 @@ def deal_card(
     )
 
 
+def drop_reminders(t: Translator, deal_id: int, count: int) -> InlineKeyboardMarkup:
+    return _rows([_deal(t, "btn_drop_reminders", DealAction.UNREMIND, deal_id, count=count)])
+
+
 def back_to_card(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
     return _rows([_deal(t, "btn_to_card", DealAction.OPEN, deal_id)])
 
@@ -430,7 +435,19 @@ def relayed(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def managers(t: Translator, found: Sequence[Manager]) -> InlineKeyboardMarkup:
+def without(markup: InlineKeyboardMarkup | None, data: str | None) -> InlineKeyboardMarkup | None:
+    """The keyboard less the button whose callback data is `data` (None if nothing is left)."""
+    if markup is None:
+        return None
+    rows = [[b for b in row if b.callback_data != data] for row in markup.inline_keyboard]
+    kept = [row for row in rows if row]
+    return InlineKeyboardMarkup(inline_keyboard=kept) if kept else None
+
+
+def managers(
+    t: Translator, found: Sequence[Manager], invites: Sequence[tuple[str, str]] = ()
+) -> InlineKeyboardMarkup:
+    """A row per manager, then one per open invitation (its key and until when), then invite."""
     rows: list[list[Button | None]] = []
     for m in found:
         if m.active:
@@ -450,6 +467,15 @@ def managers(t: Translator, found: Sequence[Manager]) -> InlineKeyboardMarkup:
             callback_data=ManagerCb(action=ManagerAction.HANDOVER, manager=m.telegram_id).pack(),
         )
         rows.append([toggle, handover])
+    for key, until in invites:
+        rows.append(
+            [
+                Button(
+                    text=t.label("btn_invite_withdraw", until=until),
+                    callback_data=InviteCb(key=key).pack(),
+                )
+            ]
+        )
     rows.append(
         [
             Button(

@@ -89,26 +89,36 @@ async def revoke_invite(
     await callback.answer(t.label("invite_revoked"), show_alert=True)
     if isinstance(callback.message, Message):
         with suppress(TelegramAPIError):
-            await callback.message.edit_reply_markup(reply_markup=None)
+            # the link's own message, or the managers' list: only this button goes
+            await callback.message.edit_reply_markup(
+                reply_markup=kb.without(callback.message.reply_markup, callback.data)
+            )
 
 
-async def managers_command(message: Message, bot: Bot, t: Translator, staff: StaffService) -> None:
-    await _list(bot, message.chat.id, t, staff)
+async def managers_command(
+    message: Message, bot: Bot, t: Translator, staff: StaffService, clock: Clock, tz: tzinfo
+) -> None:
+    await _list(bot, message.chat.id, t, staff, clock, tz)
 
 
 async def managers_button(
-    callback: CallbackQuery, bot: Bot, t: Translator, staff: StaffService
-) -> None:
+    callback: CallbackQuery, bot: Bot, t: Translator, staff: StaffService, clock: Clock,
+    tz: tzinfo,
+) -> None:  # fmt: skip
     await callback.answer()
-    await _list(bot, callback.from_user.id, t, staff)
+    await _list(bot, callback.from_user.id, t, staff, clock, tz)
 
 
-async def _list(bot: Bot, chat_id: int, t: Translator, staff: StaffService) -> None:
+async def _list(
+    bot: Bot, chat_id: int, t: Translator, staff: StaffService, clock: Clock, tz: tzinfo
+) -> None:
     found = await staff.managers()
-    if not found:
-        await bot.send_message(chat_id, t("managers_none"), reply_markup=kb.managers(t, found))
-        return
-    counts = await staff.open_deal_counts()
+    now = clock.now()
+    invites = [
+        (invite.key, local(invite.expires_at, tz, now, t.locale))
+        for invite in await staff.open_invites(now)
+    ]
+    counts = await staff.open_deal_counts() if found else {}
     lines = [
         t.label(
             "manager_line",
@@ -120,7 +130,9 @@ async def _list(bot: Bot, chat_id: int, t: Translator, staff: StaffService) -> N
         for m in found
     ]
     await bot.send_message(
-        chat_id, t("managers_list", lines=lines), reply_markup=kb.managers(t, found)
+        chat_id,
+        t("managers_list", lines=lines, invites=[until for _, until in invites]),
+        reply_markup=kb.managers(t, found, invites),
     )
 
 
@@ -134,6 +146,7 @@ async def manager_action(
     desk: DeskService,
     clock: Clock,
     catalogue: Catalogue,
+    tz: tzinfo,
 ) -> None:
     manager = await staff.manager(callback_data.manager)
     if manager is None:
@@ -162,7 +175,7 @@ async def manager_action(
             return
         key = "manager_activated" if active else "manager_deactivated"
         await bot.send_message(chat_id, t(key, name=manager.name))
-        await _list(bot, chat_id, t, staff)
+        await _list(bot, chat_id, t, staff, clock, tz)
         await _tell_access(bot, catalogue, staff, manager.telegram_id, active)
     elif action is ManagerAction.HANDOVER:
         if not (await staff.open_deal_counts()).get(manager.telegram_id):

@@ -202,8 +202,19 @@ async def _lose(ctx: DealContext, reason: str) -> None:
     if getattr(result, "reason", None) is not None:  # refused: already closed
         await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
-    await ctx.send(ctx.t("deal_lost"))
+    # Reminders set to work the deal lose their point; the manager decides (a "call again in
+    # spring" may be just what they want)
+    left = len(await ctx.reminders.on_deal(ctx.viewer, ctx.deal_id))
+    await ctx.send(
+        ctx.t("deal_lost", reminders=left),
+        kb.drop_reminders(ctx.t, ctx.deal_id, left) if left else None,
+    )
     await ctx.show_card()
+
+
+async def drop_reminders(ctx: DealContext, arg: str) -> None:
+    dropped = await ctx.reminders.cancel_on_deal(ctx.viewer, ctx.deal_id, ctx.now())
+    await ctx.send(ctx.t("reminders_dropped", count=dropped), kb.back_to_card(ctx.t, ctx.deal_id))
 
 
 async def reassign(ctx: DealContext, target: str) -> None:
@@ -305,6 +316,7 @@ ACTIONS: dict[DealAction, Action] = {
     DealAction.TEMPERATURE: temperature,
     DealAction.WON: won,
     DealAction.LOST: lost,
+    DealAction.UNREMIND: drop_reminders,
     DealAction.REASSIGN: reassign,
     DealAction.REPLY: reply,
     DealAction.AMOUNT: amount,

@@ -140,6 +140,20 @@ class SqlReminderRepository:
             )
             return [_reminder(row) for row in rows]
 
+    async def pending_on_deal(self, chat_id: int, deal_id: int, kind: str) -> list[Reminder]:
+        async with self._engine.connect() as c:
+            rows = await c.execute(
+                sa.select(reminders)
+                .where(
+                    reminders.c.chat_id == chat_id,
+                    reminders.c.deal_id == deal_id,
+                    reminders.c.kind == kind,
+                    reminders.c.status == PENDING,
+                )
+                .order_by(reminders.c.due_at)
+            )
+            return [_reminder(row) for row in rows]
+
     async def close(
         self, reminder_id: int, status: ReminderStatus, now: datetime, release_key: bool = False
     ) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.desk import Manager
 from bot.domain.hours import OwnSettings
-from bot.services.staff import InviteResult, NewManager
+from bot.services.staff import INVITE_KEY_LENGTH, InviteResult, NewManager, OpenInvite
 from storage.db import upsert
 from storage.schema import deals, event_row, events, invites, managers, staff_settings
 
@@ -70,6 +70,15 @@ class SqlStaffRepository:
                 .values(expires_at=now)
             )
             return bool(ended.rowcount)
+
+    async def open_invites(self, now: datetime) -> list[OpenInvite]:
+        async with self._engine.connect() as c:
+            rows = await c.execute(
+                sa.select(invites.c.token_hash, invites.c.expires_at)
+                .where(invites.c.used_at.is_(None), invites.c.expires_at > now)
+                .order_by(invites.c.expires_at)
+            )
+            return [OpenInvite(row.token_hash[:INVITE_KEY_LENGTH], row.expires_at) for row in rows]
 
     async def redeem(self, token_hash: str, who: NewManager, now: datetime) -> InviteResult:
         async with self._engine.begin() as c:

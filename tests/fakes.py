@@ -143,7 +143,15 @@ class RecordingSession(BaseSession):
             )  # fmt: skip
         if isinstance(method, GetMe):
             return User(id=BOT_ID, is_bot=True, first_name="Sales", username="sales_bot")  # type: ignore[return-value]
-        if isinstance(method, AnswerCallbackQuery | EditMessageReplyMarkup):
+        if isinstance(method, EditMessageReplyMarkup):
+            for sent in self.sent:
+                if (
+                    sent.chat_id == int(method.chat_id or 0)
+                    and sent.message_id == method.message_id
+                ):
+                    sent.markup = method.reply_markup
+            return True  # type: ignore[return-value]
+        if isinstance(method, AnswerCallbackQuery):
             return True  # type: ignore[return-value]
         return True  # type: ignore[return-value]
 
@@ -306,12 +314,20 @@ class Prospect:
         return await self._feed(message=self._message(photo=photo))
 
     async def callback(self, data: str, message_id: int = 1) -> list[Sent]:
+        """A press of a button with `data` under the message `message_id`, which comes with the
+        text and the keyboard the chat shows, as Telegram sends them."""
+        shown = next(
+            (sent for sent in self.session.to(self.chat.id) if sent.message_id == message_id),
+            None,
+        )
+        markup = shown.markup if shown and isinstance(shown.markup, InlineKeyboardMarkup) else None
+        message = self._message(text=shown.text if shown and shown.text else "…")
         query = CallbackQuery(
             id=str(next(self._update_ids)),
             from_user=self.user,
             chat_instance="ci",
             data=data,
-            message=self._message(text="…").model_copy(update={"message_id": message_id}),
+            message=message.model_copy(update={"message_id": message_id, "reply_markup": markup}),
         )
         return await self._feed(callback_query=query)
 

@@ -25,6 +25,7 @@ LEASE = timedelta(minutes=5)  # a claimed row comes back to the queue if it is n
 LEASE_MARGIN = timedelta(seconds=90)
 MAX_ATTEMPTS = 8  # claims of one reminder that ended in an error before it is given up
 BATCH = 100
+MANUAL = "manual"  # set by a member of staff on a deal
 SLA = "sla"  # speed to lead: the manager
 SLA_ESCALATION = "sla_escalation"  # ... then the admins
 POST_SALE = "post_sale"  # a while after a win: ask about results, offer more
@@ -88,6 +89,7 @@ class ReminderRepository(Protocol):
     async def due_between(self, chat_id: int, start: datetime, end: datetime) -> list[Reminder]: ...
     async def get(self, reminder_id: int) -> Reminder | None: ...
     async def upcoming(self, chat_id: int, limit: int) -> list[Reminder]: ...
+    async def pending_on_deal(self, chat_id: int, deal_id: int, kind: str) -> list[Reminder]: ...
     async def close(
         self, reminder_id: int, status: ReminderStatus, now: datetime, release_key: bool = False
     ) -> bool: ...
@@ -125,7 +127,7 @@ class ReminderService:
     ) -> int:
         await self._desk.check(viewer, deal_id)
         return await self._repository.add(
-            deal_id=deal_id, chat_id=viewer.telegram_id, kind="manual", text=text,
+            deal_id=deal_id, chat_id=viewer.telegram_id, kind=MANUAL, text=text,
             due_at=due_at, created_by=viewer.telegram_id, now=now,
         )  # fmt: skip
 
@@ -223,6 +225,18 @@ class ReminderService:
 
     async def upcoming(self, viewer: Viewer, limit: int = 20) -> list[Reminder]:
         return await self._repository.upcoming(viewer.telegram_id, limit)
+
+    async def on_deal(self, viewer: Viewer, deal_id: int) -> list[Reminder]:
+        """The viewer's own reminders about the deal still to come (the automatic ones close
+        by themselves when their reason goes)."""
+        return await self._repository.pending_on_deal(viewer.telegram_id, deal_id, MANUAL)
+
+    async def cancel_on_deal(self, viewer: Viewer, deal_id: int, now: datetime) -> int:
+        """Cancels the viewer's own reminders about the deal; how many were still to come."""
+        cancelled = 0
+        for reminder in await self.on_deal(viewer, deal_id):
+            cancelled += await self._repository.close(reminder.id, ReminderStatus.CANCELLED, now)
+        return cancelled
 
     async def mine(self, viewer: Viewer, reminder_id: int) -> Reminder:
         """A reminder of the viewer's own (NoAccess for anybody else's, or none)."""

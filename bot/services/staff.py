@@ -25,6 +25,9 @@ DEFAULT_HOURS = WorkingHours(dt_time(9, 0), dt_time(18, 0), frozenset(range(5)))
 INVITE_PREFIX = "inv_"
 
 
+INVITE_KEY_LENGTH = 32  # characters of a token's hash that name its invitation in a button
+
+
 class InviteResult(StrEnum):
     JOINED = "joined"
     USED = "used"
@@ -39,6 +42,14 @@ class NewManager:
     name: str
     username: str | None
     language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInvite:
+    """An invitation link nobody has used yet: named by `key` (see StaffService.invite_key)."""
+
+    key: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +75,7 @@ class StaffRepository(Protocol):
     ) -> None: ...
     async def redeem(self, token_hash: str, who: NewManager, now: datetime) -> InviteResult: ...
     async def revoke_invite(self, key: str, now: datetime) -> bool: ...
+    async def open_invites(self, now: datetime) -> list[OpenInvite]: ...
     async def set_active(
         self, telegram_id: int, active: bool, actor: int, now: datetime
     ) -> Manager | None: ...
@@ -175,11 +187,16 @@ class StaffService:
     def invite_key(token: str) -> str:
         """What names an invitation in a button: half its token's hash (the token itself is
         secret, and the whole hash does not fit in callback data)."""
-        return _hash(token)[:32]
+        return _hash(token)[:INVITE_KEY_LENGTH]
 
     async def revoke_invite(self, key: str, now: datetime) -> bool:
         """False if it is used, expired or withdrawn already."""
         return await self._repository.revoke_invite(key, now)
+
+    async def open_invites(self, now: datetime) -> list[OpenInvite]:
+        """Links sent and not used yet, the soonest to expire first: an admin who lost the
+        message of one can still withdraw it."""
+        return await self._repository.open_invites(now)
 
     async def redeem(self, token: str, who: NewManager, now: datetime) -> InviteResult:
         if who.telegram_id in self.admin_ids:

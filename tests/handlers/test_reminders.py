@@ -11,10 +11,10 @@ from bot.reminder_push import ReminderPusher, plan_morning
 from bot.services.reminders import ReminderService
 from bot.texts import Translator, default_catalogue
 from storage.schema import deal_answers, deals
-from tests.fakes import FakeClock, RecordingSession
+from tests.fakes import FakeClock, Prospect, RecordingSession, Sent
 from tests.handlers.conftest import ADMIN_ID, World, make_world
 from tests.handlers.test_deal_card import hand_deal_to, manager_with_deal
-from tests.handlers.test_staff import fill_form, submit_lead
+from tests.handlers.test_staff import button_data, fill_form, submit_lead
 
 
 @pytest.fixture
@@ -241,3 +241,41 @@ async def test_the_morning_digest_comes_once_a_day(world: World) -> None:
     assert "23.11 19:00 · #1 Анна" in digest.text  # whom the reminder is about
     assert "Горячие лиды ждут" in digest.text
     assert any("План на сегодня" in s.text for s in world.session.to(ADMIN_ID))
+
+
+async def lose_a_deal(world: World, reminder: str | None) -> tuple[Prospect, Sent]:
+    """Олег sets a reminder on his deal (unless None), then closes it as lost: his manager
+    and the message that says the deal is lost."""
+    oleg = await manager_with_deal(world)
+    if reminder is not None:
+        await oleg.press("Напомнить")
+        await oleg.send(reminder)
+        await oleg.press("К сделке")
+    await oleg.press("Проиграна")
+    replies = await oleg.press("Выбрал конкурента")
+    [lost] = [sent for sent in replies if "проигранная" in sent.text]
+    return oleg, lost
+
+
+async def test_losing_a_deal_offers_to_cancel_its_reminders(world: World) -> None:
+    oleg, lost = await lose_a_deal(world, "завтра в 11 позвонить")
+    assert "остались напоминания (1)" in lost.text
+    assert lost.buttons() == ["🔕 Отменить напоминания (1)"]
+
+    [done] = await oleg.callback(button_data(lost, "Отменить напоминания"), lost.message_id)
+    assert "отменены (1)" in done.text
+    [listing] = await oleg.send("/reminders")
+    assert "нет" in listing.text  # nothing left to push
+
+
+async def test_reminders_cancelled_meanwhile_are_not_counted(world: World) -> None:
+    oleg, lost = await lose_a_deal(world, "завтра в 11")
+    await oleg.send("/reminders")
+    await oleg.press("#1")  # cancelled from the list instead
+    [late] = await oleg.callback(button_data(lost, "Отменить напоминания"), lost.message_id)
+    assert "уже нет" in late.text
+
+
+async def test_a_deal_lost_without_reminders_asks_nothing(world: World) -> None:
+    _, lost = await lose_a_deal(world, None)
+    assert "напоминания" not in lost.text and not lost.buttons()

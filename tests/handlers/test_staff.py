@@ -88,18 +88,20 @@ async def test_an_invitation_makes_a_manager_once_and_expires(world: World) -> N
 async def test_an_invitation_withdrawn_lets_nobody_in(world: World) -> None:
     admin = world.admin()
     [link] = await admin.send("/invite")
+    withdraw = button_data(link, "Отозвать")
     await admin.press("Отозвать приглашение")
+    assert not link.buttons()  # the link's message loses its button
     assert (
         admin.answer_callback_texts()[-1] == "Приглашение отозвано: по этой ссылке больше не войти."
     )
     newcomer = world.prospect(user_id=7001, first_name="Олег")
     [refused] = await newcomer.send(f"/start inv_{invite_token(link.text)}")
     assert "истёк" in refused.text
-    await admin.callback(button_data(link, "Отозвать"))  # again, from the same message
+    await admin.callback(withdraw)  # again, from a chat not updated yet
     assert "уже использовано, истекло или отозвано" in str(admin.answer_callback_texts()[-1])
     await admin.callback(InviteCb(key="0" * 32).pack())  # no such invitation
     assert "уже использовано, истекло или отозвано" in str(admin.answer_callback_texts()[-1])
-    await newcomer.callback(button_data(link, "Отозвать"))  # not an admin
+    await newcomer.callback(withdraw)  # not an admin
     assert newcomer.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
     async with world.engine.connect() as connection:
         assert (await connection.execute(sa.select(managers))).first() is None
@@ -330,3 +332,39 @@ async def test_the_desk_menu_has_buttons_for_what_the_commands_do(world: World) 
     await admin.send("/menu")
     [templates] = await admin.press("Шаблоны")
     assert "offer.html" in templates.text
+
+
+async def test_open_invitations_are_listed_and_can_be_withdrawn_from_the_list(
+    world: World,
+) -> None:
+    admin = world.admin()
+    await world.add_manager(7001, "Олег")
+    [link] = await admin.send("/invite")
+    [used] = await admin.send("/invite")
+    await world.prospect(user_id=7002, first_name="Ира").send(
+        f"/start inv_{invite_token(used.text)}"
+    )
+
+    [listing] = await admin.send("/managers")
+    assert "Приглашения ждут, пока по ним войдут: 1 (до 25.11 12:00)" in listing.text
+    withdraw = [b for b in listing.buttons() if "Отозвать приглашение" in b]
+    assert withdraw == ["🚫 Отозвать приглашение до 25.11 12:00"]  # the used one is gone
+
+    await admin.press("Отозвать приглашение")
+    assert str(admin.answer_callback_texts()[-1]).startswith("Приглашение отозвано")
+    # the list keeps its other buttons
+    assert any("Олег" in b for b in listing.buttons())
+    assert not any("Отозвать" in b for b in listing.buttons())
+    [refused] = await world.prospect(user_id=7003, first_name="Оля").send(
+        f"/start inv_{invite_token(link.text)}"
+    )
+    assert "истёк" in refused.text
+    [listing] = await admin.send("/managers")
+    assert "Приглашения" not in listing.text
+
+
+async def test_with_no_managers_yet_the_list_shows_the_invitation_sent(world: World) -> None:
+    admin = world.admin()
+    await admin.send("/invite")
+    [listing] = await admin.send("/managers")
+    assert "Менеджеров пока нет" in listing.text and "Приглашения ждут" in listing.text
