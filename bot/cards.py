@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.config import BusinessConfig
+from bot.config import BusinessConfig, campaign_name
 from bot.domain.duplicates import DealDecision
 from bot.domain.models import LeadAnswers, Temperature
 from bot.domain.parsing import format_phone
@@ -61,7 +61,7 @@ def lead_card(
             f"{t.label('channel_' + source.channel.value)}, "
             f"{t.label('initiative_' + source.initiative.value)}"
         ),
-        campaign=source.campaign,
+        campaign=campaign_name(config, source.payload, source.campaign, t.locale),
         payload=source.payload,
         referrer=outcome.referrer.name if outcome.referrer else None,
         deal_id=outcome.deal.id,

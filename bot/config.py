@@ -122,7 +122,7 @@ class Privacy(Strict):
 class SourceRule(Strict):
     channel: Channel
     initiative: Initiative
-    campaign: str = ""
+    campaign: Localized | None = None  # a name as staff read it; the Russian one is stored
 
 
 class Campaign(SourceRule):
@@ -504,4 +504,15 @@ def scoring_table(config: BusinessConfig) -> ScoringTable:
 
 
 def _rule(rule: SourceRule) -> DomainSourceRule:
-    return DomainSourceRule(rule.channel, rule.initiative, rule.campaign)
+    return DomainSourceRule(
+        rule.channel, rule.initiative, rule.campaign.get("ru") if rule.campaign else ""
+    )
+
+
+def campaign_name(config: BusinessConfig, payload: str, stored: str, locale: str) -> str:
+    """A deal's campaign in the reader's language: the configured campaign its link's code
+    names, or the name stored when it came (a campaign since removed from the file)."""
+    for campaign in config.sources.campaigns:
+        if campaign.code == payload and campaign.campaign is not None:
+            return campaign.campaign.get(locale)
+    return stored

@@ -10,7 +10,7 @@ from typing import Any
 from markupsafe import Markup
 
 from bot.cards import TEMPERATURE_ICON
-from bot.config import BusinessConfig
+from bot.config import BusinessConfig, campaign_name
 from bot.domain.desk import DealCard, DealRow, HistoryEntry
 from bot.domain.models import DealStatus, Temperature
 from bot.domain.offers import grouped, money
@@ -153,7 +153,7 @@ def deal_card(
             f"{t.label('channel_' + deal.channel.value)}, "
             f"{t.label('initiative_' + deal.initiative.value)}"
         ),
-        campaign=deal.campaign,
+        campaign=campaign_name(config, card.payload, deal.campaign, t.locale),
         payload=card.payload,
         score=deal.score,
         reasons=reasons,

@@ -39,6 +39,19 @@ async def test_an_english_speaking_manager_gets_alerts_relays_and_reminders_in_e
     assert "A lead is waiting" in world.session.to(7001)[-1].text
 
 
+async def test_staff_read_a_campaign_in_their_own_language(world: World) -> None:
+    oleg = await world.add_manager(7001, "Oleg", language="en")
+    await oleg.send("/start")
+    await submit_lead(world, 1001, payload="vk_ads")
+    [alert] = [s for s in world.session.to(7001) if "New lead" in s.text]
+    assert "VK ads" in alert.text and "ВКонтакте" not in alert.text
+    [admins] = [s for s in world.session.to(ADMIN_ID) if "Новый лид" in s.text]
+    assert "Реклама ВКонтакте" in admins.text
+    await oleg.send("/deals")
+    [card] = await oleg.press("#1")
+    assert "VK ads" in card.text and "ВКонтакте" not in card.text
+
+
 async def test_an_english_speaking_manager_reads_dates_the_english_way(world: World) -> None:
     oleg = await world.add_manager(7001, "Oleg", language="en")
     await oleg.send("/start")
