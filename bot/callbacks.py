@@ -176,6 +176,7 @@ class InviteCb(CallbackData, prefix="iv"):
     """Withdraw an invitation not used yet; `key`: the start of its token's hash."""
 
     key: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+    listed: bool = False  # pressed under the managers' list (not the link's own message)
 
 
 class PlayCb(CallbackData, prefix="play"):

@@ -435,15 +435,6 @@ def relayed(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def without(markup: InlineKeyboardMarkup | None, data: str | None) -> InlineKeyboardMarkup | None:
-    """The keyboard less the button whose callback data is `data` (None if nothing is left)."""
-    if markup is None:
-        return None
-    rows = [[b for b in row if b.callback_data != data] for row in markup.inline_keyboard]
-    kept = [row for row in rows if row]
-    return InlineKeyboardMarkup(inline_keyboard=kept) if kept else None
-
-
 def managers(
     t: Translator, found: Sequence[Manager], invites: Sequence[tuple[str, str]] = ()
 ) -> InlineKeyboardMarkup:
@@ -467,12 +458,12 @@ def managers(
             callback_data=ManagerCb(action=ManagerAction.HANDOVER, manager=m.telegram_id).pack(),
         )
         rows.append([toggle, handover])
-    for key, until in invites:
+    for number, (key, until) in enumerate(invites, start=1):
         rows.append(
             [
                 Button(
-                    text=t.label("btn_invite_withdraw", until=until),
-                    callback_data=InviteCb(key=key).pack(),
+                    text=t.label("btn_invite_withdraw", number=number, until=until),
+                    callback_data=InviteCb(key=key, listed=True).pack(),
                 )
             ]
         )

@@ -28,6 +28,9 @@ from handlers.notify import staff_translator
 log = logging.getLogger(__name__)
 
 
+LISTED_INVITES = 10  # withdraw buttons under the managers' list; the rest are counted
+
+
 def build_router() -> Router:
     router = Router(name="admin")
     for observer in (router.message, router.callback_query):
@@ -79,20 +82,22 @@ async def _invite(
 
 
 async def revoke_invite(
-    callback: CallbackQuery, callback_data: InviteCb, t: Translator, staff: StaffService,
-    clock: Clock,
+    callback: CallbackQuery, callback_data: InviteCb, bot: Bot, t: Translator,
+    staff: StaffService, clock: Clock, tz: tzinfo,
 ) -> None:  # fmt: skip
-    """A link sent to the wrong person, or no longer wanted: nobody joins by it any more."""
-    if not await staff.revoke_invite(callback_data.key, clock.now()):
-        await callback.answer(t.label("invite_not_open"), show_alert=True)
+    """A link sent to the wrong person, or no longer wanted: nobody joins by it any more. Its
+    button goes either way (a used or expired invitation has nothing left to withdraw)."""
+    revoked = await staff.revoke_invite(callback_data.key, clock.now())
+    await callback.answer(
+        t.label("invite_revoked" if revoked else "invite_not_open"), show_alert=True
+    )
+    if not isinstance(callback.message, Message):
         return
-    await callback.answer(t.label("invite_revoked"), show_alert=True)
-    if isinstance(callback.message, Message):
-        with suppress(TelegramAPIError):
-            # the link's own message, or the managers' list: only this button goes
-            await callback.message.edit_reply_markup(
-                reply_markup=kb.without(callback.message.reply_markup, callback.data)
-            )
+    if callback_data.listed:  # the managers' list, told again without it
+        await _list(bot, callback.message.chat.id, t, staff, clock, tz, callback.message)
+        return
+    with suppress(TelegramAPIError):
+        await callback.message.edit_reply_markup(reply_markup=None)  # the link's own message
 
 
 async def managers_command(
@@ -110,13 +115,17 @@ async def managers_button(
 
 
 async def _list(
-    bot: Bot, chat_id: int, t: Translator, staff: StaffService, clock: Clock, tz: tzinfo
-) -> None:
+    bot: Bot, chat_id: int, t: Translator, staff: StaffService, clock: Clock, tz: tzinfo,
+    instead_of: Message | None = None,
+) -> None:  # fmt: skip
+    """The managers and the invitations not used yet (the soonest to expire first, as many as
+    a keyboard holds); `instead_of`: the list's message to tell again."""
     found = await staff.managers()
     now = clock.now()
-    invites = [
+    invites = await staff.open_invites(now)
+    shown = [
         (invite.key, local(invite.expires_at, tz, now, t.locale))
-        for invite in await staff.open_invites(now)
+        for invite in invites[:LISTED_INVITES]
     ]
     counts = await staff.open_deal_counts() if found else {}
     lines = [
@@ -129,11 +138,13 @@ async def _list(
         )
         for m in found
     ]
-    await bot.send_message(
-        chat_id,
-        t("managers_list", lines=lines, invites=[until for _, until in invites]),
-        reply_markup=kb.managers(t, found, invites),
-    )
+    text = t("managers_list", lines=lines, invites=len(invites), shown=len(shown))
+    markup = kb.managers(t, found, shown)
+    if instead_of is not None:
+        with suppress(TelegramAPIError):  # "not modified": the same list
+            await instead_of.edit_text(text, reply_markup=markup)
+        return
+    await bot.send_message(chat_id, text, reply_markup=markup)
 
 
 async def manager_action(

@@ -209,10 +209,10 @@ def parse_answer(
 
 
 def numeric_date(text: str) -> date | None:
-    """25.12.2026, 5.1.27, 2026-12-25 or 25/12/2026: a date nobody needs read back to them;
-    None for anything else."""
-    for separator in (".", "-", "/"):
-        parts = text.strip().split(separator)
+    """25.12.2026, 5.1.27 or 2026-12-25: a date nobody needs read back to them; None for
+    anything else (12/31/2026 is read, and read back: the order of a slashed date varies)."""
+    for separator in (".", "-"):
+        parts = text.strip().rstrip(".").split(separator)
         if len(parts) == 3 and all(part.isdigit() for part in parts):
             if len(parts[0]) == 4:  # 2026-12-25
                 year, month, day = (int(part) for part in parts)

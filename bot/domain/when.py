@@ -124,40 +124,89 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
 
 
 _DAY_PREPOSITION = re.compile(r"^(?:к|ко|до|на|by|on|until|till)\s+", re.IGNORECASE)
-_ONLY_A_TIME = re.compile(r"^(?:(?:в|к|at)\s+)?\d{1,2}:\d{2}$", re.IGNORECASE)
+# "в 10", "к 15:00": a time of day, which dateparser would take for a day of the month
+_ONLY_A_TIME = re.compile(r"^(?:(?:в|к|at)\s+\d{1,2}(?::\d{2})?|\d{1,2}:\d{2})$", re.I)
+# "10.12", "12/31", "25.12.26": read here, since dateparser takes "10.12" for 10:12 today
+_NUMERIC_DAY = re.compile(r"^(\d{1,2})[./-](\d{1,2})(?:[./-](\d{4}|\d{2}))?\.?$")
+# "через месяц", "in 2 months": a day, although dateparser says it read no day
+_OFFSET = re.compile(r"^(?:через|спустя|in)\s", re.IGNORECASE)
 FURTHEST_DAY = 50 * 366  # days either side of today: "25.12.2926" is a typo
-# "к пятнице" puts the weekday in the dative, which dateparser does not know
-_DATIVE_WEEKDAYS = {
-    "понедельнику": "понедельник", "вторнику": "вторник", "среде": "среда",
-    "четвергу": "четверг", "пятнице": "пятница", "субботе": "суббота",
-    "воскресенью": "воскресенье",
-}  # fmt: skip
+# "к пятнице", "до пятницы": the cases dateparser does not know, as it knows "пятница"
+_WEEKDAY_FORMS = {
+    form: weekday
+    for weekday, forms in {
+        "понедельник": ("понедельнику", "понедельника"),
+        "вторник": ("вторнику", "вторника"),
+        "среда": ("среде", "среды"),
+        "четверг": ("четвергу", "четверга"),
+        "пятница": ("пятнице", "пятницы"),
+        "суббота": ("субботе", "субботы"),
+        "воскресенье": ("воскресенью", "воскресенья"),
+    }.items()
+    for form in forms
+}
+_WEEKDAYS_RU = frozenset(_WEEKDAY_FORMS.values()) | {"понедельник", "вторник", "среду", "четверг",
+                                                     "пятницу", "субботу", "воскресенье"}  # fmt: skip
 
 
 def parse_day(text: str, today: date) -> date:
-    """A typed day, for a stage question that asks for a date: "25.12.2026", "2026-12-25",
-    "25 декабря", "к пятнице", "завтра", "через 2 недели", "Dec 25", "12/31/2026" (read as
-    month/day only where day/month cannot be). A weekday is the coming one; a day and month
-    without a year the occurrence nearest to `today`, before or after ("10 ноября" typed on 23
-    November is behind, "15 января" ahead). Raises InputError(NOT_A_DATE) for what is not a day:
-    a month alone, a year, a time, "42"."""
+    """A typed day, for a stage question that asks for a date: "25.12.2026", "10.12", "2026-12-25",
+    "25 декабря", "к пятнице", "до пятницы", "завтра", "через 2 недели", "через месяц", "Dec 25",
+    "12/31" (month first only where day first cannot be). A weekday is the coming one ("в
+    следующую пятницу" too); a day and month without a year the occurrence nearest to `today`,
+    before or after ("10 ноября" typed on 23 November is behind, "15 января" ahead). Raises
+    InputError(NOT_A_DATE) for what is not a day: a month alone, a year, a time, "42"."""
     cleaned = _DAY_PREPOSITION.sub("", _tidy(parse_free_text(text, limit=100)))
-    cleaned = " ".join(_DATIVE_WEEKDAYS.get(word.lower(), word) for word in cleaned.split())
+    cleaned = _plain_weekdays(cleaned)
     if (
-        not cleaned
+        len(cleaned) < 3
         or cleaned.isdigit()
         or _NOT_OF_A_MOMENT.search(cleaned)
         or _ONLY_A_TIME.match(cleaned)
     ):
         raise InputError(Problem.NOT_A_DATE)
-    day, year_given = _read_day(cleaned, today, "future")
-    if not year_given:  # typed as "25.12" or "10 ноября": dateparser filled the year in
-        behind, _ = _read_day(cleaned, today, "past")
-        if today - behind < day - today:
-            day = behind
+    numeric = _NUMERIC_DAY.match(cleaned)
+    if numeric is not None:
+        day = _numeric_day(numeric, today)
+    else:
+        day, year_given = _read_day(cleaned, today, "future")
+        if not year_given:  # typed as "10 ноября": dateparser filled the year in
+            behind, _ = _read_day(cleaned, today, "past")
+            if today - behind < day - today:
+                day = behind
     if abs((day - today).days) > FURTHEST_DAY:
         raise InputError(Problem.NOT_A_DATE)
     return day
+
+
+def _plain_weekdays(text: str) -> str:
+    """ "к пятнице" -> "пятница", "в следующую пятницу" -> "в пятницу" (the coming one)."""
+    words = [_WEEKDAY_FORMS.get(word.lower(), word) for word in text.split()]
+    kept = [
+        word
+        for word, following in zip(words, [*words[1:], ""], strict=True)
+        if not (word.lower().startswith("следующ") and following.lower() in _WEEKDAYS_RU)
+    ]
+    return " ".join(kept)
+
+
+def _numeric_day(match: re.Match[str], today: date) -> date:
+    first, second = int(match[1]), int(match[2])
+    day, month = (second, first) if second > 12 >= first else (first, second)
+    if match[3]:
+        year = int(match[3])
+        years = [year + 2000 if year < 100 else year]
+    else:  # the nearest: this year's, last year's or next year's
+        years = [today.year, today.year + 1, today.year - 1]
+    found = []
+    for year in years:
+        try:
+            found.append(date(year, month, day))
+        except ValueError:
+            continue  # 31.02, or 29.02 of a year that has none
+    if not found:
+        raise InputError(Problem.NOT_A_DATE)
+    return min(found, key=lambda d: (abs((d - today).days), d < today))
 
 
 def _read_day(text: str, today: date, prefer: str) -> tuple[date, bool]:
@@ -174,9 +223,9 @@ def _read_day(text: str, today: date, prefer: str) -> tuple[date, bool]:
     )
     data = parser.get_date_data(text)
     # DateData.parts (dateparser 1.5, not in the type stubs yet): a month or a year alone is
-    # not a day
+    # not a day, but a month from today is
     parts: tuple[str, ...] = getattr(data, "parts", ("year", "month", "day"))
-    if data.date_obj is None or "day" not in parts:
+    if data.date_obj is None or ("day" not in parts and not _OFFSET.match(text)):
         raise InputError(Problem.NOT_A_DATE)
     return data.date_obj.date(), "year" in parts
 

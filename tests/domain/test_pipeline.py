@@ -159,7 +159,12 @@ def test_not_a_number_is_re_asked(raw: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "stored"),
-    [("25.12.2026", "2026-12-25"), ("5.1.27", "2027-01-05"), ("2026-12-25", "2026-12-25")],
+    [
+        ("25.12.2026", "2026-12-25"),
+        ("5.1.27", "2027-01-05"),
+        ("2026-12-25", "2026-12-25"),
+        ("25.12.2026.", "2026-12-25"),  # the end of a sentence
+    ],
 )
 def test_dates(raw: str, stored: str) -> None:
     assert parse_answer(Question("deadline", AnswerType.DATE), raw) == stored

@@ -244,10 +244,18 @@ TODAY = date(2026, 11, 23)  # a Monday
         ("15 января", date(2027, 1, 15)),  # no year: the nearest 15 January
         ("10 ноября", date(2026, 11, 10)),  # ...which can be behind
         ("25.12", date(2026, 12, 25)),
+        ("01.12", date(2026, 12, 1)),  # not 01:12 today, as dateparser would have it
+        ("к 10.12", date(2026, 12, 10)),
+        ("15.03", date(2027, 3, 15)),
         ("через 2 недели", date(2026, 12, 7)),
+        ("через месяц", date(2026, 12, 23)),
+        ("до пятницы", date(2026, 11, 27)),
+        ("в следующую пятницу", date(2026, 11, 27)),
         ("Dec 25", date(2026, 12, 25)),
         ("next friday", date(2026, 11, 27)),
         ("12/31/2026", date(2026, 12, 31)),  # month first only where day first cannot be
+        ("12/31", date(2026, 12, 31)),  # not 12 November 2031
+        ("1/2/2027", date(2027, 2, 1)),
         ("25 декабря 2026 г.", date(2026, 12, 25)),
         ("завтра в 15:00", date(2026, 11, 24)),  # the day of a moment
     ],
@@ -256,8 +264,14 @@ def test_a_day_in_words(typed: str, expected: date) -> None:
     assert parse_day(typed, TODAY) == expected
 
 
+def test_a_day_and_month_across_the_new_year_is_the_nearest() -> None:
+    assert parse_day("05.01", date(2026, 12, 31)) == date(2027, 1, 5)
+    assert parse_day("28.12", date(2027, 1, 3)) == date(2026, 12, 28)
+
+
 @pytest.mark.parametrize(
-    "typed", ["декабрь", "2027", "42", "15:00", "в 15:00", "скоро", "31.02", "1.1.2099", "2+2"]
+    "typed",
+    ["декабрь", "2027", "42", "15:00", "в 15:00", "в 10", "скоро", "31.02", "1.1.2099", "2+2", "a"],
 )
 def test_what_is_not_a_day(typed: str) -> None:
     with pytest.raises(InputError) as error:

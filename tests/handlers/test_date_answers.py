@@ -32,6 +32,15 @@ async def test_a_date_in_words_is_stored_and_read_back(world: World) -> None:
     assert any("Когда следующий разговор?: 27.11.2026" in b for b in oleg.last().buttons())
 
 
+async def test_a_day_and_month_without_a_year_is_read_back_with_it(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Вопросы")
+    await oleg.press("Когда следующий разговор?")
+    replies = await oleg.send("10.12")  # a date, not 10:12 today
+    assert "Записал: чт, 10.12.2026" in replies[0].text
+    assert (await stored_answers(world))["next_talk"] == "2026-12-10"
+
+
 async def test_a_written_out_date_is_not_read_back(world: World) -> None:
     oleg = await manager_with_deal(world)
     await oleg.press("Вопросы")
@@ -48,7 +57,7 @@ async def test_an_english_speaking_manager_reads_dates_the_english_way(world: Wo
     await ann.press("#1")
     await ann.press("Questions")
     await ann.press("When is the next conversation?")
-    replies = await ann.send("Dec 25")
+    replies = await ann.send("12/25")
     assert "Noted: Fri, Dec 25, 2026" in replies[0].text
     await ann.press("Questions")
     assert any("next conversation?: Dec 25, 2026" in b for b in ann.last().buttons())

@@ -346,25 +346,41 @@ async def test_open_invitations_are_listed_and_can_be_withdrawn_from_the_list(
     )
 
     [listing] = await admin.send("/managers")
-    assert "Приглашения ждут, пока по ним войдут: 1 (до 25.11 12:00)" in listing.text
+    assert "Приглашений, по которым ещё никто не вошёл: 1." in listing.text
     withdraw = [b for b in listing.buttons() if "Отозвать приглашение" in b]
-    assert withdraw == ["🚫 Отозвать приглашение до 25.11 12:00"]  # the used one is gone
+    assert withdraw == ["🚫 Отозвать приглашение №1 (до 25.11 12:00)"]  # the used one is gone
 
     await admin.press("Отозвать приглашение")
     assert str(admin.answer_callback_texts()[-1]).startswith("Приглашение отозвано")
-    # the list keeps its other buttons
+    # the list is told again, without it, and keeps its other buttons
+    assert "Приглашений" not in listing.text and "Олег" in listing.text
     assert any("Олег" in b for b in listing.buttons())
     assert not any("Отозвать" in b for b in listing.buttons())
     [refused] = await world.prospect(user_id=7003, first_name="Оля").send(
         f"/start inv_{invite_token(link.text)}"
     )
     assert "истёк" in refused.text
-    [listing] = await admin.send("/managers")
-    assert "Приглашения" not in listing.text
 
 
-async def test_with_no_managers_yet_the_list_shows_the_invitation_sent(world: World) -> None:
+async def test_an_invitation_used_meanwhile_leaves_the_list_when_pressed(world: World) -> None:
     admin = world.admin()
-    await admin.send("/invite")
+    [link] = await admin.send("/invite")
     [listing] = await admin.send("/managers")
-    assert "Менеджеров пока нет" in listing.text and "Приглашения ждут" in listing.text
+    await world.prospect(user_id=7002, first_name="Ира").send(
+        f"/start inv_{invite_token(link.text)}"
+    )
+    await admin.callback(button_data(listing, "Отозвать"), listing.message_id)
+    assert "уже использовано" in str(admin.answer_callback_texts()[-1])
+    assert "Ира" in listing.text and not any("Отозвать" in b for b in listing.buttons())
+
+
+async def test_many_invitations_are_counted_and_the_first_ten_listed(world: World) -> None:
+    admin = world.admin()
+    for _ in range(12):
+        await admin.send("/invite")
+        world.clock.advance(minutes=1)
+    [listing] = await admin.send("/managers")
+    assert "Менеджеров пока нет" in listing.text
+    assert "никто не вошёл: 12 (ниже первые 10, которые истекают раньше)" in listing.text
+    withdraw = [b for b in listing.buttons() if "Отозвать" in b]
+    assert len(withdraw) == 10 and "№10 (до 25.11 12:09)" in withdraw[-1]
