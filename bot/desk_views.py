@@ -60,6 +60,13 @@ def answer_text(t: Translator, config: BusinessConfig, question_id: str, value: 
     return value
 
 
+def lost_reason_label(config: BusinessConfig, reason: str, locale: str) -> str:
+    """A configured reason's label, or the reason as it was typed ("other")."""
+    return next(
+        (r.label.get(locale) for r in config.pipeline.lost_reasons if r.id == reason), reason
+    )
+
+
 def format_number(value: str | int | Decimal, locale: str = "ru") -> str:
     """ "150 000,50" as Russian writes it, "150,000.50" in English; no fraction if whole."""
     number = Decimal(str(value))
@@ -132,11 +139,7 @@ def deal_card(
     )
     stage = config.pipeline.stage(deal.stage) if deal.stage in stage_ids else None
     status = "" if deal.status is DealStatus.OPEN else t.label(f"status_{deal.status.value}")
-    lost = card.lost_reason
-    if lost:
-        lost = next(
-            (r.label.get(t.locale) for r in config.pipeline.lost_reasons if r.id == lost), lost
-        )
+    lost = lost_reason_label(config, card.lost_reason, t.locale) if card.lost_reason else None
     return t(
         "deal_card",
         icon=TEMPERATURE_ICON[deal.temperature],

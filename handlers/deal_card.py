@@ -23,7 +23,7 @@ from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DoubleTap, DropPendingInput
 from bot.services.desk import ActivityKind, DeskService, NoAccess, TakeResult
 from bot.states import DealWork
-from handlers import offers, reminders, stage_gate
+from handlers import notify, offers, reminders, stage_gate
 from handlers.deal_context import DEAL_KEY, DealContext
 
 log = logging.getLogger(__name__)
@@ -210,6 +210,7 @@ async def _lose(ctx: DealContext, reason: str) -> None:
         kb.drop_reminders(ctx.t, ctx.deal_id, left) if left else None,
     )
     await ctx.show_card()
+    await notify.owner_of_closed(ctx, lost_reason=reason)
 
 
 async def drop_reminders(ctx: DealContext, arg: str) -> None:

@@ -7,12 +7,15 @@ from collections.abc import Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
+from aiogram.types import InlineKeyboardMarkup
 
 from bot import desk_keyboards as kb
 from bot.config import BusinessConfig
-from bot.domain.desk import RoutingRule
+from bot.desk_views import lost_reason_label
+from bot.domain.desk import Role, RoutingRule, Viewer
 from bot.services.staff import StaffService
 from bot.texts import Catalogue, Translator, translator
+from handlers.deal_context import DealContext
 
 log = logging.getLogger(__name__)
 
@@ -60,3 +63,28 @@ async def new_lead_alert(
             await bot.send_message(recipient, text, reply_markup=kb.alert(t, deal_id, inbox=inbox))
         except TelegramAPIError:
             log.exception("new-lead alert for deal %s not delivered to %s", deal_id, recipient)
+
+
+async def owner_of_closed(ctx: DealContext, lost_reason: str | None = None) -> None:
+    """An admin closed a manager's deal (won, or lost for `lost_reason`): the manager hears it
+    from the bot, with the deal's button and, for a lost one, a way to cancel their reminders."""
+    owner = await ctx.desk.check(ctx.viewer, ctx.deal_id)
+    if owner is None or owner == ctx.viewer.telegram_id:
+        return
+    staff_t = await ctx.staff_t(owner)
+    rows = kb.alert(staff_t, ctx.deal_id, inbox=False).inline_keyboard
+    if lost_reason is not None:
+        reason = lost_reason_label(ctx.config, lost_reason, staff_t.locale)
+        text = staff_t("deal_lost_by_admin", deal_id=ctx.deal_id, reason=reason)
+        left = len(await ctx.reminders.on_deal(Viewer(owner, Role.MANAGER), ctx.deal_id))
+        if left:
+            rows = [*rows, *kb.drop_reminders(staff_t, ctx.deal_id, left).inline_keyboard]
+    else:
+        post_sale = bool(ctx.config.followups.post_sale_days)
+        text = staff_t("deal_won_by_admin", deal_id=ctx.deal_id, post_sale=post_sale)
+    try:
+        await ctx.bot.send_message(
+            owner, text, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
+        )
+    except TelegramAPIError:
+        log.warning("could not tell %s about deal %s", owner, ctx.deal_id)

@@ -24,6 +24,7 @@ from bot.domain.pipeline import (
 from bot.services.desk import NoAccess
 from bot.services.pipeline import DealClosed
 from bot.states import DealWork
+from handlers import notify
 from handlers.deal_context import DealContext
 
 WON = "__won__"  # a walk's target: win the deal after the questions
@@ -85,6 +86,8 @@ async def _report(ctx: DealContext, result: MoveResult, target: str) -> None:
         key = "deal_won" if target == WON else "stage_moved"
         await ctx.send(t(key, stage=stage_name(ctx.config, result.stage, t.locale)))
         await ctx.show_card()
+        if target == WON:
+            await notify.owner_of_closed(ctx)
         return
     assert isinstance(result, MoveRefused)
     if result.reason is Refusal.UNANSWERED:

@@ -368,3 +368,45 @@ async def test_a_deal_at_a_stage_removed_from_the_configuration(world: World) ->
     await oleg.press("К сделке")
     await oleg.press("Следующий этап")  # from a removed stage, "next" is the first stage
     assert (await deal_of(world)).stage == "contact"
+
+
+async def test_a_manager_hears_when_an_admin_closes_their_deal(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Напомнить")
+    await oleg.send("завтра в 11")
+    admin = world.admin()
+    await admin.send("/deals")
+    await admin.press("#1")
+    await admin.press("Проиграна")
+    [lost] = [s for s in await admin.press("Выбрал конкурента") if "проигранная" in s.text]
+    assert "напоминания" not in lost.text  # the reminder is Олег's, not the admin's
+
+    note = oleg.last()
+    assert "Администратор закрыл вашу сделку #1 как проигранную: «Выбрал конкурента»" in note.text
+    assert note.buttons() == ["📋 Открыть сделку", "🔕 Отменить напоминания (1)"]
+    [done] = await oleg.press("Отменить напоминания")
+    assert "отменены (1)" in done.text
+
+
+async def test_a_manager_hears_when_an_admin_wins_their_deal(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(stage="closing"))
+    admin = world.admin()
+    await admin.send("/deals")
+    await admin.press("#1")
+    await admin.press("Выиграна")
+    await admin.press("Ответить и перейти")
+    await admin.send("150000")
+    await admin.send("25.12.2026")
+    assert (await deal_of(world)).status == "won"
+    note = oleg.last()
+    assert "Администратор отметил вашу сделку #1 выигранной" in note.text
+    assert "повторной продаже" in note.text and note.buttons() == ["📋 Открыть сделку"]
+
+
+async def test_a_manager_closing_their_own_deal_gets_no_note_about_it(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Проиграна")
+    await oleg.press("Выбрал конкурента")
+    assert not any("Администратор" in s.text for s in world.session.to(7001))
