@@ -55,11 +55,11 @@ class Requisites(Strict):
     kpp: str = Field("", pattern=r"^(\d{9})?$")
     ogrn: str = Field("", pattern=r"^(\d{13}|\d{15})?$")
     legal_address: Localized
-    bank: str = ""
+    bank: Localized | None = None  # its name; a plain string is the Russian one
     bik: str = Field("", pattern=r"^(\d{9})?$")
     account: str = Field("", pattern=r"^(\d{20})?$")  # расчётный счёт
     correspondent_account: str = Field("", pattern=r"^(\d{20})?$")
-    director: str = ""  # signs the documents
+    director: Localized | None = None  # signs the documents: "Иванов И. И.", "I. I. Ivanov"
     logo: str = ""  # a PNG or SVG file, relative to templates/documents/
 
 

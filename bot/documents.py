@@ -84,11 +84,11 @@ def context(
             inn=requisites.inn,
             kpp=requisites.kpp,
             ogrn=requisites.ogrn,
-            bank=requisites.bank,
+            bank=requisites.bank.get(locale) if requisites.bank else "",
             bik=requisites.bik,
             account=requisites.account,
             correspondent_account=requisites.correspondent_account,
-            director=requisites.director,
+            director=requisites.director.get(locale) if requisites.director else "",
             logo=requisites.logo,
         )
     days = valid_days or kind.valid_days

@@ -80,6 +80,11 @@ async def test_an_english_offer_has_no_russian_words_of_its_own(
     assert "INN 7701234567, KPP 770101001" in text and "ИНН" not in text
     assert "roubles 00 kopeks" in text and "Двести" not in text  # the sum in words
     assert "205,650.00" in text and "2.5" in text
+    assert "I. I. Ivanov" in text and "Иванов" not in text  # who signs, as the file says in English
+    invoice = pdf_text(
+        await renderer.pdf("invoice.html", offer_context(business_config, "invoice", "en"))
+    )
+    assert "Sberbank, Moscow" in invoice and "Сбербанк" not in invoice
     document = Document(io.BytesIO(await renderer.docx("offer.docx", data)))
     written = "\n".join(p.text for p in document.paragraphs)
     assert "INN 7701234567" in written and "ИНН" not in written
