@@ -14,6 +14,7 @@ import yaml
 
 from bot.config import BusinessConfig, DocumentType
 from bot.domain.offers import OfferLine, Totals, decimal_text, in_words, money, totals
+from bot.domain.parsing import format_phone
 from bot.rendering import TEMPLATES
 
 
@@ -70,7 +71,7 @@ def context(
         "name": company.name.get(locale),
         "legal_name": company.name.get(locale),
         "address": company.address.get(locale) if company.address else "",
-        "phone": company.phone,
+        "phone": _unbroken(company.phone),
         "email": company.email,
         "website": company.website,
         "director_title": words["director_title"],
@@ -140,10 +141,16 @@ def context(
 
 
 def vars_of(party: Party) -> dict[str, str]:
+    phone = format_phone(party.phone) if party.phone.startswith("+") else party.phone
     return {
         "name": party.name,
         "company": party.company,
-        "phone": party.phone,
+        "phone": _unbroken(phone),
         "email": party.email,
         "contact": party.contact,
     }
+
+
+def _unbroken(phone: str) -> str:
+    """+7 916 000-10-01 on one line: a narrow column broke it after "+7"."""
+    return phone.replace(" ", "\u00a0").replace("-", "\u2011")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime, tzinfo
@@ -86,6 +87,15 @@ def register(router: Router, catalogue: Catalogue) -> None:
     )
 
 
+TYPED_CANCEL = frozenset({"отменить", "стоп", "stop"})
+TYPED_WORD_MAX = 20  # longer is an answer, not a button's word
+
+
+def _plain(text: str) -> str:
+    """ "✖️ Отмена" -> "отмена": a button's words without its emoji and case."""
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
 Step = Callable[[Message, Bot, FSMContext, Translator, BusinessConfig, Clock], Awaitable[None]]
 
 
@@ -97,21 +107,27 @@ def typed_input(
     turn, and that walk was the largest part of a step's cost). Button labels are recognised
     in any language."""
 
+    # "отмена" or "Назад" typed without the button's emoji means the same
+    cancel_words = {_plain(label) for label in cancel} | TYPED_CANCEL
+    back_words = {_plain(label) for label in back}
+
     async def handle(
         message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
         clock: Clock, raw_state: str | None,
     ) -> None:  # fmt: skip
         text = message.text
-        if raw_state in TEXT_STATE_NAMES:
-            if text in cancel:
+        if text is not None and len(text) <= TYPED_WORD_MAX:
+            word = _plain(text)
+            if text in cancel or word in cancel_words:
                 await cancel_message(message, state, t)
                 return
-            if text in back:
+            # (consent is the first question: nothing is behind it)
+            if (text in back or word in back_words) and raw_state != LeadForm.consent.state:
                 await back_message(message, bot, state, t, config, clock)
                 return
-            if text in skip and raw_state in OPTIONAL_STATE_NAMES:
-                await skip_optional(message, bot, state, t, config, clock)
-                return
+        if text in skip and raw_state in OPTIONAL_STATE_NAMES:
+            await skip_optional(message, bot, state, t, config, clock)
+            return
         if raw_state == LeadForm.phone.state and message.contact is not None:
             await phone_contact(message, bot, state, t, config, clock)
             return

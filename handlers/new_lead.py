@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from bot import desk_keyboards as kb
 from bot.callbacks import StaffAction, StaffCb
 from bot.domain.desk import Viewer, may_access
-from bot.domain.parsing import InputError, parse_contact_phone, parse_name, parse_phone
+from bot.domain.parsing import InputError, Problem, parse_contact_phone, parse_name, parse_phone
 from bot.filters import HasContact, HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.services.lead_capture import LeadCaptureService, OutboundLead
@@ -70,7 +70,13 @@ async def name(message: Message, state: FSMContext, t: Translator) -> None:
     try:
         value = parse_name(message.text)
     except InputError as error:
-        await message.answer(t(f"err_{error.problem.value}", limit=error.limit))
+        # the prospect's own wording would tell a manager to ask their question later
+        key = (
+            "err_client_name"
+            if error.problem is Problem.NOT_A_NAME
+            else f"err_{error.problem.value}"
+        )
+        await message.answer(t(key, limit=error.limit))
         return
     await state.set_state(StaffInput.lead_phone)
     await state.update_data(name=value)

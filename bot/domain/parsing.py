@@ -21,6 +21,7 @@ class Problem(StrEnum):
     EMPTY = "empty"
     TOO_LONG = "too_long"
     NOT_A_NAME = "not_a_name"
+    NOT_A_COMPANY = "not_a_company"
     PHONE_INVALID = "phone_invalid"
     EMAIL_INVALID = "email_invalid"
     USE_BUTTONS = "use_buttons"
@@ -42,9 +43,18 @@ class InputError(ValueError):
         self.limit = limit
 
 
+# Letters that show nothing, used for "blank" Telegram names: Hangul fillers, the blank
+# Braille pattern, the invisible math operators
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u2061\u2062\u2063\u2064")
+
+
 def _clean_text(text: str) -> str:
     # Control characters (including RTL overrides) have no place in a name shown to managers.
-    visible = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch == " ")
+    visible = "".join(
+        ch
+        for ch in text
+        if (unicodedata.category(ch)[0] != "C" or ch == " ") and ch not in _BLANK_LETTERS
+    )
     return " ".join(visible.split())
 
 
@@ -57,15 +67,36 @@ def parse_free_text(text: str, limit: int = FREE_TEXT_MAX) -> str:
     return cleaned
 
 
+# What a name has not, and a question, a link or a phone has: "сколько стоит?", "http://...",
+# "@shop", "Анна 89161234567"
+_NOT_A_NAME = re.compile(r"[?@]|://|www\.|\d{5}", re.IGNORECASE)
+# A greeting typed where the name is asked ("Здравствуйте", "Добрый день!")
+_GREETINGS = frozenset(
+    {"здравствуйте", "здравствуй", "привет", "добрый", "доброе", "hello", "hi", "hey"}
+)
+NAME_WORDS_MAX = 5  # "Анна Сергеевна Петрова-Водкина" fits; a sentence does not
+
+
 def parse_name(text: str) -> str:
+    """A person's name: letters, at most NAME_WORDS_MAX words, not a greeting, a question or a
+    link (each of them was stored as a name and greeted the prospect back)."""
     name = parse_free_text(text, NAME_MAX)
-    if not any(ch.isalpha() for ch in name):
+    words = name.split()
+    if (
+        not any(ch.isalpha() for ch in name)
+        or _NOT_A_NAME.search(name)
+        or len(words) > NAME_WORDS_MAX
+        or words[0].lower().strip(",.!") in _GREETINGS
+    ):
         raise InputError(Problem.NOT_A_NAME)
     return name
 
 
 def parse_company(text: str) -> str:
-    return parse_free_text(text, COMPANY_MAX)
+    company = parse_free_text(text, COMPANY_MAX)
+    if "?" in company:  # "а сколько стоит?" is a question, not where they work
+        raise InputError(Problem.NOT_A_COMPANY)
+    return company
 
 
 def parse_phone(text: str, default_region: str = "RU") -> str:

@@ -43,7 +43,7 @@ def offer_context(
     ]  # fmt: skip
     data, _ = context(
         config, kind, number(kind, 2026, 7), date(2026, 11, 23), lines, Decimal(10),
-        Party("Анна Петрова", HOSTILE_COMPANY, "+7 916 123-45-67", "anna@example.com"),
+        Party("Анна Петрова", HOSTILE_COMPANY, "+79161234567", "anna@example.com"),  # as stored
         Party("Олег", phone="+7 495 123-45-67", contact="@oleg"), locale,
     )  # fmt: skip
     return data
@@ -51,7 +51,9 @@ def offer_context(
 
 def pdf_text(pdf: bytes) -> str:
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    return text.replace("\xa0", " ")  # amounts are grouped with no-break spaces
+    # amounts are grouped with no-break spaces; phones are kept on one line with them and
+    # no-break hyphens
+    return text.replace("\xa0", " ").replace("\u2011", "-")
 
 
 async def test_the_offer_pdf_has_everything_a_client_reads(
@@ -70,6 +72,7 @@ async def test_the_offer_pdf_has_everything_a_client_reads(
     assert "Двести пять тысяч шестьсот пятьдесят рублей 00 копеек" in text
     assert HOSTILE_COMPANY in text and "49" not in text.split("КЛИЕНТ")[1].split("\n")[1]
     assert "@oleg" in text
+    assert "+7 916 123-45-67" in text  # the client's phone as people write it
 
 
 async def test_an_english_offer_has_no_russian_words_of_its_own(
@@ -81,6 +84,7 @@ async def test_an_english_offer_has_no_russian_words_of_its_own(
     assert "roubles 00 kopeks" in text and "Двести" not in text  # the sum in words
     assert "205,650.00" in text and "2.5" in text
     assert "I. I. Ivanov" in text and "Иванов" not in text  # who signs, as the file says in English
+    assert "offer" in text.lower()  # copied out as typed, not through a ligature's glyph
     invoice = pdf_text(
         await renderer.pdf("invoice.html", offer_context(business_config, "invoice", "en"))
     )

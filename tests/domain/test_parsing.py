@@ -80,12 +80,30 @@ def test_name_is_trimmed_and_spaces_collapsed() -> None:
         ("   ", Problem.EMPTY),
         ("12345", Problem.NOT_A_NAME),
         ("!!!", Problem.NOT_A_NAME),
+        ("Сколько стоит?", Problem.NOT_A_NAME),
+        ("Здравствуйте", Problem.NOT_A_NAME),
+        ("Hi there", Problem.NOT_A_NAME),
+        ("www.shop.ru", Problem.NOT_A_NAME),
+        ("я хочу узнать про вашу систему", Problem.NOT_A_NAME),
+        ("\u3164", Problem.EMPTY),  # a "blank" name of Telegram
     ],
 )
 def test_name_that_is_no_name_is_refused(typed: str, problem: Problem) -> None:
     with pytest.raises(InputError) as error:
         parse_name(typed)
     assert error.value.problem is problem
+
+
+@pytest.mark.parametrize("name", ["Анна-Мария", "John O'Neil", "Анна Сергеевна Петрова", "Ян"])
+def test_names_of_people_are_taken(name: str) -> None:
+    assert parse_name(name) == name
+
+
+def test_a_question_is_not_a_company() -> None:
+    with pytest.raises(InputError) as error:
+        parse_company("а сколько стоит?")
+    assert error.value.problem is Problem.NOT_A_COMPANY
+    assert parse_company("ООО «Вектор»") == "ООО «Вектор»"
 
 
 def test_a_5000_character_name_is_refused_with_the_limit() -> None:

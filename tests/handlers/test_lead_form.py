@@ -276,7 +276,7 @@ async def test_a_number_is_not_a_name(world: World) -> None:
     assert "не похоже на имя" in answer.text
 
 
-@pytest.mark.parametrize("first_name", ["🌸", "007"])
+@pytest.mark.parametrize("first_name", ["🌸", "007", "\u3164"])  # the last: a "blank" name
 async def test_a_telegram_name_that_is_no_name_is_not_offered_as_one(
     world: World, first_name: str
 ) -> None:
@@ -339,6 +339,28 @@ async def test_typing_in_a_choice_step_asks_for_a_button(world: World) -> None:
     [answer] = await prospect.send("завтра")
     assert "выберите вариант кнопкой" in answer.text
     assert await fsm_state(world, prospect) == "LeadForm:timeline"
+    # the buttons' words typed without their emoji do what the buttons do
+    [ask] = await prospect.send("назад")
+    assert "Что вам нужно" in ask.text and await fsm_state(world, prospect) == "LeadForm:need"
+    [answer] = await prospect.send("Отмена!")
+    assert "отменена" in answer.text and await fsm_state(world, prospect) is None
+
+
+async def test_a_question_or_a_greeting_is_not_taken_for_a_name_or_a_company(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    for typed in ("Здравствуйте, сколько стоит внедрение?", "Добрый день!", "http://spam.example"):
+        [answer] = await prospect.send(typed)
+        assert "не похоже на имя" in answer.text and "«Что вам нужно?»" in answer.text
+    assert await fsm_state(world, prospect) == "LeadForm:name" and "name" not in await draft_of(
+        world
+    )
+    await prospect.send("Анна Сергеевна Петрова")
+    await prospect.send("+79161234567")
+    await prospect.press("Пропустить")
+    [answer] = await prospect.send("а сколько стоит?")
+    assert "не похоже на название компании" in answer.text
+    assert "company" not in await draft_of(world)
 
 
 async def test_need_can_be_typed_in_own_words(world: World) -> None:
