@@ -6,6 +6,7 @@ from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards
+from bot.config import BusinessConfig
 from bot.filters import PrivateChat
 from bot.texts import Translator
 
@@ -21,5 +22,11 @@ async def stale_button(callback: CallbackQuery, t: Translator) -> None:
     await callback.answer(t.label("err_stale_button"))
 
 
-async def outside_conversation(message: Message, t: Translator) -> None:
-    await message.answer(t("menu_hint"), reply_markup=keyboards.menu(t))
+async def outside_conversation(message: Message, t: Translator, config: BusinessConfig) -> None:
+    """A visitor with no request yet: a question gets told how to reach a manager (nothing is
+    kept before consent), a command what the bot is for."""
+    if message.text is not None and message.text.startswith("/"):
+        text = t("prospect_help", company=config.company.name.get(t.locale))
+    else:
+        text = t("visitor_message")
+    await message.answer(text, reply_markup=keyboards.menu(t))

@@ -20,6 +20,7 @@ from bot.config import BusinessConfig
 from bot.domain.attribution import SourceTable, attribute
 from bot.domain.desk import Viewer
 from bot.domain.models import Arrival, DealStatus
+from bot.domain.parsing import format_phone
 from bot.draft import load_draft, save_draft
 from bot.filters import IsProspect
 from bot.services.desk import DeskService
@@ -69,20 +70,22 @@ async def start(
         await show_menu(bot, message.chat.id, t, viewer)
         return
     attribution = attribute(command.args, sources)
-    consent_at = await leads.record_arrival(user.id, Arrival(attribution, now))
+    known = await leads.record_arrival(user.id, Arrival(attribution, now))
     draft = await load_draft(state)
-    draft.add_arrival(attribution.payload, now, recorded=consent_at is not None)
-    draft.consent_at = draft.consent_at or consent_at
+    draft.add_arrival(attribution.payload, now, recorded=known is not None)
+    draft.consent_at = draft.consent_at or (known.consent_at if known else None)
     draft.consent_checked = True  # the menu button that follows need not look it up again
     await save_draft(state, draft)
     current = await state.get_state()
     if current in FORM_STATES:
         await message.answer(t("resume_ask"), reply_markup=keyboards.resume(t))
         return
-    await message.answer(
-        t("greeting", name=user.first_name, company=config.company.name.get(t.locale)),
-        reply_markup=keyboards.menu(t),
-    )
+    company = config.company.name.get(t.locale)
+    if known is not None:  # a client: welcomed back, told where their request is
+        text = t("greeting_known", name=known.name, company=company, open_deal=known.open_deal)
+    else:
+        text = t("greeting", name=user.first_name, company=company)
+    await message.answer(text, reply_markup=keyboards.menu(t))
 
 
 async def _join(
@@ -150,13 +153,31 @@ async def begin_form(
     reminders: ReminderService,
     now: datetime,
 ) -> None:
-    """The form from its first step; consent is asked unless this person gave it before."""
+    """The form from its first step; consent is asked unless this person gave it before. A
+    client's contacts are taken from before (they can change them at the summary)."""
     old = await load_draft(state)
-    consent_at = old.consent_at if old.consent_checked else await leads.consent_at(user.id)
+    known = None
+    if not old.consent_checked or old.consent_at is not None:  # somebody who may be a client
+        known = await leads.person(user.id)
+    consent_at = known.consent_at if known else None
     draft = fresh_draft(old, consent_at)
     flow = Flow(bot, user.id, state, t, config, user.first_name, draft, now)
     if draft.consent_at is None:
         await flow.ask_consent()
-    else:
-        await plan_nudge(flow, reminders, now)
+        return
+    await plan_nudge(flow, reminders, now)
+    if known is None or known.consent_at is None or not known.phone:
         await flow.ask(Field.NAME)
+        return
+    draft.name, draft.phone = known.name, known.phone
+    draft.email, draft.company = known.email, known.company
+    await flow.send(
+        t(
+            "contacts_known",
+            name=known.name,
+            phone=format_phone(known.phone),
+            email=known.email,
+            company=known.company,
+        )
+    )
+    await flow.ask(flow.first_missing() or Field.NEED)

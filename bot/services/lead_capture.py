@@ -14,6 +14,7 @@ from bot.domain.models import (
     Attribution,
     Channel,
     Deal,
+    DealStatus,
     Initiative,
     LeadAnswers,
     Person,
@@ -69,6 +70,15 @@ FollowUps = Callable[[Deal, DealDecision], Sequence[Planned]]
 """Plain (runs inside the unit of work): the follow-ups of the deal a request went to."""
 
 
+@dataclass(frozen=True, slots=True)
+class Known:
+    """A person who gave their consent before: when, their name, their open deal if any."""
+
+    consent_at: datetime
+    name: str
+    open_deal: int | None
+
+
 class LeadCaptureService:
     def __init__(
         self,
@@ -89,23 +99,26 @@ class LeadCaptureService:
 
     async def consent_at(self, telegram_id: int) -> datetime | None:
         """When this Telegram user consented to the processing of personal data, if ever."""
+        person = await self.person(telegram_id)
+        return None if person is None else person.consent_at
 
-        def unit(store: LeadStore) -> datetime | None:
-            person = store.person_by_telegram(telegram_id)
-            return None if person is None else person.consent_at
+    async def person(self, telegram_id: int) -> Person | None:
+        """This Telegram user as stored (a client, or somebody a manager added)."""
+        return await self._repository.run(lambda store: store.person_by_telegram(telegram_id))
 
-        return await self._repository.run(unit)
+    async def record_arrival(self, telegram_id: int, arrival: Arrival) -> Known | None:
+        """A consenting person's arrival is a touch point now; what is known of them is
+        returned. Anybody else's waits for consent (None: the caller keeps it with the form)."""
 
-    async def record_arrival(self, telegram_id: int, arrival: Arrival) -> datetime | None:
-        """A consenting person's arrival is a touch point now, and their consent is returned;
-        anybody else's waits for consent (None: the caller keeps it with the form)."""
-
-        def unit(store: LeadStore) -> datetime | None:
+        def unit(store: LeadStore) -> Known | None:
             person = store.person_by_telegram(telegram_id)
             if person is None or person.consent_at is None:
                 return None
             store.add_touch_point(person.id, None, "visit", arrival.attribution, arrival.at)
-            return person.consent_at
+            open_deal = next(
+                (d.id for d in store.deals_of(person.id) if d.status is DealStatus.OPEN), None
+            )
+            return Known(person.consent_at, person.name, open_deal)
 
         return await self._repository.run(unit)
 

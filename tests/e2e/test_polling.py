@@ -112,7 +112,7 @@ async def test_a_prospect_gets_a_standard_offer_as_a_pdf_over_http(
     prospect = Prospect(fake_api, TgUser(id=1001, first_name="Анна", username="anna"))
     await first_half(prospect)
     await second_half(prospect)
-    await prospect.send("/start", expect="Оставьте заявку")
+    await prospect.send("/start", expect="С возвращением, Анна")
     await prospect.press("Получить КП", expect="По какому продукту")
     offer = await prospect.press("Консультация эксперта", expect="коммерческое предложение №")
     assert offer.document is not None and (offer.filename or "").startswith("KP-")

@@ -205,8 +205,8 @@ async def test_a_form_sent_in_time_leaves_the_one_reminder_for_a_later_request(
     assert await tick(world) == 0
     prospect = world.prospect(user_id=1001)
     await prospect.send("/start")
-    await prospect.press("Оставить заявку")  # consent is on file: straight to the name
-    await prospect.press("Анна")
+    await prospect.press("Оставить заявку")  # consent and contacts on file: straight to the need
+    await prospect.press("Нужна консультация")
     world.clock.advance(days=1)
     assert await tick(world) == 1
     assert "Вы начали оставлять заявку" in prospect.last().text

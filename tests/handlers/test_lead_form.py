@@ -9,6 +9,7 @@ from aiogram.methods import EditMessageReplyMarkup
 from storage.schema import deals, events, people, touch_points
 from tests.fakes import Prospect
 from tests.handlers.conftest import ADMIN_ID, World, choose_quickly, skip_to_summary
+from tests.handlers.test_staff import submit_lead
 
 
 async def fill_form(prospect: Prospect, payload: str | None = None) -> None:
@@ -200,13 +201,13 @@ async def test_returning_prospect_gets_no_second_deal_and_a_returning_alert(worl
     await fill_form(prospect)
     await prospect.press("Всё верно")
     await prospect.send("/start expo")
-    await prospect.press("Оставить заявку")
-    # Consent was given before: the form starts at the name.
-    assert "Как к вам обращаться" in prospect.last().text
-    for step in ("Анна",):
-        await prospect.send(step)
-    await prospect.press("Отправить мой номер")
-    await skip_to_summary(prospect)
+    known, need = await prospect.press("Оставить заявку")
+    # Consent and contacts were given before: the form starts at what they need.
+    assert "Контакты возьмём из прошлой заявки: Анна (ООО Вектор), +7 916 123-45-67" in known.text
+    assert "Что вам нужно?" in need.text
+    await choose_quickly(prospect)
+    [summary] = [s for s in world.session.to(prospect.chat.id) if "Всё верно?" in s.text][-1:]
+    assert "+7 916 123-45-67" in summary.text  # and changeable there, as any answer
     answer = await prospect.press("Всё верно")
     assert "дополнили вашу заявку" in answer[-1].text
     assert len(await rows(world, deals)) == 1
@@ -231,7 +232,8 @@ async def test_a_client_who_consented_before_is_not_told_nothing_is_kept(world: 
     await prospect.press("Всё верно")
     await prospect.send("/start")
     await prospect.press("Оставить заявку")
-    await prospect.press("Назад")  # from the name back to the consent screen
+    for _ in range(5):  # from what they need back through their contacts to the consent
+        await prospect.press("Назад")
     [answer] = await prospect.press("Не согласен")
     assert "ничего о вас не сохраняем" not in answer.text
     assert "прежних обращений у нас остаются" in answer.text and "+7 495 123-45-67" in answer.text
@@ -441,6 +443,22 @@ async def test_message_outside_the_form_shows_the_menu(world: World) -> None:
     prospect = world.prospect()
     [answer] = await prospect.send("Здравствуйте, сколько стоит?")
     assert answer.buttons() == ["📝 Оставить заявку", "📄 Получить КП"]
+    assert "Чтобы менеджер ответил, оставьте заявку" in answer.text  # not a bare menu
+    [help_text] = await prospect.send("/help")
+    assert "Здесь можно оставить заявку" in help_text.text and "/cancel" in help_text.text
+    english = world.prospect(user_id=1002, language="en")
+    [answer] = await english.send("how much is it?")
+    assert "For a manager to answer, please leave a request" in answer.text
+
+
+async def test_a_client_coming_back_is_welcomed_back_and_told_where_their_request_is(
+    world: World,
+) -> None:
+    anna = await submit_lead(world, 1001)
+    [greeting] = await anna.send("/start")
+    assert "С возвращением, Анна!" in greeting.text
+    assert "Ваша заявка у нас" in greeting.text and "просто напишите сюда" in greeting.text
+    assert "Оставьте заявку — менеджер свяжется" not in greeting.text  # not the first greeting
 
 
 async def test_sales_reps_link_assigns_the_deal_and_alerts_the_rep(world: World) -> None:

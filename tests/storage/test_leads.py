@@ -186,7 +186,9 @@ async def test_known_persons_arrival_is_a_touch_point_at_once(
     assert await leads.record_arrival(1001, arrival) is None  # unknown: nothing stored
     assert await count(engine, touch_points) == 0
     await leads.submit(request(business_config), NOW)
-    assert await leads.record_arrival(1001, arrival) == NOW  # the consent given with the form
+    known = await leads.record_arrival(1001, arrival)
+    assert known is not None and known.consent_at == NOW  # the consent given with the form
+    assert known.open_deal is not None and known.name == "Анна"
     assert await count(engine, touch_points) == 2
     assert await leads.consent_at(1001) == NOW
     assert await leads.consent_at(999) is None
