@@ -396,8 +396,7 @@ async def measure(
     rng: random.Random,
 ) -> Run:
     stack = await STACKS[name](directory, number)
-    session.sent.clear()
-    session.calls.clear()
+    session.clear()
     conversations.reset()
     try:
         if kind == "closed":
@@ -428,7 +427,7 @@ async def check_conversation(
 ) -> None:
     """One prospect through our stack: every button pressed was shown, and a lead is stored."""
     stack = await ours(directory, 0)
-    session.sent.clear()
+    session.clear()
     conversations.reset()
     form = conversations.take()
     try:
@@ -484,8 +483,7 @@ async def step_costs(
                 per_step = [0.0] * STEPS_PER_FORM
                 for _ in range(forms):
                     for index, update in enumerate(conversations.take()):
-                        session.sent.clear()
-                        session.calls.clear()
+                        session.clear()
                         began = time.thread_time()
                         await stack.dp.feed_update(bot, update)
                         per_step[index] += time.thread_time() - began

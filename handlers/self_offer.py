@@ -26,8 +26,7 @@ from bot import desk_keyboards as kb
 from bot.callbacks import MenuAction, MenuCb, ProductsPageCb, ProspectOfferCb
 from bot.clock import Clock
 from bot.config import BusinessConfig, CatalogueItem
-from bot.desk_views import relay_header
-from bot.domain.offers import money
+from bot.desk_views import format_amount, relay_header, short
 from bot.draft import load_draft, save_draft
 from bot.filters import IsProspect
 from bot.paging import page_of, pager
@@ -88,12 +87,17 @@ async def products_page(
         )
 
 
+PRODUCT_NAME_SHOWN = 40  # characters of a product's name on its button
+
+
 def _products(t: Translator, items: Sequence[CatalogueItem], page: int) -> InlineKeyboardMarkup:
     shown, page, pages = page_of(items, page)
     rows = [
         [
             InlineKeyboardButton(
-                text=f"{item.name.get(t.locale)} · {money(int(item.price * 100), t.locale)} ₽",
+                # the price stays in sight on a phone; whole roubles without kopecks
+                text=f"{short(item.name.get(t.locale), PRODUCT_NAME_SHOWN)} · "
+                f"{format_amount(int(item.price * 100), t.locale)}",
                 callback_data=ProspectOfferCb(sku=item.sku).pack(),
             )
         ]

@@ -88,6 +88,23 @@ class RecordingSession(BaseSession):
         super().__init__()
         self._ids = itertools.count(1000)
         self.files: dict[str, bytes] = {}
+        # message id -> the message: an edit finds it at once (a benchmark sends 100,000)
+        self._by_id: dict[int, Sent] = {}
+
+    def clear(self) -> None:
+        """Forget what was sent and called (a benchmark's next run)."""
+        self.sent.clear()
+        self.calls.clear()
+        self._by_id.clear()
+
+    def _record(self, sent: Sent) -> None:
+        self.sent.append(sent)
+        self._by_id[sent.message_id] = sent
+
+    def shown(self, chat_id: int, message_id: int | None) -> Sent | None:
+        """The message `message_id` of the chat, as it is on screen now."""
+        sent = self._by_id.get(message_id or 0)
+        return sent if sent is not None and sent.chat_id == chat_id else None
 
     async def close(self) -> None:
         pass
@@ -116,7 +133,7 @@ class RecordingSession(BaseSession):
                 raise TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")
             markup = method.reply_markup
             sent = Sent(chat_id, method.text, markup, next(self._ids))  # type: ignore[arg-type]
-            self.sent.append(sent)
+            self._record(sent)
             message = Message(
                 message_id=sent.message_id,
                 date=datetime.now(UTC),
@@ -128,13 +145,10 @@ class RecordingSession(BaseSession):
         if isinstance(method, SendPhoto | SendVoice | CopyMessage | SendDocument):
             return self._record_other(method)  # type: ignore[return-value]
         if isinstance(method, EditMessageText):
-            for sent in self.sent:
-                if (
-                    sent.chat_id == int(method.chat_id or 0)
-                    and sent.message_id == method.message_id
-                ):
-                    sent.text, sent.markup = method.text or "", method.reply_markup
-                    sent.edits += 1
+            shown = self.shown(int(method.chat_id or 0), method.message_id)
+            if shown is not None:
+                shown.text, shown.markup = method.text or "", method.reply_markup
+                shown.edits += 1
             return True  # type: ignore[return-value]
         if isinstance(method, GetFile):
             return File(  # type: ignore[return-value]
@@ -144,12 +158,9 @@ class RecordingSession(BaseSession):
         if isinstance(method, GetMe):
             return User(id=BOT_ID, is_bot=True, first_name="Sales", username="sales_bot")  # type: ignore[return-value]
         if isinstance(method, EditMessageReplyMarkup):
-            for sent in self.sent:
-                if (
-                    sent.chat_id == int(method.chat_id or 0)
-                    and sent.message_id == method.message_id
-                ):
-                    sent.markup = method.reply_markup
+            shown = self.shown(int(method.chat_id or 0), method.message_id)
+            if shown is not None:
+                shown.markup = method.reply_markup
             return True  # type: ignore[return-value]
         if isinstance(method, AnswerCallbackQuery):
             return True  # type: ignore[return-value]
@@ -170,15 +181,15 @@ class RecordingSession(BaseSession):
         if isinstance(method, SendPhoto):
             photo = method.photo
             data = getattr(photo, "data", photo)
-            self.sent.append(
+            self._record(
                 Sent(chat_id, method.caption or "", method.reply_markup, message_id, "photo", data)  # type: ignore[arg-type]
             )
         elif isinstance(method, SendVoice):
-            self.sent.append(Sent(chat_id, "", None, message_id, "voice", method.voice))
+            self._record(Sent(chat_id, "", None, message_id, "voice", method.voice))
         elif isinstance(method, SendDocument):
             upload = method.document
             markup = method.reply_markup
-            self.sent.append(
+            self._record(
                 Sent(chat_id, method.caption or "", markup, message_id, "document", upload)  # type: ignore[arg-type]
             )
             return Message(
@@ -193,7 +204,7 @@ class RecordingSession(BaseSession):
             )  # fmt: skip
         else:
             origin = (int(method.from_chat_id), method.message_id)
-            self.sent.append(Sent(chat_id, "", None, message_id, "copy", origin))
+            self._record(Sent(chat_id, "", None, message_id, "copy", origin))
             return MessageId(message_id=message_id)
         return Message(
             message_id=message_id, date=datetime.now(UTC), chat=Chat(id=chat_id, type="private")
@@ -316,10 +327,7 @@ class Prospect:
     async def callback(self, data: str, message_id: int = 1) -> list[Sent]:
         """A press of a button with `data` under the message `message_id`, which comes with the
         text and the keyboard the chat shows, as Telegram sends them."""
-        shown = next(
-            (sent for sent in self.session.to(self.chat.id) if sent.message_id == message_id),
-            None,
-        )
+        shown = self.session.shown(self.chat.id, message_id)
         markup = shown.markup if shown and isinstance(shown.markup, InlineKeyboardMarkup) else None
         message = self._message(text=shown.text if shown and shown.text else "…")
         query = CallbackQuery(
