@@ -67,7 +67,7 @@ class Flow:
         """Put the form on `field` and ask its question."""
         await self.state.set_state(STATE[field])
         t = self.t
-        suggestion = _name_suggestion(self.first_name) if field is FormField.NAME else None
+        suggestion = usable_name(self.first_name) if field is FormField.NAME else None
         question = t(f"ask_{field.value}", first_name=suggestion)
         if field in TEXT_STEPS:
             markup = keyboards.text_step(
@@ -173,13 +173,14 @@ class Flow:
             await self.send(self.t("got_it"), ReplyKeyboardRemove())
 
 
-def _name_suggestion(first_name: str | None) -> str | None:
-    """The Telegram first name as a one-tap answer, only if the answer would be taken (a name
-    of "🌸" or "007" offered and then refused would be a trap)."""
-    if not first_name:
+def usable_name(name: str | None) -> str | None:
+    """A name to greet with or offer as a one-tap answer, if it is one: a Telegram name of "🌸"
+    or "007" offered and then refused would be a trap, and "Здравствуйте" stored as a name
+    before names were checked is no name to greet with."""
+    if not name:
         return None
     try:
-        return parse_name(first_name)
+        return parse_name(name)
     except InputError:
         return None
 

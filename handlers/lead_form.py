@@ -108,24 +108,31 @@ def typed_input(
     in any language."""
 
     # "отмена" or "Назад" typed without the button's emoji means the same
+    # "отмена" or "Назад" typed without the button's emoji means the same where only buttons
+    # answer; where text is the answer only the buttons' own words are taken ("Стоп" may be
+    # a company, "назад" a need)
     cancel_words = {_plain(label) for label in cancel} | TYPED_CANCEL
     back_words = {_plain(label) for label in back}
+    text_cancel = {_plain(label) for label in cancel}
+    skip_words = {_plain(label) for label in skip}
 
     async def handle(
         message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
         clock: Clock, raw_state: str | None,
     ) -> None:  # fmt: skip
         text = message.text
-        if text is not None and len(text) <= TYPED_WORD_MAX:
-            word = _plain(text)
-            if text in cancel or word in cancel_words:
-                await cancel_message(message, state, t)
-                return
-            # (consent is the first question: nothing is behind it)
-            if (text in back or word in back_words) and raw_state != LeadForm.consent.state:
-                await back_message(message, bot, state, t, config, clock)
-                return
-        if text in skip and raw_state in OPTIONAL_STATE_NAMES:
+        typed = raw_state in TEXT_STATE_NAMES
+        word = _plain(text) if text is not None and len(text) <= TYPED_WORD_MAX else None
+        if text in cancel or word in (text_cancel if typed else cancel_words):
+            await cancel_message(message, state, t)
+            return
+        # (consent is the first question: nothing is behind it)
+        if (text in back or (not typed and word in back_words)) and (
+            raw_state != LeadForm.consent.state
+        ):
+            await back_message(message, bot, state, t, config, clock)
+            return
+        if (text in skip or word in skip_words) and raw_state in OPTIONAL_STATE_NAMES:
             await skip_optional(message, bot, state, t, config, clock)
             return
         if raw_state == LeadForm.phone.state and message.contact is not None:

@@ -59,7 +59,7 @@ async def contact(message: Message, **data: Any) -> None:
     t: Translator = data["t"]
     full_name = " ".join(part for part in (shared.first_name, shared.last_name) if part)
     try:
-        lead_name = parse_name(full_name)
+        lead_name = parse_name(full_name, strict=False)
     except InputError:
         lead_name = full_name[:100] or t.label("no_name")
     await _create(message, data, lead_name, shared.phone_number, shared.user_id, shared=True)
@@ -68,7 +68,7 @@ async def contact(message: Message, **data: Any) -> None:
 async def name(message: Message, state: FSMContext, t: Translator) -> None:
     assert message.text is not None
     try:
-        value = parse_name(message.text)
+        value = parse_name(message.text, strict=False)
     except InputError as error:
         # the prospect's own wording would tell a manager to ask their question later
         key = (

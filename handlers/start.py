@@ -29,7 +29,7 @@ from bot.services.reminders import ReminderService
 from bot.services.staff import INVITE_PREFIX, InviteResult, NewManager, StaffService
 from bot.texts import Catalogue, Translator
 from handlers.desk import show_menu
-from handlers.form_flow import FORM_STATES, Flow, fresh_draft, plan_nudge
+from handlers.form_flow import FORM_STATES, Flow, fresh_draft, plan_nudge, usable_name
 from handlers.notify import staff_translator
 
 
@@ -82,9 +82,10 @@ async def start(
         return
     company = config.company.name.get(t.locale)
     if known is not None:  # a client: welcomed back, told where their request is
-        text = t("greeting_known", name=known.name, company=company, open_deal=known.open_deal)
+        name = usable_name(known.name)
+        text = t("greeting_known", name=name, company=company, open_deal=known.open_deal)
     else:
-        text = t("greeting", name=user.first_name, company=company)
+        text = t("greeting", name=usable_name(user.first_name), company=company)
     await message.answer(text, reply_markup=keyboards.menu(t))
 
 
@@ -169,12 +170,13 @@ async def begin_form(
     if known is None or known.consent_at is None or not known.phone:
         await flow.ask(Field.NAME)
         return
-    draft.name, draft.phone = known.name, known.phone
+    # a name stored before names were checked ("Здравствуйте") is asked again
+    draft.name, draft.phone = usable_name(known.name), known.phone
     draft.email, draft.company = known.email, known.company
     await flow.send(
         t(
             "contacts_known",
-            name=known.name,
+            name=draft.name,
             phone=format_phone(known.phone),
             email=known.email,
             company=known.company,

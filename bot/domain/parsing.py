@@ -43,17 +43,17 @@ class InputError(ValueError):
         self.limit = limit
 
 
-# Letters that show nothing, used for "blank" Telegram names: Hangul fillers, the blank
-# Braille pattern, the invisible math operators
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u2061\u2062\u2063\u2064")
+# Letters that show nothing, used for "blank" Telegram names: Hangul fillers and the blank
+# Braille pattern (spaces to a reader, and made spaces here)
+_BLANK_LETTERS = str.maketrans(dict.fromkeys("\u115f\u1160\u3164\uffa0\u2800", " "))
 
 
 def _clean_text(text: str) -> str:
     # Control characters (including RTL overrides) have no place in a name shown to managers.
     visible = "".join(
         ch
-        for ch in text
-        if (unicodedata.category(ch)[0] != "C" or ch == " ") and ch not in _BLANK_LETTERS
+        for ch in text.translate(_BLANK_LETTERS)
+        if unicodedata.category(ch)[0] != "C" or ch == " "
     )
     return " ".join(visible.split())
 
@@ -70,23 +70,34 @@ def parse_free_text(text: str, limit: int = FREE_TEXT_MAX) -> str:
 # What a name has not, and a question, a link or a phone has: "сколько стоит?", "http://...",
 # "@shop", "Анна 89161234567"
 _NOT_A_NAME = re.compile(r"[?@]|://|www\.|\d{5}", re.IGNORECASE)
-# A greeting typed where the name is asked ("Здравствуйте", "Добрый день!")
-_GREETINGS = frozenset(
-    {"здравствуйте", "здравствуй", "привет", "добрый", "доброе", "hello", "hi", "hey"}
+# A greeting typed where the name is asked: "Здравствуйте", "Добрый день!", "Привет, я Анна"
+# (but "Hi Tran" and "Hey Jude" are names)
+_GREETING_PHRASES = frozenset(
+    {"здравствуйте", "здравствуй", "привет", "приветствую", "салам", "hello", "hi", "hey",
+     "добрый день", "доброе утро", "добрый вечер", "доброго дня", "доброго времени суток",
+     "good morning", "good afternoon", "good evening"}
+)  # fmt: skip
+_GREETING_THEN_MORE = re.compile(
+    r"^(?:здравствуйте|здравствуй|привет|приветствую|добрый день|доброе утро|добрый вечер|"
+    r"доброго дня|hello|hi|hey|good (?:morning|afternoon|evening))\s*[,!.:;)]",
+    re.IGNORECASE,
 )
-NAME_WORDS_MAX = 5  # "Анна Сергеевна Петрова-Водкина" fits; a sentence does not
+NAME_WORDS_MAX = 7  # "Мухаммад Али ибн Абдулла аль Саид" fits; a sentence does not
 
 
-def parse_name(text: str) -> str:
-    """A person's name: letters, at most NAME_WORDS_MAX words, not a greeting, a question or a
-    link (each of them was stored as a name and greeted the prospect back)."""
+def parse_name(text: str, strict: bool = True) -> str:
+    """A person's name: letters. `strict` (a prospect naming themselves): also at most
+    NAME_WORDS_MAX words and not a greeting, a question or a link (each of them was stored as a
+    name and greeted the prospect back); a manager typing a client's name may write "Иван
+    @ivan" or a long label."""
     name = parse_free_text(text, NAME_MAX)
-    words = name.split()
-    if (
-        not any(ch.isalpha() for ch in name)
-        or _NOT_A_NAME.search(name)
-        or len(words) > NAME_WORDS_MAX
-        or words[0].lower().strip(",.!") in _GREETINGS
+    if not any(ch.isalpha() for ch in name):
+        raise InputError(Problem.NOT_A_NAME)
+    if strict and (
+        _NOT_A_NAME.search(name)
+        or len(name.split()) > NAME_WORDS_MAX
+        or " ".join(re.findall(r"\w+", name.lower())) in _GREETING_PHRASES
+        or _GREETING_THEN_MORE.match(name)
     ):
         raise InputError(Problem.NOT_A_NAME)
     return name
@@ -94,7 +105,8 @@ def parse_name(text: str) -> str:
 
 def parse_company(text: str) -> str:
     company = parse_free_text(text, COMPANY_MAX)
-    if "?" in company:  # "а сколько стоит?" is a question, not where they work
+    # "а сколько стоит?" is a question, not where they work ("Who? Media" is a company)
+    if company.endswith("?") and " " in company:
         raise InputError(Problem.NOT_A_COMPANY)
     return company
 

@@ -82,9 +82,11 @@ def test_name_is_trimmed_and_spaces_collapsed() -> None:
         ("!!!", Problem.NOT_A_NAME),
         ("Сколько стоит?", Problem.NOT_A_NAME),
         ("Здравствуйте", Problem.NOT_A_NAME),
-        ("Hi there", Problem.NOT_A_NAME),
+        ("Привет, я Анна", Problem.NOT_A_NAME),
+        ("Добрый день!", Problem.NOT_A_NAME),
+        ("Привет)", Problem.NOT_A_NAME),
         ("www.shop.ru", Problem.NOT_A_NAME),
-        ("я хочу узнать про вашу систему", Problem.NOT_A_NAME),
+        ("я хочу узнать про вашу систему учёта заявок", Problem.NOT_A_NAME),
         ("\u3164", Problem.EMPTY),  # a "blank" name of Telegram
     ],
 )
@@ -94,9 +96,30 @@ def test_name_that_is_no_name_is_refused(typed: str, problem: Problem) -> None:
     assert error.value.problem is problem
 
 
-@pytest.mark.parametrize("name", ["Анна-Мария", "John O'Neil", "Анна Сергеевна Петрова", "Ян"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Анна-Мария",
+        "John O'Neil",
+        "Анна Сергеевна Петрова",
+        "Ян",
+        "Мухаммад Али ибн Абдулла аль Саид",
+        "Hi Tran",
+        "Hey Jude",
+    ],
+)
 def test_names_of_people_are_taken(name: str) -> None:
     assert parse_name(name) == name
+
+
+def test_a_manager_may_name_a_client_as_they_like() -> None:
+    assert parse_name("Иван @ivan_petrov", strict=False) == "Иван @ivan_petrov"
+    with pytest.raises(InputError):
+        parse_name("12345", strict=False)
+
+
+def test_a_blank_letter_is_a_space() -> None:
+    assert parse_name("Анна\u3164Петрова") == "Анна Петрова"
 
 
 def test_a_question_is_not_a_company() -> None:
@@ -104,6 +127,7 @@ def test_a_question_is_not_a_company() -> None:
         parse_company("а сколько стоит?")
     assert error.value.problem is Problem.NOT_A_COMPANY
     assert parse_company("ООО «Вектор»") == "ООО «Вектор»"
+    assert parse_company("Who? Media") == "Who? Media"
 
 
 def test_a_5000_character_name_is_refused_with_the_limit() -> None:

@@ -363,6 +363,17 @@ async def test_a_question_or_a_greeting_is_not_taken_for_a_name_or_a_company(wor
     [answer] = await prospect.send("а сколько стоит?")
     assert "не похоже на название компании" in answer.text
     assert "company" not in await draft_of(world)
+    await prospect.send("Стоп")  # a company's name, not a button's word
+    assert (await draft_of(world))["company"] == "Стоп"
+
+
+async def test_skip_typed_without_its_arrow_skips(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна")
+    await prospect.send("+79161234567")
+    [ask] = await prospect.send("пропустить")
+    assert "компании" in ask.text and (await draft_of(world)).get("email") is None
 
 
 async def test_need_can_be_typed_in_own_words(world: World) -> None:
@@ -449,6 +460,17 @@ async def test_message_outside_the_form_shows_the_menu(world: World) -> None:
     english = world.prospect(user_id=1002, language="en")
     [answer] = await english.send("how much is it?")
     assert "For a manager to answer, please leave a request" in answer.text
+
+
+async def test_a_name_stored_before_names_were_checked_is_asked_again(world: World) -> None:
+    anna = await submit_lead(world, 1001)
+    async with world.engine.begin() as connection:
+        await connection.execute(people.update().values(name="Здравствуйте"))
+    [greeting] = await anna.send("/start")
+    assert greeting.text.startswith("С возвращением! ")
+    known, ask = await anna.press("Оставить заявку")
+    assert "Здравствуйте" not in known.text and "+7 916 000-10-01" in known.text
+    assert "Как к вам обращаться" in ask.text
 
 
 async def test_a_client_coming_back_is_welcomed_back_and_told_where_their_request_is(
