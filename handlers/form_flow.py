@@ -67,8 +67,10 @@ class Flow:
         """Put the form on `field` and ask its question."""
         await self.state.set_state(STATE[field])
         t = self.t
-        suggestion = usable_name(self.first_name) if field is FormField.NAME else None
-        question = t(f"ask_{field.value}", first_name=suggestion)
+        # an answer given before (back, or a client's contacts from last time) is one tap away
+        current = self._current(field)
+        suggestion = current or (usable_name(self.first_name) if field is FormField.NAME else None)
+        question = t(f"ask_{field.value}", first_name=suggestion, current=current)
         if field in TEXT_STEPS:
             markup = keyboards.text_step(
                 t,
@@ -87,6 +89,14 @@ class Flow:
         if field is FormField.NEED:  # the one choice that may be typed: its buttons must go then
             self.draft.need_question = sent.message_id
             await self._save()
+
+    def _current(self, field: FormField) -> str | None:
+        if field is FormField.PHONE:
+            return format_phone(self.draft.phone) if self.draft.phone else None
+        if field in (FormField.NAME, FormField.EMAIL, FormField.COMPANY):
+            value: str | None = getattr(self.draft, field.value)
+            return value
+        return None
 
     async def ask_consent(self) -> None:
         await self.state.set_state(LeadForm.consent)

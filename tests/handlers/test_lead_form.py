@@ -462,6 +462,16 @@ async def test_message_outside_the_form_shows_the_menu(world: World) -> None:
     assert "For a manager to answer, please leave a request" in answer.text
 
 
+async def test_going_back_over_an_answer_offers_it_to_keep(world: World) -> None:
+    anna = await submit_lead(world, 1001)
+    await anna.send("/start")
+    await anna.press("Оставить заявку")  # contacts from last time, then the need
+    [ask] = await anna.press("Назад")
+    assert "Или оставьте прежнюю — «ООО Вектор»" in ask.text and "ООО Вектор" in ask.buttons()
+    *_, need = await anna.press("ООО Вектор")
+    assert "Что вам нужно?" in need.text and (await draft_of(world))["company"] == "ООО Вектор"
+
+
 async def test_a_name_stored_before_names_were_checked_is_asked_again(world: World) -> None:
     anna = await submit_lead(world, 1001)
     async with world.engine.begin() as connection:
