@@ -98,9 +98,9 @@ class Flow:
             return value
         return None
 
-    async def ask_consent(self) -> None:
+    async def ask_consent(self, went_back: bool = False) -> None:
         await self.state.set_state(LeadForm.consent)
-        await self._drop_reply_keyboard()
+        await self._drop_reply_keyboard("went_back" if went_back else "got_it")
         await self._save()
         privacy = self.config.privacy
         await self.send(
@@ -149,7 +149,7 @@ class Flow:
             return
         index = STEPS.index(field)
         if index == 0:
-            await self.ask_consent()
+            await self.ask_consent(went_back=True)
         else:
             await self.ask(STEPS[index - 1])
 
@@ -177,10 +177,12 @@ class Flow:
         self.draft.moved_at = self.now
         await save_draft(self.state, self.draft)
 
-    async def _drop_reply_keyboard(self) -> None:
+    async def _drop_reply_keyboard(self, key: str = "got_it") -> None:
+        """Telegram takes a reply keyboard away only with a message: "got it" after an answer,
+        "going back" after "back"."""
         if self.draft.reply_keyboard:
             self.draft.reply_keyboard = False
-            await self.send(self.t("got_it"), ReplyKeyboardRemove())
+            await self.send(self.t(key), ReplyKeyboardRemove())
 
 
 def usable_name(name: str | None) -> str | None:

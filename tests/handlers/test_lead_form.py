@@ -133,6 +133,9 @@ async def test_summary_edit_changes_one_answer_and_returns(world: World) -> None
 async def test_back_goes_to_the_previous_question(world: World) -> None:
     prospect = world.prospect()
     await start_form(prospect)
+    going, consent = await prospect.press("Назад")  # from the name to the consent
+    assert going.text == "⬅️ Возвращаемся" and "Вы согласны?" in consent.text  # not "Принято"
+    await prospect.press("Согласен")
     await prospect.send("Анна")
     await prospect.send("+79161234567")
     [ask] = await prospect.press("Назад")  # reply-keyboard button at the e-mail step
