@@ -202,6 +202,7 @@ async def _lose(ctx: DealContext, reason: str) -> None:
     if getattr(result, "reason", None) is not None:  # refused: already closed
         await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
+    await ctx.reminders.deal_closed(ctx.deal_id)
     # Reminders set to work the deal lose their point; the manager decides (a "call again in
     # spring" may be just what they want)
     left = len(await ctx.reminders.on_deal(ctx.viewer, ctx.deal_id))

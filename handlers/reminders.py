@@ -4,10 +4,12 @@ snooze), and /reminders: the manager's upcoming ones, with cancel."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.types import (
     CallbackQuery,
@@ -144,12 +146,42 @@ async def reminder_action(
         else:
             await callback.answer(t.label("err_stale_button"))
             return
-        await reminders.snooze(viewer, callback_data.reminder, due)
-        await callback.answer(t.label("reminder_snoozed", when=local(due, tz, now, t.locale)))
+        snoozed = await reminders.snooze(viewer, callback_data.reminder, due)
+        answer = (
+            t.label("reminder_snoozed", when=local(due, tz, now, t.locale))
+            if snoozed
+            else t.label("reminder_closed_already")  # done: a snooze must not bring it back
+        )
+    else:
+        status = ReminderStatus.DONE if action is ReminderAction.DONE else ReminderStatus.CANCELLED
+        closed = await reminders.close(viewer, callback_data.reminder, status, now)
+        answer = t.label(f"reminder_{status.value}" if closed else "reminder_closed_already")
+    await callback.answer(answer)
+    await _drop_buttons_of(callback, callback_data.reminder)
+
+
+async def _drop_buttons_of(callback: CallbackQuery, reminder_id: int) -> None:
+    """The push or the /reminders list loses this reminder's buttons (the deal's stays): what is
+    on screen shows what can still be done."""
+    message = callback.message
+    if not isinstance(message, Message) or message.reply_markup is None:
         return
-    status = ReminderStatus.DONE if action is ReminderAction.DONE else ReminderStatus.CANCELLED
-    closed = await reminders.close(viewer, callback_data.reminder, status, now)
-    await callback.answer(t.label(f"reminder_{status.value}" if closed else "err_stale_button"))
+
+    def its_own(data: str | None) -> bool:
+        try:
+            return data is not None and ReminderCb.unpack(data).reminder == reminder_id
+        except (TypeError, ValueError):
+            return False
+
+    rows = [
+        [button for button in row if not its_own(button.callback_data)]
+        for row in message.reply_markup.inline_keyboard
+    ]
+    kept = [row for row in rows if row]
+    with suppress(TelegramAPIError):
+        await message.edit_reply_markup(
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=kept) if kept else None
+        )
 
 
 async def list_button(

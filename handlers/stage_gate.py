@@ -79,6 +79,8 @@ async def _report(ctx: DealContext, result: MoveResult, target: str) -> None:
     if isinstance(result, MoveAllowed):
         await ctx.state.clear()
         days = ctx.config.followups.post_sale_days
+        if target == WON:
+            await ctx.reminders.deal_closed(ctx.deal_id)
         if target == WON and days:
             manager = await ctx.desk.check(ctx.viewer, ctx.deal_id)
             chat = manager if manager is not None else ctx.viewer.telegram_id

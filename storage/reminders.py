@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -154,6 +155,20 @@ class SqlReminderRepository:
             )
             return [_reminder(row) for row in rows]
 
+    async def cancel_on_deal(self, deal_id: int, kinds: Collection[str]) -> int:
+        """The deal's pending reminders of `kinds`, whoever they are for, cancelled: how many."""
+        async with self._engine.begin() as c:
+            result = await c.execute(
+                reminders.update()
+                .where(
+                    reminders.c.deal_id == deal_id,
+                    reminders.c.kind.in_(list(kinds)),
+                    reminders.c.status == PENDING,
+                )
+                .values(status=ReminderStatus.CANCELLED.value, lease_until=None)
+            )
+            return int(result.rowcount)
+
     async def close(
         self, reminder_id: int, status: ReminderStatus, now: datetime, release_key: bool = False
     ) -> bool:
@@ -171,13 +186,18 @@ class SqlReminderRepository:
             )
             return result.rowcount == 1
 
-    async def reschedule(self, reminder_id: int, due_at: datetime) -> None:
+    async def reschedule(self, reminder_id: int, due_at: datetime) -> bool:
+        """Due again at `due_at`; False for one done or cancelled (snoozing it would revive it)."""
         async with self._engine.begin() as c:
-            await c.execute(
+            result = await c.execute(
                 reminders.update()
-                .where(reminders.c.id == reminder_id)
+                .where(
+                    reminders.c.id == reminder_id,
+                    reminders.c.status.in_([PENDING, ReminderStatus.SENT.value]),
+                )
                 .values(due_at=due_at, status=PENDING, lease_until=None, sent_at=None)
             )
+            return result.rowcount == 1
 
     async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Reminder]:
         """Due rows nobody holds, taken for `lease`: one statement, so two processes never take

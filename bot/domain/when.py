@@ -66,7 +66,13 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
     dateparser reads a date into nearly anything: "42" (the year 2042), "2+2", "{{ 7*7 }}". So
     a bare number and a text with other signs than a date's are not a moment."""
     cleaned = _tidy(parse_free_text(text, limit=100))
-    if not cleaned or cleaned.isdigit() or _NOT_OF_A_MOMENT.search(cleaned):
+    if (
+        not cleaned
+        or cleaned.isdigit()
+        or _NOT_OF_A_MOMENT.search(cleaned)
+        or _NO_SUCH_TIME.search(cleaned)
+        or _numbers_of_no_moment(cleaned)
+    ):
         raise InputError(Problem.NOT_A_TIME)
     base = now.astimezone(tz).replace(tzinfo=None)
     parser = DateDataParser(
@@ -101,6 +107,8 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
     договору", "перезвонить через 2 часа". The longest run of words at either end that reads as
     a moment is the moment; the rest is the note (None if there is none). Errors as
     parse_when's; a moment found but gone is reported as gone."""
+    if _NO_SUCH_TIME.search(text):  # "завтра в 25:00": not tomorrow with a note "в 25:00"
+        raise InputError(Problem.NOT_A_TIME)
     try:
         return parse_when(text, now, tz), None
     except InputError as whole:
@@ -113,6 +121,8 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
             (words[:size], words[size:]),  # the moment first
             (words[-size:], words[:-size]),  # the moment last
         ):
+            if not _is_a_note(note_words):
+                continue
             try:
                 moment = parse_when(" ".join(moment_words), now, tz)
             except InputError as part:
@@ -230,6 +240,35 @@ def _read_day(text: str, today: date, prefer: str) -> tuple[date, bool]:
     return data.date_obj.date(), "year" in parts
 
 
+# "в 25:00", "at 10:75": a time that does not exist, which dateparser drops without a word
+_NO_SUCH_TIME = re.compile(r"(?<![\d.])(?:2[4-9]|[3-9]\d):\d{2}\b|\b\d{1,2}:[6-9]\d\b")
+# A number of units after a number: "через 45 минут", "через 100 дней"
+_UNIT_WORD = re.compile(
+    r"(?:мин|час|ч$|сек|дн|день|недел|мес|лет|год|min|hour|h$|sec|day|week|month|year)", re.I
+)
+
+
+def _numbers_of_no_moment(text: str) -> bool:
+    """ "45 67 завтра", "916 завтра": a phone's digits, not a day or an hour."""
+    tokens = text.split()
+    for token, following in zip(tokens, [*tokens[1:], ""], strict=True):
+        if token.isdigit() and (
+            following.isdigit() or (int(token) > 31 and not _UNIT_WORD.match(following))
+        ):
+            return True
+    return False
+
+
+# what a reminder's note cannot be: a day word left over ("сегодня в 10" at noon is gone, not
+# "в 10" tomorrow about "сегодня"), or a date's digits ("12/31 10am" is one moment)
+_DAY_WORDS = frozenset({"сегодня", "завтра", "послезавтра", "today", "tomorrow", "tonight"})
+
+
+def _is_a_note(words: list[str]) -> bool:
+    text = " ".join(words)
+    return not re.fullmatch(r"[\d\s./:-]+", text) and _tidy(text).lower() not in _DAY_WORDS
+
+
 # dateparser reads "10:00", "10am" and "3 pm", but takes a bare "10" for the 10th of the month
 # and knows neither "утра" nor "вечера". So an hour is rewritten as HH:MM before it is parsed,
 # on the 24-hour clock unless a part of the day says otherwise.
@@ -247,7 +286,7 @@ _DAY_THEN_HOUR = re.compile(
 
 # "01.12" is a day and a month to a person, but dateparser reads it as 01:12 when it could be a
 # time; given its year (the next 1 December) it is a date.
-_DAY_MONTH = re.compile(r"(?<![\d.:,])(?P<day>\d{1,2})\.(?P<month>\d{1,2})(?![\d.:,])")
+_DAY_MONTH = re.compile(r"(?<![\d.:,/])(?P<day>\d{1,2})(?P<sep>[./])(?P<month>\d{1,2})(?![\d.:,/])")
 # ...unless it is a time ("в 10.05", "at 9.15", "завтра 11.10") or an amount ("через 1.5 часа").
 _BEFORE_A_TIME = re.compile(
     r"(?:\b(?:в|к|at|через|in|сегодня|завтра|послезавтра|today|tomorrow)|\d)\s*$", re.IGNORECASE
@@ -258,9 +297,12 @@ _UNIT_AFTER = re.compile(r"\s*(?:ч\b|час|мин|сек|дн|недел|ме�
 def _with_year(text: str, today: date) -> str:
     def dated(match: re.Match[str]) -> str:
         before, after = text[: match.start()], text[match.end() :]
-        if _BEFORE_A_TIME.search(before) or _UNIT_AFTER.match(after):
+        slashed = match["sep"] == "/"  # "12/31": never a time, and month first where it must be
+        if not slashed and (_BEFORE_A_TIME.search(before) or _UNIT_AFTER.match(after)):
             return match[0]
         day, month = int(match["day"]), int(match["month"])
+        if slashed and month > 12 >= day:
+            day, month = month, day
         try:
             this_year = date(today.year, month, day)
         except ValueError:

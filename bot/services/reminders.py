@@ -90,11 +90,12 @@ class ReminderRepository(Protocol):
     async def get(self, reminder_id: int) -> Reminder | None: ...
     async def upcoming(self, chat_id: int, limit: int) -> list[Reminder]: ...
     async def pending_on_deal(self, chat_id: int, deal_id: int, kind: str) -> list[Reminder]: ...
+    async def cancel_on_deal(self, deal_id: int, kinds: Collection[str]) -> int: ...
     async def close(
         self, reminder_id: int, status: ReminderStatus, now: datetime, release_key: bool = False
     ) -> bool: ...
     async def mark_failed(self, reminder_id: int, now: datetime) -> None: ...
-    async def reschedule(self, reminder_id: int, due_at: datetime) -> None: ...
+    async def reschedule(self, reminder_id: int, due_at: datetime) -> bool: ...
     async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Reminder]: ...
     async def mark_sent(self, reminder_id: int, now: datetime) -> None: ...
     async def mark_unreachable(self, reminder_id: int, now: datetime) -> None: ...
@@ -238,6 +239,11 @@ class ReminderService:
             cancelled += await self._repository.close(reminder.id, ReminderStatus.CANCELLED, now)
         return cancelled
 
+    async def deal_closed(self, deal_id: int) -> None:
+        """A won or lost deal needs no speed-to-lead step nor a quiet-deal nudge any more: they
+        leave /reminders and the digest now, not only when they come due."""
+        await self._repository.cancel_on_deal(deal_id, (SLA, SLA_ESCALATION, STALE))
+
     async def mine(self, viewer: Viewer, reminder_id: int) -> Reminder:
         """A reminder of the viewer's own (NoAccess for anybody else's, or none)."""
         reminder = await self._repository.get(reminder_id)
@@ -251,9 +257,10 @@ class ReminderService:
         await self.mine(viewer, reminder_id)
         return await self._repository.close(reminder_id, status, now)
 
-    async def snooze(self, viewer: Viewer, reminder_id: int, due_at: datetime) -> None:
+    async def snooze(self, viewer: Viewer, reminder_id: int, due_at: datetime) -> bool:
+        """False if it is done or cancelled already."""
         await self.mine(viewer, reminder_id)
-        await self._repository.reschedule(reminder_id, due_at)
+        return await self._repository.reschedule(reminder_id, due_at)
 
     async def claim(self, now: datetime, limit: int = BATCH) -> list[Reminder]:
         """Due reminders taken for LEASE: no other process sends them meanwhile."""

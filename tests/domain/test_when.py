@@ -186,6 +186,12 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
         ("завтра — в 15", moscow(2026, 11, 24, 15, 0), None),
         ("(завтра в 10)", moscow(2026, 11, 24, 10, 0), None),
         ("в 9–30", moscow(2026, 11, 24, 9, 30), None),  # a phone's dash between hour and minutes
+        ("12/31 10am", moscow(2026, 12, 31, 10, 0), None),  # one moment, month first
+        (
+            "позвонить Ивану 8 916 123 45 67 завтра",
+            moscow(2026, 11, 24, 10, 0),
+            "позвонить Ивану 8 916 123 45 67",  # the phone stays in the note
+        ),
         ("завтра в 9-30 утра", moscow(2026, 11, 24, 9, 30), None),
     ],
 )
@@ -198,7 +204,12 @@ def test_a_reminder_may_say_what_it_is_about(
 @pytest.mark.parametrize(("typed", "problem"), [("позвонить", Problem.NOT_A_TIME),
                                                 ("вчера позвонить", Problem.IN_THE_PAST),
                                                 ("asdf 5", Problem.NOT_A_TIME),  # not "gone"
-                                                ("скидка 15%", Problem.NOT_A_TIME)])  # fmt: skip
+                                                ("скидка 15%", Problem.NOT_A_TIME),
+                                                # gone at noon: not "в 10" tomorrow about "сегодня"
+                                                ("сегодня в 10", Problem.IN_THE_PAST),
+                                                ("today at 10", Problem.IN_THE_PAST),
+                                                # no such hour: not tomorrow 10:00
+                                                ("завтра в 25:00", Problem.NOT_A_TIME)])  # fmt: skip
 def test_a_note_without_a_moment_is_refused(typed: str, problem: Problem) -> None:
     with pytest.raises(InputError) as error:
         parse_reminder(typed, NOW, MOSCOW)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.callbacks import ReminderAction, ReminderCb
@@ -10,7 +11,7 @@ from bot.config import BusinessConfig, FollowUps, SpeedToLead
 from bot.reminder_push import ReminderPusher, plan_morning
 from bot.services.reminders import ReminderService
 from bot.texts import Translator, default_catalogue
-from storage.schema import deal_answers, deals
+from storage.schema import deal_answers, deals, reminders
 from tests.fakes import FakeClock, Prospect, RecordingSession, Sent
 from tests.handlers.conftest import ADMIN_ID, World, make_world
 from tests.handlers.test_deal_card import hand_deal_to, manager_with_deal
@@ -100,8 +101,14 @@ async def test_a_reminder_set_from_the_card_arrives_on_time(world: World) -> Non
     assert "Анна" in push.text and "сделка #1" in push.text
     assert "Сделано" in push.buttons()[0] and "Открыть сделку" in push.buttons()[-1]
     assert await tick(world) == 0  # once only
+    snooze = button_data(push, "15 мин")
     await oleg.press("Сделано")
     assert oleg.answer_callback_texts()[-1] == "Отмечено как сделанное ✔"
+    assert push.buttons() == ["📋 Открыть сделку"]  # done: only the deal's button is left
+    await oleg.callback(snooze, push.message_id)  # a press from a chat not updated yet
+    assert oleg.answer_callback_texts()[-1] == "Это напоминание уже закрыто."
+    [listing] = await oleg.send("/reminders")
+    assert "нет" in listing.text  # not brought back by the snooze
 
 
 async def test_snooze_brings_it_back_and_quick_choices_work(world: World) -> None:
@@ -274,6 +281,28 @@ async def test_reminders_cancelled_meanwhile_are_not_counted(world: World) -> No
     await oleg.press("#1")  # cancelled from the list instead
     [late] = await oleg.callback(button_data(lost, "Отменить напоминания"), lost.message_id)
     assert "уже нет" in late.text
+
+
+async def test_a_lost_deals_speed_to_lead_steps_leave_the_list(ladder_world: World) -> None:
+    oleg, _ = await lose_a_deal(ladder_world, None)  # a hot lead: its speed-to-lead step waited
+    [listing] = await oleg.send("/reminders")
+    assert "нет" in listing.text
+    async with ladder_world.engine.connect() as connection:
+        rows = await connection.execute(sa.select(reminders.c.kind, reminders.c.status))
+        assert ("sla", "cancelled") in [tuple(row) for row in rows]
+
+
+async def test_a_reminder_cancelled_from_the_list_leaves_it(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    for when in ("Завтра в 10:00", "Через час"):
+        await oleg.press("Напомнить")
+        await oleg.press(when)
+        await oleg.press("К сделке")
+    [listing] = await oleg.send("/reminders")
+    assert len(listing.buttons()) == 2
+    await oleg.press("24.11 10:00")
+    assert oleg.answer_callback_texts()[-1] == "Напоминание отменено"
+    assert len(listing.buttons()) == 1 and "24.11" not in listing.buttons()[0]
 
 
 async def test_a_deal_lost_without_reminders_asks_nothing(world: World) -> None:
