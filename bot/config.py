@@ -209,6 +209,7 @@ class PipelineQuestion(Strict):
     required: bool = True
     choices: tuple[Choice, ...] = ()
     deal_amount: bool = False  # the answer sets the deal's amount (the card's 💰)
+    future: bool = False  # a date question about what is to come: no day before today
 
     @model_validator(mode="after")
     def _choices_only_for_choice(self) -> PipelineQuestion:
@@ -218,6 +219,8 @@ class PipelineQuestion(Strict):
             raise ValueError(f"question {self.id}: only a choice question has choices")
         if self.deal_amount and self.type is not AnswerType.NUMBER:
             raise ValueError(f"question {self.id}: only a number can be the deal's amount")
+        if self.future and self.type is not AnswerType.DATE:
+            raise ValueError(f"question {self.id}: only a date can be in the future")
         return self
 
 
@@ -286,6 +289,7 @@ class PipelineConfig(Strict):
                             q.required,
                             tuple(c.id for c in q.choices),
                             q.deal_amount,
+                            q.future,
                         )
                         for q in stage.questions
                     ),

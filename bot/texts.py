@@ -18,10 +18,26 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LOCALES = ("ru", "en")
 
 
+def plural(count: object, one: str, few: str, many: str | None = None) -> str:
+    """ "85 баллов", "1 балл", "2 балла" ({{ n | plural("балл", "балла", "баллов") }}); in
+    English two forms: "1 point", "85 points"."""
+    number = abs(int(str(count)))
+    if many is None:
+        return f"{count} {one if number == 1 else few}"
+    tens, units = number % 100, number % 10
+    if units == 1 and tens != 11:
+        return f"{count} {one}"
+    if 2 <= units <= 4 and not 12 <= tens <= 14:
+        return f"{count} {few}"
+    return f"{count} {many}"
+
+
 class Catalogue:
     def __init__(self, directory: Path = TEMPLATES / "messages") -> None:
         html = Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True)
         plain = Environment(autoescape=False, undefined=StrictUndefined, trim_blocks=True)
+        for environment in (html, plain):
+            environment.filters["plural"] = plural
         self._html: dict[str, dict[str, Template]] = {}
         self._plain: dict[str, dict[str, Template]] = {}
         # Entries without variables (most buttons and questions) are rendered once, here.

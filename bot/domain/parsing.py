@@ -28,6 +28,7 @@ class Problem(StrEnum):
     NOT_A_NUMBER = "not_a_number"
     AMOUNT_TOO_BIG = "amount_too_big"
     NOT_A_DATE = "not_a_date"
+    DATE_GONE = "date_gone"
     NOT_YES_NO = "not_yes_no"
     NOT_A_TIME = "not_a_time"
     IN_THE_PAST = "in_the_past"

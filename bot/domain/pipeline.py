@@ -33,6 +33,7 @@ class Question:
     required: bool = True
     choices: tuple[str, ...] = ()  # the ids of a CHOICE question's options
     deal_amount: bool = False  # a NUMBER question whose answer is the deal's amount
+    future: bool = False  # a DATE question about what is to come ("next talk", "deadline")
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +199,10 @@ def parse_answer(
                 return str(int(number))
             return format(number, "f")
         case AnswerType.DATE:
-            return _parse_date(text, today)
+            day = _parse_date(text, today)
+            if question.future and today is not None and day < today.isoformat():
+                raise InputError(Problem.DATE_GONE)  # "вчера" for the next conversation
+            return day
         case AnswerType.YES_NO:
             lowered = text.lower().strip(" .!")
             if lowered in YES:

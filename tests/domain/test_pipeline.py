@@ -211,3 +211,14 @@ def test_text_answers_are_cleaned_and_limited() -> None:
     with pytest.raises(InputError) as error:
         parse_answer(question, "x" * 5000)
     assert error.value.problem is Problem.TOO_LONG
+
+
+def test_a_question_about_what_is_ahead_takes_no_day_gone() -> None:
+    next_talk = Question("next_talk", AnswerType.DATE, future=True)
+    today = date(2026, 11, 23)
+    assert parse_answer(next_talk, "сегодня", today=today) == "2026-11-23"
+    with pytest.raises(InputError) as error:
+        parse_answer(next_talk, "22.11.2026", today=today)
+    assert error.value.problem is Problem.DATE_GONE
+    presented = Question("presented", AnswerType.DATE)  # any day: it may have been yesterday
+    assert parse_answer(presented, "вчера", today=today) == "2026-11-22"

@@ -23,6 +23,8 @@ async def test_a_date_in_words_is_stored_and_read_back(world: World) -> None:
 
     [hint] = await oleg.send("декабрь")  # a month is not a day
     assert "Нужна дата" in hint.text and "«в пятницу»" in hint.text
+    [gone] = await oleg.send("вчера")  # the next conversation is ahead, not behind
+    assert "Этот день уже прошёл" in gone.text
     assert "next_talk" not in await stored_answers(world)
 
     replies = await oleg.send("к пятнице")
