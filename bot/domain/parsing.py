@@ -139,13 +139,27 @@ def parse_phone(text: str, default_region: str = "RU") -> str:
 _EN_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
+# How people shorten amounts: thousands and millions, and the currency after them
+_SCALES = {"к": 1000, "k": 1000, "т": 1000, "тыс": 1000, "тысяч": 1000, "тысячи": 1000,
+           "млн": 1_000_000, "mln": 1_000_000, "m": 1_000_000, "млрд": 1_000_000_000}  # fmt: skip
+_SCALED = re.compile(
+    r"(?P<number>[+-]?[\d.,]+)(?P<scale>тысяч[и]?|тыс\.?|млрд\.?|млн\.?|mln|[кkтm])?"
+    r"(?:₽|руб\.?|рублей|р\.?|rub|rur)?",
+    re.IGNORECASE,
+)
+
+
 def parse_decimal(text: str, locale: str = "ru") -> Decimal:
     """A number as a person writes it in their language: "1 500,50" in Russian, "1,500.50" in
     English (where "1,500" is fifteen hundred, not one and a half); a decimal point is taken in
-    either. Raises InputError for anything else, and for infinities and NaN."""
+    either; "300к", "1,5 млн", "2k" and a currency after it ("150 000 ₽") too. Raises
+    InputError for anything else, and for infinities and NaN."""
     cleaned = re.sub(r"[\s\u00a0\u202f]", "", text)
-    if not re.fullmatch(r"[+-]?[\d.,]+", cleaned):  # "1e9" is no way to write a budget
+    written = _SCALED.fullmatch(cleaned)  # "300к", "1,5 млн", "150 000 ₽"
+    if written is None:  # "1e9" is no way to write a budget
         raise InputError(Problem.NOT_A_NUMBER)
+    cleaned = written["number"]
+    scale = _SCALES[written["scale"].lower().rstrip(".")] if written["scale"] else 1
     if locale == "en" and _EN_GROUPED.fullmatch(cleaned):
         cleaned = cleaned.replace(",", "")
     try:
@@ -154,7 +168,7 @@ def parse_decimal(text: str, locale: str = "ru") -> Decimal:
         raise InputError(Problem.NOT_A_NUMBER) from None
     if not number.is_finite():
         raise InputError(Problem.NOT_A_NUMBER)
-    return number
+    return number * scale
 
 
 def parse_contact_phone(number: str, default_region: str = "RU", *, own: bool) -> str:

@@ -213,3 +213,13 @@ def test_what_is_no_number_is_refused(typed: str) -> None:
     with pytest.raises(InputError) as error:
         parse_decimal(typed, "en")
     assert error.value.problem is Problem.NOT_A_NUMBER
+
+
+@pytest.mark.parametrize(
+    ("typed", "locale", "number"),
+    [("300к", "ru", 300000), ("300 тыс", "ru", 300000), ("1,5 млн", "ru", 1500000),
+     ("150 000 ₽", "ru", 150000), ("300 тысяч рублей", "ru", 300000), ("2k", "en", 2000),
+     ("1.5m", "en", 1500000)],
+)  # fmt: skip
+def test_amounts_as_people_shorten_them(typed: str, locale: str, number: int) -> None:
+    assert parse_decimal(typed, locale) == number
