@@ -499,20 +499,23 @@ def confirm_deactivation(t: Translator, manager: int) -> InlineKeyboardMarkup:
 
 
 def handover_targets(t: Translator, source: int, found: Sequence[Manager]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                Button(
-                    text=m.name,
-                    callback_data=ManagerCb(
-                        action=ManagerAction.HAND_TO, manager=source, target=m.telegram_id
-                    ).pack(),
-                )
-            ]
-            for m in found
-            if m.active and m.telegram_id != source
+    rows = [
+        [
+            Button(
+                text=m.name,
+                callback_data=ManagerCb(
+                    action=ManagerAction.HAND_TO, manager=source, target=m.telegram_id
+                ).pack(),
+            )
         ]
+        for m in found
+        if m.active and m.telegram_id != source
+    ]
+    # changed their mind: back to the list
+    cancel = Button(
+        text=t.label("btn_cancel"), callback_data=StaffCb(action=StaffAction.MANAGERS).pack()
     )
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, [cancel]])
 
 
 def cancel_input(t: Translator) -> InlineKeyboardMarkup:

@@ -111,23 +111,22 @@ class PipelineService:
             if before == value:
                 return value
             await store.set_answer(deal_id, question_id, value, actor, now)
-            await store.add_event(
-                "answer_given",
-                {"question": question_id, "from": before, "to": value},
-                now,
-                deal_id=deal_id,
-                actor_telegram_id=actor,
-            )
-            if amount is not None:  # the card's amount is the one the closing gate asked for
-                previous = await store.set_amount(deal_id, amount)
-                if previous != amount:
-                    await store.add_event(
-                        "field_changed",
-                        {"field": "amount_minor", "from": previous, "to": amount},
-                        now,
-                        deal_id=deal_id,
-                        actor_telegram_id=actor,
-                    )
+            # the card's amount is the one the closing gate asked for; its change is the one
+            # line of history the answer makes ("Сумма: — → 1 500 000 ₽"), not two
+            previous = await store.set_amount(deal_id, amount) if amount is not None else None
+            if amount is not None and previous != amount:
+                event = {"field": "amount_minor", "from": previous, "to": amount}
+                await store.add_event(
+                    "field_changed", event, now, deal_id=deal_id, actor_telegram_id=actor
+                )
+            else:
+                await store.add_event(
+                    "answer_given",
+                    {"question": question_id, "from": before, "to": value},
+                    now,
+                    deal_id=deal_id,
+                    actor_telegram_id=actor,
+                )
         return value
 
     async def move(self, deal_id: int, target: str, actor: int | None, now: datetime) -> MoveResult:

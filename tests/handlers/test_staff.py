@@ -288,7 +288,8 @@ async def test_admin_hands_a_managers_open_deals_to_another(world: World) -> Non
     await admin.send("/managers")
     await admin.press("Передать сделки")  # the first row: Ира (sorted by name)
     [pick] = [s for s in world.session.to(ADMIN_ID) if "Кому передать" in s.text]
-    assert pick.buttons() == ["Олег"]  # not Ира herself, not the deactivated Пётр
+    # not Ира herself, not the deactivated Пётр; and a way out
+    assert pick.buttons() == ["Олег", "✖️ Отмена"]
     await admin.press("Олег")
     assert [d.manager_telegram_id for d in await deal_rows(world)] == [7001, 7001]
     assert "Вам переданы сделки: 1" in ira.session.to(7001)[-1].text
