@@ -65,7 +65,8 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
 
     dateparser reads a date into nearly anything: "42" (the year 2042), "2+2", "{{ 7*7 }}". So
     a bare number and a text with other signs than a date's are not a moment."""
-    cleaned = _tidy(parse_free_text(text, limit=100))
+    cleaned = _plain_weekdays(_tidy(parse_free_text(text, limit=100)))
+    cleaned = _TO_A_WEEKDAY.sub("", cleaned)  # "к пятнице" is by Friday: Friday it is
     if (
         not cleaned
         or cleaned.isdigit()
@@ -140,6 +141,10 @@ _ONLY_A_TIME = re.compile(r"^(?:(?:в|к|at)\s+\d{1,2}(?::\d{2})?|\d{1,2}:\d{2})
 _NUMERIC_DAY = re.compile(r"^(\d{1,2})[./-](\d{1,2})(?:[./-](\d{4}|\d{2}))?\.?$")
 # "через месяц", "in 2 months": a day, although dateparser says it read no day
 _OFFSET = re.compile(r"^(?:через|спустя|in)\s", re.IGNORECASE)
+_END_OF_MONTH = re.compile(
+    r"^(?:(?:до|к|в)\s+)?конц[аеу] месяца$|^(?:(?:by|at)\s+)?(?:the\s+)?end of (?:the\s+)?month$",
+    re.IGNORECASE,
+)
 FURTHEST_DAY = 50 * 366  # days either side of today: "25.12.2926" is a typo
 # "к пятнице", "до пятницы": the cases dateparser does not know, as it knows "пятница"
 _WEEKDAY_FORMS = {
@@ -166,8 +171,10 @@ def parse_day(text: str, today: date) -> date:
     следующую пятницу" too); a day and month without a year the occurrence nearest to `today`,
     before or after ("10 ноября" typed on 23 November is behind, "15 января" ahead). Raises
     InputError(NOT_A_DATE) for what is not a day: a month alone, a year, a time, "42"."""
-    cleaned = _DAY_PREPOSITION.sub("", _tidy(parse_free_text(text, limit=100)))
-    cleaned = _plain_weekdays(cleaned)
+    typed = _tidy(parse_free_text(text, limit=100))
+    if _END_OF_MONTH.match(typed):  # "до конца месяца": its last day
+        return (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    cleaned = _plain_weekdays(_DAY_PREPOSITION.sub("", typed))
     if (
         len(cleaned) < 3
         or cleaned.isdigit()
@@ -179,7 +186,11 @@ def parse_day(text: str, today: date) -> date:
     if numeric is not None:
         day = _numeric_day(numeric, today)
     else:
-        day, year_given = _read_day(cleaned, today, "future")
+        try:
+            day, year_given = _read_day(cleaned, today, "future")
+        except InputError:  # "на следующей неделе" is read with its "на" only
+            cleaned = _plain_weekdays(typed)
+            day, year_given = _read_day(cleaned, today, "future")
         if not year_given:  # typed as "10 ноября": dateparser filled the year in
             behind, _ = _read_day(cleaned, today, "past")
             if today - behind < day - today:
@@ -278,6 +289,14 @@ _PART_OF_DAY = re.compile(
     r"(?P<part>утра|дня|вечера|ночи|a\.?m\.?|p\.?m\.?)(?!\w)",
     re.IGNORECASE,
 )
+# A part of the day said without an hour: the hour a manager means by it
+_DAYTIMES = {"утром": "10:00", "в обед": "13:00", "после обеда": "15:00", "днем": "14:00",
+             "вечером": "19:00"}  # fmt: skip
+_DAYTIME_WORDS = re.compile(r"(?<!\w)(?:утром|в обед|после обеда|дн[её]м|вечером)(?!\w)", re.I)
+_TO_A_WEEKDAY = re.compile(
+    r"(?<!\w)(?:к|ко|до)\s+(?=(?:понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)\b)",
+    re.IGNORECASE,
+)
 _AT_HOUR = re.compile(rf"\b(?:в|к|at)\s+{_HOUR}(?![\w.:])", re.IGNORECASE)
 _DAY_THEN_HOUR = re.compile(
     r"\b(?P<day>сегодня|завтра|послезавтра|today|tomorrow)\s+(?P<hour>\d{1,2})$", re.IGNORECASE
@@ -315,7 +334,9 @@ def _with_year(text: str, today: date) -> str:
 
 def _normalise_hours(text: str) -> str:
     """For instance "в 9 вечера" -> "21:00", "завтра в 10" -> "завтра 10:00", "at 3pm" ->
-    "15:00", "завтра 15" -> "завтра 15:00". Anything else is left as it is."""
+    "15:00", "завтра 15" -> "завтра 15:00", "завтра вечером" -> "завтра 19:00". Anything else
+    is left as it is."""
+    text = _DAYTIME_WORDS.sub(lambda m: _DAYTIMES[m[0].lower().replace("ё", "е")], text)
     text = _PART_OF_DAY.sub(_part_of_day, text)
     text = _AT_HOUR.sub(lambda m: _clock(int(m["hour"]), int(m["minute"] or 0)) or m[0], text)
     return _DAY_THEN_HOUR.sub(
