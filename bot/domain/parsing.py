@@ -149,17 +149,19 @@ _SCALED = re.compile(
 )
 
 
-def parse_decimal(text: str, locale: str = "ru") -> Decimal:
+def parse_decimal(text: str, locale: str = "ru", scaled: bool = False) -> Decimal:
     """A number as a person writes it in their language: "1 500,50" in Russian, "1,500.50" in
     English (where "1,500" is fifteen hundred, not one and a half); a decimal point is taken in
-    either; "300к", "1,5 млн", "2k" and a currency after it ("150 000 ₽") too. Raises
-    InputError for anything else, and for infinities and NaN."""
+    either. `scaled` (an amount of money): "300к", "1,5 млн", "2k" and a currency after it
+    ("150 000 ₽") too; not for a quantity, where "5т" may be tonnes. Raises InputError for
+    anything else, and for infinities and NaN."""
     cleaned = re.sub(r"[\s\u00a0\u202f]", "", text)
-    written = _SCALED.fullmatch(cleaned)  # "300к", "1,5 млн", "150 000 ₽"
-    if written is None:  # "1e9" is no way to write a budget
+    written = _SCALED.fullmatch(cleaned) if scaled else None  # "300к", "150 000 ₽"
+    if written is not None:
+        cleaned = written["number"]
+    if not re.fullmatch(r"[+-]?[\d.,]+", cleaned):  # "1e9" is no way to write a budget
         raise InputError(Problem.NOT_A_NUMBER)
-    cleaned = written["number"]
-    scale = _SCALES[written["scale"].lower().rstrip(".")] if written["scale"] else 1
+    scale = _SCALES[written["scale"].lower().rstrip(".")] if written and written["scale"] else 1
     if locale == "en" and _EN_GROUPED.fullmatch(cleaned):
         cleaned = cleaned.replace(",", "")
     try:
@@ -168,7 +170,7 @@ def parse_decimal(text: str, locale: str = "ru") -> Decimal:
         raise InputError(Problem.NOT_A_NUMBER) from None
     if not number.is_finite():
         raise InputError(Problem.NOT_A_NUMBER)
-    return number * scale
+    return (number * scale).normalize() if scale != 1 else number
 
 
 def parse_contact_phone(number: str, default_region: str = "RU", *, own: bool) -> str:

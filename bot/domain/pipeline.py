@@ -192,14 +192,14 @@ def parse_answer(
                 raise InputError(Problem.USE_BUTTONS)
             return text
         case AnswerType.NUMBER:
-            number = parse_decimal(text, locale)
+            number = parse_decimal(text, locale, scaled=True)
             if number < 0:
                 raise InputError(Problem.NOT_A_NUMBER)
             if number == number.to_integral_value():
                 return str(int(number))
             return format(number, "f")
         case AnswerType.DATE:
-            day = _parse_date(text, today)
+            day = _parse_date(text, today, question.future)
             if question.future and today is not None and day < today.isoformat():
                 raise InputError(Problem.DATE_GONE)  # "вчера" for the next conversation
             return day
@@ -231,10 +231,10 @@ def numeric_date(text: str) -> date | None:
     return None
 
 
-def _parse_date(text: str, today: date | None) -> str:
+def _parse_date(text: str, today: date | None, ahead: bool = False) -> str:
     written = numeric_date(text)
     if written is not None:
         return written.isoformat()
     if today is None:
         raise InputError(Problem.NOT_A_DATE)
-    return parse_day(text, today).isoformat()
+    return parse_day(text, today, ahead).isoformat()

@@ -108,8 +108,7 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
     договору", "перезвонить через 2 часа". The longest run of words at either end that reads as
     a moment is the moment; the rest is the note (None if there is none). Errors as
     parse_when's; a moment found but gone is reported as gone."""
-    if _NO_SUCH_TIME.search(text):  # "завтра в 25:00": not tomorrow with a note "в 25:00"
-        raise InputError(Problem.NOT_A_TIME)
+    text = _SPACED_MINUTES.sub(r"\1 \2:\3", text)  # "в 10 00" is 10:00
     try:
         return parse_when(text, now, tz), None
     except InputError as whole:
@@ -164,7 +163,7 @@ _WEEKDAYS_RU = frozenset(_WEEKDAY_FORMS.values()) | {"понедельник", "
                                                      "пятницу", "субботу", "воскресенье"}  # fmt: skip
 
 
-def parse_day(text: str, today: date) -> date:
+def parse_day(text: str, today: date, ahead: bool = False) -> date:
     """A typed day, for a stage question that asks for a date: "25.12.2026", "10.12", "2026-12-25",
     "25 декабря", "к пятнице", "до пятницы", "завтра", "через 2 недели", "через месяц", "Dec 25",
     "12/31" (month first only where day first cannot be). A weekday is the coming one ("в
@@ -184,14 +183,14 @@ def parse_day(text: str, today: date) -> date:
         raise InputError(Problem.NOT_A_DATE)
     numeric = _NUMERIC_DAY.match(cleaned)
     if numeric is not None:
-        day = _numeric_day(numeric, today)
+        day = _numeric_day(numeric, today, ahead)
     else:
         try:
             day, year_given = _read_day(cleaned, today, "future")
         except InputError:  # "на следующей неделе" is read with its "на" only
             cleaned = _plain_weekdays(typed)
             day, year_given = _read_day(cleaned, today, "future")
-        if not year_given:  # typed as "10 ноября": dateparser filled the year in
+        if not year_given and not ahead:  # "10 ноября": dateparser filled the year in
             behind, _ = _read_day(cleaned, today, "past")
             if today - behind < day - today:
                 day = behind
@@ -211,7 +210,7 @@ def _plain_weekdays(text: str) -> str:
     return " ".join(kept)
 
 
-def _numeric_day(match: re.Match[str], today: date) -> date:
+def _numeric_day(match: re.Match[str], today: date, ahead: bool) -> date:
     first, second = int(match[1]), int(match[2])
     day, month = (second, first) if second > 12 >= first else (first, second)
     if match[3]:
@@ -227,6 +226,8 @@ def _numeric_day(match: re.Match[str], today: date) -> date:
             continue  # 31.02, or 29.02 of a year that has none
     if not found:
         raise InputError(Problem.NOT_A_DATE)
+    if ahead and any(d >= today for d in found):
+        found = [d for d in found if d >= today]
     return min(found, key=lambda d: (abs((d - today).days), d < today))
 
 
@@ -255,19 +256,27 @@ def _read_day(text: str, today: date, prefer: str) -> tuple[date, bool]:
 _NO_SUCH_TIME = re.compile(r"(?<![\d.])(?:2[4-9]|[3-9]\d):\d{2}\b|\b\d{1,2}:[6-9]\d\b")
 # A number of units after a number: "через 45 минут", "через 100 дней"
 _UNIT_WORD = re.compile(
-    r"(?:мин|час|ч$|сек|дн|день|недел|мес|лет|год|min|hour|h$|sec|day|week|month|year)", re.I
+    r"(?:мин|час|ч$|сек|дн|день|недел|мес|лет|год|min|hour|hrs?$|h$|sec|day|week|month|year)",
+    re.I,
 )
+_SPACED_MINUTES = re.compile(r"(?<!\w)(в|к|at)\s+(\d{1,2})\s+([0-5]\d)(?!\d)", re.IGNORECASE)
 
 
 def _numbers_of_no_moment(text: str) -> bool:
-    """ "45 67 завтра", "916 завтра": a phone's digits, not a day or an hour."""
+    """ "45 67 завтра", "916 завтра": a phone's digits, not a day or an hour (a year is one)."""
     tokens = text.split()
     for token, following in zip(tokens, [*tokens[1:], ""], strict=True):
-        if token.isdigit() and (
-            following.isdigit() or (int(token) > 31 and not _UNIT_WORD.match(following))
+        if not token.isdigit() or _a_year(token):
+            continue
+        if (following.isdigit() and not _a_year(following)) or (
+            int(token) > 31 and not _UNIT_WORD.match(following)
         ):
             return True
     return False
+
+
+def _a_year(token: str) -> bool:
+    return len(token) == 4 and token.isdigit() and 1900 <= int(token) <= 2100
 
 
 # what a reminder's note cannot be: a day word left over ("сегодня в 10" at noon is gone, not
@@ -276,8 +285,14 @@ _DAY_WORDS = frozenset({"сегодня", "завтра", "послезавтр�
 
 
 def _is_a_note(words: list[str]) -> bool:
+    """Not a note: a day word, a date's digits, or a time ("завтра в 25:00" is no time, not
+    tomorrow about "в 25:00")."""
     text = " ".join(words)
-    return not re.fullmatch(r"[\d\s./:-]+", text) and _tidy(text).lower() not in _DAY_WORDS
+    return (
+        not re.fullmatch(r"[\d\s./:-]+", text)
+        and _tidy(text).lower() not in _DAY_WORDS
+        and not re.fullmatch(r"(?:(?:в|к|at)\s+)?\d{1,2}:\d{2}", _tidy(text), re.IGNORECASE)
+    )
 
 
 # dateparser reads "10:00", "10am" and "3 pm", but takes a bare "10" for the 10th of the month
@@ -298,6 +313,7 @@ _TO_A_WEEKDAY = re.compile(
     re.IGNORECASE,
 )
 _AT_HOUR = re.compile(rf"\b(?:в|к|at)\s+{_HOUR}(?![\w.:])", re.IGNORECASE)
+_BARE_CLOCK = re.compile(r"(?<![\d.:])(?P<hour>\d{1,2}):(?P<minute>[0-5]\d)(?![\d:])")
 _DAY_THEN_HOUR = re.compile(
     r"\b(?P<day>сегодня|завтра|послезавтра|today|tomorrow)\s+(?P<hour>\d{1,2})$", re.IGNORECASE
 )
@@ -332,11 +348,31 @@ def _with_year(text: str, today: date) -> str:
     return _DAY_MONTH.sub(dated, text)
 
 
+def _daytime(text: str) -> str:
+    """ "завтра вечером" -> "завтра 19:00"; beside an hour the part of the day only says which
+    half of the clock it is: "вечером в 7" -> "19:00", "утром в 9:30" -> "09:30"."""
+    part = _DAYTIME_WORDS.search(text)
+    if part is None:
+        return text
+    word = part[0].lower().replace("ё", "е")
+    hour = _AT_HOUR.search(text) or _BARE_CLOCK.search(text)
+    if hour is None:
+        return text[: part.start()] + _DAYTIMES[word] + text[part.end() :]
+    value, minute = int(hour["hour"]), int(hour["minute"] or 0)
+    if word in ("вечером", "после обеда", "днем") and 1 <= value <= 11:
+        value += 12
+    clock = _clock(value, minute) or hour[0]
+    text = text[: hour.start()] + clock + text[hour.end() :]
+    part = _DAYTIME_WORDS.search(text)
+    assert part is not None
+    return " ".join((text[: part.start()] + text[part.end() :]).split())
+
+
 def _normalise_hours(text: str) -> str:
     """For instance "в 9 вечера" -> "21:00", "завтра в 10" -> "завтра 10:00", "at 3pm" ->
     "15:00", "завтра 15" -> "завтра 15:00", "завтра вечером" -> "завтра 19:00". Anything else
     is left as it is."""
-    text = _DAYTIME_WORDS.sub(lambda m: _DAYTIMES[m[0].lower().replace("ё", "е")], text)
+    text = _daytime(text)
     text = _PART_OF_DAY.sub(_part_of_day, text)
     text = _AT_HOUR.sub(lambda m: _clock(int(m["hour"]), int(m["minute"] or 0)) or m[0], text)
     return _DAY_THEN_HOUR.sub(

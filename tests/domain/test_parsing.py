@@ -222,4 +222,9 @@ def test_what_is_no_number_is_refused(typed: str) -> None:
      ("1.5m", "en", 1500000)],
 )  # fmt: skip
 def test_amounts_as_people_shorten_them(typed: str, locale: str, number: int) -> None:
-    assert parse_decimal(typed, locale) == number
+    assert parse_decimal(typed, locale, scaled=True) == number
+
+
+def test_a_quantity_is_not_scaled() -> None:
+    with pytest.raises(InputError):
+        parse_decimal("5т")  # five tonnes, not five thousand

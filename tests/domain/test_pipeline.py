@@ -222,3 +222,6 @@ def test_a_question_about_what_is_ahead_takes_no_day_gone() -> None:
     assert error.value.problem is Problem.DATE_GONE
     presented = Question("presented", AnswerType.DATE)  # any day: it may have been yesterday
     assert parse_answer(presented, "вчера", today=today) == "2026-11-22"
+    # without a year: the next one, not the nearest (which was June 2026)
+    assert parse_answer(next_talk, "10.06", today=today) == "2027-06-10"
+    assert parse_answer(presented, "10.06", today=today) == "2026-06-10"
