@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from bot import keyboards
 from bot.config import BusinessConfig
 from bot.filters import PrivateChat
+from bot.services.staff import StaffService
 from bot.texts import Translator
 
 
@@ -22,10 +23,18 @@ async def stale_button(callback: CallbackQuery, t: Translator) -> None:
     await callback.answer(t.label("err_stale_button"))
 
 
-async def outside_conversation(message: Message, t: Translator, config: BusinessConfig) -> None:
+async def outside_conversation(
+    message: Message, t: Translator, config: BusinessConfig, staff: StaffService
+) -> None:
     """A visitor with no request yet: a question gets told how to reach a manager (nothing is
-    kept before consent), a command what the bot is for."""
-    if message.text is not None and message.text.startswith("/"):
+    kept before consent), a command what the bot is for. A manager whose access was switched
+    off is told that, not offered to leave a request."""
+    command = message.text is not None and message.text.startswith("/")
+    former = await staff.manager(message.chat.id) if command else None
+    if former is not None and not former.active:
+        await message.answer(t("access_off"))
+        return
+    if command:
         text = t("prospect_help", company=config.company.name.get(t.locale))
     else:
         text = t("visitor_message")
