@@ -211,11 +211,12 @@ async def _lose(ctx: DealContext, reason: str) -> None:
         kb.drop_reminders(ctx.t, ctx.deal_id, left) if left else None,
     )
     await ctx.show_card()
-    await notify.owner_of_closed(ctx, lost_reason=reason)
+    owner = await ctx.desk.check(ctx.viewer, ctx.deal_id)
+    await notify.owner_of_closed(ctx, owner, lost_reason=reason)
 
 
 async def drop_reminders(ctx: DealContext, arg: str) -> None:
-    dropped = await ctx.reminders.cancel_on_deal(ctx.viewer, ctx.deal_id, ctx.now())
+    dropped = await ctx.reminders.cancel_on_deal(ctx.viewer, ctx.deal_id)
     await ctx.send(ctx.t("reminders_dropped", count=dropped), kb.back_to_card(ctx.t, ctx.deal_id))
 
 

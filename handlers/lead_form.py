@@ -107,13 +107,12 @@ def typed_input(
     turn, and that walk was the largest part of a step's cost). Button labels are recognised
     in any language."""
 
-    # "отмена" or "Назад" typed without the button's emoji means the same
     # "отмена" or "Назад" typed without the button's emoji means the same where only buttons
     # answer; where text is the answer only the buttons' own words are taken ("Стоп" may be
     # a company, "назад" a need)
-    cancel_words = {_plain(label) for label in cancel} | TYPED_CANCEL
-    back_words = {_plain(label) for label in back}
     text_cancel = {_plain(label) for label in cancel}
+    cancel_words = text_cancel | TYPED_CANCEL
+    back_words = {_plain(label) for label in back}
     skip_words = {_plain(label) for label in skip}
 
     async def handle(

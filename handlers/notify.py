@@ -65,10 +65,12 @@ async def new_lead_alert(
             log.exception("new-lead alert for deal %s not delivered to %s", deal_id, recipient)
 
 
-async def owner_of_closed(ctx: DealContext, lost_reason: str | None = None) -> None:
-    """An admin closed a manager's deal (won, or lost for `lost_reason`): the manager hears it
-    from the bot, with the deal's button and, for a lost one, a way to cancel their reminders."""
-    owner = await ctx.desk.check(ctx.viewer, ctx.deal_id)
+async def owner_of_closed(
+    ctx: DealContext, owner: int | None, lost_reason: str | None = None
+) -> None:
+    """An admin closed a manager's (`owner`'s) deal, won, or lost for `lost_reason`: the manager
+    hears it from the bot, with the deal's button and, for a lost one, a way to cancel their
+    reminders."""
     if owner is None or owner == ctx.viewer.telegram_id:
         return
     staff_t = await ctx.staff_t(owner)

@@ -19,8 +19,8 @@ from bot.domain.pipeline import (
     MoveRefused,
     MoveResult,
     Refusal,
-    numeric_date,
 )
+from bot.domain.when import written_day
 from bot.services.desk import NoAccess
 from bot.services.pipeline import DealClosed
 from bot.states import DealWork
@@ -78,18 +78,19 @@ async def _report(ctx: DealContext, result: MoveResult, target: str) -> None:
     t = ctx.t
     if isinstance(result, MoveAllowed):
         await ctx.state.clear()
+        if target != WON:
+            await ctx.send(t("stage_moved", stage=stage_name(ctx.config, result.stage, t.locale)))
+            await ctx.show_card()
+            return
+        await ctx.reminders.deal_closed(ctx.deal_id)
+        owner = await ctx.desk.check(ctx.viewer, ctx.deal_id)
         days = ctx.config.followups.post_sale_days
-        if target == WON:
-            await ctx.reminders.deal_closed(ctx.deal_id)
-        if target == WON and days:
-            manager = await ctx.desk.check(ctx.viewer, ctx.deal_id)
-            chat = manager if manager is not None else ctx.viewer.telegram_id
+        if days:
+            chat = owner if owner is not None else ctx.viewer.telegram_id
             await ctx.reminders.post_sale(ctx.deal_id, chat, ctx.now(), days)
-        key = "deal_won" if target == WON else "stage_moved"
-        await ctx.send(t(key, stage=stage_name(ctx.config, result.stage, t.locale)))
+        await ctx.send(t("deal_won", stage=stage_name(ctx.config, result.stage, t.locale)))
         await ctx.show_card()
-        if target == WON:
-            await notify.owner_of_closed(ctx)
+        await notify.owner_of_closed(ctx, owner)
         return
     assert isinstance(result, MoveRefused)
     if result.reason is Refusal.UNANSWERED:
@@ -282,7 +283,7 @@ async def _answer(ctx: DealContext, question_id: str, raw: str) -> None:
         await ctx.state.clear()
         await ctx.send(ctx.t("err_no_access"))
         return
-    if ctx.pipeline.question(question_id).type is AnswerType.DATE and numeric_date(raw) is None:
+    if ctx.pipeline.question(question_id).type is AnswerType.DATE and written_day(raw) is None:
         # "в пятницу" or "25.12": the day it was taken for, so a misreading is seen at once
         await ctx.send(ctx.t("date_read_as", date=long_day(ctx.t, date.fromisoformat(value))))
     await _advance(ctx, queue[1:], data.get("walk_target"))

@@ -155,8 +155,12 @@ class SqlReminderRepository:
             )
             return [_reminder(row) for row in rows]
 
-    async def cancel_on_deal(self, deal_id: int, kinds: Collection[str]) -> int:
-        """The deal's pending reminders of `kinds`, whoever they are for, cancelled: how many."""
+    async def cancel_on_deal(
+        self, deal_id: int, kinds: Collection[str], chat_id: int | None = None
+    ) -> int:
+        """The deal's pending reminders of `kinds` (only `chat_id`'s if given, else whoever
+        they are for), cancelled: how many."""
+        mine = [reminders.c.chat_id == chat_id] if chat_id is not None else []
         async with self._engine.begin() as c:
             result = await c.execute(
                 reminders.update()
@@ -164,6 +168,7 @@ class SqlReminderRepository:
                     reminders.c.deal_id == deal_id,
                     reminders.c.kind.in_(list(kinds)),
                     reminders.c.status == PENDING,
+                    *mine,
                 )
                 .values(status=ReminderStatus.CANCELLED.value, lease_until=None)
             )

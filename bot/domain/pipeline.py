@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from bot.domain.models import DealStatus
 from bot.domain.parsing import InputError, Problem, parse_decimal, parse_free_text
-from bot.domain.when import parse_day
+from bot.domain.when import parse_day, written_day
 
 
 class AnswerType(StrEnum):
@@ -212,27 +212,8 @@ def parse_answer(
             raise InputError(Problem.NOT_YES_NO)
 
 
-def numeric_date(text: str) -> date | None:
-    """25.12.2026, 5.1.27 or 2026-12-25: a date nobody needs read back to them; None for
-    anything else (12/31/2026 is read, and read back: the order of a slashed date varies)."""
-    for separator in (".", "-"):
-        parts = text.strip().rstrip(".").split(separator)
-        if len(parts) == 3 and all(part.isdigit() for part in parts):
-            if len(parts[0]) == 4:  # 2026-12-25
-                year, month, day = (int(part) for part in parts)
-            else:  # 25.12.2026
-                day, month, year = (int(part) for part in parts)
-                if year < 100:
-                    year += 2000
-            try:
-                return date(year, month, day)
-            except ValueError:
-                return None
-    return None
-
-
 def _parse_date(text: str, today: date | None, ahead: bool = False) -> str:
-    written = numeric_date(text)
+    written = written_day(text)
     if written is not None:
         return written.isoformat()
     if today is None:

@@ -168,8 +168,10 @@ def parse_day(text: str, today: date, ahead: bool = False) -> date:
     "25 декабря", "к пятнице", "до пятницы", "завтра", "через 2 недели", "через месяц", "Dec 25",
     "12/31" (month first only where day first cannot be). A weekday is the coming one ("в
     следующую пятницу" too); a day and month without a year the occurrence nearest to `today`,
-    before or after ("10 ноября" typed on 23 November is behind, "15 января" ahead). Raises
-    InputError(NOT_A_DATE) for what is not a day: a month alone, a year, a time, "42"."""
+    before or after ("10 ноября" typed on 23 November is behind, "15 января" ahead); with
+    `ahead` (a question about what is to come) the next one ("10.06" typed in November is next
+    June). Raises InputError(NOT_A_DATE) for what is not a day: a month alone, a year, a time,
+    "42"."""
     typed = _tidy(parse_free_text(text, limit=100))
     if _END_OF_MONTH.match(typed):  # "до конца месяца": its last day
         return (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
@@ -210,14 +212,39 @@ def _plain_weekdays(text: str) -> str:
     return " ".join(kept)
 
 
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def written_day(text: str) -> date | None:
+    """25.12.2026, 5.1.27, 25-12-2026 or 2026-12-25: a day written out in full, in the order
+    that needs no reading back; None for anything else (12/31/2026 is read by parse_day, and
+    read back: the order of a slashed date varies)."""
+    text = text.strip().rstrip(".")  # the end of a sentence
+    iso = _ISO_DAY.match(text)
+    if iso is not None:
+        year, month, day = (int(part) for part in iso.groups())
+    else:
+        written = _NUMERIC_DAY.match(text)
+        if written is None or written[3] is None or "/" in text:
+            return None
+        day, month, year = int(written[1]), int(written[2]), _full_year(written[3])
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _full_year(written: str) -> int:
+    """ "27" is 2027."""
+    year = int(written)
+    return year + 2000 if year < 100 else year
+
+
 def _numeric_day(match: re.Match[str], today: date, ahead: bool) -> date:
     first, second = int(match[1]), int(match[2])
     day, month = (second, first) if second > 12 >= first else (first, second)
-    if match[3]:
-        year = int(match[3])
-        years = [year + 2000 if year < 100 else year]
-    else:  # the nearest: this year's, last year's or next year's
-        years = [today.year, today.year + 1, today.year - 1]
+    # without its year: the nearest of this year's, next year's and last year's
+    years = [_full_year(match[3])] if match[3] else [today.year, today.year + 1, today.year - 1]
     found = []
     for year in years:
         try:
@@ -355,17 +382,14 @@ def _daytime(text: str) -> str:
     if part is None:
         return text
     word = part[0].lower().replace("ё", "е")
-    hour = _AT_HOUR.search(text) or _BARE_CLOCK.search(text)
+    rest = " ".join((text[: part.start()] + text[part.end() :]).split())
+    hour = _AT_HOUR.search(rest) or _BARE_CLOCK.search(rest)
     if hour is None:
         return text[: part.start()] + _DAYTIMES[word] + text[part.end() :]
     value, minute = int(hour["hour"]), int(hour["minute"] or 0)
     if word in ("вечером", "после обеда", "днем") and 1 <= value <= 11:
         value += 12
-    clock = _clock(value, minute) or hour[0]
-    text = text[: hour.start()] + clock + text[hour.end() :]
-    part = _DAYTIME_WORDS.search(text)
-    assert part is not None
-    return " ".join((text[: part.start()] + text[part.end() :]).split())
+    return rest[: hour.start()] + (_clock(value, minute) or hour[0]) + rest[hour.end() :]
 
 
 def _normalise_hours(text: str) -> str:

@@ -90,7 +90,9 @@ class ReminderRepository(Protocol):
     async def get(self, reminder_id: int) -> Reminder | None: ...
     async def upcoming(self, chat_id: int, limit: int) -> list[Reminder]: ...
     async def pending_on_deal(self, chat_id: int, deal_id: int, kind: str) -> list[Reminder]: ...
-    async def cancel_on_deal(self, deal_id: int, kinds: Collection[str]) -> int: ...
+    async def cancel_on_deal(
+        self, deal_id: int, kinds: Collection[str], chat_id: int | None = None
+    ) -> int: ...
     async def close(
         self, reminder_id: int, status: ReminderStatus, now: datetime, release_key: bool = False
     ) -> bool: ...
@@ -232,12 +234,9 @@ class ReminderService:
         by themselves when their reason goes)."""
         return await self._repository.pending_on_deal(viewer.telegram_id, deal_id, MANUAL)
 
-    async def cancel_on_deal(self, viewer: Viewer, deal_id: int, now: datetime) -> int:
+    async def cancel_on_deal(self, viewer: Viewer, deal_id: int) -> int:
         """Cancels the viewer's own reminders about the deal; how many were still to come."""
-        cancelled = 0
-        for reminder in await self.on_deal(viewer, deal_id):
-            cancelled += await self._repository.close(reminder.id, ReminderStatus.CANCELLED, now)
-        return cancelled
+        return await self._repository.cancel_on_deal(deal_id, (MANUAL,), viewer.telegram_id)
 
     async def deal_closed(self, deal_id: int) -> None:
         """A won or lost deal needs no speed-to-lead step nor a quiet-deal nudge any more: they

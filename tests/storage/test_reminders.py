@@ -15,7 +15,7 @@ from bot.services.reminders import LEASE, MAX_ATTEMPTS, ReminderService, Unreach
 from storage.desk import SqlDeskRepository
 from storage.reminders import SqlReminderRepository
 from storage.schema import deals
-from tests.storage.test_desk import IRA, OLEG, outbound
+from tests.storage.test_desk import ADMIN, IRA, OLEG, outbound
 from tests.storage.test_leads import NOW
 
 
@@ -262,3 +262,22 @@ async def test_a_reminder_failing_every_time_is_given_up(engine: AsyncEngine) ->
     stored = await SqlReminderRepository(engine).get(only)
     assert stored is not None and stored.status is ReminderStatus.FAILED
     assert await service(engine).deliver_due(moment + LEASE, broken) == 0
+
+
+async def test_a_closed_deals_reminders_are_cancelled_by_whom_and_which(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    deal_id = await outbound(engine, business_config, 7001, 1)
+    reminders = service(engine)
+    own = await reminders.remind(OLEG, deal_id, NOW + timedelta(days=1), NOW)
+    await reminders.remind(ADMIN, deal_id, NOW + timedelta(days=1), NOW)  # the admin's own
+    assert [r.id for r in await reminders.on_deal(OLEG, deal_id)] == [own]
+
+    assert await reminders.cancel_on_deal(OLEG, deal_id) == 1  # Олег's only
+    assert await reminders.on_deal(OLEG, deal_id) == []
+    assert len(await reminders.on_deal(ADMIN, deal_id)) == 1
+    assert await reminders.cancel_on_deal(OLEG, deal_id) == 0
+    # a cancelled reminder cannot be snoozed back to life
+    assert not await reminders.snooze(OLEG, own, NOW + timedelta(hours=1))
+    stored = await SqlReminderRepository(engine).get(own)
+    assert stored is not None and stored.status is ReminderStatus.CANCELLED
