@@ -73,6 +73,7 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
         or _NOT_OF_A_MOMENT.search(cleaned)
         or _NO_SUCH_TIME.search(cleaned)
         or _numbers_of_no_moment(cleaned)
+        or (_DAY_THEN_NUMBER.search(cleaned) and not _DAY_THEN_HOUR.search(cleaned))
     ):
         raise InputError(Problem.NOT_A_TIME)
     base = now.astimezone(tz).replace(tzinfo=None)
@@ -331,18 +332,31 @@ _PART_OF_DAY = re.compile(
     r"(?P<part>утра|дня|вечера|ночи|a\.?m\.?|p\.?m\.?)(?!\w)",
     re.IGNORECASE,
 )
-# A part of the day said without an hour: the hour a manager means by it
-_DAYTIMES = {"утром": "10:00", "в обед": "13:00", "после обеда": "15:00", "днем": "14:00",
-             "вечером": "19:00"}  # fmt: skip
-_DAYTIME_WORDS = re.compile(r"(?<!\w)(?:утром|в обед|после обеда|дн[её]м|вечером)(?!\w)", re.I)
+# A part of the day said without an hour: the hour a manager means by it, the same in English
+_DAYTIMES = {"утром": "10:00", "в полдень": "12:00", "в обед": "13:00", "днем": "14:00",
+             "после обеда": "15:00", "вечером": "19:00", "morning": "10:00", "noon": "12:00",
+             "afternoon": "15:00", "evening": "19:00"}  # fmt: skip
+_AFTERNOON = frozenset({"днем", "после обеда", "вечером", "afternoon", "evening"})
+_DAYTIME_WORDS = re.compile(
+    r"(?<!\w)(?:(?P<this>this\s+)|in\s+the\s+|at\s+)?"
+    r"(?P<word>утром|в полдень|в обед|после обеда|дн[её]м|вечером|morning|noon|afternoon|evening)"
+    r"(?!\w)",
+    re.IGNORECASE,
+)
 _TO_A_WEEKDAY = re.compile(
     r"(?<!\w)(?:к|ко|до)\s+(?=(?:понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)\b)",
     re.IGNORECASE,
 )
 _AT_HOUR = re.compile(rf"\b(?:в|к|at)\s+{_HOUR}(?![\w.:])", re.IGNORECASE)
 _BARE_CLOCK = re.compile(r"(?<![\d.:])(?P<hour>\d{1,2}):(?P<minute>[0-5]\d)(?![\d:])")
+# "завтра 15" is 15:00, but "завтра 3 счета" is about three invoices, not a call at 03:00: a
+# bare number after a day is an hour only within the hours people work
 _DAY_THEN_HOUR = re.compile(
-    r"\b(?P<day>сегодня|завтра|послезавтра|today|tomorrow)\s+(?P<hour>\d{1,2})$", re.IGNORECASE
+    r"\b(?P<day>сегодня|завтра|послезавтра|today|tomorrow)\s+(?P<hour>[7-9]|0[7-9]|1\d|2[0-3])$",
+    re.IGNORECASE,
+)
+_DAY_THEN_NUMBER = re.compile(
+    r"\b(?:сегодня|завтра|послезавтра|today|tomorrow)\s+\d{1,2}$", re.IGNORECASE
 )
 
 
@@ -381,13 +395,14 @@ def _daytime(text: str) -> str:
     part = _DAYTIME_WORDS.search(text)
     if part is None:
         return text
-    word = part[0].lower().replace("ё", "е")
+    word = part["word"].lower().replace("ё", "е")
     rest = " ".join((text[: part.start()] + text[part.end() :]).split())
     hour = _AT_HOUR.search(rest) or _BARE_CLOCK.search(rest)
     if hour is None:
-        return text[: part.start()] + _DAYTIMES[word] + text[part.end() :]
+        today = "today " if part["this"] else ""  # "this evening"
+        return text[: part.start()] + today + _DAYTIMES[word] + text[part.end() :]
     value, minute = int(hour["hour"]), int(hour["minute"] or 0)
-    if word in ("вечером", "после обеда", "днем") and 1 <= value <= 11:
+    if word in _AFTERNOON and 1 <= value <= 11:
         value += 12
     return rest[: hour.start()] + (_clock(value, minute) or hour[0]) + rest[hour.end() :]
 

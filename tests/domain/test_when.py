@@ -204,6 +204,17 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
             "позвонить Ивану 8 916 123 45 67",  # the phone stays in the note
         ),
         ("завтра в 9-30 утра", moscow(2026, 11, 24, 9, 30), None),
+        # a count after the day is the note's, not 03:00; an hour people work is an hour
+        ("завтра 3 счета выставить", moscow(2026, 11, 24, 10, 0), "3 счета выставить"),
+        ("tomorrow 2 invoices", moscow(2026, 11, 24, 10, 0), "2 invoices"),
+        ("завтра 9 позвонить", moscow(2026, 11, 24, 9, 0), "позвонить"),
+        # parts of the day in English are the hours they are in Russian
+        ("tomorrow evening call Ann", moscow(2026, 11, 24, 19, 0), "call Ann"),  # not 18:00
+        ("tomorrow morning", moscow(2026, 11, 24, 10, 0), None),  # not 09:00
+        ("this evening", moscow(2026, 11, 23, 19, 0), None),
+        ("friday in the evening at 7", moscow(2026, 11, 27, 19, 0), None),
+        ("завтра в полдень", moscow(2026, 11, 24, 12, 0), None),  # not 10:00 about "полдень"
+        ("tomorrow at noon", moscow(2026, 11, 24, 12, 0), None),
     ],
 )
 def test_a_reminder_may_say_what_it_is_about(
@@ -220,7 +231,9 @@ def test_a_reminder_may_say_what_it_is_about(
                                                 ("сегодня в 10", Problem.IN_THE_PAST),
                                                 ("today at 10", Problem.IN_THE_PAST),
                                                 # no such hour: not tomorrow 10:00
-                                                ("завтра в 25:00", Problem.NOT_A_TIME)])  # fmt: skip
+                                                ("завтра в 25:00", Problem.NOT_A_TIME),
+                                                # 03:00 or 15:00? asked again, not guessed
+                                                ("завтра 3", Problem.NOT_A_TIME)])  # fmt: skip
 def test_a_note_without_a_moment_is_refused(typed: str, problem: Problem) -> None:
     with pytest.raises(InputError) as error:
         parse_reminder(typed, NOW, MOSCOW)
