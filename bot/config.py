@@ -210,6 +210,7 @@ class PipelineQuestion(Strict):
     choices: tuple[Choice, ...] = ()
     deal_amount: bool = False  # the answer sets the deal's amount (the card's 💰)
     future: bool = False  # a date question about what is to come: no day before today
+    must_be_yes: bool = False  # a yes/no question whose "no" holds the deal at its stage
 
     @model_validator(mode="after")
     def _choices_only_for_choice(self) -> PipelineQuestion:
@@ -221,6 +222,8 @@ class PipelineQuestion(Strict):
             raise ValueError(f"question {self.id}: only a number can be the deal's amount")
         if self.future and self.type is not AnswerType.DATE:
             raise ValueError(f"question {self.id}: only a date can be in the future")
+        if self.must_be_yes and self.type is not AnswerType.YES_NO:
+            raise ValueError(f"question {self.id}: only a yes/no question can need a yes")
         return self
 
 
@@ -290,6 +293,7 @@ class PipelineConfig(Strict):
                             tuple(c.id for c in q.choices),
                             q.deal_amount,
                             q.future,
+                            q.must_be_yes,
                         )
                         for q in stage.questions
                     ),

@@ -26,7 +26,7 @@ from bot.config import BusinessConfig
 from bot.desk_views import answer_text, checklist, day, deal_button, stage_name
 from bot.domain.desk import DealCard, DealPage, DealRow, HistoryEntry, Manager, Viewer
 from bot.domain.models import Temperature
-from bot.domain.pipeline import AnswerType
+from bot.domain.pipeline import AnswerType, satisfies
 from bot.paging import pager
 from bot.services.desk import ActivityKind, TodayPage
 from bot.texts import Translator
@@ -265,7 +265,8 @@ def questions(t: Translator, config: BusinessConfig, card: DealCard) -> InlineKe
     rows: list[list[Button | None]] = []
     for question in stage.questions:
         value = card.answers.get(question.id)
-        mark = "✅" if value else ("▫️" if question.required else "◽️")
+        done = satisfies(value, question.must_be_yes)  # not "no" where "yes" is due
+        mark = "✅" if done else ("▫️" if question.required else "◽️")
         shown = f": {answer_text(t, config, question.id, value)}" if value else ""
         text = f"{mark} {question.text.get(t.locale)}{shown}"
         rows.append(

@@ -15,6 +15,7 @@ from bot.domain.desk import DealCard, DealRow, HistoryEntry
 from bot.domain.models import DealStatus, Temperature
 from bot.domain.offers import grouped, money
 from bot.domain.parsing import format_phone
+from bot.domain.pipeline import satisfies
 from bot.services.desk import ProspectDeal
 from bot.texts import Translator
 
@@ -123,8 +124,8 @@ def checklist(config: BusinessConfig, stage_id: str, answers: Mapping[str, str])
     stage = next((s for s in config.pipeline.stages if s.id == stage_id), None)
     if stage is None:
         return 0, 0
-    required = [q.id for q in stage.questions if q.required]
-    return sum(1 for qid in required if answers.get(qid)), len(required)
+    required = [q for q in stage.questions if q.required]
+    return sum(1 for q in required if satisfies(answers.get(q.id), q.must_be_yes)), len(required)
 
 
 def deal_card(

@@ -94,7 +94,15 @@ async def _report(ctx: DealContext, result: MoveResult, target: str) -> None:
         return
     assert isinstance(result, MoveRefused)
     if result.reason is Refusal.UNANSWERED:
-        missing = [question_text(ctx.config, qid, t.locale) for qid in result.missing]
+        missing = [
+            question_text(ctx.config, qid, t.locale)
+            + (
+                f" — {t.label('needs_yes')}"
+                if ctx.config.pipeline.question(qid).must_be_yes
+                else ""
+            )
+            for qid in result.missing
+        ]
         await ctx.state.update_data(walk_target=target)
         await ctx.send(
             t(
@@ -283,9 +291,19 @@ async def _answer(ctx: DealContext, question_id: str, raw: str) -> None:
         await ctx.state.clear()
         await ctx.send(ctx.t("err_no_access"))
         return
-    if ctx.pipeline.question(question_id).type is AnswerType.DATE and written_day(raw) is None:
+    question = ctx.pipeline.question(question_id)
+    if question.type is AnswerType.DATE and written_day(raw) is None:
         # "в пятницу" or "25.12": the day it was taken for, so a misreading is seen at once
         await ctx.send(ctx.t("date_read_as", date=long_day(ctx.t, date.fromisoformat(value))))
+    if data.get("walk_target") and not question.satisfied_by(value):
+        # "did you reach the client?" - "no": the walk ends here, the deal stays where it is
+        await ctx.state.clear()
+        stage = next(
+            s for s in ctx.config.pipeline.stages if any(q.id == question_id for q in s.questions)
+        )
+        await ctx.send(ctx.t("held_until_yes", stage=stage.name.get(ctx.t.locale)))
+        await ctx.show_card()
+        return
     await _advance(ctx, queue[1:], data.get("walk_target"))
 
 

@@ -34,6 +34,19 @@ class Question:
     choices: tuple[str, ...] = ()  # the ids of a CHOICE question's options
     deal_amount: bool = False  # a NUMBER question whose answer is the deal's amount
     future: bool = False  # a DATE question about what is to come ("next talk", "deadline")
+    # a YES_NO question that only "yes" answers: "did you reach the client?" answered "no" is
+    # the reason the deal stays where it is, not a way past the gate
+    must_be_yes: bool = False
+
+    def satisfied_by(self, answer: object) -> bool:
+        return satisfies(answer, self.must_be_yes)
+
+
+def satisfies(answer: object, must_be_yes: bool = False) -> bool:
+    """Whether a stored answer answers its question for the gate."""
+    if answer in (None, ""):
+        return False
+    return answer == "yes" or not must_be_yes
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +55,12 @@ class Stage:
     questions: tuple[Question, ...] = ()
 
     def missing(self, answers: Mapping[str, object]) -> tuple[str, ...]:
-        """Ids of the required questions of this stage that have no answer yet."""
+        """Ids of the required questions of this stage that have no answer yet (or a "no" where
+        only "yes" will do)."""
         return tuple(
             question.id
             for question in self.questions
-            if question.required and answers.get(question.id) in (None, "")
+            if question.required and not question.satisfied_by(answers.get(question.id))
         )
 
 

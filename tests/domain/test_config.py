@@ -167,6 +167,10 @@ def test_the_shipped_pipeline_follows_the_sales_method() -> None:
             "only a number can be the deal's amount",
         ),
         (
+            lambda d: d["pipeline"]["stages"][1]["questions"][0].update(must_be_yes=True),
+            "only a yes/no question can need a yes",
+        ),
+        (
             lambda d: d["pipeline"]["stages"][0]["questions"][0].update(type="colour"),
             r"pipeline\.stages#1\(contact\)\.questions#1\(\w+\)\.type: ",
         ),

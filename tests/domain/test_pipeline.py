@@ -65,6 +65,24 @@ def test_an_empty_answer_is_no_answer() -> None:
     assert result == MoveRefused(Refusal.UNANSWERED, "contact", ("reached",))
 
 
+def test_a_no_where_only_yes_will_do_holds_the_deal() -> None:
+    strict = Pipeline(
+        stages=(
+            Stage("contact", (Question("reached", AnswerType.YES_NO, must_be_yes=True),)),
+            Stage("needs", (Question("decision_maker", AnswerType.YES_NO),)),
+            Stage("post_sale", ()),
+        ),
+        won_stage="post_sale",
+    )
+    assert check_move(strict, "contact", OPEN, "needs", {"reached": "no"}) == MoveRefused(
+        Refusal.UNANSWERED, "contact", ("reached",)
+    )
+    assert isinstance(check_move(strict, "contact", OPEN, "needs", CONTACT_DONE), MoveAllowed)
+    # a plain yes/no question is answered by "no" too
+    answers = {"reached": "yes", "decision_maker": "no"}
+    assert isinstance(check_win(strict, "needs", OPEN, answers), MoveAllowed)
+
+
 def test_skipping_past_an_unanswered_stage_is_refused_at_that_stage() -> None:
     result = check_move(PIPELINE, "contact", OPEN, "closing", CONTACT_DONE)
     assert result == MoveRefused(Refusal.UNANSWERED, "needs", ("problems", "budget"))

@@ -99,6 +99,30 @@ async def test_the_gate_refuses_a_skip_then_walks_through_the_missing_questions(
     assert kinds.count("move_refused") == 2 and kinds.count("stage_changed") == 2
 
 
+async def test_a_client_not_reached_holds_the_deal_at_contact(world: World) -> None:
+    """ "Did you reach the client?" - "no" is saved, but it is no way past the gate."""
+    oleg = await manager_with_deal(world)
+    await oleg.press("Следующий этап")
+    await oleg.press("Ответить и перейти")
+    held = await oleg.press("Нет")
+    assert "Дальше этапа «Установление контакта» сделка пойдёт, когда ответ будет «Да»" in (
+        held[0].text
+    )
+    assert (await deal_of(world)).stage == "contact"
+
+    [refusal] = await oleg.press("Следующий этап")  # the card shown after it
+    assert "Удалось связаться с клиентом? — нужен ответ «Да»" in refusal.text
+    assert (await deal_of(world)).stage == "contact"
+    await oleg.press("К сделке")
+    [checklist] = await oleg.press("Вопросы (0/1)")
+    assert any(b.startswith("▫️ Удалось связаться с клиентом?: Нет") for b in checklist.buttons())
+
+    await oleg.press("▫️ Удалось связаться с клиентом?: Нет")  # asked again, out of a walk
+    await oleg.press("Да")
+    await oleg.press("Следующий этап")
+    assert (await deal_of(world)).stage == "needs"
+
+
 async def test_the_history_names_the_stage_a_refused_move_could_not_leave(world: World) -> None:
     oleg = await manager_with_deal(world)
     await oleg.press("Следующий этап")
