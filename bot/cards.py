@@ -7,7 +7,7 @@ from bot.domain.duplicates import DealDecision
 from bot.domain.models import LeadAnswers, Temperature
 from bot.domain.parsing import format_phone
 from bot.services.lead_capture import LeadOutcome
-from bot.texts import Translator
+from bot.texts import Translator, score_reason
 
 TEMPERATURE_ICON = {Temperature.HOT: "🔥", Temperature.WARM: "🌤", Temperature.COLD: "❄️"}
 
@@ -42,7 +42,7 @@ def lead_card(
         DealDecision.REPEAT: t("lead_alert_repeat"),
     }[outcome.decision]
     reasons = ", ".join(
-        f"{t.label('reason_' + reason.factor)} +{reason.points}" for reason in outcome.score.reasons
+        score_reason(t, reason.factor, reason.points) for reason in outcome.score.reasons
     )
     source = outcome.attribution
     return t(

@@ -17,7 +17,7 @@ from bot.domain.offers import grouped, money
 from bot.domain.parsing import format_phone
 from bot.domain.pipeline import satisfies
 from bot.services.desk import ProspectDeal
-from bot.texts import Translator
+from bot.texts import Translator, score_reason
 
 ACTIVITY_ICON = {"call": "📞", "meeting": "🤝", "note": "🗒"}
 EVENT_TEXT = 200  # characters of a note or a message shown in a history line
@@ -135,8 +135,7 @@ def deal_card(
     stage_ids = [stage.id for stage in config.pipeline.stages]
     answered, required = checklist(config, deal.stage, card.answers)
     reasons = ", ".join(
-        f"{t.label('reason_' + str(reason.get('factor')))} +{reason.get('points')}"
-        for reason in card.score_reasons
+        score_reason(t, reason.get("factor"), reason.get("points")) for reason in card.score_reasons
     )
     stage = config.pipeline.stage(deal.stage) if deal.stage in stage_ids else None
     status = "" if deal.status is DealStatus.OPEN else t.label(f"status_{deal.status.value}")

@@ -18,6 +18,12 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LOCALES = ("ru", "en")
 
 
+def score_reason(t: Translator, factor: object, points: object) -> str:
+    """ "сроки +55", "сроки −45": why a lead scored as it did (a weight may be negative)."""
+    number = int(str(points))
+    return f"{t.label(f'reason_{factor}')} {'+' if number >= 0 else '−'}{abs(number)}"
+
+
 def plural(count: object, one: str, few: str, many: str | None = None) -> str:
     """ "85 баллов", "1 балл", "2 балла" ({{ n | plural("балл", "балла", "баллов") }}); in
     English two forms: "1 point", "85 points"."""

@@ -1,8 +1,13 @@
+import itertools
+from pathlib import Path
+
 import pytest
 
+from bot.config import load_business_config, scoring_table
 from bot.domain.models import Channel, LeadAnswers, Temperature
 from bot.domain.scoring import ScoringTable, score_lead, temperature_for
 
+SHIPPED = Path(__file__).resolve().parents[2] / "config" / "salesbot.yaml"
 TABLE = ScoringTable(
     hot_from=60,
     warm_from=30,
@@ -88,3 +93,33 @@ def test_answers_worth_nothing_are_not_in_the_explanation() -> None:
 )
 def test_thresholds(points: int, temperature: Temperature) -> None:
     assert temperature_for(points, TABLE) is temperature
+
+
+def test_the_shipped_weights_keep_the_sales_methods_temperatures() -> None:
+    """DESIGN.md: cold - no need yet, warm - needs it and compares, hot - buys now. Whatever else
+    a prospect answers, "just looking" is never hot and "within 3 months" never cold."""
+    config = load_business_config(SHIPPED)
+    table = scoring_table(config)
+    seen: dict[str, set[Temperature]] = {}
+    for timeline, need, budget, channel, email, company, returning in itertools.product(
+        [t.id for t in config.form.timelines],
+        [*(n.id for n in config.form.needs), None],
+        [b.id for b in config.form.budgets],
+        Channel,
+        (None, "a@b.ru"),
+        (None, "Вектор"),
+        (False, True),
+    ):
+        lead = answers(
+            timeline=timeline, need=need, need_text=None if need else "сайт", budget=budget,
+            email=email, company=company,
+        )  # fmt: skip
+        temperature = score_lead(lead, channel, returning, table).temperature
+        seen.setdefault(timeline, set()).add(temperature)
+    assert seen == {
+        "later": {Temperature.COLD},
+        "quarter": {Temperature.WARM},
+        "now": {Temperature.WARM, Temperature.HOT},
+    }
+    urgent = answers(timeline="now", need="crm", budget="unknown")
+    assert score_lead(urgent, Channel.NETS, False, table).temperature is Temperature.HOT

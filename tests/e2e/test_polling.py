@@ -38,7 +38,7 @@ async def second_half(prospect: Prospect) -> None:
     await prospect.send("anna@example.com", expect="Из какой вы компании?")
     await prospect.send("ООО Вектор", expect="Что вам нужно?")
     await prospect.press("Автоматизация продаж", expect="Когда планируете начать?")
-    await prospect.press("Срочно", expect="На какой бюджет")
+    await prospect.press("Как можно скорее", expect="На какой бюджет")
     await prospect.press("Больше 300", expect="Как с вами лучше связаться?")
     await prospect.press("Звонок", expect="В какое время удобно?")
     summary = await prospect.press("Утром", expect="Проверьте заявку")

@@ -107,7 +107,7 @@ async def quiet_world(
     made.dp["documents"].close()
 
 
-QUICK_CHOICES = ("Нужна консультация", "Позже", "Пока не знаю", "Telegram", "В любое время")
+QUICK_CHOICES = ("Нужна консультация", "Пока просто", "Пока не знаю", "Telegram", "В любое время")
 
 
 async def choose_quickly(prospect: Prospect) -> None:

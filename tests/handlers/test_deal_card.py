@@ -45,7 +45,7 @@ async def test_the_card_shows_what_a_manager_needs(world: World) -> None:
     assert "+7 916 000-10-01" in card.text  # written so that Telegram makes it tap-to-dial
     assert "tg://user?id=1001" in card.text
     assert "интернет-маркетинг (сети), входящий" in card.text
-    assert "сроки +40" in card.text  # why it is hot
+    assert "сроки +55" in card.text  # why it is hot
     assert "Установление контакта (1/6) · чек-лист 0/1" in card.text
     assert "Будьте дружелюбны" in card.text  # the stage's tip
     for label in ("Следующий этап", "Возражение", "Звонок", "Выиграна", "Проиграна", "История"):

@@ -21,7 +21,7 @@ async def fill_form(prospect: Prospect, payload: str | None = None) -> None:
     await prospect.send("Anna@Example.com")
     await prospect.send("ООО Вектор")
     await prospect.press("Автоматизация продаж")
-    await prospect.press("Срочно")
+    await prospect.press("Как можно скорее")
     await prospect.press("Больше 300")
     await prospect.press("Звонок")
     await prospect.press("Утром")
@@ -54,7 +54,7 @@ async def test_complete_form_stores_the_lead_and_alerts_the_admin(world: World) 
     )
     assert person.company == "ООО Вектор" and person.consent_at is not None
     [deal] = await rows(world, deals)
-    assert deal.temperature == "hot"  # crm 15 + now 40 + large 25 + e-mail 5 + company 5 = 90
+    assert deal.temperature == "hot"  # crm 10 + now 55 + large 15 + e-mail 5 + company 5 = 90
     assert deal.score == 90
     assert {reason["factor"] for reason in deal.score_reasons} >= {"timeline", "budget", "need"}
     assert (deal.channel, deal.initiative, deal.campaign) == (
@@ -217,6 +217,29 @@ async def test_returning_prospect_gets_no_second_deal_and_a_returning_alert(worl
     assert [t.kind for t in await rows(world, touch_points)] == ["request", "visit", "request"]
     alerts = world.session.to(ADMIN_ID)
     assert "Новый лид" in alerts[0].text and "Повторное обращение" in alerts[1].text
+
+
+async def test_a_prospect_just_looking_is_a_cold_lead_and_the_alert_says_why(
+    world: World,
+) -> None:
+    prospect = world.prospect()
+    await prospect.send("/start")
+    await prospect.press("Оставить заявку")
+    await prospect.press("Согласен")
+    await prospect.press("Анна")
+    await prospect.press("Отправить мой номер")
+    await prospect.send("anna@example.com")
+    await prospect.send("ООО Вектор")
+    await prospect.press("Автоматизация продаж")
+    await prospect.press("Пока просто интересуюсь")
+    await prospect.press("Больше 300")  # a large budget does not make "just looking" warm
+    await prospect.press("Звонок")
+    await prospect.press("Утром")
+    await prospect.press("Всё верно")
+    [deal] = await rows(world, deals)
+    assert deal.temperature == "cold"
+    [alert] = world.session.to(ADMIN_ID)
+    assert "Холодный" in alert.text and "сроки −45" in alert.text
 
 
 async def test_consent_refused_stores_nothing(world: World) -> None:

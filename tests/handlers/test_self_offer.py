@@ -69,7 +69,7 @@ async def test_a_new_prospect_fills_the_form_first_and_then_gets_the_offer(world
     await prospect.send("+7 916 000-10-02")
     await prospect.press("Пропустить")
     await prospect.send("ООО Борис и сыновья")
-    for label in ("Автоматизация продаж", "Срочно", "Больше 300", "Звонок", "Утром"):
+    for label in ("Автоматизация продаж", "Как можно скорее", "Больше 300", "Звонок", "Утром"):
         await prospect.press(label)
     after = await prospect.press("Всё верно")
     [offer] = [s for s in after if s.kind == "document"]
@@ -94,7 +94,7 @@ async def test_an_offer_asked_for_half_way_through_the_form_keeps_the_answers(
     assert "сразу после заявки" in sent[0].text
     assert "компани" in sent[-1].text.lower()  # the question they had reached, asked again
     await prospect.send("ООО Борис и сыновья")
-    for label in ("Автоматизация продаж", "Срочно", "Больше 300", "Звонок", "Утром"):
+    for label in ("Автоматизация продаж", "Как можно скорее", "Больше 300", "Звонок", "Утром"):
         await prospect.press(label)
     summary = prospect.last_with_buttons()
     assert "boris@example.com" in summary.text and "+7 916 000-10-02" in summary.text

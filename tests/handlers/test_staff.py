@@ -44,7 +44,7 @@ async def fill_form(
     await prospect.press("Пропустить")
     await prospect.send("ООО Вектор")
     await prospect.press("Автоматизация продаж")
-    await prospect.press("Срочно")
+    await prospect.press("Как можно скорее")
     await prospect.press("Больше 300")
     await prospect.press("Звонок")
     await prospect.press("Утром")
