@@ -9,7 +9,10 @@ import logging
 import sys
 
 from bot.config import ConfigError, load_business_config
+from bot.logs import hide_secrets
 from bot.settings import TOKEN_HELP, Settings, SettingsError, load_settings
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,15 +42,15 @@ def main(argv: list[str] | None = None) -> int:
         description="Validate the environment settings and SALESBOT_CONFIG, as start-up does.",
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # start-up noise
     logging.getLogger("alembic.runtime.migration").addFilter(_only_upgrades)
     # A line per scheduler tick (every 5 s) would bury what an operator needs to see.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings = load_settings()
+        if settings.bot_token is not None:
+            hide_secrets(LOG_FORMAT, settings.bot_token.get_secret_value())
         if args.command == "check-config":
             _check_config(settings)
             print(f"OK: settings and {settings.salesbot_config} are valid.")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
-from bot.cli import main
+from bot.cli import LOG_FORMAT, main
+from bot.logs import hide_secrets
 
 
 def test_migrate_tells_the_migrations_it_applies_and_nothing_else(
@@ -26,3 +29,27 @@ def test_migrate_tells_the_migrations_it_applies_and_nothing_else(
     assert main(["migrate"]) == 0
     assert [r for r in caplog.records if r.name.startswith("alembic")] == []
     assert capsys.readouterr().out.splitlines()[-1] == "Database is up to date."
+
+
+def test_the_token_never_reaches_the_log() -> None:
+    """A dropped connection's error names the request's URL, and a Bot API URL holds the token."""
+    token = "123456:ABCdefGhIJKlmnoPQRstuVWXyz0123456789"
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        hide_secrets(LOG_FORMAT, token, handlers=[handler])
+        log = logging.getLogger("bot.sending")
+        url = f"http://127.0.0.1:8081/bot{token}/getUpdates"
+        log.warning("getUpdates failed (ClientOSError: Can not write request body for %s)", url)
+        try:
+            raise OSError(f"connection reset: /bot{quote(token, safe='')}/getMe")
+        except OSError:
+            log.exception("update failed")
+    finally:
+        root.removeHandler(handler)
+    written = stream.getvalue()
+    assert "getUpdates failed" in written and "Traceback" in written
+    assert "ABCdefGhIJKlmnoPQRstuVWXyz" not in written
+    assert "bot<BOT_TOKEN>/getUpdates" in written
