@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    RootModel,
+    ValidationError,
+    model_validator,
+)
 
 from bot.domain.attribution import SourceRule as DomainSourceRule
 from bot.domain.attribution import SourceTable
@@ -330,12 +338,25 @@ class SpeedToLead(Strict):
     temperatures: tuple[Temperature, ...] = (Temperature.HOT, Temperature.WARM)
 
 
+def _clock_time(value: object) -> object:
+    """YAML reads an unquoted 9:00 as the number 540 (base 60), and pydantic a number as seconds
+    past midnight in UTC: a time of day must be written as text."""
+    if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
+        return value.strip().zfill(5)
+    if isinstance(value, dt.time) and value.tzinfo is None:
+        return value
+    raise ValueError('a time of day in quotes, e.g. "09:00" (without quotes 9:00 is a number)')
+
+
+ClockTime = Annotated[dt.time, BeforeValidator(_clock_time)]
+
+
 class WorkingTime(Strict):
     """Staff's default working hours (each can set their own in /settings): automatic
     follow-ups due outside them wait for the next working day's start."""
 
-    start: dt.time = dt.time(9, 0)
-    end: dt.time = dt.time(18, 0)
+    start: ClockTime = dt.time(9, 0)
+    end: ClockTime = dt.time(18, 0)
     days: tuple[Annotated[int, Field(ge=1, le=7)], ...] = (1, 2, 3, 4, 5)  # Monday is 1
 
     @model_validator(mode="after")
@@ -436,6 +457,16 @@ def load_business_config(path: Path) -> BusinessConfig:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
     except FileNotFoundError as error:
         raise ConfigError(f"{path}: file not found (set SALESBOT_CONFIG to its path)") from error
+    except IsADirectoryError as error:
+        raise ConfigError(
+            f"{path}: a folder, not a file (set SALESBOT_CONFIG to the file)"
+        ) from error
+    except PermissionError as error:
+        raise ConfigError(f"{path}: cannot be read: permission denied") from error
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {error.start}); save it in the UTF-8 encoding"
+        ) from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

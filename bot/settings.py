@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_API_URL = "https://api.telegram.org"
 
@@ -43,7 +47,7 @@ class Settings(BaseSettings):
             return None
         text = str(value).strip()
         bot_id, _, secret = text.partition(":")
-        if not bot_id.isdigit() or len(secret) < 5:
+        if not bot_id.isdigit() or not re.fullmatch(r"[A-Za-z0-9_-]{5,}", secret):
             raise ValueError("expected the token from @BotFather, like 123456789:AAH...")
         return text
 
@@ -58,11 +62,19 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
+        expected = (
+            "expected sqlite+aiosqlite:///path/to/file.db or "
+            "postgresql+asyncpg://user@host/database"
+        )
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError(
-                "expected sqlite+aiosqlite:///path/to/file.db or "
-                "postgresql+asyncpg://user@host/database"
-            )
+            raise ValueError(expected)
+        try:
+            database = make_url(value).database
+        except ArgumentError as error:
+            raise ValueError(expected) from error
+        # without it SQLite would keep everything in memory, PostgreSQL use the user's own
+        if not database or database == ":memory:":
+            raise ValueError(f"no database named; {expected}")
         return value
 
     @field_validator("redis_url", mode="before")
@@ -70,16 +82,20 @@ class Settings(BaseSettings):
     def _redis_url(cls, value: object) -> object:
         if value in (None, ""):
             return None
-        if not str(value).startswith(("redis://", "rediss://", "unix://")):
+        text = str(value).strip()
+        if not text.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("expected redis://host:port/db")
-        return value
+        parsed = urlsplit(text)
+        if not (parsed.path if parsed.scheme == "unix" else parsed.hostname):
+            raise ValueError("no host named; expected redis://host:port/db")
+        return text
 
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _admin_ids(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [part.strip() for part in value.split(",") if part.strip()]
-            if not all(part.lstrip("-").isdigit() for part in parts):
+            if not all(part.isdigit() for part in parts):  # a negative id is a group's
                 raise ValueError("expected comma-separated Telegram user ids, e.g. 123,456")
             return frozenset(int(part) for part in parts)
         return value
@@ -106,6 +122,8 @@ def load_settings(**overrides: object) -> Settings:
     """Read the settings, turning pydantic's report into one naming the environment variables."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except UnicodeDecodeError:
+        raise SettingsError(".env: not UTF-8 text; save it in the UTF-8 encoding") from None
     except ValidationError as error:
         lines = []
         for problem in error.errors():

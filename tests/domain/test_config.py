@@ -1,5 +1,6 @@
 """The configuration file and the settings: errors name the file, the place and the problem."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,22 @@ def test_a_missing_file_says_how_to_point_at_it(tmp_path: Path) -> None:
         load_business_config(tmp_path / "nope.yaml")
 
 
+def test_a_folder_or_a_file_not_in_utf8_is_named_not_a_traceback(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="a folder, not a file"):
+        load_business_config(tmp_path)
+    legacy = tmp_path / "cp1251.yaml"
+    legacy.write_bytes("company:\n  name: Ромашка\n".encode("cp1251"))
+    with pytest.raises(ConfigError, match=r"not UTF-8 text.*save it in the UTF-8 encoding"):
+        load_business_config(legacy)
+
+
+def test_an_env_file_not_in_utf8_is_named(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_bytes("BOT_TOKEN=123456:ABCdef\nCOMPANY=Ромашка\n".encode("cp1251"))
+    with pytest.raises(SettingsError, match=r"\.env: not UTF-8"):
+        load_settings(_env_file=env)
+
+
 def test_settings_read_admin_ids_as_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADMIN_IDS", "123, 456")
     monkeypatch.setenv("BOT_TOKEN", "123456:ABCdef-xyz")
@@ -115,6 +132,12 @@ def test_settings_read_admin_ids_as_a_comma_separated_list(monkeypatch: pytest.M
         ("DATABASE_URL", "mysql://x"),
         ("TELEGRAM_API_URL", "ftp://x"),
         ("DEFAULT_LOCALE", "de"),
+        # half-written: each had passed, then failed at run time or used a database unasked
+        ("DATABASE_URL", "postgresql+asyncpg://"),
+        ("DATABASE_URL", "sqlite+aiosqlite://"),
+        ("REDIS_URL", "redis://"),
+        ("BOT_TOKEN", "123456:ABC def"),
+        ("ADMIN_IDS", "-100123"),  # a group's id, not a person's
     ],
 )
 def test_a_wrong_setting_is_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -181,3 +204,26 @@ def test_a_wrong_pipeline_is_refused_with_its_place(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         load_business_config(write(tmp_path, mutate))
+
+
+@pytest.mark.parametrize("written", ["9:00", "9", "18"])
+def test_working_hours_written_without_quotes_are_refused_with_how_to_write_them(
+    tmp_path: Path, written: str
+) -> None:
+    """YAML reads 9:00 unquoted as 540; taken as seconds, it made a time in UTC that broke every
+    prospect's form after consent (check-config had passed it)."""
+    text = DEFAULT.read_text(encoding="utf-8")
+    quoted = 'working_hours: {start: "09:00"'
+    assert quoted in text
+    path = tmp_path / "salesbot.yaml"
+    path.write_text(text.replace(quoted, f"working_hours: {{start: {written}"), encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_business_config(path)
+    assert "followups.working_hours.start" in str(error.value)
+    assert 'in quotes, e.g. "09:00"' in str(error.value)
+
+
+def test_working_hours_in_quotes_are_read_as_the_time_of_day(tmp_path: Path) -> None:
+    path = write(tmp_path, lambda d: d["followups"]["working_hours"].update(start="8:30"))
+    hours = load_business_config(path).followups.working_hours
+    assert (hours.start, hours.start.tzinfo) == (dt.time(8, 30), None)
