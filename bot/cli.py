@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+from urllib.parse import urlsplit, urlunsplit
 
 from bot.config import ConfigError, load_business_config
 from bot.logs import hide_secrets
@@ -81,9 +82,62 @@ def _check_config(settings: Settings) -> None:
         )
 
 
+def _reach_database(url: str) -> None:
+    """Open the database once, so that one that is down, missing or mistyped stops start-up
+    with a line naming DATABASE_URL rather than a traceback from inside the migrations."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.db import create_engine
+
+    async def probe() -> None:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(sa.text("select 1"))
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(probe())
+    except (DBAPIError, OSError) as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise SettingsError(f"DATABASE_URL: cannot open the database {shown}: {reason}") from None
+
+
+def _reach_redis(url: str) -> None:
+    """Forms in progress live in Redis when it is set: one that does not answer at start-up
+    would fail every update, so it stops start-up instead, naming REDIS_URL."""
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    async def probe() -> None:
+        client = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+        try:
+            await client.ping()
+        finally:
+            await client.aclose()
+
+    try:
+        asyncio.run(probe())
+    except (RedisError, OSError) as error:
+        raise SettingsError(f"REDIS_URL: no answer from {_hide_password(url)}: {error}") from None
+
+
+def _hide_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 def _migrate(settings: Settings) -> int:
     from storage.migrate import upgrade
 
+    _reach_database(settings.database_url)
     upgrade(settings.database_url)
     print("Database is up to date.")
     return 0
@@ -96,6 +150,10 @@ def _run(settings: Settings, migrate: bool) -> int:
     _check_config(settings)  # fail before touching the database
     if migrate:
         _migrate(settings)
+    else:
+        _reach_database(settings.database_url)
+    if settings.redis_url:
+        _reach_redis(settings.redis_url)
     from bot.app import run_polling
 
     with contextlib.suppress(KeyboardInterrupt):

@@ -53,3 +53,36 @@ def test_the_token_never_reaches_the_log() -> None:
     assert "getUpdates failed" in written and "Traceback" in written
     assert "ABCdefGhIJKlmnoPQRstuVWXyz" not in written
     assert "bot<BOT_TOKEN>/getUpdates" in written
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgresql+asyncpg://postgres@127.0.0.1:1/salesbot", "Connect call failed"),  # down
+        ("sqlite+aiosqlite:///{tmp}/a-file/salesbot.db", "a-file"),  # a file where a folder is
+    ],
+)
+def test_a_database_that_cannot_be_opened_is_named_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    url: str, reason: str,
+) -> None:  # fmt: skip
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("DATABASE_URL", url.format(tmp=tmp_path))
+    assert main(["migrate"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("DATABASE_URL: cannot open the database") and reason in error
+    assert "Traceback" not in error
+
+
+def test_a_redis_that_does_not_answer_stops_start_up_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Forms in progress live in Redis when it is set: before, the bot started and then failed
+    every update."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    monkeypatch.setenv("BOT_TOKEN", "123456:ABCdefGhIJKlmno")
+    monkeypatch.setenv("REDIS_URL", "redis://:secret@127.0.0.1:1/0")
+    assert main(["run"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("REDIS_URL: no answer from redis://:***@127.0.0.1:1/0")
+    assert "secret" not in error
