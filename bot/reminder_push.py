@@ -40,6 +40,7 @@ from bot.texts import Translator, translator
 log = logging.getLogger(__name__)
 
 DIGEST_AT = time(9, 0)  # the morning digest, in each person's own time zone
+NOON = time(12, 0)
 OVERDUE_DAYS = timedelta(days=7)  # how far back the digest counts overdue reminders
 STALE_SCAN_MINUTES = 30
 DIGEST_MARKS = {SLA: "🔥", SLA_ESCALATION: "⚠️", STALE: "💤", POST_SALE: "🤝"}
@@ -205,6 +206,7 @@ class ReminderPusher:
         t = await self._staff_t(reminder.chat_id)
         text = t(
             "daily_digest",
+            morning=reminder.due_at.astimezone(tz).time() < NOON,  # a late start: no "good morning"
             today=await self._lines(today, tz, t.locale),
             overdue=len(overdue),
             hot=[deal_button(t, self._config, row) for row in hot],
@@ -259,13 +261,16 @@ class ReminderPusher:
 
 async def plan_morning(reminders: ReminderService, staff: StaffService, clock: Clock) -> int:
     """Today's digest for each member of staff from 09:00 of a working day in their own time
-    zone (once a day: a key per person and day)."""
+    zone (once a day: a key per person and day). A bot started late in the day catches up
+    until the person's working day ends, not at night."""
     now = clock.now()
     made = 0
     for member in sorted(set(staff.admin_ids) | set(await staff.active_managers())):
         schedule = await staff.schedule(member)
         local_now = now.astimezone(schedule.tz)
-        if local_now.time() >= DIGEST_AT and local_now.weekday() in schedule.hours.days:
+        end = schedule.hours.end
+        until = end if end > DIGEST_AT else time.max  # a night shift still gets its digest
+        if DIGEST_AT <= local_now.time() < until and local_now.weekday() in schedule.hours.days:
             made += await reminders.plan_digests([member], local_now.date(), now)
     return made
 

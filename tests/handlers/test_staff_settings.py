@@ -15,6 +15,7 @@ from storage.reminders import SqlReminderRepository
 from tests.fakes import FakeClock, RecordingSession
 from tests.handlers.conftest import ADMIN_ID, World, make_world
 from tests.handlers.test_deal_card import manager_with_deal
+from tests.handlers.test_followups import tick
 from tests.handlers.test_staff import submit_lead
 
 
@@ -95,6 +96,25 @@ async def test_the_morning_digest_comes_at_nine_in_each_persons_zone(world: Worl
     assert await plan_morning(world.dp["reminders"], world.dp["staff"], world.clock) == 1
     world.clock.current = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)  # Saturday: a day off for both
     assert await plan_morning(world.dp["reminders"], world.dp["staff"], world.clock) == 0
+
+
+async def test_a_bot_started_after_the_working_day_sends_no_digest_that_night(
+    world: World,
+) -> None:
+    """A fresh start at 23:00 used to greet everyone with "Доброе утро"; at 15:00 the plan
+    still comes, without the greeting."""
+    await world.add_manager(7001, "Олег")
+    world.clock.current = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)  # 23:00 in Moscow
+    assert await plan_morning(world.dp["reminders"], world.dp["staff"], world.clock) == 0
+    world.clock.current = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # 15:00 the next day
+    assert await plan_morning(world.dp["reminders"], world.dp["staff"], world.clock) == 2
+    await tick(world)
+    [plan] = [s for s in world.session.to(7001) if "План на сегодня" in s.text]
+    assert "Доброе утро" not in plan.text
+    world.clock.current = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)  # 09:00 the day after
+    assert await plan_morning(world.dp["reminders"], world.dp["staff"], world.clock) == 2
+    await tick(world)
+    assert "Доброе утро! План на сегодня" in world.session.to(7001)[-1].text
 
 
 @pytest.fixture
