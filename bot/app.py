@@ -15,7 +15,12 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramUnauthorizedError,
+)
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, User
@@ -246,6 +251,12 @@ async def _whoami(bot: Bot, settings: Settings) -> User:
         raise SettingsError(
             f"TELEGRAM_API_URL: cannot reach the Bot API at {settings.telegram_api_url}"
             f" ({error.message})"
+        ) from error
+    except (ClientDecodeError, TelegramAPIError) as error:  # a web server, not a Bot API
+        raise SettingsError(
+            f"TELEGRAM_API_URL: {settings.telegram_api_url} does not answer as a Bot API server"
+            f" ({str(error).splitlines()[0]}); give the server's address without /bot..., e.g."
+            " http://127.0.0.1:8081"
         ) from error
 
 

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.config import ConfigError, load_business_config
@@ -77,7 +78,7 @@ def _check_config(settings: Settings) -> None:
     missing = missing_templates(config, settings.templates_dir)
     if missing:
         raise ConfigError(
-            f"{settings.salesbot_config}: no such template in templates/documents or"
+            f"{settings.salesbot_config}: no such file in templates/documents or"
             f" TEMPLATES_DIR ({settings.templates_dir}): " + "; ".join(missing)
         )
 
@@ -145,7 +146,7 @@ def _migrate(settings: Settings) -> int:
 
 def _run(settings: Settings, migrate: bool) -> int:
     if settings.bot_token is None:
-        print(TOKEN_HELP, file=sys.stderr)
+        print(TOKEN_HELP.format(cwd=Path.cwd()), file=sys.stderr)
         return 2
     _check_config(settings)  # fail before touching the database
     if migrate:

@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     RootModel,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -25,12 +26,20 @@ from bot.domain.attribution import SourceTable
 from bot.domain.desk import RoutingRule
 from bot.domain.hours import WorkingHours
 from bot.domain.models import Channel, Initiative, Temperature
+from bot.domain.parsing import InputError, parse_email
 from bot.domain.pipeline import AnswerType, Pipeline, Question, Stage
 from bot.domain.scoring import ScoringTable
+from bot.texts import LOCALES
 
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 # Ids that travel in callback data, which Telegram limits to 64 bytes in all.
 ShortId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,20}$")]
+# A file of templates/documents/ (or TEMPLATES_DIR) by its name: no folders, no way out of them
+FileName = Annotated[str, Field(pattern=r"^([^/\\]*[^/\\.][^/\\]*)?$", max_length=100)]
+
+
+def _repeated(ids: list[str]) -> list[str]:
+    return sorted({one for one in ids if ids.count(one) > 1})
 
 
 class Localized(RootModel[dict[str, str]]):
@@ -45,6 +54,9 @@ class Localized(RootModel[dict[str, str]]):
     def _has_russian(self) -> Localized:
         if "ru" not in self.root or not self.root["ru"].strip():
             raise ValueError("a Russian text (key 'ru') is required")
+        if unknown := sorted(set(self.root) - set(LOCALES)):
+            # "eng:" instead of "en:" would leave English speakers with the Russian text
+            raise ValueError(f"unknown language {unknown}: the texts are {list(LOCALES)}")
         return self
 
     def get(self, locale: str) -> str:
@@ -68,7 +80,7 @@ class Requisites(Strict):
     account: str = Field("", pattern=r"^(\d{20})?$")  # расчётный счёт
     correspondent_account: str = Field("", pattern=r"^(\d{20})?$")
     director: Localized | None = None  # signs the documents: "Иванов И. И.", "I. I. Ivanov"
-    logo: str = ""  # a PNG or SVG file, relative to templates/documents/
+    logo: FileName = ""  # a PNG or SVG file in templates/documents/ (or TEMPLATES_DIR)
 
 
 class Company(Strict):
@@ -76,6 +88,15 @@ class Company(Strict):
     phone: str = ""
     email: str = ""
     website: str = ""
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        try:
+            return parse_email(value) if value else value
+        except InputError:
+            raise ValueError(f"{value!r} is not an e-mail address") from None
+
     address: Localized | None = None
     requisites: Requisites | None = None
 
@@ -102,8 +123,8 @@ class DocumentType(Strict):
     id: ShortId
     title: Localized
     prefix: str = Field(pattern=r"^[A-ZА-Я0-9]{1,6}$")  # numbers go PREFIX-2026-0001
-    pdf: str  # a Jinja2 HTML template in templates/documents/
-    docx: str | None = None  # a Word template with Jinja2 tags, for the editable copy
+    pdf: FileName  # a Jinja2 HTML template in templates/documents/
+    docx: FileName | None = None  # a Word template with Jinja2 tags, for the editable copy
     valid_days: int | None = Field(None, ge=1, le=MAX_VALID_DAYS)  # "valid until" = date + this
 
 
@@ -182,9 +203,8 @@ class Form(Strict):
             choices: tuple[Choice, ...] = getattr(self, name)
             if not choices:
                 raise ValueError(f"{name}: at least one choice is required")
-            ids = [choice.id for choice in choices]
-            if len(set(ids)) != len(ids):
-                raise ValueError(f"{name}: choice ids must be unique")
+            if twice := _repeated([choice.id for choice in choices]):
+                raise ValueError(f"{name}: choice ids must be unique: {twice}")
         return self
 
     def choices(self, field: str) -> tuple[Choice, ...]:
@@ -261,20 +281,26 @@ class PipelineConfig(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> PipelineConfig:
         stage_ids = [stage.id for stage in self.stages]
-        twice = sorted({sid for sid in stage_ids if stage_ids.count(sid) > 1})
-        if twice:
+        if twice := _repeated(stage_ids):
             raise ValueError(f"stage ids must be unique: {twice}")
         if self.won_stage not in stage_ids:
             raise ValueError(f"won_stage {self.won_stage!r} is not one of the stages {stage_ids}")
+        if self.won_stage == stage_ids[0]:
+            raise ValueError(
+                f"won_stage {self.won_stage!r} is the first stage: a deal is won after it has"
+                " gone through the others (the default pipeline wins into post_sale, the last)"
+            )
         # A deal's answers are kept by question id, so an id means one question everywhere.
-        question_ids = [q.id for stage in self.stages for q in stage.questions]
-        repeated = sorted({qid for qid in question_ids if question_ids.count(qid) > 1})
-        if repeated:
-            raise ValueError(f"question ids must be unique across stages: {repeated}")
-        objection_ids = [objection.id for objection in self.objections]
-        twice = sorted({oid for oid in objection_ids if objection_ids.count(oid) > 1})
-        if twice:
+        questions = [q for stage in self.stages for q in stage.questions]
+        if twice := _repeated([q.id for q in questions]):
+            raise ValueError(f"question ids must be unique across stages: {twice}")
+        for question in questions:
+            if twice := _repeated([choice.id for choice in question.choices]):
+                raise ValueError(f"question {question.id}: choice ids must be unique: {twice}")
+        if twice := _repeated([objection.id for objection in self.objections]):
             raise ValueError(f"objection ids must be unique: {twice}")
+        if twice := _repeated([reason.id for reason in self.lost_reasons]):
+            raise ValueError(f"lost reason ids must be unique: {twice}")
         return self
 
     @property
@@ -480,9 +506,7 @@ def load_business_config(path: Path) -> BusinessConfig:
         for problem in error.errors():
             where = _where(raw, problem["loc"])
             # A check of the whole file names its own places in its message.
-            lines.append(
-                f"  {where}: {_clean(problem['msg'])}" if where else f"  {_clean(problem['msg'])}"
-            )
+            lines.append(f"  {where}: {_explain(problem)}" if where else f"  {_explain(problem)}")
         raise ConfigError("\n".join(lines)) from error
 
 
@@ -498,6 +522,9 @@ def _where(raw: object, loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if part in _PYDANTIC_WRAPPERS:
             continue
+        if part == "[key]":  # the key itself is wrong, not its value
+            where += " (the key)"
+            continue
         if isinstance(part, int) and isinstance(node, list) and 0 <= part < len(node):
             node = node[part]
             name = next(
@@ -510,8 +537,28 @@ def _where(raw: object, loc: tuple[int | str, ...]) -> str:
     return where
 
 
-def _clean(message: str) -> str:
-    return re.sub(r"^Value error, ", "", message)
+# pydantic's words for the patterns above, in the words of the person editing the file
+_PATTERNS = {
+    r"^[A-Za-z0-9_-]{1,64}$": "only Latin letters, digits, _ and -, up to 64 characters",
+    r"^[A-Za-z0-9_-]{1,20}$": "only Latin letters, digits, _ and -, up to 20 characters",
+}
+
+
+def _explain(problem: Mapping[str, Any]) -> str:
+    kind, given = problem["type"], problem.get("input")
+    if kind in ("tuple_type", "list_type"):
+        if given is None:
+            return "empty: give at least one item (a line starting with '- ') or remove the key"
+        return "expected a list: items on lines starting with '- '"
+    if kind == "string_type" and isinstance(given, int | float):
+        return f'expected text: put {given} in quotes, "{given}" (a number loses leading zeros)'
+    if kind == "string_pattern_mismatch":
+        pattern = str((problem.get("ctx") or {}).get("pattern", ""))
+        if pattern in _PATTERNS:
+            return f"{given!r}: {_PATTERNS[pattern]}"
+        if pattern.startswith("^([^/"):
+            return f"{given!r}: a file name, without folders"
+    return re.sub(r"^Value error, ", "", str(problem["msg"]))
 
 
 def source_table(config: BusinessConfig) -> SourceTable:

@@ -20,7 +20,8 @@ TOKEN_HELP = (
     "  1. In Telegram, open @BotFather, send /newbot and follow its questions;\n"
     "     it answers with a token like 123456789:AAH...\n"
     "  2. Put it into the file .env next to the Makefile:  BOT_TOKEN=123456789:AAH...\n"
-    "     (or export BOT_TOKEN in your shell), then run `make run` again."
+    "     (or export BOT_TOKEN in your shell), then run `make run` again.\n"
+    "  .env, data/ and config/ are looked for in the folder salesbot runs in: {cwd}"
 )
 
 

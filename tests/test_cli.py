@@ -86,3 +86,16 @@ def test_a_redis_that_does_not_answer_stops_start_up_naming_it(
     error = capsys.readouterr().err
     assert error.startswith("REDIS_URL: no answer from redis://:***@127.0.0.1:1/0")
     assert "secret" not in error
+
+
+def test_run_without_a_token_says_how_to_get_one_and_where_it_is_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    assert main(["run"]) == 2
+    error = capsys.readouterr().err
+    assert "BOT_TOKEN is not set" in error and "@BotFather" in error
+    assert "BOT_TOKEN=123456789:AAH..." in error  # what to write into .env
+    assert f"in the folder salesbot runs in: {tmp_path}" in error
+    assert not (tmp_path / "data").exists()  # it stops before making a database

@@ -227,3 +227,53 @@ def test_working_hours_in_quotes_are_read_as_the_time_of_day(tmp_path: Path) -> 
     path = write(tmp_path, lambda d: d["followups"]["working_hours"].update(start="8:30"))
     hours = load_business_config(path).followups.working_hours
     assert (hours.start, hours.start.tzinfo) == (dt.time(8, 30), None)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        # each had passed check-config
+        (
+            lambda d: d["pipeline"]["lost_reasons"].append({"id": "price", "label": "Дорого"}),
+            r"lost reason ids must be unique: \['price'\]",
+        ),
+        (
+            lambda d: d["pipeline"].update(won_stage="contact"),
+            "won_stage 'contact' is the first stage",
+        ),
+        (
+            lambda d: d["company"].update(name={"ru": "Ромашка", "eng": "Romashka"}),
+            r"company\.name: unknown language \['eng'\]",
+        ),
+        (
+            lambda d: d["company"].update(email="not an email"),
+            "company.email: 'not an email' is not an e-mail address",
+        ),
+        (
+            lambda d: d["documents"]["types"][0].update(pdf="../../README.md"),
+            r"documents\.types#1\(offer\)\.pdf: '\.\./\.\./README\.md': a file name, without folders",
+        ),
+        # pydantic's words, in the words of the person editing the file
+        (
+            lambda d: d.update(catalogue=None),
+            r"catalogue: empty: give at least one item \(a line starting with '- '\)",
+        ),
+        (
+            lambda d: d["company"]["requisites"].update(inn=7701234567),
+            'company.requisites.inn: expected text: put 7701234567 in quotes, "7701234567"',
+        ),
+        (
+            lambda d: d["sources"]["campaigns"][0].update(code="vk ads"),
+            r"'vk ads': only Latin letters, digits, _ and -, up to 64 characters",
+        ),
+        (
+            lambda d: d["scoring"]["channel"].update(spear=5),
+            r"scoring\.channel\.spear \(the key\): Input should be 'spears'",
+        ),
+    ],
+)
+def test_an_operators_slip_is_refused_in_words_they_can_act_on(
+    tmp_path: Path, mutate: object, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_business_config(write(tmp_path, mutate))
