@@ -266,6 +266,8 @@ async def run_polling(settings: Settings) -> None:
     try:
         me = await _whoami(bot, settings)
         log.info("salesbot started as @%s on %s", me.username, app.engine.url.render_as_string())
+        if not settings.admin_ids:
+            log.warning("ADMIN_IDS is empty: nobody can invite managers or configure the bot")
         staff = app.dispatcher["staff"]
         admins = settings.admin_ids
         members = {

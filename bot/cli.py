@@ -56,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check-config":
             _check_config(settings)
             print(f"OK: settings and {settings.salesbot_config} are valid.")
+            if settings.bot_token is None:
+                print("Note: BOT_TOKEN is not set yet; `salesbot run` needs it.")
+            if not settings.admin_ids:
+                print("Note: ADMIN_IDS is empty: nobody can invite managers or configure the bot.")
             return 0
         if args.command == "migrate":
             return _migrate(settings)

@@ -99,3 +99,17 @@ def test_run_without_a_token_says_how_to_get_one_and_where_it_is_looked_for(
     assert "BOT_TOKEN=123456789:AAH..." in error  # what to write into .env
     assert f"in the folder salesbot runs in: {tmp_path}" in error
     assert not (tmp_path / "data").exists()  # it stops before making a database
+
+
+def test_check_config_notes_what_run_will_still_need(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("BOT_TOKEN", "ADMIN_IDS", "TEMPLATES_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    shipped = Path(__file__).resolve().parents[1] / "config" / "salesbot.yaml"
+    monkeypatch.setenv("SALESBOT_CONFIG", str(shipped))
+    monkeypatch.chdir(tmp_path)  # no .env here
+    assert main(["check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "OK: settings" in out
+    assert "BOT_TOKEN is not set yet" in out and "ADMIN_IDS is empty" in out

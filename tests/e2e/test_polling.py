@@ -123,12 +123,8 @@ async def test_a_prospect_gets_a_standard_offer_as_a_pdf_over_http(
     assert stored_deals(launcher.db_path)[0][0] == "hot"
 
 
-async def test_an_address_that_is_no_bot_api_stops_start_up_with_a_message(
-    launcher: BotLauncher,
-) -> None:
-    """An operator who gives the URL with /bot in it (or any other web server) was shown
-    aiogram's ClientDecodeError traceback."""
-    env = {**launcher.env(), "TELEGRAM_API_URL": f"{launcher.api.url}/bot"}
+async def run_until_it_stops(env: dict[str, str]) -> str:
+    """`salesbot run` expected to stop at start-up with exit code 2: what it printed."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
@@ -137,6 +133,17 @@ async def test_an_address_that_is_no_bot_api_stops_start_up_with_a_message(
     output, _ = await asyncio.wait_for(process.communicate(), START_TIMEOUT)
     text = output.decode()
     assert process.returncode == 2, text
+    return text
+
+
+async def test_an_address_that_is_no_bot_api_stops_start_up_with_a_message(
+    launcher: BotLauncher,
+) -> None:
+    """An operator who gives the URL with /bot in it (or any other web server) was shown
+    aiogram's ClientDecodeError traceback."""
+    text = await run_until_it_stops(
+        {**launcher.env(), "TELEGRAM_API_URL": f"{launcher.api.url}/bot"}
+    )
     assert "does not answer as a Bot API server" in text and "without /bot" in text
     assert "Traceback" not in text
 
@@ -144,14 +151,6 @@ async def test_an_address_that_is_no_bot_api_stops_start_up_with_a_message(
 async def test_a_token_the_bot_api_refuses_stops_start_up_with_a_message(
     launcher: BotLauncher,
 ) -> None:
-    env = {**launcher.env(), "BOT_TOKEN": "123456:WRONG-token"}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    output, _ = await asyncio.wait_for(process.communicate(), START_TIMEOUT)
-    text = output.decode()
-    assert process.returncode == 2, text
+    text = await run_until_it_stops({**launcher.env(), "BOT_TOKEN": "123456:WRONG-token"})
     assert "BOT_TOKEN: the Bot API at" in text and "@BotFather" in text
     assert "Traceback" not in text and "WRONG-token" not in text
