@@ -71,8 +71,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _only_upgrades(record: logging.LogRecord) -> bool:
     """Alembic's lines on each start that say nothing to an operator; a migration applied is
-    still told."""
-    return not record.getMessage().startswith(("Context impl", "Will assume"))
+    still told, on one line (a migration's title may be wrapped)."""
+    message = record.getMessage()
+    if message.startswith(("Context impl", "Will assume")):
+        return False
+    record.msg, record.args = " ".join(message.split()), ()
+    return True
 
 
 def _check_config(settings: Settings) -> None:

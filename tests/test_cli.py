@@ -23,6 +23,7 @@ def test_migrate_tells_the_migrations_it_applies_and_nothing_else(
     assert main(["migrate"]) == 0
     first = [record.getMessage() for record in caplog.records if record.name.startswith("alembic")]
     assert first and all(line.startswith("Running upgrade") for line in first)
+    assert not any("\n" in line for line in first)  # one line per migration in the log
     assert any("-> 0001" in line for line in first)
 
     caplog.clear()
