@@ -132,4 +132,4 @@ def asks_for_price(text: str, words: Sequence[str]) -> bool:
 
 
 def _words(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
+    return " ".join(re.findall(r"\w+", text.lower().replace("ё", "е")))

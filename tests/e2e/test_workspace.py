@@ -52,7 +52,7 @@ async def test_a_lead_walks_the_pipeline_and_the_chat_crosses_the_bot(
     assert stage_of(launcher, 1) == "needs"
     await manager.press("Ответить и перейти", expect="Какие проблемы")
     await manager.send("Теряют заявки", expect="Что для клиента важнее?")
-    await manager.press("Сэкономить", expect="Был ли опыт")
+    await manager.press("Сэкономить", expect="Был ли у клиента опыт")
     await manager.send("Таблицы", expect="лицом, принимающим решение")
     await manager.press("Да", expect="Бюджет клиента")
     await manager.send("300 000", expect="К какой дате")

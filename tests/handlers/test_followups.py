@@ -96,7 +96,7 @@ async def test_a_stage_can_have_its_own_quiet_days(
 async def half_filled(world: World, user_id: int = 1001, language: str = "ru") -> Prospect:
     prospect = world.prospect(user_id=user_id, language=language)
     await prospect.send("/start")
-    await prospect.press("Оставить заявку" if language == "ru" else "Leave a request")
+    await prospect.press("Оставить заявку" if language == "ru" else "Send a request")
     await prospect.press("Согласен" if language == "ru" else "I agree")
     await prospect.press("Анна")
     return prospect

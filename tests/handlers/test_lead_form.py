@@ -44,7 +44,7 @@ async def test_complete_form_stores_the_lead_and_alerts_the_admin(world: World) 
 
     answer = await prospect.press("Всё верно")
     assert any("Заявка принята" in sent.text for sent in answer)
-    assert any("Менеджер свяжется с вами: утром (9–12)." in sent.text for sent in answer)
+    assert any("Менеджер свяжется с вами утром (9–12)." in sent.text for sent in answer)
 
     [person] = await rows(world, people)
     assert (person.telegram_id, person.phone, person.email) == (
@@ -109,10 +109,10 @@ async def test_english_speaker_is_answered_in_english(world: World) -> None:
     prospect = world.prospect(language="en-GB", first_name="John")
     [greeting] = await prospect.send("/start")
     assert "Romashka LLC" in greeting.text and greeting.buttons() == [
-        "📝 Leave a request",
-        "📄 Get a price offer",
+        "📝 Send a request",
+        "📄 Get a quote",
     ]
-    await prospect.press("Leave a request")
+    await prospect.press("Send a request")
     assert "Do you agree?" in prospect.last().text
     [ask] = await prospect.press("I agree")
     assert "How should we address you?" in ask.text and "John" in ask.buttons()
@@ -353,7 +353,7 @@ async def test_invalid_email_is_reasked(world: World) -> None:
     await prospect.send("Анна")
     await prospect.send("+79161234567")
     [answer] = await prospect.send("anna@")
-    assert "e-mail выглядит неверно" in answer.text and "email" not in await draft_of(world)
+    assert "Похоже, в адресе ошибка" in answer.text and "email" not in await draft_of(world)
 
 
 async def test_typing_in_a_choice_step_asks_for_a_button(world: World) -> None:
@@ -485,7 +485,7 @@ async def test_message_outside_the_form_shows_the_menu(world: World) -> None:
     assert "Здесь можно оставить заявку" in help_text.text and "/cancel" in help_text.text
     english = world.prospect(user_id=1002, language="en")
     [answer] = await english.send("how much is it?")
-    assert "For a manager to answer, please leave a request" in answer.text
+    assert "For a manager to answer, please send a request" in answer.text
 
 
 async def test_going_back_over_an_answer_offers_it_to_keep(world: World) -> None:
@@ -515,7 +515,7 @@ async def test_a_client_coming_back_is_welcomed_back_and_told_where_their_reques
     anna = await submit_lead(world, 1001)
     [greeting] = await anna.send("/start")
     assert "С возвращением, Анна!" in greeting.text
-    assert "Ваша заявка у нас" in greeting.text and "просто напишите сюда" in greeting.text
+    assert "Ваша заявка в работе" in greeting.text and "просто напишите сюда" in greeting.text
     assert "Оставьте заявку — менеджер свяжется" not in greeting.text  # not the first greeting
 
 

@@ -219,7 +219,7 @@ async def test_a_won_deal_brings_a_post_sale_follow_up(world: World) -> None:
     assert await tick(world) == 0
     world.clock.advance(days=1)
     assert await tick(world) == 1
-    assert "Прошёл месяц после сделки" in oleg.last().text
+    assert "Пора напомнить о себе после сделки" in oleg.last().text
 
 
 async def test_the_morning_digest_counts_every_hot_lead_not_only_those_it_lists(
@@ -259,14 +259,14 @@ async def lose_a_deal(world: World, reminder: str | None) -> tuple[Prospect, Sen
         await oleg.send(reminder)
         await oleg.press("К сделке")
     await oleg.press("Проиграна")
-    replies = await oleg.press("Выбрал конкурента")
+    replies = await oleg.press("Выбрали конкурента")
     [lost] = [sent for sent in replies if "проигранная" in sent.text]
     return oleg, lost
 
 
 async def test_losing_a_deal_offers_to_cancel_its_reminders(world: World) -> None:
     oleg, lost = await lose_a_deal(world, "завтра в 11 позвонить")
-    assert "остались напоминания (1)" in lost.text
+    assert "По ней у вас 1 напоминание — отменить?" in lost.text
     assert lost.buttons() == ["🔕 Отменить напоминания (1)"]
 
     [done] = await oleg.callback(button_data(lost, "Отменить напоминания"), lost.message_id)

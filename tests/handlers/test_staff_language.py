@@ -67,7 +67,7 @@ async def test_an_english_speaking_manager_reads_dates_the_english_way(world: Wo
     await oleg.press("Add from the catalogue")
     await oleg.press("Expert consultation")
     await oleg.press("Make it in English")  # the client is Russian: their documents are too
-    [pdf] = await oleg.press("Commercial offer")
+    [pdf] = await oleg.press("Quotation")
     assert isinstance(pdf.file, BufferedInputFile)
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.file.data)).pages)
     assert "November 23, 2026" in text and "23.11.2026" not in text

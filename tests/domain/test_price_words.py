@@ -1,0 +1,35 @@
+"""A prospect's message that asks for a price or an offer makes the deal hot (routing.price_words)."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_business_config
+from bot.domain.desk import asks_for_price
+
+SHIPPED = Path(__file__).resolve().parents[2] / "config" / "salesbot.yaml"
+WORDS = load_business_config(SHIPPED).routing.price_words
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Сколько стоит внедрение?",
+        "Сколько стоят лицензии на 5 человек?",  # the plural had not counted
+        "Почем лицензия?",  # written without ё
+        "Какие у вас цены?",
+        "Выставьте счёт, пожалуйста",  # what the seeds call a buyer's signal
+        "Пришлите договор и реквизиты",
+        "Could you send an invoice?",
+        "What is your pricing?",
+    ],
+)
+def test_a_question_about_money_counts(message: str) -> None:
+    assert asks_for_price(message, WORDS)
+
+
+@pytest.mark.parametrize(
+    "message", ["Спасибо, договорились на завтра", "Добрый день!", "Can we talk tomorrow?"]
+)
+def test_other_messages_do_not(message: str) -> None:
+    assert not asks_for_price(message, WORDS)
