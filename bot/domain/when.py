@@ -87,7 +87,12 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
             "RETURN_TIME_AS_PERIOD": True,
         },
     )
-    found = parser.get_date_data(_normalise_hours(_with_year(cleaned, base.date())))
+    normalised = _normalise_hours(_with_year(cleaned, base.date()))
+    if _COUNT_AFTER_CLOCK.search(
+        normalised
+    ):  # "завтра вечером 5": a time and a count, not a moment
+        raise InputError(Problem.NOT_A_TIME)
+    found = parser.get_date_data(normalised)
     if found.date_obj is None:
         raise InputError(Problem.NOT_A_TIME)
     moment = found.date_obj
@@ -122,8 +127,9 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
             (words[:size], words[size:]),  # the moment first
             (words[-size:], words[:-size]),  # the moment last
         ):
-            if not _is_a_note(note_words):
-                continue
+            moment_words, note_words = _day_to_moment(moment_words, note_words)
+            if not _is_a_note(note_words) or note_words[-1].lower() == "this":
+                continue  # "call this | evening": "this evening" is one moment
             try:
                 moment = parse_when(" ".join(moment_words), now, tz)
             except InputError as part:
@@ -312,12 +318,24 @@ def _a_year(token: str) -> bool:
 _DAY_WORDS = frozenset({"сегодня", "завтра", "послезавтра", "today", "tomorrow", "tonight"})
 
 
+def _day_to_moment(moment: list[str], note: list[str]) -> tuple[list[str], list[str]]:
+    """ "завтра 3 счета в 15": the day belongs to the moment ("завтра в 15"), not to the note
+    ("3 счета"), however the words fell."""
+    if any(_tidy(word).lower() in _DAY_WORDS for word in moment):
+        return moment, note
+    for index, word in enumerate(note):
+        if _tidy(word).lower() in _DAY_WORDS:
+            return [word, *moment], note[:index] + note[index + 1 :]
+    return moment, note
+
+
 def _is_a_note(words: list[str]) -> bool:
     """Not a note: a day word, a date's digits, or a time ("завтра в 25:00" is no time, not
     tomorrow about "в 25:00")."""
     text = " ".join(words)
     return (
-        not re.fullmatch(r"[\d\s./:-]+", text)
+        bool(words)
+        and not re.fullmatch(r"[\d\s./:-]+", text)
         and _tidy(text).lower() not in _DAY_WORDS
         and not re.fullmatch(r"(?:(?:в|к|at)\s+)?\d{1,2}:\d{2}", _tidy(text), re.IGNORECASE)
     )
@@ -347,6 +365,8 @@ _TO_A_WEEKDAY = re.compile(
     r"(?<!\w)(?:к|ко|до)\s+(?=(?:понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)\b)",
     re.IGNORECASE,
 )
+_COUNT_AFTER_CLOCK = re.compile(r"\d:\d{2}\s+\d+(?![\d.:/])")
+_HOUR_BEFORE = re.compile(r"(?<![\d.:,/])(?P<hour>\d{1,2})\s+$")
 _AT_HOUR = re.compile(rf"\b(?:в|к|at)\s+{_HOUR}(?![\w.:])", re.IGNORECASE)
 _BARE_CLOCK = re.compile(r"(?<![\d.:])(?P<hour>\d{1,2}):(?P<minute>[0-5]\d)(?![\d:])")
 # "завтра 15" is 15:00, but "завтра 3 счета" is about three invoices, not a call at 03:00: a
@@ -396,6 +416,11 @@ def _daytime(text: str) -> str:
     if part is None:
         return text
     word = part["word"].lower().replace("ё", "е")
+    before = _HOUR_BEFORE.search(text[: part.start()])  # "friday 7 in the evening"
+    if before is not None:
+        text = text[: before.start()] + f"{before['hour']}:00 " + text[part.start() :]
+        part = _DAYTIME_WORDS.search(text, before.start())
+        assert part is not None
     rest = " ".join((text[: part.start()] + text[part.end() :]).split())
     hour = _AT_HOUR.search(rest) or _BARE_CLOCK.search(rest)
     if hour is None:
@@ -411,12 +436,21 @@ def _normalise_hours(text: str) -> str:
     """For instance "в 9 вечера" -> "21:00", "завтра в 10" -> "завтра 10:00", "at 3pm" ->
     "15:00", "завтра 15" -> "завтра 15:00", "завтра вечером" -> "завтра 19:00". Anything else
     is left as it is."""
+    text = _PART_OF_DAY.sub(_part_of_day, text)  # "8pm" first: "tomorrow evening 8pm" is 20:00
     text = _daytime(text)
-    text = _PART_OF_DAY.sub(_part_of_day, text)
-    text = _AT_HOUR.sub(lambda m: _clock(int(m["hour"]), int(m["minute"] or 0)) or m[0], text)
+    text = _AT_HOUR.sub(_at_hour, text)
     return _DAY_THEN_HOUR.sub(
         lambda m: f"{m['day']} {_clock(int(m['hour']), 0) or m['hour']}", text
     )
+
+
+def _at_hour(match: re.Match[str]) -> str:
+    """ "в 3", "at 5": at work that is 15:00 and 17:00, not the night; "в 3:00", "в 3 ночи" and
+    "в 7" are the hours they say."""
+    hour, minute = int(match["hour"]), match["minute"]
+    if minute is None and 1 <= hour <= 6:
+        hour += 12
+    return _clock(hour, int(minute or 0)) or match[0]
 
 
 def _part_of_day(match: re.Match[str]) -> str:

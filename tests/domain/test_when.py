@@ -215,6 +215,22 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
         ("friday in the evening at 7", moscow(2026, 11, 27, 19, 0), None),
         ("завтра в полдень", moscow(2026, 11, 24, 12, 0), None),  # not 10:00 about "полдень"
         ("tomorrow at noon", moscow(2026, 11, 24, 12, 0), None),
+        # a review's finds: an hour beside a part of the day is that hour
+        ("tomorrow evening 8pm", moscow(2026, 11, 24, 20, 0), None),  # not 10:00
+        ("tomorrow morning 9am", moscow(2026, 11, 24, 9, 0), None),
+        ("friday 7 in the evening", moscow(2026, 11, 27, 19, 0), None),  # not today, "friday 7"
+        ("tomorrow 12 noon", moscow(2026, 11, 24, 12, 0), None),
+        ("call this evening", moscow(2026, 11, 23, 19, 0), "call"),
+        # the day goes with the time, the count stays in the note
+        ("завтра 3 счета в 15", moscow(2026, 11, 24, 15, 0), "3 счета"),  # not today 15:00
+        ("afternoon tea tomorrow", moscow(2026, 11, 24, 15, 0), "tea"),
+        ("завтра вечером 5 звонков", moscow(2026, 11, 24, 19, 0), "5 звонков"),
+        # "в 3" at work is the afternoon; minutes or a part of the day say otherwise
+        ("завтра в 3 позвонить", moscow(2026, 11, 24, 15, 0), "позвонить"),  # not 03:00
+        ("tomorrow at 5", moscow(2026, 11, 24, 17, 0), None),
+        ("завтра в 3:00", moscow(2026, 11, 24, 3, 0), None),
+        ("завтра в 3 ночи", moscow(2026, 11, 24, 3, 0), None),
+        ("завтра в 7", moscow(2026, 11, 24, 7, 0), None),
     ],
 )
 def test_a_reminder_may_say_what_it_is_about(
@@ -316,3 +332,11 @@ def test_what_is_not_a_day(typed: str) -> None:
     with pytest.raises(InputError) as error:
         parse_day(typed, TODAY)
     assert error.value.problem is Problem.NOT_A_DATE
+
+
+@pytest.mark.parametrize("typed", ["this evening", "call this evening", "this afternoon"])
+def test_this_evening_said_after_it_is_gone_not_tomorrows(typed: str) -> None:
+    late = moscow(2026, 11, 23, 20, 30)  # not tomorrow's evening about "this"
+    with pytest.raises(InputError) as error:
+        parse_reminder(typed, late, MOSCOW)
+    assert error.value.problem is Problem.IN_THE_PAST
