@@ -155,6 +155,10 @@ async def _walk_or_move(ctx: DealContext, target: str) -> None:
     known = {stage.id for stage in pipeline.stages}
     start = pipeline.index(card.deal.stage) if card.deal.stage in known else 0
     end = pipeline.index(ctx.config.pipeline.won_stage if target == WON else target)
+    if end <= start:  # an old message's button: the deal has gone past it, never back
+        stage = stage_name(ctx.config, card.deal.stage, ctx.t.locale)
+        await ctx.send(ctx.t("stage_moved_since", stage=stage), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
     queue = [qid for stage in pipeline.stages[start:end] for qid in stage.missing(card.answers)]
     if not queue:
         if target == WON:
@@ -296,15 +300,25 @@ async def _answer(ctx: DealContext, question_id: str, raw: str) -> None:
         # "в пятницу" or "25.12": the day it was taken for, so a misreading is seen at once
         await ctx.send(ctx.t("date_read_as", date=long_day(ctx.t, date.fromisoformat(value))))
     if data.get("walk_target") and not question.satisfied_by(value):
-        # "did you reach the client?" - "no": the walk ends here, the deal stays where it is
-        await ctx.state.clear()
-        stage = next(
-            s for s in ctx.config.pipeline.stages if any(q.id == question_id for q in s.questions)
-        )
-        await ctx.send(ctx.t("held_until_yes", stage=stage.name.get(ctx.t.locale)))
-        await ctx.show_card()
+        await _held(ctx, question_id)
         return
     await _advance(ctx, queue[1:], data.get("walk_target"))
+
+
+async def _held(ctx: DealContext, question_id: str) -> None:
+    """ "Did you reach the client?" - "no": the walk ends there. The deal goes as far as the
+    answers allow, to the stage of that question, and stays there until a "yes"."""
+    await ctx.state.clear()
+    stages = ctx.config.pipeline.stages
+    held = next(s for s in stages if any(q.id == question_id for q in s.questions))
+    await ctx.send(ctx.t("held_until_yes", stage=held.name.get(ctx.t.locale)))
+    card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    ids = [s.id for s in stages]
+    if card.deal.stage in ids and ids.index(card.deal.stage) < ids.index(held.id):
+        result = await ctx.pipeline.move(ctx.deal_id, held.id, ctx.viewer.telegram_id, ctx.now())
+        await _report(ctx, result, held.id)
+        return
+    await ctx.show_card()
 
 
 async def _advance(ctx: DealContext, queue: list[str], target: str | None) -> None:

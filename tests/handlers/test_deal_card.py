@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from aiogram import Router
 
 from bot.callbacks import DealAction, DealCb, PlayCb
+from bot.middlewares import DoubleTap
 from storage.schema import deal_answers, deals, events, managers
 from tests.fakes import Prospect
 from tests.handlers.conftest import ADMIN_ID, World
-from tests.handlers.test_staff import submit_lead
+from tests.handlers.test_staff import button_data, submit_lead
 
 
 async def deal_of(world: World, deal_id: int = 1) -> sa.Row[object]:
@@ -121,6 +123,59 @@ async def test_a_client_not_reached_holds_the_deal_at_contact(world: World) -> N
     await oleg.press("Да")
     await oleg.press("Следующий этап")
     assert (await deal_of(world)).stage == "needs"
+
+
+def without_double_tap_guard(world: World) -> None:
+    """An old message's button pressed again at once: as if seconds had passed between."""
+    routers: list[Router] = [world.dp]
+    while routers:
+        router = routers.pop()
+        routers.extend(router.sub_routers)
+        for middleware in router.callback_query.middleware._middlewares:
+            if isinstance(middleware, DoubleTap):
+                middleware._window = 0.0
+
+
+async def test_an_old_walk_button_never_moves_a_deal_back(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    without_double_tap_guard(world)
+    [refusal] = await oleg.press("Следующий этап")  # "answer and move to needs discovery"
+    await oleg.press("Ответить и перейти")
+    await oleg.press("Да")
+    await oleg.press("Следующий этап")
+    await oleg.press("Ответить и перейти")
+    for answer in ("Теряют заявки", None, "Excel", None, "150000", "31.12.2026"):
+        if answer is None:
+            await oleg.press("Да" if "Говорим" in oleg.last().text else "Сэкономить")
+        else:
+            await oleg.send(answer)
+    assert (await deal_of(world)).stage == "presentation"
+
+    [stale] = await oleg.callback(button_data(refusal, "Ответить и перейти"), refusal.message_id)
+    assert "Сделка уже на этапе «Презентация»" in stale.text
+    assert (await deal_of(world)).stage == "presentation"
+
+
+async def test_a_walk_held_by_a_no_further_on_keeps_what_was_answered(world: World) -> None:
+    """A walk to closing from contact, held at "Возражения сняты?" - "Нет": the deal goes as far
+    as its answers allow, not back to where the walk began."""
+    oleg = await manager_with_deal(world)
+    await oleg.press("Этап…")
+    await oleg.press("Закрытие сделки")
+    await oleg.press("Ответить и перейти")
+    await oleg.press("Да")  # reached
+    await oleg.send("Теряют заявки")
+    await oleg.press("Сэкономить")
+    await oleg.send("Excel")
+    await oleg.press("Да")  # the decision maker
+    await oleg.send("150000")
+    await oleg.send("31.12.2026")
+    await oleg.send("01.12.2026")
+    await oleg.send("Понравилось")
+    held = await oleg.press("Нет")  # objections resolved? no
+    assert "Дальше этапа «Работа с возражениями» сделка пойдёт" in held[0].text
+    assert any("переведена на этап «Работа с возражениями»" in sent.text for sent in held)
+    assert (await deal_of(world)).stage == "objections"
 
 
 async def test_the_history_names_the_stage_a_refused_move_could_not_leave(world: World) -> None:
