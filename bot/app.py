@@ -19,6 +19,7 @@ from aiogram.exceptions import (
     ClientDecodeError,
     TelegramAPIError,
     TelegramNetworkError,
+    TelegramNotFound,
     TelegramUnauthorizedError,
 )
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
@@ -252,7 +253,7 @@ async def _whoami(bot: Bot, settings: Settings) -> User:
             f"TELEGRAM_API_URL: cannot reach the Bot API at {settings.telegram_api_url}"
             f" ({error.message})"
         ) from error
-    except (ClientDecodeError, TelegramAPIError) as error:  # a web server, not a Bot API
+    except (ClientDecodeError, TelegramNotFound) as error:  # a web server, not a Bot API
         raise SettingsError(
             f"TELEGRAM_API_URL: {settings.telegram_api_url} does not answer as a Bot API server"
             f" ({str(error).splitlines()[0]}); give the server's address without /bot..., e.g."

@@ -6,12 +6,13 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import re
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.config import ConfigError, load_business_config
-from bot.logs import hide_secrets
+from bot.logs import hidden, hide_secrets
 from bot.settings import TOKEN_HELP, Settings, SettingsError, load_settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -49,10 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic.runtime.migration").addFilter(_only_upgrades)
     # A line per scheduler tick (every 5 s) would bury what an operator needs to see.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    secrets: list[str] = []
     try:
         settings = load_settings()
         if settings.bot_token is not None:
-            hide_secrets(LOG_FORMAT, settings.bot_token.get_secret_value())
+            secrets.append(settings.bot_token.get_secret_value())
+            hide_secrets(LOG_FORMAT, *secrets)
         if args.command == "check-config":
             _check_config(settings)
             print(f"OK: settings and {settings.salesbot_config} are valid.")
@@ -65,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             return _migrate(settings)
         return _run(settings, migrate=not args.no_migrate)
     except (SettingsError, ConfigError) as error:
-        print(error, file=sys.stderr)
+        # stderr is the log under systemd or Docker: an error quoting a URL must not carry the token
+        print(hidden(str(error), secrets), file=sys.stderr)
         return 2
 
 
@@ -101,7 +105,9 @@ def _reach_database(url: str) -> None:
     from storage.db import create_engine
 
     async def probe() -> None:
-        engine = create_engine(url)
+        # a server that never answers is reported after 10 s, not asyncpg's minute
+        options = {} if url.startswith("sqlite") else {"connect_args": {"timeout": 10}}
+        engine = create_engine(url, **options)
         try:
             async with engine.connect() as connection:
                 await connection.execute(sa.text("select 1"))
@@ -111,7 +117,8 @@ def _reach_database(url: str) -> None:
     try:
         asyncio.run(probe())
     except (DBAPIError, OSError) as error:
-        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        cause = getattr(error, "orig", None) or error
+        reason = (str(cause) or type(cause).__name__).splitlines()[0]  # TimeoutError() says ""
         shown = make_url(url).render_as_string(hide_password=True)
         raise SettingsError(f"DATABASE_URL: cannot open the database {shown}: {reason}") from None
 
@@ -132,15 +139,18 @@ def _reach_redis(url: str) -> None:
     try:
         asyncio.run(probe())
     except (RedisError, OSError) as error:
-        raise SettingsError(f"REDIS_URL: no answer from {_hide_password(url)}: {error}") from None
+        reason = str(error) or type(error).__name__
+        raise SettingsError(f"REDIS_URL: no answer from {_hide_password(url)}: {reason}") from None
 
 
 def _hide_password(url: str) -> str:
+    """The URL as a log may show it: the password (redis://:pw@host, ?password=pw) as ***."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
+    query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def _migrate(settings: Settings) -> int:

@@ -93,9 +93,10 @@ class Company(Strict):
     @classmethod
     def _email(cls, value: str) -> str:
         try:
-            return parse_email(value) if value else value
+            parse_email(value) if value else None
         except InputError:
             raise ValueError(f"{value!r} is not an e-mail address") from None
+        return value  # as written: documents print it
 
     address: Localized | None = None
     requisites: Requisites | None = None
@@ -252,6 +253,8 @@ class PipelineQuestion(Strict):
             raise ValueError(f"question {self.id}: only a date can be in the future")
         if self.must_be_yes and self.type is not AnswerType.YES_NO:
             raise ValueError(f"question {self.id}: only a yes/no question can need a yes")
+        if self.must_be_yes and not self.required:
+            raise ValueError(f"question {self.id}: must_be_yes needs a required question")
         return self
 
 
@@ -367,8 +370,8 @@ class SpeedToLead(Strict):
 def _clock_time(value: object) -> object:
     """YAML reads an unquoted 9:00 as the number 540 (base 60), and pydantic a number as seconds
     past midnight in UTC: a time of day must be written as text."""
-    if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}", value.strip()):
-        return value.strip().zfill(5)
+    if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", value.strip()):
+        return value.strip().zfill(5 if value.strip().count(":") == 1 else 8)
     if isinstance(value, dt.time) and value.tzinfo is None:
         return value
     raise ValueError('a time of day in quotes, e.g. "09:00" (without quotes 9:00 is a number)')

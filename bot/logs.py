@@ -13,21 +13,22 @@ from urllib.parse import quote
 HIDDEN = "<BOT_TOKEN>"
 
 
+def hidden(text: str, secrets: Iterable[str]) -> str:
+    """`text` with each secret, as written and as a URL quotes it ("123:abc", "123%3Aabc"),
+    replaced by a mark."""
+    forms = {form for secret in secrets if secret for form in (secret, quote(secret, safe=""))}
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, HIDDEN)
+    return text
+
+
 class SecretHidingFormatter(logging.Formatter):
     def __init__(self, fmt: str, secrets: list[str]) -> None:
         super().__init__(fmt)
-        # the token as written and as a URL quotes it ("123:abc" and "123%3Aabc")
-        self._secrets = sorted(
-            {form for secret in secrets if secret for form in (secret, quote(secret, safe=""))},
-            key=len,
-            reverse=True,
-        )
+        self._secrets = secrets
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        for secret in self._secrets:
-            line = line.replace(secret, HIDDEN)
-        return line
+        return hidden(super().format(record), self._secrets)
 
 
 def hide_secrets(

@@ -70,9 +70,12 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError(expected)
         try:
-            database = make_url(value).database
-        except ArgumentError as error:
+            parsed = make_url(value)
+        except (ArgumentError, ValueError) as error:
             raise ValueError(expected) from error
+        database = parsed.database
+        if parsed.port is not None and not 0 < parsed.port < 65536:
+            raise ValueError(f"port {parsed.port} out of range; {expected}")
         # without it SQLite would keep everything in memory, PostgreSQL use the user's own
         if not database or database == ":memory:":
             raise ValueError(f"no database named; {expected}")
@@ -89,6 +92,12 @@ class Settings(BaseSettings):
         parsed = urlsplit(text)
         if not (parsed.path if parsed.scheme == "unix" else parsed.hostname):
             raise ValueError("no host named; expected redis://host:port/db")
+        try:
+            parsed.port  # noqa: B018 - it checks the port: "abc" or 99999 raise
+        except ValueError as error:
+            raise ValueError(
+                "the port must be a number up to 65535; expected redis://host:port/db"
+            ) from error
         return text
 
     @field_validator("admin_ids", mode="before")

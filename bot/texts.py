@@ -28,14 +28,15 @@ def plural(count: object, one: str, few: str, many: str | None = None) -> str:
     """ "85 баллов", "1 балл", "2 балла" ({{ n | plural("балл", "балла", "баллов") }}); in
     English two forms: "1 point", "85 points"."""
     number = abs(int(str(count)))
+    shown = f"−{number}" if int(str(count)) < 0 else str(count)  # a typographic minus
     if many is None:
-        return f"{count} {one if number == 1 else few}"
+        return f"{shown} {one if number == 1 else few}"
     tens, units = number % 100, number % 10
     if units == 1 and tens != 11:
-        return f"{count} {one}"
+        return f"{shown} {one}"
     if 2 <= units <= 4 and not 12 <= tens <= 14:
-        return f"{count} {few}"
-    return f"{count} {many}"
+        return f"{shown} {few}"
+    return f"{shown} {many}"
 
 
 class Catalogue:

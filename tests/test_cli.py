@@ -9,8 +9,10 @@ from urllib.parse import quote
 
 import pytest
 
+from bot import cli
 from bot.cli import LOG_FORMAT, main
 from bot.logs import hide_secrets
+from bot.settings import SettingsError
 
 
 def test_migrate_tells_the_migrations_it_applies_and_nothing_else(
@@ -114,3 +116,21 @@ def test_check_config_notes_what_run_will_still_need(
     out = capsys.readouterr().out
     assert "OK: settings" in out
     assert "BOT_TOKEN is not set yet" in out and "ADMIN_IDS is empty" in out
+
+
+def test_an_error_that_stops_start_up_does_not_print_the_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """stderr is the log under systemd or Docker, and a start-up error may quote the Bot API's
+    URL: given with /bot<token> in it, or in an aiohttp error's text."""
+    token = "123456:ABCdefGhIJKlmnoPQRstuVWXyz0123456789"
+    monkeypatch.setenv("BOT_TOKEN", token)
+
+    def refused(settings: object, migrate: bool) -> int:
+        raise SettingsError(f"TELEGRAM_API_URL: cannot reach http://127.0.0.1:1/bot{token}/getMe")
+
+    monkeypatch.setattr(cli, "_run", refused)
+    assert main(["run"]) == 2
+    error = capsys.readouterr().err
+    assert "cannot reach http://127.0.0.1:1/bot<BOT_TOKEN>/getMe" in error
+    assert "ABCdefGhIJ" not in error

@@ -39,7 +39,7 @@ def test_a_reminder_shows_its_deal_on_a_line_of_its_own(locale: str, first: str)
 @pytest.mark.parametrize(
     ("count", "russian", "english"),
     [(1, "1 балл", "1 point"), (3, "3 балла", "3 points"), (11, "11 баллов", "11 points"),
-     (21, "21 балл", "21 points"), (85, "85 баллов", "85 points"), (-2, "-2 балла", "-2 points")],
+     (21, "21 балл", "21 points"), (85, "85 баллов", "85 points"), (-2, "−2 балла", "−2 points")],
 )  # fmt: skip
 def test_counts_agree_with_their_nouns(count: int, russian: str, english: str) -> None:
     assert plural(count, "балл", "балла", "баллов") == russian

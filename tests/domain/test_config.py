@@ -138,6 +138,8 @@ def test_settings_read_admin_ids_as_a_comma_separated_list(monkeypatch: pytest.M
         ("REDIS_URL", "redis://"),
         ("BOT_TOKEN", "123456:ABC def"),
         ("ADMIN_IDS", "-100123"),  # a group's id, not a person's
+        ("DATABASE_URL", "postgresql+asyncpg://u@localhost:99999/db"),
+        ("REDIS_URL", "redis://localhost:abc/0"),
     ],
 )
 def test_a_wrong_setting_is_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
@@ -194,6 +196,10 @@ def test_the_shipped_pipeline_follows_the_sales_method() -> None:
             "only a yes/no question can need a yes",
         ),
         (
+            lambda d: d["pipeline"]["stages"][0]["questions"][0].update(required=False),
+            "must_be_yes needs a required question",  # it would hold nothing
+        ),
+        (
             lambda d: d["pipeline"]["stages"][0]["questions"][0].update(type="colour"),
             r"pipeline\.stages#1\(contact\)\.questions#1\(\w+\)\.type: ",
         ),
@@ -224,9 +230,16 @@ def test_working_hours_written_without_quotes_are_refused_with_how_to_write_them
 
 
 def test_working_hours_in_quotes_are_read_as_the_time_of_day(tmp_path: Path) -> None:
-    path = write(tmp_path, lambda d: d["followups"]["working_hours"].update(start="8:30"))
+    path = write(
+        tmp_path, lambda d: d["followups"]["working_hours"].update(start="8:30", end="18:00:00")
+    )
     hours = load_business_config(path).followups.working_hours
-    assert (hours.start, hours.start.tzinfo) == (dt.time(8, 30), None)
+    assert (hours.start, hours.start.tzinfo, hours.end) == (dt.time(8, 30), None, dt.time(18))
+
+
+def test_the_company_e_mail_is_kept_as_written(tmp_path: Path) -> None:
+    path = write(tmp_path, lambda d: d["company"].update(email="Sales@Romashka.RU"))
+    assert load_business_config(path).company.email == "Sales@Romashka.RU"
 
 
 @pytest.mark.parametrize(

@@ -239,7 +239,7 @@ async def test_a_prospect_just_looking_is_a_cold_lead_and_the_alert_says_why(
     [deal] = await rows(world, deals)
     assert deal.temperature == "cold"
     [alert] = world.session.to(ADMIN_ID)
-    assert "Холодный" in alert.text and "сроки −45" in alert.text
+    assert "Холодный · −10 баллов" in alert.text and "сроки −45" in alert.text
 
 
 async def test_consent_refused_stores_nothing(world: World) -> None:
