@@ -349,9 +349,11 @@ async def _typed_context(message: Message, data: dict[str, Any]) -> DealContext 
     return ctx
 
 
-async def _text(message: Message, ctx: DealContext, limit: int = 1000) -> str | None:
+async def _text(
+    message: Message, ctx: DealContext, limit: int = 1000, lines: bool = False
+) -> str | None:
     try:
-        return parse_free_text(message.text or "", limit=limit)
+        return parse_free_text(message.text or "", limit=limit, lines=lines)
     except InputError as error:
         await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
         return None
@@ -383,7 +385,7 @@ async def activity_typed(message: Message, **data: Any) -> None:
             duration=message.voice.duration, text=message.caption,
         )  # fmt: skip
     else:
-        text = await _text(message, ctx)
+        text = await _text(message, ctx, lines=True)  # a call's summary keeps its lines
         if text is None:
             return
         await ctx.desk.log_activity(ctx.viewer, ctx.deal_id, kind, ctx.now(), text=text)

@@ -50,17 +50,24 @@ _BLANK_LETTERS = str.maketrans(dict.fromkeys("\u115f\u1160\u3164\uffa0\u2800", "
 
 
 def _clean_text(text: str) -> str:
-    # Control characters (including RTL overrides) have no place in a name shown to managers.
+    # Control characters (including RTL overrides) have no place in a name shown to managers;
+    # a line break or a tab is a space, or "строка1\nстрока2" would read "строка1строка2".
     visible = "".join(
-        ch
+        " " if ch.isspace() else ch
         for ch in text.translate(_BLANK_LETTERS)
-        if unicodedata.category(ch)[0] != "C" or ch == " "
+        if unicodedata.category(ch)[0] != "C" or ch.isspace()
     )
     return " ".join(visible.split())
 
 
-def parse_free_text(text: str, limit: int = FREE_TEXT_MAX) -> str:
-    cleaned = _clean_text(text)
+def parse_free_text(text: str, limit: int = FREE_TEXT_MAX, lines: bool = False) -> str:
+    """A typed text, cleaned; with `lines`, its line breaks are kept (a call's summary, a note),
+    blank lines dropped."""
+    if lines:
+        kept = (_clean_text(line) for line in text.splitlines())
+        cleaned = "\n".join(line for line in kept if line)
+    else:
+        cleaned = _clean_text(text)
     if not cleaned:
         raise InputError(Problem.EMPTY)
     if len(cleaned) > limit:

@@ -136,6 +136,11 @@ def test_a_5000_character_name_is_refused_with_the_limit() -> None:
     assert error.value.problem is Problem.TOO_LONG and error.value.limit == 100
 
 
+def test_a_line_break_is_a_space_not_glue() -> None:
+    assert parse_free_text("Строка1\nСтрока2\t\tСтрока3") == "Строка1 Строка2 Строка3"
+    assert parse_free_text(" 1. Демо \n\n\n2. КП\r\n", lines=True) == "1. Демо\n2. КП"
+
+
 def test_control_characters_are_dropped() -> None:
     assert parse_name("Ann\u202ea\u0000") == "Anna"
 

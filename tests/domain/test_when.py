@@ -231,6 +231,7 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
         ("завтра в 3:00", moscow(2026, 11, 24, 3, 0), None),
         ("завтра в 3 ночи", moscow(2026, 11, 24, 3, 0), None),
         ("завтра в 7", moscow(2026, 11, 24, 7, 0), None),
+        ("завтра в 15:00\nпозвонить Анне", moscow(2026, 11, 24, 15, 0), "позвонить Анне"),
     ],
 )
 def test_a_reminder_may_say_what_it_is_about(

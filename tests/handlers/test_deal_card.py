@@ -224,12 +224,13 @@ async def test_calls_and_voice_notes_are_logged_and_replayable(world: World) -> 
     await oleg.press("Звонок")
     [hint] = await oleg.send_sticker()
     assert "голосовое" in hint.text  # neither text nor voice: a hint, nothing stored
-    await oleg.send("Договорились о демо в четверг")
+    await oleg.send("Договорились:\n1. Демо в четверг\n\n2. КП до пятницы")
     await oleg.press("Звонок / встреча")
     await oleg.press("Заметка")
     await oleg.send_voice("voice-42", duration=75)
     [history] = await oleg.press("История")
-    assert "Звонок: Договорились о демо в четверг" in history.text
+    # typed on several lines: the lines kept, not glued into "Договорились:1. Демо..."
+    assert "Звонок: Договорились:\n1. Демо в четверг\n2. КП до пятницы" in history.text
     assert "Заметка 🎤 1:15" in history.text
     [voice] = await oleg.press("Голосовое")
     assert (voice.kind, voice.file) == ("voice", "voice-42")
