@@ -25,7 +25,7 @@ from bot.callbacks import (
 from bot.config import BusinessConfig
 from bot.desk_views import answer_text, checklist, day, deal_button, stage_name
 from bot.domain.desk import DealCard, DealPage, DealRow, HistoryEntry, Manager, Viewer
-from bot.domain.models import Temperature
+from bot.domain.models import DealStatus, Temperature
 from bot.domain.pipeline import AnswerType, satisfies
 from bot.paging import pager
 from bot.services.desk import ActivityKind, TodayPage
@@ -200,9 +200,15 @@ def deal_card(
     if card.deal.manager_telegram_id is None and not viewer.is_admin:
         return _rows([_deal(t, "btn_take", DealAction.TAKE, deal_id)])
     if not card.is_open:
-        # After a win the client is still worth calls and reminders (the repeat sale); after a
-        # loss, a call back later. The stage and the temperature are history.
+        # After a win the client is still worth calls and reminders (the repeat sale), and the
+        # post-sale stage's questions (how the client rates the result) are still answered;
+        # after a loss, a call back later. The stage and the temperature are history.
+        after_win = card.deal.status is DealStatus.WON and any(
+            stage.id == card.deal.stage and stage.questions for stage in config.pipeline.stages
+        )
+        questions = _deal(t, "btn_post_sale_questions", DealAction.QUESTIONS, deal_id)
         return _rows(
+            [questions if after_win else None],
             [
                 _deal(t, "btn_log", DealAction.LOG, deal_id),
                 _deal(t, "btn_remind", DealAction.REMIND, deal_id),

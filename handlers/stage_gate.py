@@ -12,6 +12,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from bot import desk_keyboards as kb
 from bot.callbacks import DealAction, DealCb
 from bot.desk_views import long_day, question_text, stage_name
+from bot.domain.models import DealStatus
 from bot.domain.parsing import InputError
 from bot.domain.pipeline import (
     AnswerType,
@@ -189,7 +190,7 @@ async def ask(ctx: DealContext, question_id: str) -> None:
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
     if not await _stage_known(ctx, card.deal.stage):
         return
-    if not card.is_open:
+    if not card.is_open and card.deal.status is not DealStatus.WON:  # won: post-sale questions
         await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     stage = ctx.config.pipeline.stage(card.deal.stage)

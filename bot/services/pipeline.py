@@ -105,7 +105,10 @@ class PipelineService:
         amount = amount_minor(value) if question.deal_amount else None
         async with self._repository.transaction() as store:
             position = await self._position(store, deal_id)
-            if position.status is not DealStatus.OPEN:
+            after_win = position.status is DealStatus.WON and question_id in {
+                q.id for q in self._pipeline.stage(self._pipeline.won_stage).questions
+            }  # the post-sale stage's questions: how the client rates the result
+            if position.status is not DealStatus.OPEN and not after_win:
                 raise DealClosed(deal_id)
             before = position.answers.get(question_id)
             if before == value:

@@ -284,6 +284,31 @@ async def at_the_closing_gate(world: World, **deal_values: object) -> Prospect:
     return oleg
 
 
+async def test_a_won_deals_post_sale_questions_can_be_answered(world: World) -> None:
+    oleg = await at_the_closing_gate(world)
+    await oleg.send("150 000")
+    await oleg.send("01.12.2026")
+    assert (await deal_of(world)).status == "won"
+    [questions] = await oleg.press("Вопросы после продажи")
+    assert "◽️ Как клиент оценивает результат?" in questions.buttons()
+    await oleg.press("Как клиент оценивает результат?")
+    await oleg.send("Доволен, хочет подключить второй отдел")
+    async with world.engine.connect() as connection:
+        stored = (
+            await connection.execute(
+                sa.select(deal_answers.c.value).where(deal_answers.c.question_id == "result")
+            )
+        ).scalar_one()
+    assert stored == "Доволен, хочет подключить второй отдел"
+    # a lost deal's questions stay closed
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(status="lost"))
+    [card] = await oleg.callback(DealCb(action=DealAction.OPEN, deal=1).pack())
+    assert not any("Вопросы" in button for button in card.buttons())
+    [refused] = await oleg.callback(DealCb(action=DealAction.ASK, deal=1, arg="upsell").pack())
+    assert "Сделка уже закрыта" in refused.text
+
+
 async def test_the_amount_answered_at_the_closing_gate_is_the_deals_amount(world: World) -> None:
     oleg = await at_the_closing_gate(world)
     await oleg.send("150 000")
