@@ -111,7 +111,7 @@ async def _report(ctx: DealContext, result: MoveResult, target: str) -> None:
                 stage=stage_name(ctx.config, result.stage, t.locale),
                 target=t.label("won_target")
                 if target == WON
-                else stage_name(ctx.config, target, t.locale),
+                else t.label("move_target", stage=stage_name(ctx.config, target, t.locale)),
                 missing=missing,
             ),
             _walk_keyboard(ctx, target),
@@ -260,7 +260,18 @@ async def answer_typed(message: Message, **data: Any) -> None:
         await message.answer(data["t"]("err_not_text"))
         return
     ctx = DealContext.from_data(message.chat.id, int(stored["deal"]), data)
-    await _answer(ctx, queue[0], message.text)
+    await _answer(ctx, queue[0], _choice_typed(ctx, queue[0], message.text))
+
+
+def _choice_typed(ctx: DealContext, question_id: str, text: str) -> str:
+    """A choice's label typed instead of pressed ("сэкономить средства") is that choice."""
+    known = {q.id: q for stage in ctx.config.pipeline.stages for q in stage.questions}
+    question = known.get(question_id)
+    typed = " ".join(text.split()).casefold()
+    for choice in question.choices if question else ():
+        if typed in {label.casefold() for label in choice.label.root.values()}:
+            return choice.id
+    return text
 
 
 async def _answer(ctx: DealContext, question_id: str, raw: str) -> None:

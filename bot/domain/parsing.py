@@ -26,6 +26,7 @@ class Problem(StrEnum):
     EMAIL_INVALID = "email_invalid"
     USE_BUTTONS = "use_buttons"
     NOT_A_NUMBER = "not_a_number"
+    ZERO_AMOUNT = "zero_amount"
     AMOUNT_TOO_BIG = "amount_too_big"
     NOT_A_DATE = "not_a_date"
     DATE_GONE = "date_gone"

@@ -95,7 +95,7 @@ async def test_the_won_stage_is_reached_by_winning(world: World) -> None:
     oleg = await manager_with_deal(world)
     await oleg.press("Этап…")
     [refusal] = await oleg.press("Постпродажное")
-    assert "Перейти на «выигрыш» нельзя" in refusal.text
+    assert "Отметить сделку выигранной пока нельзя" in refusal.text
     assert (await deal_of(world)).status == "open"
 
 
