@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
 from bot.config import BusinessConfig, campaign_name
 from bot.domain.duplicates import DealDecision
 from bot.domain.models import LeadAnswers, Temperature
@@ -12,21 +16,31 @@ from bot.texts import Translator, score_reason
 TEMPERATURE_ICON = {Temperature.HOT: "🔥", Temperature.WARM: "🌤", Temperature.COLD: "❄️"}
 
 
-def choice_label(config: BusinessConfig, field: str, choice_id: str | None, locale: str) -> str:
+def choice_label(config: BusinessConfig, field: str, choice_id: object, locale: str) -> str:
     for choice in config.form.choices(field):
         if choice.id == choice_id:
             return choice.label.get(locale)
-    return choice_id or "—"
+    return str(choice_id or "—")
+
+
+def request_labels(
+    config: BusinessConfig, request: Mapping[str, Any], locale: str
+) -> dict[str, str]:
+    """What a client asked for in the form, in words: the alert's and the deal card's lines."""
+    return {
+        "need": str(request.get("need_text") or "")
+        or choice_label(config, "needs", request.get("need"), locale),
+        "timeline": choice_label(config, "timelines", request.get("timeline"), locale),
+        "budget": choice_label(config, "budgets", request.get("budget"), locale),
+        "contact_method": choice_label(
+            config, "contact_methods", request.get("contact_method"), locale
+        ),
+        "contact_time": choice_label(config, "contact_times", request.get("contact_time"), locale),
+    }
 
 
 def answer_labels(config: BusinessConfig, answers: LeadAnswers, locale: str) -> dict[str, str]:
-    return {
-        "need": answers.need_text or choice_label(config, "needs", answers.need, locale),
-        "timeline": choice_label(config, "timelines", answers.timeline, locale),
-        "budget": choice_label(config, "budgets", answers.budget, locale),
-        "contact_method": choice_label(config, "contact_methods", answers.contact_method, locale),
-        "contact_time": choice_label(config, "contact_times", answers.contact_time, locale),
-    }
+    return request_labels(config, asdict(answers), locale)
 
 
 def lead_card(

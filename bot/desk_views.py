@@ -9,7 +9,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from bot.cards import TEMPERATURE_ICON
+from bot.cards import TEMPERATURE_ICON, request_labels
 from bot.config import BusinessConfig, campaign_name
 from bot.domain.desk import DealCard, DealRow, HistoryEntry
 from bot.domain.models import DealStatus, Temperature
@@ -169,6 +169,7 @@ def deal_card(
         next_step=card.next_step,
         last_activity=local(card.last_activity, tz, locale=t.locale),
         manager=card.manager_name,
+        request=request_labels(config, card.request, t.locale) if card.request else None,
         # An admin selling through their own link, or a rep known only to the config's sources.
         manager_id=deal.manager_telegram_id,
         tips=stage.tips.get(t.locale) if stage and stage.tips and card.is_open else None,

@@ -210,6 +210,7 @@ class SqlDeskRepository:
             answers={question: value for question, value in answers},
             history=history,
             manager_name=row.manager_name,
+            request=dict(row.request or {}),
         )
 
     async def history(self, deal_id: int, limit: int) -> tuple[HistoryEntry, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -94,6 +94,9 @@ class DealCard:
     answers: Mapping[str, str]
     history: tuple[HistoryEntry, ...]  # newest first
     manager_name: str | None
+    # what the client asked for in the form (need, timeline, budget, how and when to call);
+    # empty for a lead a manager brought in
+    request: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def last_activity(self) -> datetime:

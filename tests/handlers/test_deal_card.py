@@ -48,6 +48,10 @@ async def test_the_card_shows_what_a_manager_needs(world: World) -> None:
     assert "tg://user?id=1001" in card.text
     assert "интернет-маркетинг, входящий" in card.text
     assert "сроки +55" in card.text  # why it is hot
+    # what the client asked for stays on the card once the alert has scrolled away
+    assert "🎯 Автоматизация продаж (CRM)" in card.text
+    assert "⏱ Как можно скорее · 💰 Больше 300 000 ₽" in card.text
+    assert "🕑 Звонок, Утром (9–12)" in card.text
     assert "Установление контакта (1/6) · чек-лист 0/1" in card.text
     assert "Будьте дружелюбны" in card.text  # the stage's tip
     for label in ("Следующий этап", "Возражение", "Звонок", "Выиграна", "Проиграна", "История"):

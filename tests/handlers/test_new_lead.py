@@ -20,6 +20,7 @@ async def test_typed_name_and_phone_make_an_outbound_deal(world: World) -> None:
     assert "Отправить мой номер" not in wrong.text  # the client's button, not the manager's
     created = await oleg.send("8 903 555-44-33")
     assert "Лид создан: сделка #1" in created[0].text and "Сделка #1" in created[1].text
+    assert "🎯" not in created[1].text  # no request of the client's to show
     async with world.engine.connect() as connection:
         deal = (await connection.execute(sa.select(deals))).one()
         person = (await connection.execute(sa.select(people))).one()
