@@ -253,8 +253,13 @@ class ReminderService:
     async def close(
         self, viewer: Viewer, reminder_id: int, status: ReminderStatus, now: datetime
     ) -> bool:
-        await self.mine(viewer, reminder_id)
-        return await self._repository.close(reminder_id, status, now)
+        reminder = await self.mine(viewer, reminder_id)
+        closed = await self._repository.close(reminder_id, status, now)
+        if closed and status is ReminderStatus.DONE and reminder.kind == SLA and reminder.deal_id:
+            # "done" on "a lead is waiting": the manager has been in touch, so the admins are
+            # not told that the lead is still unanswered
+            await self._repository.cancel_on_deal(reminder.deal_id, (SLA_ESCALATION,))
+        return closed
 
     async def snooze(self, viewer: Viewer, reminder_id: int, due_at: datetime) -> bool:
         """False if it is done or cancelled already."""

@@ -173,6 +173,22 @@ async def test_speed_to_lead_reminds_the_manager_then_the_admins(ladder_world: W
     assert "до сих пор без ответа" in world.session.to(ADMIN_ID)[-1].text
 
 
+async def test_done_on_a_lead_is_waiting_spares_the_admins_the_escalation(
+    ladder_world: World,
+) -> None:
+    world = ladder_world
+    oleg = await world.add_manager(7001, "Олег")
+    await submit_lead(world, 1001)
+    world.clock.advance(minutes=15)
+    assert await tick(world) == 1
+    push = oleg.last()
+    assert "Лид ждёт ответа" in push.text
+    await oleg.callback(button_data(push, "Сделано"), push.message_id)  # called from the phone
+    world.clock.advance(minutes=30)
+    assert await tick(world) == 0
+    assert not any("до сих пор без ответа" in s.text for s in world.session.to(ADMIN_ID))
+
+
 async def test_a_lead_whose_prospect_blocks_the_bot_on_confirm_still_reaches_the_staff(
     ladder_world: World,
 ) -> None:
