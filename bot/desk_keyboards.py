@@ -203,8 +203,10 @@ def deal_card(
         # After a win the client is still worth calls and reminders (the repeat sale), and the
         # post-sale stage's questions (how the client rates the result) are still answered;
         # after a loss, a call back later. The stage and the temperature are history.
+        won_stage = config.pipeline.won_stage
         after_win = card.deal.status is DealStatus.WON and any(
-            stage.id == card.deal.stage and stage.questions for stage in config.pipeline.stages
+            stage.id == won_stage == card.deal.stage and stage.questions
+            for stage in config.pipeline.stages
         )
         questions = _deal(t, "btn_post_sale_questions", DealAction.QUESTIONS, deal_id)
         return _rows(
@@ -285,9 +287,10 @@ def questions(t: Translator, config: BusinessConfig, card: DealCard) -> InlineKe
                 )
             ]
         )
+    required = any(question.required for question in stage.questions)
     rows.append(
         [
-            _deal(t, "btn_answer_missing", DealAction.ASK, card.deal.id),
+            _deal(t, "btn_answer_missing", DealAction.ASK, card.deal.id) if required else None,
             _deal(t, "btn_to_card", DealAction.OPEN, card.deal.id),
         ]
     )

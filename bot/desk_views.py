@@ -196,7 +196,7 @@ def history_text(
 def short(text: object, limit: int = EVENT_TEXT) -> str | None:
     if text is None or text == "":
         return None
-    value = str(text)
+    value = " · ".join(str(text).splitlines())  # a note's lines, on the history's one line
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 

@@ -29,7 +29,7 @@ from handlers.deal_context import DEAL_KEY, DealContext
 log = logging.getLogger(__name__)
 
 HISTORY_PAGE = 15
-_AMOUNT = Question("amount", AnswerType.NUMBER)
+_AMOUNT = Question("amount", AnswerType.NUMBER, deal_amount=True)
 
 
 def build_router() -> Router:
@@ -359,6 +359,13 @@ async def _text(
         return None
 
 
+def _caption(caption: str | None) -> str | None:
+    try:
+        return parse_free_text(caption or "", limit=1000, lines=True)
+    except InputError:
+        return None  # none, blank or too long: the voice itself is what is kept
+
+
 async def objection_typed(message: Message, **data: Any) -> None:
     if message.text is None or (ctx := await _typed_context(message, data)) is None:
         return
@@ -382,7 +389,7 @@ async def activity_typed(message: Message, **data: Any) -> None:
     if message.voice is not None:
         await ctx.desk.log_activity(
             ctx.viewer, ctx.deal_id, kind, ctx.now(), voice=message.voice.file_id,
-            duration=message.voice.duration, text=message.caption,
+            duration=message.voice.duration, text=_caption(message.caption),
         )  # fmt: skip
     else:
         text = await _text(message, ctx, lines=True)  # a call's summary keeps its lines

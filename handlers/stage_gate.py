@@ -190,7 +190,8 @@ async def ask(ctx: DealContext, question_id: str) -> None:
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
     if not await _stage_known(ctx, card.deal.stage):
         return
-    if not card.is_open and card.deal.status is not DealStatus.WON:  # won: post-sale questions
+    won = card.deal.status is DealStatus.WON and card.deal.stage == ctx.config.pipeline.won_stage
+    if not card.is_open and not won:  # a won deal's post-sale questions are still answered
         await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     stage = ctx.config.pipeline.stage(card.deal.stage)
@@ -323,9 +324,13 @@ async def _held(ctx: DealContext, question_id: str) -> None:
     await ctx.state.clear()
     stages = ctx.config.pipeline.stages
     held = next(s for s in stages if any(q.id == question_id for q in s.questions))
-    await ctx.send(ctx.t("held_until_yes", stage=held.name.get(ctx.t.locale)))
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
     ids = [s.id for s in stages]
+    if card.deal.stage in ids and ids.index(card.deal.stage) > ids.index(held.id):
+        await ctx.send(ctx.t("answers_saved"))  # moved past that stage meanwhile: it holds nothing
+        await ctx.show_card()
+        return
+    await ctx.send(ctx.t("held_until_yes", stage=held.name.get(ctx.t.locale)))
     if card.deal.stage in ids and ids.index(card.deal.stage) < ids.index(held.id):
         result = await ctx.pipeline.move(ctx.deal_id, held.id, ctx.viewer.telegram_id, ctx.now())
         await _report(ctx, result, held.id)

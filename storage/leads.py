@@ -179,15 +179,22 @@ class SqlLeadStore:
         )
         return deal_from_row(result.one())
 
-    def set_deal_temperature(
-        self, deal_id: int, temperature: Temperature, score: Score, now: datetime
+    def renew_deal(
+        self,
+        deal_id: int,
+        temperature: Temperature,
+        score: Score,
+        request: Mapping[str, Any],
+        now: datetime,
     ) -> Deal:
+        """A returning client's open deal: its temperature, score and the latest request."""
         result = self._c.execute(
             _UPDATE_DEAL,
             {
                 "temperature": temperature.value,
                 "score": score.points,
                 "score_reasons": _reasons(score),
+                "request": dict(request),
                 "updated_at": now,
                 "deal_id_": deal_id,
             },

@@ -209,7 +209,7 @@ def parse_answer(
             number = parse_decimal(text, locale, scaled=True)
             if number < 0:
                 raise InputError(Problem.NOT_A_NUMBER)
-            if number == 0 and question.deal_amount:  # a deal is not won at 0 ₽
+            if question.deal_amount and amount_minor(str(number)) == 0:  # not won at 0 ₽
                 raise InputError(Problem.ZERO_AMOUNT)
             if number == number.to_integral_value():
                 return str(int(number))

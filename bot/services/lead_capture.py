@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.domain.desk import RoutingRule
 from bot.domain.duplicates import DealDecision, choose_deal, match_person
@@ -150,7 +151,7 @@ class LeadCaptureService:
             table=self._scoring,
         )
         if choice.open_deal is not None:
-            deal = self._returning(store, choice.open_deal, score, now)
+            deal = self._returning(store, choice.open_deal, score, asdict(answers), now)
         else:
             manager = self._route(store, attribution, now)
             deal = store.add_deal(
@@ -295,10 +296,14 @@ class LeadCaptureService:
         referrer = store.person_by_telegram(attribution.referrer_telegram_id)
         return referrer if referrer is not None and referrer.id != person.id else None
 
-    def _returning(self, store: LeadStore, deal: Deal, score: Score, now: datetime) -> Deal:
+    def _returning(
+        self, store: LeadStore, deal: Deal, score: Score, request: Mapping[str, Any], now: datetime
+    ) -> Deal:
+        """The open deal gets the new request (the card shows what they ask for now) and the
+        higher of the two temperatures."""
         hotter = TEMPERATURE_RANK[score.temperature] > TEMPERATURE_RANK[deal.temperature]
         temperature = score.temperature if hotter else deal.temperature
-        updated = store.set_deal_temperature(deal.id, temperature, score, now)
+        updated = store.renew_deal(deal.id, temperature, score, request, now)
         if hotter:
             store.add_event(
                 "temperature_changed",

@@ -61,8 +61,13 @@ class LeadStore(Protocol):
     ) -> Person: ...
     def deals_of(self, person_id: int) -> Sequence[Deal]: ...
     def add_deal(self, deal: NewDeal, now: datetime) -> Deal: ...
-    def set_deal_temperature(
-        self, deal_id: int, temperature: Temperature, score: Score, now: datetime
+    def renew_deal(
+        self,
+        deal_id: int,
+        temperature: Temperature,
+        score: Score,
+        request: Mapping[str, Any],
+        now: datetime,
     ) -> Deal: ...
     def add_touch_point(
         self,

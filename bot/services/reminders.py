@@ -255,7 +255,9 @@ class ReminderService:
     ) -> bool:
         reminder = await self.mine(viewer, reminder_id)
         closed = await self._repository.close(reminder_id, status, now)
-        if closed and status is ReminderStatus.DONE and reminder.kind == SLA and reminder.deal_id:
+        came = reminder.status is ReminderStatus.SENT  # pressed on the push, not ahead of it
+        if closed and came and status is ReminderStatus.DONE and reminder.kind == SLA:
+            assert reminder.deal_id is not None
             # "done" on "a lead is waiting": the manager has been in touch, so the admins are
             # not told that the lead is still unanswered
             await self._repository.cancel_on_deal(reminder.deal_id, (SLA_ESCALATION,))

@@ -9,7 +9,7 @@ from bot.callbacks import DealAction, DealCb, PlayCb
 from bot.middlewares import DoubleTap
 from storage.schema import deal_answers, deals, events, managers
 from tests.fakes import Prospect
-from tests.handlers.conftest import ADMIN_ID, World
+from tests.handlers.conftest import ADMIN_ID, World, choose_quickly
 from tests.handlers.test_staff import button_data, submit_lead
 
 
@@ -233,8 +233,15 @@ async def test_calls_and_voice_notes_are_logged_and_replayable(world: World) -> 
     await oleg.press("Заметка")
     await oleg.send_voice("voice-42", duration=75)
     [history] = await oleg.press("История")
-    # typed on several lines: the lines kept, not glued into "Договорились:1. Демо..."
-    assert "Звонок: Договорились:\n1. Демо в четверг\n2. КП до пятницы" in history.text
+    # typed on several lines: kept, not glued into "Договорились:1. Демо..."; the history
+    # shows each entry on its line
+    assert "Звонок: Договорились: · 1. Демо в четверг · 2. КП до пятницы" in history.text
+    async with world.engine.connect() as connection:
+        logged = (
+            await connection.execute(sa.select(events.c.data).where(events.c.kind == "activity"))
+        ).first()
+    assert logged is not None
+    assert logged.data["text"] == "Договорились:\n1. Демо в четверг\n2. КП до пятницы"
     assert "Заметка 🎤 1:15" in history.text
     [voice] = await oleg.press("Голосовое")
     assert (voice.kind, voice.file) == ("voice", "voice-42")
@@ -247,6 +254,8 @@ async def test_temperature_amount_and_next_step(world: World) -> None:
     await oleg.press("Сумма")
     [wrong] = await oleg.send("дорого")
     assert "Нужно число" in wrong.text
+    [zero] = await oleg.send("0,001")  # rounds to 0 ₽: asked again
+    assert "должна быть больше нуля" in zero.text
     await oleg.send("120 000,50")
     await oleg.press("Следующий шаг")
     await oleg.send("Отправить КП до пятницы")
@@ -286,6 +295,17 @@ async def at_the_closing_gate(world: World, **deal_values: object) -> Prospect:
     await oleg.press("Выиграна")
     await oleg.press("Ответить и перейти")
     return oleg
+
+
+async def test_a_returning_clients_new_request_is_what_the_card_shows(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    anna = world.prospect(user_id=1001, first_name="Анна")
+    await anna.send("/start")
+    await anna.press("Оставить заявку")  # contacts from last time, then the need
+    await choose_quickly(anna)
+    await anna.press("Всё верно")
+    [card] = await oleg.callback(DealCb(action=DealAction.OPEN, deal=1).pack())
+    assert "🎯 Нужна консультация" in card.text and "Пока просто интересуюсь" in card.text
 
 
 async def test_a_won_deals_post_sale_questions_can_be_answered(world: World) -> None:
