@@ -268,7 +268,7 @@ def _choice_typed(ctx: DealContext, question_id: str, text: str) -> str:
     """A choice's label typed instead of pressed ("сэкономить средства") is that choice."""
     known = {q.id: q for stage in ctx.config.pipeline.stages for q in stage.questions}
     question = known.get(question_id)
-    typed = " ".join(text.split()).casefold()
+    typed = " ".join(text.split()).strip(" .!").casefold()
     for choice in question.choices if question else ():
         if typed in {label.casefold() for label in choice.label.root.values()}:
             return choice.id

@@ -82,7 +82,7 @@ async def test_the_gate_refuses_a_skip_then_walks_through_the_missing_questions(
 
     await oleg.press("Ответить и перейти")
     await oleg.send("Теряют заявки из мессенджеров")
-    await oleg.send("увеличить продуктивность")  # the choice's words typed, not pressed
+    await oleg.send("увеличить продуктивность.")  # the choice's words typed, not pressed
     await oleg.send("Пробовали Excel, неудобно")
     await oleg.press("Да")
     [wrong] = await oleg.send("много")
