@@ -66,6 +66,12 @@ async def outside_menu(message: Message, state: FSMContext, t: Translator, viewe
     if await state.get_state() == StaffInput.search.state:
         await message.answer(t("err_not_text"))
         return
+    # nothing was asked (a walk ended by a /command, no card open): say the text or the voice
+    # is not kept, rather than answer a call's summary with a bare menu
+    if message.voice is not None:
+        await message.answer(t("idle_voice"))
+    elif message.text and not message.text.startswith("/"):
+        await message.answer(t("idle_text"))
     assert message.bot is not None
     await show_menu(message.bot, message.chat.id, t, viewer)
 

@@ -182,6 +182,26 @@ async def test_a_walk_held_by_a_no_further_on_keeps_what_was_answered(world: Wor
     assert (await deal_of(world)).stage == "objections"
 
 
+async def test_text_or_voice_nothing_waits_for_is_said_to_be_not_kept(world: World) -> None:
+    """A walk ended by a /command: the answer typed after it is not taken, and the bot says so
+    instead of answering with a bare menu."""
+    oleg = await manager_with_deal(world)
+    await oleg.press("Следующий этап")
+    await oleg.press("Ответить и перейти")
+    await oleg.send("/reminders")
+    idle, menu = await oleg.send("Да, дозвонился")
+    assert "этот текст никуда не записан" in idle.text and "Рабочее место" in menu.text
+    idle, _ = await oleg.send_voice("voice-7", duration=20)
+    assert "голосовое никуда не записано" in idle.text and "Звонок / встреча" in idle.text
+    assert "reached" not in (await deal_answers_of(world))
+
+
+async def deal_answers_of(world: World) -> dict[str, str]:
+    async with world.engine.connect() as connection:
+        rows = await connection.execute(sa.select(deal_answers.c.question_id, deal_answers.c.value))
+        return {row.question_id: row.value for row in rows}
+
+
 async def test_the_history_names_the_stage_a_refused_move_could_not_leave(world: World) -> None:
     oleg = await manager_with_deal(world)
     await oleg.press("Следующий этап")

@@ -65,7 +65,8 @@ async def test_an_old_lost_other_button_of_a_closed_deal_does_not_ask_for_a_reas
         await connection.execute(deals.update().values(status="lost"))
     [answer] = await oleg.callback(DealCb(action=DealAction.LOST, deal=1, arg="other").pack())
     assert "уже закрыта" in answer.text
-    [menu] = await oleg.send("передумали")  # not taken for a reason
+    [idle, menu] = await oleg.send("передумали")  # not taken for a reason
+    assert "никуда не записан" in idle.text
     assert "Рабочее место" in menu.text
 
 

@@ -128,7 +128,8 @@ async def test_a_prospect_half_way_through_the_form_who_joins_the_staff_is_staff
     await newcomer.press("Согласен")  # the form now asks for a name
     await newcomer.send(f"/start inv_{invite_token(link.text)}")
 
-    [menu] = await newcomer.send("Олег")  # not taken as the form's answer
+    [idle, menu] = await newcomer.send("Олег")  # not taken as the form's answer
+    assert "никуда не записан" in idle.text
     assert "Рабочее место менеджера" in menu.text
     [cancelled, menu] = await newcomer.send("/cancel")  # the staff's /cancel
     assert cancelled.text == "Отменено." and "Рабочее место менеджера" in menu.text
@@ -147,7 +148,8 @@ async def test_a_manager_deactivated_half_way_through_a_form_gets_the_desk_back_
     await oleg.press("Согласен")  # the form asks for a name, and keeps waiting for it
     await admin.press("▶️ Олег")
 
-    [menu] = await oleg.send("Олег")  # not taken as the form's answer
+    [idle, menu] = await oleg.send("Олег")  # not taken as the form's answer
+    assert "никуда не записан" in idle.text
     assert "Рабочее место менеджера" in menu.text
     [cancelled, menu] = await oleg.send("/cancel")  # the staff's /cancel, not the form's
     assert cancelled.text == "Отменено." and "Рабочее место менеджера" in menu.text
@@ -160,7 +162,8 @@ async def test_a_managers_old_request_button_does_not_start_a_form(world: World)
 
     await oleg.press("Оставить заявку")
     assert oleg.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
-    [menu] = await oleg.send("Иван")
+    [idle, menu] = await oleg.send("Иван")
+    assert "никуда не записан" in idle.text
     assert "Рабочее место менеджера" in menu.text
 
 
