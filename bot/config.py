@@ -35,7 +35,8 @@ Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 # Ids that travel in callback data, which Telegram limits to 64 bytes in all.
 ShortId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,20}$")]
 # A file of templates/documents/ (or TEMPLATES_DIR) by its name: no folders, no way out of them
-FileName = Annotated[str, Field(pattern=r"^([^/\\]*[^/\\.][^/\\]*)?$", max_length=100)]
+FILE_NAME = r"^([^/\\]*[^/\\.][^/\\]*)?$"
+FileName = Annotated[str, Field(pattern=FILE_NAME, max_length=100)]
 
 
 def _repeated(ids: list[str]) -> list[str]:
@@ -88,6 +89,8 @@ class Company(Strict):
     phone: str = ""
     email: str = ""
     website: str = ""
+    address: Localized | None = None
+    requisites: Requisites | None = None
 
     @field_validator("email")
     @classmethod
@@ -97,9 +100,6 @@ class Company(Strict):
         except InputError:
             raise ValueError(f"{value!r} is not an e-mail address") from None
         return value  # as written: documents print it
-
-    address: Localized | None = None
-    requisites: Requisites | None = None
 
 
 # VAT rates of Russia in 2026: 22 % (from 1 January 2026), 10 %, 0 %, and 5 % or 7 % for firms
@@ -315,6 +315,15 @@ class PipelineConfig(Strict):
 
     def question(self, question_id: str) -> PipelineQuestion:
         return next(q for stage in self.stages for q in stage.questions if q.id == question_id)
+
+    def find_question(self, question_id: str) -> tuple[PipelineStage, PipelineQuestion] | None:
+        """The question and its stage; None for one no longer configured (a walk begun before
+        the configuration changed)."""
+        for stage in self.stages:
+            for question in stage.questions:
+                if question.id == question_id:
+                    return stage, question
+        return None
 
     def domain(self) -> Pipeline:
         """The pipeline as the domain's gate rules see it."""
@@ -544,6 +553,7 @@ def _where(raw: object, loc: tuple[int | str, ...]) -> str:
 _PATTERNS = {
     r"^[A-Za-z0-9_-]{1,64}$": "only Latin letters, digits, _ and -, up to 64 characters",
     r"^[A-Za-z0-9_-]{1,20}$": "only Latin letters, digits, _ and -, up to 20 characters",
+    FILE_NAME: "a file name, without folders",
 }
 
 
@@ -559,8 +569,6 @@ def _explain(problem: Mapping[str, Any]) -> str:
         pattern = str((problem.get("ctx") or {}).get("pattern", ""))
         if pattern in _PATTERNS:
             return f"{given!r}: {_PATTERNS[pattern]}"
-        if pattern.startswith("^([^/"):
-            return f"{given!r}: a file name, without folders"
     return re.sub(r"^Value error, ", "", str(problem["msg"]))
 
 

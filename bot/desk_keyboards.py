@@ -25,8 +25,8 @@ from bot.callbacks import (
 from bot.config import BusinessConfig
 from bot.desk_views import answer_text, checklist, day, deal_button, stage_name
 from bot.domain.desk import DealCard, DealPage, DealRow, HistoryEntry, Manager, Viewer
-from bot.domain.models import DealStatus, Temperature
-from bot.domain.pipeline import AnswerType, satisfies
+from bot.domain.models import Temperature
+from bot.domain.pipeline import AnswerType, satisfies, takes_answers
 from bot.paging import pager
 from bot.services.desk import ActivityKind, TodayPage
 from bot.texts import Translator
@@ -203,10 +203,9 @@ def deal_card(
         # After a win the client is still worth calls and reminders (the repeat sale), and the
         # post-sale stage's questions (how the client rates the result) are still answered;
         # after a loss, a call back later. The stage and the temperature are history.
-        won_stage = config.pipeline.won_stage
-        after_win = card.deal.status is DealStatus.WON and any(
-            stage.id == won_stage == card.deal.stage and stage.questions
-            for stage in config.pipeline.stages
+        stage = card.deal.stage
+        after_win = takes_answers(card.deal.status, stage, config.pipeline.won_stage) and any(
+            s.id == stage and s.questions for s in config.pipeline.stages
         )
         questions = _deal(t, "btn_post_sale_questions", DealAction.QUESTIONS, deal_id)
         return _rows(

@@ -12,7 +12,6 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from bot import desk_keyboards as kb
 from bot.callbacks import DealAction, DealCb
 from bot.desk_views import long_day, question_text, stage_name
-from bot.domain.models import DealStatus
 from bot.domain.parsing import InputError
 from bot.domain.pipeline import (
     AnswerType,
@@ -20,6 +19,7 @@ from bot.domain.pipeline import (
     MoveRefused,
     MoveResult,
     Refusal,
+    takes_answers,
 )
 from bot.domain.when import written_day
 from bot.services.desk import NoAccess
@@ -190,8 +190,7 @@ async def ask(ctx: DealContext, question_id: str) -> None:
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
     if not await _stage_known(ctx, card.deal.stage):
         return
-    won = card.deal.status is DealStatus.WON and card.deal.stage == ctx.config.pipeline.won_stage
-    if not card.is_open and not won:  # a won deal's post-sale questions are still answered
+    if not takes_answers(card.deal.status, card.deal.stage, ctx.config.pipeline.won_stage):
         await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     stage = ctx.config.pipeline.stage(card.deal.stage)
@@ -218,12 +217,12 @@ async def _stage_known(ctx: DealContext, stage_id: str) -> bool:
 
 
 async def _ask(ctx: DealContext, question_id: str, left: int) -> None:
-    known = {q.id: q for stage in ctx.config.pipeline.stages for q in stage.questions}
-    question = known.get(question_id)
-    if question is None:  # a walk begun before the configuration changed
+    found = ctx.config.pipeline.find_question(question_id)
+    if found is None:  # a walk begun before the configuration changed
         await ctx.state.clear()
         await ctx.send(ctx.t("err_stale_button"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
+    _, question = found
     await ctx.send(
         ctx.t(
             "question_ask",
@@ -266,10 +265,9 @@ async def answer_typed(message: Message, **data: Any) -> None:
 
 def _choice_typed(ctx: DealContext, question_id: str, text: str) -> str:
     """A choice's label typed instead of pressed ("сэкономить средства") is that choice."""
-    known = {q.id: q for stage in ctx.config.pipeline.stages for q in stage.questions}
-    question = known.get(question_id)
+    found = ctx.config.pipeline.find_question(question_id)
     typed = " ".join(text.split()).strip(" .!").casefold()
-    for choice in question.choices if question else ():
+    for choice in found[1].choices if found else ():
         if typed in {label.casefold() for label in choice.label.root.values()}:
             return choice.id
     return text
@@ -322,10 +320,11 @@ async def _held(ctx: DealContext, question_id: str) -> None:
     """ "Did you reach the client?" - "no": the walk ends there. The deal goes as far as the
     answers allow, to the stage of that question, and stays there until a "yes"."""
     await ctx.state.clear()
-    stages = ctx.config.pipeline.stages
-    held = next(s for s in stages if any(q.id == question_id for q in s.questions))
+    found = ctx.config.pipeline.find_question(question_id)
+    assert found is not None  # it was just answered
+    held = found[0]
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
-    ids = [s.id for s in stages]
+    ids = [s.id for s in ctx.config.pipeline.stages]
     if card.deal.stage in ids and ids.index(card.deal.stage) > ids.index(held.id):
         await ctx.send(ctx.t("answers_saved"))  # moved past that stage meanwhile: it holds nothing
         await ctx.show_card()

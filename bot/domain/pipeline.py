@@ -42,6 +42,12 @@ class Question:
         return satisfies(answer, self.must_be_yes)
 
 
+def takes_answers(status: DealStatus, stage: str, won_stage: str) -> bool:
+    """Whether questions of `stage` may be answered on a deal of `status`: any on an open deal;
+    on a won one, its post-sale stage's (how the client rates the result); none on a lost one."""
+    return status is DealStatus.OPEN or (status is DealStatus.WON and stage == won_stage)
+
+
 def satisfies(answer: object, must_be_yes: bool = False) -> bool:
     """Whether a stored answer answers its question for the gate."""
     if answer in (None, ""):

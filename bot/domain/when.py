@@ -88,9 +88,7 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
         },
     )
     normalised = _normalise_hours(_with_year(cleaned, base.date()))
-    if _COUNT_AFTER_CLOCK.search(
-        normalised
-    ):  # "завтра вечером 5": a time and a count, not a moment
+    if _COUNT_AFTER_CLOCK.search(normalised):  # "завтра вечером 5": a time, then a count
         raise InputError(Problem.NOT_A_TIME)
     found = parser.get_date_data(normalised)
     if found.date_obj is None:
@@ -355,18 +353,19 @@ _DAYTIMES = {"утром": "10:00", "в полдень": "12:00", "в обед":
              "после обеда": "15:00", "вечером": "19:00", "morning": "10:00", "noon": "12:00",
              "afternoon": "15:00", "evening": "19:00"}  # fmt: skip
 _AFTERNOON = frozenset({"днем", "после обеда", "вечером", "afternoon", "evening"})
+_DAYTIME = r"(?:утром|в полдень|в обед|после обеда|дн[её]м|вечером|morning|noon|afternoon|evening)"
 _DAYTIME_WORDS = re.compile(
-    r"(?<!\w)(?:(?P<this>this\s+)|in\s+the\s+|at\s+)?"
-    r"(?P<word>утром|в полдень|в обед|после обеда|дн[её]м|вечером|morning|noon|afternoon|evening)"
-    r"(?!\w)",
-    re.IGNORECASE,
+    rf"(?<!\w)(?:(?P<this>this\s+)|in\s+the\s+|at\s+)?(?P<word>{_DAYTIME})(?!\w)", re.IGNORECASE
+)
+# "friday 7 in the evening": the bare hour before a part of the day is that part's hour
+_HOUR_BEFORE = re.compile(
+    rf"(?<![\d.:,/])(\d{{1,2}})(?=\s+(?:in\s+the\s+|at\s+)?{_DAYTIME}(?!\w))", re.IGNORECASE
 )
 _TO_A_WEEKDAY = re.compile(
     r"(?<!\w)(?:к|ко|до)\s+(?=(?:понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)\b)",
     re.IGNORECASE,
 )
 _COUNT_AFTER_CLOCK = re.compile(r"\d:\d{2}\s+\d+(?![\d.:/])")
-_HOUR_BEFORE = re.compile(r"(?<![\d.:,/])(?P<hour>\d{1,2})\s+$")
 _AT_HOUR = re.compile(rf"\b(?:в|к|at)\s+{_HOUR}(?![\w.:])", re.IGNORECASE)
 _BARE_CLOCK = re.compile(r"(?<![\d.:])(?P<hour>\d{1,2}):(?P<minute>[0-5]\d)(?![\d:])")
 # "завтра 15" is 15:00, but "завтра 3 счета" is about three invoices, not a call at 03:00: a
@@ -412,15 +411,11 @@ def _with_year(text: str, today: date) -> str:
 def _daytime(text: str) -> str:
     """ "завтра вечером" -> "завтра 19:00"; beside an hour the part of the day only says which
     half of the clock it is: "вечером в 7" -> "19:00", "утром в 9:30" -> "09:30"."""
+    text = _HOUR_BEFORE.sub(r"\1:00", text)
     part = _DAYTIME_WORDS.search(text)
     if part is None:
         return text
     word = part["word"].lower().replace("ё", "е")
-    before = _HOUR_BEFORE.search(text[: part.start()])  # "friday 7 in the evening"
-    if before is not None:
-        text = text[: before.start()] + f"{before['hour']}:00 " + text[part.start() :]
-        part = _DAYTIME_WORDS.search(text, before.start())
-        assert part is not None
     rest = " ".join((text[: part.start()] + text[part.end() :]).split())
     hour = _AT_HOUR.search(rest) or _BARE_CLOCK.search(rest)
     if hour is None:

@@ -22,6 +22,7 @@ from bot.domain.pipeline import (
     check_move,
     check_win,
     parse_answer,
+    takes_answers,
 )
 
 
@@ -105,10 +106,8 @@ class PipelineService:
         amount = amount_minor(value) if question.deal_amount else None
         async with self._repository.transaction() as store:
             position = await self._position(store, deal_id)
-            after_win = position.status is DealStatus.WON and question_id in {
-                q.id for q in self._pipeline.stage(self._pipeline.won_stage).questions
-            }  # the post-sale stage's questions: how the client rates the result
-            if position.status is not DealStatus.OPEN and not after_win:
+            stage = next(s.id for s in self._pipeline.stages if question in s.questions)
+            if not takes_answers(position.status, stage, self._pipeline.won_stage):
                 raise DealClosed(deal_id)
             before = position.answers.get(question_id)
             if before == value:
