@@ -267,6 +267,12 @@ class PipelineStage(Strict):
     stale_days: int | None = Field(None, ge=1, le=365)
 
 
+class LostReason(Choice):
+    # A client who may come back ("put the purchase off"): closing the deal offers a reminder
+    # to call them in a month, three or six
+    call_back: bool = False
+
+
 class Objection(Strict):
     id: ShortId
     name: Localized
@@ -279,7 +285,7 @@ class PipelineConfig(Strict):
     stages: tuple[PipelineStage, ...] = Field(min_length=2)
     won_stage: ShortId
     objections: tuple[Objection, ...] = ()
-    lost_reasons: tuple[Choice, ...] = Field(min_length=1)
+    lost_reasons: tuple[LostReason, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> PipelineConfig:

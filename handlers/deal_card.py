@@ -10,7 +10,7 @@ from typing import Any
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import StateFilter
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
 from bot.callbacks import DealAction, DealCb, PlayCb
@@ -19,6 +19,7 @@ from bot.domain.desk import RoutingRule, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
 from bot.domain.pipeline import AnswerType, Question, amount_minor, parse_answer
+from bot.domain.when import LATER
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DoubleTap, DropPendingInput
 from bot.services.desk import ActivityKind, DeskService, NoAccess, TakeResult
@@ -206,9 +207,14 @@ async def _lose(ctx: DealContext, reason: str) -> None:
     # Reminders set to work the deal lose their point; the manager decides (a "call again in
     # spring" may be just what they want)
     left = len(await ctx.reminders.on_deal(ctx.viewer, ctx.deal_id))
+    call_back = any(r.id == reason and r.call_back for r in ctx.config.pipeline.lost_reasons)
+    rows = kb.drop_reminders(ctx.t, ctx.deal_id, left).inline_keyboard if left else []
+    if call_back:  # "put it off": not forgotten, however long it takes
+        later = [reminders.quick_button(ctx.t, ctx.deal_id, when, call_back=True) for when in LATER]
+        rows = [*rows, later]
     await ctx.send(
-        ctx.t("deal_lost", reminders=left),
-        kb.drop_reminders(ctx.t, ctx.deal_id, left) if left else None,
+        ctx.t("deal_lost", reminders=left, call_back=call_back),
+        InlineKeyboardMarkup(inline_keyboard=rows) if rows else None,
     )
     await ctx.show_card()
     owner = await ctx.desk.check(ctx.viewer, ctx.deal_id)

@@ -35,6 +35,7 @@ from bot.states import DealWork
 from bot.texts import Translator
 from handlers.deal_context import DEAL_KEY, DealContext
 
+CALL_BACK = "back."  # a quick choice's prefix on the buttons offered when a deal is lost
 SNOOZE = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1)}
 
 
@@ -53,38 +54,54 @@ def build_router() -> Router:
     return router
 
 
-def choices(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
-    def button(choice: QuickTime) -> InlineKeyboardButton:
-        data = DealCb(action=DealAction.REMIND, deal=deal_id, arg=choice.value)
-        return InlineKeyboardButton(
-            text=t.label(f"btn_when_{choice.value}"), callback_data=data.pack()
-        )
+def choices(t: Translator, deal_id: int, closed: bool = False) -> InlineKeyboardMarkup:
+    """Within days for an open deal; within months for a closed one (the repeat sale, a client
+    who put the purchase off)."""
 
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
+    def button(choice: QuickTime) -> InlineKeyboardButton:
+        return quick_button(t, deal_id, choice)
+
+    rows = (
+        [
+            [button(QuickTime.TOMORROW), button(QuickTime.MONDAY)],
+            [button(QuickTime.MONTH), button(QuickTime.QUARTER)],
+            [button(QuickTime.HALF_YEAR)],
+        ]
+        if closed
+        else [
             [button(QuickTime.HOUR), button(QuickTime.EVENING)],
             [button(QuickTime.TOMORROW), button(QuickTime.THREE_DAYS)],
             [button(QuickTime.MONDAY)],
-            [
-                InlineKeyboardButton(
-                    text=t.label("btn_to_card"),
-                    callback_data=DealCb(action=DealAction.OPEN, deal=deal_id).pack(),
-                )
-            ],
         ]
     )
+    to_card = DealCb(action=DealAction.OPEN, deal=deal_id).pack()
+    rows.append([InlineKeyboardButton(text=t.label("btn_to_card"), callback_data=to_card)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def quick_button(
+    t: Translator, deal_id: int, choice: QuickTime, call_back: bool = False
+) -> InlineKeyboardButton:
+    """A one-tap reminder; `call_back`: one to get back to a client who left (its note says so)."""
+    arg = f"{CALL_BACK}{choice.value}" if call_back else choice.value
+    data = DealCb(action=DealAction.REMIND, deal=deal_id, arg=arg)
+    return InlineKeyboardButton(text=t.label(f"btn_when_{choice.value}"), callback_data=data.pack())
 
 
 async def remind(ctx: DealContext, arg: str) -> None:
     """The deal card's "remind me": choices, or a quick choice pressed."""
     if not arg:
+        card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
         await ctx.expect(DealWork.remind)
-        await ctx.send(ctx.t("remind_ask"), choices(ctx.t, ctx.deal_id))
+        await ctx.send(ctx.t("remind_ask"), choices(ctx.t, ctx.deal_id, closed=not card.is_open))
         return
+    call_back = arg.startswith(CALL_BACK)
+    arg = arg.removeprefix(CALL_BACK)
     if arg not in {choice.value for choice in QuickTime}:
         await ctx.send(ctx.t("err_stale_button"))
         return
-    await _create(ctx, quick_time(QuickTime(arg), ctx.now(), ctx.tz))
+    note = ctx.t.label("call_back_note") if call_back else None
+    await _create(ctx, quick_time(QuickTime(arg), ctx.now(), ctx.tz), note)
 
 
 async def typed_time(message: Message, **data: Any) -> None:

@@ -3,6 +3,7 @@ manager's time zone. `now` is always an argument."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -30,11 +31,21 @@ class QuickTime(StrEnum):
     TOMORROW = "tomorrow"
     THREE_DAYS = "3d"
     MONDAY = "monday"
+    # For a client who put the purchase off: the day matters less than not forgetting them
+    MONTH = "1m"
+    QUARTER = "3m"
+    HALF_YEAR = "6m"
+
+
+LATER = (QuickTime.MONTH, QuickTime.QUARTER, QuickTime.HALF_YEAR)
+_MONTHS = {QuickTime.MONTH: 1, QuickTime.QUARTER: 3, QuickTime.HALF_YEAR: 6}
 
 
 def quick_time(choice: QuickTime, now: datetime, tz: tzinfo) -> datetime:
     """In 1 hour; this evening at 19:00 (tomorrow's if it is past); tomorrow at 10:00; in 3 days
-    at 10:00; next Monday at 10:00 (a week on if today is Monday)."""
+    at 10:00; next Monday at 10:00 (a week on if today is Monday); in 1, 3 or 6 months at 10:00
+    of the same day of the month (its last day if the month is shorter), a weekend's moved to
+    the Monday after."""
     local = now.astimezone(tz)
     today = local.date()
     match choice:
@@ -50,6 +61,19 @@ def quick_time(choice: QuickTime, now: datetime, tz: tzinfo) -> datetime:
         case QuickTime.MONDAY:
             days = 7 - today.weekday()  # Monday is 0: a Monday goes to the next one
             return datetime.combine(today + timedelta(days=days), MORNING, tz)
+        case QuickTime.MONTH | QuickTime.QUARTER | QuickTime.HALF_YEAR:
+            day = _months_on(today, _MONTHS[choice])
+            if day.weekday() >= 5:  # a call back on a Saturday would wait for Monday anyway
+                day += timedelta(days=7 - day.weekday())
+            return datetime.combine(day, MORNING, tz)
+
+
+def _months_on(day: date, months: int) -> date:
+    years, month = divmod(day.month - 1 + months, 12)
+    year = day.year + years
+    return day.replace(
+        year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1])
+    )
 
 
 def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
@@ -66,6 +90,7 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
     dateparser reads a date into nearly anything: "42" (the year 2042), "2+2", "{{ 7*7 }}". So
     a bare number and a text with other signs than a date's are not a moment."""
     cleaned = _plain_weekdays(_tidy(parse_free_text(text, limit=100)))
+    cleaned = _part_of_month(cleaned, now.astimezone(tz).date())
     cleaned = _TO_A_WEEKDAY.sub("", cleaned)  # "к пятнице" is by Friday: Friday it is
     if (
         not cleaned
@@ -113,6 +138,7 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
     a moment is the moment; the rest is the note (None if there is none). Errors as
     parse_when's; a moment found but gone is reported as gone."""
     text = _SPACED_MINUTES.sub(r"\1 \2:\3", text)  # "в 10 00" is 10:00
+    text = _part_of_month(text, now.astimezone(tz).date())  # one word: a run can't split it
     try:
         return parse_when(text, now, tz), None
     except InputError as whole:
@@ -387,6 +413,48 @@ _BEFORE_A_TIME = re.compile(
     r"(?:\b(?:в|к|at|через|in|сегодня|завтра|послезавтра|today|tomorrow)|\d)\s*$", re.IGNORECASE
 )
 _UNIT_AFTER = re.compile(r"\s*(?:ч\b|час|мин|сек|дн|недел|мес|h\b|hour|min|day|week|month)", re.I)
+
+
+_MONTHS_IN = r"январ|феврал|март|апрел|ма|июн|июл|август|сентябр|октябр|ноябр|декабр"
+_MONTHS_EN = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)  # fmt: skip
+# "в январе", "в начале января", "в конце декабря", "(in) early/mid/late January", "at the end of
+# January": dateparser reads the month and puts today's day of the month in it, and leaves
+# "в конце" for the note. A part of a month is a day of it: the 1st, the 15th or the 25th; the
+# start of January is the 9th, after the Russian new-year holidays.
+_PART_OF_MONTH = re.compile(
+    rf"(?<!\w)(?:в\s+(?P<in>{_MONTHS_IN})е"
+    rf"|(?:(?:в|к|до)\s+)?(?P<ru>начал|середин|конц)[еуаы]\s+(?P<of>{_MONTHS_IN})[яа]"
+    r"|(?:(?:in|by|at)\s+)?(?:(?:the\s+)?(?P<en>early|mid|late|beginning\s+of|middle\s+of"
+    rf"|end\s+of)[\s-]+|(?<=in\s))(?P<month>{'|'.join(_MONTHS_EN)}))"
+    r"(?![\w.:]|\s+\d{1,2}(?:st|nd|rd|th)?\b(?!\s*(?:[ap]\.?m|:)))",  # not "may 5", "May 5th"
+    re.IGNORECASE,
+)
+_DAY_OF_PART = {"начал": 1, "beginning": 1, "early": 1, "середин": 15, "middle": 15, "mid": 15,
+                "конц": 25, "end": 25, "late": 25}  # fmt: skip
+
+
+def _part_of_month(text: str, today: date) -> str:
+    def day(match: re.Match[str]) -> str:
+        if match["month"]:
+            month = _MONTHS_EN.index(match["month"].lower()) + 1
+        else:
+            stem = (match["in"] or match["of"]).lower()
+            month = _MONTHS_IN.split("|").index(stem) + 1
+        part = (match["ru"] or match["en"] or "начал").lower().split()[0]
+        first = 9 if month == 1 else 1
+        moment = date(today.year, month, max(first, _DAY_OF_PART[part]))
+        if moment <= today:  # gone this year, unless the month is still on: tomorrow then
+            tomorrow = today + timedelta(days=1)
+            same_month = tomorrow.month == month and tomorrow.year == today.year
+            moment = tomorrow if same_month else moment.replace(year=today.year + 1)
+        if moment.weekday() >= 5:
+            moment += timedelta(days=7 - moment.weekday())
+        return f"{moment:%d.%m.%Y}"
+
+    return _PART_OF_MONTH.sub(day, text)
 
 
 def _with_year(text: str, today: date) -> str:

@@ -26,10 +26,21 @@ def moscow(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
         (QuickTime.TOMORROW, moscow(2026, 11, 24, 10, 0)),
         (QuickTime.THREE_DAYS, moscow(2026, 11, 26, 10, 0)),
         (QuickTime.MONDAY, moscow(2026, 11, 30, 10, 0)),  # today is Monday: the next one
+        (QuickTime.MONTH, moscow(2026, 12, 23, 10, 0)),
+        (QuickTime.QUARTER, moscow(2027, 2, 23, 10, 0)),  # over the new year
+        (QuickTime.HALF_YEAR, moscow(2027, 5, 24, 10, 0)),  # 23 May 2027 is a Sunday
     ],
 )
 def test_quick_choices(choice: QuickTime, expected: datetime) -> None:
     assert quick_time(choice, NOW, MOSCOW) == expected
+
+
+def test_a_month_on_from_the_31st_is_the_end_of_a_shorter_month() -> None:
+    on_the_31st = datetime(2027, 1, 31, 9, 0, tzinfo=UTC)
+    assert quick_time(QuickTime.MONTH, on_the_31st, MOSCOW) == moscow(
+        2027, 3, 1, 10, 0
+    )  # 28.02: Sunday
+    assert quick_time(QuickTime.QUARTER, on_the_31st, MOSCOW) == moscow(2027, 4, 30, 10, 0)
 
 
 def test_this_evening_after_seven_is_tomorrows() -> None:
@@ -232,6 +243,22 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
         ("завтра в 3 ночи", moscow(2026, 11, 24, 3, 0), None),
         ("завтра в 7", moscow(2026, 11, 24, 7, 0), None),
         ("завтра в 15:00\nпозвонить Анне", moscow(2026, 11, 24, 15, 0), "позвонить Анне"),
+        # a part of a month is a day of it, not today's day of that month with "в конце" noted
+        ("в конце декабря", moscow(2026, 12, 25, 10, 0), None),
+        ("позвонить в середине января в 11", moscow(2027, 1, 15, 11, 0), "позвонить"),
+        ("в начале февраля", moscow(2027, 2, 1, 10, 0), None),
+        (
+            "в мае вернуться к клиенту",
+            moscow(2027, 5, 3, 10, 0),
+            "вернуться к клиенту",
+        ),  # 1.05: Sat
+        ("в январе", moscow(2027, 1, 11, 10, 0), None),  # after the new-year holidays
+        ("до конца февраля", moscow(2027, 2, 25, 10, 0), None),
+        ("в ноябре", moscow(2026, 11, 24, 10, 0), None),  # this month: tomorrow, not next year
+        ("mid-March call Ann", moscow(2027, 3, 15, 10, 0), "call Ann"),
+        ("at the end of January", moscow(2027, 1, 25, 10, 0), None),
+        ("in April at 3pm", moscow(2027, 4, 1, 15, 0), None),
+        ("May 5th call", moscow(2027, 5, 5, 10, 0), "call"),  # a day given: that day
     ],
 )
 def test_a_reminder_may_say_what_it_is_about(

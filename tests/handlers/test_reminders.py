@@ -321,6 +321,33 @@ async def test_a_reminder_cancelled_from_the_list_leaves_it(world: World) -> Non
     assert len(listing.buttons()) == 1 and "24.11" not in listing.buttons()[0]
 
 
+async def test_a_client_who_put_the_purchase_off_is_not_forgotten(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Проиграна")
+    replies = await oleg.press("Отложили покупку")
+    [lost] = [sent for sent in replies if "проигранная" in sent.text]
+    assert "Клиент может вернуться к покупке — когда напомнить о нём?" in lost.text
+    assert lost.buttons() == ["Через месяц", "Через 3 месяца", "Через полгода"]
+
+    [done] = await oleg.callback(button_data(lost, "Через 3 месяца"), lost.message_id)
+    assert "Напомню 23.02.2027 10:00: вернуться к клиенту." in done.text
+    world.clock.advance(days=92)
+    await tick(world)
+    [push] = [sent for sent in world.session.to(7001) if "Напоминание" in sent.text][-1:]
+    assert "вернуться к клиенту" in push.text
+
+
+async def test_a_closed_deals_reminder_offers_months_not_hours(world: World) -> None:
+    oleg, _ = await lose_a_deal(world, None)
+    [ask] = await oleg.press("Напомнить")
+    assert ask.buttons() == [
+        "Завтра в 10:00", "В понедельник", "Через месяц", "Через 3 месяца", "Через полгода",
+        "⬅️ К сделке",
+    ]  # fmt: skip
+    [done] = await oleg.press("Через полгода")
+    assert "Напомню 24.05.2027 10:00." in done.text  # 23.05 is a Sunday
+
+
 async def test_a_deal_lost_without_reminders_asks_nothing(world: World) -> None:
     _, lost = await lose_a_deal(world, None)
     assert "напоминания" not in lost.text and not lost.buttons()
