@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.config import CatalogueItem, Localized
+from bot.domain.parsing import InputError, parse_decimal
 
 MAX_ROWS = 5_000
 XLSX_ROWS_READ = 10 * MAX_ROWS
@@ -137,10 +138,12 @@ def read_catalogue(
 def _item(
     values: dict[str, str], stored: CatalogueItem | None
 ) -> tuple[CatalogueItem | None, Rejection]:
-    price_text = values.get("price", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    price_text = values.get("price", "").strip()
     try:
-        price = Decimal(price_text.removesuffix("₽").removesuffix("руб."))
-    except InvalidOperation:
+        # Read as English writes it too: a comma before three digits groups thousands ("1,500"
+        # is fifteen hundred, not 1.5); "1500,50" and "1 500,50" are still Russian decimals.
+        price = parse_decimal(price_text, locale="en", scaled=True)
+    except InputError:
         return None, _rejection("price", "not_a_number" if price_text else "missing", values)
     vat_text = values.get("vat", "").lower().removesuffix("%").strip()
     vat: int | None

@@ -77,6 +77,21 @@ def test_files_that_are_not_a_catalogue(data: bytes, name: str) -> None:
         read_catalogue(data, name)
 
 
+@pytest.mark.parametrize(
+    ("price", "read"),
+    [
+        ("1,500", Decimal(1500)),  # English thousands: not one and a half roubles
+        ("12,500.50", Decimal("12500.50")),
+        ("1500,50", Decimal("1500.50")),
+        ("1 500,50 ₽", Decimal("1500.50")),
+        ("2,5", Decimal("2.5")),
+    ],
+)
+def test_a_price_is_read_as_people_write_it(price: str, read: Decimal) -> None:
+    imported = read_catalogue(f'sku;name;price;vat\nx;Товар;"{price}";22\n'.encode(), "c.csv")
+    assert [item.price for item in imported.items] == [read]
+
+
 @pytest.mark.parametrize("vat", ["nan", "inf", "10.9", "22,5", "двадцать"])
 def test_vat_that_is_not_a_whole_rate_is_rejected(vat: str) -> None:
     read = read_catalogue(f"sku;name;price;vat\nx;Товар;100;{vat}\n".encode(), "c.csv")
