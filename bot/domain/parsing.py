@@ -149,10 +149,12 @@ _EN_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 # How people shorten amounts: thousands and millions, and the currency after them
 _SCALES = {"к": 1000, "k": 1000, "т": 1000, "тыс": 1000, "тысяч": 1000, "тысячи": 1000,
-           "млн": 1_000_000, "mln": 1_000_000, "m": 1_000_000, "млрд": 1_000_000_000}  # fmt: skip
+           "thousand": 1000, "млн": 1_000_000, "mln": 1_000_000, "m": 1_000_000,
+           "million": 1_000_000, "млрд": 1_000_000_000}  # fmt: skip
 _SCALED = re.compile(
-    r"(?P<number>[+-]?[\d.,]+)(?P<scale>тысяч[и]?|тыс\.?|млрд\.?|млн\.?|mln|[кkтm])?"
-    r"(?:₽|руб\.?|рублей|р\.?|rub|rur)?",
+    r"(?P<number>[+-]?[\d.,]+)"
+    r"(?P<scale>тысяч[и]?|тыс\.?|млрд\.?|млн\.?|mln|thousand|million|[кkтm])?"
+    r"(?:₽|руб\.?|рубл(?:ей|я|ь)|р\.?|rub|rur|r(?:o)?ubles?)?",
     re.IGNORECASE,
 )
 

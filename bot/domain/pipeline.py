@@ -181,8 +181,9 @@ def _gate(
 
 # --- answers --------------------------------------------------------------------------------
 
-YES = frozenset({"да", "д", "yes", "y", "+", "true"})
-NO = frozenset({"нет", "н", "no", "n", "-", "false"})
+YES = frozenset({"да", "д", "ага", "угу", "конечно", "yes", "y", "yeah", "yep", "yup", "sure", "ok",
+                 "okay", "ок", "correct", "+", "true"})  # fmt: skip
+NO = frozenset({"нет", "н", "неа", "no", "n", "nope", "nah", "-", "false"})
 
 
 AMOUNT_LIMIT = 10**15  # kopecks: past this, no card shows the amount

@@ -90,7 +90,7 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
     dateparser reads a date into nearly anything: "42" (the year 2042), "2+2", "{{ 7*7 }}". So
     a bare number and a text with other signs than a date's are not a moment."""
     cleaned = _plain_weekdays(_tidy(parse_free_text(text, limit=100)))
-    cleaned = _part_of_month(cleaned, now.astimezone(tz).date())
+    cleaned = _part_of_month(_spoken(cleaned), now.astimezone(tz).date())
     cleaned = _TO_A_WEEKDAY.sub("", cleaned)  # "к пятнице" is by Friday: Friday it is
     if (
         not cleaned
@@ -138,7 +138,8 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
     a moment is the moment; the rest is the note (None if there is none). Errors as
     parse_when's; a moment found but gone is reported as gone."""
     text = _SPACED_MINUTES.sub(r"\1 \2:\3", text)  # "в 10 00" is 10:00
-    text = _part_of_month(text, now.astimezone(tz).date())  # one word: a run can't split it
+    text = _part_of_month(_spoken(text), now.astimezone(tz).date())  # one word each: a run
+    # of words cannot split them
     try:
         return parse_when(text, now, tz), None
     except InputError as whole:
@@ -434,6 +435,64 @@ _PART_OF_MONTH = re.compile(
 )
 _DAY_OF_PART = {"начал": 1, "beginning": 1, "early": 1, "середин": 15, "middle": 15, "mid": 15,
                 "конц": 25, "end": 25, "late": 25}  # fmt: skip
+
+
+# Times said in words, which dateparser reads a part of and leaves the rest for the note: "in half
+# an hour" (an hour, noted "in half"), "tomorrow at half past three" (10:00, noted "half past
+# three"), "в половине четвёртого", "at 3 o'clock".
+_HOUR_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+               "eleven", "twelve")  # fmt: skip
+_ORDINALS_RU = ("перв", "втор", "трет", "четв[её]рт", "пят", "шест", "седьм", "восьм", "девят",
+                "десят", "одиннадцат", "двенадцат")  # fmt: skip
+_HALF_HOUR = re.compile(r"\bhalf\s+an?\s+hour\b", re.IGNORECASE)
+_HOUR_AND_A_HALF = re.compile(
+    r"\b(?:(?P<n>\d{1,2})|an?|one)\s+(?:hours?\s+and\s+a\s+half|and\s+a\s+half\s+hours?)\b",
+    re.IGNORECASE,
+)
+_PAST_TO = re.compile(
+    rf"\b(?P<part>half|(?:a\s+)?quarter)\s+(?P<way>past|to)\s+(?P<hour>\d{{1,2}}|{'|'.join(_HOUR_WORDS)})\b"
+    r"(?P<told>(?=\s*(?:[ap]\.?m\b|in\s+the\s+morning|at\s+night)))?",
+    re.IGNORECASE,
+)
+_HALF_RU = re.compile(
+    rf"\b(?P<part>половин[еуа]\s+|пол|четверть\s+)(?P<hour>{'|'.join(_ORDINALS_RU)})(?:ого|ьего|его)\b"
+    r"(?P<told>(?=\s+(?:утра|ночи)))?",
+    re.IGNORECASE,
+)
+_OCLOCK = re.compile(r"(?<=\d)\s*o['’]clock\b", re.IGNORECASE)
+_FROM_TODAY = re.compile(r"\bfrom\s+today\b", re.IGNORECASE)  # "a week from today"
+
+
+def _spoken(text: str) -> str:
+    text = _HALF_HOUR.sub("30 minutes", text)
+    text = _HOUR_AND_A_HALF.sub(lambda m: f"{int(m['n'] or 1) * 60 + 30} minutes", text)
+    text = _PAST_TO.sub(_past_to, _HALF_RU.sub(_half_ru, text))
+    return _FROM_TODAY.sub("from now", _OCLOCK.sub("", text))
+
+
+def _past_to(match: re.Match[str]) -> str:
+    said = match["hour"].lower()
+    hour = int(said) if said.isdigit() else _HOUR_WORDS.index(said) + 1
+    minute = 30 if match["part"].lower() == "half" else 15
+    if match["way"].lower() == "to":
+        hour, minute = hour - 1, 60 - minute
+    return _working_clock(hour, minute, told=match["told"] is not None)
+
+
+def _half_ru(match: re.Match[str]) -> str:
+    stem = match["hour"].lower().replace("ё", "е")
+    hour = next(i for i, s in enumerate(_ORDINALS_RU) if re.fullmatch(s, stem)) + 1
+    minute = 15 if match["part"].lower().startswith("четверть") else 30
+    return _working_clock(hour - 1, minute, told=match["told"] is not None)  # "половина 4-го": 3:30
+
+
+def _working_clock(hour: int, minute: int, told: bool) -> str:
+    """Hours said on the twelve-hour dial, as "в 3" is read: 1 to 6 are the afternoon's unless
+    the words say the morning or the night."""
+    hour %= 12
+    if not told and (hour == 0 or 1 <= hour <= 6):
+        hour += 12
+    return f"{hour}:{minute:02d}"
 
 
 def _part_of_month(text: str, today: date) -> str:

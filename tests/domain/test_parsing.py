@@ -224,7 +224,8 @@ def test_what_is_no_number_is_refused(typed: str) -> None:
     ("typed", "locale", "number"),
     [("300к", "ru", 300000), ("300 тыс", "ru", 300000), ("1,5 млн", "ru", 1500000),
      ("150 000 ₽", "ru", 150000), ("300 тысяч рублей", "ru", 300000), ("2k", "en", 2000),
-     ("1.5m", "en", 1500000)],
+     ("1.5m", "en", 1500000), ("150 thousand", "en", 150000), ("1.5 million", "en", 1500000),
+     ("150k roubles", "en", 150000), ("150,000 rubles", "en", 150000), ("2 рубля", "ru", 2)],
 )  # fmt: skip
 def test_amounts_as_people_shorten_them(typed: str, locale: str, number: int) -> None:
     assert parse_decimal(typed, locale, scaled=True) == number

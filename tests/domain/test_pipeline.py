@@ -203,7 +203,19 @@ def test_a_date_in_words_is_read_from_the_day_it_is_typed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "stored"), [("Да", "yes"), ("yes", "yes"), ("нет.", "no"), ("No", "no")]
+    ("raw", "stored"),
+    [
+        ("Да", "yes"),
+        ("yes", "yes"),
+        ("нет.", "no"),
+        ("No", "no"),
+        ("Yeah", "yes"),
+        ("sure", "yes"),
+        ("ok", "yes"),
+        ("Конечно!", "yes"),
+        ("nope", "no"),
+        ("неа", "no"),
+    ],
 )
 def test_yes_or_no(raw: str, stored: str) -> None:
     assert parse_answer(Question("reached", AnswerType.YES_NO), raw) == stored

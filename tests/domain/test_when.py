@@ -259,6 +259,18 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
         ("at the end of January", moscow(2027, 1, 25, 10, 0), None),
         ("in April at 3pm", moscow(2027, 4, 1, 15, 0), None),
         ("May 5th call", moscow(2027, 5, 5, 10, 0), "call"),  # a day given: that day
+        # times said in words: not an hour noted "in half", not 10:00 noted "half past three"
+        ("in half an hour", moscow(2026, 11, 23, 12, 30), None),
+        ("in an hour and a half call Ann", moscow(2026, 11, 23, 13, 30), "call Ann"),
+        ("tomorrow at half past three", moscow(2026, 11, 24, 15, 30), None),
+        ("tomorrow at half past three am", moscow(2026, 11, 24, 3, 30), None),
+        ("tomorrow at quarter to one", moscow(2026, 11, 24, 12, 45), None),
+        ("в половине четвёртого позвонить", moscow(2026, 11, 23, 15, 30), "позвонить"),
+        ("завтра в половине десятого", moscow(2026, 11, 24, 9, 30), None),
+        ("завтра в четверть третьего", moscow(2026, 11, 24, 14, 15), None),
+        ("завтра в полпервого", moscow(2026, 11, 24, 12, 30), None),
+        ("tomorrow at 3 o'clock", moscow(2026, 11, 24, 15, 0), None),  # no "o'clock" note
+        ("a week from today", moscow(2026, 11, 30, 10, 0), None),  # not "gone"
     ],
 )
 def test_a_reminder_may_say_what_it_is_about(
