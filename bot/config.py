@@ -110,7 +110,7 @@ VatRate = Literal[0, 5, 7, 10, 22]
 class CatalogueItem(Strict):
     sku: ShortId
     name: Localized
-    unit: Localized = Localized({"ru": "шт.", "en": "pcs"})
+    unit: Localized = Localized({"ru": "шт.", "en": "pc."})
     price: Decimal = Field(ge=0, max_digits=14, decimal_places=2)  # roubles, for one unit
     vat: VatRate | None = 22
 

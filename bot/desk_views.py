@@ -248,7 +248,7 @@ def history_line(t: Translator, config: BusinessConfig, entry: HistoryEntry, tz:
     elif kind == "document":
         values = {"title": _document_title(config, str(data.get("kind")), t.locale),
                   "number": data.get("number"),
-                  "total": money(int(data.get("total_minor") or 0))}  # fmt: skip
+                  "total": money(int(data.get("total_minor") or 0), t.locale)}  # fmt: skip
     elif kind in ("message_in", "message_out"):
         media = data.get("media")
         values = {"text": short(data.get("text") or data.get("caption")),

@@ -80,7 +80,7 @@ async def test_an_english_offer_has_no_russian_words_of_its_own(
 ) -> None:
     data = offer_context(business_config, locale="en")
     text = " ".join(pdf_text(await renderer.pdf("offer.html", data)).split())
-    assert "INN 7701234567, KPP 770101001" in text and "ИНН" not in text
+    assert "Tax ID (INN) 7701234567, KPP 770101001" in text and "ИНН" not in text
     assert "roubles 00 kopeks" in text and "Двести" not in text  # the sum in words
     assert "205,650.00" in text and "2.5" in text
     assert "I. I. Ivanov" in text and "Иванов" not in text  # who signs, as the file says in English
@@ -89,9 +89,12 @@ async def test_an_english_offer_has_no_russian_words_of_its_own(
         await renderer.pdf("invoice.html", offer_context(business_config, "invoice", "en"))
     )
     assert "Sberbank, Moscow" in invoice and "Сбербанк" not in invoice
+    assert "Number of items: 3, for a total of" in " ".join(invoice.split())
     document = Document(io.BytesIO(await renderer.docx("offer.docx", data)))
     written = "\n".join(p.text for p in document.paragraphs)
-    assert "INN 7701234567" in written and "ИНН" not in written
+    assert "Tax ID (INN) 7701234567" in written and "ИНН" not in written
+    assert "No. KP-2026-0007" in written and "Discount 10%:" in written and "№" not in written
+    assert document.tables[0].rows[0].cells[0].text == "No."
 
 
 async def test_the_invoice_pdf_carries_the_bank_details(
@@ -116,7 +119,7 @@ async def test_the_offer_docx_is_editable_and_complete(
     assert "Коммерческое предложение № KP-2026-0007" in text
     assert ["2", "Лицензия CRM, 1 пользователь на 12 месяцев", "10", "лиц.", "9 600,00",
             "22 %", "96 000,00"] in cells  # fmt: skip
-    assert "Итого к оплате: 205 650,00 ₽" in text
+    assert "Итого к оплате: 205 650,00 ₽" in text and "Скидка 10 %:" in text
     assert "Двести пять тысяч шестьсот пятьдесят рублей 00 копеек" in text
     assert HOSTILE_COMPANY in text
 

@@ -22,6 +22,10 @@ WORDS = load_business_config(SHIPPED).routing.price_words
         "Пришлите договор, подпишем",
         "Could you send an invoice?",
         "What is your pricing?",
+        "Could you send me a quotation?",
+        "Please send me a proposal for 10 users",
+        "What are your rates?",
+        "Invoice please",
     ],
 )
 def test_a_question_about_money_counts(message: str) -> None:
@@ -37,6 +41,7 @@ def test_a_question_about_money_counts(message: str) -> None:
         "Do you offer training?",
         "I work on contract basis",
         "Can we talk tomorrow?",
+        "I have a proposal for a partnership",
     ],
 )
 def test_other_messages_do_not(message: str) -> None:

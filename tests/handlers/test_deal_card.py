@@ -289,12 +289,17 @@ async def test_temperature_amount_and_next_step(world: World) -> None:
     assert "120\u00a0000,50\u00a0₽" in card.text and "Отправить КП до пятницы" in card.text
 
 
-async def test_an_english_speaking_manager_types_amounts_the_english_way(world: World) -> None:
+async def english_manager_with_deal(world: World) -> Prospect:
     await world.add_manager(7001, "Oleg", language="en")
     await submit_lead(world, 1001)
     oleg = world.prospect(user_id=7001, first_name="Oleg", language="en")
     await oleg.send("/deals")
     await oleg.press("#1")
+    return oleg
+
+
+async def test_an_english_speaking_manager_types_amounts_the_english_way(world: World) -> None:
+    oleg = await english_manager_with_deal(world)
     await oleg.press("Amount")
     await oleg.send("12,500")  # twelve thousand five hundred, not twelve and a half
     assert (await deal_of(world)).amount_minor == 1250000

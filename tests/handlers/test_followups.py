@@ -162,7 +162,7 @@ async def test_the_nudge_speaks_the_language_of_the_form_and_waits_for_the_morni
     assert await tick(world) == 0
     world.clock.current = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)  # 09:00 next morning
     assert await tick(world) == 1
-    assert "You began a request to Romashka LLC" in prospect.last().text
+    assert "You started a request to Romashka LLC" in prospect.last().text
     assert "Continue" in prospect.last().buttons()[0]
 
 

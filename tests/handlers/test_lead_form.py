@@ -485,7 +485,7 @@ async def test_message_outside_the_form_shows_the_menu(world: World) -> None:
     assert "Здесь можно оставить заявку" in help_text.text and "/cancel" in help_text.text
     english = world.prospect(user_id=1002, language="en")
     [answer] = await english.send("how much is it?")
-    assert "For a manager to answer, please send a request" in answer.text
+    assert "To get a reply from a manager, please send a short request" in answer.text
 
 
 async def test_going_back_over_an_answer_offers_it_to_keep(world: World) -> None:

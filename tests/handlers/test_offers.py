@@ -17,7 +17,7 @@ from bot.services.documents import DocumentService
 from storage.schema import documents, people
 from tests.fakes import Prospect, Sent
 from tests.handlers.conftest import World
-from tests.handlers.test_deal_card import manager_with_deal
+from tests.handlers.test_deal_card import english_manager_with_deal, manager_with_deal
 
 
 @pytest.fixture
@@ -259,3 +259,15 @@ async def test_a_catalogue_page_out_of_range_shows_the_last_page(world: World) -
         DealCb(action=DealAction.OFFER, deal=1, arg="cat.999").pack(), shown.message_id
     )
     assert "4/4" in shown.buttons() and len(item_buttons(shown)) == 6
+
+
+async def test_an_english_manager_reads_the_documents_total_the_english_way(world: World) -> None:
+    oleg = await english_manager_with_deal(world)
+    await oleg.press("Quote / invoice")
+    await oleg.press("Add from the catalogue")
+    await oleg.press("Expert consultation")
+    await oleg.press("Invoice")
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    [history] = await oleg.press("History")
+    assert "Invoice No. SCH-2026-0001 for 5,000.00 RUB" in plain(history.text)

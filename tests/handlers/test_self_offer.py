@@ -53,7 +53,7 @@ async def test_an_english_speaking_manager_is_told_in_english(world: World) -> N
     await anna.press("Получить КП")
     await anna.press("Консультация эксперта")  # the client reads Russian
     alert = world.session.to(7001)[-1]
-    assert "The client asked for an offer for “Expert consultation” themselves" in alert.text
+    assert "The client asked for a quote for “Expert consultation” themselves" in alert.text
     assert "· deal #1 ·" in alert.text
 
 

@@ -63,11 +63,11 @@ async def test_an_english_speaking_manager_reads_dates_the_english_way(world: Wo
     [answer] = await oleg.send("tomorrow at 3pm!")
     assert "I'll remind you on Nov 24, 15:00." in answer.text
     await oleg.press("Back to the deal")
-    await oleg.press("Offer / invoice")
+    await oleg.press("Quote / invoice")
     await oleg.press("Add from the catalogue")
     await oleg.press("Expert consultation")
     await oleg.press("Make it in English")  # the client is Russian: their documents are too
-    [pdf] = await oleg.press("Quotation")
+    [pdf] = await oleg.press("Quote")
     assert isinstance(pdf.file, BufferedInputFile)
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.file.data)).pages)
     assert "November 23, 2026" in text and "23.11.2026" not in text
