@@ -16,6 +16,15 @@ RowId = Annotated[int, Field(gt=0, lt=MAX_ROW_ID)]
 TelegramId = Annotated[int, Field(gt=0, lt=2**63)]
 
 
+def row_id(text: str) -> int | None:
+    """A row id carried in a button's free-form argument, or None for a forged one. ASCII digits
+    only: "²" and "٣" are digits to str.isdigit, and int() refuses the first."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number < MAX_ROW_ID else None
+
+
 class MenuAction(StrEnum):
     REQUEST = "request"
     OFFER = "offer"  # a standard offer: choose a product

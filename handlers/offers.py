@@ -12,7 +12,7 @@ from aiogram.enums import ChatAction
 from aiogram.filters import StateFilter
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.callbacks import MAX_ROW_ID, DealAction, DealCb
+from bot.callbacks import DealAction, DealCb, row_id
 from bot.config import MAX_VALID_DAYS
 from bot.documents import Party
 from bot.domain.offers import decimal_text, money
@@ -68,7 +68,7 @@ async def offer(ctx: DealContext, arg: str) -> None:
     command, _, value = arg.partition(".")
     try:
         if command == "cat":  # "cat": the first page; "cat.<n>": page n, in place of the shown
-            await _catalogue(ctx, service, int(value) if value.isdigit() else 0, bool(value))
+            await _catalogue(ctx, service, row_id(value) or 0, bool(value))
             return
         if command in ("add", "sub"):
             step = Decimal(1 if command == "add" else -1)
@@ -99,8 +99,8 @@ async def offer(ctx: DealContext, arg: str) -> None:
         elif command == "docs":
             await _documents(ctx, service)
             return
-        elif command == "again" and value.isdigit():
-            await _again(ctx, service, int(value))
+        elif command == "again" and (document := row_id(value)) is not None:
+            await _again(ctx, service, document)
             return
         elif command == "make":
             await _make(ctx, service, value)
@@ -289,10 +289,11 @@ async def _send_pdf(ctx: DealContext, service: DocumentService, made: MadeDocume
 async def docx(ctx: DealContext, arg: str) -> None:
     """The editable copy of a document already made (rendered from what the PDF was given)."""
     service = ctx.documents
-    if service is None or not arg.isdigit() or not 0 < int(arg) < MAX_ROW_ID:
+    document = row_id(arg)
+    if service is None or document is None:
         await ctx.send(ctx.t("err_stale_button"))
         return
-    made = await service.stored(ctx.viewer, ctx.deal_id, int(arg))
+    made = await service.stored(ctx.viewer, ctx.deal_id, document)
     if made is None:
         await ctx.send(ctx.t("err_stale_button"))
         return

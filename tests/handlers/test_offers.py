@@ -95,9 +95,14 @@ async def test_a_manager_builds_an_offer_and_sends_it_as_pdf_and_docx(world: Wor
 async def test_forged_offer_buttons_and_other_managers_are_refused(world: World) -> None:
     oleg = await manager_with_deal(world)
     ira = await world.add_manager(7002, "Ира")
-    for arg in ("add.no-such-sku", "make.contract", "disc.99", "zap.x"):
+    for arg in ("add.no-such-sku", "make.contract", "disc.99", "zap.x", "again.²", "again.9" * 5):
         [answer] = await oleg.callback(DealCb(action=DealAction.OFFER, deal=1, arg=arg).pack())
         assert "кнопка уже не действует" in answer.text
+    for arg in ("²", "٣", "99999999999"):  # digits to str.isdigit, not to int() or the database
+        [answer] = await oleg.callback(DealCb(action=DealAction.OFFER_DOCX, deal=1, arg=arg).pack())
+        assert "кнопка уже не действует" in answer.text
+    paged = await oleg.callback(DealCb(action=DealAction.OFFER, deal=1, arg="cat.²").pack())
+    assert not any("пошло не так" in sent.text for sent in paged)  # the first page, no failure
     await ira.callback(DealCb(action=DealAction.OFFER, deal=1, arg="add.crm-setup").pack())
     assert ira.answer_callback_texts()[-1] is not None  # refused: not her deal
     async with world.engine.connect() as c:
