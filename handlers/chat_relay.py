@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.config import BusinessConfig
 from bot.desk_views import relay_header
 from bot.domain.desk import Viewer, asks_for_price
+from bot.domain.parsing import is_blank
 from bot.filters import IsStaff, NotCommand, PrivateChat
 from bot.services.desk import DeskService, NoAccess, ProspectDeal
 from bot.services.staff import StaffService
@@ -159,6 +160,9 @@ async def reply_to_relayed(message: Message, reply_deal: int, **data: Any) -> No
 
 async def reply_typed(message: Message, state: FSMContext, **data: Any) -> None:
     deal_id = (await state.get_data()).get(DEAL_KEY)
+    if message.text is not None and is_blank(message.text):
+        await message.answer(data["t"]("err_empty"))  # zero-width signs only: nothing to send
+        return
     await state.clear()
     if not isinstance(deal_id, int):
         return

@@ -61,6 +61,11 @@ def _clean_text(text: str) -> str:
     return " ".join(visible.split())
 
 
+def is_blank(text: str) -> bool:
+    """Nothing a reader would see: spaces, zero-width and other invisible signs."""
+    return not _clean_text(text)
+
+
 def parse_free_text(text: str, limit: int = FREE_TEXT_MAX, lines: bool = False) -> str:
     """A typed text, cleaned; with `lines`, its line breaks are kept (a call's summary, a note),
     blank lines dropped."""
@@ -120,10 +125,16 @@ def parse_company(text: str) -> str:
     return company
 
 
+_PHONE_SIGNS = re.compile(r"\+?[\d\s\u00a0().\-‑–/]+")
+
+
 def parse_phone(text: str, default_region: str = "RU") -> str:
     """A phone number in any usual writing -> E.164 (+79161234567)."""
     raw = text.strip()
-    if not raw or len(raw) > 40:
+    # Only what numbers are written with: phonenumbers reads letters as a keypad's digits
+    # ("8 916 OOO 00 00" typed with the letter O) and drops an extension or words after the
+    # number, and a number stored other than as typed is worse than one asked again.
+    if not raw or len(raw) > 40 or not _PHONE_SIGNS.fullmatch(raw):
         raise InputError(Problem.PHONE_INVALID)
     digits = re.sub(r"\D", "", raw)
     # Russian habit: 8 916 ... means +7 916 ...

@@ -27,6 +27,7 @@ from bot.domain.parsing import (
         ("916 123 45 67", "+79161234567"),
         ("+44 20 7946 0958", "+442079460958"),
         ("+1 (415) 555-2671", "+14155552671"),
+        ("8.916.123.45.67", "+79161234567"),
     ],
 )
 def test_phone_in_usual_writings_becomes_e164(typed: str, e164: str) -> None:
@@ -37,6 +38,23 @@ def test_phone_in_usual_writings_becomes_e164(typed: str, e164: str) -> None:
     "typed", ["123", "hello", "", "+7 916 123", "+999 123 456 789", "1" * 60, "+7 000 000-00-00"]
 )
 def test_invalid_phone_is_refused(typed: str) -> None:
+    with pytest.raises(InputError) as error:
+        parse_phone(typed, "RU")
+    assert error.value.problem is Problem.PHONE_INVALID
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "8 916 OOO 00 00",  # the letter O for zero: not a keypad's 6
+        "+1 800 FLOWERS",
+        "+7 916 123-45-67 доб. 123",  # the extension would be dropped without a word
+        "+7 916 123 45 67, 123",
+        "89161234567a",
+        "my phone is +7 916 123 45 67",
+    ],
+)
+def test_a_phone_with_more_than_a_number_is_asked_again(typed: str) -> None:
     with pytest.raises(InputError) as error:
         parse_phone(typed, "RU")
     assert error.value.problem is Problem.PHONE_INVALID

@@ -9,6 +9,7 @@ from aiogram.types import ReactionTypeEmoji
 from bot.callbacks import DealAction, DealCb
 from storage.schema import deals, events
 from tests.handlers.conftest import ADMIN_ID, World
+from tests.handlers.test_deal_card import manager_with_deal
 from tests.handlers.test_staff import submit_lead
 
 
@@ -122,3 +123,13 @@ async def test_a_client_of_a_lost_deal_is_announced_as_such(world: World) -> Non
     await anna.send("Мы передумали, давайте вернёмся к разговору")
     relayed = world.session.to(7001)[-1]
     assert "сделка #1 · проиграна" in relayed.text  # not the stage it was lost at
+
+
+async def test_an_invisible_reply_is_not_sent_and_the_reply_still_waits(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Написать клиенту")
+    [empty] = await oleg.send("\u200b\u200d ")
+    assert "пустой" in empty.text.lower()
+    assert not [sent for sent in world.session.to(1001) if sent.kind == "copy"]
+    [delivered] = await oleg.send("Добрый день!")
+    assert "Отправлено клиенту" in delivered.text
