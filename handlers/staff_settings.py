@@ -136,18 +136,17 @@ async def pressed(
 
 
 async def _reply(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> None:
-    if isinstance(callback.message, Message):
+    # An old button's message may be inaccessible (too old, or deleted): the chat still is
+    if callback.message is not None:
         await callback.message.answer(text, reply_markup=markup)
 
 
 async def _saved(
     callback: CallbackQuery, t: Translator, viewer: Viewer, staff: StaffService, clock: Clock
 ) -> None:
-    if isinstance(callback.message, Message):
-        await callback.message.answer(
-            f"{t('settings_saved')}\n\n{await _summary(t, viewer, staff, clock)}",
-            reply_markup=_menu(t),
-        )
+    await _reply(
+        callback, f"{t('settings_saved')}\n\n{await _summary(t, viewer, staff, clock)}", _menu(t)
+    )
 
 
 async def typed_zone(message: Message, state: FSMContext, **data: Any) -> None:

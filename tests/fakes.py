@@ -30,6 +30,7 @@ from aiogram.types import (
     Contact,
     Document,
     File,
+    InaccessibleMessage,
     InlineKeyboardMarkup,
     Message,
     MessageId,
@@ -336,6 +337,17 @@ class Prospect:
             chat_instance="ci",
             data=data,
             message=message.model_copy(update={"message_id": message_id, "reply_markup": markup}),
+        )
+        return await self._feed(callback_query=query)
+
+    async def callback_on_gone(self, data: str) -> list[Sent]:
+        """A press under a message Telegram no longer gives the bot (too old, or deleted)."""
+        query = CallbackQuery(
+            id=str(next(self._update_ids)),
+            from_user=self.user,
+            chat_instance="ci",
+            data=data,
+            message=InaccessibleMessage(chat=self.chat, message_id=1, date=0),
         )
         return await self._feed(callback_query=query)
 

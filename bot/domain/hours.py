@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from bot.domain.parsing import InputError, Problem, parse_free_text
 
@@ -101,11 +102,22 @@ def parse_timezone(text: str) -> str:
             raise InputError(Problem.NOT_A_TIMEZONE)
         whole, part = divmod(abs(offset), 60)
         return f"UTC{'-' if offset < 0 else '+'}{whole:02d}:{part:02d}"
-    try:
-        ZoneInfo(cleaned)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder: IsADirectoryError
-        raise InputError(Problem.NOT_A_TIMEZONE) from None
-    return cleaned
+    name = _zone_names().get(cleaned.lower())
+    if name is None:
+        raise InputError(Problem.NOT_A_TIMEZONE)
+    return name
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    """The IANA names of places ("Europe/Moscow", typed in any case) and UTC: not the files
+    ZoneInfo also loads that depend on the server ("localtime", "posix/…", "Factory"), nor "EST",
+    which is -5 all year where New York is not."""
+    return {
+        name.lower(): name
+        for name in available_timezones()
+        if name == "UTC" or ("/" in name and not name.startswith(("posix/", "right/", "Etc/")))
+    }
 
 
 def zone(name: str) -> tzinfo:

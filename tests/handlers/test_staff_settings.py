@@ -28,6 +28,18 @@ def world(sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: Fa
     return make_world(sqlite_engine, quiet, clock, RecordingSession())
 
 
+async def test_settings_buttons_under_a_message_telegram_no_longer_gives_still_answer(
+    world: World,
+) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    [picker] = await oleg.callback_on_gone(SettingsCb(action=SettingsAction.TIMEZONES).pack())
+    assert "Екатеринбург" in str(picker.markup)  # not a silent press that left a wait behind
+    [saved] = await oleg.callback_on_gone(
+        SettingsCb(action=SettingsAction.ZONE, arg="yekaterinburg").pack()
+    )
+    assert "Сохранено" in saved.text and "Asia/Yekaterinburg" in saved.text
+
+
 async def test_a_manager_picks_a_city_and_types_times_in_its_zone(world: World) -> None:
     oleg = await manager_with_deal(world)
     [shown] = await oleg.send("/settings")
