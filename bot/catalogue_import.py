@@ -18,6 +18,7 @@ read); the same sku imported again later is offered again.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import unicodedata
@@ -232,7 +233,9 @@ def _cell(row: list[str], index: int) -> str:
 
 
 def _csv_rows(data: bytes) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "cp1251"):
+    # Excel's "Unicode text" is UTF-16 with its byte-order mark, and tab-separated
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "cp1251"):
         try:
             text = data.decode(encoding)
             break
@@ -243,7 +246,7 @@ def _csv_rows(data: bytes) -> list[list[str]]:
     if "\x00" in text:
         raise UnreadableFile("format")  # a picture or a program renamed .csv
     first = text.splitlines()[0] if text else ""
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    delimiter = max((";", ",", "\t"), key=first.count)  # the first of the most used on a tie
     try:  # universal newlines: old Mac files end lines with a lone CR
         return list(csv.reader(io.StringIO(text, newline=None), delimiter=delimiter))
     except csv.Error as error:

@@ -77,6 +77,14 @@ def test_files_that_are_not_a_catalogue(data: bytes, name: str) -> None:
         read_catalogue(data, name)
 
 
+def test_excels_unicode_text_is_read() -> None:
+    data = "Артикул\tНаименование\tЦена\tНДС\ncrm-setup\tВнедрение CRM\t120000\t22\n"
+    read = read_catalogue(data.encode("utf-16"), "каталог.txt")
+    assert [(i.sku, i.name.get("ru"), i.price) for i in read.items] == [
+        ("crm-setup", "Внедрение CRM", Decimal(120000))
+    ]
+
+
 @pytest.mark.parametrize(
     ("price", "read"),
     [
