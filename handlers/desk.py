@@ -16,6 +16,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from bot import desk_keyboards as kb
 from bot.callbacks import ListCb, ListPick, SearchCb, StaffAction, StaffCb, TodayCb
 from bot.clock import Clock
+from bot.commands import ADMIN_COMMANDS
 from bot.config import BusinessConfig
 from bot.desk_views import deal_button
 from bot.domain.desk import DealFilter, Viewer
@@ -70,8 +71,14 @@ async def outside_menu(message: Message, state: FSMContext, t: Translator, viewe
     # is not kept, rather than answer a call's summary with a bare menu
     if message.voice is not None:
         await message.answer(t("idle_voice"))
-    elif message.text and not message.text.startswith("/"):
+    elif message.text and message.text.startswith("/"):
+        command = message.text[1:].split("@")[0].split(" ")[0].lower()  # "/invite@bot x"
+        admins_only = command in ADMIN_COMMANDS and not viewer.is_admin
+        await message.answer(t("admins_only" if admins_only else "unknown_command"))
+    elif message.text:
         await message.answer(t("idle_text"))
+    else:  # a file, a photo, a sticker
+        await message.answer(t("idle_media"))
     assert message.bot is not None
     await show_menu(message.bot, message.chat.id, t, viewer)
 

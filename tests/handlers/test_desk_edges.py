@@ -115,3 +115,15 @@ async def test_long_texts_fit_in_a_message(world: World) -> None:
     assert len(history.text) < 4096
     await oleg.callback(DealCb(action=DealAction.OPEN, deal=1).pack())
     assert len(oleg.last().text) < 4096
+
+
+async def test_staff_are_told_why_nothing_happened(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    [told, menu] = await oleg.send("/invite")
+    assert told.text == "Эта команда — для администраторов." and "Рабочее место" in menu.text
+    [told, _] = await oleg.send("/dela")
+    assert "Такой команды нет" in told.text
+    [told, _] = await oleg.send_sticker()
+    assert "никуда не записано" in told.text and "Написать клиенту" in told.text
+    [told, _] = await oleg.send_photo()
+    assert "никуда не записано" in told.text
