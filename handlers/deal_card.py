@@ -150,8 +150,11 @@ async def log_menu(ctx: DealContext, kind: str) -> None:
 
 
 async def temperature(ctx: DealContext, value: str) -> None:
+    card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    if not card.is_open:  # an old button: a closed deal's temperature is history
+        await ctx.send(ctx.t("temperature_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
     if not value:
-        card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
         await ctx.send(
             ctx.t("temperature_pick"), kb.temperatures(ctx.t, ctx.deal_id, card.deal.temperature)
         )

@@ -16,7 +16,14 @@ def build_router() -> Router:
     router = Router(name="fallback")
     router.callback_query.register(stale_button)
     router.message.register(outside_conversation, PrivateChat())
+    router.edited_message.register(edited, PrivateChat())
     return router
+
+
+async def edited(message: Message, t: Translator) -> None:
+    """Telegram tells the bot of an edit, but what was answered or relayed has gone on: a person
+    who fixed a typo that way is told it did not count."""
+    await message.reply(t("edit_not_seen"))
 
 
 async def stale_button(callback: CallbackQuery, t: Translator) -> None:

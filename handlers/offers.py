@@ -361,9 +361,9 @@ async def discount_typed(message: Message, **data: Any) -> None:
     typed = await _typed(message, data, "err_discount", percent=True)
     if typed is None:
         return
-    ctx, value = typed
-    value = value.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-    if value >= 100:
+    ctx, typed_value = typed
+    value = typed_value.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    if value >= 100 or (value == 0 and typed_value > 0):  # "0,001" is no discount to give
         await ctx.send(ctx.t("err_discount"))
         return
     assert ctx.documents is not None

@@ -340,6 +340,16 @@ class Prospect:
         )
         return await self._feed(callback_query=query)
 
+    async def edit(self, text: str) -> list[Sent]:
+        """The user's last message, edited to `text`."""
+        edited = self._message(text=text).model_copy(
+            update={
+                "message_id": self.last_message_id,
+                "edit_date": int(datetime.now(UTC).timestamp()),
+            }
+        )
+        return await self._feed(edited_message=edited)
+
     async def callback_on_gone(self, data: str) -> list[Sent]:
         """A press under a message Telegram no longer gives the bot (too old, or deleted)."""
         query = CallbackQuery(

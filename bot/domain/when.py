@@ -93,8 +93,8 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
     cleaned = _part_of_month(_spoken(cleaned), now.astimezone(tz).date())
     cleaned = _TO_A_WEEKDAY.sub("", cleaned)  # "к пятнице" is by Friday: Friday it is
     if (
-        not cleaned
-        or cleaned.isdigit()
+        len(cleaned) < 2  # "a" is "a moment", gone as it is read
+        or cleaned.lstrip("+-").isdigit()  # "-5": not 5 hours ago
         or _NOT_OF_A_MOMENT.search(cleaned)
         or _NO_SUCH_TIME.search(cleaned)
         or _numbers_of_no_moment(cleaned)

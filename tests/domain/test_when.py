@@ -282,6 +282,8 @@ def test_a_reminder_may_say_what_it_is_about(
 @pytest.mark.parametrize(("typed", "problem"), [("позвонить", Problem.NOT_A_TIME),
                                                 ("вчера позвонить", Problem.IN_THE_PAST),
                                                 ("asdf 5", Problem.NOT_A_TIME),  # not "gone"
+                                                ("-5", Problem.NOT_A_TIME),
+                                                ("a < b & c > d", Problem.NOT_A_TIME),
                                                 ("скидка 15%", Problem.NOT_A_TIME),
                                                 # gone at noon: not "в 10" tomorrow about "сегодня"
                                                 ("сегодня в 10", Problem.IN_THE_PAST),

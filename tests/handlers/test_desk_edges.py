@@ -65,6 +65,11 @@ async def test_an_old_lost_other_button_of_a_closed_deal_does_not_ask_for_a_reas
         await connection.execute(deals.update().values(status="lost"))
     [answer] = await oleg.callback(DealCb(action=DealAction.LOST, deal=1, arg="other").pack())
     assert "уже закрыта" in answer.text
+    for arg in ("", "hot"):  # nor is its temperature changed: "🔥 Горячий · проиграна"
+        [answer] = await oleg.callback(
+            DealCb(action=DealAction.TEMPERATURE, deal=1, arg=arg).pack()
+        )
+        assert "температура больше не меняется" in answer.text
     [idle, menu] = await oleg.send("передумали")  # not taken for a reason
     assert "никуда не записан" in idle.text
     assert "Рабочее место" in menu.text

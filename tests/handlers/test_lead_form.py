@@ -536,3 +536,14 @@ async def test_sales_reps_link_assigns_the_deal_and_alerts_the_rep(world: World)
     [rep_alert] = world.session.to(7007)
     assert "Новый лид" in rep_alert.text and "личный контакт" in rep_alert.text
     assert len(world.session.to(ADMIN_ID)) == 1
+
+
+async def test_an_edited_answer_is_said_not_to_count(world: World) -> None:
+    prospect = world.prospect()
+    await prospect.send("Привет")
+    [told] = await prospect.edit("Здравствуйте")
+    assert "Правки в уже отправленных сообщениях я не вижу" in told.text
+    english = world.prospect(user_id=1002, language="en")
+    await english.send("hi")
+    [told] = await english.edit("hello")
+    assert "I do not see edits" in told.text

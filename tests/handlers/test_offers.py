@@ -208,8 +208,9 @@ async def test_tiny_quantities_and_a_discount_near_100_do_not_break_the_offer(
     [screen] = await oleg.send("0,5")
     assert "Консультация эксперта — 0,5 ч" in plain(screen.text)
     await oleg.press("Скидка")
-    [wrong] = await oleg.send("150")
-    assert "Скидка — число процентов от 0 до 99,99" in wrong.text
+    for typed in ("150", "0,001"):  # over 100 %; one that rounds to no discount at all
+        [wrong] = await oleg.send(typed)
+        assert "Скидка — число процентов от 0,01 до 99,99" in wrong.text
     [screen] = await oleg.send("15%")
     assert "Скидка 15 %" in plain(screen.text)
     await oleg.press("Скидка")
