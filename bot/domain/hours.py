@@ -11,7 +11,10 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from bot.domain.parsing import InputError, Problem, parse_free_text
 
-_RANGE = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*[-–—]\s*(\d{1,2})(?:[:.](\d{2}))?\s*$")
+_CLOCK = r"(\d{1,2})(?:[:.](\d{2}))?\s*([ap]\.?m\.?)?"
+_RANGE = re.compile(
+    rf"^\s*(?:с|from)?\s*{_CLOCK}\s*(?:[-–—]|до|to|till|until)\s*{_CLOCK}\s*$", re.IGNORECASE
+)
 _OFFSET = re.compile(
     r"^\s*(utc|gmt|мск)?\s*(?:([+-])\s*(\d{1,2})(?::?(\d{2}))?)?\s*$", re.IGNORECASE
 )
@@ -63,6 +66,14 @@ class WorkingHours:
         return moment  # no working days configured: never hold anything back
 
 
+def _twelve_hour(hour: int, half: str | None) -> int:
+    if half is None:
+        return hour
+    if not 1 <= hour <= 12:  # "13pm"
+        raise InputError(Problem.NOT_HOURS)
+    return hour % 12 + (12 if half.lower().startswith("p") else 0)
+
+
 @dataclass(frozen=True, slots=True)
 class OwnSettings:
     """What a member of staff set for themselves; None: the business's default."""
@@ -74,11 +85,15 @@ class OwnSettings:
 
 
 def parse_hours(text: str, days: frozenset[int]) -> WorkingHours:
-    """ "9-18", "09:00–18:00", "9.30-18"; raises InputError(NOT_HOURS)."""
-    found = _RANGE.match(parse_free_text(text, limit=20))
+    """ "9-18", "09:00–18:00", "9.30-18", "с 9 до 18", "9am-5pm", "9 to 5" (an end before the
+    start is the afternoon's); raises InputError(NOT_HOURS)."""
+    found = _RANGE.match(parse_free_text(text, limit=40))
     if found is None:
         raise InputError(Problem.NOT_HOURS)
-    h1, m1, h2, m2 = (int(part or 0) for part in found.groups())
+    h1, m1, h2, m2 = (int(found[i] or 0) for i in (1, 2, 4, 5))
+    h1, h2 = _twelve_hour(h1, found[3]), _twelve_hour(h2, found[6])
+    if not found[6] and h2 < h1 < 12:  # "9 to 5": the office's five, not "18-9" reversed
+        h2 += 12
     if h2 == 24 and m2 == 0:
         h2, m2 = 23, 59
     if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59 or (h2, m2) <= (h1, m1):
@@ -110,14 +125,19 @@ def parse_timezone(text: str) -> str:
 
 @cache
 def _zone_names() -> dict[str, str]:
-    """The IANA names of places ("Europe/Moscow", typed in any case) and UTC: not the files
-    ZoneInfo also loads that depend on the server ("localtime", "posix/…", "Factory"), nor "EST",
-    which is -5 all year where New York is not."""
-    return {
-        name.lower(): name
+    """The IANA names of places ("Europe/Moscow", typed in any case, or its city alone: "London",
+    "new york") and UTC: not the files ZoneInfo also loads that depend on the server
+    ("localtime", "posix/…", "Factory"), nor "EST", which is -5 all year where New York is not."""
+    places = sorted(
+        name
         for name in available_timezones()
-        if name == "UTC" or ("/" in name and not name.startswith(("posix/", "right/", "Etc/")))
-    }
+        if "/" in name and not name.startswith(("posix/", "right/", "Etc/", "SystemV/"))
+    )
+    cities: dict[str, list[str]] = {}
+    for name in places:
+        cities.setdefault(name.rsplit("/", 1)[1].replace("_", " ").lower(), []).append(name)
+    by_city = {city: names[0] for city, names in cities.items() if len(names) == 1}
+    return by_city | {name.lower(): name for name in places} | {"utc": "UTC"}
 
 
 def zone(name: str) -> tzinfo:

@@ -73,13 +73,18 @@ def totals(
 
 
 def in_words(amount_minor: int, locale: str = "ru") -> str:
-    """ "Сто двадцать тысяч рублей 00 копеек": the form of a Russian document's total (in
-    English: "One hundred and twenty thousand roubles 00 kopeks")."""
-    rubles = Decimal(amount_minor) / HUNDRED
-    lang = "en" if locale == "en" else "ru"
-    words = str(
-        num2words(rubles, lang=lang, to="currency", currency="RUB", cents=False, separator="")
-    )
+    """ "Сто двадцать тысяч рублей 00 копеек": the form of a Russian document's total; in
+    English, "One hundred and twenty thousand roubles and 00 kopecks"."""
+    if locale == "en":  # num2words's English puts a comma after "thousand" and says "kopeks"
+        whole, kopecks = divmod(amount_minor, 100)
+        number = str(num2words(whole, lang="en")).replace(",", "")
+        roubles = "rouble" if whole == 1 else "roubles"
+        words = f"{number} {roubles} and {kopecks:02d} {'kopeck' if kopecks == 1 else 'kopecks'}"
+    else:
+        rubles = Decimal(amount_minor) / HUNDRED
+        words = str(
+            num2words(rubles, lang="ru", to="currency", currency="RUB", cents=False, separator="")
+        )
     return words[:1].upper() + words[1:]
 
 

@@ -81,7 +81,7 @@ async def test_an_english_offer_has_no_russian_words_of_its_own(
     data = offer_context(business_config, locale="en")
     text = " ".join(pdf_text(await renderer.pdf("offer.html", data)).split())
     assert "Tax ID (INN) 7701234567, KPP 770101001" in text and "ИНН" not in text
-    assert "roubles 00 kopeks" in text and "Двести" not in text  # the sum in words
+    assert "roubles and 00 kopecks" in text and "Двести" not in text  # the sum in words
     assert "205,650.00" in text and "2.5" in text
     assert "I. I. Ivanov" in text and "Иванов" not in text  # who signs, as the file says in English
     assert "offer" in text.lower()  # copied out as typed, not through a ligature's glyph

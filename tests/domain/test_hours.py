@@ -52,6 +52,11 @@ def test_no_working_days_holds_nothing_back() -> None:
         ("09:30–18:30", time(9, 30), time(18, 30)),
         ("8.00 - 17", time(8), time(17)),
         ("10-24", time(10), time(23, 59)),
+        ("с 9 до 18", time(9), time(18)),
+        ("9am-5pm", time(9), time(17)),
+        ("8.30am - 5.30pm", time(8, 30), time(17, 30)),
+        ("9 to 5", time(9), time(17)),  # an end before the start is the afternoon's
+        ("12pm-8pm", time(12), time(20)),
     ],
 )
 def test_typed_hours(typed: str, start: time, end: time) -> None:
@@ -59,7 +64,9 @@ def test_typed_hours(typed: str, start: time, end: time) -> None:
     assert (hours.start, hours.end, hours.days) == (start, end, WEEKDAYS)
 
 
-@pytest.mark.parametrize("typed", ["18-9", "9", "с утра", "25-26", "9:75-18", "9-9"])
+@pytest.mark.parametrize(
+    "typed", ["18-9", "9", "с утра", "25-26", "9:75-18", "9-9", "13pm-5pm", "9pm-5am"]
+)
 def test_hours_that_make_no_sense_are_refused(typed: str) -> None:
     with pytest.raises(InputError) as error:
         parse_hours(typed, WEEKDAYS)
@@ -78,6 +85,8 @@ def test_hours_that_make_no_sense_are_refused(typed: str) -> None:
         ("мск", "UTC+03:00", timedelta(hours=3)),
         ("UTC", "UTC+00:00", timedelta(0)),
         ("europe/london", "Europe/London", timedelta(0)),  # typed in any case
+        ("London", "Europe/London", timedelta(0)),  # the city alone
+        ("new york", "America/New_York", timedelta(hours=-5)),
     ],
 )
 def test_typed_time_zones(typed: str, stored: str, offset: timedelta) -> None:

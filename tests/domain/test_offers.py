@@ -62,7 +62,9 @@ def test_money_is_written_the_russian_way() -> None:
 
 def test_english_documents_write_amounts_the_english_way() -> None:
     assert money(12_000_050, "en") == "120,000.50" and money(-5, "en") == "-0.05"
-    assert in_words(12_000_000, "en") == "One hundred and twenty thousand roubles 00 kopeks"
+    assert in_words(12_000_000, "en") == "One hundred and twenty thousand roubles and 00 kopecks"
+    assert in_words(960_001, "en") == "Nine thousand six hundred roubles and 01 kopeck"
+    assert in_words(100, "en") == "One rouble and 00 kopecks"
 
 
 def test_quantities_and_percentages_are_typed_back_the_readers_way() -> None:

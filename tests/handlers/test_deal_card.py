@@ -503,7 +503,7 @@ async def test_today_lists_hot_new_and_stale_deals(world: World) -> None:
     assert "Горячие" in today.text and "Новые за сегодня" in today.text
     world.clock.advance(days=5)
     [today] = await oleg.send("/today")
-    assert "Без активности больше 3 дн." in today.text
+    assert "Без активности больше 3 дней" in today.text
     assert "Новые за сегодня" not in today.text
 
 
