@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardMarkup, Message
 
@@ -65,6 +65,19 @@ class DealContext:
                 await self.message.edit_text(text, reply_markup=markup)
             return
         await self.send(text, markup)
+
+    def pressed_label(self, pressed: str) -> str | None:
+        """The text of the button with the callback data `pressed` on the pressed message."""
+        markup = self.message.reply_markup if self.message is not None else None
+        rows = markup.inline_keyboard if markup is not None else []
+        return next((b.text for row in rows for b in row if b.callback_data == pressed), None)
+
+    async def settle(self, text: str) -> None:
+        """The pressed message says what was chosen instead of offering its buttons: nothing is
+        left to press that could only be refused."""
+        if self.message is not None:
+            with suppress(TelegramAPIError):  # too old to edit: what was chosen is kept anyway
+                await self.message.edit_text(text, reply_markup=None)
 
     async def show_card(self) -> None:
         try:

@@ -236,7 +236,17 @@ async def _ask(ctx: DealContext, question_id: str, left: int) -> None:
 
 async def answer_button(ctx: DealContext, arg: str) -> None:
     question_id, _, value = arg.partition(".")
-    await _answer(ctx, question_id, value)
+    if await _answer(ctx, question_id, value):
+        await _settle(ctx, question_id, DealCb(action=DealAction.ANSWER, deal=ctx.deal_id, arg=arg))
+
+
+async def _settle(ctx: DealContext, question_id: str, pressed: DealCb) -> None:
+    """The question's message keeps the question and the answer pressed, not its buttons."""
+    label = ctx.pressed_label(pressed.pack())
+    found = ctx.config.pipeline.find_question(question_id)
+    if label is not None and found is not None:
+        text = found[1].text.get(ctx.t.locale)
+        await ctx.settle(ctx.t("question_answered", text=text, answer=label))
 
 
 async def skip(ctx: DealContext, question_id: str) -> None:
@@ -245,6 +255,9 @@ async def skip(ctx: DealContext, question_id: str) -> None:
     if not queue or queue[0] != question_id or data.get("deal") != ctx.deal_id:
         await ctx.send(ctx.t("err_stale_button"))
         return
+    await _settle(
+        ctx, question_id, DealCb(action=DealAction.SKIP, deal=ctx.deal_id, arg=question_id)
+    )
     await _advance(ctx, queue[1:], data.get("walk_target"))
 
 
@@ -273,12 +286,13 @@ def _choice_typed(ctx: DealContext, question_id: str, text: str) -> str:
     return text
 
 
-async def _answer(ctx: DealContext, question_id: str, raw: str) -> None:
+async def _answer(ctx: DealContext, question_id: str, raw: str) -> bool:
+    """Whether the answer was taken (stored; the walk goes on or holds)."""
     data = await ctx.state.get_data()
     queue: list[str] = list(data.get("queue") or [])
     if not queue or queue[0] != question_id or data.get("deal") != ctx.deal_id:
         await ctx.send(ctx.t("err_stale_button"))  # a button of a question no longer asked
-        return
+        return False
     now = ctx.now()
     try:
         await ctx.desk.check(ctx.viewer, ctx.deal_id)
@@ -293,27 +307,28 @@ async def _answer(ctx: DealContext, question_id: str, raw: str) -> None:
         )
     except InputError as error:
         await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
-        return
+        return False
     except DealClosed:
         await ctx.state.clear()
         await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
-        return
+        return False
     except KeyError:  # a question removed from the configuration since it was asked
         await ctx.state.clear()
         await ctx.send(ctx.t("err_stale_button"), kb.back_to_card(ctx.t, ctx.deal_id))
-        return
+        return False
     except NoAccess:
         await ctx.state.clear()
         await ctx.send(ctx.t("err_no_access"))
-        return
+        return False
     question = ctx.pipeline.question(question_id)
     if question.type is AnswerType.DATE and written_day(raw) is None:
         # "в пятницу" or "25.12": the day it was taken for, so a misreading is seen at once
         await ctx.send(ctx.t("date_read_as", date=long_day(ctx.t, date.fromisoformat(value))))
     if data.get("walk_target") and not question.satisfied_by(value):
         await _held(ctx, question_id)
-        return
+        return True
     await _advance(ctx, queue[1:], data.get("walk_target"))
+    return True
 
 
 async def _held(ctx: DealContext, question_id: str) -> None:

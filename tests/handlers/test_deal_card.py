@@ -68,10 +68,14 @@ async def test_the_gate_refuses_a_skip_then_walks_through_the_missing_questions(
     assert "Удалось связаться с клиентом?" in refusal.text
     assert (await deal_of(world)).stage == "contact"
 
-    await oleg.press("Ответить и перейти")
+    [asked] = await oleg.press("Ответить и перейти")
     answer = await oleg.press("Да")
     assert any("Выявление потребностей" in sent.text for sent in answer)
     assert (await deal_of(world)).stage == "needs"
+    # the question keeps its answer, not buttons that could only be refused now
+    answered = world.session.shown(7001, asked.message_id)
+    assert answered is not None and answered.buttons() == []
+    assert answered.text == "❓ Удалось связаться с клиентом?\n✔ Да"
 
     # Skipping ahead to closing: refused, the bot names needs discovery's questions.
     await oleg.press("Этап…")
