@@ -197,7 +197,8 @@ class PlayCb(CallbackData, prefix="play"):
 class ReminderAction(StrEnum):
     DONE = "done"
     SNOOZE = "snooze"  # arg: 15m, 1h or tomorrow
-    CANCEL = "cancel"
+    CANCEL = "cancel"  # arg "list": from /reminders, where the row then offers to restore it
+    RESTORE = "restore"
 
 
 class ReminderCb(CallbackData, prefix="rm"):

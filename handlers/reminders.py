@@ -4,6 +4,7 @@ snooze), and /reminders: the manager's upcoming ones, with cancel."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from contextlib import suppress
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -25,7 +26,7 @@ from bot.clock import Clock
 from bot.desk_views import local, short
 from bot.domain.desk import Viewer
 from bot.domain.parsing import InputError
-from bot.domain.reminders import ReminderStatus
+from bot.domain.reminders import Reminder, ReminderStatus
 from bot.domain.when import MORNING, QuickTime, parse_reminder, quick_time
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DoubleTap, DropPendingInput
@@ -35,6 +36,7 @@ from bot.states import DealWork
 from bot.texts import Translator
 from handlers.deal_context import DEAL_KEY, DealContext
 
+LIST = "list"  # a reminder's button on the /reminders list, not on its push
 CALL_BACK = "back."  # a quick choice's prefix on the buttons offered when a deal is lost
 SNOOZE = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1)}
 
@@ -147,14 +149,29 @@ async def reminder_action(
     reminders: ReminderService,
     clock: Clock,
     tz: tzinfo,
+    desk: DeskService,
 ) -> None:
     now = clock.now()
     try:
-        await reminders.mine(viewer, callback_data.reminder)
+        reminder = await reminders.mine(viewer, callback_data.reminder)
     except NoAccess:
         await callback.answer(t.label("err_stale_button"))
         return
     action = callback_data.action
+    from_list = callback_data.arg == LIST
+    if action is ReminderAction.RESTORE or (action is ReminderAction.CANCEL and from_list):
+        # A tap on a /reminders row cancels at once, so the row offers it back until its time
+        if action is ReminderAction.RESTORE:
+            done = await reminders.restore(viewer, reminder.id, now)
+            key = "reminder_restored" if done else "reminder_restore_late"
+        else:
+            done = await reminders.close(viewer, reminder.id, ReminderStatus.CANCELLED, now)
+            key = "reminder_cancelled" if done else "reminder_closed_already"
+        await callback.answer(t.label(key))
+        names = await desk.client_names([reminder.deal_id] if reminder.deal_id else [])
+        row = list_row(t, reminder, names, tz, now, cancelled=action is ReminderAction.CANCEL)
+        await _swap_buttons_of(callback, reminder.id, row if done else None)
+        return
     if action is ReminderAction.SNOOZE:
         if callback_data.arg == "tomorrow":
             due = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), MORNING, tz)
@@ -174,12 +191,14 @@ async def reminder_action(
         closed = await reminders.close(viewer, callback_data.reminder, status, now)
         answer = t.label(f"reminder_{status.value}" if closed else "reminder_closed_already")
     await callback.answer(answer)
-    await _drop_buttons_of(callback, callback_data.reminder)
+    await _swap_buttons_of(callback, callback_data.reminder, None)
 
 
-async def _drop_buttons_of(callback: CallbackQuery, reminder_id: int) -> None:
-    """The push or the /reminders list loses this reminder's buttons (the deal's stays): what is
-    on screen shows what can still be done."""
+async def _swap_buttons_of(
+    callback: CallbackQuery, reminder_id: int, instead: InlineKeyboardButton | None
+) -> None:
+    """The push or the /reminders list loses this reminder's buttons (the deal's stays), or has
+    `instead` in their place: what is on screen shows what can still be done."""
     message = callback.message
     if not isinstance(message, Message) or message.reply_markup is None:
         return
@@ -192,6 +211,8 @@ async def _drop_buttons_of(callback: CallbackQuery, reminder_id: int) -> None:
 
     rows = [
         [button for button in row if not its_own(button.callback_data)]
+        if instead is None or not any(its_own(button.callback_data) for button in row)
+        else [instead]
         for row in message.reply_markup.inline_keyboard
     ]
     kept = [row for row in rows if row]
@@ -230,22 +251,30 @@ async def list_command(
         return
     # Whom each one is about: a deal's number alone says little on a phone.
     names = await desk.client_names({r.deal_id for r in upcoming if r.deal_id is not None})
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=t.label(
-                    "btn_reminder_cancel",
-                    when=local(r.due_at, tz, clock.now(), t.locale),
-                    deal=r.deal_id,
-                    client=short(names.get(r.deal_id or 0), 20),
-                    note=short(r.text, 30) if r.text else None,
-                ),
-                callback_data=ReminderCb(action=ReminderAction.CANCEL, reminder=r.id).pack(),
-            )
-        ]
-        for r in upcoming
-    ]
+    rows = [[list_row(t, r, names, tz, clock.now())] for r in upcoming]
     await message.answer(
         t("reminders_list", count=len(upcoming)),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+    )
+
+
+def list_row(
+    t: Translator,
+    reminder: Reminder,
+    names: Mapping[int, str],
+    tz: tzinfo,
+    now: datetime,
+    cancelled: bool = False,
+) -> InlineKeyboardButton:
+    """A /reminders row: a tap cancels it; once cancelled, a tap restores it."""
+    action = ReminderAction.RESTORE if cancelled else ReminderAction.CANCEL
+    return InlineKeyboardButton(
+        text=t.label(
+            "btn_reminder_restore" if cancelled else "btn_reminder_cancel",
+            when=local(reminder.due_at, tz, now, t.locale),
+            deal=reminder.deal_id,
+            client=short(names.get(reminder.deal_id or 0), 20),
+            note=short(reminder.text, 30) if reminder.text else None,
+        ),
+        callback_data=ReminderCb(action=action, reminder=reminder.id, arg=LIST).pack(),
     )

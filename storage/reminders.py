@@ -204,6 +204,20 @@ class SqlReminderRepository:
             )
             return result.rowcount == 1
 
+    async def reopen(self, reminder_id: int, now: datetime) -> bool:
+        """A cancelled reminder pending again, if its time is still ahead."""
+        async with self._engine.begin() as c:
+            result = await c.execute(
+                reminders.update()
+                .where(
+                    reminders.c.id == reminder_id,
+                    reminders.c.status == ReminderStatus.CANCELLED.value,
+                    reminders.c.due_at > now,
+                )
+                .values(status=PENDING, lease_until=None)
+            )
+            return result.rowcount == 1
+
     async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Reminder]:
         """Due rows nobody holds, taken for `lease`: one statement, so two processes never take
         the same row (SQLite: the write lock; PostgreSQL: FOR UPDATE SKIP LOCKED). A holder that

@@ -308,7 +308,7 @@ async def test_a_lost_deals_speed_to_lead_steps_leave_the_list(ladder_world: Wor
         assert ("sla", "cancelled") in [tuple(row) for row in rows]
 
 
-async def test_a_reminder_cancelled_from_the_list_leaves_it(world: World) -> None:
+async def test_a_reminder_cancelled_from_the_list_can_be_brought_back(world: World) -> None:
     oleg = await manager_with_deal(world)
     for when in ("Завтра в 10:00", "Через час"):
         await oleg.press("Напомнить")
@@ -318,7 +318,35 @@ async def test_a_reminder_cancelled_from_the_list_leaves_it(world: World) -> Non
     assert len(listing.buttons()) == 2
     await oleg.press("24.11 10:00")
     assert oleg.answer_callback_texts()[-1] == "Напоминание отменено"
-    assert len(listing.buttons()) == 1 and "24.11" not in listing.buttons()[0]
+    cancelled = world.session.shown(7001, listing.message_id)
+    assert cancelled is not None and "↩️ Вернуть: 24.11 10:00 · #1 Анна" in cancelled.buttons()
+    [again] = await oleg.send("/reminders")
+    assert len(again.buttons()) == 1  # cancelled indeed
+
+    await oleg.callback(button_data(cancelled, "Вернуть"), listing.message_id)  # a slip: back
+    assert oleg.answer_callback_texts()[-1] == "Напоминание снова в силе"
+    restored = world.session.shown(7001, listing.message_id)
+    assert restored is not None and "✖️ 24.11 10:00 · #1 Анна" in restored.buttons()
+    [again] = await oleg.send("/reminders")
+    assert len(again.buttons()) == 2
+    world.clock.advance(days=1)
+    await tick(world)
+    assert any("Напоминание" in sent.text for sent in world.session.to(7001)[-2:])  # it came
+
+
+async def test_a_reminder_whose_time_has_passed_is_not_brought_back(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Напомнить")
+    await oleg.press("Через час")
+    [listing] = await oleg.send("/reminders")
+    await oleg.press("13:00")
+    world.clock.advance(hours=2)
+    cancelled = world.session.shown(7001, listing.message_id)
+    assert cancelled is not None
+    await oleg.callback(button_data(cancelled, "Вернуть"), listing.message_id)
+    assert oleg.answer_callback_texts()[-1] == "Вернуть нельзя: его время уже прошло"
+    shown = world.session.shown(7001, listing.message_id)
+    assert shown is not None and shown.buttons() == []  # nothing left to offer
 
 
 async def test_a_client_who_put_the_purchase_off_is_not_forgotten(world: World) -> None:
