@@ -220,6 +220,7 @@ def deal_card(
             ],
             [history, reply],
             [reassign],
+            [_deal(t, "btn_reopen", DealAction.REOPEN, deal_id) if viewer.is_admin else None],
         )
     answered, required = checklist(config, card.deal.stage, card.answers)
     return _rows(
@@ -256,6 +257,13 @@ def deal_card(
         ],
         [history, reply],
         [reassign],
+    )
+
+
+def reopen(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
+    return _rows(
+        [_deal(t, "btn_reopen_yes", DealAction.REOPEN, deal_id, "yes")],
+        [_deal(t, "btn_to_card", DealAction.OPEN, deal_id)],
     )
 
 

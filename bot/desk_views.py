@@ -218,6 +218,7 @@ def history_line(t: Translator, config: BusinessConfig, entry: HistoryEntry, tz:
             "before": stage_name(config, str(data.get("from")), t.locale),
             "after": stage_name(config, str(data.get("to") or data.get("stage")), t.locale),
             "status": (data.get("status") or ["", ""])[-1],
+            "reopened": (data.get("status") or ["", ""])[0] in ("won", "lost"),
             "missing": len(data.get("missing") or ()),
         }
     elif kind == "activity":

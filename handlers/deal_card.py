@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
 from bot.callbacks import DealAction, DealCb, PlayCb
-from bot.desk_views import format_amount, history_text, temperature_label
+from bot.desk_views import format_amount, history_text, stage_name, temperature_label
 from bot.domain.desk import RoutingRule, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
@@ -224,6 +224,31 @@ async def _lose(ctx: DealContext, reason: str) -> None:
     await notify.owner_of_closed(ctx, owner, lost_reason=reason)
 
 
+async def reopen(ctx: DealContext, arg: str) -> None:
+    """An admin's way back for a deal won or lost by mistake; asked first, as the win or the
+    loss leaves the reports."""
+    if not ctx.viewer.is_admin:
+        await ctx.send(ctx.t("reopen_admins_only"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
+    card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    target = ctx.pipeline.reopened_at(card.deal.stage, card.deal.status)
+    if target is None:
+        await ctx.send(ctx.t("reopen_open"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
+    stage = stage_name(ctx.config, target, ctx.t.locale)
+    if arg != "yes":
+        text = ctx.t("reopen_ask", deal_id=ctx.deal_id, stage=stage)
+        await ctx.send(text, kb.reopen(ctx.t, ctx.deal_id))
+        return
+    result = await ctx.pipeline.reopen(ctx.deal_id, ctx.viewer.telegram_id, ctx.now())
+    if getattr(result, "reason", None) is not None:  # reopened by somebody else meanwhile
+        await ctx.send(ctx.t("reopen_open"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
+    await ctx.send(ctx.t("reopened", stage=stage))
+    await ctx.show_card()
+    await notify.owner_of_reopened(ctx, card.deal.manager_telegram_id, stage)
+
+
 async def drop_reminders(ctx: DealContext, arg: str) -> None:
     dropped = await ctx.reminders.cancel_on_deal(ctx.viewer, ctx.deal_id)
     await ctx.send(ctx.t("reminders_dropped", count=dropped), kb.back_to_card(ctx.t, ctx.deal_id))
@@ -334,6 +359,7 @@ ACTIONS: dict[DealAction, Action] = {
     DealAction.AMOUNT: amount,
     DealAction.STEP: step,
     DealAction.REMIND: reminders.remind,
+    DealAction.REOPEN: reopen,
     DealAction.OFFER: offers.offer,
     DealAction.OFFER_DOCX: offers.docx,
 }

@@ -65,6 +65,20 @@ async def new_lead_alert(
             log.exception("new-lead alert for deal %s not delivered to %s", deal_id, recipient)
 
 
+async def owner_of_reopened(ctx: DealContext, owner: int | None, stage: str) -> None:
+    """An admin reopened a manager's deal: it is back on their desk."""
+    if owner is None or owner == ctx.viewer.telegram_id:
+        return
+    staff_t = await ctx.staff_t(owner)
+    text = staff_t("deal_reopened_by_admin", deal_id=ctx.deal_id, stage=stage)
+    try:
+        await ctx.bot.send_message(
+            owner, text, reply_markup=kb.alert(staff_t, ctx.deal_id, inbox=False)
+        )
+    except TelegramAPIError:
+        log.warning("could not tell %s about deal %s", owner, ctx.deal_id)
+
+
 async def owner_of_closed(
     ctx: DealContext, owner: int | None, lost_reason: str | None = None
 ) -> None:

@@ -102,6 +102,7 @@ class Refusal(StrEnum):
     CLOSED = "closed"  # the deal is won or lost
     UNANSWERED = "unanswered"  # a stage on the way has unanswered required questions
     NO_REASON = "no_reason"  # lost without a reason
+    STILL_OPEN = "still_open"  # reopening a deal that is not closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +168,17 @@ def check_loss(current: str, status: DealStatus, reason: str | None) -> MoveResu
     if not reason or not reason.strip():
         return MoveRefused(Refusal.NO_REASON)
     return MoveAllowed(current, DealStatus.LOST)
+
+
+def check_reopen(pipeline: Pipeline, current: str, status: DealStatus) -> MoveResult:
+    """A closed deal back at work: a lost one at the stage it was lost at, a won one at the stage
+    before the win (closing, by default), where the sale is still to be made."""
+    if status is DealStatus.OPEN:
+        return MoveRefused(Refusal.STILL_OPEN)
+    known = [stage.id for stage in pipeline.stages]
+    if status is DealStatus.WON and current == pipeline.won_stage:
+        return MoveAllowed(known[pipeline.index(current) - 1], DealStatus.OPEN)
+    return MoveAllowed(current if current in known else known[0], DealStatus.OPEN)
 
 
 def _gate(

@@ -20,6 +20,7 @@ from bot.domain.pipeline import (
     amount_minor,
     check_loss,
     check_move,
+    check_reopen,
     check_win,
     parse_answer,
     takes_answers,
@@ -152,6 +153,18 @@ class PipelineService:
             position = await self._position(store, deal_id)
             result = check_loss(position.stage, position.status, reason)
             return await self._apply(store, position, result, reason, actor, now)
+
+    def reopened_at(self, stage: str, status: DealStatus) -> str | None:
+        """The stage a closed deal would be reopened at (None: it is open)."""
+        result = check_reopen(self._pipeline, stage, status)
+        return result.stage if isinstance(result, MoveAllowed) else None
+
+    async def reopen(self, deal_id: int, actor: int | None, now: datetime) -> MoveResult:
+        """A deal closed by mistake, open again (its lost reason cleared)."""
+        async with self._repository.transaction() as store:
+            position = await self._position(store, deal_id)
+            result = check_reopen(self._pipeline, position.stage, position.status)
+            return await self._apply(store, position, result, None, actor, now)
 
     @staticmethod
     async def _position(store: PipelineStore, deal_id: int) -> DealPosition:

@@ -570,3 +570,42 @@ async def test_a_manager_closing_their_own_deal_gets_no_note_about_it(world: Wor
     await oleg.press("Проиграна")
     await oleg.press("Выбрали конкурента")
     assert not any("Администратор" in s.text for s in world.session.to(7001))
+
+
+async def test_an_admin_reopens_a_deal_won_by_mistake(world: World) -> None:
+    oleg = await at_the_closing_gate(world)
+    await oleg.send("150 000")
+    await oleg.send("01.12.2026")
+    assert (await deal_of(world)).status == "won"
+    [card] = await oleg.callback(DealCb(action=DealAction.OPEN, deal=1).pack())
+    assert not any("Вернуть в работу" in button for button in card.buttons())  # admins only
+    [refused] = await oleg.callback(DealCb(action=DealAction.REOPEN, deal=1, arg="yes").pack())
+    assert "может администратор" in refused.text
+    assert (await deal_of(world)).status == "won"
+
+    admin = world.admin()
+    await admin.send("/deals")
+    await admin.press("#1")
+    [ask] = await admin.press("Вернуть в работу")
+    assert "Вернуть сделку #1 в работу?" in ask.text and "«Закрытие сделки»" in ask.text
+    await admin.press("Да, вернуть в работу")
+    deal = await deal_of(world)
+    assert (deal.status, deal.stage) == ("open", "closing")
+    told = world.session.to(7001)[-1]
+    assert "Администратор вернул в работу вашу сделку #1" in told.text
+    [history] = await admin.press("История")
+    assert "♻️ Возвращена в работу, этап «Закрытие сделки»" in history.text
+    [again] = await admin.callback(DealCb(action=DealAction.REOPEN, deal=1, arg="yes").pack())
+    assert "Сделка и так в работе" in again.text  # an old button: nothing twice
+
+
+async def test_a_lost_deal_reopens_at_the_stage_it_was_lost_at(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Проиграна")
+    await oleg.press("Выбрали конкурента")
+    admin = world.admin()
+    [ask] = await admin.callback(DealCb(action=DealAction.REOPEN, deal=1).pack())
+    assert "«Установление контакта»" in ask.text
+    await admin.press("Да, вернуть в работу")
+    deal = await deal_of(world)
+    assert (deal.status, deal.stage, deal.lost_reason) == ("open", "contact", None)
