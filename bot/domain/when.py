@@ -38,7 +38,7 @@ class QuickTime(StrEnum):
 
 
 LATER = (QuickTime.MONTH, QuickTime.QUARTER, QuickTime.HALF_YEAR)
-_MONTHS = {QuickTime.MONTH: 1, QuickTime.QUARTER: 3, QuickTime.HALF_YEAR: 6}
+_MONTHS_AHEAD = {QuickTime.MONTH: 1, QuickTime.QUARTER: 3, QuickTime.HALF_YEAR: 6}
 
 
 def quick_time(choice: QuickTime, now: datetime, tz: tzinfo) -> datetime:
@@ -62,7 +62,7 @@ def quick_time(choice: QuickTime, now: datetime, tz: tzinfo) -> datetime:
             days = 7 - today.weekday()  # Monday is 0: a Monday goes to the next one
             return datetime.combine(today + timedelta(days=days), MORNING, tz)
         case QuickTime.MONTH | QuickTime.QUARTER | QuickTime.HALF_YEAR:
-            day = _months_on(today, _MONTHS[choice])
+            day = _months_on(today, _MONTHS_AHEAD[choice])
             if day.weekday() >= 5:  # a call back on a Saturday would wait for Monday anyway
                 day += timedelta(days=7 - day.weekday())
             return datetime.combine(day, MORNING, tz)
@@ -115,6 +115,8 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
     normalised = _normalise_hours(_with_year(cleaned, base.date()))
     if _COUNT_AFTER_CLOCK.search(normalised):  # "завтра вечером 5": a time, then a count
         raise InputError(Problem.NOT_A_TIME)
+    if _TWO_DAYS.search(normalised):  # "завтра 25.12": which of the two?
+        raise InputError(Problem.NOT_A_TIME)
     found = parser.get_date_data(normalised)
     if found.date_obj is None:
         raise InputError(Problem.NOT_A_TIME)
@@ -138,8 +140,6 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
     a moment is the moment; the rest is the note (None if there is none). Errors as
     parse_when's; a moment found but gone is reported as gone."""
     text = _SPACED_MINUTES.sub(r"\1 \2:\3", text)  # "в 10 00" is 10:00
-    text = _part_of_month(_spoken(text), now.astimezone(tz).date())  # one word each: a run
-    # of words cannot split them
     try:
         return parse_when(text, now, tz), None
     except InputError as whole:
@@ -155,6 +155,8 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
             moment_words, note_words = _day_to_moment(moment_words, note_words)
             if not _is_a_note(note_words) or note_words[-1].lower() == "this":
                 continue  # "call this | evening": "this evening" is one moment
+            if note_words[0][:1].isdigit() and _MONTH_LAST.search(" ".join(moment_words)):
+                continue  # "в мае | 15 числа": the day of the month is no note
             try:
                 moment = parse_when(" ".join(moment_words), now, tz)
             except InputError as part:
@@ -392,6 +394,11 @@ _TO_A_WEEKDAY = re.compile(
     r"(?<!\w)(?:к|ко|до)\s+(?=(?:понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)\b)",
     re.IGNORECASE,
 )
+_TWO_DAYS = re.compile(
+    r"\b(?:сегодня|завтра|послезавтра|today|tomorrow)\b.*\d{1,2}\.\d{1,2}\.\d{4}"
+    r"|\d{1,2}\.\d{1,2}\.\d{4}.*\b(?:сегодня|завтра|послезавтра|today|tomorrow)\b",
+    re.IGNORECASE,
+)
 _COUNT_AFTER_CLOCK = re.compile(r"\d:\d{2}\s+\d+(?![\d.:/])")
 _AT_HOUR = re.compile(rf"\b(?:в|к|at)\s+{_HOUR}(?![\w.:])", re.IGNORECASE)
 _BARE_CLOCK = re.compile(r"(?<![\d.:])(?P<hour>\d{1,2}):(?P<minute>[0-5]\d)(?![\d:])")
@@ -425,14 +432,19 @@ _MONTHS_EN = (
 # January": dateparser reads the month and puts today's day of the month in it, and leaves
 # "в конце" for the note. A part of a month is a day of it: the 1st, the 15th or the 25th; the
 # start of January is the 9th, after the Russian new-year holidays.
+_EN_MONTH = "|".join(_MONTHS_EN)
 _PART_OF_MONTH = re.compile(
     rf"(?<!\w)(?:в\s+(?P<in>{_MONTHS_IN})е"
     rf"|(?:(?:в|к|до)\s+)?(?P<ru>начал|середин|конц)[еуаы]\s+(?P<of>{_MONTHS_IN})[яа]"
-    r"|(?:(?:in|by|at)\s+)?(?:(?:the\s+)?(?P<en>early|mid|late|beginning\s+of|middle\s+of"
-    rf"|end\s+of)[\s-]+|(?<=in\s))(?P<month>{'|'.join(_MONTHS_EN)}))"
+    r"|(?:(?:in|by|at|till|until)\s+)?(?:the\s+)?"
+    rf"(?P<en>early|mid|late|beginning\s+of|middle\s+of|end\s+of)[\s-]+(?P<month>{_EN_MONTH})"
+    rf"|in\s+(?P<bare>{_EN_MONTH}))"  # "in may", not "Kevin may call"
+    r"(?:\s+(?P<year>\d{4})(?:\s*(?:года|г\.?))?)?"
     r"(?![\w.:]|\s+\d{1,2}(?:st|nd|rd|th)?\b(?!\s*(?:[ap]\.?m|:)))",  # not "may 5", "May 5th"
     re.IGNORECASE,
 )
+# "в мае 15 числа": a month, then a day of it that was not read with it
+_MONTH_LAST = re.compile(rf"(?:{_MONTHS_IN})[еяа]$|(?:{_EN_MONTH})$", re.IGNORECASE)
 _DAY_OF_PART = {"начал": 1, "beginning": 1, "early": 1, "середин": 15, "middle": 15, "mid": 15,
                 "конц": 25, "end": 25, "late": 25}  # fmt: skip
 
@@ -449,14 +461,19 @@ _HOUR_AND_A_HALF = re.compile(
     r"\b(?:(?P<n>\d{1,2})|an?|one)\s+(?:hours?\s+and\s+a\s+half|and\s+a\s+half\s+hours?)\b",
     re.IGNORECASE,
 )
+# The part of the day said after the time is taken with it: "half past three pm" is 15:30.
+_MORNING_WORDS = r"[a]\.?m\.?|утра|ночи|in\s+the\s+morning|at\s+night"
+_AFTERNOON_WORDS = r"[p]\.?m\.?|дня|вечера|in\s+the\s+afternoon|in\s+the\s+evening"
+_TOLD = rf"(?:\s*(?P<am>{_MORNING_WORDS})|\s*(?P<pm>{_AFTERNOON_WORDS}))?(?!\w)"
 _PAST_TO = re.compile(
-    rf"\b(?P<part>half|(?:a\s+)?quarter)\s+(?P<way>past|to)\s+(?P<hour>\d{{1,2}}|{'|'.join(_HOUR_WORDS)})\b"
-    r"(?P<told>(?=\s*(?:[ap]\.?m\b|in\s+the\s+morning|at\s+night)))?",
+    r"\b(?P<part>half|(?:a\s+)?quarter)\s+(?P<way>past|to)\s+"
+    rf"(?P<hour>\d{{1,2}}(?!\d)|(?:{'|'.join(_HOUR_WORDS)})(?!\w)){_TOLD}",
     re.IGNORECASE,
 )
+# With "в" only: "в половине четвёртого" is a time, "половина второго счёта" half an invoice
 _HALF_RU = re.compile(
-    rf"\b(?P<part>половин[еуа]\s+|пол|четверть\s+)(?P<hour>{'|'.join(_ORDINALS_RU)})(?:ого|ьего|его)\b"
-    r"(?P<told>(?=\s+(?:утра|ночи)))?",
+    rf"\bв\s+(?P<part>половин[еу]\s+|пол|четверть\s+)(?P<hour>{'|'.join(_ORDINALS_RU)})"
+    rf"(?:ого|ьего|его){_TOLD}",
     re.IGNORECASE,
 )
 _OCLOCK = re.compile(r"(?<=\d)\s*o['’]clock\b", re.IGNORECASE)
@@ -476,36 +493,40 @@ def _past_to(match: re.Match[str]) -> str:
     minute = 30 if match["part"].lower() == "half" else 15
     if match["way"].lower() == "to":
         hour, minute = hour - 1, 60 - minute
-    return _working_clock(hour, minute, told=match["told"] is not None)
+    return _working_clock(hour, minute, match)
 
 
 def _half_ru(match: re.Match[str]) -> str:
     stem = match["hour"].lower().replace("ё", "е")
     hour = next(i for i, s in enumerate(_ORDINALS_RU) if re.fullmatch(s, stem)) + 1
     minute = 15 if match["part"].lower().startswith("четверть") else 30
-    return _working_clock(hour - 1, minute, told=match["told"] is not None)  # "половина 4-го": 3:30
+    return "в " + _working_clock(hour - 1, minute, match)  # "в половине 4-го": 3:30
 
 
-def _working_clock(hour: int, minute: int, told: bool) -> str:
-    """Hours said on the twelve-hour dial, as "в 3" is read: 1 to 6 are the afternoon's unless
-    the words say the morning or the night."""
+def _working_clock(hour: int, minute: int, match: re.Match[str]) -> str:
+    """Hours said on the twelve-hour dial, on the 24-hour clock: the morning's or the
+    afternoon's as the words after them say, else as "в 3" is read (1 to 6 are the afternoon's,
+    as 12 is noon)."""
     hour %= 12
-    if not told and (hour == 0 or 1 <= hour <= 6):
+    if match["pm"] or (not match["am"] and (hour == 0 or 1 <= hour <= 6)):
         hour += 12
     return f"{hour}:{minute:02d}"
 
 
 def _part_of_month(text: str, today: date) -> str:
     def day(match: re.Match[str]) -> str:
-        if match["month"]:
-            month = _MONTHS_EN.index(match["month"].lower()) + 1
+        if match["month"] or match["bare"]:
+            month = _MONTHS_EN.index((match["month"] or match["bare"]).lower()) + 1
         else:
             stem = (match["in"] or match["of"]).lower()
             month = _MONTHS_IN.split("|").index(stem) + 1
         part = (match["ru"] or match["en"] or "начал").lower().split()[0]
         first = 9 if month == 1 else 1
-        moment = date(today.year, month, max(first, _DAY_OF_PART[part]))
-        if moment <= today:  # gone this year, unless the month is still on: tomorrow then
+        year = int(match["year"]) if match["year"] else today.year
+        moment = date(year, month, max(first, _DAY_OF_PART[part]))
+        # A year said is that one, gone or not (a gone one is refused as such); without one, a
+        # part gone this year is next year's, unless the month is still on: tomorrow then
+        if not match["year"] and moment <= today:
             tomorrow = today + timedelta(days=1)
             same_month = tomorrow.month == month and tomorrow.year == today.year
             moment = tomorrow if same_month else moment.replace(year=today.year + 1)

@@ -271,6 +271,34 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
         ("завтра в полпервого", moscow(2026, 11, 24, 12, 30), None),
         ("tomorrow at 3 o'clock", moscow(2026, 11, 24, 15, 0), None),  # no "o'clock" note
         ("a week from today", moscow(2026, 11, 30, 10, 0), None),  # not "gone"
+        # a review's finds: a note keeps its words, a month its year, a name is not a month
+        (
+            "завтра в 10 спросить про оплату в мае",
+            moscow(2026, 11, 24, 10, 0),
+            "спросить про оплату в мае",
+        ),
+        (
+            "завтра в 10 оплатить половину второго счёта",
+            moscow(2026, 11, 24, 10, 0),
+            "оплатить половину второго счёта",
+        ),
+        (
+            "завтра в 10 четверть третьего транша",
+            moscow(2026, 11, 24, 10, 0),
+            "четверть третьего транша",
+        ),
+        (
+            "tomorrow at 10 discuss the half an hour demo",
+            moscow(2026, 11, 24, 10, 0),
+            "discuss the half an hour demo",
+        ),
+        ("Kevin may call tomorrow at 10", moscow(2026, 11, 24, 10, 0), "Kevin may call"),
+        ("call in May 2027", moscow(2027, 5, 3, 10, 0), "call"),
+        ("в конце марта 2027 года", moscow(2027, 3, 25, 10, 0), None),
+        ("till the end of May", moscow(2027, 5, 25, 10, 0), None),
+        ("завтра в половине первого ночи", moscow(2026, 11, 24, 0, 30), None),
+        ("завтра в половине восьмого вечера", moscow(2026, 11, 24, 19, 30), None),
+        ("tomorrow half past 3pm", moscow(2026, 11, 24, 15, 30), None),
     ],
 )
 def test_a_reminder_may_say_what_it_is_about(
@@ -283,6 +311,8 @@ def test_a_reminder_may_say_what_it_is_about(
                                                 ("вчера позвонить", Problem.IN_THE_PAST),
                                                 ("asdf 5", Problem.NOT_A_TIME),  # not "gone"
                                                 ("-5", Problem.NOT_A_TIME),
+                                                # which day of May? asked, not the 1st
+                                                ("в мае 15 числа", Problem.NOT_A_TIME),
                                                 ("a < b & c > d", Problem.NOT_A_TIME),
                                                 ("скидка 15%", Problem.NOT_A_TIME),
                                                 # gone at noon: not "в 10" tomorrow about "сегодня"
