@@ -27,6 +27,7 @@ from bot.desk_views import answer_text, checklist, day, deal_button, stage_name
 from bot.domain.desk import DealCard, DealPage, DealRow, HistoryEntry, Manager, Viewer
 from bot.domain.models import Temperature
 from bot.domain.pipeline import AnswerType, satisfies, takes_answers
+from bot.domain.reminders import Reminder
 from bot.paging import pager
 from bot.services.desk import ActivityKind, TodayPage
 from bot.texts import Translator
@@ -267,8 +268,12 @@ def reopen(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def drop_reminders(t: Translator, deal_id: int, count: int) -> InlineKeyboardMarkup:
-    return _rows([_deal(t, "btn_drop_reminders", DealAction.UNREMIND, deal_id, count=count)])
+def drop_reminders(t: Translator, deal_id: int, left: Sequence[Reminder]) -> InlineKeyboardMarkup:
+    """Cancels the reminders `left` when the deal closed, not one set after (a call back)."""
+    newest = str(max(reminder.id for reminder in left))
+    return _rows(
+        [_deal(t, "btn_drop_reminders", DealAction.UNREMIND, deal_id, newest, count=len(left))]
+    )
 
 
 def back_to_card(t: Translator, deal_id: int) -> InlineKeyboardMarkup:

@@ -13,7 +13,7 @@ from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
-from bot.callbacks import DealAction, DealCb, PlayCb
+from bot.callbacks import DealAction, DealCb, PlayCb, row_id
 from bot.desk_views import format_amount, history_text, stage_name, temperature_label
 from bot.domain.desk import RoutingRule, Viewer
 from bot.domain.models import Temperature
@@ -209,14 +209,14 @@ async def _lose(ctx: DealContext, reason: str) -> None:
     await ctx.reminders.deal_closed(ctx.deal_id)
     # Reminders set to work the deal lose their point; the manager decides (a "call again in
     # spring" may be just what they want)
-    left = len(await ctx.reminders.on_deal(ctx.viewer, ctx.deal_id))
+    left = await ctx.reminders.on_deal(ctx.viewer, ctx.deal_id)
     call_back = any(r.id == reason and r.call_back for r in ctx.config.pipeline.lost_reasons)
     rows = kb.drop_reminders(ctx.t, ctx.deal_id, left).inline_keyboard if left else []
     if call_back:  # "put it off": not forgotten, however long it takes
         later = [reminders.quick_button(ctx.t, ctx.deal_id, when, call_back=True) for when in LATER]
         rows = [*rows, later]
     await ctx.send(
-        ctx.t("deal_lost", reminders=left, call_back=call_back),
+        ctx.t("deal_lost", reminders=len(left), call_back=call_back),
         InlineKeyboardMarkup(inline_keyboard=rows) if rows else None,
     )
     await ctx.show_card()
@@ -250,7 +250,9 @@ async def reopen(ctx: DealContext, arg: str) -> None:
 
 
 async def drop_reminders(ctx: DealContext, arg: str) -> None:
-    dropped = await ctx.reminders.cancel_on_deal(ctx.viewer, ctx.deal_id)
+    # the reminders there were when the deal closed (an older button: all of them), not a call
+    # back set since
+    dropped = await ctx.reminders.cancel_on_deal(ctx.viewer, ctx.deal_id, up_to=row_id(arg))
     await ctx.send(ctx.t("reminders_dropped", count=dropped), kb.back_to_card(ctx.t, ctx.deal_id))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -10,7 +11,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
 from bot.clock import Clock
@@ -71,6 +72,18 @@ class DealContext:
         markup = self.message.reply_markup if self.message is not None else None
         rows = markup.inline_keyboard if markup is not None else []
         return next((b.text for row in rows for b in row if b.callback_data == pressed), None)
+
+    async def drop_buttons(self, gone: Callable[[InlineKeyboardButton], bool]) -> None:
+        """The pressed message without the buttons `gone` picks (the others stay)."""
+        markup = self.message.reply_markup if self.message is not None else None
+        if self.message is None or markup is None:
+            return
+        rows = [[b for b in row if not gone(b)] for row in markup.inline_keyboard]
+        kept = [row for row in rows if row]
+        with suppress(TelegramAPIError):
+            await self.message.edit_reply_markup(
+                reply_markup=InlineKeyboardMarkup(inline_keyboard=kept) if kept else None
+            )
 
     async def settle(self, text: str) -> None:
         """The pressed message says what was chosen instead of offering its buttons: nothing is

@@ -92,7 +92,7 @@ async def owner_of_closed(
     if lost_reason is not None:
         reason = lost_reason_label(ctx.config, lost_reason, staff_t.locale)
         text = staff_t("deal_lost_by_admin", deal_id=ctx.deal_id, reason=reason)
-        left = len(await ctx.reminders.on_deal(Viewer(owner, Role.MANAGER), ctx.deal_id))
+        left = await ctx.reminders.on_deal(Viewer(owner, Role.MANAGER), ctx.deal_id)
         if left:
             rows = [*rows, *kb.drop_reminders(staff_t, ctx.deal_id, left).inline_keyboard]
     else:

@@ -104,6 +104,16 @@ async def remind(ctx: DealContext, arg: str) -> None:
         return
     note = ctx.t.label("call_back_note") if call_back else None
     await _create(ctx, quick_time(QuickTime(arg), ctx.now(), ctx.tz), note)
+    if call_back:  # one call back is enough: a second tap would set another
+        await ctx.drop_buttons(_a_call_back)
+
+
+def _a_call_back(button: InlineKeyboardButton) -> bool:
+    try:
+        pressed = DealCb.unpack(button.callback_data or "")
+    except (TypeError, ValueError):
+        return False
+    return pressed.action is DealAction.REMIND and pressed.arg.startswith(CALL_BACK)
 
 
 async def typed_time(message: Message, **data: Any) -> None:

@@ -156,11 +156,17 @@ class SqlReminderRepository:
             return [_reminder(row) for row in rows]
 
     async def cancel_on_deal(
-        self, deal_id: int, kinds: Collection[str], chat_id: int | None = None
+        self,
+        deal_id: int,
+        kinds: Collection[str],
+        chat_id: int | None = None,
+        up_to: int | None = None,
     ) -> int:
         """The deal's pending reminders of `kinds` (only `chat_id`'s if given, else whoever
-        they are for), cancelled: how many."""
+        they are for; only those up to the id `up_to` if given), cancelled: how many."""
         mine = [reminders.c.chat_id == chat_id] if chat_id is not None else []
+        if up_to is not None:
+            mine.append(reminders.c.id <= up_to)
         async with self._engine.begin() as c:
             result = await c.execute(
                 reminders.update()

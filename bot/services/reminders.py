@@ -91,7 +91,11 @@ class ReminderRepository(Protocol):
     async def upcoming(self, chat_id: int, limit: int) -> list[Reminder]: ...
     async def pending_on_deal(self, chat_id: int, deal_id: int, kind: str) -> list[Reminder]: ...
     async def cancel_on_deal(
-        self, deal_id: int, kinds: Collection[str], chat_id: int | None = None
+        self,
+        deal_id: int,
+        kinds: Collection[str],
+        chat_id: int | None = None,
+        up_to: int | None = None,
     ) -> int: ...
     async def close(
         self, reminder_id: int, status: ReminderStatus, now: datetime, release_key: bool = False
@@ -235,9 +239,10 @@ class ReminderService:
         by themselves when their reason goes)."""
         return await self._repository.pending_on_deal(viewer.telegram_id, deal_id, MANUAL)
 
-    async def cancel_on_deal(self, viewer: Viewer, deal_id: int) -> int:
-        """Cancels the viewer's own reminders about the deal; how many were still to come."""
-        return await self._repository.cancel_on_deal(deal_id, (MANUAL,), viewer.telegram_id)
+    async def cancel_on_deal(self, viewer: Viewer, deal_id: int, up_to: int | None = None) -> int:
+        """Cancels the viewer's own reminders about the deal (those up to the id `up_to`, if
+        given); how many were still to come."""
+        return await self._repository.cancel_on_deal(deal_id, (MANUAL,), viewer.telegram_id, up_to)
 
     async def deal_closed(self, deal_id: int) -> None:
         """A won or lost deal needs no speed-to-lead step nor a quiet-deal nudge any more: they

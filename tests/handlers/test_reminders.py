@@ -365,6 +365,28 @@ async def test_a_client_who_put_the_purchase_off_is_not_forgotten(world: World) 
     assert "вернуться к клиенту" in push.text
 
 
+async def test_cancelling_the_old_reminders_spares_the_call_back_just_set(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Напомнить")
+    await oleg.send("завтра в 11 позвонить")
+    await oleg.press("К сделке")
+    await oleg.press("Проиграна")
+    replies = await oleg.press("Отложили покупку")
+    [lost] = [sent for sent in replies if "проигранная" in sent.text]
+    assert lost.buttons() == [
+        "🔕 Отменить напоминания (1)", "Через месяц", "Через 3 месяца", "Через полгода",
+    ]  # fmt: skip
+    await oleg.callback(button_data(lost, "Через 3 месяца"), lost.message_id)
+    shown = world.session.shown(7001, lost.message_id)
+    assert shown is not None and shown.buttons() == ["🔕 Отменить напоминания (1)"]  # once
+    [done] = await oleg.callback(button_data(lost, "Отменить напоминания"), lost.message_id)
+    assert "отменены (1)" in done.text
+    [listing] = await oleg.send("/reminders")
+    assert [label for label in listing.buttons()] == [
+        "✖️ 23.02.2027 10:00 · #1 Анна: вернуться к клиенту"
+    ]
+
+
 async def test_a_closed_deals_reminder_offers_months_not_hours(world: World) -> None:
     oleg, _ = await lose_a_deal(world, None)
     [ask] = await oleg.press("Напомнить")
