@@ -125,12 +125,22 @@ def parse_company(text: str) -> str:
     return company
 
 
-_PHONE_SIGNS = re.compile(r"\+?[\d\s\u00a0().\-‑–/]+")
+_PHONE_SIGNS = re.compile(r"\+?[\d\s\u00a0().\-‑–—/]+")
+_PHONE_LABEL = re.compile(r"^(?:tel|phone|тел|телефон)\.?:?\s*", re.IGNORECASE)
+
+
+def _copied_phone(text: str) -> str:
+    """A number as copied from somewhere: a full-width "＋", invisible marks around it (an address
+    book's), a "tel:" before it, a comma after it."""
+    plain = "".join(
+        ch for ch in unicodedata.normalize("NFKC", text) if unicodedata.category(ch) != "Cf"
+    )
+    return _PHONE_LABEL.sub("", plain.strip()).rstrip(" .,;")
 
 
 def parse_phone(text: str, default_region: str = "RU") -> str:
     """A phone number in any usual writing -> E.164 (+79161234567)."""
-    raw = text.strip()
+    raw = _copied_phone(text)
     # Only what numbers are written with: phonenumbers reads letters as a keypad's digits
     # ("8 916 OOO 00 00" typed with the letter O) and drops an extension or words after the
     # number, and a number stored other than as typed is worse than one asked again.
@@ -194,10 +204,15 @@ def parse_decimal(text: str, locale: str = "ru", scaled: bool = False) -> Decima
     return (number * scale).normalize() if scale != 1 else number
 
 
+# Where an address book's number ends and its extension or label begins: a letter, "#", ","
+_EXTENSION = re.compile(r"\s*(?:[^\W\d_]|[#,;]).*$")
+
+
 def parse_contact_phone(number: str, default_region: str = "RU", *, own: bool) -> str:
     """A shared contact's number -> E.164. Telegram gives an account's own number in international
     digits, which some apps send without the "+"; a contact from the address book comes as it
     was saved there, in whatever writing. The likelier reading is tried first."""
+    number = _EXTENSION.split(_copied_phone(number), maxsplit=1)[0]  # a contact's "доб. 12"
     international = "+" + number.strip().lstrip("+")
     readings = (international, number) if own else (number, international)
     try:

@@ -28,6 +28,12 @@ from bot.domain.parsing import (
         ("+44 20 7946 0958", "+442079460958"),
         ("+1 (415) 555-2671", "+14155552671"),
         ("8.916.123.45.67", "+79161234567"),
+        # as copied from somewhere: a review found these refused
+        ("+7 916 123 45 67,", "+79161234567"),
+        ("+7 916 123—45—67", "+79161234567"),
+        ("＋7 916 123 45 67", "+79161234567"),
+        ("+7 916 123 45 67\u200b", "+79161234567"),
+        ("tel: +7 916 123 45 67", "+79161234567"),
     ],
 )
 def test_phone_in_usual_writings_becomes_e164(typed: str, e164: str) -> None:
@@ -198,6 +204,8 @@ def test_payload_follows_telegrams_rules(payload: str, valid: bool) -> None:
         ("79161234567", True, "+79161234567"),
         ("8 916 123-45-67", False, "+79161234567"),  # as saved in the address book
         ("375294911911", False, "+375294911911"),
+        ("\u202a+7 916 123-45-67\u202c", False, "+79161234567"),  # an address book's marks
+        ("+7 916 123-45-67 доб. 12", False, "+79161234567"),  # cannot be retyped: its number
     ],
 )
 def test_a_shared_contacts_number_is_read_as_telegram_sends_it(
