@@ -72,7 +72,7 @@ async def outside_menu(message: Message, state: FSMContext, t: Translator, viewe
     if message.voice is not None:
         await message.answer(t("idle_voice"))
     elif message.text and message.text.startswith("/"):
-        command = message.text[1:].split("@")[0].split(" ")[0].lower()  # "/invite@bot x"
+        command = (message.text[1:].split() or [""])[0].split("@")[0].lower()  # "/invite@bot x"
         admins_only = command in ADMIN_COMMANDS and not viewer.is_admin
         await message.answer(t("admins_only" if admins_only else "unknown_command"))
     elif message.text:

@@ -7,9 +7,12 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards
 from bot.config import BusinessConfig
+from bot.domain.desk import Viewer
 from bot.filters import PrivateChat
 from bot.services.staff import StaffService
 from bot.texts import Translator
+
+EDIT_NOTED_WITHIN = 3600  # seconds
 
 
 def build_router() -> Router:
@@ -20,10 +23,15 @@ def build_router() -> Router:
     return router
 
 
-async def edited(message: Message, t: Translator) -> None:
+async def edited(message: Message, t: Translator, viewer: Viewer | None) -> None:
     """Telegram tells the bot of an edit, but what was answered or relayed has gone on: a person
-    who fixed a typo that way is told it did not count."""
-    await message.reply(t("edit_not_seen"))
+    who fixed a typo that way is told it did not count. Not for a live location (it comes as
+    edits every few seconds), nor for an edit long after the message (nothing then waits)."""
+    if message.location is not None or message.edit_date is None:
+        return
+    if message.edit_date - int(message.date.timestamp()) > EDIT_NOTED_WITHIN:
+        return
+    await message.reply(t("edit_not_seen_staff" if viewer is not None else "edit_not_seen"))
 
 
 async def stale_button(callback: CallbackQuery, t: Translator) -> None:

@@ -340,12 +340,14 @@ class Prospect:
         )
         return await self._feed(callback_query=query)
 
-    async def edit(self, text: str) -> list[Sent]:
-        """The user's last message, edited to `text`."""
-        edited = self._message(text=text).model_copy(
+    async def edit(self, text: str | None = None, after: int = 0, **content: Any) -> list[Sent]:
+        """The user's last message, edited `after` seconds after it was sent: to `text`, or to
+        other `content` (a live location moving)."""
+        message = self._message(**({"text": text} if text is not None else content))
+        edited = message.model_copy(
             update={
                 "message_id": self.last_message_id,
-                "edit_date": int(datetime.now(UTC).timestamp()),
+                "edit_date": int(message.date.timestamp()) + after,
             }
         )
         return await self._feed(edited_message=edited)

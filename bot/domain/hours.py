@@ -36,6 +36,21 @@ CITY_ZONES = {
     "kamchatka": "Asia/Kamchatka",
 }
 HOUR_PRESETS = ("8-17", "9-18", "10-19", "9-21")
+# The cities typed instead of pressed: the buttons' and a few more that people name
+RUSSIAN_CITIES = {
+    "калининград": "Europe/Kaliningrad", "москва": "Europe/Moscow",
+    "санкт-петербург": "Europe/Moscow", "петербург": "Europe/Moscow", "спб": "Europe/Moscow",
+    "казань": "Europe/Moscow", "нижний новгород": "Europe/Moscow", "самара": "Europe/Samara",
+    "екатеринбург": "Asia/Yekaterinburg", "челябинск": "Asia/Yekaterinburg",
+    "пермь": "Asia/Yekaterinburg", "уфа": "Asia/Yekaterinburg", "омск": "Asia/Omsk",
+    "новосибирск": "Asia/Novosibirsk", "красноярск": "Asia/Krasnoyarsk",
+    "иркутск": "Asia/Irkutsk", "якутск": "Asia/Yakutsk", "владивосток": "Asia/Vladivostok",
+    "хабаровск": "Asia/Vladivostok", "магадан": "Asia/Magadan", "камчатка": "Asia/Kamchatka",
+    "петропавловск-камчатский": "Asia/Kamchatka",
+}  # fmt: skip
+_CONTINENTS = frozenset({"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic",
+                         "Australia", "Europe", "Indian", "Pacific"})  # fmt: skip
+_SEASONS = (datetime(2026, 1, 15), datetime(2026, 7, 15))
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +150,16 @@ def _zone_names() -> dict[str, str]:
     )
     cities: dict[str, list[str]] = {}
     for name in places:
-        cities.setdefault(name.rsplit("/", 1)[1].replace("_", " ").lower(), []).append(name)
-    by_city = {city: names[0] for city, names in cities.items() if len(names) == 1}
-    return by_city | {name.lower(): name for name in places} | {"utc": "UTC"}
+        if name.split("/", 1)[0] in _CONTINENTS:  # not "Mexico/General"
+            cities.setdefault(name.rsplit("/", 1)[1].replace("_", " ").lower(), []).append(name)
+    # A city named twice is one zone under an old name too ("Asia/Istanbul" for Europe's), or
+    # two zones that differ: then the full name must be typed
+    by_city = {city: names[0] for city, names in cities.items() if _one_zone(names)}
+    return RUSSIAN_CITIES | by_city | {name.lower(): name for name in places} | {"utc": "UTC"}
+
+
+def _one_zone(names: list[str]) -> bool:
+    return len({tuple(ZoneInfo(n).utcoffset(moment) for moment in _SEASONS) for n in names}) == 1
 
 
 def zone(name: str) -> tzinfo:

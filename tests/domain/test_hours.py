@@ -87,6 +87,8 @@ def test_hours_that_make_no_sense_are_refused(typed: str) -> None:
         ("europe/london", "Europe/London", timedelta(0)),  # typed in any case
         ("London", "Europe/London", timedelta(0)),  # the city alone
         ("new york", "America/New_York", timedelta(hours=-5)),
+        ("Istanbul", "Asia/Istanbul", timedelta(hours=3)),  # two names of one zone
+        ("Екатеринбург", "Asia/Yekaterinburg", timedelta(hours=5)),  # as its button says
     ],
 )
 def test_typed_time_zones(typed: str, stored: str, offset: timedelta) -> None:

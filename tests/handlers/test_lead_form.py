@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from aiogram.methods import EditMessageReplyMarkup
+from aiogram.types import Location
 
 from storage.schema import deals, events, people, touch_points
 from tests.fakes import Prospect
@@ -547,3 +548,10 @@ async def test_an_edited_answer_is_said_not_to_count(world: World) -> None:
     await english.send("hi")
     [told] = await english.edit("hello")
     assert "I do not see edits" in told.text
+    assert await english.edit("hello!", after=2 * 3600) == []  # long after: nothing waits
+    moving = Location(latitude=55.75, longitude=37.61, live_period=900)
+    assert await english.edit(location=moving) == []  # a live location: edits every few seconds
+    oleg = await world.add_manager(7001, "Олег")
+    await oleg.send("/deals")
+    [told] = await oleg.edit("/deals please")
+    assert "клиент видит первый вариант" in told.text
