@@ -244,6 +244,7 @@ async def reopen(ctx: DealContext, arg: str) -> None:
     if getattr(result, "reason", None) is not None:  # reopened by somebody else meanwhile
         await ctx.send(ctx.t("reopen_open"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
+    await ctx.reminders.deal_reopened(ctx.deal_id)
     await ctx.send(ctx.t("reopened", stage=stage))
     await ctx.show_card()
     await notify.owner_of_reopened(ctx, card.deal.manager_telegram_id, stage)

@@ -249,6 +249,10 @@ class ReminderService:
         leave /reminders and the digest now, not only when they come due."""
         await self._repository.cancel_on_deal(deal_id, (SLA, SLA_ESCALATION, STALE))
 
+    async def deal_reopened(self, deal_id: int) -> None:
+        """A win undone: no "time to check in after the sale" for a sale still to be made."""
+        await self._repository.cancel_on_deal(deal_id, (POST_SALE,))
+
     async def mine(self, viewer: Viewer, reminder_id: int) -> Reminder:
         """A reminder of the viewer's own (NoAccess for anybody else's, or none)."""
         reminder = await self._repository.get(reminder_id)

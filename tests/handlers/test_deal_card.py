@@ -7,7 +7,7 @@ from aiogram import Router
 
 from bot.callbacks import DealAction, DealCb, PlayCb
 from bot.middlewares import DoubleTap
-from storage.schema import deal_answers, deals, events, managers
+from storage.schema import deal_answers, deals, events, managers, reminders
 from tests.fakes import Prospect
 from tests.handlers.conftest import ADMIN_ID, World, choose_quickly
 from tests.handlers.test_staff import button_data, submit_lead
@@ -597,6 +597,11 @@ async def test_an_admin_reopens_a_deal_won_by_mistake(world: World) -> None:
     assert "♻️ Возвращена в работу, этап «Закрытие сделки»" in history.text
     [again] = await admin.callback(DealCb(action=DealAction.REOPEN, deal=1, arg="yes").pack())
     assert "Сделка и так в работе" in again.text  # an old button: nothing twice
+    async with world.engine.connect() as connection:  # no "after the sale" push for it now
+        post_sale = await connection.execute(
+            sa.select(reminders.c.status).where(reminders.c.kind == "post_sale")
+        )
+        assert [row.status for row in post_sale] == ["cancelled"]
 
 
 async def test_a_lost_deal_reopens_at_the_stage_it_was_lost_at(world: World) -> None:
