@@ -40,6 +40,8 @@ HOUR_PRESETS = ("8-17", "9-18", "10-19", "9-21")
 RUSSIAN_CITIES = {
     "калининград": "Europe/Kaliningrad", "москва": "Europe/Moscow",
     "санкт-петербург": "Europe/Moscow", "петербург": "Europe/Moscow", "спб": "Europe/Moscow",
+    "питер": "Europe/Moscow", "saint petersburg": "Europe/Moscow",
+    "st petersburg": "Europe/Moscow", "petersburg": "Europe/Moscow",  # not Indiana's
     "казань": "Europe/Moscow", "нижний новгород": "Europe/Moscow", "самара": "Europe/Samara",
     "екатеринбург": "Asia/Yekaterinburg", "челябинск": "Asia/Yekaterinburg",
     "пермь": "Asia/Yekaterinburg", "уфа": "Asia/Yekaterinburg", "омск": "Asia/Omsk",
@@ -155,7 +157,7 @@ def _zone_names() -> dict[str, str]:
     # A city named twice is one zone under an old name too ("Asia/Istanbul" for Europe's), or
     # two zones that differ: then the full name must be typed
     by_city = {city: names[0] for city, names in cities.items() if _one_zone(names)}
-    return RUSSIAN_CITIES | by_city | {name.lower(): name for name in places} | {"utc": "UTC"}
+    return by_city | {name.lower(): name for name in places} | RUSSIAN_CITIES | {"utc": "UTC"}
 
 
 def _one_zone(names: list[str]) -> bool:

@@ -126,7 +126,7 @@ def parse_company(text: str) -> str:
 
 
 _PHONE_SIGNS = re.compile(r"\+?[\d\s\u00a0().\-‑–—/]+")
-_PHONE_LABEL = re.compile(r"^(?:tel|phone|тел|телефон)\.?:?\s*", re.IGNORECASE)
+_PHONE_LABEL = re.compile(r"^(?:телефон|тел|phone|tel)\.?:?\s*", re.IGNORECASE)
 
 
 def _copied_phone(text: str) -> str:

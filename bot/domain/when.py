@@ -155,7 +155,7 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
             moment_words, note_words = _day_to_moment(moment_words, note_words)
             if not _is_a_note(note_words) or note_words[-1].lower() == "this":
                 continue  # "call this | evening": "this evening" is one moment
-            if note_words[0][:1].isdigit() and _MONTH_LAST.search(" ".join(moment_words)):
+            if _MONTH_LAST.search(" ".join(moment_words)) and _a_day_of_month(note_words):
                 continue  # "в мае | 15 числа": the day of the month is no note
             try:
                 moment = parse_when(" ".join(moment_words), now, tz)
@@ -356,6 +356,14 @@ def _day_to_moment(moment: list[str], note: list[str]) -> tuple[list[str], list[
     return moment, note
 
 
+def _a_day_of_month(words: list[str]) -> bool:
+    """ "15 числа", "15-го", "15th", "15": a day of the month; "2 встречи" is a count."""
+    day = re.fullmatch(r"(\d{1,2})(-?го|-?е|st|nd|rd|th)?", words[0], re.IGNORECASE)
+    if day is None or not 1 <= int(day[1]) <= 31:
+        return False
+    return bool(day[2]) or len(words) == 1 or words[1].lower().startswith("числ")
+
+
 def _is_a_note(words: list[str]) -> bool:
     """Not a note: a day word, a date's digits, or a time ("завтра в 25:00" is no time, not
     tomorrow about "в 25:00")."""
@@ -470,10 +478,12 @@ _PAST_TO = re.compile(
     rf"(?P<hour>\d{{1,2}}(?!\d)|(?:{'|'.join(_HOUR_WORDS)})(?!\w)){_TOLD}",
     re.IGNORECASE,
 )
-# With "в" only: "в половине четвёртого" is a time, "половина второго счёта" half an invoice
+# "полтретьего" is always a time; "половина" and "четверть" only after "в" or before a part of
+# the day: "в половине четвёртого", "половина третьего дня", but "половину второго счёта" is
+# half of an invoice
 _HALF_RU = re.compile(
-    rf"\bв\s+(?P<part>половин[еу]\s+|пол|четверть\s+)(?P<hour>{'|'.join(_ORDINALS_RU)})"
-    rf"(?:ого|ьего|его){_TOLD}",
+    rf"\b(?P<at>в\s+)?(?P<part>половин[аеу]\s+|пол|четверть\s+)"
+    rf"(?P<hour>{'|'.join(_ORDINALS_RU)})(?:ого|ьего|его){_TOLD}",
     re.IGNORECASE,
 )
 _OCLOCK = re.compile(r"(?<=\d)\s*o['’]clock\b", re.IGNORECASE)
@@ -499,8 +509,12 @@ def _past_to(match: re.Match[str]) -> str:
 def _half_ru(match: re.Match[str]) -> str:
     stem = match["hour"].lower().replace("ё", "е")
     hour = next(i for i, s in enumerate(_ORDINALS_RU) if re.fullmatch(s, stem)) + 1
-    minute = 15 if match["part"].lower().startswith("четверть") else 30
-    return "в " + _working_clock(hour - 1, minute, match)  # "в половине 4-го": 3:30
+    part = match["part"].lower()
+    if part != "пол" and not (match["at"] or match["am"] or match["pm"]):
+        return match[0]
+    minute = 15 if part.startswith("четверть") else 30
+    clock = _working_clock(hour - 1, minute, match)  # "в половине 4-го": 3:30
+    return f"в {clock}" if match["at"] else clock
 
 
 def _working_clock(hour: int, minute: int, match: re.Match[str]) -> str:

@@ -89,6 +89,7 @@ def test_hours_that_make_no_sense_are_refused(typed: str) -> None:
         ("new york", "America/New_York", timedelta(hours=-5)),
         ("Istanbul", "Asia/Istanbul", timedelta(hours=3)),  # two names of one zone
         ("Екатеринбург", "Asia/Yekaterinburg", timedelta(hours=5)),  # as its button says
+        ("Petersburg", "Europe/Moscow", timedelta(hours=3)),  # not Indiana's
     ],
 )
 def test_typed_time_zones(typed: str, stored: str, offset: timedelta) -> None:

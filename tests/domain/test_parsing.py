@@ -34,6 +34,7 @@ from bot.domain.parsing import (
         ("＋7 916 123 45 67", "+79161234567"),
         ("+7 916 123 45 67\u200b", "+79161234567"),
         ("tel: +7 916 123 45 67", "+79161234567"),
+        ("Телефон: +7 916 123 45 67", "+79161234567"),
     ],
 )
 def test_phone_in_usual_writings_becomes_e164(typed: str, e164: str) -> None:

@@ -299,6 +299,9 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
         ("завтра в половине первого ночи", moscow(2026, 11, 24, 0, 30), None),
         ("завтра в половине восьмого вечера", moscow(2026, 11, 24, 19, 30), None),
         ("tomorrow half past 3pm", moscow(2026, 11, 24, 15, 30), None),
+        ("завтра полтретьего", moscow(2026, 11, 24, 14, 30), None),  # one word, no "в": a time
+        ("завтра половина третьего дня", moscow(2026, 11, 24, 14, 30), None),
+        ("в декабре 5 счетов выставить", moscow(2026, 12, 1, 10, 0), "5 счетов выставить"),
     ],
 )
 def test_a_reminder_may_say_what_it_is_about(
@@ -313,6 +316,7 @@ def test_a_reminder_may_say_what_it_is_about(
                                                 ("-5", Problem.NOT_A_TIME),
                                                 # which day of May? asked, not the 1st
                                                 ("в мае 15 числа", Problem.NOT_A_TIME),
+                                                ("в мае 15-го", Problem.NOT_A_TIME),
                                                 ("a < b & c > d", Problem.NOT_A_TIME),
                                                 ("скидка 15%", Problem.NOT_A_TIME),
                                                 # gone at noon: not "в 10" tomorrow about "сегодня"
