@@ -159,7 +159,7 @@ class DealAction(StrEnum):
     UNREMIND = "unremind"  # cancel the viewer's reminders about the deal
     OFFER = "offer"  # arg: "" for the screen, or "<command>.<value>" (handlers/offers.py)
     OFFER_DOCX = "docx"  # arg: a document id
-    REOPEN = "reopen"  # an admin's: arg "" asks, "yes" reopens a closed deal
+    REOPEN = "reopen"  # an admin's: arg "" asks, "yes.<won|lost>" reopens a closed deal
 
 
 class DealCb(CallbackData, prefix="d"):

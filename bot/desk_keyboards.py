@@ -261,9 +261,10 @@ def deal_card(
     )
 
 
-def reopen(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
+def reopen(t: Translator, deal_id: int, status: str) -> InlineKeyboardMarkup:
+    """The "yes" names the closing it was asked about: a later one is not undone by it."""
     return _rows(
-        [_deal(t, "btn_reopen_yes", DealAction.REOPEN, deal_id, "yes")],
+        [_deal(t, "btn_reopen_yes", DealAction.REOPEN, deal_id, f"yes.{status}")],
         [_deal(t, "btn_to_card", DealAction.OPEN, deal_id)],
     )
 

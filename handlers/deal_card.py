@@ -236,9 +236,13 @@ async def reopen(ctx: DealContext, arg: str) -> None:
         await ctx.send(ctx.t("reopen_open"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     stage = stage_name(ctx.config, target, ctx.t.locale)
-    if arg != "yes":
+    status = card.deal.status.value
+    if not arg:
         text = ctx.t("reopen_ask", deal_id=ctx.deal_id, stage=stage)
-        await ctx.send(text, kb.reopen(ctx.t, ctx.deal_id))
+        await ctx.send(text, kb.reopen(ctx.t, ctx.deal_id, status))
+        return
+    if arg != f"yes.{status}":  # asked about a loss, and it has been reopened and won since
+        await ctx.send(ctx.t("err_stale_button"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     result = await ctx.pipeline.reopen(ctx.deal_id, ctx.viewer.telegram_id, ctx.now())
     if getattr(result, "reason", None) is not None:  # reopened by somebody else meanwhile
@@ -251,6 +255,9 @@ async def reopen(ctx: DealContext, arg: str) -> None:
 
 
 async def drop_reminders(ctx: DealContext, arg: str) -> None:
+    if (await ctx.desk.card(ctx.viewer, ctx.deal_id)).is_open:  # reopened since: they are needed
+        await ctx.send(ctx.t("err_stale_button"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
     # the reminders there were when the deal closed (an older button: all of them), not a call
     # back set since
     dropped = await ctx.reminders.cancel_on_deal(ctx.viewer, ctx.deal_id, up_to=row_id(arg))

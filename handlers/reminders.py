@@ -31,7 +31,7 @@ from bot.domain.when import MORNING, QuickTime, parse_reminder, quick_time
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DoubleTap, DropPendingInput
 from bot.services.desk import DeskService, NoAccess
-from bot.services.reminders import ReminderService
+from bot.services.reminders import MANUAL, ReminderService
 from bot.states import DealWork
 from bot.texts import Translator
 from handlers.deal_context import DEAL_KEY, DealContext
@@ -99,12 +99,14 @@ async def remind(ctx: DealContext, arg: str) -> None:
         return
     call_back = arg.startswith(CALL_BACK)
     arg = arg.removeprefix(CALL_BACK)
-    if arg not in {choice.value for choice in QuickTime}:
+    if arg not in {choice.value for choice in QuickTime} or (
+        call_back and (await ctx.desk.card(ctx.viewer, ctx.deal_id)).is_open  # reopened since
+    ):
         await ctx.send(ctx.t("err_stale_button"))
         return
     note = ctx.t.label("call_back_note") if call_back else None
-    await _create(ctx, quick_time(QuickTime(arg), ctx.now(), ctx.tz), note)
-    if call_back:  # one call back is enough: a second tap would set another
+    created = await _create(ctx, quick_time(QuickTime(arg), ctx.now(), ctx.tz), note)
+    if created and call_back:  # one call back is enough: a second tap would set another
         await ctx.drop_buttons(_a_call_back)
 
 
@@ -132,19 +134,20 @@ async def typed_time(message: Message, **data: Any) -> None:
     await _create(ctx, due, note)
 
 
-async def _create(ctx: DealContext, due: datetime, note: str | None = None) -> None:
+async def _create(ctx: DealContext, due: datetime, note: str | None = None) -> bool:
     service: ReminderService = ctx.reminders
     try:
         await service.remind(ctx.viewer, ctx.deal_id, due, ctx.now(), note)
     except NoAccess:
         await ctx.state.clear()
         await ctx.send(ctx.t("err_no_access"))
-        return
+        return False
     await ctx.state.clear()
     await ctx.send(
         ctx.t("remind_set", when=local(due, ctx.tz, ctx.now(), ctx.t.locale), note=note),
         kb.back_to_card(ctx.t, ctx.deal_id),
     )
+    return True
 
 
 async def not_text(message: Message, t: Translator) -> None:
@@ -170,17 +173,27 @@ async def reminder_action(
     action = callback_data.action
     from_list = callback_data.arg == LIST
     if action is ReminderAction.RESTORE or (action is ReminderAction.CANCEL and from_list):
-        # A tap on a /reminders row cancels at once, so the row offers it back until its time
+        # A tap on a /reminders row cancels at once, so the row offers a reminder set by hand
+        # back until its time
+        names = await desk.client_names([reminder.deal_id] if reminder.deal_id else [])
+        row: InlineKeyboardButton | None = None
         if action is ReminderAction.RESTORE:
-            done = await reminders.restore(viewer, reminder.id, now)
-            key = "reminder_restored" if done else "reminder_restore_late"
+            key = "reminder_restored"
+            try:
+                done = await reminders.restore(viewer, reminder.id, now)
+            except NoAccess:  # the deal went to another manager meanwhile
+                done, key = False, "err_no_access"
+            if done or reminder.status is not ReminderStatus.CANCELLED:  # or restored already
+                row = list_row(t, reminder, names, tz, now)
+            elif key != "err_no_access":
+                key = "reminder_restore_late"
         else:
             done = await reminders.close(viewer, reminder.id, ReminderStatus.CANCELLED, now)
             key = "reminder_cancelled" if done else "reminder_closed_already"
+            if done and reminder.kind == MANUAL and reminder.due_at > now:
+                row = list_row(t, reminder, names, tz, now, cancelled=True)
         await callback.answer(t.label(key))
-        names = await desk.client_names([reminder.deal_id] if reminder.deal_id else [])
-        row = list_row(t, reminder, names, tz, now, cancelled=action is ReminderAction.CANCEL)
-        await _swap_buttons_of(callback, reminder.id, row if done else None)
+        await _swap_buttons_of(callback, reminder.id, row)
         return
     if action is ReminderAction.SNOOZE:
         if callback_data.arg == "tomorrow":

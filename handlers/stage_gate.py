@@ -241,12 +241,15 @@ async def answer_button(ctx: DealContext, arg: str) -> None:
 
 
 async def _settle(ctx: DealContext, question_id: str, pressed: DealCb) -> None:
-    """The question's message keeps the question and the answer pressed, not its buttons."""
+    """The question's message keeps the question and the answer pressed (or that it was
+    skipped), not its buttons."""
     label = ctx.pressed_label(pressed.pack())
     found = ctx.config.pipeline.find_question(question_id)
     if label is not None and found is not None:
         text = found[1].text.get(ctx.t.locale)
-        await ctx.settle(ctx.t("question_answered", text=text, answer=label))
+        skipped = pressed.action is DealAction.SKIP
+        key = "question_skipped" if skipped else "question_answered"
+        await ctx.settle(ctx.t(key, text=text, answer=label))
 
 
 async def skip(ctx: DealContext, question_id: str) -> None:

@@ -274,9 +274,14 @@ class ReminderService:
         return closed
 
     async def restore(self, viewer: Viewer, reminder_id: int, now: datetime) -> bool:
-        """A reminder cancelled by mistake, waiting again; False if its time has come meanwhile
-        or it was not cancelled."""
-        await self.mine(viewer, reminder_id)
+        """A reminder set by hand and cancelled by mistake, waiting again; False if its time has
+        come meanwhile, it was not cancelled, or it is an automatic one (its reason may be gone:
+        a win undone). NoAccess if its deal is somebody else's now."""
+        reminder = await self.mine(viewer, reminder_id)
+        if reminder.kind != MANUAL:
+            return False
+        if reminder.deal_id is not None:
+            await self._desk.check(viewer, reminder.deal_id)
         return await self._repository.reopen(reminder_id, now)
 
     async def snooze(self, viewer: Viewer, reminder_id: int, due_at: datetime) -> bool:

@@ -614,3 +614,28 @@ async def test_a_lost_deal_reopens_at_the_stage_it_was_lost_at(world: World) -> 
     await admin.press("Да, вернуть в работу")
     deal = await deal_of(world)
     assert (deal.status, deal.stage, deal.lost_reason) == ("open", "contact", None)
+
+
+async def test_a_reopen_asked_about_a_loss_does_not_undo_a_later_win(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Проиграна")
+    await oleg.press("Выбрали конкурента")
+    admin = world.admin()
+    [ask] = await admin.callback(DealCb(action=DealAction.REOPEN, deal=1).pack())
+    async with world.engine.begin() as connection:  # meanwhile: reopened and won by others
+        await connection.execute(deals.update().values(status="won", stage="post_sale"))
+    [stale] = await admin.callback(button_data(ask, "Да, вернуть"), ask.message_id)
+    assert "кнопка уже не действует" in stale.text
+    assert (await deal_of(world)).status == "won"
+
+
+async def test_a_skipped_question_says_so_instead_of_keeping_its_buttons(world: World) -> None:
+    oleg = await at_the_closing_gate(world)
+    await oleg.send("150 000")
+    await oleg.send("01.12.2026")
+    await oleg.press("Вопросы после продажи")
+    [asked] = await oleg.press("Что ещё можно предложить клиенту?")
+    await oleg.press("Пропустить")
+    skipped = world.session.shown(7001, asked.message_id)
+    assert skipped is not None and skipped.buttons() == []
+    assert skipped.text == "❓ Что ещё можно предложить клиенту?\n⏭ Пропущен"

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.callbacks import ReminderAction, ReminderCb
+from bot.callbacks import DealAction, DealCb, ReminderAction, ReminderCb
 from bot.config import BusinessConfig, FollowUps, SpeedToLead
 from bot.reminder_push import ReminderPusher, plan_morning
 from bot.services.reminders import ReminderService
@@ -332,6 +332,38 @@ async def test_a_reminder_cancelled_from_the_list_can_be_brought_back(world: Wor
     world.clock.advance(days=1)
     await tick(world)
     assert any("Напоминание" in sent.text for sent in world.session.to(7001)[-2:])  # it came
+
+
+async def test_a_reminder_is_not_brought_back_on_a_deal_handed_to_another(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await world.add_manager(7002, "Ира")
+    await oleg.press("Напомнить")
+    await oleg.press("Через час")
+    [listing] = await oleg.send("/reminders")
+    await oleg.press("13:00")
+    await hand_deal_to(world, "Ира")
+    cancelled = world.session.shown(7001, listing.message_id)
+    assert cancelled is not None
+    await oleg.callback(button_data(cancelled, "Вернуть"), listing.message_id)
+    assert oleg.answer_callback_texts()[-1] == "Эта сделка вам недоступна."
+    async with world.engine.connect() as connection:
+        statuses = await connection.execute(
+            sa.select(reminders.c.status).where(reminders.c.kind == "manual")
+        )
+        assert [row.status for row in statuses] == ["cancelled"]
+
+
+async def test_the_lost_messages_buttons_do_nothing_once_the_deal_is_reopened(
+    world: World,
+) -> None:
+    oleg, lost = await lose_a_deal(world, "завтра в 11 позвонить")
+    admin = world.admin()
+    await admin.callback(DealCb(action=DealAction.REOPEN, deal=1).pack())
+    await admin.press("Да, вернуть в работу")
+    [stale] = await oleg.callback(button_data(lost, "Отменить напоминания"), lost.message_id)
+    assert "кнопка уже не действует" in stale.text
+    [listing] = await oleg.send("/reminders")
+    assert len(listing.buttons()) == 1  # the reminder on the reopened deal is still there
 
 
 async def test_a_reminder_whose_time_has_passed_is_not_brought_back(world: World) -> None:
