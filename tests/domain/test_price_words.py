@@ -20,6 +20,8 @@ WORDS = load_business_config(SHIPPED).routing.price_words
         "Какие у вас цены?",
         "Выставьте счет, пожалуйста",  # what the seeds call a buyer's signal; ё or е
         "Пришлите договор, подпишем",
+        "Пришлите, пожалуйста, счёт",  # a manager's walk-through found it missed
+        "Нужен счет на 5 лицензий",
         "Could you send an invoice?",
         "What is your pricing?",
         "Could you send me a quotation?",
