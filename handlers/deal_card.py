@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
 from bot.callbacks import DealAction, DealCb, PlayCb, row_id
-from bot.desk_views import format_amount, history_text, stage_name, temperature_label
+from bot.desk_views import format_amount, history_text, local, stage_name, temperature_label
 from bot.domain.desk import RoutingRule, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
@@ -468,7 +468,15 @@ async def step_typed(message: Message, **data: Any) -> None:
         return
     await ctx.desk.set_next_step(ctx.viewer, ctx.deal_id, text, ctx.now())
     await ctx.state.clear()
-    await ctx.send(ctx.t("step_set"))
+    # "Демо в четверг 15:00": a step with a moment in it is offered as a reminder, one tap
+    moment = await reminders.moment_in(text, ctx.now(), ctx.tz)
+    if moment is None:
+        await ctx.send(ctx.t("step_set"))
+    else:
+        when = local(moment, ctx.tz, ctx.now(), ctx.t.locale)
+        await ctx.send(
+            ctx.t("step_set_remind", when=when), reminders.at_button(ctx.t, ctx.deal_id, moment)
+        )
     await ctx.show_card()
 
 

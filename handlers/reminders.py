@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from contextlib import suppress
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from aiogram import F, Router
@@ -21,13 +21,20 @@ from aiogram.types import (
 )
 
 from bot import desk_keyboards as kb
-from bot.callbacks import DealAction, DealCb, ReminderAction, ReminderCb, StaffAction, StaffCb
+from bot.callbacks import (
+    DealAction,
+    DealCb,
+    ReminderAction,
+    ReminderCb,
+    StaffAction,
+    StaffCb,
+)
 from bot.clock import Clock
 from bot.desk_views import local, short
 from bot.domain.desk import Viewer
 from bot.domain.parsing import InputError
 from bot.domain.reminders import Reminder, ReminderStatus
-from bot.domain.when import MORNING, QuickTime, parse_reminder, quick_time
+from bot.domain.when import FURTHEST, MORNING, QuickTime, parse_reminder, quick_time
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DoubleTap, DropPendingInput
 from bot.services.desk import DeskService, NoAccess
@@ -37,6 +44,7 @@ from bot.texts import Translator
 from handlers.deal_context import DEAL_KEY, DealContext
 
 LIST = "list"  # a reminder's button on the /reminders list, not on its push
+AT = "at."  # a reminder at the moment a next step named (the argument: a Unix time)
 CALL_BACK = "back."  # a quick choice's prefix on the buttons offered when a deal is lost
 SNOOZE = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1)}
 
@@ -90,8 +98,42 @@ def quick_button(
     return InlineKeyboardButton(text=t.label(f"btn_when_{choice.value}"), callback_data=data.pack())
 
 
+async def moment_in(text: str, now: datetime, tz: tzinfo) -> datetime | None:
+    """The moment a text names, if it names one ("Демо в четверг 15:00")."""
+    try:
+        # Off the event loop: with a note, dateparser is tried on several runs of words.
+        due, _ = await asyncio.to_thread(parse_reminder, text, now, tz)
+    except InputError:
+        return None
+    return due
+
+
+def at_button(t: Translator, deal_id: int, due: datetime) -> InlineKeyboardMarkup:
+    """A one-tap reminder at `due` about the deal's next step."""
+    data = DealCb(action=DealAction.REMIND, deal=deal_id, arg=f"{AT}{int(due.timestamp())}")
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=t.label("btn_remind_step"), callback_data=data.pack())]
+        ]
+    )
+
+
+async def _remind_at(ctx: DealContext, stamp: str) -> None:
+    """The next step's reminder: at the moment it named, about the step as the card has it."""
+    forged = not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12)
+    due = None if forged else datetime.fromtimestamp(int(stamp), UTC)
+    if due is None or not ctx.now() < due <= ctx.now() + FURTHEST:  # gone since, or forged
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    await _create(ctx, due, card.next_step)
+
+
 async def remind(ctx: DealContext, arg: str) -> None:
     """The deal card's "remind me": choices, or a quick choice pressed."""
+    if arg.startswith(AT):
+        await _remind_at(ctx, arg.removeprefix(AT))
+        return
     if not arg:
         card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
         await ctx.expect(DealWork.remind)
@@ -281,6 +323,12 @@ async def list_command(
     )
 
 
+def _automatic(t: Translator, kind: str) -> str | None:
+    """What an automatic reminder is for: a bare time on the list said nothing."""
+    key = f"reminder_kind_{kind}"
+    return t.label(key) if kind != MANUAL and t.catalogue.has(key) else None
+
+
 def list_row(
     t: Translator,
     reminder: Reminder,
@@ -297,7 +345,7 @@ def list_row(
             when=local(reminder.due_at, tz, now, t.locale),
             deal=reminder.deal_id,
             client=short(names.get(reminder.deal_id or 0), 20),
-            note=short(reminder.text, 30) if reminder.text else None,
+            note=short(reminder.text, 30) if reminder.text else _automatic(t, reminder.kind),
         ),
         callback_data=ReminderCb(action=action, reminder=reminder.id, arg=LIST).pack(),
     )

@@ -299,6 +299,12 @@ async def test_reminders_cancelled_meanwhile_are_not_counted(world: World) -> No
     assert "уже нет" in late.text
 
 
+async def test_an_automatic_reminder_on_the_list_says_what_it_is_for(ladder_world: World) -> None:
+    oleg = await manager_with_deal(ladder_world)  # a hot lead: its speed-to-lead step waits
+    [listing] = await oleg.send("/reminders")
+    assert listing.buttons() == ["✖️ 23.11 12:15 · #1 Анна: 🔥 лид ждёт ответа"]
+
+
 async def test_a_lost_deals_speed_to_lead_steps_leave_the_list(ladder_world: World) -> None:
     oleg, _ = await lose_a_deal(ladder_world, None)  # a hot lead: its speed-to-lead step waited
     [listing] = await oleg.send("/reminders")
@@ -433,3 +439,19 @@ async def test_a_closed_deals_reminder_offers_months_not_hours(world: World) -> 
 async def test_a_deal_lost_without_reminders_asks_nothing(world: World) -> None:
     _, lost = await lose_a_deal(world, None)
     assert "напоминания" not in lost.text and not lost.buttons()
+
+
+async def test_a_next_step_with_a_moment_in_it_is_offered_as_a_reminder(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Следующий шаг")
+    [saved, _card] = await oleg.send("Демо в четверг 15:00")
+    assert "Следующий шаг записан ✔ Напомнить о нём 26.11 15:00?" in saved.text
+    [done] = await oleg.callback(button_data(saved, "Напомнить"), saved.message_id)
+    assert "Напомню 26.11 15:00: Демо в четверг 15:00." in done.text
+    await oleg.press("К сделке")
+    await oleg.press("Следующий шаг")
+    [saved, _card] = await oleg.send("Уточнить бюджет")  # no moment: nothing to offer
+    assert saved.text == "Следующий шаг записан ✔" and saved.buttons() == []
+    for forged in ("at.0", "at.abc", "at.99999999999999"):
+        [refused] = await oleg.callback(DealCb(action=DealAction.REMIND, deal=1, arg=forged).pack())
+        assert "кнопка уже не действует" in refused.text
