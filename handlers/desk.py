@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 from contextlib import suppress
 from datetime import datetime, time, tzinfo
+from typing import Any
 
 import segno
 from aiogram import Bot, F, Router
@@ -24,9 +26,10 @@ from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
-from bot.services.desk import DeskService
+from bot.services.desk import DeskService, NoAccess
 from bot.states import StaffInput
 from bot.texts import Translator
+from handlers.deal_context import DealContext
 
 MENU_ACTIONS = frozenset(
     {StaffAction.MENU, StaffAction.DEALS, StaffAction.SEARCH, StaffAction.TODAY, StaffAction.LINK}
@@ -206,21 +209,30 @@ async def _list(
     return text, kb.deal_list(t, config, page, data.stage, data.temp)
 
 
-async def search_query(
-    message: Message,
-    state: FSMContext,
-    t: Translator,
-    viewer: Viewer,
-    desk: DeskService,
-    config: BusinessConfig,
-) -> None:
+async def search_query(message: Message, **data: Any) -> None:
+    state: FSMContext = data["state"]
+    t: Translator = data["t"]
+    viewer: Viewer = data["viewer"]
+    desk: DeskService = data["desk"]
+    config: BusinessConfig = data["config"]
     assert message.text is not None
     try:
         query = parse_free_text(message.text, limit=SEARCH_MAX)
     except InputError as error:
         await message.answer(t(f"err_{error.problem.value}", limit=error.limit))
         return
-    found = await desk.search_page(viewer, query, 0)
+    # "#12" is deal 12; "12" is too, unless it is a part of a phone number found
+    number = re.fullmatch(r"#\s*(\d{1,9})|(\d{1,9})", query)
+    found = None if number is not None and number[1] else await desk.search_page(viewer, query, 0)
+    if number is not None and (found is None or not found.total):
+        deal_id = int(number[1] or number[2])
+        with suppress(NoAccess):  # not a deal of theirs: "nothing found"
+            await desk.check(viewer, deal_id)
+            await state.clear()
+            await DealContext.from_data(message.chat.id, deal_id, data).show_card()
+            return
+    if found is None:
+        found = await desk.search_page(viewer, query, 0)
     if not found.total:
         await message.answer(t("search_nothing", query=query), reply_markup=kb.cancel_input(t))
         return

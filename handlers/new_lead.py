@@ -32,6 +32,9 @@ def build_router() -> Router:
     router.callback_query.register(button, StaffCb.filter(F.action == StaffAction.NEW_LEAD))
     inputs = StateFilter(StaffInput.lead_name, StaffInput.lead_phone)
     router.message.register(contact, inputs, HasContact())
+    # A contact shared from the phone book with nothing asked: the quickest way to bring a lead
+    # in on a phone (or to find the deal of a client who is already there)
+    router.message.register(contact, StateFilter(None), HasContact())
     router.message.register(name, StateFilter(StaffInput.lead_name), HasText(), NotCommand())
     router.message.register(phone, StateFilter(StaffInput.lead_phone), HasText(), NotCommand())
     router.message.register(not_text, inputs, NotCommand())

@@ -498,6 +498,16 @@ async def test_search_by_phone_in_any_format_and_by_company(world: World) -> Non
     await oleg.send("/search")
     [nothing] = await oleg.send("Рога и копыта")
     assert "ничего не нашлось" in nothing.text
+    # a deal's number opens it; another manager's deal is not shown
+    await oleg.send("/search")
+    [card] = await oleg.send("#1")
+    assert card.text.startswith("🔥 <b>Сделка #1</b>")
+    await oleg.send("/search")
+    [card] = await oleg.send("1")
+    assert "<b>Сделка #1</b>" in card.text
+    await oleg.send("/search")
+    [nothing] = await oleg.send("#2")
+    assert "ничего не нашлось" in nothing.text
 
 
 async def test_today_lists_hot_new_and_stale_deals(world: World) -> None:

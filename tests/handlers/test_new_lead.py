@@ -47,3 +47,11 @@ async def test_a_shared_contact_and_the_duplicate_rules(world: World) -> None:
         ).scalar() == 1
         person = (await connection.execute(sa.select(people))).one()
     assert person.telegram_id == 3003  # the contact was a Telegram user: the relay can reach him
+
+
+async def test_a_contact_shared_with_nothing_asked_brings_the_lead_in(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    created, card = await oleg.share_contact("+7 903 555-44-33", owner_id=3003, first_name="Пётр")
+    assert "Лид создан: сделка #1" in created.text and "Пётр" in card.text
+    again, _card = await oleg.share_contact("+7 903 555-44-33", owner_id=3003, first_name="Пётр")
+    assert "уже есть: открытая сделка #1" in again.text  # the quickest way to find a client
