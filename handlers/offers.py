@@ -4,14 +4,17 @@ editable DOCX."""
 
 from __future__ import annotations
 
+import logging
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from aiogram import Router
 from aiogram.enums import ChatAction
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.filters import StateFilter
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot import desk_keyboards as kb
 from bot.callbacks import DealAction, DealCb, row_id
 from bot.config import MAX_VALID_DAYS
 from bot.documents import Party
@@ -23,13 +26,15 @@ from bot.paging import page_of, pager
 from bot.rendering import RenderFailed
 from bot.services.documents import Basket, DocumentService, MadeDocument, NothingChosen, UnknownItem
 from bot.states import DealWork
-from bot.texts import LOCALES, Translator
+from bot.texts import LOCALES, Translator, translator
 from handlers.deal_context import DEAL_KEY, DealContext
 
 DISCOUNTS = ("0", "5", "10", "15", "20")
 VALIDITY = ("3", "7", "14", "30")  # days
 SKU_KEY = "sku"
 NAME_CUT = 28  # characters of an item's name on a button
+
+log = logging.getLogger(__name__)
 
 
 def build_router() -> Router:
@@ -101,6 +106,9 @@ async def offer(ctx: DealContext, arg: str) -> None:
             return
         elif command == "again" and (document := row_id(value)) is not None:
             await _again(ctx, service, document)
+            return
+        elif command == "send" and (document := row_id(value)) is not None:
+            await _to_client(ctx, service, document)
             return
         elif command == "make":
             await _make(ctx, service, value)
@@ -233,6 +241,37 @@ async def _again(ctx: DealContext, service: DocumentService, document_id: int) -
     await ctx.bot.send_document(ctx.chat_id, row["pdf_file_id"], caption=row["number"])
 
 
+async def _to_client(ctx: DealContext, service: DocumentService, document_id: int) -> None:
+    """A document made before, sent to the client in their chat with the bot."""
+    row = next((r for r in await service.of_deal(ctx.viewer, ctx.deal_id, 50)
+                if r["id"] == document_id and r["pdf_file_id"]), None)  # fmt: skip
+    chat = await ctx.desk.prospect_chat(ctx.viewer, ctx.deal_id)
+    kind = next((k for k in service.kinds() if row and k.id == row["kind"]), None)
+    if row is None or chat is None or kind is None:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    language = await ctx.desk.client_language(ctx.viewer, ctx.deal_id)
+    client_t = translator(ctx.catalogue, language if language in LOCALES else ctx.t.locale)
+    caption = client_t(
+        "offer_for_client", title=kind.title.get(client_t.locale), number=row["number"],
+        company=ctx.config.company.name.get(client_t.locale),
+    )  # fmt: skip
+    try:
+        await ctx.bot.send_document(chat, row["pdf_file_id"], caption=caption)
+    except TelegramForbiddenError:  # the card has the phone to call instead
+        await ctx.send(ctx.t("reply_blocked"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
+    except TelegramAPIError:
+        log.warning("document %s of deal %s not delivered", document_id, ctx.deal_id, exc_info=True)
+        await ctx.send(ctx.t("reply_failed"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
+    content = {"media": "document", "caption": caption}
+    await ctx.desk.log_message(ctx.deal_id, False, content, ctx.viewer.telegram_id, ctx.now())
+    await ctx.send(
+        ctx.t("offer_sent_to_client", number=row["number"]), kb.back_to_card(ctx.t, ctx.deal_id)
+    )
+
+
 async def _discounts(ctx: DealContext) -> None:
     sign = "%" if ctx.t.locale == "en" else " %"  # "10%" in English, "10 %" in Russian
     buttons = [_button(f"{value}{sign}", ctx.deal_id, f"disc.{value}") for value in DISCOUNTS]
@@ -267,13 +306,20 @@ async def _make(ctx: DealContext, service: DocumentService, kind_id: str) -> Non
 
 
 async def _send_pdf(ctx: DealContext, service: DocumentService, made: MadeDocument) -> None:
-    markup = None
+    rows: list[list[InlineKeyboardButton]] = []
+    if await ctx.desk.prospect_chat(ctx.viewer, ctx.deal_id) is not None:
+        # The client talks to this bot: the document goes to them from here, as the company
+        rows.append([_button(ctx.t.label("btn_offer_to_client"), ctx.deal_id, f"send.{made.id}")])
     if made.kind.docx:
         editable = DealCb(action=DealAction.OFFER_DOCX, deal=ctx.deal_id, arg=str(made.id))
-        button = InlineKeyboardButton(
-            text=ctx.t.label("btn_offer_docx"), callback_data=editable.pack()
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=ctx.t.label("btn_offer_docx"), callback_data=editable.pack()
+                )
+            ]
         )
-        markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
+    markup = InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
     sent = await ctx.bot.send_document(
         ctx.chat_id,
         BufferedInputFile(made.pdf, made.filename),

@@ -18,6 +18,7 @@ from storage.schema import documents, people
 from tests.fakes import Prospect, Sent
 from tests.handlers.conftest import World
 from tests.handlers.test_deal_card import english_manager_with_deal, manager_with_deal
+from tests.handlers.test_staff import button_data
 
 
 @pytest.fixture
@@ -277,3 +278,32 @@ async def test_an_english_manager_reads_the_documents_total_the_english_way(worl
     await oleg.press("#1")
     [history] = await oleg.press("History")
     assert "Invoice No. SCH-2026-0001 for 5,000.00 RUB" in plain(history.text)
+
+
+async def test_the_quote_goes_to_the_client_from_the_bot(world: World) -> None:
+    oleg = await offer_of_consultation(world)
+    [pdf] = await oleg.press("Коммерческое предложение")
+    assert pdf.buttons() == ["📤 Отправить клиенту", "📝 Версия для Word (DOCX)"]
+    [done] = await oleg.callback(button_data(pdf, "Отправить клиенту"), pdf.message_id)
+    assert "Документ № KP-2026-0001 отправлен клиенту" in done.text
+    [received] = world.session.to(1001)[-1:]
+    assert received.kind == "document"
+    assert received.text == "📄 Коммерческое предложение № KP-2026-0001 от ООО «Ромашка»."
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    [history] = await oleg.press("История")
+    assert "Коммерческое предложение № KP-2026-0001 от" in plain(history.text)  # what was sent
+
+
+async def test_a_quote_for_a_client_without_telegram_has_no_send_button(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    await oleg.send("/newlead")
+    await oleg.send("Пётр")
+    await oleg.send("+7 903 555-44-33")  # typed: the bot cannot write to him
+    await oleg.press("КП / счёт")
+    await oleg.press("Добавить из каталога")
+    await oleg.press("Консультация эксперта")
+    [pdf] = await oleg.press("Коммерческое предложение")
+    assert "Отправить клиенту" not in pdf.buttons()
+    [refused] = await oleg.callback(DealCb(action=DealAction.OFFER, deal=1, arg="send.1").pack())
+    assert "кнопка уже не действует" in refused.text
