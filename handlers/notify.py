@@ -57,11 +57,12 @@ async def new_lead_alert(
         recipients.setdefault(manager, False)  # a rep from the configuration file
     cards: dict[str, str] = {}
     # Admins see every alert: whose lead it is, unless it is their own
-    owner = await staff.manager(manager) if manager is not None else None
+    told = [r for r in recipients if r in staff.admin_ids and r != manager]
+    owner = await staff.manager(manager) if manager is not None and told else None
     for recipient, inbox in sorted(recipients.items()):
         t = await staff_translator(catalogue, staff, recipient)
         text = cards.get(t.locale) or cards.setdefault(t.locale, card(t))
-        if recipient in staff.admin_ids and recipient != manager:
+        if recipient in told:
             whose = t("alert_owner", name=owner.name) if owner else t("alert_no_owner")
             text = f"{text}\n{whose}"
         try:
