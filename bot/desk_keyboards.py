@@ -380,11 +380,12 @@ def objections(t: Translator, config: BusinessConfig, deal_id: int) -> InlineKey
 
 
 def activities(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
+    def button(kind: ActivityKind) -> Button:
+        return _deal(t, f"btn_activity_{kind.value}", DealAction.LOG, deal_id, kind.value)
+
     return _rows(
-        [
-            _deal(t, f"btn_activity_{kind.value}", DealAction.LOG, deal_id, kind.value)
-            for kind in ActivityKind
-        ],
+        [button(ActivityKind.CALL), button(ActivityKind.NO_ANSWER)],
+        [button(ActivityKind.MEETING), button(ActivityKind.NOTE)],
         [_deal(t, "btn_to_card", DealAction.OPEN, deal_id)],
     )
 

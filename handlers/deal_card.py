@@ -142,6 +142,10 @@ async def log_menu(ctx: DealContext, kind: str) -> None:
     if kind not in {k.value for k in ActivityKind}:
         await ctx.send(ctx.t("err_stale_button"))
         return
+    if kind == ActivityKind.NO_ANSWER:  # nothing to write about: when to try again instead
+        await ctx.desk.log_activity(ctx.viewer, ctx.deal_id, ActivityKind.NO_ANSWER, ctx.now())
+        await ctx.send(ctx.t("no_answer_logged"), reminders.redial_choices(ctx.t, ctx.deal_id))
+        return
     await ctx.expect(DealWork.activity, kind=kind)
     await ctx.send(
         ctx.t("activity_ask", what=ctx.t.label(f"activity_{kind}")),

@@ -45,7 +45,8 @@ from handlers.deal_context import DEAL_KEY, DealContext
 
 LIST = "list"  # a reminder's button on the /reminders list, not on its push
 AT = "at."  # a reminder at the moment a next step named (the argument: a Unix time)
-CALL_BACK = "back."  # a quick choice's prefix on the buttons offered when a deal is lost
+CALL_BACK = "back."
+REDIAL = "redial."  # a quick choice's prefix on the buttons offered after "no answer"  # a quick choice's prefix on the buttons offered when a deal is lost
 SNOOZE = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1)}
 
 
@@ -89,11 +90,24 @@ def choices(t: Translator, deal_id: int, closed: bool = False) -> InlineKeyboard
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def redial_choices(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
+    """When to call again a client who did not pick up: one tap."""
+    later = (QuickTime.HOUR, QuickTime.EVENING, QuickTime.TOMORROW)
+    to_card = DealCb(action=DealAction.OPEN, deal=deal_id).pack()
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [quick_button(t, deal_id, when, prefix=REDIAL) for when in later],
+            [InlineKeyboardButton(text=t.label("btn_to_card"), callback_data=to_card)],
+        ]
+    )
+
+
 def quick_button(
-    t: Translator, deal_id: int, choice: QuickTime, call_back: bool = False
+    t: Translator, deal_id: int, choice: QuickTime, call_back: bool = False, prefix: str = ""
 ) -> InlineKeyboardButton:
-    """A one-tap reminder; `call_back`: one to get back to a client who left (its note says so)."""
-    arg = f"{CALL_BACK}{choice.value}" if call_back else choice.value
+    """A one-tap reminder; `call_back`: one to get back to a client who left (its note says so);
+    `prefix` REDIAL: one to call again a client who did not pick up."""
+    arg = f"{CALL_BACK if call_back else prefix}{choice.value}"
     data = DealCb(action=DealAction.REMIND, deal=deal_id, arg=arg)
     return InlineKeyboardButton(text=t.label(f"btn_when_{choice.value}"), callback_data=data.pack())
 
@@ -139,25 +153,28 @@ async def remind(ctx: DealContext, arg: str) -> None:
         await ctx.expect(DealWork.remind)
         await ctx.send(ctx.t("remind_ask"), choices(ctx.t, ctx.deal_id, closed=not card.is_open))
         return
-    call_back = arg.startswith(CALL_BACK)
-    arg = arg.removeprefix(CALL_BACK)
+    call_back, redial = arg.startswith(CALL_BACK), arg.startswith(REDIAL)
+    arg = arg.removeprefix(CALL_BACK).removeprefix(REDIAL)
     if arg not in {choice.value for choice in QuickTime} or (
-        call_back and (await ctx.desk.card(ctx.viewer, ctx.deal_id)).is_open  # reopened since
+        # a call back is for a closed deal (reopened since?), a redial for an open one
+        (call_back or redial)
+        and (await ctx.desk.card(ctx.viewer, ctx.deal_id)).is_open is call_back
     ):
         await ctx.send(ctx.t("err_stale_button"))
         return
     note = ctx.t.label("call_back_note") if call_back else None
+    note = ctx.t.label("redial_note") if redial else note
     created = await _create(ctx, quick_time(QuickTime(arg), ctx.now(), ctx.tz), note)
-    if created and call_back:  # one call back is enough: a second tap would set another
-        await ctx.drop_buttons(_a_call_back)
+    if created and (call_back or redial):  # one is enough: a second tap would set another
+        await ctx.drop_buttons(_an_offered_time)
 
 
-def _a_call_back(button: InlineKeyboardButton) -> bool:
+def _an_offered_time(button: InlineKeyboardButton) -> bool:
     try:
         pressed = DealCb.unpack(button.callback_data or "")
     except (TypeError, ValueError):
         return False
-    return pressed.action is DealAction.REMIND and pressed.arg.startswith(CALL_BACK)
+    return pressed.action is DealAction.REMIND and pressed.arg.startswith((CALL_BACK, REDIAL))
 
 
 async def typed_time(message: Message, **data: Any) -> None:

@@ -31,6 +31,7 @@ class ActivityKind(StrEnum):
     CALL = "call"
     MEETING = "meeting"
     NOTE = "note"
+    NO_ANSWER = "no_answer"  # a call nobody picked up: one tap, then when to try again
 
 
 class TakeResult(StrEnum):

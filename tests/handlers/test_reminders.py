@@ -455,3 +455,18 @@ async def test_a_next_step_with_a_moment_in_it_is_offered_as_a_reminder(world: W
     for forged in ("at.0", "at.abc", "at.99999999999999"):
         [refused] = await oleg.callback(DealCb(action=DealAction.REMIND, deal=1, arg=forged).pack())
         assert "кнопка уже не действует" in refused.text
+
+
+async def test_no_answer_is_one_tap_and_offers_when_to_call_again(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Звонок / встреча / заметка")
+    [asked] = await oleg.press("Не дозвонился")
+    assert "Записал: не дозвонились. Когда перезвонить?" in asked.text
+    assert asked.buttons() == ["Через час", "Вечером (19:00)", "Завтра в 10:00", "⬅️ К сделке"]
+    [done] = await oleg.callback(button_data(asked, "Вечером"), asked.message_id)
+    assert "Напомню 23.11 19:00: перезвонить." in done.text
+    shown = world.session.shown(7001, asked.message_id)
+    assert shown is not None and shown.buttons() == ["⬅️ К сделке"]  # one reminder, not two
+    await oleg.press("К сделке")
+    [history] = await oleg.press("История")
+    assert "📵 Не дозвонились" in history.text
