@@ -17,7 +17,11 @@ from bot.services.documents import DocumentService
 from storage.schema import documents, people
 from tests.fakes import Prospect, Sent
 from tests.handlers.conftest import World
-from tests.handlers.test_deal_card import english_manager_with_deal, manager_with_deal
+from tests.handlers.test_deal_card import (
+    english_manager_with_deal,
+    manager_with_deal,
+    without_double_tap_guard,
+)
 from tests.handlers.test_staff import button_data
 
 
@@ -293,6 +297,10 @@ async def test_the_quote_goes_to_the_client_from_the_bot(world: World) -> None:
     await oleg.press("#1")
     [history] = await oleg.press("История")
     assert "Коммерческое предложение № KP-2026-0001 от" in plain(history.text)  # what was sent
+    world.session.fail_for.add(1001)  # the client blocked the bot since
+    without_double_tap_guard(world)  # the same button again, a while later
+    [blocked] = await oleg.callback(button_data(pdf, "Отправить клиенту"), pdf.message_id)
+    assert "Не доставлено: клиент заблокировал бота" in blocked.text
 
 
 async def test_a_quote_for_a_client_without_telegram_has_no_send_button(world: World) -> None:
