@@ -358,7 +358,8 @@ class PipelineConfig(Strict):
 
 DEFAULT_PRICE_WORDS = (
     "цена", "цену", "цены", "стоимость", "сколько стоит", "прайс", "кп",
-    "коммерческое предложение", "price", "cost", "quote", "offer", "how much",
+    "коммерческое предложение", "выставьте счёт", "пришлите счёт", "счёт на оплату", "price",
+    "cost", "quote", "quotation", "offer", "invoice", "how much",
 )  # fmt: skip
 
 

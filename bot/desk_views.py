@@ -19,7 +19,7 @@ from bot.domain.pipeline import satisfies
 from bot.services.desk import ProspectDeal
 from bot.texts import Translator, score_reason
 
-ACTIVITY_ICON = {"call": "📞", "meeting": "🤝", "note": "🗒", "no_answer": "📵"}
+ACTIVITY_ICON = {"call": "📞", "meeting": "🤝", "note": "🗒"}
 EVENT_TEXT = 200  # characters of a note or a message shown in a history line
 MESSAGE_LIMIT = 3800  # Telegram takes 4096 characters a message; room for the rest
 

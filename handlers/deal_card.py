@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
 from bot.callbacks import DealAction, DealCb, PlayCb, row_id
-from bot.desk_views import format_amount, history_text, local, stage_name, temperature_label
+from bot.desk_views import format_amount, history_text, long_day, stage_name, temperature_label
 from bot.domain.desk import RoutingRule, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
@@ -143,8 +143,11 @@ async def log_menu(ctx: DealContext, kind: str) -> None:
         await ctx.send(ctx.t("err_stale_button"))
         return
     if kind == ActivityKind.NO_ANSWER:  # nothing to write about: when to try again instead
-        await ctx.desk.log_activity(ctx.viewer, ctx.deal_id, ActivityKind.NO_ANSWER, ctx.now())
-        await ctx.send(ctx.t("no_answer_logged"), reminders.redial_choices(ctx.t, ctx.deal_id))
+        await ctx.desk.log_call_attempt(ctx.viewer, ctx.deal_id, ctx.now())
+        if (await ctx.desk.card(ctx.viewer, ctx.deal_id)).is_open:
+            await ctx.send(ctx.t("no_answer_logged"), reminders.redial_choices(ctx.t, ctx.deal_id))
+        else:  # a closed deal: a call back is set from its card, in months
+            await ctx.send(ctx.t("no_answer_noted"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     await ctx.expect(DealWork.activity, kind=kind)
     await ctx.send(
@@ -477,9 +480,13 @@ async def step_typed(message: Message, **data: Any) -> None:
     if moment is None:
         await ctx.send(ctx.t("step_set"))
     else:
-        when = local(moment, ctx.tz, ctx.now(), ctx.t.locale)
+        # with its weekday: a misread day is seen before the button is pressed
+        when = (
+            f"{long_day(ctx.t, moment.astimezone(ctx.tz).date())} {moment.astimezone(ctx.tz):%H:%M}"
+        )
         await ctx.send(
-            ctx.t("step_set_remind", when=when), reminders.at_button(ctx.t, ctx.deal_id, moment)
+            ctx.t("step_set_remind", when=when),
+            reminders.at_button(ctx.t, ctx.deal_id, moment, text),
         )
     await ctx.show_card()
 

@@ -17,6 +17,7 @@ from bot.domain.parsing import InputError, Problem, parse_contact_phone, parse_n
 from bot.filters import HasContact, HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.services.lead_capture import LeadCaptureService, OutboundLead
+from bot.services.staff import StaffService
 from bot.states import StaffInput
 from bot.texts import Translator
 from handlers.deal_context import DealContext
@@ -60,6 +61,11 @@ async def contact(message: Message, **data: Any) -> None:
     assert message.contact is not None
     shared = message.contact
     t: Translator = data["t"]
+    staff: StaffService = data["staff"]
+    if shared.user_id is not None and await staff.viewer(shared.user_id) is not None:
+        # one's own contact or a colleague's (shared by a slip, or to pass it on): no lead
+        await message.answer(t("contact_is_staff"))
+        return
     full_name = " ".join(part for part in (shared.first_name, shared.last_name) if part)
     try:
         lead_name = parse_name(full_name, strict=False)

@@ -34,6 +34,13 @@ async def staff_to_alert(
     return recipients
 
 
+async def _owner_name(manager: int, staff: StaffService, config: BusinessConfig) -> str | None:
+    found = await staff.manager(manager)
+    if found is not None:
+        return found.name
+    return next((r.name for r in config.sources.reps if r.telegram_id == manager and r.name), None)
+
+
 async def staff_translator(catalogue: Catalogue, staff: StaffService, member: int) -> Translator:
     """What the bot sends a member of staff unasked is in their language, as its replies."""
     return translator(catalogue, await staff.locale(member))
@@ -58,12 +65,15 @@ async def new_lead_alert(
     cards: dict[str, str] = {}
     # Admins see every alert: whose lead it is, unless it is their own
     told = [r for r in recipients if r in staff.admin_ids and r != manager]
-    owner = await staff.manager(manager) if manager is not None and told else None
+    owner = await _owner_name(manager, staff, config) if manager is not None and told else None
     for recipient, inbox in sorted(recipients.items()):
         t = await staff_translator(catalogue, staff, recipient)
         text = cards.get(t.locale) or cards.setdefault(t.locale, card(t))
         if recipient in told:
-            whose = t("alert_owner", name=owner.name) if owner else t("alert_no_owner")
+            if manager is None:
+                whose = t("alert_no_owner")
+            else:  # a rep from the configuration file, or an admin, may have no name here
+                whose = t("alert_owner", name=owner) if owner else t("alert_owner_unnamed")
             text = f"{text}\n{whose}"
         try:
             await bot.send_message(recipient, text, reply_markup=kb.alert(t, deal_id, inbox=inbox))

@@ -245,17 +245,16 @@ async def _to_client(ctx: DealContext, service: DocumentService, document_id: in
     """A document made before, sent to the client in their chat with the bot."""
     row = next((r for r in await service.of_deal(ctx.viewer, ctx.deal_id, 50)
                 if r["id"] == document_id and r["pdf_file_id"]), None)  # fmt: skip
-    chat = await ctx.desk.prospect_chat(ctx.viewer, ctx.deal_id)
+    chat = await ctx.desk.open_chat(ctx.viewer, ctx.deal_id)
     kind = next((k for k in service.kinds() if row and k.id == row["kind"]), None)
     if row is None or chat is None or kind is None:
         await ctx.send(ctx.t("err_stale_button"))
         return
     language = await ctx.desk.client_language(ctx.viewer, ctx.deal_id)
     client_t = translator(ctx.catalogue, language if language in LOCALES else ctx.t.locale)
-    caption = client_t(
-        "offer_for_client", title=kind.title.get(client_t.locale), number=row["number"],
-        company=ctx.config.company.name.get(client_t.locale),
-    )  # fmt: skip
+    values = {"title": kind.title.get(client_t.locale), "number": row["number"],
+              "company": ctx.config.company.name.get(client_t.locale)}  # fmt: skip
+    caption = client_t("offer_for_client", **values)
     try:
         await ctx.bot.send_document(chat, row["pdf_file_id"], caption=caption)
     except TelegramForbiddenError:  # the card has the phone to call instead
@@ -265,7 +264,8 @@ async def _to_client(ctx: DealContext, service: DocumentService, document_id: in
         log.warning("document %s of deal %s not delivered", document_id, ctx.deal_id, exc_info=True)
         await ctx.send(ctx.t("reply_failed"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
-    content = {"media": "document", "caption": caption}
+    # the history escapes what it shows: the plain words, not the HTML sent
+    content = {"media": "document", "caption": client_t.label("offer_for_client", **values)}
     await ctx.desk.log_message(ctx.deal_id, False, content, ctx.viewer.telegram_id, ctx.now())
     await ctx.send(
         ctx.t("offer_sent_to_client", number=row["number"]), kb.back_to_card(ctx.t, ctx.deal_id)
@@ -307,7 +307,7 @@ async def _make(ctx: DealContext, service: DocumentService, kind_id: str) -> Non
 
 async def _send_pdf(ctx: DealContext, service: DocumentService, made: MadeDocument) -> None:
     rows: list[list[InlineKeyboardButton]] = []
-    if await ctx.desk.prospect_chat(ctx.viewer, ctx.deal_id) is not None:
+    if await ctx.desk.open_chat(ctx.viewer, ctx.deal_id) is not None:
         # The client talks to this bot: the document goes to them from here, as the company
         rows.append([_button(ctx.t.label("btn_offer_to_client"), ctx.deal_id, f"send.{made.id}")])
     if made.kind.docx:

@@ -4,6 +4,7 @@ snooze), and /reminders: the manager's upcoming ones, with cancel."""
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import Mapping
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -34,7 +35,14 @@ from bot.desk_views import local, short
 from bot.domain.desk import Viewer
 from bot.domain.parsing import InputError
 from bot.domain.reminders import Reminder, ReminderStatus
-from bot.domain.when import FURTHEST, MORNING, QuickTime, parse_reminder, quick_time
+from bot.domain.when import (
+    FURTHEST,
+    MORNING,
+    QuickTime,
+    names_a_moment,
+    parse_reminder,
+    quick_time,
+)
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DoubleTap, DropPendingInput
 from bot.services.desk import DeskService, NoAccess
@@ -44,9 +52,9 @@ from bot.texts import Translator
 from handlers.deal_context import DEAL_KEY, DealContext
 
 LIST = "list"  # a reminder's button on the /reminders list, not on its push
-AT = "at."  # a reminder at the moment a next step named (the argument: a Unix time)
-CALL_BACK = "back."
-REDIAL = "redial."  # a quick choice's prefix on the buttons offered after "no answer"  # a quick choice's prefix on the buttons offered when a deal is lost
+AT = "at."  # a reminder at the moment a next step named: "at.<Unix time>.<the step's crc32>"
+CALL_BACK = "back."  # a quick choice's prefix on the buttons offered when a deal is lost
+REDIAL = "redial."  # a quick choice's prefix on the buttons offered after "no answer"
 SNOOZE = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1)}
 
 
@@ -114,6 +122,8 @@ def quick_button(
 
 async def moment_in(text: str, now: datetime, tz: tzinfo) -> datetime | None:
     """The moment a text names, if it names one ("Демо в четверг 15:00")."""
+    if not names_a_moment(text):
+        return None
     try:
         # Off the event loop: with a note, dateparser is tried on several runs of words.
         due, _ = await asyncio.to_thread(parse_reminder, text, now, tz)
@@ -122,9 +132,10 @@ async def moment_in(text: str, now: datetime, tz: tzinfo) -> datetime | None:
     return due
 
 
-def at_button(t: Translator, deal_id: int, due: datetime) -> InlineKeyboardMarkup:
-    """A one-tap reminder at `due` about the deal's next step."""
-    data = DealCb(action=DealAction.REMIND, deal=deal_id, arg=f"{AT}{int(due.timestamp())}")
+def at_button(t: Translator, deal_id: int, due: datetime, step: str) -> InlineKeyboardMarkup:
+    """A one-tap reminder at `due` about the deal's next step `step` (while it is the step)."""
+    arg = f"{AT}{int(due.timestamp())}.{_crc(step)}"
+    data = DealCb(action=DealAction.REMIND, deal=deal_id, arg=arg)
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [InlineKeyboardButton(text=t.label("btn_remind_step"), callback_data=data.pack())]
@@ -132,15 +143,24 @@ def at_button(t: Translator, deal_id: int, due: datetime) -> InlineKeyboardMarku
     )
 
 
-async def _remind_at(ctx: DealContext, stamp: str) -> None:
-    """The next step's reminder: at the moment it named, about the step as the card has it."""
+def _crc(text: str) -> str:
+    return f"{zlib.crc32(text.encode()):08x}"
+
+
+async def _remind_at(ctx: DealContext, arg: str) -> None:
+    """The next step's reminder: at the moment it named, about it, while it is the step."""
+    stamp, _, crc = arg.partition(".")
     forged = not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12)
     due = None if forged else datetime.fromtimestamp(int(stamp), UTC)
     if due is None or not ctx.now() < due <= ctx.now() + FURTHEST:  # gone since, or forged
         await ctx.send(ctx.t("err_stale_button"))
         return
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
-    await _create(ctx, due, card.next_step)
+    if not card.next_step or _crc(card.next_step) != crc:  # the step has changed since
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    if await _create(ctx, due, card.next_step):
+        await ctx.drop_buttons(_an_offered_time)  # a second tap would set a second one
 
 
 async def remind(ctx: DealContext, arg: str) -> None:
@@ -174,7 +194,7 @@ def _an_offered_time(button: InlineKeyboardButton) -> bool:
         pressed = DealCb.unpack(button.callback_data or "")
     except (TypeError, ValueError):
         return False
-    return pressed.action is DealAction.REMIND and pressed.arg.startswith((CALL_BACK, REDIAL))
+    return pressed.action is DealAction.REMIND and pressed.arg.startswith((CALL_BACK, REDIAL, AT))
 
 
 async def typed_time(message: Message, **data: Any) -> None:

@@ -24,6 +24,7 @@ from storage.schema import (
     people,
     relayed_messages,
     reminders,
+    touch_points,
 )
 
 # Hot first: a hot lead must be answered within minutes (DESIGN.md).
@@ -439,6 +440,19 @@ class SqlDeskRepository:
                 )
             ).first()
         return None if row is None else row.telegram_id
+
+    async def has_written(self, deal_id: int) -> bool:
+        """Whether the deal's client has written to the bot: sent a request, or a message."""
+        person = sa.select(deals.c.person_id).where(deals.c.id == deal_id).scalar_subquery()
+        requested = sa.exists().where(
+            touch_points.c.person_id == person, touch_points.c.kind == "request"
+        )
+        wrote = sa.exists().where(
+            events.c.kind == "message_in",
+            events.c.deal_id.in_(sa.select(deals.c.id).where(deals.c.person_id == person)),
+        )
+        async with self._engine.connect() as c:
+            return bool((await c.execute(sa.select(sa.or_(requested, wrote)))).scalar())
 
     async def remember_relay(
         self, chat_id: int, message_ids: Iterable[int], deal_id: int, now: datetime

@@ -134,6 +134,24 @@ def parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
     return moment
 
 
+# What says "when" in a text that is about something else (a deal's next step): a day word, a
+# weekday, a date, a clock time, "через"/"in" something, "next week". Not a duration ("14
+# дней"), a year ("в 2027") or a month alone ("6 месяцев", "May we meet").
+_A_MOMENT_SAID = re.compile(
+    r"\b(?:сегодня|завтра|послезавтра|today|tomorrow|tonight|понедельник\w*|вторник\w*|"
+    r"сред[аыуе]|четверг\w*|пятниц\w*|суббот\w*|воскресень\w*|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday|через|in\s+(?:an?|\d+)\s+\w+|next\s+week|"
+    r"на\s+следующей\s+неделе)\b|\d{1,2}[./]\d{1,2}|\d{1,2}:\d{2}|\b(?:в|at|к)\s+\d{1,2}\b(?![.,]?\d)",
+    re.IGNORECASE,
+)
+
+
+def names_a_moment(text: str) -> bool:
+    """Whether a text says when, as a person would (see _A_MOMENT_SAID); parse_reminder reads
+    a moment into more than that ("Пробный период 30 дней" as in 30 days)."""
+    return _A_MOMENT_SAID.search(text) is not None
+
+
 def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str | None]:
     """A typed moment with what it is about before or after it: "завтра в 10 позвонить по
     договору", "перезвонить через 2 часа". The longest run of words at either end that reads as

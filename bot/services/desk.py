@@ -112,6 +112,7 @@ class DeskRepository(Protocol):
     async def handover(self, source: int, target: int, actor: int, now: datetime) -> list[int]: ...
     async def prospect_deal(self, telegram_id: int) -> ProspectDeal | None: ...
     async def prospect_chat(self, deal_id: int) -> int | None: ...
+    async def has_written(self, deal_id: int) -> bool: ...
     async def deal_summary(self, deal_id: int) -> ProspectDeal | None: ...
     async def client_names(self, deal_ids: Collection[int]) -> dict[int, str]: ...
     async def set_client_language(self, deal_id: int, language: str, now: datetime) -> None: ...
@@ -216,6 +217,12 @@ class DeskService:
         data = {"kind": kind, "number": number, "total_minor": total_minor}
         staff_made = actor != await self._repository.prospect_chat(deal_id)
         await self._repository.add_event(deal_id, "document", data, actor, now, activity=staff_made)
+
+    async def log_call_attempt(self, viewer: Viewer, deal_id: int, now: datetime) -> None:
+        """A call nobody picked up: work on the deal, but no contact with the client (the
+        speed-to-lead reminders keep going)."""
+        await self.check(viewer, deal_id)
+        await self._repository.add_event(deal_id, "call_attempt", {}, viewer.telegram_id, now)
 
     async def log_objection(
         self, viewer: Viewer, deal_id: int, objection: str, text: str | None, now: datetime
@@ -324,6 +331,12 @@ class DeskService:
     async def prospect_chat(self, viewer: Viewer, deal_id: int) -> int | None:
         await self.check(viewer, deal_id)
         return await self._repository.prospect_chat(deal_id)
+
+    async def open_chat(self, viewer: Viewer, deal_id: int) -> int | None:
+        """The client's chat if the bot may write there: they have written to it (a request,
+        a message). A contact a manager shared has a Telegram id, but a bot cannot write first."""
+        chat = await self.prospect_chat(viewer, deal_id)
+        return chat if chat is not None and await self._repository.has_written(deal_id) else None
 
     async def remember_relay(
         self, chat_id: int, message_ids: Iterable[int], deal_id: int, now: datetime

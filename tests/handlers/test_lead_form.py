@@ -537,7 +537,8 @@ async def test_sales_reps_link_assigns_the_deal_and_alerts_the_rep(world: World)
     assert (deal.channel, deal.initiative, deal.manager_telegram_id) == ("spears", "outbound", 7007)
     [rep_alert] = world.session.to(7007)
     assert "Новый лид" in rep_alert.text and "личный контакт" in rep_alert.text
-    assert len(world.session.to(ADMIN_ID)) == 1
+    [admin_alert] = world.session.to(ADMIN_ID)
+    assert admin_alert.text.endswith("👔 Менеджер: Иван")  # a rep from the file: by their name
 
 
 async def test_an_edited_answer_is_said_not_to_count(world: World) -> None:

@@ -55,3 +55,15 @@ async def test_a_contact_shared_with_nothing_asked_brings_the_lead_in(world: Wor
     assert "Лид создан: сделка #1" in created.text and "Пётр" in card.text
     again, _card = await oleg.share_contact("+7 903 555-44-33", owner_id=3003, first_name="Пётр")
     assert "уже есть: открытая сделка #1" in again.text  # the quickest way to find a client
+
+
+async def test_a_staff_members_own_contact_makes_no_lead(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    await world.add_manager(7002, "Ира")
+    for owner in (7001, 7002):  # his own, a colleague's
+        [told] = await oleg.share_contact("+7 903 555-44-33", owner_id=owner)
+        assert "контакт сотрудника" in told.text
+    async with world.engine.connect() as connection:
+        assert (
+            await connection.execute(sa.select(sa.func.count()).select_from(deals))
+        ).scalar() == 0

@@ -303,11 +303,17 @@ async def test_the_quote_goes_to_the_client_from_the_bot(world: World) -> None:
     assert "Не доставлено: клиент заблокировал бота" in blocked.text
 
 
-async def test_a_quote_for_a_client_without_telegram_has_no_send_button(world: World) -> None:
+@pytest.mark.parametrize("shared", [False, True])
+async def test_a_quote_for_a_client_the_bot_cannot_write_to_has_no_send_button(
+    world: World, shared: bool
+) -> None:
     oleg = await world.add_manager(7001, "Олег")
     await oleg.send("/newlead")
-    await oleg.send("Пётр")
-    await oleg.send("+7 903 555-44-33")  # typed: the bot cannot write to him
+    if shared:  # a Telegram user, but one who has never written to the bot: it cannot write first
+        await oleg.share_contact("+7 903 555-44-33", owner_id=3003, first_name="Пётр")
+    else:
+        await oleg.send("Пётр")
+        await oleg.send("+7 903 555-44-33")
     await oleg.press("КП / счёт")
     await oleg.press("Добавить из каталога")
     await oleg.press("Консультация эксперта")

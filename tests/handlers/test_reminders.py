@@ -14,7 +14,11 @@ from bot.texts import Translator, default_catalogue
 from storage.schema import deal_answers, deals, reminders
 from tests.fakes import FakeClock, Prospect, RecordingSession, Sent
 from tests.handlers.conftest import ADMIN_ID, World, make_world
-from tests.handlers.test_deal_card import hand_deal_to, manager_with_deal
+from tests.handlers.test_deal_card import (
+    hand_deal_to,
+    manager_with_deal,
+    without_double_tap_guard,
+)
 from tests.handlers.test_staff import button_data, fill_form, submit_lead
 
 
@@ -445,13 +449,21 @@ async def test_a_next_step_with_a_moment_in_it_is_offered_as_a_reminder(world: W
     oleg = await manager_with_deal(world)
     await oleg.press("Следующий шаг")
     [saved, _card] = await oleg.send("Демо в четверг 15:00")
-    assert "Следующий шаг записан ✔ Напомнить о нём 26.11 15:00?" in saved.text
-    [done] = await oleg.callback(button_data(saved, "Напомнить"), saved.message_id)
+    assert "Следующий шаг записан ✔ Напомнить о нём чт, 26.11.2026 15:00?" in saved.text
+    offer = button_data(saved, "Напомнить")
+    [done] = await oleg.callback(offer, saved.message_id)
     assert "Напомню 26.11 15:00: Демо в четверг 15:00." in done.text
+    shown = world.session.shown(7001, saved.message_id)
+    assert shown is not None and shown.buttons() == []  # one reminder, not two
     await oleg.press("К сделке")
-    await oleg.press("Следующий шаг")
-    [saved, _card] = await oleg.send("Уточнить бюджет")  # no moment: nothing to offer
-    assert saved.text == "Следующий шаг записан ✔" and saved.buttons() == []
+    for step in ("Уточнить бюджет", "Пробный период 30 дней"):  # no moment said: no offer
+        await oleg.press("Следующий шаг")
+        [plain_saved, _card] = await oleg.send(step)
+        assert plain_saved.text == "Следующий шаг записан ✔" and plain_saved.buttons() == []
+    # an old offer after the step has changed sets nothing about a step that is no more
+    without_double_tap_guard(world)
+    [stale] = await oleg.callback(offer, saved.message_id)
+    assert "кнопка уже не действует" in stale.text
     for forged in ("at.0", "at.abc", "at.99999999999999"):
         [refused] = await oleg.callback(DealCb(action=DealAction.REMIND, deal=1, arg=forged).pack())
         assert "кнопка уже не действует" in refused.text
@@ -470,3 +482,13 @@ async def test_no_answer_is_one_tap_and_offers_when_to_call_again(world: World) 
     await oleg.press("К сделке")
     [history] = await oleg.press("История")
     assert "📵 Не дозвонились" in history.text
+
+
+async def test_a_missed_call_keeps_the_speed_to_lead_reminder(ladder_world: World) -> None:
+    world = ladder_world
+    oleg = await manager_with_deal(world)  # a hot lead: "a lead is waiting" in 15 minutes
+    await oleg.press("Звонок / встреча / заметка")
+    await oleg.press("Не дозвонился")  # nobody picked up: the client is still unanswered
+    world.clock.advance(minutes=16)
+    await tick(world)
+    assert "Лид ждёт ответа" in world.session.to(7001)[-1].text
