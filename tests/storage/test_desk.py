@@ -132,6 +132,18 @@ async def test_a_clients_message_is_not_work_on_the_deal(
     assert (await desk.card(OLEG, deal_id)).deal.updated_at == later
 
 
+async def test_the_bot_may_write_to_a_client_only_after_they_wrote(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    lead = OutboundLead(7001, "Пётр", "+79035550001", telegram_id=3003)  # a shared contact
+    deal_id = (await service(engine, business_config).create_outbound(lead, NOW)).deal.id
+    desk = DeskService(SqlDeskRepository(engine))
+    assert await desk.prospect_chat(OLEG, deal_id) == 3003
+    assert await desk.open_chat(OLEG, deal_id) is None  # a bot cannot write first
+    await desk.log_message(deal_id, True, {"text": "Здравствуйте"}, 3003, NOW)
+    assert await desk.open_chat(OLEG, deal_id) == 3003
+
+
 async def test_handover_moves_open_deals_only(
     engine: AsyncEngine, business_config: BusinessConfig
 ) -> None:
