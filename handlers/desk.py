@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 from contextlib import suppress
-from datetime import datetime, time, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
 import segno
@@ -20,16 +20,18 @@ from bot.callbacks import ListCb, ListPick, SearchCb, StaffAction, StaffCb, Toda
 from bot.clock import Clock
 from bot.commands import ADMIN_COMMANDS
 from bot.config import BusinessConfig
-from bot.desk_views import deal_button
+from bot.desk_views import deal_button, short
 from bot.domain.desk import DealFilter, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.services.desk import DeskService, NoAccess
+from bot.services.reminders import ReminderService
 from bot.states import StaffInput
 from bot.texts import Translator
 from handlers.deal_context import DealContext
+from handlers.reminders import reminder_purpose
 
 MENU_ACTIONS = frozenset(
     {StaffAction.MENU, StaffAction.DEALS, StaffAction.SEARCH, StaffAction.TODAY, StaffAction.LINK}
@@ -114,11 +116,12 @@ async def today_command(
     t: Translator,
     viewer: Viewer,
     desk: DeskService,
+    reminders: ReminderService,
     config: BusinessConfig,
     clock: Clock,
     tz: tzinfo,
 ) -> None:
-    text, markup = await _today(t, viewer, desk, config, clock.now(), tz, 0)
+    text, markup = await _today(t, viewer, desk, reminders, config, clock.now(), tz, 0)
     await message.answer(text, reply_markup=markup)
 
 
@@ -136,6 +139,7 @@ async def staff_action(
     t: Translator,
     viewer: Viewer,
     desk: DeskService,
+    reminders: ReminderService,
     config: BusinessConfig,
     clock: Clock,
     tz: tzinfo,
@@ -153,7 +157,7 @@ async def staff_action(
         await state.set_state(StaffInput.search)
         await bot.send_message(chat_id, t("search_ask"), reply_markup=kb.cancel_input(t))
     elif action is StaffAction.TODAY:
-        text, markup = await _today(t, viewer, desk, config, clock.now(), tz, 0)
+        text, markup = await _today(t, viewer, desk, reminders, config, clock.now(), tz, 0)
         await bot.send_message(chat_id, text, reply_markup=markup)
     elif action is StaffAction.LINK:
         await _send_link(bot, chat_id, t, viewer, config)
@@ -277,6 +281,7 @@ async def today_page(
     t: Translator,
     viewer: Viewer,
     desk: DeskService,
+    reminders: ReminderService,
     config: BusinessConfig,
     clock: Clock,
     tz: tzinfo,
@@ -285,7 +290,9 @@ async def today_page(
         await callback.answer(t.label("err_stale_button"))
         return
     await callback.answer()
-    text, markup = await _today(t, viewer, desk, config, clock.now(), tz, callback_data.page)
+    text, markup = await _today(
+        t, viewer, desk, reminders, config, clock.now(), tz, callback_data.page
+    )
     await _edit(callback, text, markup)
 
 
@@ -293,21 +300,38 @@ async def _today(
     t: Translator,
     viewer: Viewer,
     desk: DeskService,
+    reminders: ReminderService,
     config: BusinessConfig,
     now: datetime,
     tz: tzinfo,
     page: int,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """A page of the deals that need attention today, each once (hot, then new, then idle);
-    the text lists the page's deals under every group they are in, with the groups' counts."""
+    """The viewer's reminders of the day (on the first page), then a page of the deals that need
+    attention today, each once (hot, then new, then idle); the text lists the page's deals under
+    every group they are in, with the groups' counts."""
     start = datetime.combine(now.astimezone(tz).date(), time(0), tz)
     found = await desk.today_page(viewer, start, config.routing.stale_days, page)
+    due = (
+        await reminders.due_between(viewer.telegram_id, start, start + timedelta(days=1))
+        if page == 0
+        else []
+    )
+    names = await desk.client_names({r.deal_id for r in due if r.deal_id is not None})
+    tasks = [
+        t.label(
+            "today_reminder", when=f"{r.due_at.astimezone(tz):%H:%M}", deal=r.deal_id,
+            client=short(names.get(r.deal_id or 0), 20),
+            note=short(r.text, 40) if r.text else reminder_purpose(t, r.kind),
+        )
+        for r in due
+    ]  # fmt: skip
 
     def lines(group: str) -> list[str]:
         return [deal_button(t, config, row.deal) for row in found.rows if getattr(row, group)]
 
     text = t(
         "today_page",
+        tasks=tasks,
         total=found.total,
         hot=lines("hot"),
         new=lines("new"),

@@ -360,8 +360,8 @@ async def list_command(
     )
 
 
-def _automatic(t: Translator, kind: str) -> str | None:
-    """What an automatic reminder is for: a bare time on the list said nothing."""
+def reminder_purpose(t: Translator, kind: str) -> str | None:
+    """What an automatic reminder is for: a bare time on a list says nothing."""
     key = f"reminder_kind_{kind}"
     return t.label(key) if kind != MANUAL and t.catalogue.has(key) else None
 
@@ -382,7 +382,7 @@ def list_row(
             when=local(reminder.due_at, tz, now, t.locale),
             deal=reminder.deal_id,
             client=short(names.get(reminder.deal_id or 0), 20),
-            note=short(reminder.text, 30) if reminder.text else _automatic(t, reminder.kind),
+            note=short(reminder.text, 30) if reminder.text else reminder_purpose(t, reminder.kind),
         ),
         callback_data=ReminderCb(action=action, reminder=reminder.id, arg=LIST).pack(),
     )

@@ -521,6 +521,21 @@ async def test_today_lists_hot_new_and_stale_deals(world: World) -> None:
     assert "Новые за сегодня" not in today.text
 
 
+async def test_today_begins_with_the_days_reminders(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Напомнить")
+    await oleg.send("сегодня в 16:30 позвонить по договору")
+    await oleg.press("К сделке")
+    await oleg.press("Напомнить")
+    await oleg.send("завтра в 11")  # not today's
+    [today] = await oleg.send("/today")
+    assert (
+        "⏰ Напоминания на сегодня (2):\n• 12:15 · #1 Анна: 🔥 лид ждёт ответа\n"
+        "• 16:30 · #1 Анна: позвонить по договору" in today.text
+    )
+    assert today.text.index("Напоминания") < today.text.index("Горячие")
+
+
 async def test_a_deal_at_a_stage_removed_from_the_configuration(world: World) -> None:
     oleg = await world.add_manager(7001, "Олег")
     await submit_lead(world, 1001)
