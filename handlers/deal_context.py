@@ -56,8 +56,8 @@ class DealContext:
     def now(self) -> datetime:
         return self.clock.now()
 
-    async def send(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        await self.bot.send_message(self.chat_id, text, reply_markup=markup)
+    async def send(self, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:
+        return await self.bot.send_message(self.chat_id, text, reply_markup=markup)
 
     async def replace(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         """In place of the message whose button was pressed (a page of a list), or new."""

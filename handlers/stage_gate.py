@@ -4,14 +4,16 @@ PipelineService, which enforces the gate."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import date
 from typing import Any
 
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
 from bot.callbacks import DealAction, DealCb
-from bot.desk_views import long_day, question_text, stage_name
+from bot.desk_views import answer_text, long_day, question_text, short, stage_name
 from bot.domain.parsing import InputError
 from bot.domain.pipeline import (
     AnswerType,
@@ -223,7 +225,7 @@ async def _ask(ctx: DealContext, question_id: str, left: int) -> None:
         await ctx.send(ctx.t("err_stale_button"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     _, question = found
-    await ctx.send(
+    asked = await ctx.send(
         ctx.t(
             "question_ask",
             text=question.text.get(ctx.t.locale),
@@ -232,11 +234,12 @@ async def _ask(ctx: DealContext, question_id: str, left: int) -> None:
         ),
         kb.question(ctx.t, ctx.config, ctx.deal_id, question_id, optional=not question.required),
     )
+    await ctx.state.update_data(asked=asked.message_id)  # settled once it is answered by typing
 
 
 async def answer_button(ctx: DealContext, arg: str) -> None:
     question_id, _, value = arg.partition(".")
-    if await _answer(ctx, question_id, value):
+    if await _answer(ctx, question_id, value) is not None:
         await _settle(ctx, question_id, DealCb(action=DealAction.ANSWER, deal=ctx.deal_id, arg=arg))
 
 
@@ -276,7 +279,18 @@ async def answer_typed(message: Message, **data: Any) -> None:
         await message.answer(data["t"]("err_not_text"))
         return
     ctx = DealContext.from_data(message.chat.id, int(stored["deal"]), data)
-    await _answer(ctx, queue[0], _choice_typed(ctx, queue[0], message.text))
+    value = await _answer(ctx, queue[0], _choice_typed(ctx, queue[0], message.text))
+    asked, found = stored.get("asked"), ctx.config.pipeline.find_question(queue[0])
+    if value is not None and isinstance(asked, int) and found is not None:
+        # the question keeps the answer as it was taken ("150 000 ₽", "пт, 25.12.2026"), not
+        # its buttons ("Пропустить" would now be refused)
+        text = ctx.t(
+            "question_answered",
+            text=found[1].text.get(ctx.t.locale),
+            answer=short(answer_text(ctx.t, ctx.config, queue[0], value), 100),
+        )
+        with suppress(TelegramAPIError):
+            await ctx.bot.edit_message_text(text, chat_id=ctx.chat_id, message_id=asked)
 
 
 def _choice_typed(ctx: DealContext, question_id: str, text: str) -> str:
@@ -289,13 +303,13 @@ def _choice_typed(ctx: DealContext, question_id: str, text: str) -> str:
     return text
 
 
-async def _answer(ctx: DealContext, question_id: str, raw: str) -> bool:
-    """Whether the answer was taken (stored; the walk goes on or holds)."""
+async def _answer(ctx: DealContext, question_id: str, raw: str) -> str | None:
+    """The answer as stored, if it was taken (the walk goes on or holds); None if not."""
     data = await ctx.state.get_data()
     queue: list[str] = list(data.get("queue") or [])
     if not queue or queue[0] != question_id or data.get("deal") != ctx.deal_id:
         await ctx.send(ctx.t("err_stale_button"))  # a button of a question no longer asked
-        return False
+        return None
     now = ctx.now()
     try:
         await ctx.desk.check(ctx.viewer, ctx.deal_id)
@@ -310,28 +324,28 @@ async def _answer(ctx: DealContext, question_id: str, raw: str) -> bool:
         )
     except InputError as error:
         await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
-        return False
+        return None
     except DealClosed:
         await ctx.state.clear()
         await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
-        return False
+        return None
     except KeyError:  # a question removed from the configuration since it was asked
         await ctx.state.clear()
         await ctx.send(ctx.t("err_stale_button"), kb.back_to_card(ctx.t, ctx.deal_id))
-        return False
+        return None
     except NoAccess:
         await ctx.state.clear()
         await ctx.send(ctx.t("err_no_access"))
-        return False
+        return None
     question = ctx.pipeline.question(question_id)
     if question.type is AnswerType.DATE and written_day(raw) is None:
         # "в пятницу" or "25.12": the day it was taken for, so a misreading is seen at once
         await ctx.send(ctx.t("date_read_as", date=long_day(ctx.t, date.fromisoformat(value))))
     if data.get("walk_target") and not question.satisfied_by(value):
         await _held(ctx, question_id)
-        return True
+        return value
     await _advance(ctx, queue[1:], data.get("walk_target"))
-    return True
+    return value
 
 
 async def _held(ctx: DealContext, question_id: str) -> None:

@@ -84,14 +84,22 @@ async def test_the_gate_refuses_a_skip_then_walks_through_the_missing_questions(
     assert "Какие проблемы клиента мы можем решить?" in refusal.text
     assert (await deal_of(world)).stage == "needs"
 
-    await oleg.press("Ответить и перейти")
+    [asked] = await oleg.press("Ответить и перейти")
     await oleg.send("Теряют заявки из мессенджеров")
+    typed = world.session.shown(7001, asked.message_id)  # answered by typing: settled too
+    assert typed is not None and typed.buttons() == []
+    assert (
+        typed.text == "❓ Какие проблемы клиента мы можем решить?\n✔ Теряют заявки из мессенджеров"
+    )
     await oleg.send("увеличить продуктивность.")  # the choice's words typed, not pressed
     await oleg.send("Пробовали Excel, неудобно")
     await oleg.press("Да")
     [wrong] = await oleg.send("много")
     assert "Нужно число" in wrong.text  # re-asked, nothing stored
+    [budget_asked] = [s for s in world.session.to(7001) if "Бюджет" in s.text][-1:]
     await oleg.send("150 000")
+    budget = world.session.shown(7001, budget_asked.message_id)
+    assert budget is not None and budget.text.endswith("✔ 150\u00a0000")  # as the card writes it
     await oleg.send("31.12.2026")
     await oleg.send("01.12.2026")  # presentation date
     await oleg.send("Понравилось")
