@@ -24,10 +24,11 @@ from bot.desk_views import deal_button, short
 from bot.domain.desk import DealFilter, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
+from bot.domain.reminders import ReminderStatus
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.services.desk import DeskService, NoAccess
-from bot.services.reminders import ReminderService
+from bot.services.reminders import MANUAL, ReminderService
 from bot.states import StaffInput
 from bot.texts import Translator
 from handlers.deal_context import DealContext
@@ -37,6 +38,7 @@ MENU_ACTIONS = frozenset(
     {StaffAction.MENU, StaffAction.DEALS, StaffAction.SEARCH, StaffAction.TODAY, StaffAction.LINK}
 )
 SEARCH_MAX = 100  # characters of a search query
+TODAY_REMINDERS = 10  # on /today; the rest are on /reminders (a message holds 4,096 signs)
 
 
 def build_router() -> Router:
@@ -311,11 +313,18 @@ async def _today(
     every group they are in, with the groups' counts."""
     start = datetime.combine(now.astimezone(tz).date(), time(0), tz)
     found = await desk.today_page(viewer, start, config.routing.stale_days, page)
-    due = (
-        await reminders.due_between(viewer.telegram_id, start, start + timedelta(days=1))
-        if page == 0
-        else []
-    )
+    due = [
+        r
+        for r in (
+            await reminders.due_between(viewer.telegram_id, start, start + timedelta(days=1))
+            if page == 0
+            else []
+        )
+        # an automatic one that came stays "sent" after its reason is gone (the lead answered,
+        # the deal lost); one set by hand is the manager's until they mark it done
+        if r.kind == MANUAL or r.status is ReminderStatus.PENDING
+    ]
+    shown_due, more_due = due[:TODAY_REMINDERS], len(due) - TODAY_REMINDERS
     names = await desk.client_names({r.deal_id for r in due if r.deal_id is not None})
     tasks = [
         t.label(
@@ -323,7 +332,7 @@ async def _today(
             client=short(names.get(r.deal_id or 0), 20),
             note=short(r.text, 40) if r.text else reminder_purpose(t, r.kind),
         )
-        for r in due
+        for r in shown_due
     ]  # fmt: skip
 
     def lines(group: str) -> list[str]:
@@ -332,6 +341,8 @@ async def _today(
     text = t(
         "today_page",
         tasks=tasks,
+        tasks_total=len(due),
+        more_tasks=max(more_due, 0),
         total=found.total,
         hot=lines("hot"),
         new=lines("new"),

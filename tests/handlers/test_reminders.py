@@ -492,3 +492,21 @@ async def test_a_missed_call_keeps_the_speed_to_lead_reminder(ladder_world: Worl
     world.clock.advance(minutes=16)
     await tick(world)
     assert "Лид ждёт ответа" in world.session.to(7001)[-1].text
+
+
+async def test_today_drops_an_automatic_reminder_that_came_once_its_reason_is_gone(
+    ladder_world: World,
+) -> None:
+    world = ladder_world
+    oleg = await manager_with_deal(world)  # a hot lead
+    await oleg.press("Напомнить")
+    await oleg.send("сегодня в 18:00 перезвонить")
+    world.clock.advance(minutes=16)
+    await tick(world)  # "a lead is waiting" came
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    await oleg.press("Проиграна")
+    await oleg.press("Выбрали конкурента")
+    [today] = await oleg.send("/today")
+    assert "лид ждёт ответа" not in today.text  # cancelled with the deal
+    assert "18:00 · #1 Анна: перезвонить" in today.text  # the manager's own stays
