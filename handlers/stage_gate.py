@@ -371,7 +371,8 @@ async def _held(ctx: DealContext, question_id: str) -> None:
 
 async def _advance(ctx: DealContext, queue: list[str], target: str | None) -> None:
     if queue:
-        await ctx.state.update_data(queue=queue)
+        # the answered question's message is settled; the next one's id comes once it is sent
+        await ctx.state.update_data(queue=queue, asked=None)
         await _ask(ctx, queue[0], len(queue))
         return
     await ctx.state.clear()
