@@ -20,7 +20,7 @@ from bot.callbacks import ListCb, ListPick, SearchCb, StaffAction, StaffCb, Toda
 from bot.clock import Clock
 from bot.commands import ADMIN_COMMANDS
 from bot.config import BusinessConfig
-from bot.desk_views import deal_button, short
+from bot.desk_views import deal_button, local, short
 from bot.domain.desk import DealFilter, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
@@ -39,6 +39,7 @@ MENU_ACTIONS = frozenset(
 )
 SEARCH_MAX = 100  # characters of a search query
 TODAY_REMINDERS = 10  # on /today; the rest are on /reminders (a message holds 4,096 signs)
+OVERDUE_DAYS = 7  # how far back /today looks for a reminder set by hand and not done
 
 
 def build_router() -> Router:
@@ -313,22 +314,26 @@ async def _today(
     every group they are in, with the groups' counts."""
     start = datetime.combine(now.astimezone(tz).date(), time(0), tz)
     found = await desk.today_page(viewer, start, config.routing.stale_days, page)
+    # from a week back: one set by hand and not marked done is still to do (with its day)
+    since = start - timedelta(days=OVERDUE_DAYS)
     due = [
         r
         for r in (
-            await reminders.due_between(viewer.telegram_id, start, start + timedelta(days=1))
+            await reminders.due_between(viewer.telegram_id, since, start + timedelta(days=1))
             if page == 0
             else []
         )
         # an automatic one that came stays "sent" after its reason is gone (the lead answered,
         # the deal lost); one set by hand is the manager's until they mark it done
-        if r.kind == MANUAL or r.status is ReminderStatus.PENDING
+        if (r.kind == MANUAL or r.status is ReminderStatus.PENDING)
+        and (r.due_at >= start or r.kind == MANUAL)
     ]
     shown_due, more_due = due[:TODAY_REMINDERS], len(due) - TODAY_REMINDERS
     names = await desk.client_names({r.deal_id for r in due if r.deal_id is not None})
     tasks = [
         t.label(
-            "today_reminder", when=f"{r.due_at.astimezone(tz):%H:%M}", deal=r.deal_id,
+            "today_reminder", deal=r.deal_id, overdue=r.due_at < start,
+            when=f"{r.due_at.astimezone(tz):%H:%M}" if r.due_at >= start else local(r.due_at, tz),
             client=short(names.get(r.deal_id or 0), 20),
             note=short(r.text, 40) if r.text else reminder_purpose(t, r.kind),
         )

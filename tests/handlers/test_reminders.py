@@ -510,3 +510,13 @@ async def test_today_drops_an_automatic_reminder_that_came_once_its_reason_is_go
     [today] = await oleg.send("/today")
     assert "лид ждёт ответа" not in today.text  # cancelled with the deal
     assert "18:00 · #1 Анна: перезвонить" in today.text  # the manager's own stays
+
+
+async def test_today_keeps_a_reminder_not_done_from_an_earlier_day(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Напомнить")
+    await oleg.send("сегодня в 13:00 позвонить")
+    world.clock.advance(days=1)
+    await tick(world)  # it came; nobody pressed "done"
+    [today] = await oleg.send("/today")
+    assert "❗ 23.11 13:00 · #1 Анна: позвонить" in today.text
