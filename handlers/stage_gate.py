@@ -181,8 +181,18 @@ async def questions(ctx: DealContext, arg: str) -> None:
     if not stage.questions:
         await ctx.send(ctx.t("questions_none"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
+    # What earlier stages found out (the client's problems, the budget): the presentation is
+    # built on it, and it has left the card once the deal moved on
+    stages = ctx.config.pipeline.stages
+    earlier = [
+        f"{short(question.text.get(ctx.t.locale), 40)}: "
+        f"{short(answer_text(ctx.t, ctx.config, question.id, card.answers[question.id]), 60)}"
+        for done in stages[: [s.id for s in stages].index(stage.id)]
+        for question in done.questions
+        if question.id in card.answers
+    ]
     await ctx.send(
-        ctx.t("questions_list", stage=stage.name.get(ctx.t.locale)),
+        ctx.t("questions_list", stage=stage.name.get(ctx.t.locale), earlier=earlier),
         kb.questions(ctx.t, ctx.config, card),
     )
 

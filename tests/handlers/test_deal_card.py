@@ -106,6 +106,11 @@ async def test_the_gate_refuses_a_skip_then_walks_through_the_missing_questions(
     moved = await oleg.press("Да")  # objections resolved
     assert any("Закрытие сделки" in sent.text for sent in moved)
     assert (await deal_of(world)).stage == "closing"
+    # what needs discovery found out is at hand at closing, not only in the history
+    [listed] = await oleg.press("Вопросы")
+    assert "Что выяснили раньше:" in listed.text
+    assert "• Какие проблемы клиента мы можем решить?: Теряют заявки из мессенджеров" in listed.text
+    assert "• Бюджет клиента, ₽: 150\u00a0000" in listed.text
     async with world.engine.connect() as connection:
         answers = dict(
             (row.question_id, row.value)
