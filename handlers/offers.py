@@ -17,6 +17,7 @@ from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboar
 from bot import desk_keyboards as kb
 from bot.callbacks import DealAction, DealCb, row_id
 from bot.config import MAX_VALID_DAYS
+from bot.desk_views import format_amount
 from bot.documents import Party
 from bot.domain.offers import decimal_text, money
 from bot.domain.parsing import InputError, parse_decimal
@@ -109,6 +110,9 @@ async def offer(ctx: DealContext, arg: str) -> None:
             return
         elif command == "send" and (document := row_id(value)) is not None:
             await _to_client(ctx, service, document)
+            return
+        elif command == "amount" and (document := row_id(value)) is not None:
+            await _amount_of(ctx, service, document)
             return
         elif command == "make":
             await _make(ctx, service, value)
@@ -272,6 +276,20 @@ async def _to_client(ctx: DealContext, service: DocumentService, document_id: in
     )
 
 
+async def _amount_of(ctx: DealContext, service: DocumentService, document_id: int) -> None:
+    """The deal's amount set to a document's total, one tap."""
+    made = await service.stored(ctx.viewer, ctx.deal_id, document_id)
+    if made is None or not made.total_minor:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    await ctx.desk.set_amount(ctx.viewer, ctx.deal_id, made.total_minor, ctx.now())
+    await ctx.drop_buttons(
+        lambda button: (button.callback_data or "").endswith(f":amount.{document_id}")
+    )
+    await ctx.send(ctx.t("amount_set", amount=format_amount(made.total_minor, ctx.t.locale)))
+    await ctx.show_card()
+
+
 async def _discounts(ctx: DealContext) -> None:
     sign = "%" if ctx.t.locale == "en" else " %"  # "10%" in English, "10 %" in Russian
     buttons = [_button(f"{value}{sign}", ctx.deal_id, f"disc.{value}") for value in DISCOUNTS]
@@ -307,6 +325,10 @@ async def _make(ctx: DealContext, service: DocumentService, kind_id: str) -> Non
 
 async def _send_pdf(ctx: DealContext, service: DocumentService, made: MadeDocument) -> None:
     rows: list[list[InlineKeyboardButton]] = []
+    if (await ctx.desk.card(ctx.viewer, ctx.deal_id)).amount_minor is None and made.total_minor:
+        # the card's 💰 was empty: the quote's total is the likeliest amount of the deal
+        label = ctx.t.label("btn_offer_amount", total=money(made.total_minor, ctx.t.locale))
+        rows.append([_button(label, ctx.deal_id, f"amount.{made.id}")])
     if await ctx.desk.open_chat(ctx.viewer, ctx.deal_id) is not None:
         # The client talks to this bot: the document goes to them from here, as the company
         rows.append([_button(ctx.t.label("btn_offer_to_client"), ctx.deal_id, f"send.{made.id}")])

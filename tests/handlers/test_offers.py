@@ -18,6 +18,7 @@ from storage.schema import documents, people
 from tests.fakes import Prospect, Sent
 from tests.handlers.conftest import World
 from tests.handlers.test_deal_card import (
+    deal_of,
     english_manager_with_deal,
     manager_with_deal,
     without_double_tap_guard,
@@ -287,7 +288,12 @@ async def test_an_english_manager_reads_the_documents_total_the_english_way(worl
 async def test_the_quote_goes_to_the_client_from_the_bot(world: World) -> None:
     oleg = await offer_of_consultation(world)
     [pdf] = await oleg.press("Коммерческое предложение")
-    assert pdf.buttons() == ["📤 Отправить клиенту", "📝 Версия для Word (DOCX)"]
+    assert pdf.buttons() == [
+        "💰 Сумма сделки: 5\u00a0000,00 ₽", "📤 Отправить клиенту", "📝 Версия для Word (DOCX)",
+    ]  # fmt: skip
+    [amount, card] = await oleg.callback(button_data(pdf, "Сумма сделки"), pdf.message_id)
+    assert "Сумма сделки: 5\u00a0000\u00a0₽" in amount.text and "5\u00a0000\u00a0₽" in card.text
+    assert (await deal_of(world)).amount_minor == 500_000
     [done] = await oleg.callback(button_data(pdf, "Отправить клиенту"), pdf.message_id)
     assert "Документ № KP-2026-0001 отправлен клиенту" in done.text
     [received] = world.session.to(1001)[-1:]
