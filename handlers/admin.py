@@ -37,8 +37,8 @@ def build_router() -> Router:
         observer.filter(PrivateChat(), IsAdmin())
     router.callback_query.middleware(DropPendingInput())
     router.message.middleware(DropPendingInput())
-    router.message.register(invite_command, Command("invite"))
-    router.message.register(managers_command, Command("managers"))
+    router.message.register(invite_command, Command("invite", ignore_case=True))
+    router.message.register(managers_command, Command("managers", ignore_case=True))
     router.callback_query.register(invite_button, StaffCb.filter(F.action == StaffAction.INVITE))
     router.callback_query.register(
         managers_button, StaffCb.filter(F.action == StaffAction.MANAGERS)

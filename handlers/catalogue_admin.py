@@ -46,8 +46,8 @@ def build_router() -> Router:
     # Its menu buttons and commands end a wait for typed input, as everywhere on the desk.
     router.callback_query.middleware(DropPendingInput())
     router.message.middleware(DropPendingInput())
-    router.message.register(show, Command("catalogue"))
-    router.message.register(list_templates, Command("templates"))
+    router.message.register(show, Command("catalogue", ignore_case=True))
+    router.message.register(list_templates, Command("templates", ignore_case=True))
     router.callback_query.register(
         menu_button, StaffCb.filter(F.action.in_({StaffAction.CATALOGUE, StaffAction.TEMPLATES}))
     )

@@ -68,7 +68,7 @@ def register(router: Router, catalogue: Catalogue) -> None:
     # The form is a prospect's only: staff have a /cancel and a catch-all of their own behind this
     # router, and a member of staff can be left in a form state (a form begun before joining the
     # staff or while deactivated, an old menu button pressed).
-    router.message.register(cancel_command, Command("cancel"), IsProspect())
+    router.message.register(cancel_command, Command("cancel", ignore_case=True), IsProspect())
     router.message.register(
         typed_input(
             back=catalogue.labels("btn_back"),

@@ -29,7 +29,7 @@ def build_router() -> Router:
         observer.filter(PrivateChat(), IsStaff())
     router.callback_query.middleware(DropPendingInput())
     router.message.middleware(DropPendingInput())
-    router.message.register(command, Command("newlead"))
+    router.message.register(command, Command("newlead", ignore_case=True))
     router.callback_query.register(button, StaffCb.filter(F.action == StaffAction.NEW_LEAD))
     inputs = StateFilter(StaffInput.lead_name, StaffInput.lead_phone)
     router.message.register(contact, inputs, HasContact())

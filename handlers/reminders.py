@@ -65,7 +65,7 @@ def build_router() -> Router:
     router.callback_query.middleware(DoubleTap())
     router.callback_query.middleware(DropPendingInput())
     router.message.middleware(DropPendingInput())
-    router.message.register(list_command, Command("reminders"))
+    router.message.register(list_command, Command("reminders", ignore_case=True))
     router.callback_query.register(list_button, StaffCb.filter(F.action == StaffAction.REMINDERS))
     router.callback_query.register(reminder_action, ReminderCb.filter())
     router.message.register(typed_time, StateFilter(DealWork.remind), HasText(), NotCommand())

@@ -36,7 +36,7 @@ def build_router() -> Router:
         observer.filter(PrivateChat(), IsStaff())
     router.callback_query.middleware(DropPendingInput())
     router.message.middleware(DropPendingInput())
-    router.message.register(show, Command("settings"))
+    router.message.register(show, Command("settings", ignore_case=True))
     router.callback_query.register(show_button, StaffCb.filter(F.action == StaffAction.SETTINGS))
     router.callback_query.register(pressed, SettingsCb.filter())
     router.message.register(typed_zone, StateFilter(StaffInput.timezone), HasText(), NotCommand())

@@ -35,7 +35,7 @@ from handlers.notify import staff_translator
 
 def register(router: Router) -> None:
     """/start and the menu's request button, on the prospects' conversation router."""
-    router.message.register(start, CommandStart())
+    router.message.register(start, CommandStart(ignore_case=True))  # "/Start": a phone's capital
     # A member of staff's old "leave a request" button must not start a form they cannot leave.
     router.callback_query.register(
         menu_request, MenuCb.filter(F.action == MenuAction.REQUEST), IsProspect()

@@ -122,6 +122,17 @@ async def test_long_texts_fit_in_a_message(world: World) -> None:
     assert len(oleg.last().text) < 4096
 
 
+async def test_a_command_typed_with_a_phones_capital_letter_works(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    [menu] = await oleg.send("/Menu")
+    assert "Рабочее место" in menu.text
+    [listing] = await oleg.send("/Reminders")
+    assert "напоминаний нет" in listing.text.lower()
+    prospect = world.prospect()
+    [greeting] = await prospect.send("/Start")
+    assert "Оставить заявку" in " ".join(greeting.buttons())
+
+
 async def test_staff_are_told_why_nothing_happened(world: World) -> None:
     oleg = await world.add_manager(7001, "Олег")
     [told, menu] = await oleg.send("/invite")
