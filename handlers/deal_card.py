@@ -220,7 +220,9 @@ async def _lose(ctx: DealContext, reason: str) -> None:
     call_back = any(r.id == reason and r.call_back for r in ctx.config.pipeline.lost_reasons)
     rows = kb.drop_reminders(ctx.t, ctx.deal_id, left).inline_keyboard if left else []
     if call_back:  # "put it off": not forgotten, however long it takes
-        later = [reminders.quick_button(ctx.t, ctx.deal_id, when, call_back=True) for when in LATER]
+        later = [
+            reminders.quick_button(ctx.t, ctx.deal_id, when, reminders.CALL_BACK) for when in LATER
+        ]
         rows = [*rows, later]
     await ctx.send(
         ctx.t("deal_lost", reminders=len(left), call_back=call_back),

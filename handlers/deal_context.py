@@ -14,6 +14,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
+from bot.callbacks import DealAction, DealCb
 from bot.clock import Clock
 from bot.config import BusinessConfig
 from bot.desk_views import deal_card
@@ -26,6 +27,34 @@ from bot.services.staff import StaffService
 from bot.texts import Catalogue, Translator, translator
 
 DEAL_KEY = "deal"  # the FSM data key of the deal a typed input is about
+
+
+async def swap_buttons(
+    message: Message | None,
+    change: Callable[[InlineKeyboardButton], InlineKeyboardButton | None],
+) -> None:
+    """A message's buttons, each kept, replaced or dropped (None) by `change`: what is on
+    screen shows what can still be done. A message too old to edit keeps them."""
+    if message is None or message.reply_markup is None:
+        return
+    rows = [
+        [new for button in row if (new := change(button)) is not None]
+        for row in message.reply_markup.inline_keyboard
+    ]
+    kept = [row for row in rows if row]
+    with suppress(TelegramAPIError):
+        await message.edit_reply_markup(
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=kept) if kept else None
+        )
+
+
+def offered(button: InlineKeyboardButton, action: DealAction, *prefixes: str) -> bool:
+    """Whether a button is a deal's `action` with an argument starting with one of `prefixes`."""
+    try:
+        pressed = DealCb.unpack(button.callback_data or "")
+    except (TypeError, ValueError):
+        return False
+    return pressed.action is action and pressed.arg.startswith(prefixes)
 
 
 @dataclass
@@ -67,30 +96,9 @@ class DealContext:
             return
         await self.send(text, markup)
 
-    def pressed_label(self, pressed: str) -> str | None:
-        """The text of the button with the callback data `pressed` on the pressed message."""
-        markup = self.message.reply_markup if self.message is not None else None
-        rows = markup.inline_keyboard if markup is not None else []
-        return next((b.text for row in rows for b in row if b.callback_data == pressed), None)
-
     async def drop_buttons(self, gone: Callable[[InlineKeyboardButton], bool]) -> None:
         """The pressed message without the buttons `gone` picks (the others stay)."""
-        markup = self.message.reply_markup if self.message is not None else None
-        if self.message is None or markup is None:
-            return
-        rows = [[b for b in row if not gone(b)] for row in markup.inline_keyboard]
-        kept = [row for row in rows if row]
-        with suppress(TelegramAPIError):
-            await self.message.edit_reply_markup(
-                reply_markup=InlineKeyboardMarkup(inline_keyboard=kept) if kept else None
-            )
-
-    async def settle(self, text: str) -> None:
-        """The pressed message says what was chosen instead of offering its buttons: nothing is
-        left to press that could only be refused."""
-        if self.message is not None:
-            with suppress(TelegramAPIError):  # too old to edit: what was chosen is kept anyway
-                await self.message.edit_text(text, reply_markup=None)
+        await swap_buttons(self.message, lambda button: None if gone(button) else button)
 
     async def show_card(self) -> None:
         try:

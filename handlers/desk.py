@@ -230,16 +230,14 @@ async def search_query(message: Message, **data: Any) -> None:
         return
     # "#12" is deal 12; "12" is too, unless it is a part of a phone number found
     number = re.fullmatch(r"#\s*(\d{1,9})|(\d{1,9})", query)
-    found = None if number is not None and number[1] else await desk.search_page(viewer, query, 0)
-    if number is not None and (found is None or not found.total):
+    found = await desk.search_page(viewer, query, 0)
+    if number is not None and (number[1] or not found.total):
         deal_id = int(number[1] or number[2])
         with suppress(NoAccess):  # not a deal of theirs: "nothing found"
             await desk.check(viewer, deal_id)
             await state.clear()
             await DealContext.from_data(message.chat.id, deal_id, data).show_card()
             return
-    if found is None:
-        found = await desk.search_page(viewer, query, 0)
     if not found.total:
         await message.answer(t("search_nothing", query=query), reply_markup=kb.cancel_input(t))
         return
@@ -323,10 +321,10 @@ async def _today(
             if page == 0
             else []
         )
-        # an automatic one that came stays "sent" after its reason is gone (the lead answered,
-        # the deal lost); one set by hand is the manager's until they mark it done
-        if (r.kind == MANUAL or r.status is ReminderStatus.PENDING)
-        and (r.due_at >= start or r.kind == MANUAL)
+        # one set by hand is the manager's until they mark it done; an automatic one only
+        # today and while it waits (once it came it stays "sent" after its reason is gone: the
+        # lead answered, the deal lost)
+        if r.kind == MANUAL or (r.status is ReminderStatus.PENDING and r.due_at >= start)
     ]
     shown_due, more_due = due[:TODAY_REMINDERS], len(due) - TODAY_REMINDERS
     names = await desk.client_names({r.deal_id for r in due if r.deal_id is not None})

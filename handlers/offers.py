@@ -28,7 +28,7 @@ from bot.rendering import RenderFailed
 from bot.services.documents import Basket, DocumentService, MadeDocument, NothingChosen, UnknownItem
 from bot.states import DealWork
 from bot.texts import LOCALES, Translator, translator
-from handlers.deal_context import DEAL_KEY, DealContext
+from handlers.deal_context import DEAL_KEY, DealContext, offered
 
 DISCOUNTS = ("0", "5", "10", "15", "20")
 VALIDITY = ("3", "7", "14", "30")  # days
@@ -283,9 +283,7 @@ async def _amount_of(ctx: DealContext, service: DocumentService, document_id: in
         await ctx.send(ctx.t("err_stale_button"))
         return
     await ctx.desk.set_amount(ctx.viewer, ctx.deal_id, made.total_minor, ctx.now())
-    await ctx.drop_buttons(
-        lambda button: (button.callback_data or "").endswith(f":amount.{document_id}")
-    )
+    await ctx.drop_buttons(lambda button: offered(button, DealAction.OFFER, "amount."))
     await ctx.send(ctx.t("amount_set", amount=format_amount(made.total_minor, ctx.t.locale)))
     await ctx.show_card()
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 import asyncio
 import zlib
 from collections.abc import Mapping
-from contextlib import suppress
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.types import (
     CallbackQuery,
@@ -22,14 +20,7 @@ from aiogram.types import (
 )
 
 from bot import desk_keyboards as kb
-from bot.callbacks import (
-    DealAction,
-    DealCb,
-    ReminderAction,
-    ReminderCb,
-    StaffAction,
-    StaffCb,
-)
+from bot.callbacks import DealAction, DealCb, ReminderAction, ReminderCb, StaffAction, StaffCb
 from bot.clock import Clock
 from bot.desk_views import local, short
 from bot.domain.desk import Viewer
@@ -49,12 +40,13 @@ from bot.services.desk import DeskService, NoAccess
 from bot.services.reminders import MANUAL, ReminderService
 from bot.states import DealWork
 from bot.texts import Translator
-from handlers.deal_context import DEAL_KEY, DealContext
+from handlers.deal_context import DEAL_KEY, DealContext, offered, swap_buttons
 
 LIST = "list"  # a reminder's button on the /reminders list, not on its push
 AT = "at."  # a reminder at the moment a next step named: "at.<Unix time>.<the step's crc32>"
 CALL_BACK = "back."  # a quick choice's prefix on the buttons offered when a deal is lost
 REDIAL = "redial."  # a quick choice's prefix on the buttons offered after "no answer"
+_NOTES = {CALL_BACK: "call_back_note", REDIAL: "redial_note"}  # what such a reminder says
 SNOOZE = {"15m": timedelta(minutes=15), "1h": timedelta(hours=1)}
 
 
@@ -111,11 +103,11 @@ def redial_choices(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
 
 
 def quick_button(
-    t: Translator, deal_id: int, choice: QuickTime, call_back: bool = False, prefix: str = ""
+    t: Translator, deal_id: int, choice: QuickTime, prefix: str = ""
 ) -> InlineKeyboardButton:
-    """A one-tap reminder; `call_back`: one to get back to a client who left (its note says so);
-    `prefix` REDIAL: one to call again a client who did not pick up."""
-    arg = f"{CALL_BACK if call_back else prefix}{choice.value}"
+    """A one-tap reminder; with `prefix` CALL_BACK one to get back to a client who left, with
+    REDIAL one to call again a client who did not pick up (the note says which)."""
+    arg = f"{prefix}{choice.value}"
     data = DealCb(action=DealAction.REMIND, deal=deal_id, arg=arg)
     return InlineKeyboardButton(text=t.label(f"btn_when_{choice.value}"), callback_data=data.pack())
 
@@ -173,28 +165,22 @@ async def remind(ctx: DealContext, arg: str) -> None:
         await ctx.expect(DealWork.remind)
         await ctx.send(ctx.t("remind_ask"), choices(ctx.t, ctx.deal_id, closed=not card.is_open))
         return
-    call_back, redial = arg.startswith(CALL_BACK), arg.startswith(REDIAL)
-    arg = arg.removeprefix(CALL_BACK).removeprefix(REDIAL)
+    prefix = next((p for p in _NOTES if arg.startswith(p)), "")
+    arg = arg.removeprefix(prefix)
     if arg not in {choice.value for choice in QuickTime} or (
         # a call back is for a closed deal (reopened since?), a redial for an open one
-        (call_back or redial)
-        and (await ctx.desk.card(ctx.viewer, ctx.deal_id)).is_open is call_back
+        prefix and (await ctx.desk.card(ctx.viewer, ctx.deal_id)).is_open is (prefix == CALL_BACK)
     ):
         await ctx.send(ctx.t("err_stale_button"))
         return
-    note = ctx.t.label("call_back_note") if call_back else None
-    note = ctx.t.label("redial_note") if redial else note
+    note = ctx.t.label(_NOTES[prefix]) if prefix else None
     created = await _create(ctx, quick_time(QuickTime(arg), ctx.now(), ctx.tz), note)
-    if created and (call_back or redial):  # one is enough: a second tap would set another
+    if created and prefix:  # one is enough: a second tap would set another
         await ctx.drop_buttons(_an_offered_time)
 
 
 def _an_offered_time(button: InlineKeyboardButton) -> bool:
-    try:
-        pressed = DealCb.unpack(button.callback_data or "")
-    except (TypeError, ValueError):
-        return False
-    return pressed.action is DealAction.REMIND and pressed.arg.startswith((CALL_BACK, REDIAL, AT))
+    return offered(button, DealAction.REMIND, CALL_BACK, REDIAL, AT)
 
 
 async def typed_time(message: Message, **data: Any) -> None:
@@ -301,9 +287,6 @@ async def _swap_buttons_of(
 ) -> None:
     """The push or the /reminders list loses this reminder's buttons (the deal's stays), or has
     `instead` in their place: what is on screen shows what can still be done."""
-    message = callback.message
-    if not isinstance(message, Message) or message.reply_markup is None:
-        return
 
     def its_own(data: str | None) -> bool:
         try:
@@ -311,17 +294,8 @@ async def _swap_buttons_of(
         except (TypeError, ValueError):
             return False
 
-    rows = [
-        [button for button in row if not its_own(button.callback_data)]
-        if instead is None or not any(its_own(button.callback_data) for button in row)
-        else [instead]
-        for row in message.reply_markup.inline_keyboard
-    ]
-    kept = [row for row in rows if row]
-    with suppress(TelegramAPIError):
-        await message.edit_reply_markup(
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=kept) if kept else None
-        )
+    message = callback.message if isinstance(callback.message, Message) else None
+    await swap_buttons(message, lambda b: instead if its_own(b.callback_data) else b)
 
 
 async def list_button(

@@ -249,20 +249,26 @@ async def _ask(ctx: DealContext, question_id: str, left: int) -> None:
 
 async def answer_button(ctx: DealContext, arg: str) -> None:
     question_id, _, value = arg.partition(".")
-    if await _answer(ctx, question_id, value) is not None:
-        await _settle(ctx, question_id, DealCb(action=DealAction.ANSWER, deal=ctx.deal_id, arg=arg))
+    stored = await _answer(ctx, question_id, value)
+    if stored is not None and ctx.message is not None:
+        await _settle(ctx, ctx.message.message_id, question_id, stored)
 
 
-async def _settle(ctx: DealContext, question_id: str, pressed: DealCb) -> None:
-    """The question's message keeps the question and the answer pressed (or that it was
-    skipped), not its buttons."""
-    label = ctx.pressed_label(pressed.pack())
+async def _settle(ctx: DealContext, asked: int, question_id: str, value: str | None) -> None:
+    """The question's message keeps the question and the answer as it was taken ("150 000",
+    "пт, 25.12.2026"), or that it was skipped (None), not its buttons: "Пропустить" would now
+    only be refused. Pressed or typed, the same."""
     found = ctx.config.pipeline.find_question(question_id)
-    if label is not None and found is not None:
-        text = found[1].text.get(ctx.t.locale)
-        skipped = pressed.action is DealAction.SKIP
-        key = "question_skipped" if skipped else "question_answered"
-        await ctx.settle(ctx.t(key, text=text, answer=label))
+    if found is None:
+        return
+    text = found[1].text.get(ctx.t.locale)
+    if value is None:
+        settled = ctx.t("question_skipped", text=text)
+    else:
+        answer = short(answer_text(ctx.t, ctx.config, question_id, value), 100)
+        settled = ctx.t("question_answered", text=text, answer=answer)
+    with suppress(TelegramAPIError):  # too old to edit: the answer is kept all the same
+        await ctx.bot.edit_message_text(settled, chat_id=ctx.chat_id, message_id=asked)
 
 
 async def skip(ctx: DealContext, question_id: str) -> None:
@@ -271,9 +277,8 @@ async def skip(ctx: DealContext, question_id: str) -> None:
     if not queue or queue[0] != question_id or data.get("deal") != ctx.deal_id:
         await ctx.send(ctx.t("err_stale_button"))
         return
-    await _settle(
-        ctx, question_id, DealCb(action=DealAction.SKIP, deal=ctx.deal_id, arg=question_id)
-    )
+    if ctx.message is not None:
+        await _settle(ctx, ctx.message.message_id, question_id, None)
     await _advance(ctx, queue[1:], data.get("walk_target"))
 
 
@@ -290,17 +295,9 @@ async def answer_typed(message: Message, **data: Any) -> None:
         return
     ctx = DealContext.from_data(message.chat.id, int(stored["deal"]), data)
     value = await _answer(ctx, queue[0], _choice_typed(ctx, queue[0], message.text))
-    asked, found = stored.get("asked"), ctx.config.pipeline.find_question(queue[0])
-    if value is not None and isinstance(asked, int) and found is not None:
-        # the question keeps the answer as it was taken ("150 000 ₽", "пт, 25.12.2026"), not
-        # its buttons ("Пропустить" would now be refused)
-        text = ctx.t(
-            "question_answered",
-            text=found[1].text.get(ctx.t.locale),
-            answer=short(answer_text(ctx.t, ctx.config, queue[0], value), 100),
-        )
-        with suppress(TelegramAPIError):
-            await ctx.bot.edit_message_text(text, chat_id=ctx.chat_id, message_id=asked)
+    asked = stored.get("asked")
+    if value is not None and isinstance(asked, int):
+        await _settle(ctx, asked, queue[0], value)
 
 
 def _choice_typed(ctx: DealContext, question_id: str, text: str) -> str:

@@ -420,9 +420,9 @@ _TO_A_WEEKDAY = re.compile(
     r"(?<!\w)(?:к|ко|до)\s+(?=(?:понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)\b)",
     re.IGNORECASE,
 )
+_DAY_WORD = rf"\b(?:{'|'.join(sorted(_DAY_WORDS))})\b"
 _TWO_DAYS = re.compile(
-    r"\b(?:сегодня|завтра|послезавтра|today|tomorrow)\b.*\d{1,2}\.\d{1,2}\.\d{4}"
-    r"|\d{1,2}\.\d{1,2}\.\d{4}.*\b(?:сегодня|завтра|послезавтра|today|tomorrow)\b",
+    rf"{_DAY_WORD}.*\d{{1,2}}\.\d{{1,2}}\.\d{{4}}|\d{{1,2}}\.\d{{1,2}}\.\d{{4}}.*{_DAY_WORD}",
     re.IGNORECASE,
 )
 _COUNT_AFTER_CLOCK = re.compile(r"\d:\d{2}\s+\d+(?![\d.:/])")
