@@ -159,6 +159,7 @@ class DealAction(StrEnum):
     UNREMIND = "unremind"  # cancel the viewer's reminders about the deal
     OFFER = "offer"  # arg: "" for the screen, or "<command>.<value>" (handlers/offers.py)
     OFFER_DOCX = "docx"  # arg: a document id
+    CLIENT = "client"  # arg: "" for the client's details, a ClientField to ask, "clear.<field>"
     REOPEN = "reopen"  # an admin's: arg "" asks, "yes.<won|lost>" reopens a closed deal
 
 

@@ -29,7 +29,7 @@ from bot.domain.models import Temperature
 from bot.domain.pipeline import AnswerType, satisfies, takes_answers
 from bot.domain.reminders import Reminder
 from bot.paging import pager
-from bot.services.desk import ActivityKind, TodayPage
+from bot.services.desk import ActivityKind, ClientField, TodayPage
 from bot.texts import Translator
 
 Button = InlineKeyboardButton
@@ -198,6 +198,7 @@ def deal_card(
     reply = _deal(t, "btn_reply", DealAction.REPLY, deal_id) if card.person.telegram_id else None
     history = _deal(t, "btn_history", DealAction.HISTORY, deal_id)
     reassign = _deal(t, "btn_reassign", DealAction.REASSIGN, deal_id) if viewer.is_admin else None
+    client = _deal(t, "btn_client", DealAction.CLIENT, deal_id)
     if card.deal.manager_telegram_id is None and not viewer.is_admin:
         return _rows([_deal(t, "btn_take", DealAction.TAKE, deal_id)])
     if not card.is_open:
@@ -220,7 +221,7 @@ def deal_card(
                 _deal(t, "btn_step", DealAction.STEP, deal_id),
             ],
             [history, reply],
-            [reassign],
+            [reassign, client],
             [_deal(t, "btn_reopen", DealAction.REOPEN, deal_id) if viewer.is_admin else None],
         )
     answered, required = checklist(config, card.deal.stage, card.answers)
@@ -257,7 +258,7 @@ def deal_card(
             _deal(t, "btn_remind", DealAction.REMIND, deal_id),
         ],
         [history, reply],
-        [reassign],
+        [reassign, client],
     )
 
 
@@ -279,6 +280,30 @@ def drop_reminders(t: Translator, deal_id: int, left: Sequence[Reminder]) -> Inl
 
 def back_to_card(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
     return _rows([_deal(t, "btn_to_card", DealAction.OPEN, deal_id)])
+
+
+def client_fields(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
+    def field(name: ClientField) -> Button:
+        return _deal(t, f"field_{name.value}", DealAction.CLIENT, deal_id, name.value)
+
+    return _rows(
+        [field(ClientField.NAME), field(ClientField.PHONE)],
+        [field(ClientField.EMAIL), field(ClientField.COMPANY)],
+        [_deal(t, "btn_to_card", DealAction.OPEN, deal_id)],
+    )
+
+
+def client_ask(
+    t: Translator, deal_id: int, field: ClientField, erasable: bool
+) -> InlineKeyboardMarkup:
+    return _rows(
+        [
+            _deal(t, "btn_erase", DealAction.CLIENT, deal_id, f"clear.{field.value}")
+            if erasable
+            else None
+        ],
+        [_deal(t, "btn_to_card", DealAction.OPEN, deal_id)],
+    )
 
 
 def questions(t: Translator, config: BusinessConfig, card: DealCard) -> InlineKeyboardMarkup:

@@ -240,11 +240,10 @@ def history_line(t: Translator, config: BusinessConfig, entry: HistoryEntry, tz:
         }
     elif kind == "field_changed":
         field = str(data.get("field"))
-        show = (lambda v: format_amount(v, t.locale)) if field == "amount_minor" else (lambda v: v)
         values = {
             "field": t.label(f"field_{field}"),
-            "before": show(data.get("from")),
-            "after": show(data.get("to")),
+            "before": _field_value(field, data.get("from"), t.locale),
+            "after": _field_value(field, data.get("to"), t.locale),
         }
     elif kind == "document":
         values = {"title": _document_title(config, str(data.get("kind")), t.locale),
@@ -257,6 +256,14 @@ def history_line(t: Translator, config: BusinessConfig, entry: HistoryEntry, tz:
                   else media}  # fmt: skip
     key = f"ev_{kind}" if t.catalogue.has(f"ev_{kind}") else "ev_other"
     return Markup(f"{local(entry.created_at, tz, locale=t.locale)} ") + t(key, kind=kind, **values)
+
+
+def _field_value(field: str, value: Any, locale: str) -> object:
+    if value is None:
+        return None
+    if field == "amount_minor":
+        return format_amount(value, locale)
+    return format_phone(value) if field == "phone" else value
 
 
 def _document_title(config: BusinessConfig, kind: str, locale: str) -> str:

@@ -31,6 +31,7 @@ class DealWork(StatesGroup):
     offer_quantity = State()  # the quantity of an item of an offer, typed
     offer_discount = State()  # an offer's discount in percent, typed
     offer_validity = State()  # for how many days an offer is valid, typed
+    client_field = State()  # a correction of the client's name, phone, e-mail or company
 
 
 class StaffInput(StatesGroup):

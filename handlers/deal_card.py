@@ -17,12 +17,22 @@ from bot.callbacks import DealAction, DealCb, PlayCb, row_id
 from bot.desk_views import format_amount, history_text, long_day, stage_name, temperature_label
 from bot.domain.desk import RoutingRule, Viewer
 from bot.domain.models import Temperature
-from bot.domain.parsing import InputError, parse_free_text
+from bot.domain.parsing import (
+    InputError,
+    Problem,
+    format_phone,
+    parse_company,
+    parse_contact_phone,
+    parse_email,
+    parse_free_text,
+    parse_name,
+    parse_phone,
+)
 from bot.domain.pipeline import AnswerType, Question, amount_minor, parse_answer
 from bot.domain.when import LATER
-from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
+from bot.filters import HasContact, HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DoubleTap, DropPendingInput
-from bot.services.desk import ActivityKind, DeskService, NoAccess, TakeResult
+from bot.services.desk import ActivityKind, ClientField, DeskService, NoAccess, TakeResult
 from bot.states import DealWork
 from handlers import notify, offers, reminders, stage_gate
 from handlers.deal_context import DEAL_KEY, DealContext
@@ -48,8 +58,18 @@ def build_router() -> Router:
     router.message.register(amount_typed, StateFilter(DealWork.amount), HasText())
     router.message.register(step_typed, StateFilter(DealWork.next_step), HasText())
     router.message.register(lost_typed, StateFilter(DealWork.lost_reason), HasText())
-    router.message.register(not_text, StateFilter(DealWork.objection, DealWork.amount,
-                                                  DealWork.next_step, DealWork.lost_reason))  # fmt: skip
+    router.message.register(client_typed, StateFilter(DealWork.client_field), HasText())
+    router.message.register(client_typed, StateFilter(DealWork.client_field), HasContact())
+    router.message.register(
+        not_text,
+        StateFilter(
+            DealWork.objection,
+            DealWork.amount,
+            DealWork.next_step,
+            DealWork.lost_reason,
+            DealWork.client_field,
+        ),
+    )
     return router
 
 
@@ -333,6 +353,62 @@ async def step(ctx: DealContext, arg: str) -> None:
     await ctx.send(ctx.t("step_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
 
 
+async def client(ctx: DealContext, arg: str) -> None:
+    """The client's details, corrected from the card: a misheard name, a new phone, an e-mail
+    the offer is to go to."""
+    person = (await ctx.desk.card(ctx.viewer, ctx.deal_id)).person
+    if not arg:
+        await ctx.send(
+            ctx.t(
+                "client_details",
+                deal_id=ctx.deal_id,
+                name=person.name,
+                phone=format_phone(person.phone) if person.phone else None,
+                email=person.email,
+                company=person.company,
+            ),
+            kb.client_fields(ctx.t, ctx.deal_id),
+        )
+        return
+    erase = arg.startswith("clear.")
+    try:
+        field = ClientField(arg.removeprefix("clear."))
+    except ValueError:
+        await ctx.send(ctx.t("err_stale_button"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
+    if erase:
+        if field.optional:
+            await _set_client_field(ctx, field, None)
+        else:
+            await ctx.send(ctx.t("err_stale_button"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
+    current = getattr(person, field.value)
+    await ctx.expect(DealWork.client_field, field=field.value)
+    await ctx.send(
+        ctx.t(
+            f"client_ask_{field.value}",
+            current=format_phone(current) if field is ClientField.PHONE and current else current,
+        ),
+        kb.client_ask(ctx.t, ctx.deal_id, field, erasable=field.optional and current is not None),
+    )
+
+
+async def _set_client_field(ctx: DealContext, field: ClientField, value: str | None) -> None:
+    edit = await ctx.desk.set_client_field(ctx.viewer, ctx.deal_id, field, value, ctx.now())
+    if edit.held:  # asked again: the manager types another one or goes back
+        await ctx.send(
+            ctx.t(f"client_held_{field.value}", deal_id=edit.held_deal),
+            kb.back_to_card(ctx.t, ctx.deal_id),
+        )
+        return
+    await ctx.state.clear()
+    shown = format_phone(value) if field is ClientField.PHONE and value else value
+    label = ctx.t.label(f"field_{field.value}")
+    key = "client_set" if edit.changed else "client_unchanged"
+    await ctx.send(ctx.t(key, field=label, value=shown))
+    await ctx.show_card()
+
+
 async def reply(ctx: DealContext, arg: str) -> None:
     await ctx.expect(DealWork.reply)
     await ctx.send(ctx.t("reply_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
@@ -379,6 +455,7 @@ ACTIONS: dict[DealAction, Action] = {
     DealAction.STEP: step,
     DealAction.REMIND: reminders.remind,
     DealAction.REOPEN: reopen,
+    DealAction.CLIENT: client,
     DealAction.OFFER: offers.offer,
     DealAction.OFFER_DOCX: offers.docx,
 }
@@ -499,6 +576,42 @@ async def lost_typed(message: Message, **data: Any) -> None:
     text = await _text(message, ctx, limit=200)
     if text is not None:
         await _lose(ctx, text)
+
+
+async def client_typed(message: Message, **data: Any) -> None:
+    if (ctx := await _typed_context(message, data)) is None:
+        return
+    try:
+        field = ClientField(str((await ctx.state.get_data()).get("field")))
+    except ValueError:
+        await ctx.state.clear()
+        return
+    region = ctx.config.form.default_region
+    try:
+        if message.contact is not None:  # a contact shared from the phone book: its number
+            if field is not ClientField.PHONE:
+                await ctx.send(ctx.t("err_not_text"))
+                return
+            value = parse_contact_phone(message.contact.phone_number, region, own=False)
+        elif field is ClientField.NAME:
+            value = parse_name(message.text or "", strict=False)
+        elif field is ClientField.PHONE:
+            value = parse_phone(message.text or "", region)
+        elif field is ClientField.EMAIL:
+            value = parse_email(message.text or "")
+        else:
+            value = parse_company(message.text or "")
+    except InputError as error:
+        # the prospect's wording would offer a "share my number" button or speak to the client
+        key = {
+            Problem.NOT_A_NAME: "err_client_name",
+            Problem.NOT_A_COMPANY: "err_client_company",
+            Problem.PHONE_INVALID: "err_phone_invalid_staff",
+            Problem.EMAIL_INVALID: "err_email_invalid_staff",
+        }.get(error.problem)
+        await ctx.send(ctx.t(key or f"err_{error.problem.value}", limit=error.limit))
+        return
+    await _set_client_field(ctx, field, value)
 
 
 async def not_text(message: Message, **data: Any) -> None:

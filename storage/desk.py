@@ -8,12 +8,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain.desk import PAGE_SIZE, DealCard, DealFilter, DealPage, DealRow, HistoryEntry
 from bot.domain.models import DealStatus, Person, Temperature
 from bot.domain.reminders import ReminderStatus
-from bot.services.desk import ProspectDeal, TodayPage, TodayRow
+from bot.services.desk import ClientEdit, ClientField, ProspectDeal, TodayPage, TodayRow
 from storage.leads import deal_from_row
 from storage.schema import (
     deal_answers,
@@ -398,6 +399,50 @@ class SqlDeskRepository:
                 .values(language=language, updated_at=now)
             )
 
+    async def set_client_field(
+        self, deal_id: int, field: ClientField, value: str | None, actor: int, now: datetime
+    ) -> ClientEdit:
+        column = people.c[field.value]
+        person_id = sa.select(deals.c.person_id).where(deals.c.id == deal_id).scalar_subquery()
+        try:
+            async with self._engine.begin() as c:
+                person, before = (
+                    await c.execute(sa.select(people.c.id, column).where(people.c.id == person_id))
+                ).one()
+                if before == value:
+                    return ClientEdit(changed=False)
+                if value is not None and field in (ClientField.PHONE, ClientField.EMAIL):
+                    holder = (
+                        await c.execute(
+                            sa.select(people.c.id).where(column == value, people.c.id != person)
+                        )
+                    ).scalar()
+                    if holder is not None:
+                        return ClientEdit(
+                            changed=False, held=True, held_deal=await _latest_deal(c, holder)
+                        )
+                await c.execute(
+                    people.update()
+                    .where(people.c.id == person)
+                    .values({field.value: value, "updated_at": now})
+                )
+                change = {"field": field.value, "from": before, "to": value}
+                await c.execute(
+                    events.insert().values(
+                        **event_row(
+                            "field_changed",
+                            change,
+                            now,
+                            deal_id=deal_id,
+                            person_id=person,
+                            actor_telegram_id=actor,
+                        )
+                    )
+                )
+        except IntegrityError:  # taken by another client between the check and the write
+            return ClientEdit(changed=False, held=True)
+        return ClientEdit(changed=True)
+
     async def deal_summary(self, deal_id: int) -> ProspectDeal | None:
         return await self._summary(sa.select().where(deals.c.id == deal_id))
 
@@ -476,6 +521,12 @@ class SqlDeskRepository:
                 )
             ).first()
         return None if row is None else row.deal_id
+
+
+async def _latest_deal(c: AsyncConnection, person_id: int) -> int | None:
+    query = sa.select(sa.func.max(deals.c.id)).where(deals.c.person_id == person_id)
+    latest = (await c.execute(query)).scalar()
+    return None if latest is None else int(latest)
 
 
 def _rows_query() -> sa.Select[Any]:

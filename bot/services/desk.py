@@ -53,6 +53,29 @@ class ProspectDeal:
     status: DealStatus = DealStatus.OPEN
 
 
+class ClientField(StrEnum):
+    """What a manager may correct of a client's details from the deal card."""
+
+    NAME = "name"
+    PHONE = "phone"
+    EMAIL = "email"
+    COMPANY = "company"
+
+    @property
+    def optional(self) -> bool:
+        """Can be erased: a client is found by their name and phone."""
+        return self in (ClientField.EMAIL, ClientField.COMPANY)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientEdit:
+    changed: bool
+    # the phone or e-mail belongs to another client, who keeps it (nothing changed): their
+    # latest deal, if they have one
+    held: bool = False
+    held_deal: int | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class TodayRow:
     """A deal of "today" and the groups it is in (hot, new today, idle); it is listed once."""
@@ -116,6 +139,9 @@ class DeskRepository(Protocol):
     async def deal_summary(self, deal_id: int) -> ProspectDeal | None: ...
     async def client_names(self, deal_ids: Collection[int]) -> dict[int, str]: ...
     async def set_client_language(self, deal_id: int, language: str, now: datetime) -> None: ...
+    async def set_client_field(
+        self, deal_id: int, field: ClientField, value: str | None, actor: int, now: datetime
+    ) -> ClientEdit: ...
     async def client_language(self, deal_id: int) -> str | None: ...
     async def contacted(self, deal_id: int) -> bool: ...
     async def remember_relay(
@@ -275,6 +301,19 @@ class DeskService:
         """What the manager knows of the client's language (documents are written in it)."""
         await self.check(viewer, deal_id)
         await self._repository.set_client_language(deal_id, language, now)
+
+    async def set_client_field(
+        self, viewer: Viewer, deal_id: int, field: ClientField, value: str | None, now: datetime
+    ) -> ClientEdit:
+        """A correction of the client's details, written into the deal's history. A phone or an
+        e-mail is how a returning client is recognised, so one held by another client stays
+        theirs."""
+        await self.check(viewer, deal_id)
+        if value is None and not field.optional:
+            raise ValueError(f"the client's {field} cannot be erased")
+        return await self._repository.set_client_field(
+            deal_id, field, value, viewer.telegram_id, now
+        )
 
     async def reassign(
         self, viewer: Viewer, deal_id: int, manager: int, now: datetime

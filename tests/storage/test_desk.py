@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import BusinessConfig
 from bot.domain.desk import DealFilter, Role, Viewer
 from bot.domain.models import Temperature
-from bot.services.desk import DeskService, NoAccess, TakeResult
+from bot.services.desk import ClientField, DeskService, NoAccess, TakeResult
 from bot.services.lead_capture import OutboundLead
 from bot.services.staff import InviteResult, NewManager, StaffService
 from storage.desk import SqlDeskRepository
@@ -80,6 +80,7 @@ async def test_access_is_checked_on_every_change(
     for attempt in (
         desk.card(IRA, deal_id),
         desk.set_next_step(IRA, deal_id, "x", NOW),
+        desk.set_client_field(IRA, deal_id, ClientField.NAME, "x", NOW),
         desk.reassign(OLEG, deal_id, 7002, NOW),
         desk.card(OLEG, deal_id + 100),
     ):
@@ -90,6 +91,32 @@ async def test_access_is_checked_on_every_change(
         raise AssertionError("not refused")
     assert await desk.reassign(ADMIN, deal_id, 7002, NOW) == 7001
     assert (await desk.card(IRA, deal_id)).deal.manager_telegram_id == 7002
+
+
+async def test_a_clients_phone_or_email_is_never_given_to_two_clients(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    first = await outbound(engine, business_config, 7001, 1)
+    second = await outbound(engine, business_config, 7001, 2)
+    desk = DeskService(SqlDeskRepository(engine))
+    held = await desk.set_client_field(OLEG, first, ClientField.PHONE, "+79035550002", NOW)
+    assert (held.changed, held.held, held.held_deal) == (False, True, second)
+    # the same new e-mail for both at once: one gets it, the other is told it is held
+    results = await asyncio.gather(
+        desk.set_client_field(OLEG, first, ClientField.EMAIL, "a@b.ru", NOW),
+        desk.set_client_field(OLEG, second, ClientField.EMAIL, "a@b.ru", NOW),
+    )
+    assert sorted((r.changed, r.held) for r in results) == [(False, True), (True, False)]
+    emails = [(await desk.card(OLEG, d)).person.email for d in (first, second)]
+    assert sorted(emails, key=str) == sorted(["a@b.ru", None], key=str)
+    again = await desk.set_client_field(OLEG, first, ClientField.COMPANY, None, NOW)
+    assert not again.changed  # there was none
+    changed = await desk.set_client_field(OLEG, first, ClientField.NAME, "Иван", NOW)
+    assert changed.changed and (await desk.card(OLEG, first)).person.name == "Иван"
+    entry = (await desk.card(OLEG, first)).history[0]
+    assert (entry.kind, entry.data) == (
+        "field_changed", {"field": "name", "from": "Клиент 1", "to": "Иван"},
+    )  # fmt: skip
 
 
 async def test_an_invitation_is_redeemed_once_even_at_once(engine: AsyncEngine) -> None:
