@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
@@ -108,6 +108,10 @@ class ListPick(StrEnum):
     NONE = ""
     STAGE = "stage"
     TEMPERATURE = "temp"
+    MANAGER = "manager"  # an admin's
+
+
+NOBODY = "none"  # ListCb.manager: the deals nobody has
 
 
 class ListCb(CallbackData, prefix="dl"):
@@ -117,6 +121,14 @@ class ListCb(CallbackData, prefix="dl"):
     stage: str = ""
     temp: str = ""
     pick: ListPick = ListPick.NONE  # show the options of a filter instead of the list
+    # an admin's: whose deals, a Telegram id or NOBODY
+    manager: Annotated[str, Field(pattern=rf"^(|{NOBODY}|[1-9][0-9]{{0,18}})$")] = ""
+
+    def carried(self, **changes: Any) -> ListCb:
+        """The same filters with `changes`: the first page, the list shown."""
+        return ListCb(
+            **{"stage": self.stage, "temp": self.temp, "manager": self.manager, **changes}
+        )
 
 
 class SearchCb(CallbackData, prefix="sr"):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import unquote
 
 from aiogram.filters.callback_data import MAX_CALLBACK_LENGTH
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import (
+    NOBODY,
     DealAction,
     DealCb,
     InviteCb,
@@ -80,11 +81,16 @@ def staff_menu(t: Translator, viewer: Viewer) -> InlineKeyboardMarkup:
     return _rows(*rows)
 
 
-def deal_rows(t: Translator, config: BusinessConfig, rows: Sequence[DealRow]) -> list[list[Button]]:
+def deal_rows(
+    t: Translator,
+    config: BusinessConfig,
+    rows: Sequence[DealRow],
+    names: Mapping[int, str] | None = None,
+) -> list[list[Button]]:
     return [
         [
             Button(
-                text=deal_button(t, config, row),
+                text=deal_button(t, config, row, names),
                 callback_data=DealCb(action=DealAction.OPEN, deal=row.id).pack(),
             )
         ]
@@ -93,41 +99,74 @@ def deal_rows(t: Translator, config: BusinessConfig, rows: Sequence[DealRow]) ->
 
 
 def deal_list(
-    t: Translator, config: BusinessConfig, page: DealPage, stage: str, temp: str
+    t: Translator,
+    config: BusinessConfig,
+    page: DealPage,
+    shown: ListCb,
+    names: Mapping[int, str] | None = None,
 ) -> InlineKeyboardMarkup:
-    rows = deal_rows(t, config, page.rows)
-    nav = pager(page.page, page.pages, lambda n: ListCb(page=n, stage=stage, temp=temp).pack())
+    """`names`: an admin's list, which says whose each deal is and filters by manager."""
+    # one manager's deals need not say whose they are
+    rows = deal_rows(t, config, page.rows, names if not shown.manager else None)
+    nav = pager(page.page, page.pages, lambda n: shown.carried(page=n).pack())
     if nav:
         rows.append(nav)
-    stage_label = stage_name(config, stage, t.locale) if stage else t.label("any")
-    temp_label = t.label(f"temperature_{temp}") if temp else t.label("any")
+    stage_label = stage_name(config, shown.stage, t.locale) if shown.stage else t.label("any")
+    temp_label = t.label(f"temperature_{shown.temp}") if shown.temp else t.label("any")
     rows.append(
         [
             Button(
                 text=t.label("btn_filter_stage", value=stage_label),
-                callback_data=ListCb(stage=stage, temp=temp, pick=ListPick.STAGE).pack(),
+                callback_data=shown.carried(pick=ListPick.STAGE).pack(),
             ),
             Button(
                 text=t.label("btn_filter_temp", value=temp_label),
-                callback_data=ListCb(stage=stage, temp=temp, pick=ListPick.TEMPERATURE).pack(),
+                callback_data=shown.carried(pick=ListPick.TEMPERATURE).pack(),
             ),
         ]
     )
+    if names is not None:
+        manager_label = manager_filter_label(t, shown.manager, names)
+        rows.append(
+            [
+                Button(
+                    text=t.label("btn_filter_manager", value=manager_label),
+                    callback_data=shown.carried(pick=ListPick.MANAGER).pack(),
+                )
+            ]
+        )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def manager_filter_label(t: Translator, manager: str, names: Mapping[int, str]) -> str:
+    if not manager:
+        return t.label("any")
+    if manager == NOBODY:
+        return t.label("list_nobody")
+    return names.get(int(manager)) or t.label("list_staff")
+
+
 def search_results(
-    t: Translator, config: BusinessConfig, page: DealPage, query: str
+    t: Translator,
+    config: BusinessConfig,
+    page: DealPage,
+    query: str,
+    names: Mapping[int, str] | None = None,
 ) -> InlineKeyboardMarkup:
-    rows = deal_rows(t, config, page.rows)
+    rows = deal_rows(t, config, page.rows, names)
     nav = pager(page.page, page.pages, lambda n: search_data(n, query))
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def today(t: Translator, config: BusinessConfig, page: TodayPage) -> InlineKeyboardMarkup:
-    rows = deal_rows(t, config, [row.deal for row in page.rows])
+def today(
+    t: Translator,
+    config: BusinessConfig,
+    page: TodayPage,
+    names: Mapping[int, str] | None = None,
+) -> InlineKeyboardMarkup:
+    rows = deal_rows(t, config, [row.deal for row in page.rows], names)
     nav = pager(page.page, page.pages, lambda n: TodayCb(page=n).pack())
     if nav:
         rows.append(nav)
@@ -163,20 +202,33 @@ def search_query_of(data: SearchCb) -> str:
 
 
 def list_filter(
-    t: Translator, config: BusinessConfig, pick: ListPick, stage: str, temp: str
+    t: Translator,
+    config: BusinessConfig,
+    shown: ListCb,
+    managers: Sequence[Manager] = (),
 ) -> InlineKeyboardMarkup:
+    """The options of the filter `shown.pick`; `managers`: whom an admin may pick."""
     options: list[tuple[str, str]] = [("", t.label("any"))]
-    if pick is ListPick.STAGE:
+    if shown.pick is ListPick.STAGE:
         options += [(s.id, s.name.get(t.locale)) for s in config.pipeline.stages]
-        current = stage
+        current = shown.stage
+    elif shown.pick is ListPick.MANAGER:
+        options += [
+            (str(m.telegram_id), m.name if m.active else t.label("list_inactive", name=m.name))
+            for m in managers
+        ]
+        options.append((NOBODY, t.label("list_nobody")))
+        current = shown.manager
     else:
         options += [(x.value, t.label(f"temperature_{x.value}")) for x in reversed(Temperature)]
-        current = temp
+        current = shown.temp
 
     def make(value: str) -> ListCb:
-        if pick is ListPick.STAGE:
-            return ListCb(stage=value, temp=temp)
-        return ListCb(stage=stage, temp=value)
+        if shown.pick is ListPick.STAGE:
+            return shown.carried(stage=value)
+        if shown.pick is ListPick.MANAGER:
+            return shown.carried(manager=value)
+        return shown.carried(temp=value)
 
     return InlineKeyboardMarkup(
         inline_keyboard=[

@@ -110,12 +110,21 @@ def temperature_label(t: Translator, temperature: Temperature) -> str:
     return f"{TEMPERATURE_ICON[temperature]} {t.label('temperature_' + temperature.value)}"
 
 
-def deal_button(t: Translator, config: BusinessConfig, row: DealRow) -> str:
+def deal_button(
+    t: Translator, config: BusinessConfig, row: DealRow, names: Mapping[int, str] | None = None
+) -> str:
+    """`names`: an admin's lists say whose each deal is (by the managers' names)."""
     who = short(row.name if not row.company else f"{row.name}, {row.company}", 40)
-    return (
+    text = (
         f"{TEMPERATURE_ICON[row.temperature]} #{row.id} {who} · "
         f"{stage_name(config, row.stage, t.locale)}"
     )
+    if names is None:
+        return text
+    owner = row.manager_telegram_id
+    if owner is None:
+        return f"{text} · {t.label('list_nobody')}"
+    return f"{text} · 👔 {short(names.get(owner) or t.label('list_staff'), 20)}"
 
 
 def checklist(config: BusinessConfig, stage_id: str, answers: Mapping[str, str]) -> tuple[int, int]:

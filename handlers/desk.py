@@ -16,12 +16,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
-from bot.callbacks import ListCb, ListPick, SearchCb, StaffAction, StaffCb, TodayCb
+from bot.callbacks import NOBODY, ListCb, ListPick, SearchCb, StaffAction, StaffCb, TodayCb
 from bot.clock import Clock
 from bot.commands import ADMIN_COMMANDS
 from bot.config import BusinessConfig
 from bot.desk_views import deal_button, local, short
-from bot.domain.desk import DealFilter, Viewer
+from bot.domain.desk import UNASSIGNED, DealFilter, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
 from bot.domain.reminders import ReminderStatus
@@ -29,6 +29,7 @@ from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.services.desk import DeskService, NoAccess
 from bot.services.reminders import MANUAL, ReminderService
+from bot.services.staff import StaffService
 from bot.states import StaffInput
 from bot.texts import Translator
 from handlers.deal_context import DealContext
@@ -103,9 +104,14 @@ async def menu_command(message: Message, state: FSMContext, t: Translator, viewe
 
 
 async def deals_command(
-    message: Message, t: Translator, viewer: Viewer, desk: DeskService, config: BusinessConfig
+    message: Message,
+    t: Translator,
+    viewer: Viewer,
+    desk: DeskService,
+    staff: StaffService,
+    config: BusinessConfig,
 ) -> None:
-    text, markup = await _list(t, viewer, desk, config, ListCb())
+    text, markup = await _list(t, viewer, desk, staff, config, ListCb())
     await message.answer(text, reply_markup=markup)
 
 
@@ -119,12 +125,13 @@ async def today_command(
     t: Translator,
     viewer: Viewer,
     desk: DeskService,
+    staff: StaffService,
     reminders: ReminderService,
     config: BusinessConfig,
     clock: Clock,
     tz: tzinfo,
 ) -> None:
-    text, markup = await _today(t, viewer, desk, reminders, config, clock.now(), tz, 0)
+    text, markup = await _today(t, viewer, desk, staff, reminders, config, clock.now(), tz, 0)
     await message.answer(text, reply_markup=markup)
 
 
@@ -142,6 +149,7 @@ async def staff_action(
     t: Translator,
     viewer: Viewer,
     desk: DeskService,
+    staff: StaffService,
     reminders: ReminderService,
     config: BusinessConfig,
     clock: Clock,
@@ -154,13 +162,13 @@ async def staff_action(
         await state.clear()
         await show_menu(bot, chat_id, t, viewer)
     elif action is StaffAction.DEALS:
-        text, markup = await _list(t, viewer, desk, config, ListCb())
+        text, markup = await _list(t, viewer, desk, staff, config, ListCb())
         await bot.send_message(chat_id, text, reply_markup=markup)
     elif action is StaffAction.SEARCH:
         await state.set_state(StaffInput.search)
         await bot.send_message(chat_id, t("search_ask"), reply_markup=kb.cancel_input(t))
     elif action is StaffAction.TODAY:
-        text, markup = await _today(t, viewer, desk, reminders, config, clock.now(), tz, 0)
+        text, markup = await _today(t, viewer, desk, staff, reminders, config, clock.now(), tz, 0)
         await bot.send_message(chat_id, text, reply_markup=markup)
     elif action is StaffAction.LINK:
         await _send_link(bot, chat_id, t, viewer, config)
@@ -172,6 +180,7 @@ async def deal_list(
     t: Translator,
     viewer: Viewer,
     desk: DeskService,
+    staff: StaffService,
     config: BusinessConfig,
 ) -> None:
     stages = {stage.id for stage in config.pipeline.stages}
@@ -185,12 +194,11 @@ async def deal_list(
         return
     await callback.answer()
     if callback_data.pick is not ListPick.NONE:
-        markup = kb.list_filter(
-            t, config, callback_data.pick, callback_data.stage, callback_data.temp
-        )
+        managers = await staff.managers() if viewer.is_admin else []
+        markup = kb.list_filter(t, config, callback_data, managers)
         await _edit(callback, t("filter_pick"), markup)
         return
-    text, markup = await _list(t, viewer, desk, config, callback_data)
+    text, markup = await _list(t, viewer, desk, staff, config, callback_data)
     await _edit(callback, text, markup)
 
 
@@ -205,15 +213,35 @@ async def _edit(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup
 
 
 async def _list(
-    t: Translator, viewer: Viewer, desk: DeskService, config: BusinessConfig, data: ListCb
+    t: Translator,
+    viewer: Viewer,
+    desk: DeskService,
+    staff: StaffService,
+    config: BusinessConfig,
+    data: ListCb,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    where = DealFilter(data.stage or None, Temperature(data.temp) if data.temp else None)
+    where = DealFilter(
+        data.stage or None,
+        Temperature(data.temp) if data.temp else None,
+        None if not data.manager else UNASSIGNED if data.manager == NOBODY else int(data.manager),
+    )
     page = await desk.page(viewer, where, data.page)
     if page.page >= page.pages and page.page > 0:  # a page that emptied since the button was made
         page = await desk.page(viewer, where, page.pages - 1)
-    key = "deals_all" if viewer.is_admin else "deals_mine"
-    text = t(key, total=page.total) if page.total else t("deals_none")
-    return text, kb.deal_list(t, config, page, data.stage, data.temp)
+    names = await _names(viewer, staff)
+    if names is not None and data.manager:
+        whose = kb.manager_filter_label(t, data.manager, names)
+        text = t("deals_of", whose=whose, total=page.total)
+    else:
+        text = t("deals_all" if viewer.is_admin else "deals_mine", total=page.total)
+    return text if page.total else t("deals_none"), kb.deal_list(t, config, page, data, names)
+
+
+async def _names(viewer: Viewer, staff: StaffService) -> dict[int, str] | None:
+    """An admin's lists say whose each deal is; a manager's are all their own."""
+    if not viewer.is_admin:
+        return None
+    return {manager.telegram_id: manager.name for manager in await staff.managers()}
 
 
 async def search_query(message: Message, **data: Any) -> None:
@@ -247,9 +275,10 @@ async def search_query(message: Message, **data: Any) -> None:
         query = kb.fit_query(query)
         found = await desk.search_page(viewer, query, 0)
     await state.clear()
+    names = await _names(viewer, data["staff"])
     await message.answer(
         t("search_found", query=query, count=found.total),
-        reply_markup=kb.search_results(t, config, found, query),
+        reply_markup=kb.search_results(t, config, found, query, names),
     )
 
 
@@ -259,6 +288,7 @@ async def search_page(
     t: Translator,
     viewer: Viewer,
     desk: DeskService,
+    staff: StaffService,
     config: BusinessConfig,
 ) -> None:
     """Another page of a search. The query comes from the button (it may be forged): it is
@@ -273,7 +303,8 @@ async def search_page(
     await callback.answer()
     found = await desk.search_page(viewer, query, callback_data.page)
     text = t("search_found", query=query, count=found.total)
-    await _edit(callback, text, kb.search_results(t, config, found, query))
+    names = await _names(viewer, staff)
+    await _edit(callback, text, kb.search_results(t, config, found, query, names))
 
 
 async def today_page(
@@ -282,6 +313,7 @@ async def today_page(
     t: Translator,
     viewer: Viewer,
     desk: DeskService,
+    staff: StaffService,
     reminders: ReminderService,
     config: BusinessConfig,
     clock: Clock,
@@ -292,7 +324,7 @@ async def today_page(
         return
     await callback.answer()
     text, markup = await _today(
-        t, viewer, desk, reminders, config, clock.now(), tz, callback_data.page
+        t, viewer, desk, staff, reminders, config, clock.now(), tz, callback_data.page
     )
     await _edit(callback, text, markup)
 
@@ -301,6 +333,7 @@ async def _today(
     t: Translator,
     viewer: Viewer,
     desk: DeskService,
+    staff: StaffService,
     reminders: ReminderService,
     config: BusinessConfig,
     now: datetime,
@@ -338,8 +371,12 @@ async def _today(
         for r in shown_due
     ]  # fmt: skip
 
+    owners = await _names(viewer, staff)
+
     def lines(group: str) -> list[str]:
-        return [deal_button(t, config, row.deal) for row in found.rows if getattr(row, group)]
+        return [
+            deal_button(t, config, row.deal, owners) for row in found.rows if getattr(row, group)
+        ]
 
     text = t(
         "today_page",
@@ -355,7 +392,7 @@ async def _today(
         stale_total=found.stale,
         stale_days=config.routing.stale_days,
     )
-    return text, kb.today(t, config, found)
+    return text, kb.today(t, config, found, owners)
 
 
 async def _send_link(

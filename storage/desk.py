@@ -11,7 +11,15 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.domain.desk import PAGE_SIZE, DealCard, DealFilter, DealPage, DealRow, HistoryEntry
+from bot.domain.desk import (
+    PAGE_SIZE,
+    UNASSIGNED,
+    DealCard,
+    DealFilter,
+    DealPage,
+    DealRow,
+    HistoryEntry,
+)
 from bot.domain.models import DealStatus, Person, Temperature
 from bot.domain.reminders import ReminderStatus
 from bot.services.desk import ClientEdit, ClientField, ProspectDeal, TodayPage, TodayRow
@@ -56,7 +64,9 @@ class SqlDeskRepository:
 
     async def page(self, manager: int | None, where: DealFilter, page: int) -> DealPage:
         conditions: list[sa.ColumnElement[bool]] = [deals.c.status.in_(_LISTED)]
-        if manager is not None:
+        if manager == UNASSIGNED:
+            conditions.append(deals.c.manager_telegram_id.is_(None))
+        elif manager is not None:
             conditions.append(deals.c.manager_telegram_id == manager)
         if where.stage:
             conditions.append(deals.c.stage == where.stage)
@@ -537,6 +547,7 @@ def _rows_query() -> sa.Select[Any]:
         deals.c.stage,
         deals.c.temperature,
         deals.c.updated_at,
+        deals.c.manager_telegram_id,
     ).select_from(deals.join(people, people.c.id == deals.c.person_id))
 
 
@@ -556,6 +567,7 @@ def _page_of_deals(
             deals.c.stage,
             deals.c.temperature,
             deals.c.updated_at,
+            deals.c.manager_telegram_id,
             *extra,
         )
         .where(*where)
@@ -575,13 +587,20 @@ def _with_people(shown: sa.Subquery, *extra: sa.ColumnElement[Any]) -> sa.Select
         shown.c.stage,
         shown.c.temperature,
         shown.c.updated_at,
+        shown.c.manager_telegram_id,
         *extra,
     ).select_from(shown.join(people, people.c.id == shown.c.person_id))
 
 
 def _row(row: Any) -> DealRow:  # a Row of the list columns, however the query typed it
     return DealRow(
-        row.id, row.name, row.company, row.stage, Temperature(row.temperature), row.updated_at
+        row.id,
+        row.name,
+        row.company,
+        row.stage,
+        Temperature(row.temperature),
+        row.updated_at,
+        row.manager_telegram_id,
     )
 
 

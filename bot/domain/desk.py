@@ -41,10 +41,14 @@ def may_access(viewer: Viewer, manager_telegram_id: int | None) -> bool:
     return viewer.is_admin or manager_telegram_id == viewer.telegram_id
 
 
+UNASSIGNED = 0  # DealFilter.manager: the deals nobody has (Telegram ids are positive)
+
+
 @dataclass(frozen=True, slots=True)
 class DealFilter:
     stage: str | None = None
     temperature: Temperature | None = None
+    manager: int | None = None  # an admin's: one member of staff's deals, or UNASSIGNED
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,7 @@ class DealRow:
     stage: str
     temperature: Temperature
     updated_at: datetime
+    manager_telegram_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
