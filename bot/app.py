@@ -31,6 +31,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import set_staff_commands
 from bot.config import BusinessConfig, load_business_config, scoring_table, source_table
 from bot.domain.when import parse_when
+from bot.live_cards import LiveCards
 from bot.middlewares import UserMiddleware
 from bot.reminder_push import ReminderPusher, start_scheduler
 from bot.rendering import Renderer
@@ -128,6 +129,7 @@ def build_dispatcher(
         clock=clock,
         catalogue=catalogue,
         admin_ids=admin_ids,
+        live_cards=LiveCards(),
     )
     dispatcher.update.outer_middleware(UserMiddleware(catalogue, default_locale, staff, clock))
     dispatcher.include_routers(*get_routers(catalogue))

@@ -148,6 +148,7 @@ class TodayCb(CallbackData, prefix="td"):
 
 class DealAction(StrEnum):
     OPEN = "open"
+    DETAILS = "details"  # the short card shown in full, in place
     HISTORY = "history"
     NEXT = "next"  # to the next stage, through the gate
     STAGES = "stages"  # the stage picker

@@ -244,11 +244,13 @@ def list_filter(
 
 
 def deal_card(
-    t: Translator, config: BusinessConfig, card: DealCard, viewer: Viewer
+    t: Translator, config: BusinessConfig, card: DealCard, viewer: Viewer, full: bool = True
 ) -> InlineKeyboardMarkup:
+    """`full`: the card's whole text is shown; otherwise a button shows it, in place."""
     deal_id = card.deal.id
     reply = _deal(t, "btn_reply", DealAction.REPLY, deal_id) if card.person.telegram_id else None
     history = _deal(t, "btn_history", DealAction.HISTORY, deal_id)
+    details = None if full else _deal(t, "btn_details", DealAction.DETAILS, deal_id)
     reassign = _deal(t, "btn_reassign", DealAction.REASSIGN, deal_id) if viewer.is_admin else None
     client = _deal(t, "btn_client", DealAction.CLIENT, deal_id)
     if card.deal.manager_telegram_id is None and not viewer.is_admin:
@@ -273,7 +275,8 @@ def deal_card(
                 _deal(t, "btn_step", DealAction.STEP, deal_id),
             ],
             [history, reply],
-            [reassign, client],
+            [client, details],
+            [reassign],
             [_deal(t, "btn_reopen", DealAction.REOPEN, deal_id) if viewer.is_admin else None],
         )
     answered, required = checklist(config, card.deal.stage, card.answers)
@@ -310,7 +313,8 @@ def deal_card(
             _deal(t, "btn_remind", DealAction.REMIND, deal_id),
         ],
         [history, reply],
-        [reassign, client],
+        [client, details],
+        [reassign],
     )
 
 

@@ -138,8 +138,15 @@ def checklist(config: BusinessConfig, stage_id: str, answers: Mapping[str, str])
 
 
 def deal_card(
-    t: Translator, config: BusinessConfig, card: DealCard, tz: tzinfo, history_lines: int = 3
+    t: Translator,
+    config: BusinessConfig,
+    card: DealCard,
+    tz: tzinfo,
+    history_lines: int = 3,
+    full: bool = True,
 ) -> Markup:
+    """The card; not `full`: the four lines that change as the deal is worked (the card shown
+    again after each action, under the message that says what was done)."""
     deal, person = card.deal, card.person
     stage_ids = [stage.id for stage in config.pipeline.stages]
     answered, required = checklist(config, deal.stage, card.answers)
@@ -150,7 +157,7 @@ def deal_card(
     status = "" if deal.status is DealStatus.OPEN else t.label(f"status_{deal.status.value}")
     lost = lost_reason_label(config, card.lost_reason, t.locale) if card.lost_reason else None
     return t(
-        "deal_card",
+        "deal_card" if full else "deal_card_short",
         icon=TEMPERATURE_ICON[deal.temperature],
         deal_id=deal.id,
         temperature=t.label(f"temperature_{deal.temperature.value}"),

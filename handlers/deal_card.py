@@ -14,7 +14,14 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
 from bot.callbacks import DealAction, DealCb, PlayCb, row_id
-from bot.desk_views import format_amount, history_text, long_day, stage_name, temperature_label
+from bot.desk_views import (
+    deal_card,
+    format_amount,
+    history_text,
+    long_day,
+    stage_name,
+    temperature_label,
+)
 from bot.domain.desk import RoutingRule, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import (
@@ -111,7 +118,16 @@ async def deal_action(callback: CallbackQuery, callback_data: DealCb, **data: An
 
 async def open_card(ctx: DealContext, arg: str) -> None:
     await ctx.state.clear()
-    await ctx.show_card()
+    await ctx.show_card(full=True)
+
+
+async def details(ctx: DealContext, arg: str) -> None:
+    """The short card pressed for its whole text: shown in place, no new message."""
+    card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    await ctx.replace(
+        deal_card(ctx.t, ctx.config, card, ctx.tz),
+        kb.deal_card(ctx.t, ctx.config, card, ctx.viewer),
+    )
 
 
 async def history(ctx: DealContext, arg: str) -> None:
@@ -279,7 +295,7 @@ async def reopen(ctx: DealContext, arg: str) -> None:
         return
     await ctx.reminders.deal_reopened(ctx.deal_id)
     await ctx.send(ctx.t("reopened", stage=stage))
-    await ctx.show_card()
+    await ctx.show_card(full=True)
     await notify.owner_of_reopened(ctx, card.deal.manager_telegram_id, stage)
 
 
@@ -340,7 +356,7 @@ async def take(ctx: DealContext, arg: str) -> None:
         return
     if result is TakeResult.TAKEN:
         await ctx.send(ctx.t("take_won", deal_id=ctx.deal_id))
-    await ctx.show_card()
+    await ctx.show_card(full=True)
 
 
 async def amount(ctx: DealContext, arg: str) -> None:
@@ -434,6 +450,7 @@ async def _tell(
 
 ACTIONS: dict[DealAction, Action] = {
     DealAction.OPEN: open_card,
+    DealAction.DETAILS: details,
     DealAction.HISTORY: history,
     DealAction.NEXT: stage_gate.next_stage,
     DealAction.STAGES: stage_gate.stages,

@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.config import BusinessConfig
 from bot.desk_views import deal_card
 from bot.domain.desk import Viewer
+from bot.live_cards import LiveCards
 from bot.services.desk import DeskService, NoAccess
 from bot.services.documents import DocumentService
 from bot.services.pipeline import PipelineService
@@ -75,6 +76,7 @@ class DealContext:
     catalogue: Catalogue
     documents: DocumentService | None = None
     message: Message | None = None  # the message whose button was pressed, if any
+    live_cards: LiveCards | None = None
 
     @classmethod
     def from_data(cls, chat_id: int, deal_id: int, data: dict[str, Any]) -> DealContext:
@@ -100,16 +102,29 @@ class DealContext:
         """The pressed message without the buttons `gone` picks (the others stay)."""
         await swap_buttons(self.message, lambda button: None if gone(button) else button)
 
-    async def show_card(self) -> None:
+    async def show_card(self, full: bool = False) -> None:
+        """The card at the bottom of the chat: `full` where the deal is opened or enters a new
+        stage; after an action, its short form (the full one is a tap away): a manager's chat
+        is not to fill up with the same 25 lines after every call logged."""
         try:
             card = await self.desk.card(self.viewer, self.deal_id)
         except NoAccess:
             await self.send(self.t("err_no_access"))
             return
-        await self.send(
-            deal_card(self.t, self.config, card, self.tz),
-            kb.deal_card(self.t, self.config, card, self.viewer),
+        sent = await self.send(
+            deal_card(self.t, self.config, card, self.tz, full=full),
+            kb.deal_card(self.t, self.config, card, self.viewer, full=full),
         )
+        if self.live_cards is None:
+            return
+        previous = self.live_cards.replace(self.chat_id, self.deal_id, sent.message_id)
+        if previous is not None:
+            with suppress(TelegramAPIError):  # deleted by the manager, or too old to edit
+                await self.bot.edit_message_reply_markup(
+                    chat_id=self.chat_id,
+                    message_id=previous,
+                    reply_markup=kb.alert(self.t, self.deal_id, inbox=False),
+                )
 
     async def expect(self, state: Any, **data: Any) -> None:
         """Wait for typed input about this deal."""

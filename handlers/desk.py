@@ -264,7 +264,7 @@ async def search_query(message: Message, **data: Any) -> None:
         with suppress(NoAccess):  # not a deal of theirs: "nothing found"
             await desk.check(viewer, deal_id)
             await state.clear()
-            await DealContext.from_data(message.chat.id, deal_id, data).show_card()
+            await DealContext.from_data(message.chat.id, deal_id, data).show_card(full=True)
             return
     if not found.total:
         await message.answer(t("search_nothing", query=query), reply_markup=kb.cancel_input(t))

@@ -83,7 +83,7 @@ async def _report(ctx: DealContext, result: MoveResult, target: str) -> None:
         await ctx.state.clear()
         if target != WON:
             await ctx.send(t("stage_moved", stage=stage_name(ctx.config, result.stage, t.locale)))
-            await ctx.show_card()
+            await ctx.show_card(full=True)  # a new stage: its tips, what was found out so far
             return
         await ctx.reminders.deal_closed(ctx.deal_id)
         owner = await ctx.desk.check(ctx.viewer, ctx.deal_id)
@@ -92,7 +92,7 @@ async def _report(ctx: DealContext, result: MoveResult, target: str) -> None:
             chat = owner if owner is not None else ctx.viewer.telegram_id
             await ctx.reminders.post_sale(ctx.deal_id, chat, ctx.now(), days)
         await ctx.send(t("deal_won", stage=stage_name(ctx.config, result.stage, t.locale)))
-        await ctx.show_card()
+        await ctx.show_card(full=True)
         await notify.owner_of_closed(ctx, owner)
         return
     assert isinstance(result, MoveRefused)

@@ -306,6 +306,52 @@ async def test_temperature_amount_and_next_step(world: World) -> None:
     assert "120\u00a0000,50\u00a0₽" in card.text and "Отправить КП до пятницы" in card.text
 
 
+async def test_after_an_action_the_card_is_short_and_its_details_a_tap_away(
+    world: World,
+) -> None:
+    oleg = await manager_with_deal(world)
+    assert not any("Подробнее" in b for b in oleg.last().buttons())  # opened: already whole
+    await oleg.press("Сумма")
+    [done, card] = await oleg.send("120 000")
+    assert done.text.startswith("Сумма сделки")
+    # what changes as the deal is worked, not the client's request, the source or the tips
+    assert "Сделка #1" in card.text and "120\u00a0000\u00a0₽" in card.text
+    assert "+7 916 000-10-01" in card.text and "чек-лист 0/1" in card.text
+    assert "интернет-маркетинг" not in card.text and "Будьте дружелюбны" not in card.text
+    assert len(card.text.splitlines()) == 4
+    for label in ("Следующий этап", "Звонок", "Выиграна", "История"):  # the same buttons
+        assert any(label in button for button in card.buttons()), label
+    shown = await oleg.press("Подробнее")
+    assert shown == [] and card.edits == 1  # in place
+    assert "интернет-маркетинг, входящий" in card.text and "120\u00a0000\u00a0₽" in card.text
+    assert not any("Подробнее" in b for b in card.buttons())
+    # a new stage is shown whole: its tips, what earlier stages found out
+    await oleg.press("Следующий этап")
+    await oleg.press("Ответить и перейти")
+    await oleg.press("Да")
+    moved = oleg.last()
+    assert "Выявление потребностей" in moved.text and "интернет-маркетинг" in moved.text
+    assert "💡" in moved.text and not any("Подробнее" in b for b in moved.buttons())
+
+
+async def test_a_chat_has_one_working_card_per_deal(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    first = oleg.last()
+    await submit_lead(world, 1002, name="Борис")
+    await oleg.send("/deals")
+    await oleg.press("#2")
+    other = oleg.last()
+    await oleg.callback(DealCb(action=DealAction.TEMPERATURE, deal=1).pack(), first.message_id)
+    await oleg.press("Тёплый")
+    newest = oleg.last()
+    assert "Сделка #1" in newest.text and "Тёплый" in newest.text
+    # the card before is kept as it was, with one button that brings the deal down again
+    assert first.buttons() == ["📋 Открыть сделку"] and "Горячий" in first.text
+    assert len(other.buttons()) > 5  # another deal's card is not touched
+    await oleg.callback(button_data(first, "Открыть сделку"), first.message_id)
+    assert newest.buttons() == ["📋 Открыть сделку"] and len(oleg.last().buttons()) > 5
+
+
 async def english_manager_with_deal(world: World) -> Prospect:
     await world.add_manager(7001, "Oleg", language="en")
     await submit_lead(world, 1001)
@@ -324,6 +370,8 @@ async def test_an_english_speaking_manager_types_amounts_the_english_way(world: 
     answer = await oleg.send("1,500.50")
     assert (await deal_of(world)).amount_minor == 150050
     assert "1,500.50\u00a0₽" in answer[-1].text  # the card writes it the English way too
+    assert answer[-1].text.startswith("🔥 <b>Deal #1</b> · Hot")  # its short form, in English
+    assert "ℹ️ Details" in answer[-1].buttons()
 
 
 async def at_the_closing_gate(world: World, **deal_values: object) -> Prospect:
