@@ -155,7 +155,7 @@ class DealAction(StrEnum):
     MOVE = "move"  # arg: the target stage
     QUESTIONS = "questions"
     ASK = "ask"  # arg: a question id, or "" for every missing one
-    ANSWER = "answer"  # arg: "<question id>.<choice id | yes | no>"
+    ANSWER = "answer"  # arg: "<question id>.<choice id | yes | no | AS_BEFORE>"
     SKIP = "skip"  # skip an optional question in a walk
     OBJECTIONS = "objections"
     OBJECTION = "objection"  # arg: an objection id, or "" for "other" (typed)
@@ -174,6 +174,9 @@ class DealAction(StrEnum):
     OFFER_DOCX = "docx"  # arg: a document id
     CLIENT = "client"  # arg: "" for the client's details, a ClientField to ask, "clear.<field>"
     REOPEN = "reopen"  # an admin's: arg "" asks, "yes.<won|lost>" reopens a closed deal
+
+
+AS_BEFORE = "~"  # DealAction.ANSWER: the answer the client's earlier deal has (not an id's sign)
 
 
 class DealCb(CallbackData, prefix="d"):

@@ -9,6 +9,7 @@ from aiogram.filters.callback_data import MAX_CALLBACK_LENGTH
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import (
+    AS_BEFORE,
     NOBODY,
     DealAction,
     DealCb,
@@ -392,10 +393,20 @@ def questions(t: Translator, config: BusinessConfig, card: DealCard) -> InlineKe
 
 
 def question(
-    t: Translator, config: BusinessConfig, deal_id: int, question_id: str, optional: bool
+    t: Translator,
+    config: BusinessConfig,
+    deal_id: int,
+    question_id: str,
+    optional: bool,
+    as_before: bool = False,
 ) -> InlineKeyboardMarkup:
+    """`as_before`: the client's earlier deal has a typed answer, which one tap gives again."""
     found = config.pipeline.question(question_id)
     rows: list[list[Button | None]] = []
+    if as_before and found.type is AnswerType.TEXT:
+        rows.append(
+            [_deal(t, "btn_as_before", DealAction.ANSWER, deal_id, f"{question_id}.{AS_BEFORE}")]
+        )
     if found.type is AnswerType.CHOICE:
         rows += [
             [

@@ -12,7 +12,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
-from bot.callbacks import DealAction, DealCb
+from bot.callbacks import AS_BEFORE, DealAction, DealCb
 from bot.desk_views import answer_text, long_day, question_text, short, stage_name
 from bot.domain.parsing import InputError
 from bot.domain.pipeline import (
@@ -235,20 +235,51 @@ async def _ask(ctx: DealContext, question_id: str, left: int) -> None:
         await ctx.send(ctx.t("err_stale_button"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     _, question = found
+    before = await _as_before(ctx, question_id)
     asked = await ctx.send(
         ctx.t(
             "question_ask",
             text=question.text.get(ctx.t.locale),
             left=left,
             hint=ctx.t.label(f"hint_{question.type.value}"),
+            before=short(answer_text(ctx.t, ctx.config, question_id, before), 300)
+            if before is not None
+            else None,
         ),
-        kb.question(ctx.t, ctx.config, ctx.deal_id, question_id, optional=not question.required),
+        kb.question(
+            ctx.t,
+            ctx.config,
+            ctx.deal_id,
+            question_id,
+            optional=not question.required,
+            as_before=before is not None,
+        ),
     )
     await ctx.state.update_data(asked=asked.message_id)  # settled once it is answered by typing
 
 
+async def _as_before(ctx: DealContext, question_id: str) -> str | None:
+    """The answer the client's earlier deal has to a question of what they need (their problems,
+    what matters more): a repeat sale starts from it. Not one about this sale's progress (did
+    we reach them, a date, an amount): that is to be found out again."""
+    found = ctx.config.pipeline.find_question(question_id)
+    if found is None or found[1].type not in (AnswerType.TEXT, AnswerType.CHOICE):
+        return None
+    question = found[1]
+    before = (await ctx.desk.earlier_answers(ctx.viewer, ctx.deal_id)).get(question_id)
+    if question.type is AnswerType.CHOICE and before not in {c.id for c in question.choices}:
+        return None  # a choice removed from the configuration since
+    return before
+
+
 async def answer_button(ctx: DealContext, arg: str) -> None:
     question_id, _, value = arg.partition(".")
+    if value == AS_BEFORE:
+        before = await _as_before(ctx, question_id)
+        if before is None:  # forged, or the question changed its type
+            await ctx.send(ctx.t("err_stale_button"))
+            return
+        value = before
     stored = await _answer(ctx, question_id, value)
     if stored is not None and ctx.message is not None:
         await _settle(ctx, ctx.message.message_id, question_id, stored)

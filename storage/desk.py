@@ -453,6 +453,20 @@ class SqlDeskRepository:
             return ClientEdit(changed=False, held=True)
         return ClientEdit(changed=True)
 
+    async def earlier_answers(self, deal_id: int) -> dict[str, str]:
+        person = sa.select(deals.c.person_id).where(deals.c.id == deal_id).scalar_subquery()
+        query = (
+            sa.select(deal_answers.c.question_id, deal_answers.c.value)
+            .select_from(deal_answers.join(deals, deals.c.id == deal_answers.c.deal_id))
+            .where(deals.c.person_id == person, deals.c.id != deal_id)
+            .order_by(deals.c.id.desc())
+        )
+        found: dict[str, str] = {}
+        async with self._engine.connect() as c:
+            for question_id, value in await c.execute(query):
+                found.setdefault(question_id, value)
+        return found
+
     async def deal_summary(self, deal_id: int) -> ProspectDeal | None:
         return await self._summary(sa.select().where(deals.c.id == deal_id))
 

@@ -139,6 +139,7 @@ class DeskRepository(Protocol):
     async def deal_summary(self, deal_id: int) -> ProspectDeal | None: ...
     async def client_names(self, deal_ids: Collection[int]) -> dict[int, str]: ...
     async def set_client_language(self, deal_id: int, language: str, now: datetime) -> None: ...
+    async def earlier_answers(self, deal_id: int) -> dict[str, str]: ...
     async def set_client_field(
         self, deal_id: int, field: ClientField, value: str | None, actor: int, now: datetime
     ) -> ClientEdit: ...
@@ -316,6 +317,12 @@ class DeskService:
         return await self._repository.set_client_field(
             deal_id, field, value, viewer.telegram_id, now
         )
+
+    async def earlier_answers(self, viewer: Viewer, deal_id: int) -> dict[str, str]:
+        """What the client's earlier deals found out, the newest answer to each question: a
+        repeat sale need not find out again what the client's problems are."""
+        await self.check(viewer, deal_id)
+        return await self._repository.earlier_answers(deal_id)
 
     async def reassign(
         self, viewer: Viewer, deal_id: int, manager: int, now: datetime

@@ -122,6 +122,57 @@ async def test_the_gate_refuses_a_skip_then_walks_through_the_missing_questions(
     assert kinds.count("move_refused") == 2 and kinds.count("stage_changed") == 2
 
 
+async def test_a_repeat_sale_starts_from_what_the_last_deal_found_out(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    async with world.engine.begin() as connection:
+        await connection.execute(
+            deal_answers.insert(),
+            [
+                {"deal_id": 1, "question_id": q, "value": v, "answered_at": world.clock.now()}
+                for q, v in (
+                    ("problems", "Теряют заявки из мессенджеров"),
+                    ("priority", "saving"),
+                    ("decision_maker", "yes"),
+                    ("budget", "150000"),
+                )
+            ],
+        )
+        await connection.execute(deals.update().where(deals.c.id == 1).values(status="won"))
+    anna = world.prospect(user_id=1001, first_name="Анна")  # again: a repeat sale, deal 2
+    await anna.send("/start")
+    await anna.press("Оставить заявку")
+    await choose_quickly(anna)
+    await anna.press("Всё верно")
+    await oleg.send("/deals")
+    await oleg.press("#2")
+    await oleg.press("Следующий этап")
+    [reached] = await oleg.press("Ответить и перейти")
+    assert "прошлой сделке" not in reached.text  # whether we reached them is this sale's
+    await oleg.press("Да")
+    await oleg.press("Следующий этап")
+    [problems] = await oleg.press("Ответить и перейти")
+    assert "↩️ В прошлой сделке клиента: Теряют заявки из мессенджеров" in problems.text
+    [priority] = await oleg.press("Как в прошлой сделке")
+    settled = world.session.shown(7001, problems.message_id)
+    assert settled is not None and settled.text.endswith("✔ Теряют заявки из мессенджеров")
+    # a choice: the earlier one is named, and pressed as any other
+    assert "В прошлой сделке клиента: Сэкономить средства" in priority.text
+    assert not any("Как в прошлой" in b for b in priority.buttons())
+    [experience] = await oleg.press("Сэкономить")
+    assert "прошлой сделке" not in experience.text  # the last deal did not find it out
+    # a forged "as before" where there is nothing before: refused, nothing stored
+    await oleg.callback(DealCb(action=DealAction.ANSWER, deal=2, arg="experience.~").pack())
+    assert "Эта кнопка уже не действует" in oleg.last().text
+    await oleg.send("Пробовали Excel")
+    [decision] = [s for s in world.session.to(7001) if "лицом, принимающим" in s.text][-1:]
+    assert "прошлой сделке" not in decision.text  # yes/no: asked again
+    async with world.engine.connect() as connection:
+        rows = await connection.execute(sa.select(deal_answers).where(deal_answers.c.deal_id == 2))
+        answers = {row.question_id: row.value for row in rows}
+    assert answers["problems"] == "Теряют заявки из мессенджеров"
+    assert answers["priority"] == "saving" and answers["experience"] == "Пробовали Excel"
+
+
 async def test_a_client_not_reached_holds_the_deal_at_contact(world: World) -> None:
     """ "Did you reach the client?" - "no" is saved, but it is no way past the gate."""
     oleg = await manager_with_deal(world)

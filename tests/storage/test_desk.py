@@ -15,7 +15,7 @@ from bot.services.desk import ClientField, DeskService, NoAccess, TakeResult
 from bot.services.lead_capture import OutboundLead
 from bot.services.staff import InviteResult, NewManager, StaffService
 from storage.desk import SqlDeskRepository
-from storage.schema import deals
+from storage.schema import deal_answers, deals
 from storage.staff import SqlStaffRepository
 from tests.storage.test_leads import NOW, service
 
@@ -117,6 +117,36 @@ async def test_a_clients_phone_or_email_is_never_given_to_two_clients(
     assert (entry.kind, entry.data) == (
         "field_changed", {"field": "name", "from": "Клиент 1", "to": "Иван"},
     )  # fmt: skip
+
+
+async def test_a_clients_earlier_deals_answers_newest_first(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    first = await outbound(engine, business_config, 7001, 1)
+    answers = [("problems", "старая"), ("priority", "saving")]
+    async with engine.begin() as connection:
+        await connection.execute(
+            deal_answers.insert(),
+            [
+                {"deal_id": first, "question_id": q, "value": v, "answered_at": NOW}
+                for q, v in answers
+            ],
+        )
+        await connection.execute(deals.update().values(status="won"))
+    second = await outbound(engine, business_config, 7001, 1)  # the same phone: a repeat sale
+    async with engine.begin() as connection:
+        await connection.execute(
+            deal_answers.insert().values(
+                deal_id=second, question_id="problems", value="новая", answered_at=NOW
+            )
+        )
+        await connection.execute(deals.update().values(status="lost"))
+    third = await outbound(engine, business_config, 7001, 1)
+    desk = DeskService(SqlDeskRepository(engine))
+    assert await desk.earlier_answers(OLEG, third) == {"problems": "новая", "priority": "saving"}
+    assert await desk.earlier_answers(OLEG, first) == {"problems": "новая"}
+    other = await outbound(engine, business_config, 7001, 2)  # another client: nothing
+    assert await desk.earlier_answers(OLEG, other) == {}
 
 
 async def test_an_invitation_is_redeemed_once_even_at_once(engine: AsyncEngine) -> None:
