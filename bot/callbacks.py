@@ -147,7 +147,7 @@ class TodayCb(CallbackData, prefix="td"):
 
 
 class DealAction(StrEnum):
-    OPEN = "open"
+    OPEN = "open"  # arg: "" the whole card (a deal opened), BACK its short form
     DETAILS = "details"  # the short card shown in full, in place
     HISTORY = "history"
     NEXT = "next"  # to the next stage, through the gate
@@ -176,6 +176,7 @@ class DealAction(StrEnum):
     REOPEN = "reopen"  # an admin's: arg "" asks, "yes.<won|lost>" reopens a closed deal
 
 
+BACK = "back"  # DealAction.OPEN from a screen of the deal: the card was just seen
 AS_BEFORE = "~"  # DealAction.ANSWER: the answer the client's earlier deal has (not an id's sign)
 
 

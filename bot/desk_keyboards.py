@@ -10,6 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import (
     AS_BEFORE,
+    BACK,
     NOBODY,
     DealAction,
     DealCb,
@@ -323,7 +324,7 @@ def reopen(t: Translator, deal_id: int, status: str) -> InlineKeyboardMarkup:
     """The "yes" names the closing it was asked about: a later one is not undone by it."""
     return _rows(
         [_deal(t, "btn_reopen_yes", DealAction.REOPEN, deal_id, f"yes.{status}")],
-        [_deal(t, "btn_to_card", DealAction.OPEN, deal_id)],
+        [to_card(t, deal_id)],
     )
 
 
@@ -335,8 +336,13 @@ def drop_reminders(t: Translator, deal_id: int, left: Sequence[Reminder]) -> Inl
     )
 
 
+def to_card(t: Translator, deal_id: int) -> Button:
+    """Back from a screen of the deal to its card (short: it was just seen)."""
+    return _deal(t, "btn_to_card", DealAction.OPEN, deal_id, BACK)
+
+
 def back_to_card(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
-    return _rows([_deal(t, "btn_to_card", DealAction.OPEN, deal_id)])
+    return _rows([to_card(t, deal_id)])
 
 
 def client_fields(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
@@ -346,7 +352,7 @@ def client_fields(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
     return _rows(
         [field(ClientField.NAME), field(ClientField.PHONE)],
         [field(ClientField.EMAIL), field(ClientField.COMPANY)],
-        [_deal(t, "btn_to_card", DealAction.OPEN, deal_id)],
+        [to_card(t, deal_id)],
     )
 
 
@@ -359,7 +365,7 @@ def client_ask(
             if erasable
             else None
         ],
-        [_deal(t, "btn_to_card", DealAction.OPEN, deal_id)],
+        [to_card(t, deal_id)],
     )
 
 
@@ -386,7 +392,7 @@ def questions(t: Translator, config: BusinessConfig, card: DealCard) -> InlineKe
     rows.append(
         [
             _deal(t, "btn_answer_missing", DealAction.ASK, card.deal.id) if required else None,
-            _deal(t, "btn_to_card", DealAction.OPEN, card.deal.id),
+            to_card(t, card.deal.id),
         ]
     )
     return _rows(*rows)
@@ -435,7 +441,7 @@ def question(
     rows.append(
         [
             _deal(t, "btn_skip", DealAction.SKIP, deal_id, question_id) if optional else None,
-            _deal(t, "btn_to_card", DealAction.OPEN, deal_id),
+            to_card(t, deal_id),
         ]
     )
     return _rows(*rows)
@@ -457,7 +463,7 @@ def stages(
         ]
         for stage in config.pipeline.stages
     ]
-    rows.append([_deal(t, "btn_to_card", DealAction.OPEN, deal_id)])
+    rows.append([to_card(t, deal_id)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -467,7 +473,7 @@ def objections(t: Translator, config: BusinessConfig, deal_id: int) -> InlineKey
         for o in config.pipeline.objections
     ]
     rows.append([_deal(t, "btn_objection_other", DealAction.OBJECTION, deal_id, "")])
-    rows.append([_deal(t, "btn_to_card", DealAction.OPEN, deal_id)])
+    rows.append([to_card(t, deal_id)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -478,7 +484,7 @@ def activities(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
     return _rows(
         [button(ActivityKind.CALL), button(ActivityKind.NO_ANSWER)],
         [button(ActivityKind.MEETING), button(ActivityKind.NOTE)],
-        [_deal(t, "btn_to_card", DealAction.OPEN, deal_id)],
+        [to_card(t, deal_id)],
     )
 
 
@@ -491,7 +497,7 @@ def temperatures(t: Translator, deal_id: int, current: Temperature) -> InlineKey
             )
             for value in reversed(Temperature)
         ],
-        [_deal(t, "btn_to_card", DealAction.OPEN, deal_id)],
+        [to_card(t, deal_id)],
     )
 
 
@@ -500,7 +506,7 @@ def lost_reasons(t: Translator, config: BusinessConfig, deal_id: int) -> InlineK
         [_plain(r.label.get(t.locale), DealCb(action=DealAction.LOST, deal=deal_id, arg=r.id))]
         for r in config.pipeline.lost_reasons
     ]
-    rows.append([_deal(t, "btn_to_card", DealAction.OPEN, deal_id)])
+    rows.append([to_card(t, deal_id)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -517,7 +523,7 @@ def reassign(
         for m in managers
         if m.active
     ]
-    rows.append([_deal(t, "btn_to_card", DealAction.OPEN, deal_id)])
+    rows.append([to_card(t, deal_id)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -532,7 +538,7 @@ def history(t: Translator, deal_id: int, entries: Sequence[HistoryEntry]) -> Inl
         for entry in entries
         if entry.data.get("voice")
     ]
-    rows.append([_deal(t, "btn_to_card", DealAction.OPEN, deal_id)])
+    rows.append([to_card(t, deal_id)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from bot.cards import TEMPERATURE_ICON, request_labels
 from bot.config import BusinessConfig, campaign_name
-from bot.domain.desk import DealCard, DealRow, HistoryEntry
+from bot.domain.desk import DealCard, DealRow, HistoryEntry, Viewer
 from bot.domain.models import DealStatus, Temperature
 from bot.domain.offers import grouped, money
 from bot.domain.parsing import format_phone
@@ -144,6 +144,7 @@ def deal_card(
     tz: tzinfo,
     history_lines: int = 3,
     full: bool = True,
+    viewer: Viewer | None = None,
 ) -> Markup:
     """The card; not `full`: the four lines that change as the deal is worked (the card shown
     again after each action, under the message that says what was done)."""
@@ -185,6 +186,8 @@ def deal_card(
         next_step=card.next_step,
         last_activity=local(card.last_activity, tz, locale=t.locale),
         manager=card.manager_name,
+        # the short card names the manager to an admin, who sees everybody's deals
+        show_manager=viewer is not None and viewer.is_admin,
         request=request_labels(config, card.request, t.locale) if card.request else None,
         # An admin selling through their own link, or a rep known only to the config's sources.
         manager_id=deal.manager_telegram_id,

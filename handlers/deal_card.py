@@ -13,7 +13,7 @@ from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
-from bot.callbacks import DealAction, DealCb, PlayCb, row_id
+from bot.callbacks import BACK, DealAction, DealCb, PlayCb, row_id
 from bot.desk_views import (
     deal_card,
     format_amount,
@@ -118,7 +118,7 @@ async def deal_action(callback: CallbackQuery, callback_data: DealCb, **data: An
 
 async def open_card(ctx: DealContext, arg: str) -> None:
     await ctx.state.clear()
-    await ctx.show_card(full=True)
+    await ctx.show_card(full=arg != BACK)
 
 
 async def details(ctx: DealContext, arg: str) -> None:
@@ -208,8 +208,8 @@ async def temperature(ctx: DealContext, value: str) -> None:
     await ctx.desk.set_temperature(
         ctx.viewer, ctx.deal_id, Temperature(value), ctx.now(), "manager"
     )
-    await ctx.send(ctx.t("temperature_set", value=temperature_label(ctx.t, Temperature(value))))
-    await ctx.show_card()
+    label = temperature_label(ctx.t, Temperature(value))
+    await ctx.show_card(done=ctx.t("temperature_set", value=label))
 
 
 async def won(ctx: DealContext, arg: str) -> None:
@@ -260,11 +260,10 @@ async def _lose(ctx: DealContext, reason: str) -> None:
             reminders.quick_button(ctx.t, ctx.deal_id, when, reminders.CALL_BACK) for when in LATER
         ]
         rows = [*rows, later]
-    await ctx.send(
-        ctx.t("deal_lost", reminders=len(left), call_back=call_back),
-        InlineKeyboardMarkup(inline_keyboard=rows) if rows else None,
-    )
-    await ctx.show_card()
+    lost_text = ctx.t("deal_lost", reminders=len(left), call_back=call_back)
+    if rows:  # its buttons under it, the card after
+        await ctx.send(lost_text, InlineKeyboardMarkup(inline_keyboard=rows))
+    await ctx.show_card(done=None if rows else lost_text)
     owner = await ctx.desk.check(ctx.viewer, ctx.deal_id)
     await notify.owner_of_closed(ctx, owner, lost_reason=reason)
 
@@ -294,8 +293,7 @@ async def reopen(ctx: DealContext, arg: str) -> None:
         await ctx.send(ctx.t("reopen_open"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     await ctx.reminders.deal_reopened(ctx.deal_id)
-    await ctx.send(ctx.t("reopened", stage=stage))
-    await ctx.show_card(full=True)
+    await ctx.show_card(full=True, done=ctx.t("reopened", stage=stage))
     await notify.owner_of_reopened(ctx, card.deal.manager_telegram_id, stage)
 
 
@@ -354,9 +352,8 @@ async def take(ctx: DealContext, arg: str) -> None:
     if result is TakeResult.TAKEN_BY_OTHER:
         await ctx.send(ctx.t("take_lost"))
         return
-    if result is TakeResult.TAKEN:
-        await ctx.send(ctx.t("take_won", deal_id=ctx.deal_id))
-    await ctx.show_card(full=True)
+    won = ctx.t("take_won", deal_id=ctx.deal_id) if result is TakeResult.TAKEN else None
+    await ctx.show_card(full=True, done=won)
 
 
 async def amount(ctx: DealContext, arg: str) -> None:
@@ -421,8 +418,7 @@ async def _set_client_field(ctx: DealContext, field: ClientField, value: str | N
     shown = format_phone(value) if field is ClientField.PHONE and value else value
     label = ctx.t.label(f"field_{field.value}")
     key = "client_set" if edit.changed else "client_unchanged"
-    await ctx.send(ctx.t(key, field=label, value=shown))
-    await ctx.show_card()
+    await ctx.show_card(done=ctx.t(key, field=label, value=shown))
 
 
 async def reply(ctx: DealContext, arg: str) -> None:
@@ -522,8 +518,7 @@ async def objection_typed(message: Message, **data: Any) -> None:
         return
     await ctx.desk.log_objection(ctx.viewer, ctx.deal_id, "other", text, ctx.now())
     await ctx.state.clear()
-    await ctx.send(ctx.t("objection_logged"))
-    await ctx.show_card()
+    await ctx.show_card(done=ctx.t("objection_logged"))
 
 
 async def activity_typed(message: Message, **data: Any) -> None:
@@ -545,8 +540,7 @@ async def activity_typed(message: Message, **data: Any) -> None:
             return
         await ctx.desk.log_activity(ctx.viewer, ctx.deal_id, kind, ctx.now(), text=text)
     await ctx.state.clear()
-    await ctx.send(ctx.t("activity_logged", what=ctx.t.label(f"activity_{kind.value}")))
-    await ctx.show_card()
+    await ctx.show_card(done=ctx.t("activity_logged", what=ctx.t.label(f"activity_{kind.value}")))
 
 
 async def amount_typed(message: Message, **data: Any) -> None:
@@ -559,8 +553,7 @@ async def amount_typed(message: Message, **data: Any) -> None:
         return
     await ctx.desk.set_amount(ctx.viewer, ctx.deal_id, minor, ctx.now())
     await ctx.state.clear()
-    await ctx.send(ctx.t("amount_set", amount=format_amount(minor, ctx.t.locale)))
-    await ctx.show_card()
+    await ctx.show_card(done=ctx.t("amount_set", amount=format_amount(minor, ctx.t.locale)))
 
 
 async def step_typed(message: Message, **data: Any) -> None:
@@ -574,16 +567,14 @@ async def step_typed(message: Message, **data: Any) -> None:
     # "Демо в четверг 15:00": a step with a moment in it is offered as a reminder, one tap
     moment = await reminders.moment_in(text, ctx.now(), ctx.tz)
     if moment is None:
-        await ctx.send(ctx.t("step_set"))
-    else:
-        # with its weekday: a misread day is seen before the button is pressed
-        when = (
-            f"{long_day(ctx.t, moment.astimezone(ctx.tz).date())} {moment.astimezone(ctx.tz):%H:%M}"
-        )
-        await ctx.send(
-            ctx.t("step_set_remind", when=when),
-            reminders.at_button(ctx.t, ctx.deal_id, moment, text),
-        )
+        await ctx.show_card(done=ctx.t("step_set"))
+        return
+    # with its weekday: a misread day is seen before the button is pressed
+    local_moment = moment.astimezone(ctx.tz)
+    when = f"{long_day(ctx.t, local_moment.date())} {local_moment:%H:%M}"
+    await ctx.send(
+        ctx.t("step_set_remind", when=when), reminders.at_button(ctx.t, ctx.deal_id, moment, text)
+    )
     await ctx.show_card()
 
 

@@ -12,6 +12,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from markupsafe import Markup
 
 from bot import desk_keyboards as kb
 from bot.callbacks import DealAction, DealCb
@@ -102,17 +103,20 @@ class DealContext:
         """The pressed message without the buttons `gone` picks (the others stay)."""
         await swap_buttons(self.message, lambda button: None if gone(button) else button)
 
-    async def show_card(self, full: bool = False) -> None:
-        """The card at the bottom of the chat: `full` where the deal is opened or enters a new
-        stage; after an action, its short form (the full one is a tap away): a manager's chat
-        is not to fill up with the same 25 lines after every call logged."""
+    async def show_card(self, full: bool = False, done: str | None = None) -> None:
+        """The card at the bottom of the chat, under `done` (what was just done, one message
+        for both): `full` where the deal is opened or enters a new stage; after an action, its
+        short form (the whole one is a tap away). The card shown before shrinks to a line that
+        opens the deal: a manager's chat is not to fill up with 25 lines per call logged, and
+        an old card's figures are not to be read for the current ones."""
         try:
             card = await self.desk.card(self.viewer, self.deal_id)
         except NoAccess:
             await self.send(self.t("err_no_access"))
             return
+        text = deal_card(self.t, self.config, card, self.tz, full=full, viewer=self.viewer)
         sent = await self.send(
-            deal_card(self.t, self.config, card, self.tz, full=full),
+            Markup("{}\n\n{}").format(done, text) if done else text,
             kb.deal_card(self.t, self.config, card, self.viewer, full=full),
         )
         if self.live_cards is None:
@@ -120,7 +124,8 @@ class DealContext:
         previous = self.live_cards.replace(self.chat_id, self.deal_id, sent.message_id)
         if previous is not None:
             with suppress(TelegramAPIError):  # deleted by the manager, or too old to edit
-                await self.bot.edit_message_reply_markup(
+                await self.bot.edit_message_text(
+                    self.t("card_replaced", deal_id=self.deal_id, name=card.person.name),
                     chat_id=self.chat_id,
                     message_id=previous,
                     reply_markup=kb.alert(self.t, self.deal_id, inbox=False),

@@ -129,11 +129,9 @@ async def _create(
     await data["state"].clear()
     ctx = DealContext.from_data(message.chat.id, outcome.deal.id, data)
     if outcome.created:
-        await ctx.send(t("new_lead_created", deal_id=outcome.deal.id))
-        await ctx.show_card(full=True)
+        await ctx.show_card(full=True, done=t("new_lead_created", deal_id=outcome.deal.id))
     elif may_access(viewer, outcome.deal.manager_telegram_id):
-        await ctx.send(t("new_lead_exists", deal_id=outcome.deal.id))
-        await ctx.show_card(full=True)
+        await ctx.show_card(full=True, done=t("new_lead_exists", deal_id=outcome.deal.id))
     else:
         # Somebody else's client: say so, without showing the deal.
         await ctx.send(t("new_lead_taken"))

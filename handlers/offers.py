@@ -15,7 +15,7 @@ from aiogram.filters import StateFilter
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
-from bot.callbacks import DealAction, DealCb, row_id
+from bot.callbacks import BACK, DealAction, DealCb, row_id
 from bot.config import MAX_VALID_DAYS
 from bot.desk_views import format_amount
 from bot.documents import Party
@@ -198,7 +198,7 @@ def _keyboard(
                 for kind in service.kinds()
             ]
         )  # fmt: skip
-    to_card = DealCb(action=DealAction.OPEN, deal=deal_id).pack()
+    to_card = DealCb(action=DealAction.OPEN, deal=deal_id, arg=BACK).pack()
     rows.append([InlineKeyboardButton(text=t.label("btn_to_card"), callback_data=to_card)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -284,8 +284,9 @@ async def _amount_of(ctx: DealContext, service: DocumentService, document_id: in
         return
     await ctx.desk.set_amount(ctx.viewer, ctx.deal_id, made.total_minor, ctx.now())
     await ctx.drop_buttons(lambda button: offered(button, DealAction.OFFER, "amount."))
-    await ctx.send(ctx.t("amount_set", amount=format_amount(made.total_minor, ctx.t.locale)))
-    await ctx.show_card()
+    await ctx.show_card(
+        done=ctx.t("amount_set", amount=format_amount(made.total_minor, ctx.t.locale))
+    )
 
 
 async def _discounts(ctx: DealContext) -> None:

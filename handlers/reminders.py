@@ -20,7 +20,15 @@ from aiogram.types import (
 )
 
 from bot import desk_keyboards as kb
-from bot.callbacks import DealAction, DealCb, ReminderAction, ReminderCb, StaffAction, StaffCb
+from bot.callbacks import (
+    BACK,
+    DealAction,
+    DealCb,
+    ReminderAction,
+    ReminderCb,
+    StaffAction,
+    StaffCb,
+)
 from bot.clock import Clock
 from bot.desk_views import local, short
 from bot.domain.desk import Viewer
@@ -85,7 +93,7 @@ def choices(t: Translator, deal_id: int, closed: bool = False) -> InlineKeyboard
             [button(QuickTime.MONDAY)],
         ]
     )
-    to_card = DealCb(action=DealAction.OPEN, deal=deal_id).pack()
+    to_card = DealCb(action=DealAction.OPEN, deal=deal_id, arg=BACK).pack()
     rows.append([InlineKeyboardButton(text=t.label("btn_to_card"), callback_data=to_card)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -93,7 +101,7 @@ def choices(t: Translator, deal_id: int, closed: bool = False) -> InlineKeyboard
 def redial_choices(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
     """When to call again a client who did not pick up: one tap."""
     later = (QuickTime.HOUR, QuickTime.EVENING, QuickTime.TOMORROW)
-    to_card = DealCb(action=DealAction.OPEN, deal=deal_id).pack()
+    to_card = DealCb(action=DealAction.OPEN, deal=deal_id, arg=BACK).pack()
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [quick_button(t, deal_id, when, prefix=REDIAL) for when in later],

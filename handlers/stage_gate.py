@@ -82,8 +82,9 @@ async def _report(ctx: DealContext, result: MoveResult, target: str) -> None:
     if isinstance(result, MoveAllowed):
         await ctx.state.clear()
         if target != WON:
-            await ctx.send(t("stage_moved", stage=stage_name(ctx.config, result.stage, t.locale)))
-            await ctx.show_card(full=True)  # a new stage: its tips, what was found out so far
+            # a new stage: the whole card, with its tips
+            moved = t("stage_moved", stage=stage_name(ctx.config, result.stage, t.locale))
+            await ctx.show_card(full=True, done=moved)
             return
         await ctx.reminders.deal_closed(ctx.deal_id)
         owner = await ctx.desk.check(ctx.viewer, ctx.deal_id)
@@ -91,8 +92,8 @@ async def _report(ctx: DealContext, result: MoveResult, target: str) -> None:
         if days:
             chat = owner if owner is not None else ctx.viewer.telegram_id
             await ctx.reminders.post_sale(ctx.deal_id, chat, ctx.now(), days)
-        await ctx.send(t("deal_won", stage=stage_name(ctx.config, result.stage, t.locale)))
-        await ctx.show_card(full=True)
+        won = t("deal_won", stage=stage_name(ctx.config, result.stage, t.locale))
+        await ctx.show_card(full=True, done=won)
         await notify.owner_of_closed(ctx, owner)
         return
     assert isinstance(result, MoveRefused)
@@ -130,12 +131,7 @@ def _walk_keyboard(ctx: DealContext, target: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [InlineKeyboardButton(text=ctx.t.label("btn_walk_missing"), callback_data=walk.pack())],
-            [
-                InlineKeyboardButton(
-                    text=ctx.t.label("btn_to_card"),
-                    callback_data=DealCb(action=DealAction.OPEN, deal=ctx.deal_id).pack(),
-                )
-            ],
+            [kb.to_card(ctx.t, ctx.deal_id)],
         ]
     )
 
@@ -396,15 +392,16 @@ async def _held(ctx: DealContext, question_id: str) -> None:
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
     ids = [s.id for s in ctx.config.pipeline.stages]
     if card.deal.stage in ids and ids.index(card.deal.stage) > ids.index(held.id):
-        await ctx.send(ctx.t("answers_saved"))  # moved past that stage meanwhile: it holds nothing
-        await ctx.show_card()
+        # moved past that stage meanwhile: it holds nothing
+        await ctx.show_card(done=ctx.t("answers_saved"))
         return
-    await ctx.send(ctx.t("held_until_yes", stage=held.name.get(ctx.t.locale)))
+    held_text = ctx.t("held_until_yes", stage=held.name.get(ctx.t.locale))
     if card.deal.stage in ids and ids.index(card.deal.stage) < ids.index(held.id):
+        await ctx.send(held_text)
         result = await ctx.pipeline.move(ctx.deal_id, held.id, ctx.viewer.telegram_id, ctx.now())
         await _report(ctx, result, held.id)
         return
-    await ctx.show_card()
+    await ctx.show_card(done=held_text)
 
 
 async def _advance(ctx: DealContext, queue: list[str], target: str | None) -> None:
@@ -419,5 +416,4 @@ async def _advance(ctx: DealContext, queue: list[str], target: str | None) -> No
     elif target:
         await move(ctx, target)
     else:
-        await ctx.send(ctx.t("answers_saved"))
-        await ctx.show_card()
+        await ctx.show_card(done=ctx.t("answers_saved"))

@@ -363,19 +363,33 @@ async def test_after_an_action_the_card_is_short_and_its_details_a_tap_away(
     oleg = await manager_with_deal(world)
     assert not any("Подробнее" in b for b in oleg.last().buttons())  # opened: already whole
     await oleg.press("Сумма")
-    [done, card] = await oleg.send("120 000")
-    assert done.text.startswith("Сумма сделки")
-    # what changes as the deal is worked, not the client's request, the source or the tips
-    assert "Сделка #1" in card.text and "120\u00a0000\u00a0₽" in card.text
-    assert "+7 916 000-10-01" in card.text and "чек-лист 0/1" in card.text
-    assert "интернет-маркетинг" not in card.text and "Будьте дружелюбны" not in card.text
-    assert len(card.text.splitlines()) == 4
+    [card] = await oleg.send("120 000")  # what was done, then the card: one message
+    done, short = card.text.split("\n\n")
+    assert done.startswith("Сумма сделки")
+    # what changes as the deal is worked and how to reach the client; not the client's
+    # request, the source or the tips
+    assert short.splitlines() == [
+        "🔥 <b>Сделка #1</b> · Горячий",
+        "👤 Анна, ООО Вектор · +7 916 000-10-01",
+        '🕑 Звонок, Утром (9–12) · 💬 <a href="tg://user?id=1001">Telegram</a>',
+        "🧭 Установление контакта (1/6) · чек-лист 0/1",
+        "💰 120\u00a0000\u00a0₽ · ➡️ следующий шаг не задан",
+    ]
     for label in ("Следующий этап", "Звонок", "Выиграна", "История"):  # the same buttons
         assert any(label in button for button in card.buttons()), label
     shown = await oleg.press("Подробнее")
     assert shown == [] and card.edits == 1  # in place
     assert "интернет-маркетинг, входящий" in card.text and "120\u00a0000\u00a0₽" in card.text
     assert not any("Подробнее" in b for b in card.buttons())
+    # back from a screen of the deal: the card was just seen, its short form again
+    await oleg.press("Возражение")
+    await oleg.press("Дорого")
+    [back] = await oleg.press("К сделке")
+    assert "Подробнее" in str(back.buttons()) and "интернет-маркетинг" not in back.text
+    # an admin's short card says whose deal it is
+    admin = world.admin()
+    await admin.callback(DealCb(action=DealAction.OPEN, deal=1, arg="back").pack())
+    assert "· 👔 Олег" in admin.last().text and "👔" not in back.text
     # a new stage is shown whole: its tips, what earlier stages found out
     await oleg.press("Следующий этап")
     await oleg.press("Ответить и перейти")
@@ -396,8 +410,9 @@ async def test_a_chat_has_one_working_card_per_deal(world: World) -> None:
     await oleg.press("Тёплый")
     newest = oleg.last()
     assert "Сделка #1" in newest.text and "Тёплый" in newest.text
-    # the card before is kept as it was, with one button that brings the deal down again
-    assert first.buttons() == ["📋 Открыть сделку"] and "Горячий" in first.text
+    # the card before shrinks to a line (its figures are old) that brings the deal down again
+    assert first.buttons() == ["📋 Открыть сделку"]
+    assert first.text == "📋 Сделка #1 · Анна — актуальная карточка ниже"
     assert len(other.buttons()) > 5  # another deal's card is not touched
     await oleg.callback(button_data(first, "Открыть сделку"), first.message_id)
     assert newest.buttons() == ["📋 Открыть сделку"] and len(oleg.last().buttons()) > 5
@@ -421,7 +436,7 @@ async def test_an_english_speaking_manager_types_amounts_the_english_way(world: 
     answer = await oleg.send("1,500.50")
     assert (await deal_of(world)).amount_minor == 150050
     assert "1,500.50\u00a0₽" in answer[-1].text  # the card writes it the English way too
-    assert answer[-1].text.startswith("🔥 <b>Deal #1</b> · Hot")  # its short form, in English
+    assert "\n\n🔥 <b>Deal #1</b> · Hot\n" in answer[-1].text  # its short form, in English
     assert "ℹ️ Details" in answer[-1].buttons()
 
 

@@ -19,8 +19,9 @@ async def test_typed_name_and_phone_make_an_outbound_deal(world: World) -> None:
     assert "Не получается распознать номер" in wrong.text
     assert "Отправить мой номер" not in wrong.text  # the client's button, not the manager's
     created = await oleg.send("8 903 555-44-33")
-    assert "Лид создан: сделка #1" in created[0].text and "Сделка #1" in created[1].text
-    assert "🎯" not in created[1].text  # no request of the client's to show
+    [card] = created  # what was done, over the card
+    assert card.text.startswith("➕ Лид создан: сделка #1.\n\n") and "<b>Сделка #1</b>" in card.text
+    assert "🎯" not in card.text  # no request of the client's to show
     async with world.engine.connect() as connection:
         deal = (await connection.execute(sa.select(deals))).one()
         person = (await connection.execute(sa.select(people))).one()
@@ -34,7 +35,7 @@ async def test_a_shared_contact_and_the_duplicate_rules(world: World) -> None:
     await oleg.send("/newlead")
     await oleg.share_contact("+7 903 555-44-33", owner_id=3003, first_name="Пётр")
     await oleg.send("/newlead")
-    again, _card = await oleg.share_contact("89035554433", owner_id=3003, first_name="Пётр")
+    [again] = await oleg.share_contact("89035554433", owner_id=3003, first_name="Пётр")
     assert "уже есть: открытая сделка #1" in again.text
     await ira.send("/newlead")
     await ira.send("Петя")
@@ -51,9 +52,9 @@ async def test_a_shared_contact_and_the_duplicate_rules(world: World) -> None:
 
 async def test_a_contact_shared_with_nothing_asked_brings_the_lead_in(world: World) -> None:
     oleg = await world.add_manager(7001, "Олег")
-    created, card = await oleg.share_contact("+7 903 555-44-33", owner_id=3003, first_name="Пётр")
-    assert "Лид создан: сделка #1" in created.text and "Пётр" in card.text
-    again, _card = await oleg.share_contact("+7 903 555-44-33", owner_id=3003, first_name="Пётр")
+    [card] = await oleg.share_contact("+7 903 555-44-33", owner_id=3003, first_name="Пётр")
+    assert card.text.startswith("➕ Лид создан: сделка #1.\n\n") and "Пётр" in card.text
+    [again] = await oleg.share_contact("+7 903 555-44-33", owner_id=3003, first_name="Пётр")
     assert "уже есть: открытая сделка #1" in again.text  # the quickest way to find a client
 
 

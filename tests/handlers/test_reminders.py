@@ -441,8 +441,11 @@ async def test_a_closed_deals_reminder_offers_months_not_hours(world: World) -> 
 
 
 async def test_a_deal_lost_without_reminders_asks_nothing(world: World) -> None:
-    _, lost = await lose_a_deal(world, None)
-    assert "напоминания" not in lost.text and not lost.buttons()
+    oleg, lost = await lose_a_deal(world, None)
+    # one message: what was done, over the card; no question about reminders, no buttons for it
+    assert lost is oleg.last() and "<b>Сделка #1</b>" in lost.text
+    assert "напоминани" not in lost.text.split("\n\n")[0]
+    assert not any("Отменить" in b for b in lost.buttons())
 
 
 async def test_a_next_step_with_a_moment_in_it_is_offered_as_a_reminder(world: World) -> None:
@@ -458,8 +461,9 @@ async def test_a_next_step_with_a_moment_in_it_is_offered_as_a_reminder(world: W
     await oleg.press("К сделке")
     for step in ("Уточнить бюджет", "Пробный период 30 дней"):  # no moment said: no offer
         await oleg.press("Следующий шаг")
-        [plain_saved, _card] = await oleg.send(step)
-        assert plain_saved.text == "Следующий шаг записан ✔" and plain_saved.buttons() == []
+        [plain_saved] = await oleg.send(step)  # the card, under what was done; no offer
+        assert plain_saved.text.startswith("Следующий шаг записан ✔\n")
+        assert not any("Напомнить в" in b for b in plain_saved.buttons())
     # an old offer after the step has changed sets nothing about a step that is no more
     without_double_tap_guard(world)
     [stale] = await oleg.callback(offer, saved.message_id)
