@@ -408,6 +408,10 @@ async def client(ctx: DealContext, arg: str) -> None:
 
 async def _set_client_field(ctx: DealContext, field: ClientField, value: str | None) -> None:
     edit = await ctx.desk.set_client_field(ctx.viewer, ctx.deal_id, field, value, ctx.now())
+    if edit.shared:
+        await ctx.state.clear()
+        await ctx.send(ctx.t("client_shared"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
     if edit.held:  # asked again: the manager types another one or goes back
         await ctx.send(
             ctx.t(f"client_held_{field.value}", deal_id=edit.held_deal),
@@ -591,8 +595,9 @@ async def client_typed(message: Message, **data: Any) -> None:
         return
     try:
         field = ClientField(str((await ctx.state.get_data()).get("field")))
-    except ValueError:
+    except ValueError:  # a wait left by an older version: asked again from the card
         await ctx.state.clear()
+        await ctx.send(ctx.t("err_stale_button"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     region = ctx.config.form.default_region
     try:

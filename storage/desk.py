@@ -410,8 +410,16 @@ class SqlDeskRepository:
             )
 
     async def set_client_field(
-        self, deal_id: int, field: ClientField, value: str | None, actor: int, now: datetime
+        self,
+        deal_id: int,
+        field: ClientField,
+        value: str | None,
+        actor: int,
+        now: datetime,
+        owner: int | None,
     ) -> ClientEdit:
+        """`owner`: refused (shared) unless every deal of the client is theirs. The change goes
+        into the history of each of the client's deals."""
         column = people.c[field.value]
         person_id = sa.select(deals.c.person_id).where(deals.c.id == deal_id).scalar_subquery()
         try:
@@ -419,6 +427,15 @@ class SqlDeskRepository:
                 person, before = (
                     await c.execute(sa.select(people.c.id, column).where(people.c.id == person_id))
                 ).one()
+                theirs = (
+                    await c.execute(
+                        sa.select(deals.c.id, deals.c.manager_telegram_id).where(
+                            deals.c.person_id == person
+                        )
+                    )
+                ).all()
+                if owner is not None and any(manager != owner for _, manager in theirs):
+                    return ClientEdit(changed=False, shared=True)
                 if before == value:
                     return ClientEdit(changed=False)
                 if value is not None and field in (ClientField.PHONE, ClientField.EMAIL):
@@ -438,17 +455,13 @@ class SqlDeskRepository:
                 )
                 change = {"field": field.value, "from": before, "to": value}
                 await c.execute(
-                    events.insert().values(
-                        **event_row(
-                            "field_changed",
-                            change,
-                            now,
-                            deal_id=deal_id,
-                            person_id=person,
-                            actor_telegram_id=actor,
-                        )
-                    )
-                )
+                    events.insert(),
+                    [
+                        event_row("field_changed", change, now, deal_id=theirs_id,
+                                  person_id=person, actor_telegram_id=actor)
+                        for theirs_id, _ in theirs
+                    ],
+                )  # fmt: skip
         except IntegrityError:  # taken by another client between the check and the write
             return ClientEdit(changed=False, held=True)
         return ClientEdit(changed=True)

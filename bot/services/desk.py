@@ -4,7 +4,7 @@ or changes a deal checks the viewer's right to it first (callback data can be fo
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -71,9 +71,11 @@ class ClientField(StrEnum):
 class ClientEdit:
     changed: bool
     # the phone or e-mail belongs to another client, who keeps it (nothing changed): their
-    # latest deal, if they have one
+    # latest deal, if they have one and the viewer may see it
     held: bool = False
     held_deal: int | None = None
+    # the client has deals of other managers too: an admin corrects them (nothing changed)
+    shared: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +143,13 @@ class DeskRepository(Protocol):
     async def set_client_language(self, deal_id: int, language: str, now: datetime) -> None: ...
     async def earlier_answers(self, deal_id: int) -> dict[str, str]: ...
     async def set_client_field(
-        self, deal_id: int, field: ClientField, value: str | None, actor: int, now: datetime
+        self,
+        deal_id: int,
+        field: ClientField,
+        value: str | None,
+        actor: int,
+        now: datetime,
+        owner: int | None,
     ) -> ClientEdit: ...
     async def client_language(self, deal_id: int) -> str | None: ...
     async def contacted(self, deal_id: int) -> bool: ...
@@ -314,9 +322,16 @@ class DeskService:
         await self.check(viewer, deal_id)
         if value is None and not field.optional:
             raise ValueError(f"the client's {field} cannot be erased")
-        return await self._repository.set_client_field(
-            deal_id, field, value, viewer.telegram_id, now
+        # the client is the same on each of their deals: a manager changes them only where
+        # every deal of theirs is the manager's own
+        edit = await self._repository.set_client_field(
+            deal_id, field, value, viewer.telegram_id, now, owner=_scope(viewer)
         )
+        if edit.held_deal is not None:
+            exists, manager = await self._repository.manager_of(edit.held_deal)
+            if not (exists and may_access(viewer, manager)):  # named only to whom may see it
+                edit = replace(edit, held_deal=None)
+        return edit
 
     async def earlier_answers(self, viewer: Viewer, deal_id: int) -> dict[str, str]:
         """What the client's earlier deals found out, the newest answer to each question: a

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from bot.callbacks import DealAction, DealCb
-from storage.schema import people
+from storage.schema import deals, events, people
 from tests.handlers.conftest import World
 from tests.handlers.test_deal_card import english_manager_with_deal, manager_with_deal
 from tests.handlers.test_staff import submit_lead
@@ -151,3 +151,42 @@ async def test_an_english_speaking_manager_edits_in_english(world: World) -> Non
     assert wrong.text.startswith("That does not look like a company name")
     [done] = await oleg.send("Vector Ltd")
     assert done.text.startswith("✔ Company: Vector Ltd\n")
+
+
+async def test_a_client_with_another_managers_deal_is_corrected_by_an_admin(world: World) -> None:
+    """The client is one on all their deals: Ира, with an old lost deal of Анна's, may not
+    rewrite the phone Олег calls on the open one; an admin may, and both histories say so."""
+    await manager_with_deal(world)  # deal 1, Олег's
+    await world.add_manager(7002, "Ира")
+    async with world.engine.begin() as connection:
+        row = dict(
+            (await connection.execute(sa.select(deals).where(deals.c.id == 1))).one()._mapping
+        )
+        await connection.execute(deals.insert().values({**row, "id": 2}))  # the repeat sale, Олег's
+        await connection.execute(
+            deals.update().where(deals.c.id == 1).values(status="lost", manager_telegram_id=7002)
+        )
+    ira = world.prospect(user_id=7002)
+    await ira.callback(DealCb(action=DealAction.CLIENT, deal=1, arg="phone").pack())
+    [refused] = await ira.send("+7 903 111-22-33")
+    assert "исправить их может администратор" in refused.text
+    assert (await client_of(world)).phone == "+79160001001"
+    admin = world.admin()
+    await admin.callback(DealCb(action=DealAction.CLIENT, deal=1, arg="phone").pack())
+    await admin.send("+7 903 111-22-33")
+    assert (await client_of(world)).phone == "+79031112233"
+    async with world.engine.connect() as connection:
+        query = sa.select(events.c.deal_id).where(events.c.kind == "field_changed")
+        changed = sorted((await connection.execute(query)).scalars().all())
+    assert changed == [1, 2]
+
+
+async def test_a_number_held_by_another_managers_client_does_not_name_their_deal(
+    world: World,
+) -> None:
+    oleg = await manager_with_deal(world)
+    await world.add_manager(7002, "Ира")
+    await submit_lead(world, 1002, name="Борис")  # deal 2, Ира's (round robin)
+    await oleg.callback(DealCb(action=DealAction.CLIENT, deal=1, arg="phone").pack())
+    [held] = await oleg.send("+7 916 000-10-02")
+    assert "уже записан у другого клиента." in held.text and "#2" not in held.text

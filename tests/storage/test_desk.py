@@ -15,7 +15,7 @@ from bot.services.desk import ClientField, DeskService, NoAccess, TakeResult
 from bot.services.lead_capture import OutboundLead
 from bot.services.staff import InviteResult, NewManager, StaffService
 from storage.desk import SqlDeskRepository
-from storage.schema import deal_answers, deals
+from storage.schema import deal_answers, deals, people
 from storage.staff import SqlStaffRepository
 from tests.storage.test_leads import NOW, service
 
@@ -109,6 +109,22 @@ async def test_a_clients_phone_or_email_is_never_given_to_two_clients(
     assert sorted((r.changed, r.held) for r in results) == [(False, True), (True, False)]
     emails = [(await desk.card(OLEG, d)).person.email for d in (first, second)]
     assert sorted(emails, key=str) == sorted(["a@b.ru", None], key=str)
+    if engine.dialect.name == "postgresql":  # one connection on SQLite: no race to lose
+        # taken by another transaction between the check and the write: held, not an error
+        other_person = (await desk.card(OLEG, second)).person.id
+        async with engine.connect() as other:
+            await other.begin()
+            await other.execute(
+                people.update().where(people.c.id == other_person).values(email="c@d.ru")
+            )
+            edit = asyncio.create_task(
+                desk.set_client_field(OLEG, first, ClientField.EMAIL, "c@d.ru", NOW)
+            )
+            await asyncio.sleep(0.3)
+            assert not edit.done()  # waits on the other's row
+            await other.commit()
+        raced = await edit
+        assert (raced.changed, raced.held) == (False, True)
     again = await desk.set_client_field(OLEG, first, ClientField.COMPANY, None, NOW)
     assert not again.changed  # there was none
     changed = await desk.set_client_field(OLEG, first, ClientField.NAME, "Иван", NOW)
