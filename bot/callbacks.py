@@ -122,7 +122,8 @@ class ListCb(CallbackData, prefix="dl"):
     temp: str = ""
     pick: ListPick = ListPick.NONE  # show the options of a filter instead of the list
     # an admin's: whose deals, a Telegram id or NOBODY
-    manager: Annotated[str, Field(pattern=rf"^(|{NOBODY}|[1-9][0-9]{{0,18}})$")] = ""
+    # (18 digits at most: a Telegram id, well inside the database's 64-bit integer)
+    manager: Annotated[str, Field(pattern=rf"^(|{NOBODY}|[1-9][0-9]{{0,17}})$")] = ""
 
     def carried(self, **changes: Any) -> ListCb:
         """The same filters with `changes`: the first page, the list shown."""

@@ -110,21 +110,26 @@ def temperature_label(t: Translator, temperature: Temperature) -> str:
     return f"{TEMPERATURE_ICON[temperature]} {t.label('temperature_' + temperature.value)}"
 
 
+# a closed deal in a list (search finds lost ones too) is marked as such, not by temperature
+STATUS_ICON = {DealStatus.WON: "✅", DealStatus.LOST: "❌"}
+
+
 def deal_button(
     t: Translator, config: BusinessConfig, row: DealRow, names: Mapping[int, str] | None = None
 ) -> str:
-    """`names`: an admin's lists say whose each deal is (by the managers' names)."""
+    """`names`: an admin's lists say whose each deal is (by the managers' names), right after
+    its number: a phone cuts a long button at its end."""
+    icon = STATUS_ICON.get(row.status) or TEMPERATURE_ICON[row.temperature]
     who = short(row.name if not row.company else f"{row.name}, {row.company}", 40)
-    text = (
-        f"{TEMPERATURE_ICON[row.temperature]} #{row.id} {who} · "
-        f"{stage_name(config, row.stage, t.locale)}"
-    )
+    stage = stage_name(config, row.stage, t.locale)
     if names is None:
-        return text
+        return f"{icon} #{row.id} {who} · {stage}"
     owner = row.manager_telegram_id
     if owner is None:
-        return f"{text} · {t.label('list_nobody')}"
-    return f"{text} · 👔 {short(names.get(owner) or t.label('list_staff'), 20)}"
+        whose = t.label("list_nobody")
+    else:
+        whose = f"👔 {short(names.get(owner) or t.label('list_staff'), 20)}"
+    return f"{icon} #{row.id} {whose} · {who} · {stage}"
 
 
 def checklist(config: BusinessConfig, stage_id: str, answers: Mapping[str, str]) -> tuple[int, int]:

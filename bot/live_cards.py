@@ -18,10 +18,14 @@ class LiveCards:
         self._messages: OrderedDict[tuple[int, int], int] = OrderedDict()
 
     def replace(self, chat_id: int, deal_id: int, message_id: int) -> int | None:
-        """Remember `message_id` as the deal's card in the chat; the card it replaces, if any."""
+        """Remember the deal's card `message_id` in the chat; the card to shrink, if any. The
+        newer card (a chat's message ids grow) stays, whichever of two cards sent at once is
+        remembered first."""
         key = (chat_id, deal_id)
         previous = self._messages.pop(key, None)
-        self._messages[key] = message_id
+        self._messages[key] = max(message_id, previous or 0)
         if len(self._messages) > self._size:
             self._messages.popitem(last=False)
-        return previous if previous != message_id else None
+        if previous is None or previous == message_id:
+            return None
+        return min(previous, message_id)

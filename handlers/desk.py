@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.commands import ADMIN_COMMANDS
 from bot.config import BusinessConfig
 from bot.desk_views import deal_button, local, short
-from bot.domain.desk import UNASSIGNED, DealFilter, Viewer
+from bot.domain.desk import UNASSIGNED, DealFilter, Manager, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
 from bot.domain.reminders import ReminderStatus
@@ -189,12 +189,13 @@ async def deal_list(
         (callback_data.stage and callback_data.stage not in stages)
         or (callback_data.temp and callback_data.temp not in temps)
         or not 0 <= callback_data.page < kb.PAGE_LIMIT
+        or (callback_data.pick is ListPick.MANAGER and not viewer.is_admin)
     ):
         await callback.answer(t.label("err_stale_button"))
         return
     await callback.answer()
     if callback_data.pick is not ListPick.NONE:
-        managers = await staff.managers() if viewer.is_admin else []
+        managers = await _pickable(staff) if viewer.is_admin else []
         markup = kb.list_filter(t, config, callback_data, managers)
         await _edit(callback, t("filter_pick"), markup)
         return
@@ -228,7 +229,7 @@ async def _list(
     page = await desk.page(viewer, where, data.page)
     if page.page >= page.pages and page.page > 0:  # a page that emptied since the button was made
         page = await desk.page(viewer, where, page.pages - 1)
-    names = await _names(viewer, staff)
+    names = await _names(t, viewer, staff)
     if names is not None and data.manager:
         whose = kb.manager_filter_label(t, data.manager, names)
         text = t("deals_of", whose=whose, total=page.total)
@@ -237,11 +238,20 @@ async def _list(
     return text if page.total else t("deals_none"), kb.deal_list(t, config, page, data, names)
 
 
-async def _names(viewer: Viewer, staff: StaffService) -> dict[int, str] | None:
-    """An admin's lists say whose each deal is; a manager's are all their own."""
+async def _names(t: Translator, viewer: Viewer, staff: StaffService) -> dict[int, str] | None:
+    """An admin's lists say whose each deal is (their own ones: "вы", as an admin has no
+    manager's name); a manager's are all their own."""
     if not viewer.is_admin:
         return None
-    return {manager.telegram_id: manager.name for manager in await staff.managers()}
+    names = {manager.telegram_id: manager.name for manager in await staff.managers()}
+    return {viewer.telegram_id: t.label("list_you"), **names}
+
+
+async def _pickable(staff: StaffService) -> list[Manager]:
+    """The managers an admin's list can be narrowed to: those at work and those who still have
+    open deals (a keyboard holds about a hundred buttons)."""
+    holding = await staff.open_deal_counts()
+    return [m for m in await staff.managers() if m.active or holding.get(m.telegram_id)][:90]
 
 
 async def search_query(message: Message, **data: Any) -> None:
@@ -275,7 +285,7 @@ async def search_query(message: Message, **data: Any) -> None:
         query = kb.fit_query(query)
         found = await desk.search_page(viewer, query, 0)
     await state.clear()
-    names = await _names(viewer, data["staff"])
+    names = await _names(t, viewer, data["staff"])
     await message.answer(
         t("search_found", query=query, count=found.total),
         reply_markup=kb.search_results(t, config, found, query, names),
@@ -303,7 +313,7 @@ async def search_page(
     await callback.answer()
     found = await desk.search_page(viewer, query, callback_data.page)
     text = t("search_found", query=query, count=found.total)
-    names = await _names(viewer, staff)
+    names = await _names(t, viewer, staff)
     await _edit(callback, text, kb.search_results(t, config, found, query, names))
 
 
@@ -371,7 +381,7 @@ async def _today(
         for r in shown_due
     ]  # fmt: skip
 
-    owners = await _names(viewer, staff)
+    owners = await _names(t, viewer, staff)
 
     def lines(group: str) -> list[str]:
         return [

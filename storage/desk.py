@@ -575,6 +575,7 @@ def _rows_query() -> sa.Select[Any]:
         deals.c.temperature,
         deals.c.updated_at,
         deals.c.manager_telegram_id,
+        deals.c.status,
     ).select_from(deals.join(people, people.c.id == deals.c.person_id))
 
 
@@ -595,6 +596,7 @@ def _page_of_deals(
             deals.c.temperature,
             deals.c.updated_at,
             deals.c.manager_telegram_id,
+            deals.c.status,
             *extra,
         )
         .where(*where)
@@ -615,6 +617,7 @@ def _with_people(shown: sa.Subquery, *extra: sa.ColumnElement[Any]) -> sa.Select
         shown.c.temperature,
         shown.c.updated_at,
         shown.c.manager_telegram_id,
+        shown.c.status,
         *extra,
     ).select_from(shown.join(people, people.c.id == shown.c.person_id))
 
@@ -628,6 +631,7 @@ def _row(row: Any) -> DealRow:  # a Row of the list columns, however the query t
         Temperature(row.temperature),
         row.updated_at,
         row.manager_telegram_id,
+        DealStatus(row.status),
     )
 
 

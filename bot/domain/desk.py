@@ -62,6 +62,7 @@ class DealRow:
     temperature: Temperature
     updated_at: datetime
     manager_telegram_id: int | None = None
+    status: DealStatus = DealStatus.OPEN
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from bot.callbacks import ListCb, ListPick
 from storage.schema import deals
-from tests.handlers.conftest import World
+from tests.handlers.conftest import ADMIN_ID, World
 from tests.handlers.test_staff import submit_lead
 
 
@@ -34,10 +34,11 @@ async def test_an_admins_list_names_each_deals_manager_and_filters_by_one(world:
     names = {7001: "Олег", 7002: "Ира", None: "📥 без менеджера"}
     admin = world.admin()
     [listing] = await admin.send("/deals")
-    rows = deal_buttons(listing.buttons())
+    rows = " | ".join(deal_buttons(listing.buttons()))
     for deal_id, owner in owners.items():
-        [shown] = [r for r in rows if f"#{deal_id} " in r]
-        assert shown.endswith(names[owner] if owner is None else f"👔 {names[owner]}"), shown
+        # whose, right after the number: a phone cuts a long button at its end
+        whose = names[owner] if owner is None else f"👔 {names[owner]}"
+        assert f"🔥 #{deal_id} {whose} · " in rows, rows
 
     await admin.press("Менеджер: все")
     picker = admin.last()
@@ -70,10 +71,17 @@ async def test_a_managers_list_is_theirs_whatever_a_button_says(world: World) ->
     for forged in ("7002", "none"):
         await oleg.callback(ListCb(manager=forged).pack(), message_id=listing.message_id)
         assert deal_buttons(listing.buttons()) == mine and "Мои сделки" in listing.text
+    shown_before = listing.text
     await oleg.callback(ListCb(pick=ListPick.MANAGER).pack(), message_id=listing.message_id)
-    assert "Ира" not in listing.buttons()  # nobody to pick from
+    assert oleg.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
+    assert listing.text == shown_before  # no picker for a manager
     await oleg.callback("dl:0:::manager:1; drop table", message_id=listing.message_id)
     assert oleg.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
+    # beyond a 64-bit id: refused as a stale button, not an error
+    admin = world.admin()
+    [admin_list] = await admin.send("/deals")
+    await admin.callback("dl:0::::" + "9" * 19, message_id=admin_list.message_id)
+    assert admin.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
 
 
 async def test_search_and_today_name_the_manager_for_an_admin(world: World) -> None:
@@ -81,9 +89,26 @@ async def test_search_and_today_name_the_manager_for_an_admin(world: World) -> N
     admin = world.admin()
     await admin.send("/search")
     [found] = await admin.send("Вера")
-    assert deal_buttons(found.buttons())[0].endswith("📥 без менеджера")
+    assert deal_buttons(found.buttons())[0].startswith("🔥 #3 📥 без менеджера · Вера")
     [today] = await admin.send("/today")
     assert "👔 Олег" in today.text and "👔 Ира" in today.text
     oleg = world.prospect(user_id=7001)
     [today] = await oleg.send("/today")
     assert "👔" not in today.text
+
+
+async def test_closed_deals_are_marked_and_an_admins_own_deal_is_theirs(world: World) -> None:
+    await three_deals(world)
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().where(deals.c.id == 1).values(status="won"))
+        await connection.execute(deals.update().where(deals.c.id == 2).values(status="lost"))
+        await connection.execute(
+            deals.update().where(deals.c.id == 3).values(manager_telegram_id=ADMIN_ID)
+        )
+    admin = world.admin()
+    await admin.send("/search")
+    [found] = await admin.send("ООО Вектор")
+    rows = deal_buttons(found.buttons())
+    assert any(r.startswith("✅ #1 👔 Олег · Анна") for r in rows), rows
+    assert any(r.startswith("❌ #2 👔 Ира · Борис") for r in rows), rows
+    assert any(r.startswith("🔥 #3 👔 вы · Вера") for r in rows), rows
