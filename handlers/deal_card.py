@@ -555,7 +555,7 @@ async def amount_typed(message: Message, **data: Any) -> None:
     except InputError as error:
         await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
         return
-    await ctx.desk.set_amount(ctx.viewer, ctx.deal_id, minor, ctx.now())
+    await ctx.set_amount(minor)
     await ctx.state.clear()
     await ctx.show_card(done=ctx.t("amount_set", amount=format_amount(minor, ctx.t.locale)))
 

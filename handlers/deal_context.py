@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from aiogram import Bot
@@ -23,7 +24,7 @@ from bot.domain.desk import Viewer
 from bot.live_cards import LiveCards
 from bot.services.desk import DeskService, NoAccess
 from bot.services.documents import DocumentService
-from bot.services.pipeline import PipelineService
+from bot.services.pipeline import DealClosed, PipelineService
 from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
 from bot.texts import Catalogue, Translator, translator
@@ -130,6 +131,25 @@ class DealContext:
                     message_id=previous,
                     reply_markup=kb.alert(self.t, self.deal_id, inbox=False),
                 )
+
+    async def set_amount(self, amount_minor: int) -> None:
+        """The deal's amount, set from the card or a quote: on an open deal it is also the
+        answer to the closing's amount question, which is then not asked again."""
+        question = next(
+            (q for s in self.config.pipeline.stages for q in s.questions if q.deal_amount), None
+        )
+        if question is not None:
+            with suppress(DealClosed):  # a closed deal's answers are history; its amount is not
+                await self.pipeline.answer(
+                    self.deal_id,
+                    question.id,
+                    str(Decimal(amount_minor) / 100),
+                    self.viewer.telegram_id,
+                    self.now(),
+                    locale="en",  # the decimal point of str(Decimal)
+                )
+                return
+        await self.desk.set_amount(self.viewer, self.deal_id, amount_minor, self.now())
 
     async def expect(self, state: Any, **data: Any) -> None:
         """Wait for typed input about this deal."""

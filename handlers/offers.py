@@ -282,7 +282,7 @@ async def _amount_of(ctx: DealContext, service: DocumentService, document_id: in
     if made is None or not made.total_minor:
         await ctx.send(ctx.t("err_stale_button"))
         return
-    await ctx.desk.set_amount(ctx.viewer, ctx.deal_id, made.total_minor, ctx.now())
+    await ctx.set_amount(made.total_minor)
     await ctx.drop_buttons(lambda button: offered(button, DealAction.OFFER, "amount."))
     await ctx.show_card(
         done=ctx.t("amount_set", amount=format_amount(made.total_minor, ctx.t.locale))

@@ -14,6 +14,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from bot import desk_keyboards as kb
 from bot.callbacks import AS_BEFORE, DealAction, DealCb
 from bot.desk_views import answer_text, long_day, question_text, short, stage_name
+from bot.domain.desk import DealCard
 from bot.domain.parsing import InputError
 from bot.domain.pipeline import (
     AnswerType,
@@ -108,9 +109,12 @@ async def _report(ctx: DealContext, result: MoveResult, target: str) -> None:
             for qid in result.missing
         ]
         await ctx.state.update_data(walk_target=target)
+        # the walk asks every question up to the target: the refusal says how many more
+        ahead = _questions_to(ctx, await ctx.desk.card(ctx.viewer, ctx.deal_id), target) or []
         await ctx.send(
             t(
                 "stage_refused",
+                later=max(len(ahead) - len(missing), 0),
                 stage=stage_name(ctx.config, result.stage, t.locale),
                 target=t.label("won_target")
                 if target == WON
@@ -136,6 +140,18 @@ def _walk_keyboard(ctx: DealContext, target: str) -> InlineKeyboardMarkup:
     )
 
 
+def _questions_to(ctx: DealContext, card: DealCard, target: str) -> list[str] | None:
+    """The required questions unanswered between the deal's stage and `target`, in order;
+    None if `target` is not ahead of it."""
+    pipeline = ctx.config.pipeline.domain()
+    known = {stage.id for stage in pipeline.stages}
+    start = pipeline.index(card.deal.stage) if card.deal.stage in known else 0
+    end = pipeline.index(ctx.config.pipeline.won_stage if target == WON else target)
+    if end <= start:
+        return None
+    return [qid for stage in pipeline.stages[start:end] for qid in stage.missing(card.answers)]
+
+
 async def walk(ctx: DealContext, target: str) -> None:
     """Ask the questions that stand between the deal and `target`, then move it there."""
     if target != WON and target not in {stage.id for stage in ctx.config.pipeline.stages}:
@@ -150,15 +166,11 @@ async def _walk_or_move(ctx: DealContext, target: str) -> None:
     if not card.is_open:
         await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
-    pipeline = ctx.config.pipeline.domain()
-    known = {stage.id for stage in pipeline.stages}
-    start = pipeline.index(card.deal.stage) if card.deal.stage in known else 0
-    end = pipeline.index(ctx.config.pipeline.won_stage if target == WON else target)
-    if end <= start:  # an old message's button: the deal has gone past it, never back
+    queue = _questions_to(ctx, card, target)
+    if queue is None:  # an old message's button: the deal has gone past it, never back
         stage = stage_name(ctx.config, card.deal.stage, ctx.t.locale)
         await ctx.send(ctx.t("stage_moved_since", stage=stage), kb.back_to_card(ctx.t, ctx.deal_id))
         return
-    queue = [qid for stage in pipeline.stages[start:end] for qid in stage.missing(card.answers)]
     if not queue:
         if target == WON:
             await win(ctx, "")
@@ -276,9 +288,23 @@ async def answer_button(ctx: DealContext, arg: str) -> None:
             await ctx.send(ctx.t("err_stale_button"))
             return
         value = before
-    stored = await _answer(ctx, question_id, value)
+    if await _in_walk(ctx, question_id):
+        stored = await _answer(ctx, question_id, value)
+    else:
+        # a question of a walk left for another button (or a command): its answer is taken
+        # all the same, and the walk, or another deal's, is left as it is
+        stored = await _store(ctx, question_id, value)
+        if stored is not None:
+            await ctx.show_card(done=ctx.t("answer_saved"))
     if stored is not None and ctx.message is not None:
         await _settle(ctx, ctx.message.message_id, question_id, stored)
+
+
+async def _in_walk(ctx: DealContext, question_id: str) -> bool:
+    """Whether `question_id` is the question the walk about this deal asks now."""
+    data = await ctx.state.get_data()
+    queue = data.get("queue") or []
+    return bool(queue) and queue[0] == question_id and data.get("deal") == ctx.deal_id
 
 
 async def _settle(ctx: DealContext, asked: int, question_id: str, value: str | None) -> None:
@@ -339,11 +365,24 @@ def _choice_typed(ctx: DealContext, question_id: str, text: str) -> str:
 
 async def _answer(ctx: DealContext, question_id: str, raw: str) -> str | None:
     """The answer as stored, if it was taken (the walk goes on or holds); None if not."""
+    if not await _in_walk(ctx, question_id):
+        await ctx.send(ctx.t("err_stale_button"))  # a question no longer asked
+        return None
     data = await ctx.state.get_data()
     queue: list[str] = list(data.get("queue") or [])
-    if not queue or queue[0] != question_id or data.get("deal") != ctx.deal_id:
-        await ctx.send(ctx.t("err_stale_button"))  # a button of a question no longer asked
+    value = await _store(ctx, question_id, raw, walking=True)
+    if value is None:
         return None
+    if data.get("walk_target") and not ctx.pipeline.question(question_id).satisfied_by(value):
+        await _held(ctx, question_id)
+        return value
+    await _advance(ctx, queue[1:], data.get("walk_target"))
+    return value
+
+
+async def _store(ctx: DealContext, question_id: str, raw: str, walking: bool = False) -> str | None:
+    """The answer validated and stored (as stored); None, and the manager told why, if not
+    (`walking`: and the walk it was asked in ends, as it cannot go on)."""
     now = ctx.now()
     try:
         await ctx.desk.check(ctx.viewer, ctx.deal_id)
@@ -360,25 +399,24 @@ async def _answer(ctx: DealContext, question_id: str, raw: str) -> str | None:
         await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
         return None
     except DealClosed:
-        await ctx.state.clear()
+        if walking:
+            await ctx.state.clear()
         await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
         return None
     except KeyError:  # a question removed from the configuration since it was asked
-        await ctx.state.clear()
+        if walking:
+            await ctx.state.clear()
         await ctx.send(ctx.t("err_stale_button"), kb.back_to_card(ctx.t, ctx.deal_id))
         return None
     except NoAccess:
-        await ctx.state.clear()
+        if walking:
+            await ctx.state.clear()
         await ctx.send(ctx.t("err_no_access"))
         return None
     question = ctx.pipeline.question(question_id)
     if question.type is AnswerType.DATE and written_day(raw) is None:
         # "в пятницу" or "25.12": the day it was taken for, so a misreading is seen at once
         await ctx.send(ctx.t("date_read_as", date=long_day(ctx.t, date.fromisoformat(value))))
-    if data.get("walk_target") and not question.satisfied_by(value):
-        await _held(ctx, question_id)
-        return value
-    await _advance(ctx, queue[1:], data.get("walk_target"))
     return value
 
 

@@ -77,10 +77,12 @@ async def test_the_gate_refuses_a_skip_then_walks_through_the_missing_questions(
     assert answered is not None and answered.buttons() == []
     assert answered.text == "❓ Удалось связаться с клиентом?\n✔ Да"
 
-    # Skipping ahead to closing: refused, the bot names needs discovery's questions.
+    # Skipping ahead to closing: refused, the bot names needs discovery's questions, and how
+    # many more the walk will ask on the way
     await oleg.press("Этап…")
     [refusal] = await oleg.press("Закрытие сделки")
     assert "на этапе «Выявление потребностей» нет ответов" in refusal.text
+    assert "…и ещё 3 вопроса на следующих этапах." in refusal.text
     assert "Какие проблемы клиента мы можем решить?" in refusal.text
     assert (await deal_of(world)).stage == "needs"
 
@@ -171,6 +173,20 @@ async def test_a_repeat_sale_starts_from_what_the_last_deal_found_out(world: Wor
         answers = {row.question_id: row.value for row in rows}
     assert answers["problems"] == "Теряют заявки из мессенджеров"
     assert answers["priority"] == "saving" and answers["experience"] == "Пробовали Excel"
+
+
+async def test_a_question_left_for_another_button_is_still_answered(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    card = oleg.last()
+    await oleg.press("Следующий этап")
+    [asked] = await oleg.press("Ответить и перейти")  # "Удалось связаться?" [Да] [Нет]
+    await oleg.callback(DealCb(action=DealAction.AMOUNT, deal=1).pack(), card.message_id)
+    await oleg.send("100 000")  # the walk has ended: another button was pressed
+    [saved] = await oleg.callback(button_data(asked, "Да"), asked.message_id)
+    assert saved.text.startswith("Ответ сохранён ✔\n\n") and "чек-лист 1/1" in saved.text
+    assert asked.text == "❓ Удалось связаться с клиентом?\n✔ Да" and asked.buttons() == []
+    assert (await deal_answers_of(world)) == {"reached": "yes", "amount": "100000"}
+    assert (await deal_of(world)).stage == "contact"  # answered, not moved: that is a walk's
 
 
 async def test_a_client_not_reached_holds_the_deal_at_contact(world: World) -> None:
@@ -451,6 +467,25 @@ async def at_the_closing_gate(world: World, **deal_values: object) -> Prospect:
     await oleg.press("Выиграна")
     await oleg.press("Ответить и перейти")
     return oleg
+
+
+async def test_an_amount_set_on_the_card_is_not_asked_again_at_the_closing(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Сумма")
+    await oleg.send("250 000")
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(stage="closing"))
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    [refusal] = await oleg.press("Выиграна")
+    assert "Сумма сделки" not in refusal.text and "Дата оплаты" in refusal.text
+    [asked] = await oleg.press("Ответить и перейти")
+    assert "Дата оплаты" in asked.text
+    await oleg.send("01.12.2026")
+    deal = await deal_of(world)
+    assert (deal.status, deal.amount_minor) == ("won", 25_000_000)
+    [history] = await oleg.press("История")
+    assert history.text.count("250\u00a0000") == 1  # one line for the amount, as before
 
 
 async def test_a_returning_clients_new_request_is_what_the_card_shows(world: World) -> None:
