@@ -29,3 +29,8 @@ class LiveCards:
         if previous is None or previous == message_id:
             return None
         return min(previous, message_id)
+
+    def forget(self, chat_id: int, deal_id: int) -> int | None:
+        """The deal's card in the chat, no longer to be kept (the deal has left the chat's
+        member of staff)."""
+        return self._messages.pop((chat_id, deal_id), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import Any
 
 from aiogram import Router
@@ -333,11 +334,29 @@ async def reassign(ctx: DealContext, target: str) -> None:
         )
         return
     previous = await ctx.desk.reassign(ctx.viewer, ctx.deal_id, chosen.telegram_id, ctx.now())
-    await ctx.send(ctx.t("reassigned", name=chosen.name))
+    await ctx.show_card(done=ctx.t("reassigned", name=chosen.name))
     await _tell(ctx, chosen.telegram_id, "deal_given_to_you")
     if previous is not None and previous != chosen.telegram_id:
         # No button: the deal is no longer theirs to open; their reminders of it went along.
         await _tell(ctx, previous, "deal_taken_from_you", button=False, name=chosen.name)
+        await _close_card(ctx, previous, card.person.name)
+
+
+async def _close_card(ctx: DealContext, member: int, client: str) -> None:
+    """The card of a deal taken from `member` loses its buttons in their chat (each would
+    answer "no access") and says where the deal went."""
+    if ctx.live_cards is None or member == ctx.viewer.telegram_id:
+        return
+    message_id = ctx.live_cards.forget(member, ctx.deal_id)
+    if message_id is None:
+        return
+    staff_t = await ctx.staff_t(member)
+    with suppress(TelegramAPIError):  # deleted, or too old to edit: its buttons say "no access"
+        await ctx.bot.edit_message_text(
+            staff_t("card_taken", deal_id=ctx.deal_id, name=client),
+            chat_id=member,
+            message_id=message_id,
+        )
 
 
 async def take(ctx: DealContext, arg: str) -> None:

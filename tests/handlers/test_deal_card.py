@@ -584,11 +584,18 @@ async def test_another_managers_deal_and_forged_buttons_are_refused(world: World
 
 
 async def test_admin_sees_every_deal_and_reassigns(world: World) -> None:
-    await manager_with_deal(world)
+    oleg = await manager_with_deal(world)
+    olegs_card = oleg.last()
     ira = await world.add_manager(7002, "Ира")
     await hand_deal_to(world, "Ира")
     assert (await deal_of(world)).manager_telegram_id == 7002
     assert "Вам передана сделка #1" in world.session.to(ira.user.id)[-1].text
+    # the admin sees the card as it is now, whose it is
+    done = world.session.to(ADMIN_ID)[-1]
+    assert done.text.startswith("Сделка передана менеджеру Ира.\n\n") and "👔 Ира" in done.text
+    # Олег's card no longer offers buttons that would only answer "no access"
+    assert olegs_card.text == "📋 Сделка #1 · Анна — передана другому менеджеру"
+    assert olegs_card.buttons() == []
 
 
 async def test_a_deal_of_an_admins_own_link_names_who_has_it(world: World) -> None:

@@ -524,3 +524,17 @@ async def test_today_keeps_a_reminder_not_done_from_an_earlier_day(world: World)
     await tick(world)  # it came; nobody pressed "done"
     [today] = await oleg.send("/today")
     assert "❗ 23.11 13:00 · #1 Анна: позвонить" in today.text
+
+
+async def test_a_lead_called_is_no_longer_listed_as_waiting(ladder_world: World) -> None:
+    oleg = await manager_with_deal(ladder_world)
+    [today] = await oleg.send("/today")
+    assert "#1 Анна: 🔥 лид ждёт ответа" in today.text
+    await oleg.press("#1")
+    await oleg.press("Звонок")
+    await oleg.press("Звонок")
+    await oleg.send("Обсудили задачу, ждёт КП")
+    [today] = await oleg.send("/today")
+    assert "лид ждёт ответа" not in today.text
+    [listing] = await oleg.send("/reminders")
+    assert not any("лид ждёт ответа" in b for b in listing.buttons())
