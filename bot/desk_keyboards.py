@@ -252,7 +252,12 @@ def deal_card(
     deal_id = card.deal.id
     reply = _deal(t, "btn_reply", DealAction.REPLY, deal_id) if card.person.telegram_id else None
     history = _deal(t, "btn_history", DealAction.HISTORY, deal_id)
-    details = None if full else _deal(t, "btn_details", DealAction.DETAILS, deal_id)
+    # the card's two forms, one into the other in place
+    details = (
+        _deal(t, "btn_collapse", DealAction.DETAILS, deal_id, BACK)
+        if full
+        else _deal(t, "btn_details", DealAction.DETAILS, deal_id)
+    )
     reassign = _deal(t, "btn_reassign", DealAction.REASSIGN, deal_id) if viewer.is_admin else None
     client = _deal(t, "btn_client", DealAction.CLIENT, deal_id)
     if card.deal.manager_telegram_id is None and not viewer.is_admin:

@@ -123,11 +123,13 @@ async def open_card(ctx: DealContext, arg: str) -> None:
 
 
 async def details(ctx: DealContext, arg: str) -> None:
-    """The short card pressed for its whole text: shown in place, no new message."""
+    """The card turned into its other form in place, no new message: whole, or (`BACK`)
+    short again."""
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
+    full = arg != BACK
     await ctx.replace(
-        deal_card(ctx.t, ctx.config, card, ctx.tz),
-        kb.deal_card(ctx.t, ctx.config, card, ctx.viewer),
+        deal_card(ctx.t, ctx.config, card, ctx.tz, full=full, viewer=ctx.viewer),
+        kb.deal_card(ctx.t, ctx.config, card, ctx.viewer, full=full),
     )
 
 

@@ -157,7 +157,8 @@ async def _remind_at(ctx: DealContext, arg: str) -> None:
         return
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
     if not card.next_step or _crc(card.next_step) != crc:  # the step has changed since
-        await ctx.send(ctx.t("err_stale_button"))
+        await ctx.drop_buttons(_an_offered_time)
+        await ctx.send(ctx.t("step_changed_since"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     if await _create(ctx, due, card.next_step):
         await ctx.drop_buttons(_an_offered_time)  # a second tap would set a second one

@@ -88,13 +88,20 @@ async def _report(ctx: DealContext, result: MoveResult, target: str) -> None:
             await ctx.show_card(full=True, done=moved)
             return
         await ctx.reminders.deal_closed(ctx.deal_id)
+        # set to work the deal ("демо в четверг"): the manager decides, as after a loss (the
+        # post-sale reminder planned below is not among them)
+        left = await ctx.reminders.on_deal(ctx.viewer, ctx.deal_id)
         owner = await ctx.desk.check(ctx.viewer, ctx.deal_id)
         days = ctx.config.followups.post_sale_days
         if days:
             chat = owner if owner is not None else ctx.viewer.telegram_id
             await ctx.reminders.post_sale(ctx.deal_id, chat, ctx.now(), days)
-        won = t("deal_won", stage=stage_name(ctx.config, result.stage, t.locale))
-        await ctx.show_card(full=True, done=won)
+        won = t(
+            "deal_won", stage=stage_name(ctx.config, result.stage, t.locale), reminders=len(left)
+        )
+        if left:  # its button under it, the card after
+            await ctx.send(won, kb.drop_reminders(t, ctx.deal_id, left))
+        await ctx.show_card(full=True, done=None if left else won)
         await notify.owner_of_closed(ctx, owner)
         return
     assert isinstance(result, MoveRefused)

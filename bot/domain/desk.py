@@ -122,11 +122,12 @@ class Manager:
 
 
 def search_terms(query: str) -> tuple[str, str | None]:
-    """What to look for: the text (lower case) and, when it has 5+ digits, the digits of a phone
-    in any format ("8 916 123-45-67", "+7(916)1234567" -> "9161234567")."""
+    """What to look for: the text (lower case) and, when it has 4+ digits, the digits of a phone
+    in any format ("8 916 123-45-67", "+7(916)1234567" -> "9161234567"; "4567", the last
+    digits a manager remembers)."""
     text = " ".join(query.split()).lower()
     digits = re.sub(r"\D", "", query)
-    if len(digits) < 5:
+    if len(digits) < 4:
         return text, None
     if len(digits) == 11 and digits[0] in "78":
         digits = digits[1:]  # a Russian number typed with its trunk prefix or country code

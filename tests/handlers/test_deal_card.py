@@ -397,6 +397,9 @@ async def test_after_an_action_the_card_is_short_and_its_details_a_tap_away(
     assert shown == [] and card.edits == 1  # in place
     assert "интернет-маркетинг, входящий" in card.text and "120\u00a0000\u00a0₽" in card.text
     assert not any("Подробнее" in b for b in card.buttons())
+    assert await oleg.press("Свернуть") == [] and card.edits == 2  # and back, in place
+    assert card.text.startswith("🔥 <b>Сделка #1</b>") and "интернет-маркетинг" not in card.text
+    assert any("Подробнее" in b for b in card.buttons())
     # back from a screen of the deal: the card was just seen, its short form again
     await oleg.press("Возражение")
     await oleg.press("Дорого")
@@ -660,6 +663,9 @@ async def test_search_by_phone_in_any_format_and_by_company(world: World) -> Non
     await oleg.send("/menu")
     await oleg.press("Поиск")
     [found] = await oleg.send("8 (916) 000-10-01")
+    assert "Найдено" in found.text and any("#1" in b for b in found.buttons())
+    await oleg.send("/search")
+    [found] = await oleg.send("10-01")  # the last digits a manager remembers
     assert "Найдено" in found.text and any("#1" in b for b in found.buttons())
     await oleg.send("/search")
     [found] = await oleg.send("вектор")

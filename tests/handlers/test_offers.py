@@ -282,7 +282,7 @@ async def test_an_english_manager_reads_the_documents_total_the_english_way(worl
     await oleg.send("/deals")
     await oleg.press("#1")
     [history] = await oleg.press("History")
-    assert "Invoice No. SCH-2026-0001 for 5,000.00 RUB" in plain(history.text)
+    assert "Invoice No. SCH-2026-0001 for 5,000.00 ₽" in plain(history.text)
 
 
 async def test_the_quote_goes_to_the_client_from_the_bot(world: World) -> None:

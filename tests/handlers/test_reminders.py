@@ -467,7 +467,9 @@ async def test_a_next_step_with_a_moment_in_it_is_offered_as_a_reminder(world: W
     # an old offer after the step has changed sets nothing about a step that is no more
     without_double_tap_guard(world)
     [stale] = await oleg.callback(offer, saved.message_id)
-    assert "кнопка уже не действует" in stale.text
+    assert stale.text.startswith("Следующий шаг с тех пор изменился")  # says why
+    offered = world.session.shown(7001, saved.message_id)
+    assert offered is not None and not any("Напомнить" in b for b in offered.buttons())
     for forged in ("at.0", "at.abc", "at.99999999999999"):
         [refused] = await oleg.callback(DealCb(action=DealAction.REMIND, deal=1, arg=forged).pack())
         assert "кнопка уже не действует" in refused.text
@@ -538,3 +540,28 @@ async def test_a_lead_called_is_no_longer_listed_as_waiting(ladder_world: World)
     assert "лид ждёт ответа" not in today.text
     [listing] = await oleg.send("/reminders")
     assert not any("лид ждёт ответа" in b for b in listing.buttons())
+
+
+async def test_winning_a_deal_offers_to_cancel_its_reminders_but_not_the_repeat_sale(
+    world: World,
+) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Напомнить")
+    await oleg.send("завтра в 11 позвонить про демо")
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(stage="closing"))
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    await oleg.press("Выиграна")
+    await oleg.press("Ответить и перейти")
+    await oleg.send("150 000")
+    replies = await oleg.send("01.12.2026")
+    [won, card] = [sent for sent in replies if "выиграна" in sent.text]
+    assert "<b>Сделка #1</b>" in card.text and "отменить" not in card.text
+    assert "По ней у вас ещё 1 напоминание — отменить?" in won.text
+    [dropped] = await oleg.callback(button_data(won, "Отменить напоминания"), won.message_id)
+    assert "отменены (1)" in dropped.text
+    async with world.engine.connect() as connection:
+        rows = await connection.execute(sa.select(reminders.c.kind, reminders.c.status))
+        kinds = {(row.kind, row.status) for row in rows}
+    assert ("manual", "cancelled") in kinds and ("post_sale", "pending") in kinds
