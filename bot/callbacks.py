@@ -173,6 +173,7 @@ class DealAction(StrEnum):
     UNREMIND = "unremind"  # cancel the viewer's reminders about the deal
     OFFER = "offer"  # arg: "" for the screen, or "<command>.<value>" (handlers/offers.py)
     OFFER_DOCX = "docx"  # arg: a document id
+    SOURCE = "source"  # a manager's own lead: arg "<channel>.<initiative>", where it came from
     CLIENT = "client"  # arg: "" for the client's details, a ClientField to ask, "clear.<field>"
     REOPEN = "reopen"  # an admin's: arg "" asks, "yes.<won|lost>" reopens a closed deal
 

@@ -28,7 +28,7 @@ from bot.callbacks import (
 from bot.config import BusinessConfig
 from bot.desk_views import answer_text, checklist, day, deal_button, stage_name
 from bot.domain.desk import DealCard, DealPage, DealRow, HistoryEntry, Manager, Viewer
-from bot.domain.models import Temperature
+from bot.domain.models import Channel, Initiative, Temperature
 from bot.domain.pipeline import AnswerType, satisfies, takes_answers
 from bot.domain.reminders import Reminder
 from bot.paging import pager
@@ -338,6 +338,24 @@ def drop_reminders(t: Translator, deal_id: int, left: Sequence[Reminder]) -> Inl
     newest = str(max(reminder.id for reminder in left))
     return _rows(
         [_deal(t, "btn_drop_reminders", DealAction.UNREMIND, deal_id, newest, count=len(left))]
+    )
+
+
+# where a lead a manager brought in came from: (channel, initiative), the button's label
+MANUAL_SOURCES = (
+    (Channel.SPEARS, Initiative.OUTBOUND, "source_found"),
+    (Channel.SPEARS, Initiative.INBOUND, "source_came"),
+    (Channel.SEEDS, Initiative.INBOUND, "source_referral"),
+    (Channel.NETS, Initiative.INBOUND, "source_online"),
+)
+
+
+def lead_sources(t: Translator, deal_id: int) -> InlineKeyboardMarkup:
+    return _rows(
+        *(
+            [_deal(t, key, DealAction.SOURCE, deal_id, f"{channel.value}.{initiative.value}")]
+            for channel, initiative, key in MANUAL_SOURCES
+        )
     )
 
 

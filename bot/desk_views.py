@@ -269,6 +269,12 @@ def history_line(t: Translator, config: BusinessConfig, entry: HistoryEntry, tz:
             "before": _field_value(field, data.get("from"), t.locale),
             "after": _field_value(field, data.get("to"), t.locale),
         }
+    elif kind == "source_changed":
+        before, after = (data.get(end) or ["", ""] for end in ("from", "to"))
+        values = {
+            "before": f"{t.label(f'channel_{before[0]}')}, {t.label(f'initiative_{before[1]}')}",
+            "after": f"{t.label(f'channel_{after[0]}')}, {t.label(f'initiative_{after[1]}')}",
+        }
     elif kind == "document":
         values = {"title": _document_title(config, str(data.get("kind")), t.locale),
                   "number": data.get("number"),

@@ -15,6 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
 from bot.callbacks import BACK, DealAction, DealCb, PlayCb, row_id
+from bot.config import scoring_table
 from bot.desk_views import (
     deal_card,
     format_amount,
@@ -387,6 +388,23 @@ async def step(ctx: DealContext, arg: str) -> None:
     await ctx.send(ctx.t("step_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
 
 
+async def source(ctx: DealContext, arg: str) -> None:
+    """Where a lead the manager brought in came from: the question under its new card."""
+    chosen = next(((c, i) for c, i, _ in kb.MANUAL_SOURCES if arg == f"{c.value}.{i.value}"), None)
+    if chosen is None:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    channel, initiative = chosen
+    points = scoring_table(ctx.config).channel.get(channel, 0)
+    if not await ctx.desk.set_manual_source(
+        ctx.viewer, ctx.deal_id, channel, initiative, points, ctx.now()
+    ):  # a deal that came through the bot: its source is its link
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    label = f"{ctx.t.label('channel_' + channel.value)}, {ctx.t.label('initiative_' + initiative.value)}"
+    await ctx.show_card(done=ctx.t("source_set", source=label))  # the one asked shrinks
+
+
 async def client(ctx: DealContext, arg: str) -> None:
     """The client's details, corrected from the card: a misheard name, a new phone, an e-mail
     the offer is to go to."""
@@ -494,6 +512,7 @@ ACTIONS: dict[DealAction, Action] = {
     DealAction.REMIND: reminders.remind,
     DealAction.REOPEN: reopen,
     DealAction.CLIENT: client,
+    DealAction.SOURCE: source,
     DealAction.OFFER: offers.offer,
     DealAction.OFFER_DOCX: offers.docx,
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -104,7 +104,12 @@ class DealContext:
         """The pressed message without the buttons `gone` picks (the others stay)."""
         await swap_buttons(self.message, lambda button: None if gone(button) else button)
 
-    async def show_card(self, full: bool = False, done: str | None = None) -> None:
+    async def show_card(
+        self,
+        full: bool = False,
+        done: str | None = None,
+        first: Sequence[Sequence[InlineKeyboardButton]] = (),
+    ) -> None:
         """The card at the bottom of the chat, under `done` (what was just done, one message
         for both): `full` where the deal is opened or enters a new stage; after an action, its
         short form (the whole one is a tap away). The card shown before shrinks to a line that
@@ -116,9 +121,10 @@ class DealContext:
             await self.send(self.t("err_no_access"))
             return
         text = deal_card(self.t, self.config, card, self.tz, full=full, viewer=self.viewer)
+        buttons = kb.deal_card(self.t, self.config, card, self.viewer, full=full).inline_keyboard
         sent = await self.send(
             Markup("{}\n\n{}").format(done, text) if done else text,
-            kb.deal_card(self.t, self.config, card, self.viewer, full=full),
+            InlineKeyboardMarkup(inline_keyboard=[*map(list, first), *buttons]),
         )
         if self.live_cards is None:
             return

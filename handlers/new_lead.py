@@ -129,7 +129,13 @@ async def _create(
     await data["state"].clear()
     ctx = DealContext.from_data(message.chat.id, outcome.deal.id, data)
     if outcome.created:
-        await ctx.show_card(full=True, done=t("new_lead_created", deal_id=outcome.deal.id))
+        # where the lead came from, for the reports by source: the manager knows, one tap
+        # above the card's own buttons
+        await ctx.show_card(
+            full=True,
+            done=t("new_lead_created", deal_id=outcome.deal.id),
+            first=kb.lead_sources(t, outcome.deal.id).inline_keyboard,
+        )
     elif may_access(viewer, outcome.deal.manager_telegram_id):
         await ctx.show_card(full=True, done=t("new_lead_exists", deal_id=outcome.deal.id))
     else:

@@ -20,7 +20,7 @@ from bot.domain.desk import (
     DealRow,
     HistoryEntry,
 )
-from bot.domain.models import DealStatus, Person, Temperature
+from bot.domain.models import Channel, DealStatus, Initiative, Person, Temperature
 from bot.domain.reminders import ReminderStatus
 from bot.services.desk import ClientEdit, ClientField, ProspectDeal, TodayPage, TodayRow
 from storage.leads import deal_from_row
@@ -465,6 +465,53 @@ class SqlDeskRepository:
         except IntegrityError:  # taken by another client between the check and the write
             return ClientEdit(changed=False, held=True)
         return ClientEdit(changed=True)
+
+    async def set_manual_source(
+        self,
+        deal_id: int,
+        channel: Channel,
+        initiative: Initiative,
+        points: int,
+        actor: int,
+        now: datetime,
+    ) -> bool:
+        brought_in = sa.exists().where(
+            touch_points.c.deal_id == deal_id, touch_points.c.kind == "outbound"
+        )
+        manual = sa.and_(deals.c.id == deal_id, deals.c.source_payload == "", brought_in)
+        async with self._engine.begin() as c:
+            before = (
+                await c.execute(sa.select(deals.c.channel, deals.c.initiative).where(manual))
+            ).first()
+            if before is None:
+                return False
+            reasons = [{"factor": "channel", "value": channel.value, "points": points}]
+            await c.execute(
+                deals.update()
+                .where(deals.c.id == deal_id)
+                .values(
+                    channel=channel.value,
+                    initiative=initiative.value,
+                    score=points,
+                    score_reasons=reasons,
+                )
+            )
+            await c.execute(
+                touch_points.update()
+                .where(touch_points.c.deal_id == deal_id, touch_points.c.kind == "outbound")
+                .values(channel=channel.value, initiative=initiative.value)
+            )
+            change = {
+                "from": [before.channel, before.initiative],
+                "to": [channel.value, initiative.value],
+            }
+            await c.execute(
+                events.insert().values(
+                    **event_row("source_changed", change, now, deal_id=deal_id,
+                                actor_telegram_id=actor)
+                )
+            )  # fmt: skip
+        return True
 
     async def earlier_answers(self, deal_id: int) -> dict[str, str]:
         person = sa.select(deals.c.person_id).where(deals.c.id == deal_id).scalar_subquery()

@@ -20,7 +20,7 @@ from bot.domain.desk import (
     may_access,
     search_terms,
 )
-from bot.domain.models import DealStatus, Temperature
+from bot.domain.models import Channel, DealStatus, Initiative, Temperature
 
 
 class NoAccess(LookupError):
@@ -142,6 +142,15 @@ class DeskRepository(Protocol):
     async def client_names(self, deal_ids: Collection[int]) -> dict[int, str]: ...
     async def set_client_language(self, deal_id: int, language: str, now: datetime) -> None: ...
     async def earlier_answers(self, deal_id: int) -> dict[str, str]: ...
+    async def set_manual_source(
+        self,
+        deal_id: int,
+        channel: Channel,
+        initiative: Initiative,
+        points: int,
+        actor: int,
+        now: datetime,
+    ) -> bool: ...
     async def set_client_field(
         self,
         deal_id: int,
@@ -332,6 +341,23 @@ class DeskService:
             if not (exists and may_access(viewer, manager)):  # named only to whom may see it
                 edit = replace(edit, held_deal=None)
         return edit
+
+    async def set_manual_source(
+        self,
+        viewer: Viewer,
+        deal_id: int,
+        channel: Channel,
+        initiative: Initiative,
+        points: int,
+        now: datetime,
+    ) -> bool:
+        """Where a lead a manager brought in came from (a referral, the website, a call to the
+        office), for the reports by source; its score is the channel's `points`. False for a
+        deal that came through the bot: its source is the link it came by."""
+        await self.check(viewer, deal_id)
+        return await self._repository.set_manual_source(
+            deal_id, channel, initiative, points, viewer.telegram_id, now
+        )
 
     async def earlier_answers(self, viewer: Viewer, deal_id: int) -> dict[str, str]:
         """What the client's earlier deals found out, the newest answer to each question: a

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from storage.schema import deals, people
+from bot.callbacks import DealAction, DealCb
+from storage.schema import deals, people, touch_points
 from tests.handlers.conftest import World
+from tests.handlers.test_staff import submit_lead
 
 
 async def test_typed_name_and_phone_make_an_outbound_deal(world: World) -> None:
@@ -19,14 +21,39 @@ async def test_typed_name_and_phone_make_an_outbound_deal(world: World) -> None:
     assert "Не получается распознать номер" in wrong.text
     assert "Отправить мой номер" not in wrong.text  # the client's button, not the manager's
     created = await oleg.send("8 903 555-44-33")
-    [card] = created  # what was done, over the card
-    assert card.text.startswith("➕ Лид создан: сделка #1.\n\n") and "<b>Сделка #1</b>" in card.text
-    assert "🎯" not in card.text  # no request of the client's to show
+    [card] = created  # what was done, over the card, and where the lead came from, asked
+    assert card.text.startswith("➕ Лид создан: сделка #1. 📍 Откуда клиент?")
+    assert "<b>Сделка #1</b>" in card.text and "🎯" not in card.text  # no request to show
+    assert card.buttons()[:4] == [
+        "🎯 Нашли сами: звонок, встреча, выставка", "📞 Сам позвонил или пришёл в офис",
+        "🤝 По рекомендации", "🌐 С сайта, из рекламы или соцсетей",
+    ]  # fmt: skip
     async with world.engine.connect() as connection:
         deal = (await connection.execute(sa.select(deals))).one()
         person = (await connection.execute(sa.select(people))).one()
     assert (deal.channel, deal.initiative, deal.manager_telegram_id) == ("spears", "outbound", 7001)
     assert (person.name, person.phone, person.consent_at) == ("Пётр Сидоров", "+79035554433", None)
+    # a call to the office from a referral: the reports count it where it belongs
+    [done] = await oleg.press("По рекомендации")
+    assert done.text.startswith("📍 Источник: рекомендация, входящий ✔\n\n")
+    assert card.buttons() == ["📋 Открыть сделку"]  # asked once: the card before shrinks
+    async with world.engine.connect() as connection:
+        deal = (await connection.execute(sa.select(deals))).one()
+        point = (await connection.execute(sa.select(touch_points))).one()
+    assert (deal.channel, deal.initiative, point.channel, point.initiative) == (
+        "seeds", "inbound", "seeds", "inbound",
+    )  # fmt: skip
+    assert deal.score_reasons == [{"factor": "channel", "value": "seeds", "points": deal.score}]
+    [history] = await oleg.press("История")
+    assert "📍 Источник: личный контакт менеджера, исходящий → рекомендация, входящий" in (
+        history.text
+    )
+    # a deal that came through the bot keeps the source of its link, whatever a button says
+    await submit_lead(world, 1001, payload="vk_ads")
+    await oleg.callback(DealCb(action=DealAction.SOURCE, deal=2, arg="seeds.inbound").pack())
+    assert "кнопка уже не действует" in oleg.last().text
+    await oleg.callback(DealCb(action=DealAction.SOURCE, deal=1, arg="nets.outbound").pack())
+    assert "кнопка уже не действует" in oleg.last().text
 
 
 async def test_a_shared_contact_and_the_duplicate_rules(world: World) -> None:
@@ -53,7 +80,7 @@ async def test_a_shared_contact_and_the_duplicate_rules(world: World) -> None:
 async def test_a_contact_shared_with_nothing_asked_brings_the_lead_in(world: World) -> None:
     oleg = await world.add_manager(7001, "Олег")
     [card] = await oleg.share_contact("+7 903 555-44-33", owner_id=3003, first_name="Пётр")
-    assert card.text.startswith("➕ Лид создан: сделка #1.\n\n") and "Пётр" in card.text
+    assert card.text.startswith("➕ Лид создан: сделка #1.") and "Пётр" in card.text
     [again] = await oleg.share_contact("+7 903 555-44-33", owner_id=3003, first_name="Пётр")
     assert "уже есть: открытая сделка #1" in again.text  # the quickest way to find a client
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import BusinessConfig
 from bot.domain.desk import DealFilter, Role, Viewer
-from bot.domain.models import Temperature
+from bot.domain.models import Channel, Initiative, Temperature
 from bot.services.desk import ClientField, DeskService, NoAccess, TakeResult
 from bot.services.lead_capture import OutboundLead
 from bot.services.staff import InviteResult, NewManager, StaffService
@@ -163,6 +163,23 @@ async def test_a_clients_earlier_deals_answers_newest_first(
     assert await desk.earlier_answers(OLEG, first) == {"problems": "новая"}
     other = await outbound(engine, business_config, 7001, 2)  # another client: nothing
     assert await desk.earlier_answers(OLEG, other) == {}
+
+
+async def test_a_manual_leads_source_is_set_and_a_linked_ones_is_not(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    deal_id = await outbound(engine, business_config, 7001, 1)
+    desk = DeskService(SqlDeskRepository(engine))
+    assert await desk.set_manual_source(OLEG, deal_id, Channel.NETS, Initiative.INBOUND, 30, NOW)
+    card = await desk.card(OLEG, deal_id)
+    assert (card.deal.channel, card.deal.initiative, card.deal.score) == ("nets", "inbound", 30)
+    assert card.history[0].kind == "source_changed"
+    async with engine.begin() as connection:  # as if it had come by a link
+        await connection.execute(deals.update().values(source_payload="vk_ads"))
+    assert not await desk.set_manual_source(
+        OLEG, deal_id, Channel.SEEDS, Initiative.INBOUND, 10, NOW
+    )
+    assert (await desk.card(OLEG, deal_id)).deal.channel == "nets"
 
 
 async def test_an_invitation_is_redeemed_once_even_at_once(engine: AsyncEngine) -> None:
