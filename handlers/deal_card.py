@@ -11,7 +11,7 @@ from typing import Any
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import StateFilter
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot import desk_keyboards as kb
 from bot.callbacks import BACK, DealAction, DealCb, PlayCb, row_id
@@ -44,7 +44,7 @@ from bot.middlewares import DoubleTap, DropPendingInput
 from bot.services.desk import ActivityKind, ClientField, DeskService, NoAccess, TakeResult
 from bot.states import DealWork
 from handlers import notify, offers, reminders, stage_gate
-from handlers.deal_context import DEAL_KEY, DealContext
+from handlers.deal_context import DEAL_KEY, DealContext, offered
 
 log = logging.getLogger(__name__)
 
@@ -265,9 +265,7 @@ async def _lose(ctx: DealContext, reason: str) -> None:
         ]
         rows = [*rows, later]
     lost_text = ctx.t("deal_lost", reminders=len(left), call_back=call_back)
-    if rows:  # its buttons under it, the card after
-        await ctx.send(lost_text, InlineKeyboardMarkup(inline_keyboard=rows))
-    await ctx.show_card(done=None if rows else lost_text)
+    await ctx.show_card(done=lost_text, first=rows)  # what it asks, above the card's buttons
     owner = await ctx.desk.check(ctx.viewer, ctx.deal_id)
     await notify.owner_of_closed(ctx, owner, lost_reason=reason)
 
@@ -308,6 +306,7 @@ async def drop_reminders(ctx: DealContext, arg: str) -> None:
     # the reminders there were when the deal closed (an older button: all of them), not a call
     # back set since
     dropped = await ctx.reminders.cancel_on_deal(ctx.viewer, ctx.deal_id, up_to=row_id(arg))
+    await ctx.drop_buttons(lambda button: offered(button, DealAction.UNREMIND, ""))
     await ctx.send(ctx.t("reminders_dropped", count=dropped), kb.back_to_card(ctx.t, ctx.deal_id))
 
 
@@ -350,15 +349,15 @@ async def _close_card(ctx: DealContext, member: int, client: str) -> None:
     answer "no access") and says where the deal went."""
     if ctx.live_cards is None or member == ctx.viewer.telegram_id:
         return
-    message_id = ctx.live_cards.forget(member, ctx.deal_id)
-    if message_id is None:
+    shown = ctx.live_cards.forget(member, ctx.deal_id)
+    if shown is None:
         return
     staff_t = await ctx.staff_t(member)
     with suppress(TelegramAPIError):  # deleted, or too old to edit: its buttons say "no access"
         await ctx.bot.edit_message_text(
             staff_t("card_taken", deal_id=ctx.deal_id, name=client),
             chat_id=member,
-            message_id=message_id,
+            message_id=shown.message_id,
         )
 
 
@@ -616,10 +615,8 @@ async def step_typed(message: Message, **data: Any) -> None:
     # with its weekday: a misread day is seen before the button is pressed
     local_moment = moment.astimezone(ctx.tz)
     when = f"{long_day(ctx.t, local_moment.date())} {local_moment:%H:%M}"
-    await ctx.send(
-        ctx.t("step_set_remind", when=when), reminders.at_button(ctx.t, ctx.deal_id, moment, text)
-    )
-    await ctx.show_card()
+    offer = reminders.at_button(ctx.t, ctx.deal_id, moment, text, when)
+    await ctx.show_card(done=ctx.t("step_set_remind", when=when), first=offer.inline_keyboard)
 
 
 async def lost_typed(message: Message, **data: Any) -> None:

@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from decimal import Decimal
 from typing import Any
 
 from aiogram import Bot
@@ -19,12 +18,12 @@ from bot import desk_keyboards as kb
 from bot.callbacks import DealAction, DealCb
 from bot.clock import Clock
 from bot.config import BusinessConfig
-from bot.desk_views import deal_card
+from bot.desk_views import MESSAGE_LIMIT, deal_card
 from bot.domain.desk import Viewer
-from bot.live_cards import LiveCards
+from bot.live_cards import LiveCards, Shown
 from bot.services.desk import DeskService, NoAccess
 from bot.services.documents import DocumentService
-from bot.services.pipeline import DealClosed, PipelineService
+from bot.services.pipeline import PipelineService
 from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
 from bot.texts import Catalogue, Translator, translator
@@ -121,6 +120,8 @@ class DealContext:
             await self.send(self.t("err_no_access"))
             return
         text = deal_card(self.t, self.config, card, self.tz, full=full, viewer=self.viewer)
+        if done and len(done) + len(text) > MESSAGE_LIMIT:  # a long card: it comes first
+            done = None
         buttons = kb.deal_card(self.t, self.config, card, self.viewer, full=full).inline_keyboard
         sent = await self.send(
             Markup("{}\n\n{}").format(done, text) if done else text,
@@ -128,34 +129,26 @@ class DealContext:
         )
         if self.live_cards is None:
             return
-        previous = self.live_cards.replace(self.chat_id, self.deal_id, sent.message_id)
+        shown = Shown(sent.message_id, done or "")
+        previous = self.live_cards.replace(self.chat_id, self.deal_id, shown)
         if previous is not None:
+            stub = self.t("card_replaced", deal_id=self.deal_id, name=card.person.name)
             with suppress(TelegramAPIError):  # deleted by the manager, or too old to edit
                 await self.bot.edit_message_text(
-                    self.t("card_replaced", deal_id=self.deal_id, name=card.person.name),
+                    # what was done there stays readable in the chat
+                    Markup("{}\n{}").format(Markup(previous.done), stub) if previous.done else stub,
                     chat_id=self.chat_id,
-                    message_id=previous,
+                    message_id=previous.message_id,
                     reply_markup=kb.alert(self.t, self.deal_id, inbox=False),
                 )
 
     async def set_amount(self, amount_minor: int) -> None:
         """The deal's amount, set from the card or a quote: on an open deal it is also the
         answer to the closing's amount question, which is then not asked again."""
-        question = next(
-            (q for s in self.config.pipeline.stages for q in s.questions if q.deal_amount), None
-        )
-        if question is not None:
-            with suppress(DealClosed):  # a closed deal's answers are history; its amount is not
-                await self.pipeline.answer(
-                    self.deal_id,
-                    question.id,
-                    str(Decimal(amount_minor) / 100),
-                    self.viewer.telegram_id,
-                    self.now(),
-                    locale="en",  # the decimal point of str(Decimal)
-                )
-                return
         await self.desk.set_amount(self.viewer, self.deal_id, amount_minor, self.now())
+        await self.pipeline.amount_answered(
+            self.deal_id, amount_minor, self.viewer.telegram_id, self.now()
+        )
 
     async def expect(self, state: Any, **data: Any) -> None:
         """Wait for typed input about this deal."""

@@ -132,14 +132,16 @@ async def moment_in(text: str, now: datetime, tz: tzinfo) -> datetime | None:
     return due
 
 
-def at_button(t: Translator, deal_id: int, due: datetime, step: str) -> InlineKeyboardMarkup:
-    """A one-tap reminder at `due` about the deal's next step `step` (while it is the step)."""
+def at_button(
+    t: Translator, deal_id: int, due: datetime, step: str, when: str
+) -> InlineKeyboardMarkup:
+    """A one-tap reminder at `due` (written `when`) about the deal's next step `step` (while it
+    is the step): named by its time, apart from the card's own "⏰ Напомнить"."""
     arg = f"{AT}{int(due.timestamp())}.{_crc(step)}"
     data = DealCb(action=DealAction.REMIND, deal=deal_id, arg=arg)
+    label = t.label("btn_remind_step", when=when)
     return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=t.label("btn_remind_step"), callback_data=data.pack())]
-        ]
+        inline_keyboard=[[InlineKeyboardButton(text=label, callback_data=data.pack())]]
     )
 
 

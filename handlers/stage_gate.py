@@ -99,9 +99,8 @@ async def _report(ctx: DealContext, result: MoveResult, target: str) -> None:
         won = t(
             "deal_won", stage=stage_name(ctx.config, result.stage, t.locale), reminders=len(left)
         )
-        if left:  # its button under it, the card after
-            await ctx.send(won, kb.drop_reminders(t, ctx.deal_id, left))
-        await ctx.show_card(full=True, done=None if left else won)
+        offer = kb.drop_reminders(t, ctx.deal_id, left).inline_keyboard if left else []
+        await ctx.show_card(full=True, done=won, first=offer)
         await notify.owner_of_closed(ctx, owner)
         return
     assert isinstance(result, MoveRefused)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Protocol
 
 from bot.domain.models import DealStatus
@@ -131,6 +132,28 @@ class PipelineService:
                     actor_telegram_id=actor,
                 )
         return value
+
+    async def amount_answered(
+        self, deal_id: int, amount_minor: int, actor: int | None, now: datetime
+    ) -> None:
+        """An amount set on the card or from a quote is the answer to the closing's amount
+        question while the deal takes answers: the gate does not ask it again. The amount
+        itself, and its line of history, are the desk's."""
+        question = next(
+            (q for s in self._pipeline.stages for q in s.questions if q.deal_amount), None
+        )
+        if question is None:
+            return
+        amount = Decimal(amount_minor) / 100  # written as a typed answer is stored
+        integral = amount == amount.to_integral_value()
+        value = str(int(amount)) if integral else format(amount.quantize(Decimal("0.01")), "f")
+        async with self._repository.transaction() as store:
+            position = await self._position(store, deal_id)
+            stage = next(s.id for s in self._pipeline.stages if question in s.questions)
+            if not takes_answers(position.status, stage, self._pipeline.won_stage):
+                return
+            if position.answers.get(question.id) != value:
+                await store.set_answer(deal_id, question.id, value, actor, now)
 
     async def move(self, deal_id: int, target: str, actor: int | None, now: datetime) -> MoveResult:
         async with self._repository.transaction() as store:

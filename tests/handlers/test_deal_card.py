@@ -429,12 +429,19 @@ async def test_a_chat_has_one_working_card_per_deal(world: World) -> None:
     await oleg.press("Тёплый")
     newest = oleg.last()
     assert "Сделка #1" in newest.text and "Тёплый" in newest.text
+    newest_done = newest.text.split("\n\n")[0]
+    assert "Тёплый" in newest_done
     # the card before shrinks to a line (its figures are old) that brings the deal down again
     assert first.buttons() == ["📋 Открыть сделку"]
     assert first.text == "📋 Сделка #1 · Анна — актуальная карточка ниже"
     assert len(other.buttons()) > 5  # another deal's card is not touched
     await oleg.callback(button_data(first, "Открыть сделку"), first.message_id)
     assert newest.buttons() == ["📋 Открыть сделку"] and len(oleg.last().buttons()) > 5
+    # what was done there stays readable in the chat
+    assert newest.text.splitlines() == [
+        newest_done,
+        "📋 Сделка #1 · Анна — актуальная карточка ниже",
+    ]
 
 
 async def english_manager_with_deal(world: World) -> Prospect:
@@ -489,6 +496,21 @@ async def test_an_amount_set_on_the_card_is_not_asked_again_at_the_closing(world
     assert (deal.status, deal.amount_minor) == ("won", 25_000_000)
     [history] = await oleg.press("История")
     assert history.text.count("250\u00a0000") == 1  # one line for the amount, as before
+
+
+async def test_an_amount_typed_on_a_card_is_the_deals_whatever_was_answered_before(
+    world: World,
+) -> None:
+    oleg = await at_the_closing_gate(world)
+    await oleg.send("120 000")
+    await oleg.send("01.12.2026")  # won at 120 000
+    await oleg.press("Сумма")
+    await oleg.send("150 000")  # corrected on the won card: the answer is history
+    await world.admin().callback(DealCb(action=DealAction.REOPEN, deal=1, arg="yes.won").pack())
+    await oleg.callback(DealCb(action=DealAction.AMOUNT, deal=1).pack())
+    [card] = await oleg.send("120 000")  # the closing's answer already says 120 000
+    assert "💰 120\u00a0000\u00a0₽" in card.text
+    assert (await deal_of(world)).amount_minor == 12_000_000
 
 
 async def test_a_returning_clients_new_request_is_what_the_card_shows(world: World) -> None:
