@@ -151,8 +151,8 @@ def deal_card(
     full: bool = True,
     viewer: Viewer | None = None,
 ) -> Markup:
-    """The card; not `full`: the four lines that change as the deal is worked (the card shown
-    again after each action, under the message that says what was done)."""
+    """The card; not `full`: its short form, what changes as the deal is worked and how to
+    reach the client (the card shown again after each action, under what was done)."""
     deal, person = card.deal, card.person
     stage_ids = [stage.id for stage in config.pipeline.stages]
     answered, required = checklist(config, deal.stage, card.answers)
@@ -193,6 +193,7 @@ def deal_card(
         manager=card.manager_name,
         # the short card names the manager to an admin, who sees everybody's deals
         show_manager=viewer is not None and viewer.is_admin,
+        whose=_whose(t, card, viewer),
         request=request_labels(config, card.request, t.locale) if card.request else None,
         # An admin selling through their own link, or a rep known only to the config's sources.
         manager_id=deal.manager_telegram_id,
@@ -201,6 +202,18 @@ def deal_card(
             history_line(t, config, entry, tz) for entry in card.history[:history_lines]
         ),
     )
+
+
+def _whose(t: Translator, card: DealCard, viewer: Viewer | None) -> str | None:
+    """The short card's manager: a name, "вы" for the viewer's own, or "сотрудник"."""
+    manager = card.deal.manager_telegram_id
+    if card.manager_name:
+        return card.manager_name
+    if manager is None:
+        return None
+    if viewer is not None and manager == viewer.telegram_id:
+        return t.label("list_you")
+    return t.label("list_staff")
 
 
 def history_text(

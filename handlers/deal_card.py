@@ -408,6 +408,9 @@ async def client(ctx: DealContext, arg: str) -> None:
     """The client's details, corrected from the card: a misheard name, a new phone, an e-mail
     the offer is to go to."""
     person = (await ctx.desk.card(ctx.viewer, ctx.deal_id)).person
+    if not await ctx.desk.may_edit_client(ctx.viewer, ctx.deal_id):  # said before anything typed
+        await ctx.send(ctx.t("client_shared"), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
     if not arg:
         await ctx.send(
             ctx.t(

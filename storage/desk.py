@@ -36,8 +36,10 @@ from storage.schema import (
     touch_points,
 )
 
-# Hot first: a hot lead must be answered within minutes (DESIGN.md).
+# Open deals before won ones (the repeat sale waits; a hot lead does not), and hot first: a hot
+# lead must be answered within minutes (DESIGN.md).
 _ATTENTION = sa.case(
+    (deals.c.status != DealStatus.OPEN.value, 3),
     (deals.c.temperature == Temperature.HOT.value, 0),
     (deals.c.temperature == Temperature.WARM.value, 1),
     else_=2,
@@ -90,17 +92,27 @@ class SqlDeskRepository:
     async def search(
         self, manager: int | None, text: str, digits: str | None, page: int
     ) -> DealPage:
-        """A page of the deals whose person's name, company or phone matches, newest first,
-        with the number of all matches (not of the rows of the page)."""
-        pattern = f"%{_escape(text.casefold())}%"
+        """A page of the deals whose person's name or company has every word of `text` (in any
+        order, ё read as е: "петр сидоров" finds "Сидоров Пётр"), or whose phone has `digits`
+        (four of them: at its end), newest first, with the number of all matches (not of the
+        rows of the page)."""
         # PostgreSQL's lower() knows Unicode; on SQLite storage.db registers casefold().
         fold = sa.func.casefold if self._engine.dialect.name == "sqlite" else sa.func.lower
-        matches = [
-            fold(people.c.name).like(pattern, escape="\\"),
-            fold(people.c.company).like(pattern, escape="\\"),
-        ]
+
+        def plain(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+            return sa.func.replace(fold(column), "ё", "е")
+
+        words = [
+            sa.or_(*(plain(column).like(f"%{_escape(word)}%", escape="\\")
+                     for column in (people.c.name, people.c.company)))
+            for word in text.casefold().replace("ё", "е").split()
+        ]  # fmt: skip
+        matches = [sa.and_(*words)] if words else []
         if digits:
-            matches.append(people.c.phone.like(f"%{digits}%"))
+            # the last four digits a manager remembers, or a longer piece anywhere
+            matches.append(people.c.phone.like(f"%{digits}" if len(digits) < 5 else f"%{digits}%"))
+        if not matches:
+            return DealPage((), page, 0)
         conditions: list[sa.ColumnElement[bool]] = [sa.or_(*matches)]
         if manager is not None:
             conditions.append(deals.c.manager_telegram_id == manager)
@@ -418,8 +430,8 @@ class SqlDeskRepository:
         now: datetime,
         owner: int | None,
     ) -> ClientEdit:
-        """`owner`: refused (shared) unless every deal of the client is theirs. The change goes
-        into the history of each of the client's deals."""
+        """`owner`: refused (shared) while another manager works an open deal of the client.
+        The change goes into the history of each of the client's deals."""
         column = people.c[field.value]
         person_id = sa.select(deals.c.person_id).where(deals.c.id == deal_id).scalar_subquery()
         try:
@@ -428,13 +440,9 @@ class SqlDeskRepository:
                     await c.execute(sa.select(people.c.id, column).where(people.c.id == person_id))
                 ).one()
                 theirs = (
-                    await c.execute(
-                        sa.select(deals.c.id, deals.c.manager_telegram_id).where(
-                            deals.c.person_id == person
-                        )
-                    )
+                    await c.execute(sa.select(deals.c.id).where(deals.c.person_id == person))
                 ).all()
-                if owner is not None and any(manager != owner for _, manager in theirs):
+                if owner is not None and await _worked_by_others(c, person, owner):
                     return ClientEdit(changed=False, shared=True)
                 if before == value:
                     return ClientEdit(changed=False)
@@ -459,7 +467,7 @@ class SqlDeskRepository:
                     [
                         event_row("field_changed", change, now, deal_id=theirs_id,
                                   person_id=person, actor_telegram_id=actor)
-                        for theirs_id, _ in theirs
+                        for (theirs_id,) in theirs
                     ],
                 )  # fmt: skip
         except IntegrityError:  # taken by another client between the check and the write
@@ -512,6 +520,11 @@ class SqlDeskRepository:
                 )
             )  # fmt: skip
         return True
+
+    async def client_worked_by_others(self, deal_id: int, owner: int) -> bool:
+        person = sa.select(deals.c.person_id).where(deals.c.id == deal_id).scalar_subquery()
+        async with self._engine.connect() as c:
+            return await _worked_by_others(c, person, owner)
 
     async def earlier_answers(self, deal_id: int) -> dict[str, str]:
         person = sa.select(deals.c.person_id).where(deals.c.id == deal_id).scalar_subquery()
@@ -605,6 +618,22 @@ class SqlDeskRepository:
                 )
             ).first()
         return None if row is None else row.deal_id
+
+
+async def _worked_by_others(
+    c: AsyncConnection, person: int | sa.ScalarSelect[Any], owner: int
+) -> bool:
+    """Whether another manager works an open deal of the person (a closed one, or one in the
+    shared inbox, is nobody's to guard)."""
+    query = sa.select(
+        sa.exists().where(
+            deals.c.person_id == person,
+            deals.c.status == DealStatus.OPEN.value,
+            deals.c.manager_telegram_id.is_not(None),
+            deals.c.manager_telegram_id != owner,
+        )
+    )
+    return bool((await c.execute(query)).scalar())
 
 
 async def _latest_deal(c: AsyncConnection, person_id: int) -> int | None:

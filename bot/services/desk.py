@@ -142,6 +142,7 @@ class DeskRepository(Protocol):
     async def client_names(self, deal_ids: Collection[int]) -> dict[int, str]: ...
     async def set_client_language(self, deal_id: int, language: str, now: datetime) -> None: ...
     async def earlier_answers(self, deal_id: int) -> dict[str, str]: ...
+    async def client_worked_by_others(self, deal_id: int, owner: int) -> bool: ...
     async def set_manual_source(
         self,
         deal_id: int,
@@ -331,8 +332,8 @@ class DeskService:
         await self.check(viewer, deal_id)
         if value is None and not field.optional:
             raise ValueError(f"the client's {field} cannot be erased")
-        # the client is the same on each of their deals: a manager changes them only where
-        # every deal of theirs is the manager's own
+        # the client is the same on each of their deals: a manager changes them only while
+        # no other manager works one of them
         edit = await self._repository.set_client_field(
             deal_id, field, value, viewer.telegram_id, now, owner=_scope(viewer)
         )
@@ -358,6 +359,14 @@ class DeskService:
         return await self._repository.set_manual_source(
             deal_id, channel, initiative, points, viewer.telegram_id, now
         )
+
+    async def may_edit_client(self, viewer: Viewer, deal_id: int) -> bool:
+        """Whether the viewer may correct the client's details: an admin, or a manager while no
+        other manager works an open deal of the client (the details are one on all deals)."""
+        await self.check(viewer, deal_id)
+        if viewer.is_admin:
+            return True
+        return not await self._repository.client_worked_by_others(deal_id, viewer.telegram_id)
 
     async def earlier_answers(self, viewer: Viewer, deal_id: int) -> dict[str, str]:
         """What the client's earlier deals found out, the newest answer to each question: a

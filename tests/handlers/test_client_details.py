@@ -155,30 +155,35 @@ async def test_an_english_speaking_manager_edits_in_english(world: World) -> Non
 
 async def test_a_client_with_another_managers_deal_is_corrected_by_an_admin(world: World) -> None:
     """The client is one on all their deals: Ира, with an old lost deal of Анна's, may not
-    rewrite the phone Олег calls on the open one; an admin may, and both histories say so."""
+    rewrite the phone Олег calls on the open one, and is told so before typing anything; Олег
+    may (a closed deal is nobody's to guard); so may an admin, and every history says so."""
     await manager_with_deal(world)  # deal 1, Олег's
     await world.add_manager(7002, "Ира")
     async with world.engine.begin() as connection:
-        row = dict(
-            (await connection.execute(sa.select(deals).where(deals.c.id == 1))).one()._mapping
-        )
-        await connection.execute(deals.insert().values({**row, "id": 2}))  # the repeat sale, Олег's
+        query = sa.select(deals).where(deals.c.id == 1)
+        row = dict((await connection.execute(query)).one()._mapping)
+        await connection.execute(deals.insert().values({**row, "id": 2}))  # the repeat sale
         await connection.execute(
             deals.update().where(deals.c.id == 1).values(status="lost", manager_telegram_id=7002)
         )
     ira = world.prospect(user_id=7002)
-    await ira.callback(DealCb(action=DealAction.CLIENT, deal=1, arg="phone").pack())
-    [refused] = await ira.send("+7 903 111-22-33")
+    [refused] = await ira.callback(DealCb(action=DealAction.CLIENT, deal=1, arg="").pack())
     assert "исправить их может администратор" in refused.text
-    assert (await client_of(world)).phone == "+79160001001"
+    [refused] = await ira.callback(DealCb(action=DealAction.CLIENT, deal=1, arg="phone").pack())
+    assert "исправить их может администратор" in refused.text
+    oleg = world.prospect(user_id=7001)
+    await oleg.callback(DealCb(action=DealAction.CLIENT, deal=2, arg="phone").pack())
+    [done] = await oleg.send("+7 903 111-22-33")
+    assert done.text.startswith("✔ Телефон: +7 903 111-22-33")
     admin = world.admin()
-    await admin.callback(DealCb(action=DealAction.CLIENT, deal=1, arg="phone").pack())
-    await admin.send("+7 903 111-22-33")
-    assert (await client_of(world)).phone == "+79031112233"
+    await admin.callback(DealCb(action=DealAction.CLIENT, deal=1, arg="email").pack())
+    await admin.send("anna@vector.ru")
+    client = await client_of(world)
+    assert (client.phone, client.email) == ("+79031112233", "anna@vector.ru")
     async with world.engine.connect() as connection:
         query = sa.select(events.c.deal_id).where(events.c.kind == "field_changed")
         changed = sorted((await connection.execute(query)).scalars().all())
-    assert changed == [1, 2]
+    assert changed == [1, 1, 2, 2]
 
 
 async def test_a_number_held_by_another_managers_client_does_not_name_their_deal(

@@ -630,6 +630,8 @@ async def test_a_deal_of_an_admins_own_link_names_who_has_it(world: World) -> No
     [card] = await admin.press("#1")
     assert f'<a href="tg://user?id={ADMIN_ID}">сотрудник {ADMIN_ID}</a>' in card.text
     assert "менеджер не назначен" not in card.text
+    assert await admin.press("Свернуть") == []  # the short form, in place
+    assert "· 👔 вы\n" in card.text  # their own deal, not a bare id
 
 
 async def test_reassigning_to_the_deals_own_manager_changes_nothing(world: World) -> None:

@@ -72,6 +72,33 @@ async def test_lists_are_scoped_sorted_and_filtered(
     assert [row.id for row in await desk.search(IRA, "КЛИЕНТ 99")] != []
 
 
+async def test_search_reads_words_in_any_order_ё_as_е_and_a_phones_last_digits(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    leads = service(engine, business_config)
+    found_deal = (
+        await leads.create_outbound(OutboundLead(7001, "Сидоров Пётр", "+79035554433"), NOW)
+    ).deal.id
+    await leads.create_outbound(OutboundLead(7001, "Анна Смирнова", "+79164433000"), NOW)
+    desk = DeskService(SqlDeskRepository(engine))
+    for query in ("петр", "Пётр Сидоров", "петр сидоров", "СИДОРОВ", "4433"):
+        assert [row.id for row in await desk.search(OLEG, query)] == [found_deal], query
+    assert await desk.search(OLEG, "петр иванов") == []  # every word, not any
+    assert len(await desk.search(OLEG, "916 443")) == 1  # a longer piece: anywhere
+
+
+async def test_a_won_deal_waits_below_the_open_ones(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    won, cold = [await outbound(engine, business_config, 7001, n) for n in (1, 2)]
+    async with engine.begin() as connection:
+        await connection.execute(
+            deals.update().where(deals.c.id == won).values(status="won", temperature="hot")
+        )
+    desk = DeskService(SqlDeskRepository(engine))
+    assert [row.id for row in (await desk.page(OLEG, DealFilter(), 0)).rows] == [cold, won]
+
+
 async def test_access_is_checked_on_every_change(
     engine: AsyncEngine, business_config: BusinessConfig
 ) -> None:
