@@ -152,13 +152,13 @@ async def play_voice(callback: CallbackQuery, callback_data: PlayCb, **data: Any
 
 
 async def objections(ctx: DealContext, arg: str) -> None:
-    await ctx.send(ctx.t("objection_pick"), kb.objections(ctx.t, ctx.config, ctx.deal_id))
+    await ctx.ask(ctx.t("objection_pick"), kb.objections(ctx.t, ctx.config, ctx.deal_id))
 
 
 async def objection(ctx: DealContext, objection_id: str) -> None:
     if not objection_id:  # "other": the manager types it
         await ctx.expect(DealWork.objection)
-        await ctx.send(ctx.t("objection_other_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
+        await ctx.ask(ctx.t("objection_other_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     found = next((o for o in ctx.config.pipeline.objections if o.id == objection_id), None)
     if found is None:
@@ -177,7 +177,7 @@ async def objection(ctx: DealContext, objection_id: str) -> None:
 
 async def log_menu(ctx: DealContext, kind: str) -> None:
     if not kind:
-        await ctx.send(ctx.t("activity_pick"), kb.activities(ctx.t, ctx.deal_id))
+        await ctx.ask(ctx.t("activity_pick"), kb.activities(ctx.t, ctx.deal_id))
         return
     if kind not in {k.value for k in ActivityKind}:
         await ctx.send(ctx.t("err_stale_button"))
@@ -190,7 +190,7 @@ async def log_menu(ctx: DealContext, kind: str) -> None:
             await ctx.send(ctx.t("no_answer_noted"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     await ctx.expect(DealWork.activity, kind=kind)
-    await ctx.send(
+    await ctx.ask(
         ctx.t("activity_ask", what=ctx.t.label(f"activity_{kind}")),
         kb.back_to_card(ctx.t, ctx.deal_id),
     )
@@ -202,7 +202,7 @@ async def temperature(ctx: DealContext, value: str) -> None:
         await ctx.send(ctx.t("temperature_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     if not value:
-        await ctx.send(
+        await ctx.ask(
             ctx.t("temperature_pick"), kb.temperatures(ctx.t, ctx.deal_id, card.deal.temperature)
         )
         return
@@ -232,7 +232,7 @@ async def move(ctx: DealContext, arg: str) -> None:
 
 async def lost(ctx: DealContext, reason: str) -> None:
     if not reason:
-        await ctx.send(ctx.t("lost_pick"), kb.lost_reasons(ctx.t, ctx.config, ctx.deal_id))
+        await ctx.ask(ctx.t("lost_pick"), kb.lost_reasons(ctx.t, ctx.config, ctx.deal_id))
         return
     if reason not in {r.id for r in ctx.config.pipeline.lost_reasons}:
         await ctx.send(ctx.t("err_stale_button"))
@@ -242,7 +242,7 @@ async def lost(ctx: DealContext, reason: str) -> None:
             await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
             return
         await ctx.expect(DealWork.lost_reason)
-        await ctx.send(ctx.t("lost_other_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
+        await ctx.ask(ctx.t("lost_other_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     await _lose(ctx, reason)
 
@@ -320,7 +320,7 @@ async def reassign(ctx: DealContext, target: str) -> None:
         if not managers:
             await ctx.send(ctx.t("reassign_none"), kb.back_to_card(ctx.t, ctx.deal_id))
             return
-        await ctx.send(
+        await ctx.ask(
             ctx.t("reassign_pick"),
             kb.reassign(ctx.t, ctx.deal_id, managers, card.deal.manager_telegram_id),
         )
@@ -379,12 +379,12 @@ async def take(ctx: DealContext, arg: str) -> None:
 
 async def amount(ctx: DealContext, arg: str) -> None:
     await ctx.expect(DealWork.amount)
-    await ctx.send(ctx.t("amount_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
+    await ctx.ask(ctx.t("amount_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
 
 
 async def step(ctx: DealContext, arg: str) -> None:
     await ctx.expect(DealWork.next_step)
-    await ctx.send(ctx.t("step_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
+    await ctx.ask(ctx.t("step_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
 
 
 async def source(ctx: DealContext, arg: str) -> None:
@@ -438,7 +438,7 @@ async def client(ctx: DealContext, arg: str) -> None:
         return
     current = getattr(person, field.value)
     await ctx.expect(DealWork.client_field, field=field.value)
-    await ctx.send(
+    await ctx.ask(
         ctx.t(
             f"client_ask_{field.value}",
             current=format_phone(current) if field is ClientField.PHONE and current else current,
@@ -468,7 +468,7 @@ async def _set_client_field(ctx: DealContext, field: ClientField, value: str | N
 
 async def reply(ctx: DealContext, arg: str) -> None:
     await ctx.expect(DealWork.reply)
-    await ctx.send(ctx.t("reply_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
+    await ctx.ask(ctx.t("reply_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
 
 
 async def _tell(

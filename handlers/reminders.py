@@ -174,7 +174,7 @@ async def remind(ctx: DealContext, arg: str) -> None:
     if not arg:
         card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
         await ctx.expect(DealWork.remind)
-        await ctx.send(ctx.t("remind_ask"), choices(ctx.t, ctx.deal_id, closed=not card.is_open))
+        await ctx.ask(ctx.t("remind_ask"), choices(ctx.t, ctx.deal_id, closed=not card.is_open))
         return
     prefix = next((p for p in _NOTES if arg.startswith(p)), "")
     arg = arg.removeprefix(prefix)

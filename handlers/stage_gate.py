@@ -250,7 +250,7 @@ async def _ask(ctx: DealContext, question_id: str, left: int) -> None:
         return
     _, question = found
     before = await _as_before(ctx, question_id)
-    asked = await ctx.send(
+    asked = await ctx.ask(
         ctx.t(
             "question_ask",
             text=question.text.get(ctx.t.locale),

@@ -141,7 +141,11 @@ _A_MOMENT_SAID = re.compile(
     r"\b(?:сегодня|завтра|послезавтра|today|tomorrow|tonight|понедельник\w*|вторник\w*|"
     r"сред[аыуе]|четверг\w*|пятниц\w*|суббот\w*|воскресень\w*|monday|tuesday|wednesday|"
     r"thursday|friday|saturday|sunday|через|in\s+(?:an?|\d+)\s+\w+|next\s+week|"
-    r"на\s+следующей\s+неделе)\b|\d{1,2}[./]\d{1,2}|\d{1,2}:\d{2}|\b(?:в|at|к)\s+\d{1,2}\b(?![.,]?\d)",
+    r"на\s+следующей\s+неделе)\b|\d{1,2}[./]\d{1,2}|\d{1,2}:\d{2}|\b(?:в|at|к)\s+\d{1,2}\b(?![.,]?\d)|"
+    # a day of a month by name: "12 января", "Jan 12", "12 January"
+    r"\b\d{1,2}\s+(?:январ|феврал|март|апрел|мая|июн|июл|август|сентябр|октябр|ноябр|декабр|"
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b",
     re.IGNORECASE,
 )
 

@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.parsing import InputError, Problem
-from bot.domain.when import QuickTime, parse_day, parse_reminder, parse_when, quick_time
+from bot.domain.when import (
+    QuickTime,
+    names_a_moment,
+    parse_day,
+    parse_reminder,
+    parse_when,
+    quick_time,
+)
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 12:00 in Moscow
@@ -416,3 +423,21 @@ def test_this_evening_said_after_it_is_gone_not_tomorrows(typed: str) -> None:
     with pytest.raises(InputError) as error:
         parse_reminder(typed, late, MOSCOW)
     assert error.value.problem is Problem.IN_THE_PAST
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Демо в четверг 15:00", True),
+        ("позвонить 12 января", True),  # a day of a month by name
+        ("Перезвонить после праздников, 12 января", True),
+        ("call on Jan 12", True),
+        ("meet 12 March", True),
+        ("Пробный период 30 дней", False),  # a duration, not a moment
+        ("6 месяцев", False),
+        ("May we meet", False),
+        ("12 машин", False),
+    ],
+)
+def test_a_next_step_names_a_moment_as_people_say_it(text: str, said: bool) -> None:
+    assert names_a_moment(text) is said

@@ -444,6 +444,23 @@ async def test_a_chat_has_one_working_card_per_deal(world: World) -> None:
     ]
 
 
+async def test_each_prompt_says_which_deal_it_is_about(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await submit_lead(world, 1002, name="Борис")
+    card_of_anna = next(m for m in reversed(world.session.to(7001)) if "Сделка #1" in m.text)
+    [amount] = await oleg.callback(button_data(card_of_anna, "Сумма"), card_of_anna.message_id)
+    assert amount.text.startswith("<b>#1 Анна</b> · Сумма сделки")
+    await oleg.send("/deals")
+    await oleg.press("#2")
+    await oleg.press("Следующий этап")  # a refusal: the walk is offered
+    [asked] = await oleg.press("Ответить и перейти")
+    assert asked.text.startswith("<b>#2 Борис</b> · ❓ Удалось связаться с клиентом?")
+    await oleg.callback(
+        DealCb(action=DealAction.TEMPERATURE, deal=1).pack(), card_of_anna.message_id
+    )
+    assert oleg.last().text.startswith("<b>#1 Анна</b> · ")
+
+
 async def english_manager_with_deal(world: World) -> Prospect:
     await world.add_manager(7001, "Oleg", language="en")
     await submit_lead(world, 1001)
