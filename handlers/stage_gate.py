@@ -22,6 +22,7 @@ from bot.domain.pipeline import (
     MoveRefused,
     MoveResult,
     Refusal,
+    satisfies,
     takes_answers,
 )
 from bot.domain.when import written_day
@@ -306,6 +307,11 @@ async def answer_button(ctx: DealContext, arg: str) -> None:
         await _settle(ctx, ctx.message.message_id, question_id, stored)
 
 
+def _answered(ctx: DealContext, question_id: str, value: str | None) -> bool:
+    found = ctx.config.pipeline.find_question(question_id)
+    return found is not None and satisfies(value, found[1].must_be_yes)
+
+
 async def _in_walk(ctx: DealContext, question_id: str) -> bool:
     """Whether `question_id` is the question the walk about this deal asks now."""
     data = await ctx.state.get_data()
@@ -449,6 +455,10 @@ async def _held(ctx: DealContext, question_id: str) -> None:
 
 
 async def _advance(ctx: DealContext, queue: list[str], target: str | None) -> None:
+    if queue:
+        # one answered meanwhile (an old question's button) is not asked again
+        answers = (await ctx.desk.card(ctx.viewer, ctx.deal_id)).answers
+        queue = [q for q in queue if not _answered(ctx, q, answers.get(q))]
     if queue:
         # the answered question's message is settled; the next one's id comes once it is sent
         await ctx.state.update_data(queue=queue, asked=None)

@@ -25,6 +25,7 @@ from bot.domain.reminders import ReminderStatus
 from bot.services.desk import ClientEdit, ClientField, ProspectDeal, TodayPage, TodayRow
 from storage.leads import deal_from_row
 from storage.schema import (
+    CONTACT_KINDS,
     deal_answers,
     deals,
     event_row,
@@ -46,8 +47,6 @@ _ATTENTION = sa.case(
 )
 _LISTED = (DealStatus.OPEN.value, DealStatus.WON.value)  # lost deals leave the list
 HISTORY_SIZE = 10
-# What counts as having contacted a lead (the speed-to-lead ladder stops).
-CONTACT_KINDS = ("activity", "message_out", "answer_given", "stage_changed", "objection")
 
 
 class SqlDeskRepository:

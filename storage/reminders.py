@@ -10,12 +10,19 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.reminders import QuietDeal, Reminder, ReminderStatus
+from bot.services.reminders import SLA, SLA_ESCALATION
 from storage.db import run_unit, upsert
-from storage.schema import deals, reminders
+from storage.schema import CONTACT_KINDS, deals, events, reminders
 
 STALE_KIND = "stale"
 
 PENDING = ReminderStatus.PENDING.value
+# A speed-to-lead step of a lead already contacted would not come (the pusher drops it): the
+# lists leave it out, before their limit, so that "🔥 лид ждёт ответа" is not shown after the call.
+_ANSWERED = sa.and_(
+    reminders.c.kind.in_((SLA, SLA_ESCALATION)),
+    sa.exists().where(events.c.deal_id == reminders.c.deal_id, events.c.kind.in_(CONTACT_KINDS)),
+)
 
 
 class SqlReminderRepository:
@@ -118,6 +125,7 @@ class SqlReminderRepository:
                     reminders.c.kind != "digest",
                     reminders.c.due_at >= start,
                     reminders.c.due_at < end,
+                    sa.not_(_ANSWERED),
                 )
                 .order_by(reminders.c.due_at)
                 .limit(30)
@@ -135,7 +143,11 @@ class SqlReminderRepository:
         async with self._engine.connect() as c:
             rows = await c.execute(
                 sa.select(reminders)
-                .where(reminders.c.chat_id == chat_id, reminders.c.status == PENDING)
+                .where(
+                    reminders.c.chat_id == chat_id,
+                    reminders.c.status == PENDING,
+                    sa.not_(_ANSWERED),
+                )
                 .order_by(reminders.c.due_at)
                 .limit(limit)
             )

@@ -106,6 +106,9 @@ touch_points = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
 
+# What counts as having contacted a lead (the speed-to-lead ladder stops).
+CONTACT_KINDS = ("activity", "message_out", "answer_given", "stage_changed", "objection")
+
 events = sa.Table(
     "events",
     metadata,

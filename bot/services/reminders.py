@@ -229,25 +229,15 @@ class ReminderService:
         return made
 
     async def due_between(self, chat_id: int, start: datetime, end: datetime) -> list[Reminder]:
-        return await self._answered_gone(await self._repository.due_between(chat_id, start, end))
+        """The chat's reminders due in [start, end), without the speed-to-lead steps of leads
+        already contacted (as upcoming)."""
+        return await self._repository.due_between(chat_id, start, end)
 
     async def upcoming(self, viewer: Viewer, limit: int = 20) -> list[Reminder]:
-        return await self._answered_gone(await self._repository.upcoming(viewer.telegram_id, limit))
-
-    async def _answered_gone(self, found: list[Reminder]) -> list[Reminder]:
-        """Without the speed-to-lead steps of leads already contacted: they would not come
-        (see the pusher), and "🔥 лид ждёт ответа" after the call is made misleads."""
-        contacted: dict[int, bool] = {}
-        kept = []
-        for reminder in found:
-            deal = reminder.deal_id
-            if reminder.kind in (SLA, SLA_ESCALATION) and deal is not None:
-                if deal not in contacted:
-                    contacted[deal] = await self._desk.contacted(deal)
-                if contacted[deal]:
-                    continue
-            kept.append(reminder)
-        return kept
+        """The viewer's reminders still to come, without the speed-to-lead steps of leads
+        already contacted: they would not come, and "🔥 лид ждёт ответа" after the call
+        misleads."""
+        return await self._repository.upcoming(viewer.telegram_id, limit)
 
     async def on_deal(self, viewer: Viewer, deal_id: int) -> list[Reminder]:
         """The viewer's own reminders about the deal still to come (the automatic ones close

@@ -880,3 +880,22 @@ async def test_a_skipped_question_says_so_instead_of_keeping_its_buttons(world: 
     skipped = world.session.shown(7001, asked.message_id)
     assert skipped is not None and skipped.buttons() == []
     assert skipped.text == "❓ Что ещё можно предложить клиенту?\n⏭ Пропущен"
+
+
+async def test_a_walk_does_not_ask_again_what_an_old_question_answered_meanwhile(
+    world: World,
+) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Следующий этап")
+    await oleg.press("Ответить и перейти")
+    await oleg.press("Да")  # now at needs discovery
+    await oleg.press("Вопросы")
+    [decision] = await oleg.press("принимающим решение")  # asked alone, then left
+    await oleg.press("К сделке")
+    await oleg.press("Следующий этап")
+    await oleg.press("Ответить и перейти")  # a walk through needs discovery: problems first
+    await oleg.callback(button_data(decision, "Да"), decision.message_id)  # the old one
+    await oleg.send("Теряют заявки")
+    await oleg.press("Сэкономить")
+    [budget] = await oleg.send("Пробовали Excel")  # experience: next is the budget, not again
+    assert "Бюджет клиента" in budget.text
