@@ -99,18 +99,18 @@ async def owner_of_closed(
     ctx: DealContext, owner: int | None, lost_reason: str | None = None
 ) -> None:
     """An admin closed a manager's (`owner`'s) deal, won, or lost for `lost_reason`: the manager
-    hears it from the bot, with the deal's button and, for a lost one, a way to cancel their
-    reminders."""
+    hears it from the bot, with the deal's button and a way to cancel the reminders they set to
+    work it (not the repeat sale's, which is not theirs to set)."""
     if owner is None or owner == ctx.viewer.telegram_id:
         return
     staff_t = await ctx.staff_t(owner)
     rows = kb.alert(staff_t, ctx.deal_id, inbox=False).inline_keyboard
+    left = await ctx.reminders.on_deal(Viewer(owner, Role.MANAGER), ctx.deal_id)
+    if left:
+        rows = [*rows, *kb.drop_reminders(staff_t, ctx.deal_id, left).inline_keyboard]
     if lost_reason is not None:
         reason = lost_reason_label(ctx.config, lost_reason, staff_t.locale)
         text = staff_t("deal_lost_by_admin", deal_id=ctx.deal_id, reason=reason)
-        left = await ctx.reminders.on_deal(Viewer(owner, Role.MANAGER), ctx.deal_id)
-        if left:
-            rows = [*rows, *kb.drop_reminders(staff_t, ctx.deal_id, left).inline_keyboard]
     else:
         post_sale = bool(ctx.config.followups.post_sale_days)
         text = staff_t("deal_won_by_admin", deal_id=ctx.deal_id, post_sale=post_sale)
