@@ -337,10 +337,13 @@ async def reassign(ctx: DealContext, target: str) -> None:
         return
     previous = await ctx.desk.reassign(ctx.viewer, ctx.deal_id, chosen.telegram_id, ctx.now())
     await ctx.show_card(done=ctx.t("reassigned", name=chosen.name))
-    await _tell(ctx, chosen.telegram_id, "deal_given_to_you")
+    client = card.person.name
+    await _tell(ctx, chosen.telegram_id, "deal_given_to_you", client=client)
     if previous is not None and previous != chosen.telegram_id:
         # No button: the deal is no longer theirs to open; their reminders of it went along.
-        await _tell(ctx, previous, "deal_taken_from_you", button=False, name=chosen.name)
+        await _tell(
+            ctx, previous, "deal_taken_from_you", button=False, name=chosen.name, client=client
+        )
         await _close_card(ctx, previous, card.person.name)
 
 

@@ -91,11 +91,13 @@ class DealContext:
     async def send(self, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:
         return await self.bot.send_message(self.chat_id, text, reply_markup=markup)
 
+    async def client_name(self) -> str | None:
+        return (await self.desk.client_names({self.deal_id})).get(self.deal_id)
+
     async def ask(self, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:
         """A question about the deal, headed by its number and client ("#12 Анна · Сумма
         сделки?"): with several deals worked at once, each prompt says which one it is."""
-        name = (await self.desk.client_names({self.deal_id})).get(self.deal_id)
-        head = self.t("deal_head", deal_id=self.deal_id, name=name)
+        head = self.t("deal_head", deal_id=self.deal_id, name=await self.client_name())
         return await self.send(Markup("{} · {}").format(head, text), markup)
 
     async def replace(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:

@@ -86,7 +86,8 @@ async def owner_of_reopened(ctx: DealContext, owner: int | None, stage: str) -> 
     if owner is None or owner == ctx.viewer.telegram_id:
         return
     staff_t = await ctx.staff_t(owner)
-    text = staff_t("deal_reopened_by_admin", deal_id=ctx.deal_id, stage=stage)
+    client = await ctx.client_name()
+    text = staff_t("deal_reopened_by_admin", deal_id=ctx.deal_id, stage=stage, client=client)
     try:
         await ctx.bot.send_message(
             owner, text, reply_markup=kb.alert(staff_t, ctx.deal_id, inbox=False)
@@ -104,16 +105,17 @@ async def owner_of_closed(
     if owner is None or owner == ctx.viewer.telegram_id:
         return
     staff_t = await ctx.staff_t(owner)
+    client = await ctx.client_name()
     rows = kb.alert(staff_t, ctx.deal_id, inbox=False).inline_keyboard
     left = await ctx.reminders.on_deal(Viewer(owner, Role.MANAGER), ctx.deal_id)
     if left:
         rows = [*rows, *kb.drop_reminders(staff_t, ctx.deal_id, left).inline_keyboard]
     if lost_reason is not None:
         reason = lost_reason_label(ctx.config, lost_reason, staff_t.locale)
-        text = staff_t("deal_lost_by_admin", deal_id=ctx.deal_id, reason=reason)
+        text = staff_t("deal_lost_by_admin", deal_id=ctx.deal_id, reason=reason, client=client)
     else:
         post_sale = bool(ctx.config.followups.post_sale_days)
-        text = staff_t("deal_won_by_admin", deal_id=ctx.deal_id, post_sale=post_sale)
+        text = staff_t("deal_won_by_admin", deal_id=ctx.deal_id, post_sale=post_sale, client=client)
     try:
         await ctx.bot.send_message(
             owner, text, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)

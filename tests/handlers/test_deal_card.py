@@ -631,7 +631,7 @@ async def test_admin_sees_every_deal_and_reassigns(world: World) -> None:
     ira = await world.add_manager(7002, "Ира")
     await hand_deal_to(world, "Ира")
     assert (await deal_of(world)).manager_telegram_id == 7002
-    assert "Вам передана сделка #1" in world.session.to(ira.user.id)[-1].text
+    assert "Вам передана сделка #1 (Анна)" in world.session.to(ira.user.id)[-1].text
     # the admin sees the card as it is now, whose it is
     done = world.session.to(ADMIN_ID)[-1]
     assert done.text.startswith("Сделка передана менеджеру Ира.\n\n") and "👔 Ира" in done.text
@@ -783,7 +783,10 @@ async def test_a_manager_hears_when_an_admin_closes_their_deal(world: World) -> 
     assert "напоминания" not in lost.text  # the reminder is Олег's, not the admin's
 
     note = oleg.last()
-    assert "Администратор закрыл вашу сделку #1 как проигранную: «Выбрали конкурента»" in note.text
+    assert (
+        "Администратор закрыл вашу сделку #1 (Анна) как проигранную: «Выбрали конкурента»"
+        in note.text
+    )
     assert note.buttons() == ["📋 Открыть сделку", "🔕 Отменить напоминания (1)"]
     [done] = await oleg.press("Отменить напоминания")
     assert "отменены (1)" in done.text
@@ -804,7 +807,7 @@ async def test_a_manager_hears_when_an_admin_wins_their_deal(world: World) -> No
     await admin.send("25.12.2026")
     assert (await deal_of(world)).status == "won"
     note = oleg.last()
-    assert "Администратор отметил вашу сделку #1 выигранной" in note.text
+    assert "Администратор отметил вашу сделку #1 (Анна) выигранной" in note.text
     # the reminder set to work it can go, as after a loss; the repeat sale's is not offered
     assert "повторной продаже" in note.text
     assert note.buttons() == ["📋 Открыть сделку", "🔕 Отменить напоминания (1)"]

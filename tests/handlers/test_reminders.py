@@ -69,7 +69,7 @@ async def test_reminders_go_with_a_deal_to_its_new_manager(ladder_world: World) 
     oleg = await manager_with_deal(world)  # a hot lead: Олег's speed-to-lead is pending
     ira = await world.add_manager(7002, "Ира")
     await hand_deal_to(world, "Ира")
-    assert "Сделка #1 передана менеджеру Ира" in world.session.to(7001)[-1].text
+    assert "Сделка #1 (Анна) передана менеджеру Ира" in world.session.to(7001)[-1].text
     before = len(world.session.to(7001))
     world.clock.advance(minutes=16)
     await tick(world)

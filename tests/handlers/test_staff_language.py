@@ -201,4 +201,4 @@ async def test_a_deal_given_to_an_english_speaking_manager_is_announced_in_engli
     await admin.press("#1")
     await admin.press("Передать")
     await admin.press("Ира")
-    assert "Deal #1 is now yours" in world.session.to(7002)[-1].text
+    assert "Deal #1 (Анна) is now yours" in world.session.to(7002)[-1].text
