@@ -106,6 +106,8 @@ class ReminderPusher:
         header = relay_header(t, self._config, summary) if summary else None
         if summary is not None and reminder.kind == STALE:
             values["stage"] = stage_name(self._config, summary.stage, t.locale)
+        if summary is not None and reminder.kind == SLA_ESCALATION:
+            values["whose"] = await self._whose(summary.manager_telegram_id)
         key = {
             SLA: "reminder_sla",
             SLA_ESCALATION: "reminder_sla_escalation",
@@ -120,6 +122,13 @@ class ReminderPusher:
                 )
         except TelegramForbiddenError as error:
             raise Unreachable(reminder.chat_id) from error
+
+    async def _whose(self, manager: int | None) -> str | None:
+        """Whose lead an escalation is about, so that the admin knows whom to ask."""
+        if manager is None or self._staff is None:
+            return None
+        found = await self._staff.manager(manager)
+        return found.name if found is not None else None
 
     async def _staff_t(self, chat_id: int) -> Translator:
         """Staff read reminders in their own Telegram language, as the bot's replies."""

@@ -231,6 +231,7 @@ def parse_day(text: str, today: date, ahead: bool = False) -> date:
     typed = _tidy(parse_free_text(text, limit=100))
     if _END_OF_MONTH.match(typed):  # "до конца месяца": its last day
         return (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    typed = _part_of_month(typed, today)  # "в конце декабря", "mid-January": a day of it
     cleaned = _plain_weekdays(_DAY_PREPOSITION.sub("", typed))
     if (
         len(cleaned) < 3

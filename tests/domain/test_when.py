@@ -441,3 +441,17 @@ def test_this_evening_said_after_it_is_gone_not_tomorrows(typed: str) -> None:
 )
 def test_a_next_step_names_a_moment_as_people_say_it(text: str, said: bool) -> None:
     assert names_a_moment(text) is said
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("в конце декабря", date(2026, 12, 25)),  # a part of a month is a day of it
+        ("к концу декабря", date(2026, 12, 25)),
+        ("end of December", date(2026, 12, 25)),
+        ("в середине января", date(2027, 1, 15)),
+        ("mid-January", date(2027, 1, 15)),
+    ],
+)
+def test_a_stage_questions_date_may_be_a_part_of_a_month(text: str, day: date) -> None:
+    assert parse_day(text, date(2026, 11, 23), ahead=True) == day

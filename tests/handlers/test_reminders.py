@@ -174,7 +174,8 @@ async def test_speed_to_lead_reminds_the_manager_then_the_admins(ladder_world: W
     assert "Лид ждёт ответа" in world.session.to(7001)[-1].text
     world.clock.advance(minutes=30)
     assert await tick(world) == 1
-    assert "до сих пор без ответа" in world.session.to(ADMIN_ID)[-1].text
+    escalation = world.session.to(ADMIN_ID)[-1].text
+    assert "до сих пор без ответа" in escalation and "👔 Олег" in escalation  # whom to ask
 
 
 async def test_done_on_a_lead_is_waiting_spares_the_admins_the_escalation(
