@@ -10,6 +10,7 @@ from typing import Any
 
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from markupsafe import Markup
 
 from bot import desk_keyboards as kb
 from bot.callbacks import AS_BEFORE, DealAction, DealCb
@@ -332,8 +333,12 @@ async def _settle(ctx: DealContext, asked: int, question_id: str, value: str | N
     else:
         answer = short(answer_text(ctx.t, ctx.config, question_id, value), 100)
         settled = ctx.t("question_answered", text=text, answer=answer)
+    # headed as it was asked: which deal it is about stays readable
+    head = ctx.t("deal_head", deal_id=ctx.deal_id, name=await ctx.client_name())
     with suppress(TelegramAPIError):  # too old to edit: the answer is kept all the same
-        await ctx.bot.edit_message_text(settled, chat_id=ctx.chat_id, message_id=asked)
+        await ctx.bot.edit_message_text(
+            Markup("{} · {}").format(head, settled), chat_id=ctx.chat_id, message_id=asked
+        )
 
 
 async def skip(ctx: DealContext, question_id: str) -> None:

@@ -75,7 +75,7 @@ async def test_the_gate_refuses_a_skip_then_walks_through_the_missing_questions(
     # the question keeps its answer, not buttons that could only be refused now
     answered = world.session.shown(7001, asked.message_id)
     assert answered is not None and answered.buttons() == []
-    assert answered.text == "❓ Удалось связаться с клиентом?\n✔ Да"
+    assert answered.text == "<b>#1 Анна</b> · ❓ Удалось связаться с клиентом?\n✔ Да"
 
     # Skipping ahead to closing: refused, the bot names needs discovery's questions, and how
     # many more the walk will ask on the way
@@ -91,7 +91,8 @@ async def test_the_gate_refuses_a_skip_then_walks_through_the_missing_questions(
     typed = world.session.shown(7001, asked.message_id)  # answered by typing: settled too
     assert typed is not None and typed.buttons() == []
     assert (
-        typed.text == "❓ Какие проблемы клиента мы можем решить?\n✔ Теряют заявки из мессенджеров"
+        typed.text == "<b>#1 Анна</b> · ❓ Какие проблемы клиента мы можем решить?\n"
+        "✔ Теряют заявки из мессенджеров"
     )
     await oleg.send("увеличить продуктивность.")  # the choice's words typed, not pressed
     await oleg.send("Пробовали Excel, неудобно")
@@ -184,7 +185,8 @@ async def test_a_question_left_for_another_button_is_still_answered(world: World
     await oleg.send("100 000")  # the walk has ended: another button was pressed
     [saved] = await oleg.callback(button_data(asked, "Да"), asked.message_id)
     assert saved.text.startswith("Ответ сохранён ✔\n\n") and "чек-лист 1/1" in saved.text
-    assert asked.text == "❓ Удалось связаться с клиентом?\n✔ Да" and asked.buttons() == []
+    assert asked.text == "<b>#1 Анна</b> · ❓ Удалось связаться с клиентом?\n✔ Да"
+    assert asked.buttons() == []
     assert (await deal_answers_of(world)) == {"reached": "yes", "amount": "100000"}
     assert (await deal_of(world)).stage == "contact"  # answered, not moved: that is a walk's
 
@@ -886,7 +888,7 @@ async def test_a_skipped_question_says_so_instead_of_keeping_its_buttons(world: 
     await oleg.press("Пропустить")
     skipped = world.session.shown(7001, asked.message_id)
     assert skipped is not None and skipped.buttons() == []
-    assert skipped.text == "❓ Что ещё можно предложить клиенту?\n⏭ Пропущен"
+    assert skipped.text == "<b>#1 Анна</b> · ❓ Что ещё можно предложить клиенту?\n⏭ Пропущен"
 
 
 async def test_a_walk_does_not_ask_again_what_an_old_question_answered_meanwhile(
