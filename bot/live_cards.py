@@ -9,7 +9,10 @@ still work, as every button is checked against the deal when pressed."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from aiogram.types import InlineKeyboardButton
 
 LIVE_CARDS_MAX = 10_000  # (chat, deal) pairs remembered; the oldest are forgotten first
 
@@ -18,6 +21,8 @@ LIVE_CARDS_MAX = 10_000  # (chat, deal) pairs remembered; the oldest are forgott
 class Shown:
     message_id: int
     done: str  # what was done, above the card ("" for none): kept when the card shrinks
+    # what the done-line offers (its buttons above the card's): kept too, until used
+    offers: tuple[tuple[InlineKeyboardButton, ...], ...] = ()
 
 
 class LiveCards:
@@ -38,6 +43,22 @@ class LiveCards:
         if previous is None or previous.message_id == shown.message_id:
             return None
         return previous if newer is shown else shown
+
+    def drop_offers(
+        self,
+        chat_id: int,
+        deal_id: int,
+        message_id: int,
+        gone: Callable[[InlineKeyboardButton], bool],
+    ) -> None:
+        """The card's offers without those used (`gone`), so that its shrunk form does not
+        offer them again."""
+        key = (chat_id, deal_id)
+        shown = self._cards.get(key)
+        if shown is None or shown.message_id != message_id:
+            return
+        rows = tuple(tuple(b for b in row if not gone(b)) for row in shown.offers)
+        self._cards[key] = replace(shown, offers=tuple(row for row in rows if row))
 
     def forget(self, chat_id: int, deal_id: int) -> Shown | None:
         """The deal's card in the chat, no longer to be kept (the deal has left the chat's

@@ -106,8 +106,8 @@ class ReminderPusher:
         header = relay_header(t, self._config, summary) if summary else None
         if summary is not None and reminder.kind == STALE:
             values["stage"] = stage_name(self._config, summary.stage, t.locale)
-        if summary is not None and reminder.kind == SLA_ESCALATION:
-            values["whose"] = await self._whose(summary.manager_telegram_id)
+        if reminder.kind == SLA_ESCALATION:
+            values["whose"] = await self._whose(summary.manager_telegram_id if summary else None)
         key = {
             SLA: "reminder_sla",
             SLA_ESCALATION: "reminder_sla_escalation",

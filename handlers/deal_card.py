@@ -404,7 +404,8 @@ async def source(ctx: DealContext, arg: str) -> None:
         await ctx.send(ctx.t("err_stale_button"))
         return
     label = f"{ctx.t.label('channel_' + channel.value)}, {ctx.t.label('initiative_' + initiative.value)}"
-    await ctx.show_card(done=ctx.t("source_set", source=label))  # the one asked shrinks
+    await ctx.drop_buttons(lambda button: offered(button, DealAction.SOURCE, ""))  # asked once
+    await ctx.show_card(done=ctx.t("source_set", source=label))
 
 
 async def client(ctx: DealContext, arg: str) -> None:

@@ -109,8 +109,11 @@ class DealContext:
         await self.send(text, markup)
 
     async def drop_buttons(self, gone: Callable[[InlineKeyboardButton], bool]) -> None:
-        """The pressed message without the buttons `gone` picks (the others stay)."""
+        """The pressed message without the buttons `gone` picks (the others stay), now and
+        when it shrinks as a card replaced."""
         await swap_buttons(self.message, lambda button: None if gone(button) else button)
+        if self.live_cards is not None and self.message is not None:
+            self.live_cards.drop_offers(self.chat_id, self.deal_id, self.message.message_id, gone)
 
     async def show_card(
         self,
@@ -129,8 +132,9 @@ class DealContext:
             await self.send(self.t("err_no_access"))
             return
         text = deal_card(self.t, self.config, card, self.tz, full=full, viewer=self.viewer)
-        if done and len(done) + len(text) > MESSAGE_LIMIT:  # a long card: it comes first
-            done = None
+        if done and len(done) + len(text) > MESSAGE_LIMIT:  # a long card: two messages
+            await self.send(done, InlineKeyboardMarkup(inline_keyboard=[*map(list, first)]))
+            done, first = None, ()
         buttons = kb.deal_card(self.t, self.config, card, self.viewer, full=full).inline_keyboard
         sent = await self.send(
             Markup("{}\n\n{}").format(done, text) if done else text,
@@ -138,7 +142,7 @@ class DealContext:
         )
         if self.live_cards is None:
             return
-        shown = Shown(sent.message_id, done or "")
+        shown = Shown(sent.message_id, done or "", tuple(tuple(row) for row in first))
         previous = self.live_cards.replace(self.chat_id, self.deal_id, shown)
         if previous is not None:
             stub = self.t("card_replaced", deal_id=self.deal_id, name=card.person.name)
@@ -148,7 +152,13 @@ class DealContext:
                     Markup("{}\n{}").format(Markup(previous.done), stub) if previous.done else stub,
                     chat_id=self.chat_id,
                     message_id=previous.message_id,
-                    reply_markup=kb.alert(self.t, self.deal_id, inbox=False),
+                    # what it offered, not used yet, stays with it
+                    reply_markup=InlineKeyboardMarkup(
+                        inline_keyboard=[
+                            *map(list, previous.offers),
+                            *kb.alert(self.t, self.deal_id, inbox=False).inline_keyboard,
+                        ]
+                    ),
                 )
 
     async def set_amount(self, amount_minor: int) -> None:

@@ -109,7 +109,8 @@ class SqlDeskRepository:
         matches = [sa.and_(*words)] if words else []
         if digits:
             # the last four digits a manager remembers, or a longer piece anywhere
-            matches.append(people.c.phone.like(f"%{digits}" if len(digits) < 5 else f"%{digits}%"))
+            last_four = len(digits) == 4 and text.strip().isdigit()  # "4433", not "+7 903"
+            matches.append(people.c.phone.like(f"%{digits}" if last_four else f"%{digits}%"))
         if not matches:
             return DealPage((), page, 0)
         conditions: list[sa.ColumnElement[bool]] = [sa.or_(*matches)]
@@ -485,21 +486,39 @@ class SqlDeskRepository:
         brought_in = sa.exists().where(
             touch_points.c.deal_id == deal_id, touch_points.c.kind == "outbound"
         )
-        manual = sa.and_(deals.c.id == deal_id, deals.c.source_payload == "", brought_in)
+        manual = sa.and_(
+            deals.c.id == deal_id,
+            deals.c.source_payload == "",
+            deals.c.status == DealStatus.OPEN.value,  # a closed deal's source is in the reports
+            brought_in,
+        )
         async with self._engine.begin() as c:
             before = (
-                await c.execute(sa.select(deals.c.channel, deals.c.initiative).where(manual))
+                await c.execute(
+                    sa.select(
+                        deals.c.channel, deals.c.initiative, deals.c.score, deals.c.score_reasons
+                    ).where(manual)
+                )
             ).first()
             if before is None:
                 return False
-            reasons = [{"factor": "channel", "value": channel.value, "points": points}]
+            if (before.channel, before.initiative) == (channel.value, initiative.value):
+                return True  # pressed again: nothing changes
+            # the channel's points replace the old channel's; a form's answers keep theirs
+            kept = [r for r in before.score_reasons or [] if r.get("factor") != "channel"]
+            old_points = sum(
+                int(r.get("points") or 0)
+                for r in before.score_reasons or []
+                if r.get("factor") == "channel"
+            )
+            reasons = [*kept, {"factor": "channel", "value": channel.value, "points": points}]
             await c.execute(
                 deals.update()
                 .where(deals.c.id == deal_id)
                 .values(
                     channel=channel.value,
                     initiative=initiative.value,
-                    score=points,
+                    score=before.score - old_points + points,
                     score_reasons=reasons,
                 )
             )

@@ -231,7 +231,8 @@ def parse_day(text: str, today: date, ahead: bool = False) -> date:
     typed = _tidy(parse_free_text(text, limit=100))
     if _END_OF_MONTH.match(typed):  # "до конца месяца": its last day
         return (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    typed = _part_of_month(typed, today)  # "в конце декабря", "mid-January": a day of it
+    if ahead:  # "в конце декабря", "к середине января": a day of it (to come)
+        typed = _PART_OF_MONTH.sub(lambda match: _day_of_part(match, today), typed)
     cleaned = _plain_weekdays(_DAY_PREPOSITION.sub("", typed))
     if (
         len(cleaned) < 3
@@ -572,6 +573,26 @@ def _part_of_month(text: str, today: date) -> str:
         return f"{moment:%d.%m.%Y}"
 
     return _PART_OF_MONTH.sub(day, text)
+
+
+def _day_of_part(match: re.Match[str], today: date) -> str:
+    """A part of a month asked about what is to come (a deadline): its start is the 1st, its
+    middle the 15th, its end the last day; the next such day from `today`."""
+    if match["month"] or match["bare"]:
+        month = _MONTHS_EN.index((match["month"] or match["bare"]).lower()) + 1
+    else:
+        month = _MONTHS_IN.split("|").index((match["in"] or match["of"]).lower()) + 1
+    part = (match["ru"] or match["en"] or "начал").lower().split()[0]
+    year = int(match["year"]) if match["year"] else today.year
+    for candidate in (year, year + 1):
+        if part in ("конц", "end", "late"):
+            nxt = date(candidate + month // 12, month % 12 + 1, 1)
+            day = nxt - timedelta(days=1)
+        else:
+            day = date(candidate, month, _DAY_OF_PART[part])
+        if match["year"] or day >= today:
+            break
+    return f"{day:%d.%m.%Y}"
 
 
 def _with_year(text: str, today: date) -> str:

@@ -446,12 +446,21 @@ def test_a_next_step_names_a_moment_as_people_say_it(text: str, said: bool) -> N
 @pytest.mark.parametrize(
     ("text", "day"),
     [
-        ("в конце декабря", date(2026, 12, 25)),  # a part of a month is a day of it
-        ("к концу декабря", date(2026, 12, 25)),
-        ("end of December", date(2026, 12, 25)),
+        ("в конце декабря", date(2026, 12, 31)),  # a deadline's part of a month: a day of it
+        ("к концу декабря", date(2026, 12, 31)),
+        ("до конца ноября", date(2026, 11, 30)),  # this month's end, not the 25th
+        ("end of December", date(2026, 12, 31)),
         ("в середине января", date(2027, 1, 15)),
         ("mid-January", date(2027, 1, 15)),
+        ("в конце октября", date(2027, 10, 31)),  # gone this year: next year's
     ],
 )
-def test_a_stage_questions_date_may_be_a_part_of_a_month(text: str, day: date) -> None:
+def test_a_deadline_may_be_a_part_of_a_month(text: str, day: date) -> None:
     assert parse_day(text, date(2026, 11, 23), ahead=True) == day
+
+
+@pytest.mark.parametrize("text", ["в конце октября", "в начале ноября", "в октябре"])
+def test_a_part_of_a_month_is_no_date_of_what_happened(text: str) -> None:
+    """ "Дата презентации": it happened on a day; a part of a month is asked again."""
+    with pytest.raises(InputError):
+        parse_day(text, date(2026, 11, 23), ahead=False)

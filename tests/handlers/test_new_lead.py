@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from bot.callbacks import DealAction, DealCb
-from storage.schema import deals, people, touch_points
+from storage.schema import deals, events, people, touch_points
 from tests.handlers.conftest import World
-from tests.handlers.test_staff import submit_lead
+from tests.handlers.test_deal_card import without_double_tap_guard
+from tests.handlers.test_staff import button_data, submit_lead
 
 
 async def test_typed_name_and_phone_make_an_outbound_deal(world: World) -> None:
@@ -95,3 +96,30 @@ async def test_a_staff_members_own_contact_makes_no_lead(world: World) -> None:
         assert (
             await connection.execute(sa.select(sa.func.count()).select_from(deals))
         ).scalar() == 0
+
+
+async def test_the_source_question_waits_on_the_card_until_answered(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    await oleg.send("/newlead")
+    await oleg.send("Пётр Сидоров")
+    [card] = await oleg.send("8 903 555-44-33")
+    await oleg.callback(button_data(card, "Следующий шаг"), card.message_id)
+    await oleg.send("Уточнить бюджет")  # another action first: the card shrinks...
+    assert "актуальная карточка ниже" in card.text
+    assert "🤝 По рекомендации" in card.buttons()  # ...and still asks where the lead came from
+    await oleg.callback(button_data(card, "По рекомендации"), card.message_id)
+    assert not any("По рекомендации" in b for b in card.buttons())  # answered
+    async with world.engine.connect() as connection:
+        deal = (await connection.execute(sa.select(deals))).one()
+    assert (deal.channel, deal.initiative) == ("seeds", "inbound")
+    # pressed again later (a slow network, an old message): nothing more is written
+    without_double_tap_guard(world)
+    await oleg.callback(DealCb(action=DealAction.SOURCE, deal=1, arg="seeds.inbound").pack())
+    async with world.engine.connect() as connection:
+        query = sa.select(sa.func.count()).where(events.c.kind == "source_changed")
+        assert (await connection.execute(query)).scalar() == 1
+    # a lost deal's source is in the reports: it does not change
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(status="lost"))
+    await oleg.callback(DealCb(action=DealAction.SOURCE, deal=1, arg="nets.inbound").pack())
+    assert "кнопка уже не действует" in oleg.last().text

@@ -85,6 +85,7 @@ async def test_search_reads_words_in_any_order_ё_as_е_and_a_phones_last_digits
         assert [row.id for row in await desk.search(OLEG, query)] == [found_deal], query
     assert await desk.search(OLEG, "петр иванов") == []  # every word, not any
     assert len(await desk.search(OLEG, "916 443")) == 1  # a longer piece: anywhere
+    assert [row.id for row in await desk.search(OLEG, "+7 903")] == [found_deal]  # its start
 
 
 async def test_a_won_deal_waits_below_the_open_ones(
