@@ -232,7 +232,7 @@ async def ask(ctx: DealContext, question_id: str) -> None:
         if not queue:
             await ctx.send(ctx.t("questions_all_answered"), kb.back_to_card(ctx.t, ctx.deal_id))
             return
-    await ctx.expect(DealWork.answering, queue=queue)
+    await ctx.expect(DealWork.answering, queue=queue, one=len(queue) == 1)
     await _ask(ctx, queue[0], len(queue))
 
 
@@ -469,10 +469,11 @@ async def _advance(ctx: DealContext, queue: list[str], target: str | None) -> No
         await ctx.state.update_data(queue=queue, asked=None)
         await _ask(ctx, queue[0], len(queue))
         return
+    one = bool((await ctx.state.get_data()).get("one"))  # a single question was asked
     await ctx.state.clear()
     if target == WON:
         await win(ctx, "")
     elif target:
         await move(ctx, target)
     else:
-        await ctx.show_card(done=ctx.t("answers_saved"))
+        await ctx.show_card(done=ctx.t("answer_saved" if one else "answers_saved"))

@@ -908,3 +908,11 @@ async def test_a_walk_does_not_ask_again_what_an_old_question_answered_meanwhile
     await oleg.press("Сэкономить")
     [budget] = await oleg.send("Пробовали Excel")  # experience: next is the budget, not again
     assert "Бюджет клиента" in budget.text
+
+
+async def test_one_question_answered_from_the_list_is_one_answer_saved(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Вопросы")
+    await oleg.press("Удалось связаться")
+    [saved] = await oleg.press("Да")
+    assert saved.text.startswith("Ответ сохранён ✔\n\n")
