@@ -24,6 +24,7 @@ from bot.services.desk import DeskService
 from bot.services.reminders import (
     DIGEST,
     FORM_NUDGE,
+    MANUAL,
     POST_SALE,
     SLA,
     SLA_ESCALATION,
@@ -202,12 +203,13 @@ class ReminderPusher:
         today = await self._reminders.due_between(
             reminder.chat_id, start, start + timedelta(days=1)
         )
+        # as /today counts them: one set by hand and not marked done is still to do, sent or not
         overdue = [
             r
             for r in await self._reminders.due_between(
                 reminder.chat_id, start - OVERDUE_DAYS, start
             )
-            if r.status is ReminderStatus.PENDING
+            if r.kind == MANUAL or r.status is ReminderStatus.PENDING
         ]
         # The first page of /today: the hot come first on it, and the counts are of all.
         desk = await self._desk.today_page(viewer, start, self._config.routing.stale_days, 0)

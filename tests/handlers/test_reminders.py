@@ -570,3 +570,20 @@ async def test_winning_a_deal_offers_to_cancel_its_reminders_but_not_the_repeat_
         rows = await connection.execute(sa.select(reminders.c.kind, reminders.c.status))
         kinds = {(row.kind, row.status) for row in rows}
     assert ("manual", "cancelled") in kinds and ("post_sale", "pending") in kinds
+
+
+async def test_the_morning_digest_counts_a_reminder_not_marked_done_as_today_does(
+    world: World,
+) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Напомнить")
+    await oleg.send("сегодня в 13:00 перезвонить")
+    world.clock.advance(hours=1)
+    assert await tick(world) == 1  # it came, and was not marked done
+    world.clock.advance(hours=21)  # the next morning
+    await plan_morning(world.dp["reminders"], world.dp["staff"], world.clock)
+    await tick(world)
+    digest = next(s for s in world.session.to(7001) if "План на сегодня" in s.text)
+    assert "Просрочено напоминаний: 1 — /today" in digest.text
+    [today] = await oleg.send("/today")
+    assert "❗" in today.text and "перезвонить" in today.text  # the same one
