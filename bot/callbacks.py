@@ -124,12 +124,12 @@ class ListCb(CallbackData, prefix="dl"):
     # an admin's: whose deals, a Telegram id or NOBODY
     # (18 digits at most: a Telegram id, well inside the database's 64-bit integer)
     manager: Annotated[str, Field(pattern=rf"^(|{NOBODY}|[1-9][0-9]{{0,17}})$")] = ""
+    lost: bool = False  # the lost deals instead of the open and won ones
 
     def carried(self, **changes: Any) -> ListCb:
         """The same filters with `changes`: the first page, the list shown."""
-        return ListCb(
-            **{"stage": self.stage, "temp": self.temp, "manager": self.manager, **changes}
-        )
+        kept = {"stage": self.stage, "temp": self.temp, "manager": self.manager, "lost": self.lost}
+        return ListCb(**{**kept, **changes})
 
 
 class SearchCb(CallbackData, prefix="sr"):

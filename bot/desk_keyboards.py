@@ -127,16 +127,20 @@ def deal_list(
             ),
         ]
     )
+    # the lost deals are a tap away (a call back, a reason to read), not in the working list
+    lost = Button(
+        text=t.label("btn_list_open" if shown.lost else "btn_list_lost"),
+        callback_data=shown.carried(lost=not shown.lost).pack(),
+    )
     if names is not None:
         manager_label = manager_filter_label(t, shown.manager, names)
-        rows.append(
-            [
-                Button(
-                    text=t.label("btn_filter_manager", value=manager_label),
-                    callback_data=shown.carried(pick=ListPick.MANAGER).pack(),
-                )
-            ]
+        manager = Button(
+            text=t.label("btn_filter_manager", value=manager_label),
+            callback_data=shown.carried(pick=ListPick.MANAGER).pack(),
         )
+        rows.append([manager, lost])
+    else:
+        rows.append([lost])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

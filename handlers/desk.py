@@ -225,12 +225,15 @@ async def _list(
         data.stage or None,
         Temperature(data.temp) if data.temp else None,
         None if not data.manager else UNASSIGNED if data.manager == NOBODY else int(data.manager),
+        lost=data.lost,
     )
     page = await desk.page(viewer, where, data.page)
     if page.page >= page.pages and page.page > 0:  # a page that emptied since the button was made
         page = await desk.page(viewer, where, page.pages - 1)
     names = await _names(t, viewer, staff)
-    if names is not None and data.manager:
+    if data.lost:
+        text = t("deals_lost", total=page.total)
+    elif names is not None and data.manager:
         whose = kb.manager_filter_label(t, data.manager, names)
         text = t("deals_of", whose=whose, total=page.total)
     else:

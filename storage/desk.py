@@ -64,7 +64,8 @@ class SqlDeskRepository:
         return (False, None) if row is None else (True, row.manager_telegram_id)
 
     async def page(self, manager: int | None, where: DealFilter, page: int) -> DealPage:
-        conditions: list[sa.ColumnElement[bool]] = [deals.c.status.in_(_LISTED)]
+        listed = (DealStatus.LOST.value,) if where.lost else _LISTED
+        conditions: list[sa.ColumnElement[bool]] = [deals.c.status.in_(listed)]
         if manager == UNASSIGNED:
             conditions.append(deals.c.manager_telegram_id.is_(None))
         elif manager is not None:

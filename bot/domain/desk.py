@@ -49,6 +49,7 @@ class DealFilter:
     stage: str | None = None
     temperature: Temperature | None = None
     manager: int | None = None  # an admin's: one member of staff's deals, or UNASSIGNED
+    lost: bool = False  # the lost deals (the list is of open and won ones otherwise)
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,3 +112,23 @@ async def test_closed_deals_are_marked_and_an_admins_own_deal_is_theirs(world: W
     assert any(r.startswith("✅ #1 👔 Олег · Анна") for r in rows), rows
     assert any(r.startswith("❌ #2 👔 Ира · Борис") for r in rows), rows
     assert any(r.startswith("🔥 #3 👔 вы · Вера") for r in rows), rows
+
+
+async def test_lost_deals_are_a_tap_away_from_the_list(world: World) -> None:
+    await three_deals(world)
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().where(deals.c.id == 1).values(status="lost"))
+    oleg = world.prospect(user_id=7001)
+    [listing] = await oleg.send("/deals")
+    assert not any("#1 " in b for b in listing.buttons())  # the working list
+    await oleg.press("Проигранные")
+    assert "<b>Проигранные сделки</b> (1)" in listing.text
+    assert deal_buttons(listing.buttons()) == ["❌ #1 Анна, ООО Вектор · Установление контакта"]
+    await oleg.press("В работе")  # back: Олег has no other deal at work
+    assert "Сделок нет" in listing.text and "❌ Проигранные" in listing.buttons()
+    admin = world.admin()
+    [all_deals] = await admin.send("/deals")
+    await admin.press("Проигранные")
+    await admin.press("Менеджер: все")
+    await admin.press("Ира")  # Ира has none lost: the filters hold together
+    assert "Сделок нет" in all_deals.text
