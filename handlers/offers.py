@@ -324,9 +324,15 @@ async def _make(ctx: DealContext, service: DocumentService, kind_id: str) -> Non
 
 async def _send_pdf(ctx: DealContext, service: DocumentService, made: MadeDocument) -> None:
     rows: list[list[InlineKeyboardButton]] = []
-    if (await ctx.desk.card(ctx.viewer, ctx.deal_id)).amount_minor is None and made.total_minor:
-        # the card's 💰 was empty: the quote's total is the likeliest amount of the deal
-        label = ctx.t.label("btn_offer_amount", total=money(made.total_minor, ctx.t.locale))
+    current = (await ctx.desk.card(ctx.viewer, ctx.deal_id)).amount_minor
+    if made.total_minor and current != made.total_minor:
+        # the quote's total is the likeliest amount of the deal; one the card has is named,
+        # so that a quote for more (or less) is seen against it
+        label = ctx.t.label(
+            "btn_offer_amount",
+            total=money(made.total_minor, ctx.t.locale),
+            current=money(current, ctx.t.locale) if current else None,
+        )
         rows.append([_button(label, ctx.deal_id, f"amount.{made.id}")])
     if await ctx.desk.open_chat(ctx.viewer, ctx.deal_id) is not None:
         # The client talks to this bot: the document goes to them from here, as the company
@@ -340,7 +346,8 @@ async def _send_pdf(ctx: DealContext, service: DocumentService, made: MadeDocume
                 )
             ]
         )
-    markup = InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+    rows.append([kb.to_card(ctx.t, ctx.deal_id)])
+    markup = InlineKeyboardMarkup(inline_keyboard=rows)
     sent = await ctx.bot.send_document(
         ctx.chat_id,
         BufferedInputFile(made.pdf, made.filename),

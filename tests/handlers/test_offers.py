@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.callbacks import DealAction, DealCb
 from bot.config import CatalogueItem, Localized
 from bot.services.documents import DocumentService
-from storage.schema import documents, people
+from storage.schema import deals, documents, people
 from tests.fakes import Prospect, Sent
 from tests.handlers.conftest import World
 from tests.handlers.test_deal_card import (
@@ -290,11 +290,18 @@ async def test_the_quote_goes_to_the_client_from_the_bot(world: World) -> None:
     [pdf] = await oleg.press("Коммерческое предложение")
     assert pdf.buttons() == [
         "💰 Сумма сделки: 5\u00a0000,00 ₽", "📤 Отправить клиенту", "📝 Версия для Word (DOCX)",
+        "⬅️ К сделке",
     ]  # fmt: skip
     [card] = await oleg.callback(button_data(pdf, "Сумма сделки"), pdf.message_id)
     assert card.text.startswith("Сумма сделки: 5\u00a0000\u00a0₽")
     assert "💰 5\u00a0000\u00a0₽" in card.text
     assert (await deal_of(world)).amount_minor == 500_000
+    # a second quote for another total names the amount the card has
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(amount_minor=350_000))
+    await oleg.callback(DealCb(action=DealAction.OFFER, deal=1).pack())
+    [again] = await oleg.press("Коммерческое предложение")
+    assert again.buttons()[0] == "💰 Сумма сделки: 5\u00a0000,00 ₽ (сейчас 3\u00a0500,00 ₽)"
     [done] = await oleg.callback(button_data(pdf, "Отправить клиенту"), pdf.message_id)
     assert "Документ № KP-2026-0001 отправлен клиенту" in done.text
     [received] = world.session.to(1001)[-1:]
