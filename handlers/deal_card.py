@@ -28,7 +28,6 @@ from bot.domain.desk import RoutingRule, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import (
     InputError,
-    Problem,
     format_phone,
     parse_company,
     parse_contact_phone,
@@ -44,7 +43,7 @@ from bot.middlewares import DoubleTap, DropPendingInput
 from bot.services.desk import ActivityKind, ClientField, DeskService, NoAccess, TakeResult
 from bot.states import DealWork
 from handlers import notify, offers, reminders, stage_gate
-from handlers.deal_context import DEAL_KEY, DealContext, offered
+from handlers.deal_context import DEAL_KEY, DealContext, offered, staff_input_error
 
 log = logging.getLogger(__name__)
 
@@ -659,14 +658,7 @@ async def client_typed(message: Message, **data: Any) -> None:
         else:
             value = parse_company(message.text or "")
     except InputError as error:
-        # the prospect's wording would offer a "share my number" button or speak to the client
-        key = {
-            Problem.NOT_A_NAME: "err_client_name",
-            Problem.NOT_A_COMPANY: "err_client_company",
-            Problem.PHONE_INVALID: "err_phone_invalid_staff",
-            Problem.EMAIL_INVALID: "err_email_invalid_staff",
-        }.get(error.problem)
-        await ctx.send(ctx.t(key or f"err_{error.problem.value}", limit=error.limit))
+        await ctx.send(staff_input_error(ctx.t, error))
         return
     await _set_client_field(ctx, field, value)
 

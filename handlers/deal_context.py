@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.config import BusinessConfig
 from bot.desk_views import MESSAGE_LIMIT, deal_card
 from bot.domain.desk import Viewer
+from bot.domain.parsing import InputError, Problem
 from bot.live_cards import LiveCards, Shown
 from bot.services.desk import DeskService, NoAccess
 from bot.services.documents import DocumentService
@@ -29,6 +30,20 @@ from bot.services.staff import StaffService
 from bot.texts import Catalogue, Translator, translator
 
 DEAL_KEY = "deal"  # the FSM data key of the deal a typed input is about
+
+# A member of staff's typed input refused: in their words, not the prospect's (which offer a
+# "share my number" button they lack, or ask them to put their question later)
+_STAFF_INPUT_ERRORS = {
+    Problem.NOT_A_NAME: "err_client_name",
+    Problem.NOT_A_COMPANY: "err_client_company",
+    Problem.PHONE_INVALID: "err_phone_invalid_staff",
+    Problem.EMAIL_INVALID: "err_email_invalid_staff",
+}
+
+
+def staff_input_error(t: Translator, error: InputError) -> Markup:
+    key = _STAFF_INPUT_ERRORS.get(error.problem, f"err_{error.problem.value}")
+    return t(key, limit=error.limit)
 
 
 async def swap_buttons(

@@ -13,14 +13,14 @@ from aiogram.types import CallbackQuery, Message
 from bot import desk_keyboards as kb
 from bot.callbacks import StaffAction, StaffCb
 from bot.domain.desk import Viewer, may_access
-from bot.domain.parsing import InputError, Problem, parse_contact_phone, parse_name, parse_phone
+from bot.domain.parsing import InputError, parse_contact_phone, parse_name, parse_phone
 from bot.filters import HasContact, HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.services.lead_capture import LeadCaptureService, OutboundLead
 from bot.services.staff import StaffService
 from bot.states import StaffInput
 from bot.texts import Translator
-from handlers.deal_context import DealContext
+from handlers.deal_context import DealContext, staff_input_error
 
 
 def build_router() -> Router:
@@ -79,13 +79,7 @@ async def name(message: Message, state: FSMContext, t: Translator) -> None:
     try:
         value = parse_name(message.text, strict=False)
     except InputError as error:
-        # the prospect's own wording would tell a manager to ask their question later
-        key = (
-            "err_client_name"
-            if error.problem is Problem.NOT_A_NAME
-            else f"err_{error.problem.value}"
-        )
-        await message.answer(t(key, limit=error.limit))
+        await message.answer(staff_input_error(t, error))
         return
     await state.set_state(StaffInput.lead_phone)
     await state.update_data(name=value)
@@ -117,8 +111,8 @@ async def _create(
             if shared
             else parse_phone(raw_phone, region)
         )
-    except InputError:  # the prospect's hint would offer a "share my number" button they lack
-        await message.answer(t("err_phone_invalid_staff"), reply_markup=kb.cancel_input(t))
+    except InputError as error:
+        await message.answer(staff_input_error(t, error), reply_markup=kb.cancel_input(t))
         return
     if not lead_name:
         await begin(data["bot"], message.chat.id, data["state"], t)
