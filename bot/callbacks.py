@@ -209,6 +209,14 @@ class InviteCb(CallbackData, prefix="iv"):
     listed: bool = False  # pressed under the managers' list (not the link's own message)
 
 
+class KeepCb(CallbackData, prefix="kp"):
+    """Keep a text or voice a member of staff sent when nothing waited for it, as a note to the
+    deal; `message`: the id of what they sent (only the latest such message is kept)."""
+
+    deal: RowId
+    message: Annotated[int, Field(gt=0, lt=2**31)]
+
+
 class PlayCb(CallbackData, prefix="play"):
     """Replay a voice note logged on a deal."""
 

@@ -15,6 +15,7 @@ from bot.callbacks import (
     DealAction,
     DealCb,
     InviteCb,
+    KeepCb,
     ListCb,
     ListPick,
     ManagerAction,
@@ -26,7 +27,7 @@ from bot.callbacks import (
     TodayCb,
 )
 from bot.config import BusinessConfig
-from bot.desk_views import answer_text, checklist, day, deal_button, stage_name
+from bot.desk_views import answer_text, checklist, day, deal_button, short, stage_name
 from bot.domain.desk import DealCard, DealPage, DealRow, HistoryEntry, Manager, Viewer
 from bot.domain.models import Channel, Initiative, Temperature
 from bot.domain.pipeline import AnswerType, satisfies, takes_answers
@@ -567,6 +568,23 @@ def history(t: Translator, deal_id: int, entries: Sequence[HistoryEntry]) -> Inl
     ]
     rows.append([to_card(t, deal_id)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def keep_in_deal(
+    t: Translator, deals: Sequence[tuple[int, str | None]], message_id: int
+) -> InlineKeyboardMarkup:
+    """A deal per button, to keep a loose text or voice in: "📝 #3 Анна Петрова"."""
+    return _rows(
+        *(
+            [
+                Button(
+                    text=t.label("btn_keep_in_deal", deal_id=deal_id, name=short(name or "", 40)),
+                    callback_data=KeepCb(deal=deal_id, message=message_id).pack(),
+                )
+            ]
+            for deal_id, name in deals
+        )
+    )
 
 
 def alert(t: Translator, deal_id: int, inbox: bool) -> InlineKeyboardMarkup:

@@ -60,6 +60,16 @@ class LiveCards:
         rows = tuple(tuple(b for b in row if not gone(b)) for row in shown.offers)
         self._cards[key] = replace(shown, offers=tuple(row for row in rows if row))
 
+    def recent(self, chat_id: int, limit: int) -> list[int]:
+        """The deals whose cards the chat was shown last, the newest first."""
+        deals: list[int] = []
+        for chat, deal in reversed(self._cards):
+            if chat == chat_id:
+                deals.append(deal)
+                if len(deals) == limit:
+                    break
+        return deals
+
     def forget(self, chat_id: int, deal_id: int) -> Shown | None:
         """The deal's card in the chat, no longer to be kept (the deal has left the chat's
         member of staff)."""

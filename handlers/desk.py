@@ -16,7 +16,16 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import desk_keyboards as kb
-from bot.callbacks import NOBODY, ListCb, ListPick, SearchCb, StaffAction, StaffCb, TodayCb
+from bot.callbacks import (
+    NOBODY,
+    KeepCb,
+    ListCb,
+    ListPick,
+    SearchCb,
+    StaffAction,
+    StaffCb,
+    TodayCb,
+)
 from bot.clock import Clock
 from bot.commands import ADMIN_COMMANDS
 from bot.config import BusinessConfig
@@ -26,8 +35,9 @@ from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
 from bot.domain.reminders import ReminderStatus
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
+from bot.live_cards import LiveCards
 from bot.middlewares import DropPendingInput
-from bot.services.desk import DeskService, NoAccess
+from bot.services.desk import ActivityKind, DeskService, NoAccess
 from bot.services.reminders import MANUAL, ReminderService
 from bot.services.staff import StaffService
 from bot.states import StaffInput
@@ -61,6 +71,7 @@ def build_router() -> Router:
     router.message.register(cancel, Command("cancel", ignore_case=True))
     router.message.register(search_query, StateFilter(StaffInput.search), HasText(), NotCommand())
     # Last for staff: anything else shows the menu (the prospect's form is not for staff).
+    router.callback_query.register(keep_in_deal, KeepCb.filter())
     router.message.register(outside_menu)
     return router
 
@@ -72,12 +83,21 @@ async def cancel(message: Message, state: FSMContext, t: Translator, viewer: Vie
     await show_menu(message.bot, message.chat.id, t, viewer)
 
 
-async def outside_menu(message: Message, state: FSMContext, t: Translator, viewer: Viewer) -> None:
+async def outside_menu(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    viewer: Viewer,
+    desk: DeskService,
+    live_cards: LiveCards | None = None,
+) -> None:
     if await state.get_state() == StaffInput.search.state:
         await message.answer(t("err_not_text"))
         return
-    # nothing was asked (a walk ended by a /command, no card open): say the text or the voice
-    # is not kept, rather than answer a call's summary with a bare menu
+    # nothing was asked (a walk ended by a /command, a call's summary typed before pressing
+    # "📞"): offer to keep the text or the voice with a deal, rather than lose it
+    if await _offer_to_keep(message, state, t, viewer, desk, live_cards):
+        return
     if message.voice is not None:
         await message.answer(t("idle_voice"))
     elif message.text and message.text.startswith("/"):
@@ -90,6 +110,76 @@ async def outside_menu(message: Message, state: FSMContext, t: Translator, viewe
         await message.answer(t("idle_media"))
     assert message.bot is not None
     await show_menu(message.bot, message.chat.id, t, viewer)
+
+
+KEEP_DEALS = 3  # deals offered to keep a loose text or voice in
+LOOSE = "loose"  # FSM data: the last loose text or voice, until kept in a deal
+
+
+async def _offer_to_keep(
+    message: Message,
+    state: FSMContext,
+    t: Translator,
+    viewer: Viewer,
+    desk: DeskService,
+    live_cards: LiveCards | None,
+) -> bool:
+    """A text or voice sent while nothing waits for it, offered as a note to the deals the
+    member of staff was shown last (or, after a restart, the first of their list)."""
+    loose: dict[str, Any] = {"message": message.message_id}
+    if message.voice is not None:
+        loose.update(voice=message.voice.file_id, duration=message.voice.duration)
+        with suppress(InputError):  # none, blank or too long: the voice itself is kept
+            loose["text"] = parse_free_text(message.caption or "", limit=1000, lines=True)
+    elif message.text and not message.text.startswith("/"):
+        try:
+            loose["text"] = parse_free_text(message.text, limit=1000, lines=True)
+        except InputError:
+            return False
+    else:
+        return False
+    deals = live_cards.recent(message.chat.id, KEEP_DEALS) if live_cards is not None else []
+    if not deals:
+        mine = DealFilter(manager=viewer.telegram_id)
+        deals = [row.id for row in (await desk.page(viewer, mine, 0)).rows[:KEEP_DEALS]]
+    if not deals:
+        return False
+    names = await desk.client_names(deals)
+    await state.update_data({LOOSE: loose})
+    await message.answer(
+        t("keep_voice" if message.voice is not None else "keep_text"),
+        reply_markup=kb.keep_in_deal(
+            t, [(deal, names.get(deal)) for deal in deals], message.message_id
+        ),
+    )
+    return True
+
+
+async def keep_in_deal(callback: CallbackQuery, callback_data: KeepCb, **data: Any) -> None:
+    state: FSMContext = data["state"]
+    t: Translator = data["t"]
+    stored = await state.get_data()
+    loose = stored.get(LOOSE)
+    if not isinstance(loose, dict) or loose.get("message") != callback_data.message:
+        await callback.answer(t.label("keep_gone"), show_alert=True)
+        return
+    ctx = DealContext.from_data(callback.from_user.id, callback_data.deal, data)
+    try:
+        await ctx.desk.log_activity(
+            ctx.viewer, ctx.deal_id, ActivityKind.NOTE, ctx.now(),
+            text=loose.get("text"), voice=loose.get("voice"), duration=loose.get("duration"),
+        )  # fmt: skip
+    except NoAccess:
+        await callback.answer(t.label("err_no_access"), show_alert=True)
+        return
+    await callback.answer()
+    await state.set_data({key: value for key, value in stored.items() if key != LOOSE})
+    if isinstance(callback.message, Message):
+        with suppress(TelegramBadRequest):  # kept once: the other deals are not offered again
+            await callback.message.edit_reply_markup(reply_markup=None)
+    await ctx.show_card(
+        done=t("activity_logged", what=t.label(f"activity_{ActivityKind.NOTE.value}"))
+    )
 
 
 async def show_menu(bot: Bot, chat_id: int, t: Translator, viewer: Viewer) -> None:

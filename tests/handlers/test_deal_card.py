@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from aiogram import Router
 
-from bot.callbacks import DealAction, DealCb, PlayCb
+from bot.callbacks import DealAction, DealCb, KeepCb, PlayCb
 from bot.middlewares import DoubleTap
 from storage.schema import deal_answers, deals, events, managers, reminders
 from tests.fakes import Prospect
@@ -268,18 +268,104 @@ async def test_a_walk_held_by_a_no_further_on_keeps_what_was_answered(world: Wor
     assert (await deal_of(world)).stage == "objections"
 
 
-async def test_text_or_voice_nothing_waits_for_is_said_to_be_not_kept(world: World) -> None:
-    """A walk ended by a /command: the answer typed after it is not taken, and the bot says so
-    instead of answering with a bare menu."""
+async def test_text_or_voice_nothing_waits_for_is_offered_as_a_note_to_a_deal(
+    world: World,
+) -> None:
+    """A walk ended by a /command: the answer typed after it is not taken for the question,
+    and not lost either: one tap keeps it with the deal as a note."""
     oleg = await manager_with_deal(world)
     await oleg.press("Следующий этап")
     await oleg.press("Ответить и перейти")
     await oleg.send("/reminders")
-    idle, menu = await oleg.send("Да, дозвонился")
-    assert "этот текст никуда не записан" in idle.text and "Рабочее место" in menu.text
-    idle, _ = await oleg.send_voice("voice-7", duration=20)
-    assert "голосовое никуда не записано" in idle.text and "Звонок / встреча" in idle.text
+    [offer] = await oleg.send("Да, дозвонился,\nперезвонить в пятницу")
+    assert "Этот текст пока никуда не записан" in offer.text
     assert "reached" not in (await deal_answers_of(world))
+    [card] = await oleg.press("#1 Анна")
+    assert "В историю записано: Заметка" in card.text and "Сделка #1" in card.text
+    shown = oleg.session.shown(7001, offer.message_id)
+    assert shown is not None and shown.markup is None  # kept once
+    [voice_offer] = await oleg.send_voice("voice-7", duration=20)
+    assert "голосовое пока никуда не записано" in voice_offer.text
+    await oleg.press("#1 Анна")
+    async with world.engine.connect() as connection:
+        kept = (
+            await connection.execute(
+                sa.select(events.c.data).where(events.c.kind == "activity").order_by(events.c.id)
+            )
+        ).all()
+    assert [row.data for row in kept] == [
+        {"type": "note", "text": "Да, дозвонился,\nперезвонить в пятницу"},
+        {"type": "note", "voice": "voice-7", "duration": 20},
+    ]
+
+
+async def test_a_loose_text_is_offered_to_the_deals_shown_last_and_kept_once(
+    world: World,
+) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    await submit_lead(world, 1001)
+    await submit_lead(world, 1002, name="Борис")
+    await oleg.send("/deals")
+    await oleg.press("#2")
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    [first] = await oleg.send("перезвонить после обеда")
+    labels = [row[0].text for row in first.markup.inline_keyboard]  # type: ignore[union-attr]
+    assert labels == ["📝 #1 Анна", "📝 #2 Борис"]  # the card seen last first
+    [second] = await oleg.send("нет, лучше завтра")
+    # the first offer is of a text no longer held: it says so and keeps nothing
+    await oleg.callback(button_data(first, "#2 Борис"), first.message_id)
+    assert str(oleg.answer_callback_texts()[-1]).startswith("Этого сообщения уже нет")
+    to_anna = button_data(second, "#1 Анна")
+    [card] = await oleg.callback(button_data(second, "#2 Борис"), second.message_id)
+    assert "В историю записано: Заметка" in card.text and "Сделка #2" in card.text
+    assert await oleg.callback(to_anna, second.message_id) == []
+    assert str(oleg.answer_callback_texts()[-1]).startswith("Этого сообщения уже нет")  # kept once
+    async with world.engine.connect() as connection:
+        kept = (
+            await connection.execute(
+                sa.select(events.c.deal_id, events.c.data).where(events.c.kind == "activity")
+            )
+        ).all()
+    assert [(row.deal_id, row.data["text"]) for row in kept] == [(2, "нет, лучше завтра")]
+
+
+async def test_a_loose_text_after_a_restart_is_offered_to_the_managers_own_deals(
+    world: World,
+) -> None:
+    await world.add_manager(7001, "Олег")
+    ira = await world.add_manager(7002, "Ира")
+    [ira_idle, menu] = await ira.send("заметка")  # no deal of hers: nothing to keep it in
+    assert "никуда не записан" in ira_idle.text and "Рабочее место" in menu.text
+    await submit_lead(world, 1001)
+    await submit_lead(world, 1002, name="Борис")
+    await hand_deal_to(world, "Ира", 2)
+    await hand_deal_to(world, "Олег", 1)
+    # no card of hers shown in this chat (as after a restart): her own deals
+    [offer] = await ira.send("клиент просил КП")
+    labels = [row[0].text for row in offer.markup.inline_keyboard]  # type: ignore[union-attr]
+    assert labels == ["📝 #2 Борис"]
+    # Олег's deal is not hers: a forged button is refused and keeps nothing
+    hers = KeepCb.unpack(button_data(offer, "#2 Борис"))
+    await ira.callback(KeepCb(deal=1, message=hers.message).pack(), offer.message_id)
+    assert ira.answer_callback_texts()[-1] == "Эта сделка вам недоступна."
+    [card] = await ira.press("#2 Борис")
+    assert "В историю записано: Заметка" in card.text
+    async with world.engine.connect() as connection:
+        kept = (
+            await connection.execute(
+                sa.select(events.c.deal_id, events.c.data).where(events.c.kind == "activity")
+            )
+        ).all()
+    assert [(row.deal_id, row.data["text"]) for row in kept] == [(2, "клиент просил КП")]
+
+
+async def test_an_english_manager_is_offered_to_keep_a_loose_text(world: World) -> None:
+    oleg = await english_manager_with_deal(world)
+    [offer] = await oleg.send("Called, will decide by Friday")
+    assert "This text isn't saved anywhere yet" in offer.text
+    [card] = await oleg.press("#1")
+    assert "Note logged in the history" in card.text
 
 
 async def deal_answers_of(world: World) -> dict[str, str]:
