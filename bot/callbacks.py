@@ -54,6 +54,9 @@ class FormField(StrEnum):
 
 class MenuCb(CallbackData, prefix="menu"):
     action: MenuAction
+    # Under the answer to a refused consent: the link that brought the visitor, kept on the
+    # button (we keep nothing of somebody who refused), so that the lead is still the link's.
+    source: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{0,64}$")] = ""
 
 
 class ProspectOfferCb(CallbackData, prefix="po"):

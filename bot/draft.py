@@ -42,7 +42,19 @@ class LeadDraft(BaseModel):
 
     def add_arrival(self, payload: str, at: datetime, recorded: bool) -> None:
         record = ArrivalRecord(payload=payload, at=at, recorded=recorded)
-        self.arrivals = [*self.arrivals, record][-MAX_ARRIVALS:]
+        arrivals = [*self.arrivals, record]
+        if len(arrivals) > MAX_ARRIVALS:
+            # the oldest go, but not the last link's: the request will be credited to it
+            linked = next((a for a in reversed(arrivals) if a.payload), None)
+            arrivals = arrivals[-MAX_ARRIVALS:]
+            if linked is not None and linked not in arrivals:
+                arrivals = [linked, *arrivals[1:]]
+        self.arrivals = arrivals
+
+    def link(self) -> str:
+        """The payload of the last link the visitor came by ("" for none): the request's
+        source (bot.domain.attribution.credited)."""
+        return next((record.payload for record in reversed(self.arrivals) if record.payload), "")
 
     def answers(self) -> LeadAnswers | None:
         """The validated answers, or None while a required one is missing."""

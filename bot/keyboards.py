@@ -40,24 +40,28 @@ def _per_language(build: Callable[[Translator], Markup]) -> Callable[[Translator
     return cached
 
 
-@_per_language
-def menu(t: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=t.label("btn_request"),
-                    callback_data=MenuCb(action=MenuAction.REQUEST).pack(),
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    text=t.label("btn_get_offer"),
-                    callback_data=MenuCb(action=MenuAction.OFFER).pack(),
-                )
-            ],
-        ]
-    )
+def menu(t: Translator, source: str = "") -> InlineKeyboardMarkup:
+    """The prospect's menu; `source`: the link that brought them, carried by the buttons (a
+    link too long to fit in a button's data is left out)."""
+
+    def build() -> InlineKeyboardMarkup:
+        def item(key: str, action: MenuAction) -> list[InlineKeyboardButton]:
+            try:
+                data = MenuCb(action=action, source=source).pack()
+            except ValueError:
+                data = MenuCb(action=action).pack()
+            return [InlineKeyboardButton(text=t.label(key), callback_data=data)]
+
+        return InlineKeyboardMarkup(
+            inline_keyboard=[
+                item("btn_request", MenuAction.REQUEST),
+                item("btn_get_offer", MenuAction.OFFER),
+            ]
+        )
+
+    if source:
+        return build()
+    return _memo(t, ("menu",), build)
 
 
 def _form_button(t: Translator, key: str, action: FormAction) -> InlineKeyboardButton:

@@ -185,6 +185,15 @@ class Flow:
             await self.send(self.t(key), ReplyKeyboardRemove())
 
 
+async def end_form(state: FSMContext, draft: LeadDraft) -> None:
+    """The form ends unsent: its answers go. How a visitor who consented arrived stays, so that
+    the campaign's, referrer's or rep's link they followed still brings the lead if they come
+    back to the form (of somebody who did not consent nothing is kept)."""
+    await state.clear()
+    if draft.arrivals and draft.consent_at is not None:
+        await save_draft(state, LeadDraft(arrivals=draft.arrivals))
+
+
 def usable_name(name: str | None) -> str | None:
     """A name to greet with or offer as a one-tap answer, if it is one: a Telegram name of "🌸"
     or "007" offered and then refused would be a trap, and "Здравствуйте" stored as a name

@@ -47,6 +47,7 @@ from handlers.form_flow import (
     FORM_STATES,
     STATE,
     Flow,
+    end_form,
     fresh_draft,
     plan_nudge,
 )
@@ -177,7 +178,7 @@ async def cancel_message(message: Message, state: FSMContext, t: Translator) -> 
 
 
 async def _cancel(chat_id: int, bot: Bot | None, state: FSMContext, t: Translator) -> None:
-    await state.clear()
+    await end_form(state, await load_draft(state))
     assert bot is not None
     await bot.send_message(chat_id, t("cancelled"), reply_markup=ReplyKeyboardRemove())
 
@@ -236,7 +237,7 @@ async def form_action(
         # "we keep nothing" would be untrue to somebody who consented with an earlier request
         on_file = await leads.consent_at(user.id) is not None
         key = "consent_declined_on_file" if on_file else "consent_declined"
-        await flow.send(t(key, contacts=contacts), keyboards.menu(t))
+        await flow.send(t(key, contacts=contacts), keyboards.menu(t, flow.draft.link()))
     elif action is FormAction.BACK:
         await flow.back(FIELD_OF_STATE.get(current))
     elif action is FormAction.CONTINUE:

@@ -39,7 +39,7 @@ from bot.services.staff import StaffService
 from bot.texts import Catalogue, Translator
 from handlers.form_flow import FORM_STATES, Flow
 from handlers.notify import staff_to_alert, staff_translator
-from handlers.start import begin_form
+from handlers.start import arrived_by_button, begin_form
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +57,21 @@ def register(router: Router) -> None:
     router.callback_query.register(products_page, ProductsPageCb.filter(), IsProspect())
 
 
-async def products(callback: CallbackQuery, t: Translator, documents: DocumentService) -> None:
+async def products(
+    callback: CallbackQuery,
+    callback_data: MenuCb,
+    t: Translator,
+    documents: DocumentService,
+    state: FSMContext,
+    leads: LeadCaptureService,
+    clock: Clock,
+) -> None:
     items = await documents.catalogue()
     if not items or documents.standard() is None or callback.message is None:
         await callback.answer(t.label("self_offer_unavailable"), show_alert=True)
         return
     await callback.answer()
+    await arrived_by_button(callback.from_user.id, callback_data.source, state, leads, clock.now())
     assert callback.bot is not None
     await callback.bot.send_message(
         callback.from_user.id, t("self_offer_choose"), reply_markup=_products(t, items, 0)

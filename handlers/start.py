@@ -125,8 +125,24 @@ async def _join(
             await bot.send_message(admin, text)
 
 
+async def arrived_by_button(
+    user_id: int, source: str, state: FSMContext, leads: LeadCaptureService, now: datetime
+) -> None:
+    """A menu button that carries the link the visitor came by (MenuCb.source: under the answer
+    to a refused consent, when nothing of theirs was kept). An arrival since then is newer."""
+    if not source:
+        return
+    draft = await load_draft(state)
+    if draft.arrivals:
+        return
+    on_file = await leads.consent_at(user_id) is not None  # /start stored it as a visit then
+    draft.add_arrival(source, now, recorded=on_file)
+    await save_draft(state, draft)
+
+
 async def menu_request(
     callback: CallbackQuery,
+    callback_data: MenuCb,
     bot: Bot,
     state: FSMContext,
     t: Translator,
@@ -136,6 +152,7 @@ async def menu_request(
     clock: Clock,
 ) -> None:
     await callback.answer()
+    await arrived_by_button(callback.from_user.id, callback_data.source, state, leads, clock.now())
     if await state.get_state() in FORM_STATES:
         await bot.send_message(
             callback.from_user.id, t("resume_ask"), reply_markup=keyboards.resume(t)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.domain.models import Attribution, Channel, Initiative
+from bot.domain.models import Arrival, Attribution, Channel, Initiative
 from bot.domain.parsing import is_valid_payload
 
 
@@ -60,6 +60,17 @@ def attribute(payload: str | None, table: SourceTable) -> Attribution:
                 rep_telegram_id=rep,
             )
     return _from(table.unknown, payload, recognised=False)
+
+
+def credited(arrivals: Sequence[Arrival]) -> int:
+    """Which of a request's arrivals (oldest first) its deal is credited to: the last that came
+    through a link. A bare /start after a campaign's link (the bot's own messages say "press
+    /start") is the same visitor coming back, not a source of its own: the campaign, the
+    referrer or the rep whose link brought them keeps the lead."""
+    for index in range(len(arrivals) - 1, -1, -1):
+        if arrivals[index].attribution.payload:
+            return index
+    return len(arrivals) - 1
 
 
 def _from(rule: SourceRule, payload: str, recognised: bool = True) -> Attribution:

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.domain.attribution import credited
 from bot.domain.desk import RoutingRule
 from bot.domain.duplicates import DealDecision, choose_deal, match_person
 from bot.domain.models import (
@@ -37,7 +38,7 @@ class LeadRequest:
     language: str
     answers: LeadAnswers
     consent_at: datetime
-    arrivals: tuple[Arrival, ...]  # oldest first; the last one brought this request
+    arrivals: tuple[Arrival, ...]  # oldest first; the deal is credited to the last link's
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,8 @@ class LeadCaptureService:
         follow_ups: FollowUps | None,
     ) -> LeadOutcome:
         answers = request.answers
-        attribution = request.arrivals[-1].attribution
+        source = credited(request.arrivals)
+        attribution = request.arrivals[source].attribution
         person, created = self._upsert_person(store, request, now)
         choice = choose_deal([] if created else store.deals_of(person.id))
         referrer = self._referrer(store, attribution, person)
@@ -167,8 +169,8 @@ class LeadCaptureService:
                 now,
             )
             _deal_created(store, deal, choice.decision, attribution, request.telegram_id, now)
-        for arrival in request.arrivals[:-1]:
-            if arrival.recorded:
+        for index, arrival in enumerate(request.arrivals):
+            if arrival.recorded or index == source:
                 continue
             store.add_touch_point(person.id, None, "visit", arrival.attribution, arrival.at)
         store.add_touch_point(person.id, deal.id, "request", attribution, now)

@@ -54,3 +54,35 @@ def test_unknown_payload_is_kept_as_is(payload: str) -> None:
 def test_invalid_payload_is_not_stored(payload: str) -> None:
     source = attribute(payload, TABLE)
     assert source.payload == "" and not source.recognised
+
+
+def test_a_request_is_credited_to_the_last_link_not_a_bare_start_after_it() -> None:
+    from datetime import UTC, datetime
+
+    from bot.domain.attribution import credited
+    from bot.domain.models import Arrival
+
+    at = datetime(2026, 11, 23, tzinfo=UTC)
+
+    def arrivals(*payloads: str | None) -> list[Arrival]:
+        return [Arrival(attribute(payload, TABLE), at) for payload in payloads]
+
+    assert credited(arrivals("expo", None, None)) == 0  # "press /start" after the link
+    assert credited(arrivals("expo", None, "vk_ads", None)) == 2  # the last link wins
+    assert credited(arrivals(None, None)) == 1  # no link at all: the last arrival
+    assert credited(arrivals("ref_2001")) == 0
+
+
+def test_a_drafts_many_bare_starts_do_not_push_out_the_link() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.draft import MAX_ARRIVALS, LeadDraft
+
+    draft = LeadDraft()
+    start = datetime(2026, 11, 23, tzinfo=UTC)
+    draft.add_arrival("vk_ads", start, recorded=False)
+    for n in range(MAX_ARRIVALS + 5):
+        draft.add_arrival("", start + timedelta(minutes=n + 1), recorded=False)
+    assert len(draft.arrivals) == MAX_ARRIVALS
+    assert draft.link() == "vk_ads" and draft.arrivals[0].payload == "vk_ads"
+    assert draft.arrivals[-1].at == start + timedelta(minutes=MAX_ARRIVALS + 5)

@@ -86,7 +86,7 @@ async def fsm_state(world: World, prospect: Prospect) -> str | None:
     async with world.engine.connect() as connection:
         result = await connection.execute(sa.text("select state from fsm_states"))
         row = result.first()
-    return None if row is None else str(row[0])
+    return None if row is None or row[0] is None else str(row[0])
 
 
 async def draft_of(world: World) -> dict[str, object]:
@@ -557,3 +557,83 @@ async def test_an_edited_answer_is_said_not_to_count(world: World) -> None:
     await oleg.send("/deals")
     [told] = await oleg.edit("/deals please")
     assert "клиент видит первый вариант" in told.text
+
+
+async def deal_source(world: World) -> tuple[str, str, str, int | None, int | None]:
+    [deal] = await rows(world, deals)
+    return (
+        deal.channel,
+        deal.campaign,
+        deal.source_payload,
+        deal.referrer_id,
+        deal.manager_telegram_id,
+    )
+
+
+async def test_a_bare_start_after_a_campaigns_link_keeps_the_lead_the_campaigns(
+    world: World,
+) -> None:
+    prospect = world.prospect()
+    await prospect.send("/start expo")
+    world.clock.advance(hours=3)
+    await fill_form(prospect)  # a bare /start, as the bot's messages ask
+    await prospect.press("Всё верно")
+    assert (await deal_source(world))[:3] == ("spears", "Выставка", "expo")
+    touches = sorted((row.kind, row.payload) for row in await rows(world, touch_points))
+    assert touches == [("request", "expo"), ("visit", "")]  # the bare /start: a visit
+    [alert] = world.session.to(ADMIN_ID)
+    assert "Выставка" in alert.text
+
+
+async def test_a_referral_survives_a_bare_start_and_a_cancelled_form(world: World) -> None:
+    await submit_lead(world, 2001)  # the referrer, a client already
+    prospect = world.prospect(user_id=1002, first_name="Гена")
+    await prospect.send("/start ref_2001")
+    await prospect.press("Оставить заявку")
+    await prospect.press("Согласен")
+    await prospect.send("/cancel")  # consented, then cancelled: the link stays, not the answers
+    await prospect.send("/start")
+    await prospect.press("Оставить заявку")
+    await prospect.press("Согласен")
+    await prospect.press("Гена")
+    await prospect.send("+7 916 000-10-02")
+    await skip_to_summary(prospect)
+    await prospect.press("Всё верно")
+    async with world.engine.connect() as connection:
+        deal = (await connection.execute(sa.select(deals).where(deals.c.id == 2))).one()
+        referrer_person = (
+            await connection.execute(sa.select(people.c.id).where(people.c.telegram_id == 2001))
+        ).scalar_one()
+    assert (deal.channel, deal.source_payload) == ("seeds", "ref_2001")
+    assert deal.referrer_id == referrer_person
+
+
+async def test_a_link_followed_before_a_refused_consent_still_brings_the_lead(
+    world: World,
+) -> None:
+    ira = await world.add_manager(7002, "Ира")
+    await world.add_manager(7001, "Олег")
+    prospect = world.prospect()
+    await prospect.send("/start rep_7002")  # Ира's own link
+    await prospect.press("Оставить заявку")
+    [refused] = await prospect.press("Не согласен")
+    assert "ничего о вас не сохраняем" in refused.text
+    assert await fsm_state(world, prospect) is None  # nothing of theirs is kept on our side
+    async with world.engine.connect() as connection:
+        assert (await connection.execute(sa.text("select count(*) from fsm_states"))).scalar() == 0
+    await prospect.press("Оставить заявку")  # under the refusal: the button carries the link
+    await prospect.press("Согласен")
+    await prospect.press("Анна")
+    await prospect.press("Отправить мой номер")
+    await skip_to_summary(prospect)
+    await prospect.press("Всё верно")
+    channel, _, payload, _, manager = await deal_source(world)
+    assert (channel, payload, manager) == ("spears", "rep_7002", 7002)  # Ира's, not round robin
+    assert any("Новый лид" in sent.text for sent in world.session.to(ira.chat.id))
+
+
+async def test_a_forged_menu_source_is_refused(world: World) -> None:
+    prospect = world.prospect()
+    await prospect.send("/start")
+    await prospect.callback("menu:request:bad source!")
+    assert prospect.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
