@@ -197,6 +197,7 @@ class ManagerAction(StrEnum):
     ACTIVATE = "on"
     HANDOVER = "handover"  # choose whom to give the manager's open deals
     HAND_TO = "to"
+    KEEP = "keep"  # the switch-off question's "cancel": its buttons go, the list comes back
 
 
 class ManagerCb(CallbackData, prefix="mg"):

@@ -659,7 +659,7 @@ def confirm_deactivation(t: Translator, manager: int) -> InlineKeyboardMarkup:
         [  # changed their mind: back to the list
             Button(
                 text=t.label("btn_cancel"),
-                callback_data=StaffCb(action=StaffAction.MANAGERS).pack(),
+                callback_data=ManagerCb(action=ManagerAction.KEEP, manager=manager).pack(),
             )
         ],
     )

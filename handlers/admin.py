@@ -176,8 +176,13 @@ async def manager_action(
             t("deactivate_ask", name=manager.name, deals=open_deals),
             reply_markup=kb.confirm_deactivation(t, manager.telegram_id),
         )
+    elif action is ManagerAction.KEEP:
+        await _answered(callback)
+        await _list(bot, chat_id, t, staff, clock, tz)
     elif action in (ManagerAction.ACTIVATE, ManagerAction.DEACTIVATE):
         active = action is ManagerAction.ACTIVATE
+        if not active:
+            await _answered(callback)
         if (
             await staff.set_active(manager.telegram_id, active, viewer.telegram_id, clock.now())
             is None
@@ -219,6 +224,14 @@ async def manager_action(
                 await bot.send_message(target.telegram_id, text)
             except TelegramAPIError:
                 log.warning("could not tell manager %s about a handover", target.telegram_id)
+
+
+async def _answered(callback: CallbackQuery) -> None:
+    """The switch-off question answered (yes, or cancel): its buttons go, so that a tap on it
+    an hour later, with the manager at work again, switches nobody off."""
+    if isinstance(callback.message, Message):
+        with suppress(TelegramAPIError):  # too old to edit: its buttons stay, still checked
+            await callback.message.edit_reply_markup(reply_markup=None)
 
 
 async def _tell_access(

@@ -318,10 +318,15 @@ async def test_the_switch_off_question_can_be_cancelled(world: World) -> None:
     await world.add_manager(7001, "Олег")
     admin = world.admin()
     await admin.send("/managers")
-    await admin.press("⏸ Олег")
+    [ask] = await admin.press("⏸ Олег")
     [listing] = await admin.press("Отмена")
     assert "⏸ Олег" in listing.buttons()  # the list again, Олег still active
     assert world.session.to(7001) == []
+    # the question's "Да, отключить" is gone: a tap on it later switches nobody off
+    assert ask.markup is None
+    [ask] = await admin.press("⏸ Олег")
+    await admin.press("Да, отключить")
+    assert ask.markup is None  # answered: not to be answered twice
 
 
 async def test_the_desk_menu_has_buttons_for_what_the_commands_do(world: World) -> None:
