@@ -197,6 +197,7 @@ def deal_card(
         request=request_labels(config, card.request, t.locale) if card.request else None,
         # An admin selling through their own link, or a rep known only to the config's sources.
         manager_id=deal.manager_telegram_id,
+        manager_you=viewer is not None and deal.manager_telegram_id == viewer.telegram_id,
         tips=stage.tips.get(t.locale) if stage and stage.tips and card.is_open else None,
         history=Markup("\n").join(
             history_line(t, config, entry, tz) for entry in card.history[:history_lines]

@@ -123,3 +123,14 @@ async def test_the_source_question_waits_on_the_card_until_answered(world: World
         await connection.execute(deals.update().values(status="lost"))
     await oleg.callback(DealCb(action=DealAction.SOURCE, deal=1, arg="nets.inbound").pack())
     assert "кнопка уже не действует" in oleg.last().text
+
+
+async def test_an_owners_own_lead_is_theirs_on_the_whole_card(world: World) -> None:
+    """A solo owner selling without managers: their deal says "вы", not a stranger's id."""
+    admin = world.admin()
+    await admin.send("/newlead")
+    await admin.send("Пётр Сидоров")
+    [card] = await admin.send("8 903 555-44-33")  # the whole card, a deal just made
+    assert "👔 вы" in card.text and "не в списке менеджеров" not in card.text
+    await admin.press("Свернуть")
+    assert "👔 вы" in card.text  # the short card too
