@@ -328,7 +328,10 @@ async def _list(
         text = t("deals_of", whose=whose, total=page.total)
     else:
         text = t("deals_all" if viewer.is_admin else "deals_mine", total=page.total)
-    return text if page.total else t("deals_none"), kb.deal_list(t, config, page, data, names)
+    if not page.total:
+        filtered = data.lost or where != DealFilter()
+        text = t("deals_none" if filtered else "deals_empty")
+    return text, kb.deal_list(t, config, page, data, names)
 
 
 async def _names(t: Translator, viewer: Viewer, staff: StaffService) -> dict[int, str] | None:

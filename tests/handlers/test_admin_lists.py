@@ -125,7 +125,7 @@ async def test_lost_deals_are_a_tap_away_from_the_list(world: World) -> None:
     assert "<b>Проигранные сделки</b> (1)" in listing.text
     assert deal_buttons(listing.buttons()) == ["❌ #1 Анна, ООО Вектор · Установление контакта"]
     await oleg.press("В работе")  # back: Олег has no other deal at work
-    assert "Сделок нет" in listing.text and "❌ Проигранные" in listing.buttons()
+    assert "В работе сделок нет" in listing.text and "❌ Проигранные" in listing.buttons()
     admin = world.admin()
     [all_deals] = await admin.send("/deals")
     await admin.press("Проигранные")

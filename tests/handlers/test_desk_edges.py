@@ -143,3 +143,15 @@ async def test_staff_are_told_why_nothing_happened(world: World) -> None:
     assert "никуда не записано" in told.text and "Написать клиенту" in told.text
     [told, _] = await oleg.send_photo()
     assert "никуда не записано" in told.text
+
+
+async def test_an_empty_list_without_filters_says_none_yet_not_that_none_match(
+    world: World,
+) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    [listing] = await oleg.send("/deals")
+    assert "В работе сделок нет" in listing.text and "/newlead" in listing.text
+    assert "фильтр" not in listing.text  # nothing was filtered
+    await oleg.press("🌡")
+    await oleg.press("Холодный")
+    assert "ни одна не подходит под фильтр" in listing.text
