@@ -169,7 +169,8 @@ class ReminderService:
                 start = working_time(manager, created)
                 first = working_time(manager, start + timedelta(minutes=minutes))
                 planned.append(Planned(deal.id, manager, SLA, first))
-            for admin in sorted(admins):
+            for admin in sorted(admins - {manager} if manager is not None else admins):
+                # an owner's own lead: no escalation to themselves about their own silence
                 due = working_time(admin, first + timedelta(minutes=escalate_after))
                 planned.append(Planned(deal.id, admin, SLA_ESCALATION, due))
             return planned

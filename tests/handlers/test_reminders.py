@@ -178,6 +178,17 @@ async def test_speed_to_lead_reminds_the_manager_then_the_admins(ladder_world: W
     assert "до сих пор без ответа" in escalation and "👔 Олег" in escalation  # whom to ask
 
 
+async def test_an_owners_own_lead_is_not_escalated_to_the_owner(ladder_world: World) -> None:
+    world = ladder_world
+    await submit_lead(world, 1001, payload=f"rep_{ADMIN_ID}")  # through the owner's own link
+    world.clock.advance(minutes=15)
+    assert await tick(world) == 1
+    assert "Лид ждёт ответа" in world.session.to(ADMIN_ID)[-1].text
+    world.clock.advance(minutes=30)
+    assert await tick(world) == 0  # not told again, as their own boss, of their own silence
+    assert not any("до сих пор без ответа" in s.text for s in world.session.to(ADMIN_ID))
+
+
 async def test_done_on_a_lead_is_waiting_spares_the_admins_the_escalation(
     ladder_world: World,
 ) -> None:
