@@ -25,7 +25,7 @@ from markupsafe import Markup
 from bot import desk_keyboards as kb
 from bot.callbacks import MenuAction, MenuCb, ProductsPageCb, ProspectOfferCb
 from bot.clock import Clock
-from bot.config import BusinessConfig, CatalogueItem
+from bot.config import BusinessConfig, CatalogueItem, Localized
 from bot.desk_views import format_amount, relay_header, short
 from bot.draft import load_draft, save_draft
 from bot.filters import IsProspect
@@ -190,6 +190,9 @@ async def send_standard_offer(
         made = await documents.make_standard(card, sku, chat_id, now, t.locale, today)
     except (RenderFailed, UnknownItem):
         await bot.send_message(chat_id, t("self_offer_failed"))
+        # the client is told a manager will send it: the manager must hear of it
+        await desk.price_request(deal_id, chat_id, now)
+        await _tell_staff(bot, deal_id, sku, None, documents, desk, config, staff, catalogue)
         return
     sent = await bot.send_document(
         chat_id, BufferedInputFile(made.pdf, made.filename),
@@ -197,17 +200,37 @@ async def send_standard_offer(
     )  # fmt: skip
     await documents.sent(made.id, sent.document.file_id if sent.document else None)
     await desk.price_request(deal_id, chat_id, now)
+    await _tell_staff(bot, deal_id, sku, made.number, documents, desk, config, staff, catalogue)
+
+
+async def _tell_staff(
+    bot: Bot,
+    deal_id: int,
+    sku: str,
+    number: str | None,
+    documents: DocumentService,
+    desk: DeskService,
+    config: BusinessConfig,
+    staff: StaffService | None,
+    catalogue: Catalogue | None,
+) -> None:
+    """The deal's manager (or the admins) hear of the offer the client asked for: sent as
+    `number`, or (None) not made, for them to send."""
     if staff is None or catalogue is None:
         return
     summary = await desk.deal_summary(deal_id)
     if summary is None:
         return
-    item = await documents.item(sku)
+    try:
+        name: Localized | None = (await documents.item(sku)).name
+    except UnknownItem:  # gone from the catalogue meanwhile: its code is what is left
+        name = None
     for recipient, inbox in await staff_to_alert(summary.manager_telegram_id, staff, config):
         staff_t = await staff_translator(catalogue, staff, recipient)
+        item = name.get(staff_t.locale) if name else sku
+        key = "self_offer_alert" if number else "self_offer_failed_alert"
         text = Markup("{}\n{}").format(
-            relay_header(staff_t, config, summary),
-            staff_t("self_offer_alert", number=made.number, item=item.name.get(staff_t.locale)),
+            relay_header(staff_t, config, summary), staff_t(key, number=number, item=item)
         )
         try:
             await bot.send_message(

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from bot.callbacks import MenuAction, MenuCb, ProspectOfferCb
+from bot.rendering import RenderFailed
 from storage.schema import deals
 from tests.handlers.conftest import World
 from tests.handlers.test_offers import a_long_catalogue
@@ -41,6 +42,31 @@ async def test_a_client_with_a_request_gets_the_offer_at_once(world: World) -> N
     assert "Консультация эксперта" in text and "5 000,00" in text and "Анна" in text
     alert = world.session.to(7001)[-1]
     assert "Клиент сам запросил КП по «Консультация эксперта»" in alert.text
+    async with world.engine.connect() as c:
+        assert (await c.execute(select(deals.c.temperature))).scalar_one() == "hot"
+
+
+async def test_an_offer_that_cannot_be_made_reaches_the_manager_to_send(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await world.add_manager(7001, "Олег")
+    anna = await submit_lead(world, 1001)
+    async with world.engine.begin() as c:
+        await c.execute(deals.update().values(temperature="cold"))
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RenderFailed("the template is broken")
+
+    monkeypatch.setattr(world.dp["documents"], "make_standard", broken)
+    await anna.send("/start")
+    await anna.press("Получить КП")
+    [told] = await anna.press("Консультация эксперта")
+    assert "менеджер пришлёт его сам" in told.text
+    # what the client was promised, the manager is asked to do
+    alert = world.session.to(7001)[-1]
+    assert "Клиент сам запросил КП по «Консультация эксперта»" in alert.text
+    assert "документ не сформировался" in alert.text and "КП / счёт" in alert.text
+    assert alert.buttons() == ["📋 Открыть сделку"]
     async with world.engine.connect() as c:
         assert (await c.execute(select(deals.c.temperature))).scalar_one() == "hot"
 
