@@ -539,17 +539,20 @@ def lost_reasons(t: Translator, config: BusinessConfig, deal_id: int) -> InlineK
 
 
 def reassign(
-    t: Translator, deal_id: int, managers: Sequence[Manager], current: int | None
+    t: Translator, deal_id: int, managers: Sequence[Manager], current: int | None, me: int
 ) -> InlineKeyboardMarkup:
+    """The active managers, then the admin choosing (an owner sells too)."""
     rows = [
         [
             _plain(
-                ("• " if m.telegram_id == current else "") + m.name,
-                DealCb(action=DealAction.REASSIGN, deal=deal_id, arg=str(m.telegram_id)),
+                ("• " if telegram_id == current else "") + name,
+                DealCb(action=DealAction.REASSIGN, deal=deal_id, arg=str(telegram_id)),
             )
         ]
-        for m in managers
-        if m.active
+        for telegram_id, name in [
+            *((m.telegram_id, m.name) for m in managers if m.active and m.telegram_id != me),
+            (me, t.label("btn_reassign_self")),
+        ]
     ]
     rows.append([to_card(t, deal_id)])
     return InlineKeyboardMarkup(inline_keyboard=rows)

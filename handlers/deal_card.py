@@ -313,36 +313,44 @@ async def reassign(ctx: DealContext, target: str) -> None:
     if not ctx.viewer.is_admin:
         await ctx.send(ctx.t("err_no_access"))
         return
-    managers = [m for m in await ctx.staff.managers() if m.active]
+    me = ctx.viewer.telegram_id
+    managers = [m for m in await ctx.staff.managers() if m.active and m.telegram_id != me]
     if not target:
         card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
-        if not managers:
-            await ctx.send(ctx.t("reassign_none"), kb.back_to_card(ctx.t, ctx.deal_id))
-            return
         await ctx.ask(
-            ctx.t("reassign_pick"),
-            kb.reassign(ctx.t, ctx.deal_id, managers, card.deal.manager_telegram_id),
+            ctx.t("reassign_pick" if managers else "reassign_none"),
+            kb.reassign(ctx.t, ctx.deal_id, managers, card.deal.manager_telegram_id, me),
         )
         return
+    mine = target == str(me)  # an owner takes the deal to work it themselves
     chosen = next((m for m in managers if str(m.telegram_id) == target), None)
-    if chosen is None:
+    if chosen is None and not mine:
         await ctx.send(ctx.t("err_stale_button"))
         return
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
-    if card.deal.manager_telegram_id == chosen.telegram_id:
+    new = me if chosen is None else chosen.telegram_id
+    if card.deal.manager_telegram_id == new:
+        same = ctx.t("reassign_same_self") if chosen is None else None
         await ctx.send(
-            ctx.t("reassign_same", name=chosen.name), kb.back_to_card(ctx.t, ctx.deal_id)
+            same or ctx.t("reassign_same", name=chosen.name if chosen else ""),
+            kb.back_to_card(ctx.t, ctx.deal_id),
         )
         return
-    previous = await ctx.desk.reassign(ctx.viewer, ctx.deal_id, chosen.telegram_id, ctx.now())
-    await ctx.show_card(done=ctx.t("reassigned", name=chosen.name))
+    previous = await ctx.desk.reassign(ctx.viewer, ctx.deal_id, new, ctx.now())
     client = card.person.name
-    await _tell(ctx, chosen.telegram_id, "deal_given_to_you", client=client)
-    if previous is not None and previous != chosen.telegram_id:
+    if chosen is None:
+        await ctx.show_card(done=ctx.t("reassigned_self"))
+    else:
+        await ctx.show_card(done=ctx.t("reassigned", name=chosen.name))
+        await _tell(ctx, chosen.telegram_id, "deal_given_to_you", client=client)
+    if previous is not None and previous != new:
         # No button: the deal is no longer theirs to open; their reminders of it went along.
-        await _tell(
-            ctx, previous, "deal_taken_from_you", button=False, name=chosen.name, client=client
-        )
+        if chosen is None:
+            await _tell(ctx, previous, "deal_taken_by_admin", button=False, client=client)
+        else:
+            await _tell(
+                ctx, previous, "deal_taken_from_you", button=False, name=chosen.name, client=client
+            )
         await _close_card(ctx, previous, card.person.name)
 
 

@@ -752,7 +752,7 @@ async def test_reassigning_to_the_deals_own_manager_changes_nothing(world: World
     assert "deal_reassigned" not in await event_kinds(world)
 
 
-async def test_reassigning_with_nobody_active_says_so_and_leads_back(world: World) -> None:
+async def test_with_nobody_active_an_admin_takes_the_deal_themselves(world: World) -> None:
     await manager_with_deal(world)
     async with world.engine.begin() as connection:
         await connection.execute(managers.update().values(active=False))
@@ -761,8 +761,30 @@ async def test_reassigning_with_nobody_active_says_so_and_leads_back(world: Worl
     await admin.send("/deals")
     await admin.press("#1")
     [answer] = await admin.press("Передать")
-    assert "Передать некому: активных менеджеров нет" in answer.text
-    assert any("К сделке" in label for label in answer.buttons())
+    assert "Активных менеджеров нет — сделку можно взять себе" in answer.text
+    assert answer.buttons() == ["🙋 Себе", "⬅️ К сделке"]
+    [card] = await admin.press("Себе")
+    assert card.text.startswith("👔 Сделка теперь ваша") and "👔 вы" in card.text
+    assert (await deal_of(world)).manager_telegram_id == ADMIN_ID
+    told = world.session.to(7001)[-1].text  # the deal's manager before, switched off
+    assert "Сделку #1 (Анна) взял себе администратор" in told
+    [same] = await admin.callback(DealCb(action=DealAction.REASSIGN, deal=1, arg="5001").pack())
+    assert "Сделка и так ваша" in same.text
+    # another admin's or a stranger's id is not offered, and is refused
+    [forged] = await admin.callback(DealCb(action=DealAction.REASSIGN, deal=1, arg="42").pack())
+    assert "кнопка уже не действует" in forged.text
+    assert (await deal_of(world)).manager_telegram_id == ADMIN_ID
+
+
+async def test_an_admin_is_offered_to_take_a_deal_beside_the_managers(world: World) -> None:
+    await manager_with_deal(world)
+    await world.add_manager(7002, "Ира")
+    admin = world.admin()
+    await admin.send("/deals")
+    await admin.press("#1")
+    [answer] = await admin.press("Передать")
+    assert answer.text.endswith("Кому передать сделку?")
+    assert answer.buttons() == ["Ира", "• Олег", "🙋 Себе", "⬅️ К сделке"]
 
 
 async def test_list_pages_filters_and_attention_order(world: World) -> None:
