@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Router
@@ -26,7 +27,7 @@ from bot.filters import IsStaff, NotCommand, PrivateChat
 from bot.services.desk import DeskService, NoAccess, ProspectDeal
 from bot.services.staff import StaffService
 from bot.states import DealWork
-from bot.texts import Catalogue, Translator
+from bot.texts import LOCALES, Catalogue, Translator, translator
 from handlers.deal_context import DEAL_KEY
 from handlers.notify import staff_to_alert, staff_translator
 
@@ -169,6 +170,31 @@ async def reply_typed(message: Message, state: FSMContext, **data: Any) -> None:
     await _deliver(message, deal_id, data)
 
 
+INTRODUCE_AFTER = timedelta(hours=12)  # a reply after such a pause says again who writes
+
+
+async def _introduction(deal_id: int, data: dict[str, Any]) -> Markup | None:
+    """Who answers, above a conversation's first reply ("💬 Вам отвечает Олег, «Ромашка»:"),
+    in the client's language: a copy comes from the bot with no sender of its own."""
+    desk: DeskService = data["desk"]
+    viewer: Viewer = data["viewer"]
+    now = data["clock"].now()
+    last = await desk.last_reply(deal_id, viewer.telegram_id)
+    if last is not None and now - last < INTRODUCE_AFTER:
+        return None
+    staff: StaffService = data["staff"]
+    config: BusinessConfig = data["config"]
+    t: Translator = data["t"]
+    manager = await staff.manager(viewer.telegram_id)
+    language = await desk.client_language(viewer, deal_id)
+    client_t = translator(t.catalogue, language if language in LOCALES else t.locale)
+    return client_t(
+        "reply_from",
+        name=manager.name if manager else None,
+        company=config.company.name.get(client_t.locale),
+    )
+
+
 async def _deliver(message: Message, deal_id: int, data: dict[str, Any]) -> None:
     t: Translator = data["t"]
     desk: DeskService = data["desk"]
@@ -182,6 +208,9 @@ async def _deliver(message: Message, deal_id: int, data: dict[str, Any]) -> None
         await message.answer(t("reply_no_telegram"))
         return
     try:
+        introduction = await _introduction(deal_id, data)
+        if introduction:
+            await bot.send_message(chat, introduction)
         await bot.copy_message(chat, message.chat.id, message.message_id)
     except TelegramForbiddenError:  # the deal's card has the phone to call instead
         await message.answer(t("reply_blocked"), reply_markup=kb.back_to_card(t, deal_id))

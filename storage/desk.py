@@ -602,6 +602,18 @@ class SqlDeskRepository:
             ).first()
         return None if row is None else row.telegram_id
 
+    async def last_reply(self, deal_id: int, actor: int) -> datetime | None:
+        async with self._engine.connect() as c:
+            found = await c.execute(
+                sa.select(sa.func.max(events.c.created_at)).where(
+                    events.c.deal_id == deal_id,
+                    events.c.kind == "message_out",
+                    events.c.actor_telegram_id == actor,
+                )
+            )
+            moment: datetime | None = found.scalar()  # max() keeps the column's UTC type
+        return moment
+
     async def has_written(self, deal_id: int) -> bool:
         """Whether the deal's client has written to the bot: sent a request, or a message."""
         person = sa.select(deals.c.person_id).where(deals.c.id == deal_id).scalar_subquery()

@@ -7,7 +7,7 @@ from aiogram.methods import SetMessageReaction
 from aiogram.types import ReactionTypeEmoji
 
 from bot.callbacks import DealAction, DealCb
-from storage.schema import deals, events
+from storage.schema import deals, events, people
 from tests.handlers.conftest import ADMIN_ID, World
 from tests.handlers.test_deal_card import manager_with_deal
 from tests.handlers.test_staff import submit_lead
@@ -36,8 +36,10 @@ async def test_a_prospect_and_the_manager_write_to_each_other(world: World) -> N
 
     [delivered] = await oleg.send("Да, в 11:00 удобно?", reply_to=relayed)
     assert "Отправлено клиенту" in delivered.text
-    [copy] = world.session.to(1001)[-1:]
+    introduction, copy = world.session.to(1001)[-2:]
     assert (copy.kind, copy.file) == ("copy", (7001, oleg.last_message_id))
+    # the copy comes from the bot: the client is told who answers, once a conversation
+    assert introduction.text == "💬 Вам отвечает Олег, ООО «Ромашка»:"
 
     # The button works as well as a reply; photos travel as copies under the header.
     await oleg.press("К сделке")
@@ -48,6 +50,7 @@ async def test_a_prospect_and_the_manager_write_to_each_other(world: World) -> N
     assert "сделка #1" in header.text and photo.kind == "copy"
     [again] = await oleg.send("Получил, спасибо", reply_to=photo)
     assert "Отправлено клиенту" in again.text
+    assert [sent.kind for sent in world.session.to(1001)[-4:]] == ["text", "copy", "copy", "copy"]
 
     assert [kind for kind, _ in await history(world)] == [
         "message_in", "message_out", "message_out", "message_in", "message_out",
@@ -133,3 +136,24 @@ async def test_an_invisible_reply_is_not_sent_and_the_reply_still_waits(world: W
     assert not [sent for sent in world.session.to(1001) if sent.kind == "copy"]
     [delivered] = await oleg.send("Добрый день!")
     assert "Отправлено клиенту" in delivered.text
+
+
+async def test_a_reply_after_a_pause_says_again_who_answers_in_the_clients_language(
+    world: World,
+) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    kate = await submit_lead(world, 1001)
+    async with world.engine.begin() as connection:
+        await connection.execute(people.update().values(language="en"))
+    await kate.send("Hello?")
+    relayed = world.session.to(7001)[-1]
+    await oleg.send("Добрый день!", reply_to=relayed)
+    world.clock.advance(hours=1)
+    await oleg.send("Вы здесь?", reply_to=relayed)  # the same conversation: no introduction
+    world.clock.advance(hours=13)
+    await oleg.send("Напомню о себе", reply_to=relayed)
+    kinds = [(sent.kind, sent.text) for sent in world.session.to(1001)][-5:]
+    introduction = ("text", "💬 Олег of Romashka LLC is answering:")
+    assert kinds == [
+        introduction, ("copy", ""), ("copy", ""), introduction, ("copy", ""),
+    ]  # fmt: skip
