@@ -11,6 +11,7 @@ from bot.domain.desk import Viewer
 from bot.filters import PrivateChat
 from bot.services.staff import StaffService
 from bot.texts import Translator
+from handlers.form_flow import FORM_STATES
 
 EDIT_NOTED_WITHIN = 3600  # seconds
 
@@ -23,7 +24,9 @@ def build_router() -> Router:
     return router
 
 
-async def edited(message: Message, t: Translator, viewer: Viewer | None) -> None:
+async def edited(
+    message: Message, t: Translator, viewer: Viewer | None, raw_state: str | None = None
+) -> None:
     """Telegram tells the bot of an edit, but what was answered or relayed has gone on: a person
     who fixed a typo that way is told it did not count. Not for a live location (it comes as
     edits every few seconds), nor for an edit long after the message (nothing then waits)."""
@@ -31,7 +34,11 @@ async def edited(message: Message, t: Translator, viewer: Viewer | None) -> None
         return
     if message.edit_date - int(message.date.timestamp()) > EDIT_NOTED_WITHIN:
         return
-    await message.reply(t("edit_not_seen_staff" if viewer is not None else "edit_not_seen"))
+    if viewer is not None:
+        await message.reply(t("edit_not_seen_staff"))
+        return
+    # the check step is there to correct a request only while it is being filled in
+    await message.reply(t("edit_not_seen", in_form=raw_state in FORM_STATES))
 
 
 async def stale_button(callback: CallbackQuery, t: Translator) -> None:

@@ -546,6 +546,11 @@ async def test_an_edited_answer_is_said_not_to_count(world: World) -> None:
     await prospect.send("Привет")
     [told] = await prospect.edit("Здравствуйте")
     assert "Правки в уже отправленных сообщениях я не вижу" in told.text
+    assert "шаге проверки" not in told.text  # no request being filled in: no such step
+    await start_form(prospect)
+    await prospect.send("Анна")
+    [told] = await prospect.edit("Анна Петровна")
+    assert "данные заявки можно поправить на шаге проверки" in told.text
     english = world.prospect(user_id=1002, language="en")
     await english.send("hi")
     [told] = await english.edit("hello")
