@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.config import BusinessConfig
 from bot.domain.attribution import SourceTable, attribute
 from bot.domain.duplicates import DealDecision
-from bot.domain.models import Arrival
+from bot.domain.models import Arrival, DealStatus
 from bot.domain.parsing import (
     InputError,
     parse_company,
@@ -41,6 +41,7 @@ from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
 from bot.states import LeadForm
 from bot.texts import Catalogue, Translator
+from handlers.chat_relay import from_prospect
 from handlers.form_flow import (
     CHOICES,
     FIELD_OF_STATE,
@@ -118,13 +119,14 @@ def typed_input(
 
     async def handle(
         message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
-        clock: Clock, raw_state: str | None,
+        clock: Clock, raw_state: str | None, desk: DeskService, staff: StaffService,
+        catalogue: Catalogue,
     ) -> None:  # fmt: skip
         text = message.text
         typed = raw_state in TEXT_STATE_NAMES
         word = _plain(text) if text is not None and len(text) <= TYPED_WORD_MAX else None
         if text in cancel or word in (text_cancel if typed else cancel_words):
-            await cancel_message(message, state, t)
+            await _cancel(message.chat.id, bot, state, t, desk)
             return
         # (consent is the first question: nothing is behind it)
         if (text in back or (not typed and word in back_words)) and (
@@ -147,7 +149,8 @@ def typed_input(
             else:
                 await step(message, bot, state, t, config, clock)
             return
-        await use_buttons(message, t)  # consent, a choice or the summary: buttons only
+        # consent, a choice or the summary: buttons only; a client's words are still theirs
+        await use_buttons(message, bot, t, config, clock, desk, staff, catalogue)
 
     return handle
 
@@ -166,21 +169,25 @@ async def _field(state: FSMContext) -> FormField | None:
 # --- cancel and back -------------------------------------------------------------------------
 
 
-async def cancel_command(message: Message, state: FSMContext, t: Translator) -> None:
+async def cancel_command(
+    message: Message, state: FSMContext, t: Translator, desk: DeskService
+) -> None:
     if await state.get_state() not in FORM_STATES:
         await message.answer(t("nothing_to_cancel"), reply_markup=ReplyKeyboardRemove())
         return
-    await _cancel(message.chat.id, message.bot, state, t)
+    await _cancel(message.chat.id, message.bot, state, t, desk)
 
 
-async def cancel_message(message: Message, state: FSMContext, t: Translator) -> None:
-    await _cancel(message.chat.id, message.bot, state, t)
-
-
-async def _cancel(chat_id: int, bot: Bot | None, state: FSMContext, t: Translator) -> None:
+async def _cancel(
+    chat_id: int, bot: Bot | None, state: FSMContext, t: Translator, desk: DeskService
+) -> None:
     await end_form(state, await load_draft(state))
     assert bot is not None
-    await bot.send_message(chat_id, t("cancelled"), reply_markup=ReplyKeyboardRemove())
+    # "nothing is kept" would be untrue to a client whose earlier request is being worked
+    deal = await desk.prospect_deal(chat_id)
+    open_deal = deal is not None and deal.status is DealStatus.OPEN
+    text = t("cancelled_client" if open_deal else "cancelled")
+    await bot.send_message(chat_id, text, reply_markup=ReplyKeyboardRemove())
 
 
 async def back_message(
@@ -225,7 +232,7 @@ async def form_action(
     user = callback.from_user
     flow = await _flow(user, bot, state, t, config, clock)
     if action is FormAction.CANCEL:
-        await _cancel(user.id, bot, state, t)
+        await _cancel(user.id, bot, state, t, desk)
     elif action is FormAction.AGREE:
         flow.draft.consent_at = clock.now()
         await plan_nudge(flow, reminders, clock.now())
@@ -449,8 +456,29 @@ async def not_text(message: Message, t: Translator) -> None:
     await message.answer(t("err_not_text"))
 
 
-async def use_buttons(message: Message, t: Translator) -> None:
-    await message.answer(t("err_use_buttons"))
+async def use_buttons(
+    message: Message,
+    bot: Bot,
+    t: Translator,
+    config: BusinessConfig,
+    clock: Clock,
+    desk: DeskService,
+    staff: StaffService,
+    catalogue: Catalogue,
+) -> None:
+    """Typed where only buttons answer. A client with a deal who writes during a new request
+    ("перезвоните мне сегодня") is writing to their manager, as they would outside the form:
+    the words go there, and the form waits for its button."""
+    deal = await desk.prospect_deal(message.chat.id) if not _is_command(message) else None
+    if deal is None:
+        await message.answer(t("err_use_buttons"))
+        return
+    await from_prospect(message, deal, bot, desk, staff, config, catalogue, clock, t)
+    await message.answer(t("err_use_buttons_relayed"))
+
+
+def _is_command(message: Message) -> bool:
+    return (message.text or "").startswith("/")
 
 
 # --- confirm ---------------------------------------------------------------------------------

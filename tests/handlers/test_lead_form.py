@@ -642,3 +642,32 @@ async def test_a_forged_menu_source_is_refused(world: World) -> None:
     await prospect.send("/start")
     await prospect.callback("menu:request:bad source!")
     assert prospect.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
+
+
+async def test_a_clients_words_typed_into_a_new_request_reach_their_manager(
+    world: World,
+) -> None:
+    await world.add_manager(7001, "Олег")
+    vera = await submit_lead(world, 1001, name="Вера")
+    await vera.send("/start")
+    await vera.press("Оставить заявку")  # a second request: her contacts are known
+    await vera.press("Автоматизация продаж")
+    sent = await vera.send("срочно! позвоните мне сегодня")  # at the timeline's buttons
+    assert sent[-1].text.startswith("Передал ваше сообщение менеджеру")
+    relayed = world.session.to(7001)[-1]
+    assert "срочно! позвоните мне сегодня" in relayed.text and "сделка #1" in relayed.text
+    assert await fsm_state(world, vera) == "LeadForm:timeline"  # the form waits for its button
+    [cancelled] = await vera.send("/cancel")  # not "nothing is kept": her deal is at work
+    assert cancelled.text.startswith("Новая заявка отменена. Прежняя — в работе")
+    # a stranger's words at a button step are only asked to use the buttons
+    stranger = world.prospect(user_id=1002)
+    await start_form(stranger)
+    await stranger.press("Анна")
+    await stranger.send("+7 916 000-10-02")
+    await stranger.press("Пропустить")
+    await stranger.press("Пропустить")
+    await stranger.press("Автоматизация продаж")
+    relayed_before = len(world.session.to(7001))
+    [answer] = await stranger.send("не знаю")
+    assert answer.text == "Пожалуйста, выберите вариант кнопкой под вопросом."
+    assert len(world.session.to(7001)) == relayed_before
