@@ -221,6 +221,16 @@ class KeepCb(CallbackData, prefix="kp"):
     message: Annotated[int, Field(gt=0, lt=2**31)]
 
 
+class TemplateAction(StrEnum):
+    GET = "get"  # the template in use, as a file
+    RESTORE = "restore"  # back to the shipped one (the replaced one is sent first)
+
+
+class TemplateCb(CallbackData, prefix="tpl"):
+    action: TemplateAction
+    name: Annotated[str, Field(pattern=r"^[^:/\\]{1,52}$")]  # a template's file name
+
+
 class PlayCb(CallbackData, prefix="play"):
     """Replay a voice note logged on a deal."""
 

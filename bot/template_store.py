@@ -127,6 +127,39 @@ class TemplateStore:
     def names(self) -> dict[str, list[DocumentType]]:
         return replaceable(self._config)
 
+    def logo(self) -> str:
+        """The logo's file name ("" while the configuration names none)."""
+        requisites = self._config.company.requisites
+        return requisites.logo if requisites is not None else ""
+
+    def known(self, file_name: str) -> str | None:
+        """The template a file sent is meant for: its name in any case, and "offer (1).html"
+        as a browser names a second download of offer.html."""
+        cleaned = _COPY_NUMBER.sub("", file_name.strip()).lower()
+        return next((name for name in self.names() if name.lower() == cleaned), None)
+
+    def current(self, name: str) -> bytes | None:
+        """The template in use (uploaded, or the shipped one), to be edited and sent back."""
+        path = self._renderer.directory / name
+        return path.read_bytes() if name in self.names() and path.is_file() else None
+
+    def restorable(self, name: str) -> bool:
+        """Replaced by an upload, with a shipped template to go back to."""
+        return (
+            self._overrides is not None
+            and (self._overrides / name).is_file()
+            and (TEMPLATES / name).is_file()
+        )
+
+    def restore(self, name: str) -> bool:
+        """Back to the shipped template (it renders: it is tested); False if there is none."""
+        if name not in self.names() or not self.restorable(name):
+            return False
+        assert self._overrides is not None
+        _write_atomically(self._renderer.directory / name, (TEMPLATES / name).read_bytes())
+        (self._overrides / name).unlink(missing_ok=True)
+        return True
+
     async def replace(self, name: str, content: bytes) -> list[DocumentType]:
         """Check `content` as template `name` by rendering every document that uses it with
         sample data; then keep it. Returns the documents checked; TemplateRejected if not."""
@@ -178,6 +211,7 @@ def _is_text(content: bytes) -> bool:
         return False
 
 
+_COPY_NUMBER = re.compile(r"\s*\(\d+\)(?=\.[^.]*$)")  # "offer (1).html"
 _TITLE = re.compile(r"<title>.*?</title>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 _NOT_COMPARED = re.compile(r"[\s\-\u2010-\u2015\u2212]")  # spaces and hyphens of any kind

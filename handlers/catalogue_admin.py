@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from contextlib import suppress
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
@@ -20,7 +21,7 @@ from aiogram.types import (
     Message,
 )
 
-from bot.callbacks import StaffAction, StaffCb
+from bot.callbacks import StaffAction, StaffCb, TemplateAction, TemplateCb
 from bot.catalogue_export import catalogue_xlsx
 from bot.catalogue_import import MAX_BYTES, UnreadableFile, read_catalogue
 from bot.clock import Clock
@@ -48,6 +49,7 @@ def build_router() -> Router:
     router.message.middleware(DropPendingInput())
     router.message.register(show, Command("catalogue", ignore_case=True))
     router.message.register(list_templates, Command("templates", ignore_case=True))
+    router.callback_query.register(template_action, TemplateCb.filter())
     router.callback_query.register(
         menu_button, StaffCb.filter(F.action.in_({StaffAction.CATALOGUE, StaffAction.TEMPLATES}))
     )
@@ -168,16 +170,68 @@ async def list_templates(
         f"{name} — {', '.join(kind.title.get(t.locale) for kind in kinds)}"
         for name, kinds in templates.names().items()
     ]
-    await message.answer(t("templates_show", lines=lines))
+    await message.answer(
+        t("templates_show", lines=lines), reply_markup=_template_buttons(t, templates)
+    )
+
+
+def _template_buttons(t: Translator, templates: TemplateStore) -> InlineKeyboardMarkup:
+    """Each template to download (to edit and send back), and one replaced by an upload back
+    to the shipped one. A name too long for a button's data has no button."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for name in templates.names():
+        actions = [(TemplateAction.GET, "btn_template_get")]
+        if templates.restorable(name):
+            actions.append((TemplateAction.RESTORE, "btn_template_restore"))
+        row = []
+        for action, key in actions:
+            with suppress(ValueError):
+                data = TemplateCb(action=action, name=name).pack()
+                row.append(InlineKeyboardButton(text=t.label(key, name=name), callback_data=data))
+        if row:
+            rows.append(row)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def template_action(
+    callback: CallbackQuery,
+    callback_data: TemplateCb,
+    bot: Bot,
+    t: Translator,
+    templates: TemplateStore,
+) -> None:
+    name = callback_data.name
+    content = templates.current(name)
+    if content is None:  # no longer a template of the configuration
+        await callback.answer(t.label("err_stale_button"))
+        return
+    if callback_data.action is TemplateAction.RESTORE and not templates.restorable(name):
+        await callback.answer(t.label("template_not_replaced", name=name), show_alert=True)
+        return
+    await callback.answer()
+    chat_id = callback.from_user.id
+    if callback_data.action is TemplateAction.GET:
+        caption = t("template_file_sent", name=name)
+        await bot.send_document(chat_id, BufferedInputFile(content, name), caption=caption)
+        return
+    # the replaced version comes first: a restore is then one upload away from undone
+    caption = t("template_replaced_copy", name=name)
+    await bot.send_document(chat_id, BufferedInputFile(content, name), caption=caption)
+    templates.restore(name)
+    log.info("template %s restored by %s", name, chat_id)
+    await bot.send_message(chat_id, t("template_restored", name=name))
 
 
 async def template_uploaded(
     message: Message, bot: Bot, t: Translator, templates: TemplateStore
 ) -> None:
     assert message.document is not None
-    name = message.document.file_name or ""
-    if name not in templates.names():
-        await message.answer(t("template_unknown", names=", ".join(templates.names())))
+    sent_name = message.document.file_name or ""
+    name = templates.known(sent_name)
+    if name is None:
+        picture = sent_name.lower().endswith((".png", ".jpg", ".jpeg", ".svg"))
+        key = "logo_not_configured" if picture and not templates.logo() else "template_unknown"
+        await message.answer(t(key, names=", ".join(templates.names())))
         return
     try:
         if (message.document.file_size or 0) > MAX_TEMPLATE_BYTES:  # Telegram serves up to 20 MB

@@ -4,7 +4,8 @@ first; a broken or unsafe one is refused and the old one stays in use."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from aiogram.types import BufferedInputFile
@@ -12,11 +13,14 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.app import build_dispatcher
 from bot.config import BusinessConfig
 from bot.rendering import TEMPLATES
-from tests.fakes import FakeClock, Prospect, RecordingSession
+from storage.fsm import SqlStorage
+from tests.fakes import FakeClock, Prospect, RecordingSession, make_bot
 from tests.handlers.conftest import ADMIN_ID, World, make_world
 from tests.handlers.test_deal_card import manager_with_deal
+from tests.handlers.test_staff import button_data
 
 
 @pytest.fixture
@@ -145,3 +149,60 @@ async def test_a_logo_must_be_a_picture(logo_world: World) -> None:
 
     [taken] = await admin.send_document(png(), "logo.png")
     assert "не принят" not in taken.text
+
+
+@pytest.fixture
+async def kept_world(
+    sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock, tmp_path: Path
+) -> AsyncIterator[World]:
+    """Uploads kept in a folder of their own (TEMPLATES_DIR), as in production."""
+    session = RecordingSession()
+    storage = SqlStorage(sqlite_engine, now=clock.now)
+    dp = build_dispatcher(
+        config=business_config, engine=sqlite_engine, storage=storage,
+        admin_ids=frozenset({ADMIN_ID}), clock=clock, templates_dir=tmp_path / "templates",
+    )  # fmt: skip
+    made = World(sqlite_engine, business_config, clock, session, make_bot(session), dp)
+    yield made
+    made.dp["documents"].close()
+    await storage.close()
+
+
+async def test_a_template_is_downloaded_edited_sent_back_and_restored(
+    kept_world: World, tmp_path: Path
+) -> None:
+    world = kept_world
+    oleg = await manager_with_deal(world)
+    admin = world.admin()
+    [listing] = await admin.send("/templates")
+    assert "⬇️ offer.html" in listing.buttons() and not any("↩️" in b for b in listing.buttons())
+    [current] = await admin.press("⬇️ offer.html")
+    assert current.kind == "document" and "Исправьте его и пришлите обратно" in current.text
+    assert isinstance(current.file, BufferedInputFile) and current.file.filename == "offer.html"
+    shipped = (TEMPLATES / "offer.html").read_bytes()
+    assert current.file.data == shipped
+
+    # sent back under the name a browser gives a second download, in another case
+    special = shipped.replace(b"<h1>", "<p>ОСОБОЕ</p><h1>".encode())
+    [replaced] = await admin.send_document(special, "Offer (1).HTML")
+    assert "Шаблон offer.html заменён и проверен" in replaced.text
+    assert "ОСОБОЕ" in await offer_text(oleg)
+
+    [listing] = await admin.send("/templates")
+    assert "↩️ Исходный offer.html" in listing.buttons()
+    mine, restored = await admin.press("↩️ Исходный offer.html")
+    assert isinstance(mine.file, BufferedInputFile) and mine.file.data == special  # to undo
+    assert "возвращён к исходному" in restored.text
+    assert "ОСОБОЕ" not in await offer_text(oleg)
+    assert not (tmp_path / "templates" / "offer.html").exists()  # not back after a restart
+    # the old button, pressed again: nothing to restore
+    await admin.callback(button_data(listing, "↩️ Исходный offer.html"), listing.message_id)
+    assert admin.answer_callback_texts()[-1] == "Шаблон offer.html и так исходный."
+
+
+async def test_a_logo_sent_while_none_is_configured_says_how_to_switch_it_on(
+    world: World,
+) -> None:
+    [answer] = await world.admin().send_document(png(), "logo.png")
+    assert "Логотип в документах пока не включён" in answer.text
+    assert "company.requisites.logo" in answer.text
