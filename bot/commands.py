@@ -13,7 +13,8 @@ from bot.texts import Translator
 log = logging.getLogger(__name__)
 
 STAFF_COMMANDS = (
-    "menu", "deals", "today", "reminders", "search", "newlead", "link", "settings", "cancel",
+    "menu", "deals", "today", "reminders", "search", "newlead", "link", "settings", "help",
+    "cancel",
 )  # fmt: skip
 ADMIN_COMMANDS = ("invite", "managers", "catalogue", "templates")
 

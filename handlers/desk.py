@@ -27,7 +27,7 @@ from bot.callbacks import (
     TodayCb,
 )
 from bot.clock import Clock
-from bot.commands import ADMIN_COMMANDS
+from bot.commands import ADMIN_COMMANDS, STAFF_COMMANDS
 from bot.config import BusinessConfig
 from bot.desk_views import deal_button, local, short
 from bot.domain.desk import UNASSIGNED, DealFilter, Manager, Viewer
@@ -60,6 +60,7 @@ def build_router() -> Router:
     router.callback_query.middleware(DropPendingInput())
     router.message.middleware(DropPendingInput())
     router.message.register(menu_command, Command("menu", ignore_case=True))
+    router.message.register(help_command, Command("help", ignore_case=True))
     router.message.register(deals_command, Command("deals", ignore_case=True))
     router.message.register(search_command, Command("search", ignore_case=True))
     router.message.register(today_command, Command("today", ignore_case=True))
@@ -182,15 +183,33 @@ async def keep_in_deal(callback: CallbackQuery, callback_data: KeepCb, **data: A
     )
 
 
-async def show_menu(bot: Bot, chat_id: int, t: Translator, viewer: Viewer) -> None:
-    key = "staff_menu_admin" if viewer.is_admin else "staff_menu"
-    await bot.send_message(chat_id, t(key), reply_markup=kb.staff_menu(t, viewer))
+async def show_menu(
+    bot: Bot, chat_id: int, t: Translator, viewer: Viewer, staff: StaffService | None = None
+) -> None:
+    """`staff`: to tell an admin with no manager at work that new leads come to them."""
+    if not viewer.is_admin:
+        await bot.send_message(chat_id, t("staff_menu"), reply_markup=kb.staff_menu(t, viewer))
+        return
+    alone = staff is not None and not await staff.active_managers()
+    text = t("staff_menu_admin", alone=alone)
+    await bot.send_message(chat_id, text, reply_markup=kb.staff_menu(t, viewer))
 
 
-async def menu_command(message: Message, state: FSMContext, t: Translator, viewer: Viewer) -> None:
+async def help_command(
+    message: Message, t: Translator, viewer: Viewer, staff: StaffService
+) -> None:
+    names = STAFF_COMMANDS + (ADMIN_COMMANDS if viewer.is_admin else ())
+    commands = [(name, t.label(f"cmd_staff_{name}", admin=viewer.is_admin)) for name in names]
+    alone = viewer.is_admin and not await staff.active_managers()
+    await message.answer(t("staff_help", commands=commands, admin=viewer.is_admin, alone=alone))
+
+
+async def menu_command(
+    message: Message, state: FSMContext, t: Translator, viewer: Viewer, staff: StaffService
+) -> None:
     await state.clear()
     assert message.bot is not None
-    await show_menu(message.bot, message.chat.id, t, viewer)
+    await show_menu(message.bot, message.chat.id, t, viewer, staff)
 
 
 async def deals_command(
@@ -250,7 +269,7 @@ async def staff_action(
     action = callback_data.action
     if action is StaffAction.MENU:
         await state.clear()
-        await show_menu(bot, chat_id, t, viewer)
+        await show_menu(bot, chat_id, t, viewer, staff)
     elif action is StaffAction.DEALS:
         text, markup = await _list(t, viewer, desk, staff, config, ListCb())
         await bot.send_message(chat_id, text, reply_markup=markup)

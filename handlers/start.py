@@ -67,7 +67,7 @@ async def start(
         return
     if viewer is not None:
         await state.clear()
-        await show_menu(bot, message.chat.id, t, viewer)
+        await show_menu(bot, message.chat.id, t, viewer, staff)
         return
     attribution = attribute(command.args, sources)
     known = await leads.record_arrival(user.id, Arrival(attribution, now))

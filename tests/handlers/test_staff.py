@@ -400,3 +400,23 @@ async def test_many_invitations_are_counted_and_the_first_ten_listed(world: Worl
     assert "никто не вошёл: 12 (ниже первые 10, которые истекают раньше)" in listing.text
     withdraw = [b for b in listing.buttons() if "Отозвать" in b]
     assert len(withdraw) == 10 and "№10 (до 25.11 12:09)" in withdraw[-1]
+
+
+async def test_help_explains_the_desk_and_a_lone_owner_is_told_leads_come_to_them(
+    world: World,
+) -> None:
+    admin = world.admin()
+    [menu] = await admin.send("/start")
+    assert "Менеджеров пока нет — новые заявки приходят вам" in menu.text and "/invite" in menu.text
+    [guide] = await admin.send("/help")
+    assert "Как работать с ботом" in guide.text and "Такой команды нет" not in guide.text
+    assert "/deals — Все сделки" in guide.text and "/invite — Пригласить менеджера" in guide.text
+    assert "Менеджеров пока нет" in guide.text
+    oleg = await world.add_manager(7001, "Олег")
+    [menu] = await admin.send("/menu")
+    assert "Менеджеров пока нет" not in menu.text  # someone is at work now
+    [guide] = await oleg.send("/help")
+    assert "/deals — Мои сделки" in guide.text and "/invite" not in guide.text
+    english = await world.add_manager(7002, "Kate", language="en")
+    [guide] = await english.send("/help")
+    assert "How to work with the bot" in guide.text and "/today — " in guide.text
