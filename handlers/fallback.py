@@ -7,8 +7,9 @@ from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards
 from bot.config import BusinessConfig
-from bot.domain.desk import Viewer
+from bot.domain.desk import Viewer, asks_for_price
 from bot.filters import PrivateChat
+from bot.services.documents import DocumentService
 from bot.services.staff import StaffService
 from bot.texts import Translator
 from handlers.form_flow import FORM_STATES
@@ -46,18 +47,28 @@ async def stale_button(callback: CallbackQuery, t: Translator) -> None:
 
 
 async def outside_conversation(
-    message: Message, t: Translator, config: BusinessConfig, staff: StaffService
+    message: Message,
+    t: Translator,
+    config: BusinessConfig,
+    staff: StaffService,
+    documents: DocumentService | None = None,
 ) -> None:
     """A visitor with no request yet: a question gets told how to reach a manager (nothing is
     kept before consent), a command what the bot is for. A manager whose access was switched
     off is told that, not offered to leave a request."""
     command = message.text is not None and message.text.startswith("/")
-    former = await staff.manager(message.chat.id) if command else None
+    former = await staff.manager(message.chat.id)
     if former is not None and not former.active:
         await message.answer(t("access_off"))
         return
     if command:
         text = t("prospect_help", company=config.company.name.get(t.locale))
+    elif (
+        documents is not None
+        and documents.standard() is not None
+        and asks_for_price(message.text or message.caption or "", config.routing.price_words)
+    ):
+        text = t("visitor_price")  # the quote button answers that at once
     else:
         text = t("visitor_message")
     await message.answer(text, reply_markup=keyboards.menu(t))

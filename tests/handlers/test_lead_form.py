@@ -480,14 +480,19 @@ async def test_an_unreachable_admin_does_not_break_the_prospects_request(world: 
 
 async def test_message_outside_the_form_shows_the_menu(world: World) -> None:
     prospect = world.prospect()
-    [answer] = await prospect.send("Здравствуйте, сколько стоит?")
+    [answer] = await prospect.send("Здравствуйте, можно вопрос?")
     assert answer.buttons() == ["📝 Оставить заявку", "📄 Получить КП"]
     assert "Чтобы менеджер ответил, оставьте заявку" in answer.text  # not a bare menu
+    [answer] = await prospect.send("Здравствуйте, сколько стоит CRM на 3 человек?")
+    assert "Цену можно узнать сразу: нажмите «📄 Получить КП»" in answer.text
+    assert answer.buttons() == ["📝 Оставить заявку", "📄 Получить КП"]
     [help_text] = await prospect.send("/help")
     assert "Здесь можно оставить заявку" in help_text.text and "/cancel" in help_text.text
     english = world.prospect(user_id=1002, language="en")
-    [answer] = await english.send("how much is it?")
+    [answer] = await english.send("hello, a question")
     assert "To get a reply from a manager, please send a short request" in answer.text
+    [answer] = await english.send("how much is it?")
+    assert "You can see the price right away: press “📄 Get a quote”" in answer.text
 
 
 async def test_going_back_over_an_answer_offers_it_to_keep(world: World) -> None:

@@ -214,6 +214,8 @@ async def test_deactivated_manager_loses_the_desk_and_the_queue(world: World) ->
     assert "Оставьте заявку" in greeting.text  # a prospect again
     [told] = await oleg.send("/deals")  # the desk's command: told why, not offered a request
     assert "отключил ваш доступ" in told.text and not told.buttons()
+    [told] = await oleg.send("Клиент #3 перезвонит завтра")  # nor is his note taken for a visitor's
+    assert "отключил ваш доступ" in told.text and "оставьте заявку" not in told.text
     await submit_lead(world, 1001)
     assert [d.manager_telegram_id for d in await deal_rows(world)] == [7002]
     await admin.send("/managers")
