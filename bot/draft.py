@@ -39,6 +39,7 @@ class LeadDraft(BaseModel):
     reply_keyboard: bool = False  # a reply keyboard is on screen and must be removed
     need_question: int | None = None  # the message asking the need: typed-to, its buttons go
     moved_at: datetime | None = None  # the last step: a reminder waits while the form moves
+    email_kept: str | None = None  # an address that looked like a typo, given again: it stands
 
     def add_arrival(self, payload: str, at: datetime, recorded: bool) -> None:
         record = ArrivalRecord(payload=payload, at=at, recorded=recorded)

@@ -89,9 +89,15 @@ def resume(t: Translator) -> InlineKeyboardMarkup:
 
 
 def text_step(
-    t: Translator, *, suggestion: str | None = None, share_phone: bool = False, skip: bool = False
+    t: Translator,
+    *,
+    suggestion: str | None = None,
+    share_phone: bool = False,
+    skip: bool = False,
+    also: str | None = None,
 ) -> ReplyKeyboardMarkup:
-    """A reply keyboard under a question typed as text: a one-tap answer, then back / cancel."""
+    """A reply keyboard under a question typed as text: a one-tap answer (and `also` another),
+    then back / cancel."""
 
     def build() -> ReplyKeyboardMarkup:
         rows: list[list[KeyboardButton]] = []
@@ -99,6 +105,8 @@ def text_step(
             rows.append([KeyboardButton(text=t.label("btn_share_phone"), request_contact=True)])
         if suggestion:
             rows.append([KeyboardButton(text=suggestion)])
+        if also:
+            rows.append([KeyboardButton(text=also)])
         if skip:
             rows.append([KeyboardButton(text=t.label("btn_skip"))])
         rows.append(

@@ -25,6 +25,7 @@ from bot.domain.duplicates import DealDecision
 from bot.domain.models import Arrival, DealStatus
 from bot.domain.parsing import (
     InputError,
+    likely_meant,
     parse_company,
     parse_contact_phone,
     parse_email,
@@ -32,7 +33,7 @@ from bot.domain.parsing import (
     parse_name,
     parse_phone,
 )
-from bot.draft import LeadDraft, load_draft
+from bot.draft import LeadDraft, load_draft, save_draft
 from bot.filters import IsProspect
 from bot.services.desk import DeskService
 from bot.services.documents import DocumentService
@@ -364,7 +365,15 @@ async def email(
         await _reask(message, t, error)
         return
     flow = await _flow(message.from_user, bot, state, t, config, clock)
-    flow.draft.email = value
+    meant = likely_meant(value)
+    if meant is not None and flow.draft.email_kept != value:
+        # "anna@gmial.com": the manager's e-mail would bounce; one tap puts it right
+        flow.draft.email_kept = value
+        await save_draft(flow.state, flow.draft)
+        markup = keyboards.text_step(t, suggestion=meant, also=value, skip=True)
+        await message.answer(t("email_typo", meant=meant, typed=value), reply_markup=markup)
+        return
+    flow.draft.email, flow.draft.email_kept = value, None
     await flow.accepted(FormField.EMAIL)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -242,6 +243,26 @@ def parse_email(text: str) -> str:
         raise InputError(Problem.EMAIL_INVALID) from error
     # Lower-cased: the address is an identity (duplicate rule), and mailboxes ignore case.
     return str(result.normalized).lower()
+
+
+# Mailboxes most people have: an address one letter away from one of them is likely a typo.
+COMMON_MAIL_DOMAINS = (
+    "gmail.com", "mail.ru", "yandex.ru", "ya.ru", "bk.ru", "inbox.ru", "list.ru", "rambler.ru",
+    "outlook.com", "hotmail.com", "icloud.com", "yahoo.com", "yandex.com", "live.com",
+    "proton.me", "protonmail.com", "mail.com", "gmx.com", "gmx.de", "aol.com", "msn.com",
+    "me.com", "qq.com",
+)  # fmt: skip
+TYPO_SIMILARITY = 0.85  # difflib's ratio: "gmial.com", "gmail.con", "mail.rj" are above it
+
+
+def likely_meant(email: str) -> str | None:
+    """The address a valid one was likely meant to be ("anna@gmial.com" -> "anna@gmail.com"),
+    or None. Only a guess, to be offered: a company's own domain may be one letter away too."""
+    local, _, domain = email.rpartition("@")
+    if not local or domain in COMMON_MAIL_DOMAINS:
+        return None
+    close = difflib.get_close_matches(domain, COMMON_MAIL_DOMAINS, n=1, cutoff=TYPO_SIMILARITY)
+    return f"{local}@{close[0]}" if close else None
 
 
 def is_valid_payload(payload: str) -> bool:

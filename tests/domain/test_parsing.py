@@ -261,3 +261,24 @@ def test_amounts_as_people_shorten_them(typed: str, locale: str, number: int) ->
 def test_a_quantity_is_not_scaled() -> None:
     with pytest.raises(InputError):
         parse_decimal("5т")  # five tonnes, not five thousand
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("anna@gmial.com", "anna@gmail.com"),
+        ("anna@gmail.con", "anna@gmail.com"),
+        ("ivan@mail.rj", "ivan@mail.ru"),
+        ("ivan@yandex.ry", "ivan@yandex.ru"),
+        ("kate@hotmal.com", "kate@hotmail.com"),
+        ("anna@gmail.com", None),  # right already
+        ("anna@mail.com", None),  # a mailbox of its own, not gmail.com misspelt
+        ("anna@romashka.ru", None),  # a company's domain: nothing like a common one
+    ],
+)
+def test_an_address_one_letter_from_a_common_mailbox_is_offered_corrected(
+    typed: str, meant: str | None
+) -> None:
+    from bot.domain.parsing import likely_meant
+
+    assert likely_meant(typed) == meant

@@ -676,3 +676,27 @@ async def test_a_clients_words_typed_into_a_new_request_reach_their_manager(
     [answer] = await stranger.send("не знаю")
     assert answer.text == "Пожалуйста, выберите вариант кнопкой под вопросом."
     assert len(world.session.to(7001)) == relayed_before
+
+
+async def test_an_email_with_a_likely_typo_is_offered_corrected_and_can_be_kept(
+    world: World,
+) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.press("Анна")
+    await prospect.press("Отправить мой номер")
+    [check] = await prospect.send("Marina@gmial.com")
+    assert "может быть, <b>marina@gmail.com</b>?" in check.text
+    assert check.buttons()[:3] == ["marina@gmail.com", "marina@gmial.com", "Пропустить ➡️"]
+    assert await fsm_state(world, prospect) == "LeadForm:email"  # not stored yet
+    [ask] = await prospect.press("marina@gmail.com")
+    assert "компани" in ask.text.lower()
+    assert (await draft_of(world))["email"] == "marina@gmail.com"
+    # an address that only looks like a typo stands when given again
+    other = world.prospect(user_id=1002)
+    await start_form(other)
+    await other.press("Анна")
+    await other.send("+7 916 000-10-02")
+    await other.send("boss@lists.ru")
+    await other.press("boss@lists.ru")
+    assert await fsm_state(world, other) == "LeadForm:company"
