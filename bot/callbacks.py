@@ -53,10 +53,17 @@ class FormField(StrEnum):
 
 
 class MenuCb(CallbackData, prefix="menu"):
+    # No field may be added: the buttons already in people's chats would stop unpacking.
     action: MenuAction
-    # Under the answer to a refused consent: the link that brought the visitor, kept on the
-    # button (we keep nothing of somebody who refused), so that the lead is still the link's.
-    source: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{0,64}$")] = ""
+
+
+class SourcedMenuCb(CallbackData, prefix="menus"):
+    """The menu under the answer to a refused consent: the link that brought the visitor is
+    kept on the button (we keep nothing of somebody who refused), so that a lead they leave
+    after all is still the link's."""
+
+    action: MenuAction
+    source: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 class ProspectOfferCb(CallbackData, prefix="po"):

@@ -18,7 +18,16 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from bot.callbacks import ChoiceCb, EditCb, FormAction, FormCb, FormField, MenuAction, MenuCb
+from bot.callbacks import (
+    ChoiceCb,
+    EditCb,
+    FormAction,
+    FormCb,
+    FormField,
+    MenuAction,
+    MenuCb,
+    SourcedMenuCb,
+)
 from bot.config import Choice
 from bot.texts import Translator
 
@@ -47,8 +56,8 @@ def menu(t: Translator, source: str = "") -> InlineKeyboardMarkup:
     def build() -> InlineKeyboardMarkup:
         def item(key: str, action: MenuAction) -> list[InlineKeyboardButton]:
             try:
-                data = MenuCb(action=action, source=source).pack()
-            except ValueError:
+                data = SourcedMenuCb(action=action, source=source).pack()
+            except ValueError:  # no link, or one too long for a button's data
                 data = MenuCb(action=action).pack()
             return [InlineKeyboardButton(text=t.label(key), callback_data=data)]
 

@@ -23,7 +23,7 @@ from aiogram.types import (
 from markupsafe import Markup
 
 from bot import desk_keyboards as kb
-from bot.callbacks import MenuAction, MenuCb, ProductsPageCb, ProspectOfferCb
+from bot.callbacks import MenuAction, MenuCb, ProductsPageCb, ProspectOfferCb, SourcedMenuCb
 from bot.clock import Clock
 from bot.config import BusinessConfig, CatalogueItem, Localized
 from bot.desk_views import format_amount, relay_header, short
@@ -50,16 +50,17 @@ def register(router: Router) -> None:
     """The prospect's own price offer (buttons only), on the prospects' conversation router."""
     # A prospect's only: for a member of staff (an old menu from before they joined) the form
     # it leads to is a dead end.
-    router.callback_query.register(
-        products, MenuCb.filter(F.action == MenuAction.OFFER), IsProspect()
-    )
+    for menu in (MenuCb, SourcedMenuCb):
+        router.callback_query.register(
+            products, menu.filter(F.action == MenuAction.OFFER), IsProspect()
+        )
     router.callback_query.register(chosen, ProspectOfferCb.filter(), IsProspect())
     router.callback_query.register(products_page, ProductsPageCb.filter(), IsProspect())
 
 
 async def products(
     callback: CallbackQuery,
-    callback_data: MenuCb,
+    callback_data: MenuCb | SourcedMenuCb,
     t: Translator,
     documents: DocumentService,
     state: FSMContext,
@@ -71,7 +72,10 @@ async def products(
         await callback.answer(t.label("self_offer_unavailable"), show_alert=True)
         return
     await callback.answer()
-    await arrived_by_button(callback.from_user.id, callback_data.source, state, leads, clock.now())
+    if isinstance(callback_data, SourcedMenuCb):
+        await arrived_by_button(
+            callback.from_user.id, callback_data.source, state, leads, clock.now()
+        )
     assert callback.bot is not None
     await callback.bot.send_message(
         callback.from_user.id, t("self_offer_choose"), reply_markup=_products(t, items, 0)

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message, User
 
 from bot import keyboards
 from bot.callbacks import FormField as Field
-from bot.callbacks import MenuAction, MenuCb
+from bot.callbacks import MenuAction, MenuCb, SourcedMenuCb
 from bot.clock import Clock
 from bot.commands import set_staff_commands
 from bot.config import BusinessConfig
@@ -37,9 +37,10 @@ def register(router: Router) -> None:
     """/start and the menu's request button, on the prospects' conversation router."""
     router.message.register(start, CommandStart(ignore_case=True))  # "/Start": a phone's capital
     # A member of staff's old "leave a request" button must not start a form they cannot leave.
-    router.callback_query.register(
-        menu_request, MenuCb.filter(F.action == MenuAction.REQUEST), IsProspect()
-    )
+    for menu in (MenuCb, SourcedMenuCb):
+        router.callback_query.register(
+            menu_request, menu.filter(F.action == MenuAction.REQUEST), IsProspect()
+        )
 
 
 async def start(
@@ -128,10 +129,8 @@ async def _join(
 async def arrived_by_button(
     user_id: int, source: str, state: FSMContext, leads: LeadCaptureService, now: datetime
 ) -> None:
-    """A menu button that carries the link the visitor came by (MenuCb.source: under the answer
+    """A menu button that carries the link the visitor came by (SourcedMenuCb: under the answer
     to a refused consent, when nothing of theirs was kept). An arrival since then is newer."""
-    if not source:
-        return
     draft = await load_draft(state)
     if draft.arrivals:
         return
@@ -142,7 +141,7 @@ async def arrived_by_button(
 
 async def menu_request(
     callback: CallbackQuery,
-    callback_data: MenuCb,
+    callback_data: MenuCb | SourcedMenuCb,
     bot: Bot,
     state: FSMContext,
     t: Translator,
@@ -152,7 +151,10 @@ async def menu_request(
     clock: Clock,
 ) -> None:
     await callback.answer()
-    await arrived_by_button(callback.from_user.id, callback_data.source, state, leads, clock.now())
+    if isinstance(callback_data, SourcedMenuCb):
+        await arrived_by_button(
+            callback.from_user.id, callback_data.source, state, leads, clock.now()
+        )
     if await state.get_state() in FORM_STATES:
         await bot.send_message(
             callback.from_user.id, t("resume_ask"), reply_markup=keyboards.resume(t)

@@ -251,7 +251,10 @@ async def test_consent_refused_stores_nothing(world: World) -> None:
     [answer] = await prospect.press("Не согласен")
     assert "ничего о вас не сохраняем" in answer.text and "+7 495 123-45-67" in answer.text
     assert await rows(world, people) == [] and await rows(world, touch_points) == []
-    assert await fsm_state(world, prospect) is None and world.session.to(ADMIN_ID) == []
+    assert world.session.to(ADMIN_ID) == []
+    await world.saved()
+    async with world.engine.connect() as connection:  # not even how they came
+        assert (await connection.execute(sa.text("select count(*) from fsm_states"))).scalar() == 0
 
 
 async def test_a_client_who_consented_before_is_not_told_nothing_is_kept(world: World) -> None:
@@ -642,11 +645,14 @@ async def test_a_link_followed_before_a_refused_consent_still_brings_the_lead(
     assert any("Новый лид" in sent.text for sent in world.session.to(ira.chat.id))
 
 
-async def test_a_forged_menu_source_is_refused(world: World) -> None:
+async def test_a_forged_menu_source_is_refused_and_old_menus_still_work(world: World) -> None:
     prospect = world.prospect()
     await prospect.send("/start")
-    await prospect.callback("menu:request:bad source!")
+    await prospect.callback("menus:request:bad source!")
     assert prospect.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
+    # a menu sent by an earlier version, still in people's chats
+    [asked] = await prospect.callback("menu:request")
+    assert "персональных данных" in asked.text or "Согласен" in asked.buttons()
 
 
 async def test_a_clients_words_typed_into_a_new_request_reach_their_manager(
