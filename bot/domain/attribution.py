@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.domain.models import Arrival, Attribution, Channel, Initiative
 from bot.domain.parsing import is_valid_payload
@@ -62,13 +63,18 @@ def attribute(payload: str | None, table: SourceTable) -> Attribution:
     return _from(table.unknown, payload, recognised=False)
 
 
-def credited(arrivals: Sequence[Arrival]) -> int:
+ATTRIBUTION_WINDOW = timedelta(days=90)  # a link older than that no longer brings the lead
+
+
+def credited(arrivals: Sequence[Arrival], now: datetime) -> int:
     """Which of a request's arrivals (oldest first) its deal is credited to: the last that came
-    through a link. A bare /start after a campaign's link (the bot's own messages say "press
-    /start") is the same visitor coming back, not a source of its own: the campaign, the
-    referrer or the rep whose link brought them keeps the lead."""
+    through a link within ATTRIBUTION_WINDOW. A bare /start after a campaign's link (the bot's
+    own messages say "press /start") is the same visitor coming back, not a source of its own:
+    the campaign, the referrer or the rep whose link brought them keeps the lead; a link of
+    last spring does not."""
     for index in range(len(arrivals) - 1, -1, -1):
-        if arrivals[index].attribution.payload:
+        arrival = arrivals[index]
+        if arrival.attribution.payload and now - arrival.at <= ATTRIBUTION_WINDOW:
             return index
     return len(arrivals) - 1
 

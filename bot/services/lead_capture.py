@@ -141,7 +141,7 @@ class LeadCaptureService:
         follow_ups: FollowUps | None,
     ) -> LeadOutcome:
         answers = request.answers
-        source = credited(request.arrivals)
+        source = credited(request.arrivals, now)
         attribution = request.arrivals[source].attribution
         person, created = self._upsert_person(store, request, now)
         choice = choose_deal([] if created else store.deals_of(person.id))

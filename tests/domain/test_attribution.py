@@ -57,7 +57,7 @@ def test_invalid_payload_is_not_stored(payload: str) -> None:
 
 
 def test_a_request_is_credited_to_the_last_link_not_a_bare_start_after_it() -> None:
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
     from bot.domain.attribution import credited
     from bot.domain.models import Arrival
@@ -67,10 +67,15 @@ def test_a_request_is_credited_to_the_last_link_not_a_bare_start_after_it() -> N
     def arrivals(*payloads: str | None) -> list[Arrival]:
         return [Arrival(attribute(payload, TABLE), at) for payload in payloads]
 
-    assert credited(arrivals("expo", None, None)) == 0  # "press /start" after the link
-    assert credited(arrivals("expo", None, "vk_ads", None)) == 2  # the last link wins
-    assert credited(arrivals(None, None)) == 1  # no link at all: the last arrival
-    assert credited(arrivals("ref_2001")) == 0
+    assert credited(arrivals("expo", None, None), at) == 0  # "press /start" after the link
+    assert credited(arrivals("expo", None, "vk_ads", None), at) == 2  # the last link wins
+    assert credited(arrivals(None, None), at) == 1  # no link at all: the last arrival
+    assert credited(arrivals("ref_2001"), at) == 0
+    # a link of long ago brings nothing: the latest arrival stands
+    from bot.domain.attribution import ATTRIBUTION_WINDOW
+
+    assert credited(arrivals("expo", None), at + ATTRIBUTION_WINDOW) == 0
+    assert credited(arrivals("expo", None), at + ATTRIBUTION_WINDOW + timedelta(days=1)) == 1
 
 
 def test_a_drafts_many_bare_starts_do_not_push_out_the_link() -> None:
