@@ -207,15 +207,19 @@ async def _deliver(message: Message, deal_id: int, data: dict[str, Any]) -> None
     if chat is None:
         await message.answer(t("reply_no_telegram"))
         return
+    introduced: Message | None = None
     try:
         introduction = await _introduction(deal_id, data)
         if introduction:
-            await bot.send_message(chat, introduction)
+            introduced = await bot.send_message(chat, introduction)
         await bot.copy_message(chat, message.chat.id, message.message_id)
-    except TelegramForbiddenError:  # the deal's card has the phone to call instead
-        await message.answer(t("reply_blocked"), reply_markup=kb.back_to_card(t, deal_id))
-        return
-    except TelegramAPIError:
+    except TelegramAPIError as error:
+        if introduced is not None:  # not left alone above nothing, nor doubled by a retry
+            with suppress(TelegramAPIError):
+                await bot.delete_message(chat, introduced.message_id)
+        if isinstance(error, TelegramForbiddenError):  # the deal's card has the phone instead
+            await message.answer(t("reply_blocked"), reply_markup=kb.back_to_card(t, deal_id))
+            return
         log.warning("reply of deal %s not delivered", deal_id, exc_info=True)
         await message.answer(t("reply_failed"), reply_markup=kb.back_to_card(t, deal_id))
         return

@@ -13,6 +13,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.methods import (
     AnswerCallbackQuery,
     CopyMessage,
+    DeleteMessage,
     EditMessageReplyMarkup,
     EditMessageText,
     GetFile,
@@ -84,6 +85,8 @@ class RecordingSession(BaseSession):
     sent: list[Sent] = field(default_factory=list)
     calls: list[TelegramMethod[Any]] = field(default_factory=list)
     fail_for: set[int] = field(default_factory=set)  # chat ids that blocked the bot
+    fail_copies_for: set[int] = field(default_factory=set)  # chats no copy reaches (a bad request)
+    deleted: list[tuple[int, int]] = field(default_factory=list)  # (chat, message) the bot deleted
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -143,6 +146,13 @@ class RecordingSession(BaseSession):
                 reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
             )
             return message  # type: ignore[return-value]
+        if isinstance(method, CopyMessage) and int(method.chat_id) in self.fail_copies_for:
+            from aiogram.exceptions import TelegramBadRequest
+
+            raise TelegramBadRequest(method, "Bad Request: message can't be copied")
+        if isinstance(method, DeleteMessage):
+            self.deleted.append((int(method.chat_id), method.message_id))
+            return True  # type: ignore[return-value]
         if isinstance(method, SendPhoto | SendVoice | CopyMessage | SendDocument):
             return self._record_other(method)  # type: ignore[return-value]
         if isinstance(method, EditMessageText):

@@ -157,3 +157,21 @@ async def test_a_reply_after_a_pause_says_again_who_answers_in_the_clients_langu
     assert kinds == [
         introduction, ("copy", ""), ("copy", ""), introduction, ("copy", ""),
     ]  # fmt: skip
+
+
+async def test_a_reply_that_cannot_be_copied_leaves_no_introduction_behind(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    anna = await submit_lead(world, 1001)
+    await anna.send("Вопрос")
+    relayed = world.session.to(7001)[-1]
+    world.session.fail_copies_for.add(1001)
+    [failed] = await oleg.send("Ответ", reply_to=relayed)
+    assert "не удалось" in failed.text.lower() or "не дошл" in failed.text.lower()
+    [introduction] = [sent for sent in world.session.to(1001) if "Вам отвечает" in sent.text]
+    assert (1001, introduction.message_id) in world.session.deleted  # not left alone
+    world.session.fail_copies_for.clear()
+    await oleg.send("Ответ", reply_to=relayed)  # tried again: introduced again, once
+    shown = [s for s in world.session.to(1001) if (1001, s.message_id) not in world.session.deleted]
+    assert [s.kind for s in shown if s.kind == "copy" or "Вам отвечает" in s.text] == [
+        "text", "copy",
+    ]  # fmt: skip

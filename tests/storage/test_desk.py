@@ -250,6 +250,21 @@ async def test_a_clients_message_is_not_work_on_the_deal(
     assert (await desk.card(OLEG, deal_id)).deal.updated_at == later
 
 
+async def test_the_last_reply_is_each_members_own_in_utc(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    deal_id = await outbound(engine, business_config, 7001, 1)
+    desk = DeskService(SqlDeskRepository(engine))
+    assert await desk.last_reply(deal_id, 7001) is None
+    later = NOW + timedelta(hours=5)
+    await desk.log_message(deal_id, False, {"text": "Здравствуйте"}, 7001, NOW)
+    await desk.log_message(deal_id, False, {"text": "Напомню"}, 7001, later)
+    await desk.log_message(deal_id, True, {"text": "Спасибо"}, 1001, later + timedelta(hours=1))
+    replied = await desk.last_reply(deal_id, 7001)
+    assert replied == later and replied is not None and replied.utcoffset() == timedelta(0)
+    assert await desk.last_reply(deal_id, 7002) is None  # another member of staff's is theirs
+
+
 async def test_the_bot_may_write_to_a_client_only_after_they_wrote(
     engine: AsyncEngine, business_config: BusinessConfig
 ) -> None:
