@@ -93,7 +93,8 @@ async def from_prospect(
     catalogue: Catalogue,
     clock: Clock,
     t: Translator,
-) -> None:
+) -> bool:
+    """Whether anybody got it (the client is told if nobody did)."""
     deal = prospect_deal
     now = clock.now()
     text = message.text or message.caption or ""
@@ -138,11 +139,12 @@ async def from_prospect(
         await desk.remember_relay(recipient, ids, deal.deal_id, now)
     if not delivered:
         await message.answer(t("relay_nobody"))
-        return
+        return False
     # A quiet "passed on": a reply in words to every message would be noise, silence leaves the
     # client wondering whether anybody got it.
     with suppress(TelegramAPIError):
         await message.react([ReactionTypeEmoji(emoji=PASSED_ON)])
+    return True
 
 
 async def _recipients(

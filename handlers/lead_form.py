@@ -77,6 +77,9 @@ def register(router: Router, catalogue: Catalogue) -> None:
             back=catalogue.labels("btn_back"),
             cancel=catalogue.labels("btn_cancel"),
             skip=catalogue.labels("btn_skip"),
+            buttons=frozenset().union(
+                *(catalogue.labels(key) for key in ANSWER_BUTTONS), TYPED_ANSWERS
+            ),
         ),
         StateFilter(*FORM_STATES),
         IsProspect(),
@@ -91,6 +94,12 @@ def register(router: Router, catalogue: Catalogue) -> None:
 
 
 TYPED_CANCEL = frozenset({"отменить", "стоп", "stop"})
+# Typed where a button answers, these are meant as the button, not as a message to a manager.
+ANSWER_BUTTONS = ("btn_agree", "btn_decline", "btn_confirm", "btn_continue", "btn_restart")
+TYPED_ANSWERS = frozenset(
+    {"да", "нет", "ок", "ok", "yes", "no", "согласен", "согласна", "верно", "всё верно",
+     "все верно", "отправить", "correct", "send"}
+)  # fmt: skip
 TYPED_WORD_MAX = 20  # longer is an answer, not a button's word
 
 
@@ -103,7 +112,7 @@ Step = Callable[[Message, Bot, FSMContext, Translator, BusinessConfig, Clock], A
 
 
 def typed_input(
-    back: frozenset[str], cancel: frozenset[str], skip: frozenset[str]
+    back: frozenset[str], cancel: frozenset[str], skip: frozenset[str], buttons: frozenset[str]
 ) -> Callable[..., Awaitable[None]]:
     """Everything a prospect sends while the form waits, in one handler that looks the state
     up: one filter per message instead of one per step (aiogram tries a router's handlers in
@@ -117,6 +126,7 @@ def typed_input(
     cancel_words = text_cancel | TYPED_CANCEL
     back_words = {_plain(label) for label in back}
     skip_words = {_plain(label) for label in skip}
+    button_words = frozenset(_plain(label) for label in buttons)
 
     async def handle(
         message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
@@ -150,7 +160,18 @@ def typed_input(
             else:
                 await step(message, bot, state, t, config, clock)
             return
-        # consent, a choice or the summary: buttons only; a client's words are still theirs
+        # consent, a choice or the summary: buttons only (a choice's words typed are that
+        # choice); a client's words that answer nothing are still theirs, for their manager
+        field = FIELD_OF_STATE.get(raw_state)
+        if text is not None and field in CHOICES:
+            picked = _typed_choice(text, config, field)
+            if picked is not None:
+                await _choose(message.chat.id, message.from_user, field, picked, bot, state, t,
+                              config, clock)  # fmt: skip
+                return
+        if word is not None and word in button_words:
+            await message.answer(t("err_use_buttons"))
+            return
         await use_buttons(message, bot, t, config, clock, desk, staff, catalogue)
 
     return handle
@@ -429,11 +450,32 @@ async def choice(
         return
     await callback.answer()
     await _drop_buttons(callback)
-    flow = await _flow(callback.from_user, bot, state, t, config, clock)
-    setattr(flow.draft, field.value, callback_data.value)
+    await _choose(callback.from_user.id, callback.from_user, field, callback_data.value, bot,
+                  state, t, config, clock)  # fmt: skip
+
+
+async def _choose(
+    chat_id: int, user: User | None, field: FormField, value: str, bot: Bot, state: FSMContext,
+    t: Translator, config: BusinessConfig, clock: Clock,
+) -> None:  # fmt: skip
+    assert user is not None
+    flow = await _flow(user, bot, state, t, config, clock)
+    setattr(flow.draft, field.value, value)
     if field is FormField.NEED:
         flow.draft.need_text = None
     await flow.accepted(field)
+
+
+def _typed_choice(text: str, config: BusinessConfig, field: FormField) -> str | None:
+    """The choice whose label was typed instead of pressed ("как можно скорее"), in any
+    language; None if the words are no choice's."""
+    words = _plain(text)
+    if not words:
+        return None
+    for item in config.form.choices(CHOICES[field]):
+        if any(_plain(label) == words for label in item.label.root.values()):
+            return item.id
+    return None
 
 
 async def edit(
@@ -482,8 +524,10 @@ async def use_buttons(
     if deal is None:
         await message.answer(t("err_use_buttons"))
         return
-    await from_prospect(message, deal, bot, desk, staff, config, catalogue, clock, t)
-    await message.answer(t("err_use_buttons_relayed"))
+    if await from_prospect(message, deal, bot, desk, staff, config, catalogue, clock, t):
+        await message.answer(t("err_use_buttons_relayed"))
+    else:  # nobody to pass it to: the client was told so
+        await message.answer(t("err_use_buttons"))
 
 
 def _is_command(message: Message) -> bool:

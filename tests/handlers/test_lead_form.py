@@ -668,6 +668,14 @@ async def test_a_clients_words_typed_into_a_new_request_reach_their_manager(
     relayed = world.session.to(7001)[-1]
     assert "срочно! позвоните мне сегодня" in relayed.text and "сделка #1" in relayed.text
     assert await fsm_state(world, vera) == "LeadForm:timeline"  # the form waits for its button
+    relayed_before = len(world.session.to(7001))
+    await vera.send("как можно скорее")  # a choice's words typed: that choice, not a message
+    assert await fsm_state(world, vera) == "LeadForm:budget"
+    for label in ("Больше 300", "Звонок", "Утром"):
+        await vera.press(label)
+    [answer] = await vera.send("Всё верно")  # the summary's button in words: not for Олег
+    assert answer.text == "Пожалуйста, выберите вариант кнопкой под вопросом."
+    assert len(world.session.to(7001)) == relayed_before
     [cancelled] = await vera.send("/cancel")  # not "nothing is kept": her deal is at work
     assert cancelled.text.startswith("Новая заявка отменена. Прежняя — в работе")
     # a stranger's words at a button step are only asked to use the buttons
