@@ -210,7 +210,9 @@ class ManagerAction(StrEnum):
 class ManagerCb(CallbackData, prefix="mg"):
     action: ManagerAction
     manager: TelegramId
-    target: Annotated[int, Field(ge=0, lt=2**63)] = 0  # 0: nobody chosen yet
+    # HAND_TO: whom the deals go to (0: nobody chosen yet); DEACTIVATE: the manager's last change
+    # when the question was asked (bot.handlers.admin._stamp; 0 from an older version)
+    target: Annotated[int, Field(ge=0, lt=2**63)] = 0
 
 
 class InviteCb(CallbackData, prefix="iv"):

@@ -647,12 +647,16 @@ def managers(
     return _rows(*rows)
 
 
-def confirm_deactivation(t: Translator, manager: int) -> InlineKeyboardMarkup:
+def confirm_deactivation(t: Translator, manager: int, asked: int) -> InlineKeyboardMarkup:
+    """`asked`: the manager as the question found them (ManagerCb.target: their last change, in
+    seconds), so that "yes" tapped after they were switched off and on again does nothing."""
     return _rows(
         [
             Button(
                 text=t.label("btn_deactivate_yes"),
-                callback_data=ManagerCb(action=ManagerAction.DEACTIVATE, manager=manager).pack(),
+                callback_data=ManagerCb(
+                    action=ManagerAction.DEACTIVATE, manager=manager, target=asked
+                ).pack(),
             ),
             Button(
                 text=t.label("btn_handover"),

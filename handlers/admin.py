@@ -17,7 +17,7 @@ from bot.callbacks import InviteCb, ManagerAction, ManagerCb, StaffAction, Staff
 from bot.clock import Clock
 from bot.commands import drop_staff_commands, set_staff_commands
 from bot.desk_views import local
-from bot.domain.desk import Viewer
+from bot.domain.desk import Manager, Viewer
 from bot.filters import IsAdmin, PrivateChat
 from bot.middlewares import DropPendingInput
 from bot.services.desk import DeskService
@@ -174,7 +174,7 @@ async def manager_action(
         await bot.send_message(
             chat_id,
             t("deactivate_ask", name=manager.name, deals=open_deals),
-            reply_markup=kb.confirm_deactivation(t, manager.telegram_id),
+            reply_markup=kb.confirm_deactivation(t, manager.telegram_id, _stamp(manager)),
         )
     elif action is ManagerAction.KEEP:
         await _answered(callback)
@@ -183,6 +183,11 @@ async def manager_action(
         active = action is ManagerAction.ACTIVATE
         if not active:
             await _answered(callback)
+            # a question from before the manager was last switched off and on (0: a question
+            # of an older version, which carried no moment)
+            if callback_data.target and callback_data.target != _stamp(manager):
+                await bot.send_message(chat_id, t("err_stale_button"))
+                return
         if (
             await staff.set_active(manager.telegram_id, active, viewer.telegram_id, clock.now())
             is None
@@ -224,6 +229,11 @@ async def manager_action(
                 await bot.send_message(target.telegram_id, text)
             except TelegramAPIError:
                 log.warning("could not tell manager %s about a handover", target.telegram_id)
+
+
+def _stamp(manager: Manager) -> int:
+    """The manager's last change, in whole seconds: what a switch-off question was asked about."""
+    return int(manager.updated_at.timestamp()) if manager.updated_at else 0
 
 
 async def _answered(callback: CallbackQuery) -> None:

@@ -182,4 +182,4 @@ def _time(value: str | None) -> time | None:
 
 
 def _manager(row: sa.Row[tuple[object, ...]]) -> Manager:
-    return Manager(row.telegram_id, row.name, row.username, row.active)
+    return Manager(row.telegram_id, row.name, row.username, row.active, row.updated_at)

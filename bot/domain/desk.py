@@ -120,6 +120,7 @@ class Manager:
     name: str
     username: str | None
     active: bool
+    updated_at: datetime | None = None  # last switched on or off, renamed
 
 
 def search_terms(query: str) -> tuple[str, str | None]:

@@ -331,6 +331,22 @@ async def test_the_switch_off_question_can_be_cancelled(world: World) -> None:
     assert ask.markup is None  # answered: not to be answered twice
 
 
+async def test_a_switch_off_question_from_before_a_switch_on_does_nothing(world: World) -> None:
+    await world.add_manager(7001, "Олег")
+    admin = world.admin()
+    [listing] = await admin.send("/managers")
+    [first] = await admin.press("⏸ Олег")  # asked, and left unanswered
+    old_yes = button_data(first, "Да, отключить")
+    await admin.callback(button_data(listing, "⏸ Олег"), listing.message_id)  # asked again
+    await admin.press("Да, отключить")
+    world.clock.advance(minutes=5)
+    await admin.send("/managers")
+    await admin.press("▶️ Олег")  # at work again
+    [refused] = await admin.callback(old_yes, first.message_id)
+    assert refused.text == "Эта кнопка уже не действует."
+    assert [m.active for m in await world.dp["staff"].managers()] == [True]
+
+
 async def test_the_desk_menu_has_buttons_for_what_the_commands_do(world: World) -> None:
     oleg = await world.add_manager(7001, "Олег")
     [menu] = await oleg.send("/start")
