@@ -180,7 +180,9 @@ def _template_buttons(t: Translator, templates: TemplateStore) -> InlineKeyboard
     to the shipped one. A name too long for a button's data has no button."""
     rows: list[list[InlineKeyboardButton]] = []
     for name in templates.names():
-        actions = [(TemplateAction.GET, "btn_template_get")]
+        actions = []
+        if templates.current(name) is not None:  # a logo named but not sent yet: nothing to get
+            actions.append((TemplateAction.GET, "btn_template_get"))
         if templates.restorable(name):
             actions.append((TemplateAction.RESTORE, "btn_template_restore"))
         row = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -62,8 +63,13 @@ class World:
 
 
 def make_world(
-    engine: AsyncEngine, config: BusinessConfig, clock: FakeClock, session: RecordingSession
+    engine: AsyncEngine,
+    config: BusinessConfig,
+    clock: FakeClock,
+    session: RecordingSession,
+    templates_dir: Path | None = None,
 ) -> World:
+    """`templates_dir`: where uploaded templates are kept (TEMPLATES_DIR), none by default."""
     storage = SqlStorage(engine, now=clock.now)
     _storages.append(storage)
     dp = build_dispatcher(
@@ -72,6 +78,7 @@ def make_world(
         storage=storage,
         admin_ids=frozenset({ADMIN_ID}),
         clock=clock,
+        templates_dir=templates_dir,
     )
     return World(engine, config, clock, session, make_bot(session), dp)
 

@@ -4,16 +4,20 @@ no request on file, the form first and the offer right after it."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from aiogram.types import BufferedInputFile
 from pypdf import PdfReader
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.callbacks import MenuAction, MenuCb, ProspectOfferCb
-from bot.rendering import RenderFailed
+from bot.config import BusinessConfig
 from storage.schema import deals
-from tests.handlers.conftest import World
+from tests.fakes import FakeClock, RecordingSession
+from tests.handlers.conftest import World, make_world
 from tests.handlers.test_offers import a_long_catalogue
 from tests.handlers.test_staff import submit_lead
 
@@ -46,18 +50,25 @@ async def test_a_client_with_a_request_gets_the_offer_at_once(world: World) -> N
         assert (await c.execute(select(deals.c.temperature))).scalar_one() == "hot"
 
 
+@pytest.fixture
+def broken_world(
+    sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock, tmp_path: Path
+) -> Iterator[World]:
+    """The offer's template broken on disk (an upload from before the check, a bad deploy)."""
+    (tmp_path / "offer.html").write_text("{% for line in lines %}", encoding="utf-8")
+    made = make_world(sqlite_engine, business_config, clock, RecordingSession(), tmp_path)
+    yield made
+    made.dp["documents"].close()
+
+
 async def test_an_offer_that_cannot_be_made_reaches_the_manager_to_send(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    broken_world: World,
 ) -> None:
+    world = broken_world
     await world.add_manager(7001, "Олег")
     anna = await submit_lead(world, 1001)
     async with world.engine.begin() as c:
         await c.execute(deals.update().values(temperature="cold"))
-
-    async def broken(*args: object, **kwargs: object) -> None:
-        raise RenderFailed("the template is broken")
-
-    monkeypatch.setattr(world.dp["documents"], "make_standard", broken)
     await anna.send("/start")
     await anna.press("Получить КП")
     [told] = await anna.press("Консультация эксперта")

@@ -4,7 +4,7 @@ first; a broken or unsafe one is refused and the old one stays in use."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,11 +13,9 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import build_dispatcher
 from bot.config import BusinessConfig
 from bot.rendering import TEMPLATES
-from storage.fsm import SqlStorage
-from tests.fakes import FakeClock, Prospect, RecordingSession, make_bot
+from tests.fakes import FakeClock, Prospect, RecordingSession
 from tests.handlers.conftest import ADMIN_ID, World, make_world
 from tests.handlers.test_deal_card import manager_with_deal
 from tests.handlers.test_staff import button_data
@@ -142,6 +140,8 @@ def png() -> bytes:
 
 async def test_a_logo_must_be_a_picture(logo_world: World) -> None:
     admin = logo_world.admin()
+    [listing] = await admin.send("/templates")
+    assert "logo.png" in listing.text and "⬇️ logo.png" not in listing.buttons()  # none yet
     [refused] = await admin.send_document(b"this is not a picture", "logo.png")
     assert "это не картинка" in refused.text and "PNG, JPEG или SVG" in refused.text
     [refused] = await admin.send_document(png()[:60], "logo.png")  # cut short on the way
@@ -149,23 +149,20 @@ async def test_a_logo_must_be_a_picture(logo_world: World) -> None:
 
     [taken] = await admin.send_document(png(), "logo.png")
     assert "не принят" not in taken.text
+    [listing] = await admin.send("/templates")
+    assert "⬇️ logo.png" in listing.buttons()
 
 
 @pytest.fixture
-async def kept_world(
+def kept_world(
     sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock, tmp_path: Path
-) -> AsyncIterator[World]:
+) -> Iterator[World]:
     """Uploads kept in a folder of their own (TEMPLATES_DIR), as in production."""
-    session = RecordingSession()
-    storage = SqlStorage(sqlite_engine, now=clock.now)
-    dp = build_dispatcher(
-        config=business_config, engine=sqlite_engine, storage=storage,
-        admin_ids=frozenset({ADMIN_ID}), clock=clock, templates_dir=tmp_path / "templates",
-    )  # fmt: skip
-    made = World(sqlite_engine, business_config, clock, session, make_bot(session), dp)
+    made = make_world(
+        sqlite_engine, business_config, clock, RecordingSession(), tmp_path / "templates"
+    )
     yield made
     made.dp["documents"].close()
-    await storage.close()
 
 
 async def test_a_template_is_downloaded_edited_sent_back_and_restored(
