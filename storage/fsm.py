@@ -5,8 +5,8 @@ would dominate the bot's cost (on SQLite through aiosqlite each statement is sev
 worker thread). The storage therefore
 
 * keeps every record in memory, read from the table in one query on first use, so a read never
-  waits for the database (the table holds only forms in progress: a finished or cancelled form's
-  record is deleted), and
+  waits for the database (the table holds forms in progress, and how a visitor who consented
+  and then cancelled arrived: a finished form's record is deleted), and
 * writes behind: a `set_*` call changes the memory copy and returns; a single background
   writer commits everything written in the following GATHER_SECONDS (and during the previous
   commit) in one transaction. One commit carries the writes of many updates, and a transaction
