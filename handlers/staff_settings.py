@@ -190,6 +190,7 @@ async def _typed(
 
 async def not_text(message: Message, t: Translator, state: FSMContext) -> None:
     current = await state.get_state()
+    # a sticker is no unknown time zone: it is asked for in words
     await message.answer(
-        t("err_not_hours" if current == StaffInput.hours.state else "err_not_a_timezone")
+        t("err_hours_not_text" if current == StaffInput.hours.state else "err_zone_not_text")
     )
