@@ -51,6 +51,7 @@ MARKED = ("да", "д", "yes", "y", "1", "x", "х", "+", "✓", "✔", "удал
 NOT_MARKED = ("", "нет", "н", "no", "n", "0", "-", "false", "ложь")
 NO_VAT = ("без ндс", "нет", "no", "none", "no vat", "-", "—", "null")
 VALUE_CUT = 40  # characters of a rejected cell quoted back
+NAME_MAX = 200  # characters of an item's name or unit
 
 
 class UnreadableFile(ValueError):
@@ -162,6 +163,10 @@ def _item(
         if not rate.is_finite() or rate != rate.to_integral_value():  # nan, inf, 10.9
             return None, _rejection("vat", "rate", values)
         vat = int(rate)
+    for key in ("name", "name_en", "unit", "unit_en"):
+        # a name goes on buttons and into documents: a paragraph pasted into the cell is no name
+        if len(values.get(key, "").strip()) > NAME_MAX:
+            return None, _rejection(key, "too_long", values)
     raw: dict[str, Any] = {
         "sku": values.get("sku", "").strip(),
         "name": _localized(

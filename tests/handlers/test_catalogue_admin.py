@@ -161,3 +161,14 @@ async def test_an_offer_being_built_says_an_item_was_taken_off(world: World) -> 
     await world.admin().send_document("Артикул;Удалить\nconsult-hour;да\n".encode(), "off.csv")
     [screen] = await oleg.callback(DealCb(action=DealAction.OFFER, deal=1).pack())
     assert "Снято из каталога и в документ не войдёт: 1 поз." in screen.text
+
+
+async def test_a_paragraph_pasted_as_a_name_is_refused(world: World) -> None:
+    admin = world.admin()
+    long_name = "Очень подробное описание услуги " * 20  # 640 characters
+    rows = f"sku;name;price\nlong;{long_name};100\nshort;Короткое имя;100\n"
+    [report] = await admin.send_document(rows.encode(), "prices.csv")
+    assert "добавлено 1" in report.text and "Отклонено строк: 1" in report.text
+    assert "строка 2: наименование — длиннее 200 знаков" in report.text
+    [shown] = await admin.send("/catalogue")
+    assert "Короткое имя" in shown.text and "Очень подробное" not in shown.text
