@@ -527,6 +527,13 @@ async def test_a_client_coming_back_is_welcomed_back_and_told_where_their_reques
     assert "С возвращением, Анна!" in greeting.text
     assert "Ваша заявка в работе" in greeting.text and "просто напишите сюда" in greeting.text
     assert "Оставьте заявку — менеджер свяжется" not in greeting.text  # not the first greeting
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(status="won"))
+    [greeting] = await anna.send("/start")  # a client of a closed deal may still just write
+    assert "Оставьте новую заявку" in greeting.text
+    assert "вопрос можно просто написать сюда" in greeting.text
+    await anna.send("Вопрос по закрывающим документам")
+    assert "Вопрос по закрывающим документам" in world.session.to(ADMIN_ID)[-1].text
 
 
 async def test_sales_reps_link_assigns_the_deal_and_alerts_the_rep(world: World) -> None:
