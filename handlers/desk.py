@@ -14,6 +14,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from markupsafe import Markup
 
 from bot import desk_keyboards as kb
 from bot.callbacks import (
@@ -36,7 +37,7 @@ from bot.domain.parsing import InputError, parse_free_text
 from bot.domain.reminders import ReminderStatus
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.live_cards import LiveCards
-from bot.middlewares import DropPendingInput
+from bot.middlewares import DoubleTap, DropPendingInput
 from bot.services.desk import ActivityKind, DeskService, NoAccess
 from bot.services.reminders import MANUAL, ReminderService
 from bot.services.staff import StaffService
@@ -59,6 +60,10 @@ def build_router() -> Router:
         observer.filter(PrivateChat(), IsStaff())
     router.callback_query.middleware(DropPendingInput())
     router.message.middleware(DropPendingInput())
+    # a note kept twice by a double tap; the lists' pages are pressed again on purpose
+    router.callback_query.middleware(
+        DoubleTap(repeatable=lambda data: not data.startswith(f"{KeepCb.__prefix__}:"))
+    )
     router.message.register(menu_command, Command("menu", ignore_case=True))
     router.message.register(help_command, Command("help", ignore_case=True))
     router.message.register(deals_command, Command("deals", ignore_case=True))
@@ -97,7 +102,7 @@ async def outside_menu(
         return
     # nothing was asked (a walk ended by a /command, a call's summary typed before pressing
     # "📞"): offer to keep the text or the voice with a deal, rather than lose it
-    if await _offer_to_keep(message, state, t, viewer, desk, live_cards):
+    if await _offer_to_keep(message, t, viewer, desk, live_cards):
         return
     if message.voice is not None:
         await message.answer(t("idle_voice"))
@@ -114,30 +119,31 @@ async def outside_menu(
 
 
 KEEP_DEALS = 3  # deals offered to keep a loose text or voice in
-LOOSE = "loose"  # FSM data: the last loose text or voice, until kept in a deal
+
+
+def _loose(message: Message) -> dict[str, Any] | None:
+    """What a member of staff's message holds to keep as a note: a text, or a voice (with its
+    caption); None for anything else."""
+    if message.voice is not None:
+        loose: dict[str, Any] = {"voice": message.voice.file_id, "duration": message.voice.duration}
+        with suppress(InputError):  # none, blank or too long: the voice itself is kept
+            loose["text"] = parse_free_text(message.caption or "", limit=1000, lines=True)
+        return loose
+    if message.text and not message.text.startswith("/"):
+        with suppress(InputError):
+            return {"text": parse_free_text(message.text, limit=1000, lines=True)}
+    return None
 
 
 async def _offer_to_keep(
-    message: Message,
-    state: FSMContext,
-    t: Translator,
-    viewer: Viewer,
-    desk: DeskService,
-    live_cards: LiveCards | None,
+    message: Message, t: Translator, viewer: Viewer, desk: DeskService, live_cards: LiveCards | None
 ) -> bool:
     """A text or voice sent while nothing waits for it, offered as a note to the deals the
-    member of staff was shown last (or, after a restart, the first of their list)."""
-    loose: dict[str, Any] = {"message": message.message_id}
-    if message.voice is not None:
-        loose.update(voice=message.voice.file_id, duration=message.voice.duration)
-        with suppress(InputError):  # none, blank or too long: the voice itself is kept
-            loose["text"] = parse_free_text(message.caption or "", limit=1000, lines=True)
-    elif message.text and not message.text.startswith("/"):
-        try:
-            loose["text"] = parse_free_text(message.text, limit=1000, lines=True)
-        except InputError:
-            return False
-    else:
+    member of staff was shown last (or, after a restart, the first of their list). The offer
+    quotes the text and replies to the voice: what is kept comes back with the button pressed,
+    so nothing waits on our side (another note, or another typed answer, loses nothing)."""
+    loose = _loose(message)
+    if loose is None:
         return False
     deals = live_cards.recent(message.chat.id, KEEP_DEALS) if live_cards is not None else []
     if not deals:
@@ -146,9 +152,12 @@ async def _offer_to_keep(
     if not deals:
         return False
     names = await desk.client_names(deals)
-    await state.update_data({LOOSE: loose})
-    await message.answer(
-        t("keep_voice" if message.voice is not None else "keep_text"),
+    if message.voice is not None:
+        text = t("keep_voice")
+    else:  # the quote last, after the one blank line: the button reads it back from there
+        text = Markup("{}\n\n{}").format(t("keep_text"), loose["text"])
+    await message.reply(
+        text,
         reply_markup=kb.keep_in_deal(
             t, [(deal, names.get(deal)) for deal in deals], message.message_id
         ),
@@ -156,12 +165,26 @@ async def _offer_to_keep(
     return True
 
 
+def _offered(callback: CallbackQuery, callback_data: KeepCb) -> dict[str, Any] | None:
+    """What the pressed offer is about: the voice it replies to, or the text it quotes."""
+    offer = callback.message
+    if not isinstance(offer, Message):  # too old: Telegram no longer gives its content
+        return None
+    origin = offer.reply_to_message
+    if origin is not None and origin.voice is not None:
+        return _loose(origin) if origin.message_id == callback_data.message else None
+    _, blank, quoted = (offer.text or "").partition("\n\n")
+    if not blank:
+        return None
+    with suppress(InputError):
+        return {"text": parse_free_text(quoted, limit=1000, lines=True)}
+    return None
+
+
 async def keep_in_deal(callback: CallbackQuery, callback_data: KeepCb, **data: Any) -> None:
-    state: FSMContext = data["state"]
     t: Translator = data["t"]
-    stored = await state.get_data()
-    loose = stored.get(LOOSE)
-    if not isinstance(loose, dict) or loose.get("message") != callback_data.message:
+    loose = _offered(callback, callback_data)
+    if loose is None:
         await callback.answer(t.label("keep_gone"), show_alert=True)
         return
     ctx = DealContext.from_data(callback.from_user.id, callback_data.deal, data)
@@ -174,7 +197,6 @@ async def keep_in_deal(callback: CallbackQuery, callback_data: KeepCb, **data: A
         await callback.answer(t.label("err_no_access"), show_alert=True)
         return
     await callback.answer()
-    await state.set_data({key: value for key, value in stored.items() if key != LOOSE})
     if isinstance(callback.message, Message):
         with suppress(TelegramBadRequest):  # kept once: the other deals are not offered again
             await callback.message.edit_reply_markup(reply_markup=None)

@@ -69,6 +69,7 @@ class Sent:
     kind: str = "text"  # text, photo, voice, copy (of a message from another chat)
     file: object = None  # a photo's bytes, a voice's file id, a copy's (chat, message id)
     edits: int = 0
+    reply_to: int | None = None  # the recipient's message it replies to
 
     def buttons(self) -> list[str]:
         if isinstance(self.markup, InlineKeyboardMarkup):
@@ -136,7 +137,9 @@ class RecordingSession(BaseSession):
 
                 raise TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")
             markup = method.reply_markup
-            sent = Sent(chat_id, method.text, markup, next(self._ids))  # type: ignore[arg-type]
+            replied = method.reply_parameters
+            reply_to = replied.message_id if replied is not None else method.reply_to_message_id
+            sent = Sent(chat_id, method.text, markup, next(self._ids), reply_to=reply_to)  # type: ignore[arg-type]
             self._record(sent)
             message = Message(
                 message_id=sent.message_id,
@@ -262,6 +265,7 @@ class Prospect:
         self.chat = Chat(id=user_id, type="private")
         self._message_ids = itertools.count(1)
         self.last_message_id = 0
+        self.messages: dict[int, Message] = {}  # what the user sent, by id (for replies to it)
 
     async def _feed(self, **update: Any) -> list[Sent]:
         before = len(self.session.sent)
@@ -270,13 +274,15 @@ class Prospect:
 
     def _message(self, chat: Chat | None = None, **content: Any) -> Message:
         self.last_message_id = next(self._message_ids)
-        return Message(
+        message = Message(
             message_id=self.last_message_id,
             date=datetime.now(UTC),
             chat=chat or self.chat,
             from_user=self.user,
             **content,
         )
+        self.messages[message.message_id] = message
+        return message
 
     async def send(
         self, text: str, chat: Chat | None = None, reply_to: Sent | None = None
@@ -341,12 +347,15 @@ class Prospect:
         shown = self.session.shown(self.chat.id, message_id)
         markup = shown.markup if shown and isinstance(shown.markup, InlineKeyboardMarkup) else None
         message = self._message(text=shown.text if shown and shown.text else "…")
+        # a reply of the bot's comes with what it replies to, as Telegram gives it
+        origin = self.messages.get(shown.reply_to) if shown and shown.reply_to else None
+        update = {"message_id": message_id, "reply_markup": markup, "reply_to_message": origin}
         query = CallbackQuery(
             id=str(next(self._update_ids)),
             from_user=self.user,
             chat_instance="ci",
             data=data,
-            message=message.model_copy(update={"message_id": message_id, "reply_markup": markup}),
+            message=message.model_copy(update=update),
         )
         return await self._feed(callback_query=query)
 
