@@ -8,6 +8,7 @@ from typing import Any
 from aiogram.fsm.context import FSMContext
 from pydantic import BaseModel, ValidationError
 
+from bot.domain.attribution import ATTRIBUTION_WINDOW
 from bot.domain.models import LeadAnswers
 
 MAX_ARRIVALS = 20
@@ -52,10 +53,11 @@ class LeadDraft(BaseModel):
                 arrivals = [linked, *arrivals[1:]]
         self.arrivals = arrivals
 
-    def link(self) -> str:
-        """The payload of the last link the visitor came by ("" for none): the request's
-        source (bot.domain.attribution.credited)."""
-        return next((record.payload for record in reversed(self.arrivals) if record.payload), "")
+    def link(self, now: datetime) -> str:
+        """The payload of the last link the visitor came by within the attribution window (""
+        for none): the request's source (bot.domain.attribution.credited)."""
+        since = now - ATTRIBUTION_WINDOW
+        return next((r.payload for r in reversed(self.arrivals) if r.payload and r.at >= since), "")
 
     def answers(self) -> LeadAnswers | None:
         """The validated answers, or None while a required one is missing."""

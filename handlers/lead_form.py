@@ -94,8 +94,10 @@ def register(router: Router, catalogue: Catalogue) -> None:
 
 
 TYPED_CANCEL = frozenset({"отменить", "стоп", "stop"})
-# Typed where a button answers, these are meant as the button, not as a message to a manager.
+# Typed at the consent or the summary, these are meant as its button, not as a message to a
+# client's manager (at a choice step, "да" answers nothing there: it may well be for them).
 ANSWER_BUTTONS = ("btn_agree", "btn_decline", "btn_confirm", "btn_continue", "btn_restart")
+ANSWERED_BY_WORDS = frozenset({LeadForm.consent.state, LeadForm.confirm.state})
 TYPED_ANSWERS = frozenset(
     {"да", "нет", "ок", "ok", "yes", "no", "согласен", "согласна", "верно", "всё верно",
      "все верно", "отправить", "correct", "send"}
@@ -166,10 +168,9 @@ def typed_input(
         if text is not None and field in CHOICES:
             picked = _typed_choice(text, config, field)
             if picked is not None:
-                await _choose(message.chat.id, message.from_user, field, picked, bot, state, t,
-                              config, clock)  # fmt: skip
+                await _choose(message.from_user, field, picked, bot, state, t, config, clock)
                 return
-        if word is not None and word in button_words:
+        if word is not None and word in button_words and raw_state in ANSWERED_BY_WORDS:
             await message.answer(t("err_use_buttons"))
             return
         await use_buttons(message, bot, t, config, clock, desk, staff, catalogue)
@@ -266,7 +267,7 @@ async def form_action(
         # "we keep nothing" would be untrue to somebody who consented with an earlier request
         on_file = await leads.consent_at(user.id) is not None
         key = "consent_declined_on_file" if on_file else "consent_declined"
-        await flow.send(t(key, contacts=contacts), keyboards.menu(t, flow.draft.link()))
+        await flow.send(t(key, contacts=contacts), keyboards.menu(t, flow.draft.link(clock.now())))
     elif action is FormAction.BACK:
         await flow.back(FIELD_OF_STATE.get(current))
     elif action is FormAction.CONTINUE:
@@ -450,12 +451,11 @@ async def choice(
         return
     await callback.answer()
     await _drop_buttons(callback)
-    await _choose(callback.from_user.id, callback.from_user, field, callback_data.value, bot,
-                  state, t, config, clock)  # fmt: skip
+    await _choose(callback.from_user, field, callback_data.value, bot, state, t, config, clock)
 
 
 async def _choose(
-    chat_id: int, user: User | None, field: FormField, value: str, bot: Bot, state: FSMContext,
+    user: User | None, field: FormField, value: str, bot: Bot, state: FSMContext,
     t: Translator, config: BusinessConfig, clock: Clock,
 ) -> None:  # fmt: skip
     assert user is not None
@@ -467,15 +467,27 @@ async def _choose(
 
 
 def _typed_choice(text: str, config: BusinessConfig, field: FormField) -> str | None:
-    """The choice whose label was typed instead of pressed ("как можно скорее"), in any
-    language; None if the words are no choice's."""
-    words = _plain(text)
-    if not words:
-        return None
+    """The choice whose label was typed instead of pressed ("как можно скорее", "утром" for
+    "Утром (9–12)"), in any language; None if the words are no choice's."""
+    return _choice_words(config, field).get(_loose_words(text))
+
+
+def _choice_words(config: BusinessConfig, field: FormField) -> dict[str, str]:
+    """A step's labels as typed words -> choice id (only for a text typed at a choice step)."""
+    words: dict[str, str] = {}
     for item in config.form.choices(CHOICES[field]):
-        if any(_plain(label) == words for label in item.label.root.values()):
-            return item.id
-    return None
+        for label in item.label.root.values():
+            for variant in (label, _BRACKETS.sub("", label)):
+                if key := _loose_words(variant):
+                    words.setdefault(key, item.id)
+    return words
+
+
+_BRACKETS = re.compile(r"\([^)]*\)")  # "Утром (9–12)": the hours may be left out
+
+
+def _loose_words(text: str) -> str:
+    return _plain(text).replace("ё", "е")
 
 
 async def edit(

@@ -73,9 +73,7 @@ async def products(
         return
     await callback.answer()
     if isinstance(callback_data, SourcedMenuCb):
-        await arrived_by_button(
-            callback.from_user.id, callback_data.source, state, leads, clock.now()
-        )
+        await arrived_by_button(callback, callback_data.source, state, leads, clock.now())
     assert callback.bot is not None
     await callback.bot.send_message(
         callback.from_user.id, t("self_offer_choose"), reply_markup=_products(t, items, 0)

@@ -17,7 +17,7 @@ from bot.callbacks import MenuAction, MenuCb, SourcedMenuCb
 from bot.clock import Clock
 from bot.commands import set_staff_commands
 from bot.config import BusinessConfig
-from bot.domain.attribution import SourceTable, attribute
+from bot.domain.attribution import ATTRIBUTION_WINDOW, SourceTable, attribute
 from bot.domain.desk import Viewer
 from bot.domain.models import Arrival, DealStatus
 from bot.domain.parsing import format_phone
@@ -127,15 +127,24 @@ async def _join(
 
 
 async def arrived_by_button(
-    user_id: int, source: str, state: FSMContext, leads: LeadCaptureService, now: datetime
+    callback: CallbackQuery,
+    source: str,
+    state: FSMContext,
+    leads: LeadCaptureService,
+    now: datetime,
 ) -> None:
     """A menu button that carries the link the visitor came by (SourcedMenuCb: under the answer
-    to a refused consent, when nothing of theirs was kept). An arrival since then is newer."""
+    to a refused consent, when nothing of theirs was kept), as of the visit: the refusal's
+    moment. A link older than the attribution window brings nothing; an arrival since is newer."""
+    visited = callback.message.date if isinstance(callback.message, Message) else now
+    if now - visited > ATTRIBUTION_WINDOW:
+        return
     draft = await load_draft(state)
     if draft.arrivals:
         return
+    user_id = callback.from_user.id
     on_file = await leads.consent_at(user_id) is not None  # /start stored it as a visit then
-    draft.add_arrival(source, now, recorded=on_file)
+    draft.add_arrival(source, min(visited, now), recorded=on_file)
     await save_draft(state, draft)
 
 
@@ -152,9 +161,7 @@ async def menu_request(
 ) -> None:
     await callback.answer()
     if isinstance(callback_data, SourcedMenuCb):
-        await arrived_by_button(
-            callback.from_user.id, callback_data.source, state, leads, clock.now()
-        )
+        await arrived_by_button(callback, callback_data.source, state, leads, clock.now())
     if await state.get_state() in FORM_STATES:
         await bot.send_message(
             callback.from_user.id, t("resume_ask"), reply_markup=keyboards.resume(t)

@@ -89,5 +89,6 @@ def test_a_drafts_many_bare_starts_do_not_push_out_the_link() -> None:
     for n in range(MAX_ARRIVALS + 5):
         draft.add_arrival("", start + timedelta(minutes=n + 1), recorded=False)
     assert len(draft.arrivals) == MAX_ARRIVALS
-    assert draft.link() == "vk_ads" and draft.arrivals[0].payload == "vk_ads"
+    assert draft.link(start) == "vk_ads" and draft.arrivals[0].payload == "vk_ads"
+    assert draft.link(start + timedelta(days=91)) == ""  # too old to bring the lead
     assert draft.arrivals[-1].at == start + timedelta(minutes=MAX_ARRIVALS + 5)

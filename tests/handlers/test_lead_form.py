@@ -10,7 +10,7 @@ from aiogram.types import Location
 from storage.schema import deals, events, people, touch_points
 from tests.fakes import Prospect
 from tests.handlers.conftest import ADMIN_ID, World, choose_quickly, skip_to_summary
-from tests.handlers.test_staff import submit_lead
+from tests.handlers.test_staff import button_data, submit_lead
 
 
 async def fill_form(prospect: Prospect, payload: str | None = None) -> None:
@@ -659,7 +659,7 @@ async def test_a_forged_menu_source_is_refused_and_old_menus_still_work(world: W
     assert prospect.answer_callback_texts()[-1] == "Эта кнопка уже не действует."
     # a menu sent by an earlier version, still in people's chats
     [asked] = await prospect.callback("menu:request")
-    assert "персональных данных" in asked.text or "Согласен" in asked.buttons()
+    assert "✅ Согласен(на)" in asked.buttons()
 
 
 async def test_a_clients_words_typed_into_a_new_request_reach_their_manager(
@@ -670,6 +670,8 @@ async def test_a_clients_words_typed_into_a_new_request_reach_their_manager(
     await vera.send("/start")
     await vera.press("Оставить заявку")  # a second request: her contacts are known
     await vera.press("Автоматизация продаж")
+    await vera.send("Да")  # at the timeline's buttons "да" answers nothing: it is for Олег
+    assert "Да" in world.session.to(7001)[-1].text
     sent = await vera.send("срочно! позвоните мне сегодня")  # at the timeline's buttons
     assert sent[-1].text.startswith("Передал ваше сообщение менеджеру")
     relayed = world.session.to(7001)[-1]
@@ -678,8 +680,10 @@ async def test_a_clients_words_typed_into_a_new_request_reach_their_manager(
     relayed_before = len(world.session.to(7001))
     await vera.send("как можно скорее")  # a choice's words typed: that choice, not a message
     assert await fsm_state(world, vera) == "LeadForm:budget"
-    for label in ("Больше 300", "Звонок", "Утром"):
+    for label in ("Больше 300", "Звонок"):
         await vera.press(label)
+    await vera.send("утром")  # "Утром (9–12)" without its hours
+    assert await fsm_state(world, vera) == "LeadForm:confirm"
     [answer] = await vera.send("Всё верно")  # the summary's button in words: not for Олег
     assert answer.text == "Пожалуйста, выберите вариант кнопкой под вопросом."
     assert len(world.session.to(7001)) == relayed_before
@@ -721,3 +725,19 @@ async def test_an_email_with_a_likely_typo_is_offered_corrected_and_can_be_kept(
     await other.send("boss@lists.ru")
     await other.press("boss@lists.ru")
     assert await fsm_state(world, other) == "LeadForm:company"
+
+
+async def test_a_refused_consents_link_brings_no_lead_months_later(world: World) -> None:
+    prospect = world.prospect()
+    await prospect.send("/start expo")
+    await prospect.press("Оставить заявку")
+    [refused] = await prospect.press("Не согласен")
+    world.clock.advance(days=200)  # the old menu, pressed next summer
+    await prospect.callback(button_data(refused, "Оставить заявку"), refused.message_id)
+    await prospect.press("Согласен")
+    await prospect.press("Анна")
+    await prospect.press("Отправить мой номер")
+    await skip_to_summary(prospect)
+    await prospect.press("Всё верно")
+    channel, _, payload, _, _ = await deal_source(world)
+    assert (channel, payload) == ("nets", "")  # a direct request: the exhibition is long past
