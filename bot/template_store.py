@@ -138,6 +138,9 @@ class TemplateStore:
         cleaned = _COPY_NUMBER.sub("", file_name.strip()).lower()
         return next((name for name in self.names() if name.lower() == cleaned), None)
 
+    def exists(self, name: str) -> bool:
+        return name in self.names() and (self._renderer.directory / name).is_file()
+
     def current(self, name: str) -> bytes | None:
         """The template in use (uploaded, or the shipped one), to be edited and sent back."""
         path = self._renderer.directory / name

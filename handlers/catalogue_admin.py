@@ -181,7 +181,7 @@ def _template_buttons(t: Translator, templates: TemplateStore) -> InlineKeyboard
     rows: list[list[InlineKeyboardButton]] = []
     for name in templates.names():
         actions = []
-        if templates.current(name) is not None:  # a logo named but not sent yet: nothing to get
+        if templates.exists(name):  # a logo named but not sent yet: nothing to get
             actions.append((TemplateAction.GET, "btn_template_get"))
         if templates.restorable(name):
             actions.append((TemplateAction.RESTORE, "btn_template_restore"))
