@@ -259,10 +259,19 @@ def likely_meant(email: str) -> str | None:
     """The address a valid one was likely meant to be ("anna@gmial.com" -> "anna@gmail.com"),
     or None. Only a guess, to be offered: a company's own domain may be one letter away too."""
     local, _, domain = email.rpartition("@")
-    if not local or domain in COMMON_MAIL_DOMAINS:
+    if not local:
+        return None
+    close = _close_mailbox(domain)
+    return f"{local}@{close}" if close else None
+
+
+@lru_cache(maxsize=4096)
+def _close_mailbox(domain: str) -> str | None:
+    """Cached: a form's e-mail step is on every request, and most people share a few domains."""
+    if domain in COMMON_MAIL_DOMAINS:
         return None
     close = difflib.get_close_matches(domain, COMMON_MAIL_DOMAINS, n=1, cutoff=TYPO_SIMILARITY)
-    return f"{local}@{close[0]}" if close else None
+    return close[0] if close else None
 
 
 def is_valid_payload(payload: str) -> bool:
