@@ -186,9 +186,22 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
                     error = part
                 continue
             return moment, " ".join(note_words)
+    # "Созвониться в четверг в 11, обсудить скидку": the moment inside, a clause of its own
+    clauses = [clause for clause in _CLAUSE.split(text) if clause.strip()]
+    if len(clauses) > 1:
+        for clause in clauses:
+            try:
+                moment, note = parse_reminder(clause, now, tz)
+            except InputError as part:
+                if part.problem in (Problem.IN_THE_PAST, Problem.TOO_FAR):
+                    error = part
+                continue
+            rest = [other.strip() for other in clauses if other is not clause]
+            return moment, ", ".join([note, *rest] if note else rest)
     raise error
 
 
+_CLAUSE = re.compile(r",\s+|;\s*|\s+[—–-]\s+")  # not "1,5 часа": a comma inside a number
 _DAY_PREPOSITION = re.compile(r"^(?:к|ко|до|на|by|on|until|till)\s+", re.IGNORECASE)
 # "в 10", "к 15:00": a time of day, which dateparser would take for a day of the month
 _ONLY_A_TIME = re.compile(r"^(?:(?:в|к|at)\s+\d{1,2}(?::\d{2})?|\d{1,2}:\d{2})$", re.I)

@@ -309,6 +309,18 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
         ("завтра полтретьего", moscow(2026, 11, 24, 14, 30), None),  # one word, no "в": a time
         ("завтра половина третьего дня", moscow(2026, 11, 24, 14, 30), None),
         ("в декабре 5 счетов выставить", moscow(2026, 12, 1, 10, 0), "5 счетов выставить"),
+        # the moment in a clause of its own, in the middle
+        (
+            "Созвониться в четверг в 11, обсудить скидку",
+            moscow(2026, 11, 26, 11, 0),
+            "Созвониться, обсудить скидку",
+        ),
+        (
+            "Call on Thursday at 11, discuss the discount",
+            moscow(2026, 11, 26, 11, 0),
+            "Call, discuss the discount",
+        ),
+        ("через 1,5 часа позвонить", moscow(2026, 11, 23, 13, 30), "позвонить"),  # one number
     ],
 )
 def test_a_reminder_may_say_what_it_is_about(

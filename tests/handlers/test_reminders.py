@@ -488,6 +488,9 @@ async def test_a_next_step_with_a_moment_in_it_is_offered_as_a_reminder(world: W
     for forged in ("at.0", "at.abc", "at.99999999999999"):
         [refused] = await oleg.callback(DealCb(action=DealAction.REMIND, deal=1, arg=forged).pack())
         assert "кнопка уже не действует" in refused.text
+    await oleg.callback(DealCb(action=DealAction.STEP, deal=1).pack())
+    [mid] = await oleg.send("Созвониться в пятницу в 11, обсудить скидку")  # mid-sentence
+    assert mid.buttons()[0] == "⏰ Напомнить пт, 27.11.2026 11:00"
 
 
 async def test_no_answer_is_one_tap_and_offers_when_to_call_again(world: World) -> None:
