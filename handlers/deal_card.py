@@ -151,10 +151,22 @@ async def play_voice(callback: CallbackQuery, callback_data: PlayCb, **data: Any
 
 
 async def objections(ctx: DealContext, arg: str) -> None:
+    if await _closed_for_objections(ctx):
+        return
     await ctx.ask(ctx.t("objection_pick"), kb.objections(ctx.t, ctx.config, ctx.deal_id))
 
 
+async def _closed_for_objections(ctx: DealContext) -> bool:
+    """An old picker's button on a deal closed since: a closed card offers no objections."""
+    if (await ctx.desk.card(ctx.viewer, ctx.deal_id)).is_open:
+        return False
+    await ctx.send(ctx.t("objection_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
+    return True
+
+
 async def objection(ctx: DealContext, objection_id: str) -> None:
+    if await _closed_for_objections(ctx):
+        return
     if not objection_id:  # "other": the manager types it
         await ctx.expect(DealWork.objection)
         await ctx.ask(ctx.t("objection_other_ask"), kb.back_to_card(ctx.t, ctx.deal_id))

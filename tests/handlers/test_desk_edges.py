@@ -70,6 +70,9 @@ async def test_an_old_lost_other_button_of_a_closed_deal_does_not_ask_for_a_reas
             DealCb(action=DealAction.TEMPERATURE, deal=1, arg=arg).pack()
         )
         assert "температура больше не меняется" in answer.text
+    for action, arg in ((DealAction.OBJECTIONS, ""), (DealAction.OBJECTION, "expensive")):
+        [answer] = await oleg.callback(DealCb(action=action, deal=1, arg=arg).pack())
+        assert "возражения записываются в открытой сделке" in answer.text  # an old picker
     [idle] = await oleg.send("передумали")  # not taken for a reason, offered as a note
     assert "пока никуда не записан" in idle.text
     assert (await deal_of(world)).lost_reason is None
