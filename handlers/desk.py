@@ -488,8 +488,8 @@ async def _today(
     page: int,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The viewer's reminders of the day (on the first page), then a page of the deals that need
-    attention today, each once (hot, then new, then idle); the text lists the page's deals under
-    every group they are in, with the groups' counts."""
+    attention today, each once (hot, then new, then idle): under the first group it is in, so
+    that a hot lead of today is not read as two."""
     start = datetime.combine(now.astimezone(tz).date(), time(0), tz)
     found = await desk.today_page(viewer, start, config.routing.stale_days, page)
     # from a week back: one set by hand and not marked done is still to do (with its day)
@@ -521,8 +521,11 @@ async def _today(
     owners = await _names(t, viewer, staff)
 
     def lines(group: str) -> list[str]:
+        earlier = ("hot", "new", "stale")[: ("hot", "new", "stale").index(group)]
         return [
-            deal_button(t, config, row.deal, owners) for row in found.rows if getattr(row, group)
+            deal_button(t, config, row.deal, owners)
+            for row in found.rows
+            if getattr(row, group) and not any(getattr(row, other) for other in earlier)
         ]
 
     text = t(

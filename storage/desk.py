@@ -136,7 +136,8 @@ class SqlDeskRepository:
     ) -> TodayPage:
         """A page of the open deals that are hot, new since `since` or idle since
         `stale_before`, each once: the hot first (longest waiting first), then the new (newest
-        first), then the idle (longest idle first); with each row's groups and true counts."""
+        first), then the idle (longest idle first); with each row's groups and the true count
+        of each group, a deal counted in the first of its groups."""
         hot = deals.c.temperature == Temperature.HOT.value
         new = deals.c.created_at >= since
         stale = deals.c.updated_at < stale_before
@@ -154,7 +155,13 @@ class SqlDeskRepository:
         async with self._engine.connect() as c:
             totals = (
                 await c.execute(
-                    sa.select(sa.func.count(), count(hot), count(new), count(stale))
+                    # each deal counted in the first of its groups, where it is listed
+                    sa.select(
+                        sa.func.count(),
+                        count(hot),
+                        count(sa.and_(new, sa.not_(hot))),
+                        count(sa.and_(stale, sa.not_(hot), sa.not_(new))),
+                    )
                     .select_from(deals)
                     .where(*conditions)
                 )

@@ -845,12 +845,18 @@ async def test_search_by_phone_in_any_format_and_by_company(world: World) -> Non
 async def test_today_lists_hot_new_and_stale_deals(world: World) -> None:
     oleg = await world.add_manager(7001, "Олег")
     await submit_lead(world, 1001)
+    await submit_lead(world, 1002, name="Борис")
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().where(deals.c.id == 2).values(temperature="warm"))
     [today] = await oleg.send("/today")
-    assert "Горячие" in today.text and "Новые за сегодня" in today.text
+    assert "<b>Сегодня</b> (2)" in today.text
+    assert "🔥 Горячие (1):\n• 🔥 #1 Анна" in today.text
+    assert "Новые за сегодня (1):\n• 🌤 #2 Борис" in today.text
+    assert today.text.count("• 🔥 #1 Анна") == 1  # hot and new: listed once, where it is hot
     world.clock.advance(days=5)
     [today] = await oleg.send("/today")
-    assert "Без активности больше 3 дней" in today.text
-    assert "Новые за сегодня" not in today.text
+    assert "Без активности больше 3 дней (1):\n• 🌤 #2 Борис" in today.text
+    assert "Новые за сегодня" not in today.text and today.text.count("• 🔥 #1 Анна") == 1
 
 
 async def test_today_begins_with_the_days_reminders(world: World) -> None:
