@@ -590,10 +590,12 @@ def keep_in_deal(
     )
 
 
-def alert(t: Translator, deal_id: int, inbox: bool) -> InlineKeyboardMarkup:
+def alert(t: Translator, deal_id: int, inbox: bool, take: bool = False) -> InlineKeyboardMarkup:
+    """`take`: an admin's alert of a deal nobody has, taken with one tap as well as opened."""
     if inbox:
         return _rows([_deal(t, "btn_take", DealAction.TAKE, deal_id)])
-    return _rows([_deal(t, "btn_open_deal", DealAction.OPEN, deal_id)])
+    opened = _deal(t, "btn_open_deal", DealAction.OPEN, deal_id)
+    return _rows([_deal(t, "btn_take", DealAction.TAKE, deal_id) if take else None, opened])
 
 
 def relayed(t: Translator, deal_id: int) -> InlineKeyboardMarkup:

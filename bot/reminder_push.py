@@ -49,7 +49,11 @@ DIGEST_MARKS = {SLA: "🔥", SLA_ESCALATION: "⚠️", STALE: "💤", POST_SALE:
 HALF_FILLED = frozenset(s.state for s in LeadForm.__all_states__) - {LeadForm.consent.state}
 
 
-def reminder_keyboard(t: Translator, reminder: Reminder) -> InlineKeyboardMarkup:
+def reminder_keyboard(
+    t: Translator, reminder: Reminder, take: bool = False
+) -> InlineKeyboardMarkup:
+    """`take`: an escalation of a lead nobody has, which the admin can take in one tap."""
+
     def button(key: str, action: ReminderAction, arg: str = "") -> InlineKeyboardButton:
         data = ReminderCb(action=action, reminder=reminder.id, arg=arg)
         return InlineKeyboardButton(text=t.label(key), callback_data=data.pack())
@@ -64,9 +68,13 @@ def reminder_keyboard(t: Translator, reminder: Reminder) -> InlineKeyboardMarkup
     ]
     if reminder.deal_id is not None:
         open_deal = DealCb(action=DealAction.OPEN, deal=reminder.deal_id)
-        rows.append(
-            [InlineKeyboardButton(text=t.label("btn_open_deal"), callback_data=open_deal.pack())]
-        )
+        row = [InlineKeyboardButton(text=t.label("btn_open_deal"), callback_data=open_deal.pack())]
+        if take:
+            taken = DealCb(action=DealAction.TAKE, deal=reminder.deal_id)
+            row.insert(
+                0, InlineKeyboardButton(text=t.label("btn_take"), callback_data=taken.pack())
+            )
+        rows.append(row)
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -118,8 +126,13 @@ class ReminderPusher:
         text = t(key, text=reminder.text, deal=header, **values)
         try:
             with bulk():  # a batch of reminders leaves room for interactive replies
+                nobodys = (
+                    reminder.kind == SLA_ESCALATION
+                    and summary is not None
+                    and (summary.manager_telegram_id is None)
+                )
                 await self._bot.send_message(
-                    reminder.chat_id, text, reply_markup=reminder_keyboard(t, reminder)
+                    reminder.chat_id, text, reply_markup=reminder_keyboard(t, reminder, nobodys)
                 )
         except TelegramForbiddenError as error:
             raise Unreachable(reminder.chat_id) from error

@@ -76,7 +76,10 @@ async def new_lead_alert(
                 whose = t("alert_owner", name=owner) if owner else t("alert_owner_unnamed")
             text = f"{text}\n{whose}"
         try:
-            await bot.send_message(recipient, text, reply_markup=kb.alert(t, deal_id, inbox=inbox))
+            # an admin can take a lead nobody has in one tap (a lone owner, managers all off)
+            take = manager is None and recipient in staff.admin_ids
+            markup = kb.alert(t, deal_id, inbox=inbox, take=take)
+            await bot.send_message(recipient, text, reply_markup=markup)
         except TelegramAPIError:
             log.exception("new-lead alert for deal %s not delivered to %s", deal_id, recipient)
 

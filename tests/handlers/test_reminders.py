@@ -601,3 +601,23 @@ async def test_the_morning_digest_counts_a_reminder_not_marked_done_as_today_doe
     assert "Просрочено напоминаний: 1 — /today" in digest.text
     [today] = await oleg.send("/today")
     assert "❗" in today.text and "перезвонить" in today.text  # the same one
+
+
+async def test_an_admin_takes_a_lead_nobody_has_from_its_alert_or_escalation(
+    ladder_world: World,
+) -> None:
+    world = ladder_world
+    await submit_lead(world, 1001)  # no manager at work: nobody has it
+    [alert] = world.session.to(ADMIN_ID)
+    assert alert.buttons() == ["🙋 Взять себе", "📋 Открыть сделку"]
+    world.clock.advance(minutes=45)
+    assert await tick(world) == 1
+    escalation = world.session.to(ADMIN_ID)[-1]
+    assert "до сих пор без ответа" in escalation.text
+    assert escalation.buttons()[-2:] == ["🙋 Взять себе", "📋 Открыть сделку"]
+    admin = world.admin()
+    [card] = await admin.callback(button_data(alert, "Взять себе"), alert.message_id)
+    assert "теперь ваша" in card.text
+    async with world.engine.connect() as connection:
+        owner = (await connection.execute(sa.select(deals.c.manager_telegram_id))).scalar_one()
+    assert owner == ADMIN_ID
