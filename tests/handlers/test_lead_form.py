@@ -74,6 +74,7 @@ async def test_complete_form_stores_the_lead_and_alerts_the_admin(world: World) 
     assert "+7 916 123-45-67" in alert.text and "Реклама ВКонтакте" in alert.text
     assert "@anna" in alert.text
     assert alert.text.endswith("👔 Менеджер не назначен")  # no managers yet: the admins' own
+    assert "Сделка #1" in alert.text  # numbered as the cards and lists number it
 
     # The form is over: the FSM record is gone.
     await world.saved()
