@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from datetime import timedelta, tzinfo
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.enums import ChatAction
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
@@ -28,7 +28,7 @@ from bot.clock import Clock
 from bot.config import BusinessConfig, CatalogueItem, Localized
 from bot.desk_views import format_amount, relay_header, short
 from bot.draft import load_draft, save_draft
-from bot.filters import IsProspect
+from bot.filters import IsProspect, MenuPressed
 from bot.paging import page_of, pager
 from bot.rendering import RenderFailed
 from bot.services.desk import DeskService
@@ -50,10 +50,7 @@ def register(router: Router) -> None:
     """The prospect's own price offer (buttons only), on the prospects' conversation router."""
     # A prospect's only: for a member of staff (an old menu from before they joined) the form
     # it leads to is a dead end.
-    for menu in (MenuCb, SourcedMenuCb):
-        router.callback_query.register(
-            products, menu.filter(F.action == MenuAction.OFFER), IsProspect()
-        )
+    router.callback_query.register(products, MenuPressed(MenuAction.OFFER), IsProspect())
     router.callback_query.register(chosen, ProspectOfferCb.filter(), IsProspect())
     router.callback_query.register(products_page, ProductsPageCb.filter(), IsProspect())
 

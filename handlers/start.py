@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import datetime
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -22,7 +22,7 @@ from bot.domain.desk import Viewer
 from bot.domain.models import Arrival, DealStatus
 from bot.domain.parsing import format_phone
 from bot.draft import load_draft, save_draft
-from bot.filters import IsProspect
+from bot.filters import IsProspect, MenuPressed
 from bot.services.desk import DeskService
 from bot.services.lead_capture import LeadCaptureService
 from bot.services.reminders import ReminderService
@@ -37,10 +37,7 @@ def register(router: Router) -> None:
     """/start and the menu's request button, on the prospects' conversation router."""
     router.message.register(start, CommandStart(ignore_case=True))  # "/Start": a phone's capital
     # A member of staff's old "leave a request" button must not start a form they cannot leave.
-    for menu in (MenuCb, SourcedMenuCb):
-        router.callback_query.register(
-            menu_request, menu.filter(F.action == MenuAction.REQUEST), IsProspect()
-        )
+    router.callback_query.register(menu_request, MenuPressed(MenuAction.REQUEST), IsProspect())
 
 
 async def start(
