@@ -580,6 +580,15 @@ async def test_an_edited_answer_is_said_not_to_count(world: World) -> None:
     assert "клиент видит первый вариант" in told.text
 
 
+async def agree_and_send(prospect: Prospect) -> None:
+    """From the consent to a sent request, with the Telegram name and the shared contact."""
+    await prospect.press("Согласен")
+    await prospect.press("Анна")
+    await prospect.press("Отправить мой номер")
+    await skip_to_summary(prospect)
+    await prospect.press("Всё верно")
+
+
 async def deal_source(world: World) -> tuple[str, str, str, int | None, int | None]:
     [deal] = await rows(world, deals)
     return (
@@ -643,11 +652,7 @@ async def test_a_link_followed_before_a_refused_consent_still_brings_the_lead(
     async with world.engine.connect() as connection:
         assert (await connection.execute(sa.text("select count(*) from fsm_states"))).scalar() == 0
     await prospect.press("Оставить заявку")  # under the refusal: the button carries the link
-    await prospect.press("Согласен")
-    await prospect.press("Анна")
-    await prospect.press("Отправить мой номер")
-    await skip_to_summary(prospect)
-    await prospect.press("Всё верно")
+    await agree_and_send(prospect)
     channel, _, payload, _, manager = await deal_source(world)
     assert (channel, payload, manager) == ("spears", "rep_7002", 7002)  # Ира's, not round robin
     assert any("Новый лид" in sent.text for sent in world.session.to(ira.chat.id))
@@ -735,10 +740,6 @@ async def test_a_refused_consents_link_brings_no_lead_months_later(world: World)
     [refused] = await prospect.press("Не согласен")
     world.clock.advance(days=200)  # the old menu, pressed next summer
     await prospect.callback(button_data(refused, "Оставить заявку"), refused.message_id)
-    await prospect.press("Согласен")
-    await prospect.press("Анна")
-    await prospect.press("Отправить мой номер")
-    await skip_to_summary(prospect)
-    await prospect.press("Всё верно")
+    await agree_and_send(prospect)
     channel, _, payload, _, _ = await deal_source(world)
     assert (channel, payload) == ("nets", "")  # a direct request: the exhibition is long past
