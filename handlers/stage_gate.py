@@ -296,12 +296,13 @@ async def answer_button(ctx: DealContext, arg: str) -> None:
             await ctx.send(ctx.t("err_stale_button"))
             return
         value = before
+    settled = ctx.message is not None  # the question's message will show the answer
     if await _in_walk(ctx, question_id):
-        stored = await _answer(ctx, question_id, value)
+        stored = await _answer(ctx, question_id, value, read_back=not settled)
     else:
         # a question of a walk left for another button (or a command): its answer is taken
         # all the same, and the walk, or another deal's, is left as it is
-        stored = await _store(ctx, question_id, value)
+        stored = await _store(ctx, question_id, value, read_back=not settled)
         if stored is not None:
             await ctx.show_card(done=ctx.t("answer_saved"))
     if stored is not None and ctx.message is not None:
@@ -331,7 +332,11 @@ async def _settle(ctx: DealContext, asked: int, question_id: str, value: str | N
     if value is None:
         settled = ctx.t("question_skipped", text=text)
     else:
-        answer = short(answer_text(ctx.t, ctx.config, question_id, value), 100)
+        answer: str | None
+        if ctx.pipeline.question(question_id).type is AnswerType.DATE:
+            answer = long_day(ctx.t, date.fromisoformat(value))  # a misread day is seen at once
+        else:
+            answer = short(answer_text(ctx.t, ctx.config, question_id, value), 100)
         settled = ctx.t("question_answered", text=text, answer=answer)
     # headed as it was asked: which deal it is about stays readable
     head = ctx.t("deal_head", deal_id=ctx.deal_id, name=await ctx.client_name())
@@ -364,8 +369,10 @@ async def answer_typed(message: Message, **data: Any) -> None:
         await message.answer(data["t"]("err_not_text"))
         return
     ctx = DealContext.from_data(message.chat.id, int(stored["deal"]), data)
-    value = await _answer(ctx, queue[0], _choice_typed(ctx, queue[0], message.text))
     asked = stored.get("asked")
+    raw = _choice_typed(ctx, queue[0], message.text)
+    # the question's message shows the date taken, with its weekday: no message of its own
+    value = await _answer(ctx, queue[0], raw, read_back=not isinstance(asked, int))
     if value is not None and isinstance(asked, int):
         await _settle(ctx, asked, queue[0], value)
 
@@ -380,14 +387,16 @@ def _choice_typed(ctx: DealContext, question_id: str, text: str) -> str:
     return text
 
 
-async def _answer(ctx: DealContext, question_id: str, raw: str) -> str | None:
+async def _answer(
+    ctx: DealContext, question_id: str, raw: str, read_back: bool = True
+) -> str | None:
     """The answer as stored, if it was taken (the walk goes on or holds); None if not."""
     if not await _in_walk(ctx, question_id):
         await ctx.send(ctx.t("err_stale_button"))  # a question no longer asked
         return None
     data = await ctx.state.get_data()
     queue: list[str] = list(data.get("queue") or [])
-    value = await _store(ctx, question_id, raw, walking=True)
+    value = await _store(ctx, question_id, raw, walking=True, read_back=read_back)
     if value is None:
         return None
     if data.get("walk_target") and not ctx.pipeline.question(question_id).satisfied_by(value):
@@ -397,9 +406,12 @@ async def _answer(ctx: DealContext, question_id: str, raw: str) -> str | None:
     return value
 
 
-async def _store(ctx: DealContext, question_id: str, raw: str, walking: bool = False) -> str | None:
+async def _store(
+    ctx: DealContext, question_id: str, raw: str, walking: bool = False, read_back: bool = True
+) -> str | None:
     """The answer validated and stored (as stored); None, and the manager told why, if not
-    (`walking`: and the walk it was asked in ends, as it cannot go on)."""
+    (`walking`: and the walk it was asked in ends, as it cannot go on). `read_back`: a date said
+    in words is read back in a message (when no question's message will show it)."""
     now = ctx.now()
     try:
         await ctx.desk.check(ctx.viewer, ctx.deal_id)
@@ -431,7 +443,7 @@ async def _store(ctx: DealContext, question_id: str, raw: str, walking: bool = F
         await ctx.send(ctx.t("err_no_access"))
         return None
     question = ctx.pipeline.question(question_id)
-    if question.type is AnswerType.DATE and written_day(raw) is None:
+    if read_back and question.type is AnswerType.DATE and written_day(raw) is None:
         # "в пятницу" or "25.12": the day it was taken for, so a misreading is seen at once
         await ctx.send(ctx.t("date_read_as", date=long_day(ctx.t, date.fromisoformat(value))))
     return value
