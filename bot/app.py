@@ -130,6 +130,7 @@ def build_dispatcher(
         catalogue=catalogue,
         admin_ids=admin_ids,
         live_cards=LiveCards(),
+        live_screens=LiveCards(),  # the same, for each deal's quote screen
     )
     dispatcher.update.outer_middleware(UserMiddleware(catalogue, default_locale, staff, clock))
     dispatcher.include_routers(*get_routers(catalogue))

@@ -60,6 +60,10 @@ class LiveCards:
         rows = tuple(tuple(b for b in row if not gone(b)) for row in shown.offers)
         self._cards[key] = replace(shown, offers=tuple(row for row in rows if row))
 
+    def shown(self, chat_id: int, deal_id: int) -> Shown | None:
+        """The deal's newest card (or screen) in the chat, if remembered."""
+        return self._cards.get((chat_id, deal_id))
+
     def recent(self, chat_id: int, limit: int) -> list[int]:
         """The deals whose cards the chat was shown last, the newest first."""
         deals: list[int] = []

@@ -93,6 +93,7 @@ class DealContext:
     documents: DocumentService | None = None
     message: Message | None = None  # the message whose button was pressed, if any
     live_cards: LiveCards | None = None
+    live_screens: LiveCards | None = None  # each deal's quote screen (handlers/offers.py)
 
     @classmethod
     def from_data(cls, chat_id: int, deal_id: int, data: dict[str, Any]) -> DealContext:

@@ -5,6 +5,7 @@ editable DOCX."""
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -22,6 +23,7 @@ from bot.documents import Party
 from bot.domain.offers import decimal_text, money
 from bot.domain.parsing import InputError, parse_decimal
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
+from bot.live_cards import Shown
 from bot.middlewares import DropPendingInput
 from bot.paging import page_of, pager
 from bot.rendering import RenderFailed
@@ -127,11 +129,30 @@ async def offer(ctx: DealContext, arg: str) -> None:
 
 
 async def show(ctx: DealContext, service: DocumentService) -> None:
+    """The deal's quote screen: changed in place when its own button was pressed (➕, ➖, the
+    language); else sent anew, and the one before shrinks to a line without buttons, so that a
+    chat has one screen that changes the basket."""
     basket = await service.basket(ctx.viewer, ctx.deal_id, ctx.t.locale)
     language = await service.document_locale(ctx.viewer, ctx.deal_id, ctx.t.locale)
-    await ctx.send(
-        _screen(ctx.t, ctx.deal_id, basket, language), _keyboard(ctx, service, basket, language)
-    )
+    text = _screen(ctx.t, ctx.deal_id, basket, language)
+    markup = _keyboard(ctx, service, basket, language)
+    screens = ctx.live_screens
+    current = screens.shown(ctx.chat_id, ctx.deal_id) if screens is not None else None
+    pressed = ctx.message.message_id if ctx.message is not None else None
+    if current is not None and pressed == current.message_id:
+        await ctx.replace(text, markup)
+        return
+    sent = await ctx.send(text, markup)
+    if screens is None:
+        return
+    previous = screens.replace(ctx.chat_id, ctx.deal_id, Shown(sent.message_id, ""))
+    if previous is not None:
+        with suppress(TelegramAPIError):  # deleted, or too old to edit
+            await ctx.bot.edit_message_text(
+                ctx.t("offer_screen_replaced", deal_id=ctx.deal_id),
+                chat_id=ctx.chat_id,
+                message_id=previous.message_id,
+            )
 
 
 def _screen(t: Translator, deal_id: int, basket: Basket, language: str) -> str:

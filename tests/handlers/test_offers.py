@@ -58,14 +58,16 @@ async def test_a_manager_builds_an_offer_and_sends_it_as_pdf_and_docx(world: Wor
     assert "Внедрение CRM под ключ — 1 проект × 120 000,00 = 120 000,00 ₽" in plain(screen.text)
     world.clock.advance(minutes=1)
     await oleg.press("Добавить из каталога")
-    await oleg.press("Лицензия CRM")
+    [two_lines] = await oleg.press("Лицензия CRM")
     [screen] = await oleg.press("🔢")  # the first line's: the CRM setup
     assert "Сколько «Внедрение CRM под ключ»?" in plain(screen.text)
     [wrong] = await oleg.send("много")
     assert "Нужно количество числом" in wrong.text
     [screen] = await oleg.send("2")
-    [screen] = await oleg.press("➕")  # the first line again: 3
-    assert "3 проект × 120 000,00 = 360 000,00" in plain(screen.text)
+    # the screen the "🔢" was on shrinks to a line: one screen changes the basket
+    assert two_lines.text.endswith("актуальный экран ниже") and two_lines.markup is None
+    assert await oleg.press("➕") == []  # the first line again: 3, on the same screen
+    assert "3 проект × 120 000,00 = 360 000,00" in plain(screen.text) and screen.edits == 1
     await oleg.press("Скидка")
     [screen] = await oleg.press("10 %")
     assert "Скидка 10 %: −36 960,00 ₽" in plain(screen.text) and "Итого: 332 640,00 ₽" in plain(
@@ -184,7 +186,7 @@ async def test_the_manager_chooses_the_language_of_a_client_the_bot_does_not_kno
     await oleg.press("Добавить из каталога")
     [screen] = await oleg.press("Консультация эксперта")
     assert "Документ на русском языке" in screen.text  # the manager's own, until told
-    [screen] = await oleg.press("Сделать на английском")
+    assert await oleg.press("Сделать на английском") == []  # the same screen, changed
     assert "Документ на английском языке" in screen.text
     assert "Консультация эксперта" in screen.text  # the manager's screen stays in Russian
     assert "Сделать на русском" in str(screen.markup)  # and can be turned back
