@@ -44,3 +44,10 @@ def test_a_reminder_shows_its_deal_on_a_line_of_its_own(locale: str, first: str)
 def test_counts_agree_with_their_nouns(count: int, russian: str, english: str) -> None:
     assert plural(count, "балл", "балла", "баллов") == russian
     assert plural(count, "point", "points") == english
+
+
+def test_no_message_promises_reports_the_bot_does_not_have() -> None:
+    """The bot has no reports yet: a reason "kept for the reports" would promise one."""
+    for locale, words in (("ru", ("отчёт", "отчет")), ("en", ("report",))):
+        text = (TEMPLATES / "messages" / f"{locale}.yaml").read_text(encoding="utf-8").lower()
+        assert not any(word in text for word in words), locale
