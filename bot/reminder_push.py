@@ -11,7 +11,8 @@ from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.callbacks import DealAction, DealCb, ReminderAction, ReminderCb
+from bot import desk_keyboards as kb
+from bot.callbacks import ReminderAction, ReminderCb
 from bot.clock import Clock
 from bot.config import BusinessConfig
 from bot.desk_views import deal_button, local, relay_header, stage_name
@@ -66,15 +67,8 @@ def reminder_keyboard(
             button("btn_snooze_tomorrow", ReminderAction.SNOOZE, "tomorrow"),
         ],
     ]
-    if reminder.deal_id is not None:
-        open_deal = DealCb(action=DealAction.OPEN, deal=reminder.deal_id)
-        row = [InlineKeyboardButton(text=t.label("btn_open_deal"), callback_data=open_deal.pack())]
-        if take:
-            taken = DealCb(action=DealAction.TAKE, deal=reminder.deal_id)
-            row.insert(
-                0, InlineKeyboardButton(text=t.label("btn_take"), callback_data=taken.pack())
-            )
-        rows.append(row)
+    if reminder.deal_id is not None:  # the deal's buttons, as its alert has them
+        rows.extend(kb.alert(t, reminder.deal_id, inbox=False, take=take).inline_keyboard)
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -143,8 +143,7 @@ class TemplateStore:
 
     def current(self, name: str) -> bytes | None:
         """The template in use (uploaded, or the shipped one), to be edited and sent back."""
-        path = self._renderer.directory / name
-        return path.read_bytes() if name in self.names() and path.is_file() else None
+        return (self._renderer.directory / name).read_bytes() if self.exists(name) else None
 
     def restorable(self, name: str) -> bool:
         """Replaced by an upload, with a shipped template to go back to."""
@@ -175,8 +174,7 @@ class TemplateStore:
             raise TemplateRejected("empty")
         if name.endswith((".html", ".css")) and not _is_text(content):
             raise TemplateRejected("not_text")  # WeasyPrint would skip it and print unstyled
-        requisites = self._config.company.requisites
-        if requisites is not None and name == requisites.logo:
+        if name == self.logo():
             check_picture(name, content)
         trial = Path(tempfile.mkdtemp(prefix="salesbot-trial-"))
         try:

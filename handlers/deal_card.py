@@ -43,7 +43,14 @@ from bot.middlewares import DoubleTap, DropPendingInput
 from bot.services.desk import ActivityKind, ClientField, DeskService, NoAccess, TakeResult
 from bot.states import DealWork
 from handlers import notify, offers, reminders, stage_gate
-from handlers.deal_context import DEAL_KEY, DealContext, offered, staff_input_error
+from handlers.deal_context import (
+    DEAL_KEY,
+    NOTE_LIMIT,
+    DealContext,
+    note_text,
+    offered,
+    staff_input_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -334,35 +341,33 @@ async def reassign(ctx: DealContext, target: str) -> None:
             kb.reassign(ctx.t, ctx.deal_id, managers, card.deal.manager_telegram_id, me),
         )
         return
-    mine = target == str(me)  # an owner takes the deal to work it themselves
-    chosen = next((m for m in managers if str(m.telegram_id) == target), None)
-    if chosen is None and not mine:
-        await ctx.send(ctx.t("err_stale_button"))
-        return
+    name: str | None  # None: the admin themselves (an owner sells too)
+    if target == str(me):
+        new, name = me, None
+    else:
+        chosen = next((m for m in managers if str(m.telegram_id) == target), None)
+        if chosen is None:
+            await ctx.send(ctx.t("err_stale_button"))
+            return
+        new, name = chosen.telegram_id, chosen.name
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
-    new = me if chosen is None else chosen.telegram_id
     if card.deal.manager_telegram_id == new:
-        same = ctx.t("reassign_same_self") if chosen is None else None
-        await ctx.send(
-            same or ctx.t("reassign_same", name=chosen.name if chosen else ""),
-            kb.back_to_card(ctx.t, ctx.deal_id),
-        )
+        same = ctx.t("reassign_same", name=name) if name else ctx.t("reassign_same_self")
+        await ctx.send(same, kb.back_to_card(ctx.t, ctx.deal_id))
         return
     previous = await ctx.desk.reassign(ctx.viewer, ctx.deal_id, new, ctx.now())
     client = card.person.name
-    if chosen is None:
-        await ctx.show_card(done=ctx.t("reassigned_self"))
-    else:
-        await ctx.show_card(done=ctx.t("reassigned", name=chosen.name))
-        await _tell(ctx, chosen.telegram_id, "deal_given_to_you", client=client)
+    await ctx.show_card(done=ctx.t("reassigned", name=name) if name else ctx.t("reassigned_self"))
+    if name:
+        await _tell(ctx, new, "deal_given_to_you", client=client)
     if previous is not None and previous != new:
         # No button: the deal is no longer theirs to open; their reminders of it went along.
-        if chosen is None:
-            await _tell(ctx, previous, "deal_taken_by_admin", button=False, client=client)
-        else:
+        if name:
             await _tell(
-                ctx, previous, "deal_taken_from_you", button=False, name=chosen.name, client=client
+                ctx, previous, "deal_taken_from_you", button=False, name=name, client=client
             )
+        else:
+            await _tell(ctx, previous, "deal_taken_by_admin", button=False, client=client)
         await _close_card(ctx, previous, card.person.name)
 
 
@@ -563,20 +568,13 @@ async def _typed_context(message: Message, data: dict[str, Any]) -> DealContext 
 
 
 async def _text(
-    message: Message, ctx: DealContext, limit: int = 1000, lines: bool = False
+    message: Message, ctx: DealContext, limit: int = NOTE_LIMIT, lines: bool = False
 ) -> str | None:
     try:
         return parse_free_text(message.text or "", limit=limit, lines=lines)
     except InputError as error:
         await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
         return None
-
-
-def _caption(caption: str | None) -> str | None:
-    try:
-        return parse_free_text(caption or "", limit=1000, lines=True)
-    except InputError:
-        return None  # none, blank or too long: the voice itself is what is kept
 
 
 async def objection_typed(message: Message, **data: Any) -> None:
@@ -601,7 +599,7 @@ async def activity_typed(message: Message, **data: Any) -> None:
     if message.voice is not None:
         await ctx.desk.log_activity(
             ctx.viewer, ctx.deal_id, kind, ctx.now(), voice=message.voice.file_id,
-            duration=message.voice.duration, text=_caption(message.caption),
+            duration=message.voice.duration, text=note_text(message.caption),
         )  # fmt: skip
     else:
         text = await _text(message, ctx, lines=True)  # a call's summary keeps its lines

@@ -20,7 +20,7 @@ from bot.clock import Clock
 from bot.config import BusinessConfig
 from bot.desk_views import MESSAGE_LIMIT, deal_card
 from bot.domain.desk import Viewer
-from bot.domain.parsing import InputError, Problem
+from bot.domain.parsing import InputError, Problem, parse_free_text
 from bot.live_cards import LiveCards, Shown
 from bot.services.desk import DeskService, NoAccess
 from bot.services.documents import DocumentService
@@ -39,6 +39,18 @@ _STAFF_INPUT_ERRORS = {
     Problem.PHONE_INVALID: "err_phone_invalid_staff",
     Problem.EMAIL_INVALID: "err_email_invalid_staff",
 }
+
+
+NOTE_LIMIT = 1000  # characters of a note: a call's summary, a voice's caption
+
+
+def note_text(text: str | None) -> str | None:
+    """A note's text as kept (its lines too), or None for none, blank or too long: a voice's
+    caption, or a loose text offered as a note."""
+    try:
+        return parse_free_text(text or "", limit=NOTE_LIMIT, lines=True)
+    except InputError:
+        return None
 
 
 def staff_input_error(t: Translator, error: InputError) -> Markup:

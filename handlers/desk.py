@@ -43,7 +43,7 @@ from bot.services.reminders import MANUAL, ReminderService
 from bot.services.staff import StaffService
 from bot.states import StaffInput
 from bot.texts import Translator
-from handlers.deal_context import DealContext
+from handlers.deal_context import DealContext, note_text
 from handlers.reminders import reminder_purpose
 
 MENU_ACTIONS = frozenset(
@@ -124,14 +124,16 @@ KEEP_DEALS = 3  # deals offered to keep a loose text or voice in
 def _loose(message: Message) -> dict[str, Any] | None:
     """What a member of staff's message holds to keep as a note: a text, or a voice (with its
     caption); None for anything else."""
-    if message.voice is not None:
-        loose: dict[str, Any] = {"voice": message.voice.file_id, "duration": message.voice.duration}
-        with suppress(InputError):  # none, blank or too long: the voice itself is kept
-            loose["text"] = parse_free_text(message.caption or "", limit=1000, lines=True)
-        return loose
+    if message.voice is not None:  # a caption that is no note leaves the voice itself
+        voice = message.voice
+        return {
+            "voice": voice.file_id,
+            "duration": voice.duration,
+            "text": note_text(message.caption),
+        }
     if message.text and not message.text.startswith("/"):
-        with suppress(InputError):
-            return {"text": parse_free_text(message.text, limit=1000, lines=True)}
+        text = note_text(message.text)
+        return {"text": text} if text else None
     return None
 
 
@@ -174,11 +176,8 @@ def _offered(callback: CallbackQuery, callback_data: KeepCb) -> dict[str, Any] |
     if origin is not None and origin.voice is not None:
         return _loose(origin) if origin.message_id == callback_data.message else None
     _, blank, quoted = (offer.text or "").partition("\n\n")
-    if not blank:
-        return None
-    with suppress(InputError):
-        return {"text": parse_free_text(quoted, limit=1000, lines=True)}
-    return None
+    text = note_text(quoted) if blank else None
+    return {"text": text} if text else None
 
 
 async def keep_in_deal(callback: CallbackQuery, callback_data: KeepCb, **data: Any) -> None:
@@ -521,11 +520,8 @@ async def _today(
     owners = await _names(t, viewer, staff)
 
     def lines(group: str) -> list[str]:
-        earlier = ("hot", "new", "stale")[: ("hot", "new", "stale").index(group)]
         return [
-            deal_button(t, config, row.deal, owners)
-            for row in found.rows
-            if getattr(row, group) and not any(getattr(row, other) for other in earlier)
+            deal_button(t, config, row.deal, owners) for row in found.rows if row.group == group
         ]
 
     text = t(

@@ -90,6 +90,11 @@ class TodayRow:
     def hot(self) -> bool:
         return self.deal.temperature is Temperature.HOT
 
+    @property
+    def group(self) -> str:
+        """The first group it is in, where /today lists it: "hot", "new" or "stale"."""
+        return "hot" if self.hot else "new" if self.new else "stale"
+
 
 @dataclass(frozen=True, slots=True)
 class TodayPage:
