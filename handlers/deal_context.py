@@ -37,6 +37,7 @@ _STAFF_INPUT_ERRORS = {
     Problem.NOT_A_NAME: "err_client_name",
     Problem.NOT_A_COMPANY: "err_client_company",
     Problem.PHONE_INVALID: "err_phone_invalid_staff",
+    Problem.PHONE_EXTENSION: "err_phone_extension_staff",
     Problem.EMAIL_INVALID: "err_email_invalid_staff",
 }
 

@@ -24,6 +24,7 @@ class Problem(StrEnum):
     NOT_A_NAME = "not_a_name"
     NOT_A_COMPANY = "not_a_company"
     PHONE_INVALID = "phone_invalid"
+    PHONE_EXTENSION = "phone_extension"
     EMAIL_INVALID = "email_invalid"
     USE_BUTTONS = "use_buttons"
     NOT_A_NUMBER = "not_a_number"
@@ -127,6 +128,11 @@ def parse_company(text: str) -> str:
 
 
 _PHONE_SIGNS = re.compile(r"\+?[\d\s\u00a0().\-‑–—/]+")
+# An office number's extension after it: "доб. 12", "ext 12", "x12", "вн. 12"
+_PHONE_EXTENSION = re.compile(
+    r"(?P<number>.*\d)[\s,;]*(?:доб|добавочный|вн|внутр|ext|extension|x)\.?\s*(?:№\s*)?\d{1,6}",
+    re.IGNORECASE,
+)
 _PHONE_LABEL = re.compile(r"^(?:телефон|тел|phone|tel)\.?:?\s*", re.IGNORECASE)
 
 
@@ -142,6 +148,12 @@ def _copied_phone(text: str) -> str:
 def parse_phone(text: str, default_region: str = "RU") -> str:
     """A phone number in any usual writing -> E.164 (+79161234567)."""
     raw = _copied_phone(text)
+    office = _PHONE_EXTENSION.fullmatch(raw)
+    if office is not None:
+        # A number is kept in E.164, which has no extension, and a manager dialling the number
+        # without it reaches a switchboard: ask for one that reaches the person.
+        parse_phone(office["number"], default_region)
+        raise InputError(Problem.PHONE_EXTENSION)
     # Only what numbers are written with: phonenumbers reads letters as a keypad's digits
     # ("8 916 OOO 00 00" typed with the letter O) and drops an extension or words after the
     # number, and a number stored other than as typed is worse than one asked again.

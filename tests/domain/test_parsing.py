@@ -55,7 +55,6 @@ def test_invalid_phone_is_refused(typed: str) -> None:
     [
         "8 916 OOO 00 00",  # the letter O for zero: not a keypad's 6
         "+1 800 FLOWERS",
-        "+7 916 123-45-67 доб. 123",  # the extension would be dropped without a word
         "+7 916 123 45 67, 123",
         "89161234567a",
         "my phone is +7 916 123 45 67",
@@ -64,6 +63,23 @@ def test_invalid_phone_is_refused(typed: str) -> None:
 def test_a_phone_with_more_than_a_number_is_asked_again(typed: str) -> None:
     with pytest.raises(InputError) as error:
         parse_phone(typed, "RU")
+    assert error.value.problem is Problem.PHONE_INVALID
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["+7 495 123-45-67 доб. 123", "8 (495) 123 45 67, доб 12", "+44 20 7946 0958 ext. 7",
+     "+7 495 123-45-67 x12", "84951234567 вн.12"],
+)  # fmt: skip
+def test_an_office_number_with_an_extension_is_asked_for_a_direct_one(typed: str) -> None:
+    with pytest.raises(InputError) as error:
+        parse_phone(typed, "RU")
+    assert error.value.problem is Problem.PHONE_EXTENSION
+
+
+def test_an_extension_after_no_number_is_no_phone() -> None:
+    with pytest.raises(InputError) as error:
+        parse_phone("123 доб. 45", "RU")
     assert error.value.problem is Problem.PHONE_INVALID
 
 

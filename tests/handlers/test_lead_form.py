@@ -334,6 +334,22 @@ async def test_invalid_phone_is_reasked_and_not_stored(world: World) -> None:
     )
 
 
+async def test_an_office_number_with_an_extension_is_asked_for_a_direct_one(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна")
+    [answer] = await prospect.send("+7 495 123-45-67 доб. 12")
+    # not the country-code hint: the number was readable, its extension cannot be kept
+    assert "с добавочным сохранить не получится" in answer.text
+    assert "Отправить мой номер" in answer.text and "кодом страны" not in answer.text
+    assert (
+        "phone" not in await draft_of(world)
+        and await fsm_state(world, prospect) == "LeadForm:phone"
+    )
+    await prospect.send("+7 916 123-45-67")
+    assert (await draft_of(world))["phone"] == "+79161234567"
+
+
 async def test_someone_elses_contact_is_refused(world: World) -> None:
     prospect = world.prospect()
     await start_form(prospect)

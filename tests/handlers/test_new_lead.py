@@ -21,6 +21,8 @@ async def test_typed_name_and_phone_make_an_outbound_deal(world: World) -> None:
     [wrong] = await oleg.send("12")
     assert "Не получается распознать номер" in wrong.text
     assert "Отправить мой номер" not in wrong.text  # the client's button, not the manager's
+    [office] = await oleg.send("+7 495 123-45-67 доб. 12")
+    assert "до клиента можно дозвониться напрямую" in office.text
     created = await oleg.send("8 903 555-44-33")
     [card] = created  # what was done, over the card, and where the lead came from, asked
     assert card.text.startswith("➕ Лид создан: сделка #1. 📍 Откуда клиент?")
