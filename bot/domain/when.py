@@ -198,7 +198,31 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
                 continue
             rest = [other.strip() for other in clauses if other is not clause]
             return moment, ", ".join([note, *rest] if note else rest)
+    # "созвон завтра в 10 по скидке": the moment inside without a comma, around a word that
+    # says when (so dateparser reads a few runs of words, not every one of a long text)
+    said = _A_MOMENT_SAID.search(" ".join(words))
+    if said is not None:
+        anchor = " ".join(words)[: said.start()].count(" ")
+        for size in range(min(_LONGEST_MOMENT, len(words) - 2), 0, -1):
+            for start in range(max(1, anchor - size + 1), min(anchor, len(words) - size - 1) + 1):
+                moment_words = words[start : start + size]
+                if {moment_words[0].lower(), moment_words[-1].lower()} & _NOTE_WORDS:
+                    continue  # dateparser skips "about the": they belong to the note
+                note_words = words[:start] + words[start + size :]
+                try:
+                    moment = parse_when(" ".join(moment_words), now, tz)
+                except InputError as part:
+                    if part.problem in (Problem.IN_THE_PAST, Problem.TOO_FAR):
+                        error = part
+                    continue
+                return moment, " ".join(note_words)
     raise error
+
+
+_LONGEST_MOMENT = 6  # words: "в следующий четверг в 11 утра"
+# words that join a note's parts and never begin or end a moment
+_NOTE_WORDS = frozenset({"about", "the", "a", "an", "and", "of", "to", "for", "with", "по", "и",
+                         "про", "для", "с", "о", "об"})  # fmt: skip
 
 
 _CLAUSE = re.compile(r",\s+|;\s*|\s+[—–-]\s+")  # not "1,5 часа": a comma inside a number

@@ -321,6 +321,18 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
             "Call, discuss the discount",
         ),
         ("через 1,5 часа позвонить", moscow(2026, 11, 23, 13, 30), "позвонить"),  # one number
+        # ... and without a comma
+        ("созвон завтра в 10 по скидке", moscow(2026, 11, 24, 10, 0), "созвон по скидке"),
+        (
+            "Отправить в пятницу в 15 договор Анне",
+            moscow(2026, 11, 27, 15, 0),
+            "Отправить договор Анне",
+        ),
+        (
+            "call Ann tomorrow at 10 about the discount",
+            moscow(2026, 11, 24, 10, 0),
+            "call Ann about the discount",
+        ),
     ],
 )
 def test_a_reminder_may_say_what_it_is_about(

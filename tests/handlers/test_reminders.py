@@ -491,6 +491,9 @@ async def test_a_next_step_with_a_moment_in_it_is_offered_as_a_reminder(world: W
     await oleg.callback(DealCb(action=DealAction.STEP, deal=1).pack())
     [mid] = await oleg.send("Созвониться в пятницу в 11, обсудить скидку")  # mid-sentence
     assert mid.buttons()[0] == "⏰ Напомнить пт, 27.11.2026 11:00"
+    await oleg.callback(DealCb(action=DealAction.STEP, deal=1).pack())
+    [inside] = await oleg.send("Созвон завтра в 10 по скидке")  # inside, without a comma
+    assert inside.buttons()[0] == "⏰ Напомнить вт, 24.11.2026 10:00"
 
 
 async def test_no_answer_is_one_tap_and_offers_when_to_call_again(world: World) -> None:
