@@ -32,7 +32,7 @@ from bot.commands import set_staff_commands
 from bot.config import BusinessConfig, load_business_config, scoring_table, source_table
 from bot.domain.when import parse_when
 from bot.live_cards import LiveCards
-from bot.middlewares import UserMiddleware
+from bot.middlewares import InFlight, UserMiddleware
 from bot.reminder_push import ReminderPusher, start_scheduler
 from bot.rendering import Renderer
 from bot.sending import Limits, SendingPolicy
@@ -67,6 +67,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("salesbot")
 
 REMINDER_TICK_SECONDS = 5.0  # how often due reminders are claimed and sent
+# At a stop, how long the updates being handled and the reminders being sent may take to
+# finish: within the 10 s that Docker and most supervisors give between SIGTERM and SIGKILL
+SHUTDOWN_GRACE = 6.0
 
 
 def build_dispatcher(
@@ -131,7 +134,9 @@ def build_dispatcher(
         admin_ids=admin_ids,
         live_cards=LiveCards(),
         live_screens=LiveCards(),  # the same, for each deal's quote screen
+        in_flight=InFlight(),
     )
+    dispatcher.update.outer_middleware(dispatcher["in_flight"])
     dispatcher.update.outer_middleware(UserMiddleware(catalogue, default_locale, staff, clock))
     dispatcher.include_routers(*get_routers(catalogue))
     dispatcher.errors.register(make_error_handler(catalogue, default_locale))
@@ -298,10 +303,15 @@ async def run_polling(settings: Settings) -> None:
             delivery, dp["reminders"], clock, REMINDER_TICK_SECONDS, dp["staff"], app.config
         )
         try:
-            await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types())
+            await dp.start_polling(
+                bot, allowed_updates=dp.resolve_used_update_types(), close_bot_session=False
+            )
         finally:
             scheduler.shutdown(wait=False)
-            await delivery.close()
+            # side by side: the two together stay within the grace
+            await asyncio.gather(
+                dp["in_flight"].drain(SHUTDOWN_GRACE), delivery.close(grace=SHUTDOWN_GRACE)
+            )
     finally:
         await bot.session.close()
         await app.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -63,6 +64,40 @@ class UserMiddleware(BaseMiddleware):
                 await set_staff_commands(bot, user.id, t, viewer.is_admin)
         except Exception:
             log.warning("could not record the language of %s", user.id, exc_info=True)
+
+
+class InFlight(BaseMiddleware):
+    """The updates being handled. Telegram counts an update as delivered once the next poll
+    asks past it, so at a stop (a deploy's SIGTERM) those still being handled are waited for
+    before the bot's session and the database close under them: a lead just stored still gets
+    its alert, a client's message its relay."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        task = asyncio.current_task()
+        if task is None:
+            return await handler(event, data)
+        self._tasks.add(task)
+        try:
+            return await handler(event, data)
+        finally:
+            self._tasks.discard(task)
+
+    async def drain(self, timeout: float) -> int:
+        """Wait up to `timeout` seconds for the updates being handled; the number left."""
+        if not self._tasks:
+            return 0
+        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+        if pending:
+            log.warning("stopping with %d updates still being handled", len(pending))
+        return len(pending)
 
 
 class DropPendingInput(BaseMiddleware):

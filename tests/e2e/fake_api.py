@@ -198,6 +198,10 @@ class FakeBotAPI:
         self.user_texts: dict[tuple[int, int], str] = {}  # what users wrote, for copyMessage
         self.failures: list[ApiError] = []  # the next sendMessage calls fail with these
         self.blocked: set[int] = set()  # chats whose user blocked the bot
+        # a sendMessage whose text contains the key is answered after that many seconds, once;
+        # `holding` is set when it starts waiting
+        self.slow: dict[str, float] = {}
+        self.holding = asyncio.Event()
         self._changed = asyncio.Condition()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -290,6 +294,11 @@ class FakeBotAPI:
                     raise self.failures.pop(0)
                 if int(params["chat_id"]) in self.blocked:
                     raise ApiError(403, "Forbidden: bot was blocked by the user")
+                for text, delay in list(self.slow.items()):
+                    if text in str(params.get("text")):
+                        del self.slow[text]
+                        self.holding.set()
+                        await asyncio.sleep(delay)
                 return self._send_message(params)
             case "copyMessage":
                 return self._copy_message(params)

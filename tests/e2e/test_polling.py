@@ -100,6 +100,30 @@ async def test_form_survives_a_restart_of_the_process(
     assert set(fake_api.deliveries.values()) == {1}
 
 
+async def test_a_stop_mid_update_finishes_it_first(
+    fake_api: FakeBotAPI, launcher: BotLauncher
+) -> None:
+    """A deploy's SIGTERM while a lead is being confirmed: the lead is stored and its alert
+    still goes out before the process exits, not after the session and database closed."""
+    bot = await launcher.start()
+    prospect = Prospect(fake_api, TgUser(id=1003, first_name="Анна"))
+    await first_half(prospect)
+    await prospect.send("anna@example.com", expect="Из какой вы компании?")
+    await prospect.send("ООО Вектор", expect="Что вам нужно?")
+    await prospect.press("Автоматизация продаж", expect="Когда планируете начать?")
+    await prospect.press("Как можно скорее", expect="На какой бюджет")
+    await prospect.press("Больше 300", expect="Как с вами лучше связаться?")
+    await prospect.press("Звонок", expect="В какое время удобно?")
+    await prospect.press("Утром", expect="Проверьте заявку")
+    fake_api.slow["Заявка принята"] = 2.0  # Telegram slow to take the answer
+    await fake_api.push_callback(prospect.user, *fake_api.button_data(1003, "Всё верно"))
+    await asyncio.wait_for(fake_api.holding.wait(), 10)
+    assert await bot.stop() == 0  # SIGTERM while the confirmation is under way
+    assert [m for m in fake_api.messages_to(1003) if "Заявка принята" in m.text]
+    assert [m for m in fake_api.messages_to(ADMIN_ID) if "Новый лид" in m.text]
+    assert stored_deals(launcher.db_path) == [("hot", "vk_ads")]
+
+
 async def test_a_prospect_gets_a_standard_offer_as_a_pdf_over_http(
     fake_api: FakeBotAPI, launcher: BotLauncher
 ) -> None:
