@@ -142,6 +142,7 @@ class DocumentService:
         """Saved in one transaction, against the catalogue as it was. `withdraw`: skus to take
         off (those not in the catalogue are off already). An item the file leaves as it is is
         not written: a copy of a configuration item would hide later edits of the file."""
+        self._imported = None  # compared with the database, not a copy another process outdated
         current = {item.sku: item for item in await self.catalogue()}
         changed = [item for item in items if current.get(item.sku) != item]
         gone = [current[sku] for sku in withdraw if sku in current]

@@ -3,6 +3,8 @@ ones are listed with their reasons; managers and prospects cannot."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import sqlalchemy as sa
 from aiogram.types import BufferedInputFile
 
@@ -10,8 +12,8 @@ from bot.callbacks import DealAction, DealCb, StaffAction, StaffCb
 from bot.services.documents import DocumentService
 from storage.schema import catalogue_items
 from tests.documents.test_catalogue_import import CSV
-from tests.fakes import Prospect
-from tests.handlers.conftest import World
+from tests.fakes import Prospect, RecordingSession
+from tests.handlers.conftest import World, make_world
 from tests.handlers.test_deal_card import manager_with_deal
 from tests.handlers.test_staff import submit_lead
 
@@ -172,3 +174,21 @@ async def test_a_paragraph_pasted_as_a_name_is_refused(world: World) -> None:
     assert "строка 2: наименование — длиннее 200 знаков" in report.text
     [shown] = await admin.send("/catalogue")
     assert "Короткое имя" in shown.text and "Очень подробное" not in shown.text
+
+
+async def test_an_import_through_another_process_is_not_taken_for_no_change(world: World) -> None:
+    """Two processes on one database: the second had read the catalogue before the first
+    changed a price; its import of the price it saw is saved, not reported "unchanged"."""
+    other = make_world(world.engine, world.config, world.clock, RecordingSession())
+    row = "sku;name;price\ncrm-setup;Настройка CRM под ваш процесс;{}\n"
+    await world.admin().send_document(row.format(9600).encode(), "first.csv")
+    await other.admin().send("/catalogue")  # the second process reads it: 9 600
+    [raised] = await world.admin().send_document(row.format(9900).encode(), "raise.csv")
+    assert "обновлено 1" in raised.text
+    [back] = await other.admin().send_document(row.format(9600).encode(), "back.csv")
+    assert "обновлено 1" in back.text
+    async with world.engine.connect() as connection:
+        item = await connection.scalar(
+            sa.select(catalogue_items.c.item).where(catalogue_items.c.sku == "crm-setup")
+        )
+    assert Decimal(item["price"]) == 9600
