@@ -191,4 +191,4 @@ async def test_an_import_through_another_process_is_not_taken_for_no_change(worl
         item = await connection.scalar(
             sa.select(catalogue_items.c.item).where(catalogue_items.c.sku == "crm-setup")
         )
-    assert Decimal(item["price"]) == 9600
+    assert item is not None and Decimal(item["price"]) == 9600
