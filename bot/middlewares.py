@@ -16,6 +16,7 @@ from bot.callbacks import DealAction, DealCb
 from bot.clock import Clock
 from bot.commands import set_staff_commands
 from bot.domain.desk import Viewer
+from bot.services.desk import NoAccess
 from bot.services.staff import StaffService
 from bot.texts import LOCALES, Catalogue, Translator, locale_for, translator
 
@@ -118,19 +119,40 @@ class DropPendingInput(BaseMiddleware):
         )
         if moved_on and state is not None:
             current = await state.get_state()
-            if current is not None and current.split(":")[0] in ("DealWork", "StaffInput"):
+            if (
+                current is not None
+                and current.split(":")[0] in ("DealWork", "StaffInput")
+                and await _acts(event, data)
+            ):
                 await state.clear()
         return await handler(event, data)
 
 
-def _continues(data: str | None) -> bool:
+def _pressed_deal(data: str | None) -> DealCb | None:
     if not data or not data.startswith(f"{DealCb.__prefix__}:"):
-        return False
+        return None
     try:
-        action = DealCb.unpack(data).action
+        return DealCb.unpack(data)
     except (TypeError, ValueError):
+        return None
+
+
+def _continues(data: str | None) -> bool:
+    pressed = _pressed_deal(data)
+    return pressed is not None and pressed.action in (DealAction.ANSWER, DealAction.SKIP)
+
+
+async def _acts(event: TelegramObject, data: dict[str, Any]) -> bool:
+    """Whether a press can act at all: a deal's button that will be refused (a deal handed to
+    someone else, a forged number) moves nobody on, and what they were typing stays asked."""
+    pressed = _pressed_deal(event.data) if isinstance(event, CallbackQuery) else None
+    if pressed is None or pressed.action is DealAction.TAKE or "desk" not in data:
+        return True
+    try:
+        await data["desk"].check(data["viewer"], pressed.deal)
+    except NoAccess:
         return False
-    return action in (DealAction.ANSWER, DealAction.SKIP)
+    return True
 
 
 class DoubleTap(BaseMiddleware):

@@ -1036,3 +1036,18 @@ async def test_one_question_answered_from_the_list_is_one_answer_saved(world: Wo
     await oleg.press("Удалось связаться")
     [saved] = await oleg.press("Да")
     assert saved.text.startswith("Ответ сохранён ✔\n\n")
+
+
+async def test_a_refused_old_button_does_not_end_what_the_manager_was_typing(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await submit_lead(world, 1002, name="Борис")  # Олег's too: nobody else works
+    await world.add_manager(7002, "Ирина")
+    await hand_deal_to(world, "Ирина", deal_id=2)
+    await oleg.send("/deals")
+    await oleg.press("#1")
+    await oleg.press("Сумма")
+    # the history button of Борис's old card, handed over since: refused
+    await oleg.callback(DealCb(action=DealAction.HISTORY, deal=2).pack())
+    assert oleg.answer_callback_texts()[-1] == "Эта сделка вам недоступна."
+    await oleg.send("150 000")  # still the amount asked: not offered as a note
+    assert (await deal_of(world)).amount_minor == 15_000_000
