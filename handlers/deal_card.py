@@ -32,9 +32,9 @@ from bot.domain.parsing import (
     parse_company,
     parse_contact_phone,
     parse_email,
-    parse_free_text,
     parse_name,
     parse_phone,
+    parse_words,
 )
 from bot.domain.pipeline import AnswerType, Question, amount_minor, parse_answer
 from bot.domain.when import LATER
@@ -571,7 +571,7 @@ async def _text(
     message: Message, ctx: DealContext, limit: int = NOTE_LIMIT, lines: bool = False
 ) -> str | None:
     try:
-        return parse_free_text(message.text or "", limit=limit, lines=lines)
+        return parse_words(message.text or "", limit=limit, lines=lines)
     except InputError as error:
         await ctx.send(ctx.t(f"err_{error.problem.value}", limit=error.limit))
         return None

@@ -29,9 +29,9 @@ from bot.domain.parsing import (
     parse_company,
     parse_contact_phone,
     parse_email,
-    parse_free_text,
     parse_name,
     parse_phone,
+    parse_words,
 )
 from bot.draft import LeadDraft, load_draft, save_draft
 from bot.filters import IsProspect
@@ -420,7 +420,7 @@ async def need_text(
 ) -> None:  # fmt: skip
     assert message.text is not None and message.from_user is not None
     try:
-        value = parse_free_text(message.text)
+        value = parse_words(message.text)
     except InputError as error:
         await _reask(message, t, error)
         return

@@ -20,6 +20,7 @@ FREE_TEXT_MAX = 500
 
 class Problem(StrEnum):
     EMPTY = "empty"
+    NO_WORDS = "no_words"
     TOO_LONG = "too_long"
     NOT_A_NAME = "not_a_name"
     NOT_A_COMPANY = "not_a_company"
@@ -83,6 +84,15 @@ def parse_free_text(text: str, limit: int = FREE_TEXT_MAX, lines: bool = False) 
     return cleaned
 
 
+def parse_words(text: str, limit: int = FREE_TEXT_MAX, lines: bool = False) -> str:
+    """A typed text that says something: a letter or a digit in it. "🙂🎉👍" as a company, a
+    need, a lost deal's reason or a next step tells whoever reads it later nothing."""
+    cleaned = parse_free_text(text, limit, lines)
+    if not any(ch.isalnum() for ch in cleaned):
+        raise InputError(Problem.NO_WORDS)
+    return cleaned
+
+
 # What a name has not, and a question, a link or a phone has: "сколько стоит?", "http://...",
 # "@shop", "Анна 89161234567"
 _NOT_A_NAME = re.compile(r"[?@]|://|www\.|\d{5}", re.IGNORECASE)
@@ -120,7 +130,7 @@ def parse_name(text: str, strict: bool = True) -> str:
 
 
 def parse_company(text: str) -> str:
-    company = parse_free_text(text, COMPANY_MAX)
+    company = parse_words(text, COMPANY_MAX)
     # "а сколько стоит?" is a question, not where they work ("Who? Media" is a company)
     if company.endswith("?") and " " in company:
         raise InputError(Problem.NOT_A_COMPANY)

@@ -14,7 +14,13 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain.models import DealStatus
-from bot.domain.parsing import InputError, Problem, parse_decimal, parse_free_text
+from bot.domain.parsing import (
+    InputError,
+    Problem,
+    parse_decimal,
+    parse_free_text,
+    parse_words,
+)
 from bot.domain.when import parse_day, written_day
 
 
@@ -219,7 +225,7 @@ def parse_answer(
     text = parse_free_text(raw)
     match question.type:
         case AnswerType.TEXT:
-            return text
+            return parse_words(text)
         case AnswerType.CHOICE:
             if text not in question.choices:
                 raise InputError(Problem.USE_BUTTONS)

@@ -14,6 +14,7 @@ from bot.domain.parsing import (
     parse_free_text,
     parse_name,
     parse_phone,
+    parse_words,
 )
 
 
@@ -298,3 +299,16 @@ def test_an_address_one_letter_from_a_common_mailbox_is_offered_corrected(
     from bot.domain.parsing import likely_meant
 
     assert likely_meant(typed) == meant
+
+
+@pytest.mark.parametrize("typed", ["🙂🎉👍", "!!!", "…", "👍 👍"])
+def test_emoji_or_signs_alone_say_nothing(typed: str) -> None:
+    for parse in (parse_words, parse_company):
+        with pytest.raises(InputError) as error:
+            parse(typed)
+        assert error.value.problem is Problem.NO_WORDS
+
+
+@pytest.mark.parametrize("typed", ["👍 договорились", "ООО «Ромашка» 🌼", "№5", "Q3"])
+def test_a_text_with_a_letter_or_digit_is_kept_as_typed(typed: str) -> None:
+    assert parse_words(typed) == typed

@@ -350,6 +350,22 @@ async def test_an_office_number_with_an_extension_is_asked_for_a_direct_one(worl
     assert (await draft_of(world))["phone"] == "+79161234567"
 
 
+async def test_emoji_alone_are_no_company_and_no_need(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна")
+    await prospect.send("+79161234567")
+    await prospect.press("Пропустить")
+    [answer] = await prospect.send("🙂🎉👍")
+    assert answer.text.startswith("Напишите, пожалуйста, словами")
+    await prospect.press("Пропустить")
+    [answer] = await prospect.send("🙏🙏")  # at "what do you need", in words
+    assert answer.text.startswith("Напишите, пожалуйста, словами")
+    draft = await draft_of(world)
+    assert "company" not in draft and not draft.get("need_text")
+    assert await fsm_state(world, prospect) == "LeadForm:need"
+
+
 async def test_someone_elses_contact_is_refused(world: World) -> None:
     prospect = world.prospect()
     await start_form(prospect)
