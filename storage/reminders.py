@@ -252,6 +252,18 @@ class SqlReminderRepository:
             )
             return sorted((_reminder(row) for row in result), key=lambda r: (r.due_at, r.id))
 
+    async def release(self, reminder_ids: Collection[int]) -> None:
+        """Claimed rows given back unsent (a stop, a lease running out before their turn): due
+        for the next claim at once, and their claim not counted as an attempt."""
+        if not reminder_ids:
+            return
+        async with self._engine.begin() as c:
+            await c.execute(
+                reminders.update()
+                .where(reminders.c.id.in_(list(reminder_ids)), reminders.c.status == PENDING)
+                .values(lease_until=None, attempts=reminders.c.attempts - 1)
+            )
+
     async def mark_sent(self, reminder_id: int, now: datetime) -> None:
         await self._finish(reminder_id, ReminderStatus.SENT, now)
 

@@ -84,14 +84,21 @@ class Delivery:
     async def close(self, grace: float = 5.0) -> None:
         """Stop: no new claims and no new sends; a send under way may finish within `grace`
         seconds, so that a message Telegram accepted is marked sent (not sent again later).
-        What is claimed and unsent comes back when its lease runs out."""
+        What is claimed and was never started is given back for the next claim; a send cut
+        off after `grace` comes back when its lease runs out."""
         self._stopping = True
+        # no sender takes another batch from now on: what is queued is never started
+        queued = [r for queue in self._queues.values() for batch, _ in queue for r in batch]
         senders = list(self._senders.values())
         if senders:
             await asyncio.wait(senders, timeout=grace)
         for task in senders:
             task.cancel()
         await asyncio.gather(*senders, return_exceptions=True)
+        try:
+            await self._reminders.release(queued)
+        except Exception:  # the database gone first: their leases run out instead
+            log.warning("claimed reminders not given back at the stop", exc_info=True)
 
     def _start_by(self, lease_end: datetime) -> float:
         """The lease's last moment to start a send, on the event loop's clock (the sending

@@ -104,6 +104,7 @@ class ReminderRepository(Protocol):
     async def reschedule(self, reminder_id: int, due_at: datetime) -> bool: ...
     async def reopen(self, reminder_id: int, now: datetime) -> bool: ...
     async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Reminder]: ...
+    async def release(self, reminder_ids: Collection[int]) -> None: ...
     async def mark_sent(self, reminder_id: int, now: datetime) -> None: ...
     async def mark_unreachable(self, reminder_id: int, now: datetime) -> None: ...
 
@@ -299,6 +300,11 @@ class ReminderService:
         """Due reminders taken for LEASE: no other process sends them meanwhile."""
         return await self._repository.claim(now, LEASE, limit)
 
+    async def release(self, reminders: Iterable[Reminder]) -> None:
+        """Claimed reminders that were never started: the next claim, of any process, takes
+        them at once instead of after the lease."""
+        await self._repository.release([reminder.id for reminder in reminders])
+
     async def deliver_due(
         self, now: datetime, send: Send, limit: int = BATCH, digest: Digest | None = None
     ) -> int:
@@ -323,9 +329,9 @@ class ReminderService:
     ) -> int:
         """One person's claimed reminders, in order; a row is marked sent only after Telegram
         accepted it. Many at once (overdue after downtime, or automatic follow-ups) go as one
-        digest. What is still unsent close to `lease_end` is left alone (TooLate, from here or
-        from the sending path): the lease runs out and a new claim sends it, so another process
-        that claims it then cannot send it a second time."""
+        digest. What is not started by close to `lease_end`, or by a stop, is given back
+        (TooLate, from here or from the sending path): a new claim sends it, and since it was
+        never started it cannot go twice."""
         now = clock()
         sent = 0
         bundle = [
@@ -339,7 +345,7 @@ class ReminderService:
             batch = [r for r in batch if r not in bundle]
         parts.extend([r] for r in batch)
         blocked = False
-        for reminders in parts:
+        for index, reminders in enumerate(parts):
             now = clock()
             if blocked:  # the person blocked the bot a moment ago: no 403 per reminder
                 for reminder in reminders:
@@ -356,9 +362,9 @@ class ReminderService:
                 outcome = await self._attempt(sending, reminders, now)
                 sent += len(reminders) if outcome is Attempt.SENT else 0
                 blocked = outcome is Attempt.UNREACHABLE
-            except TooLate:
-                log.info("reminders to %s left for the next claim: the lease is running out",
-                         reminders[0].chat_id)  # fmt: skip
+            except TooLate:  # none of these was started: the next claim takes them
+                log.info("reminders to %s left for the next claim", reminders[0].chat_id)
+                await self.release(r for part in parts[index:] for r in part)
                 break
         return sent
 

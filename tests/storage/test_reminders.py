@@ -247,6 +247,42 @@ async def test_a_stop_lets_the_send_under_way_finish_and_starts_no_more(
         ReminderStatus.SENT, ReminderStatus.PENDING, ReminderStatus.PENDING,
     ]  # fmt: skip
     assert await delivery.tick() == 0  # stopped: claims nothing
+    # the next process, started at once, sends them: not held for the rest of their lease
+    sent.clear()
+    after = Delivery(service(engine), send, lambda: NOW + timedelta(seconds=20))
+    assert await after.tick() == 2
+    await after.drain()
+    assert sent == [second, third]
+    restarted = [(await repository.get(i)) for i in (second, third)]
+    assert [s.attempts for s in restarted if s] == [1, 1]  # the stop cost them no attempt
+
+
+async def test_a_stop_gives_back_what_was_queued_behind_the_send_under_way(
+    engine: AsyncEngine,
+) -> None:
+    [first] = await due_now(engine, [7001])
+    started, release = asyncio.Event(), asyncio.Event()
+    sent: list[int] = []
+
+    async def send(reminder: Reminder) -> None:
+        started.set()
+        await release.wait()
+        sent.append(reminder.id)
+
+    delivery = Delivery(service(engine), send, lambda: NOW)
+    await delivery.tick()
+    await started.wait()
+    queued = await due_now(engine, [7001, 7001])  # claimed by the next tick, behind the first
+    assert await delivery.tick() == 2
+    closing = asyncio.create_task(delivery.close(grace=5))
+    await asyncio.sleep(0.05)
+    release.set()
+    await closing
+    assert sent == [first]
+    after = Delivery(service(engine), send, lambda: NOW + timedelta(seconds=20))
+    assert await after.tick() == 2
+    await after.drain()
+    assert sent == [first, *queued]
 
 
 async def test_a_reminder_failing_every_time_is_given_up(engine: AsyncEngine) -> None:
