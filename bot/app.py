@@ -46,6 +46,8 @@ from bot.services.staff import StaffService
 from bot.settings import DEFAULT_API_URL, Settings, SettingsError
 from bot.template_store import TemplateStore, effective_directory
 from bot.texts import LOCALES, Catalogue, Translator, default_catalogue, translator
+from bot.under_way import UnderWay
+from bot.webhook import serve_webhook
 from handlers import get_routers
 from handlers.errors import make_error_handler
 from storage.db import create_engine
@@ -67,8 +69,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("salesbot")
 
 REMINDER_TICK_SECONDS = 5.0  # how often due reminders are claimed and sent
-# At a stop, how long the updates being handled and the reminders being sent may take to
-# finish: within the 10 s that Docker and most supervisors give between SIGTERM and SIGKILL
+# At a stop, how long the updates being handled, the jobs running and the reminders being sent
+# may take to finish: within the 10 s that Docker and most supervisors give between SIGTERM and SIGKILL
 SHUTDOWN_GRACE = 6.0
 
 
@@ -134,9 +136,9 @@ def build_dispatcher(
         admin_ids=admin_ids,
         live_cards=LiveCards(),
         live_screens=LiveCards(),  # the same, for each deal's quote screen
-        in_flight=InFlight(),
+        under_way=UnderWay(),
     )
-    dispatcher.update.outer_middleware(dispatcher["in_flight"])
+    dispatcher.update.outer_middleware(InFlight(dispatcher["under_way"]))
     dispatcher.update.outer_middleware(UserMiddleware(catalogue, default_locale, staff, clock))
     dispatcher.include_routers(*get_routers(catalogue))
     dispatcher.errors.register(make_error_handler(catalogue, default_locale))
@@ -269,7 +271,9 @@ async def _whoami(bot: Bot, settings: Settings) -> User:
         ) from error
 
 
-async def run_polling(settings: Settings) -> None:
+async def run_bot(settings: Settings) -> None:
+    """Run until SIGTERM or Ctrl+C: updates by long polling, or from Telegram's posts to
+    WEBHOOK_URL when it is set."""
     app = create_application(settings)
     bot = create_bot(settings, app.config, app.redis)
     try:
@@ -299,19 +303,34 @@ async def run_polling(settings: Settings) -> None:
         await asyncio.to_thread(parse_when, "завтра в 10:00", SystemClock().now(), settings.tz)
         clock = SystemClock()
         delivery = Delivery(dp["reminders"], pusher, clock.now, pusher.digest)
+        under_way: UnderWay = dp["under_way"]
         scheduler = start_scheduler(
-            delivery, dp["reminders"], clock, REMINDER_TICK_SECONDS, dp["staff"], app.config
-        )
+            delivery, dp["reminders"], clock, REMINDER_TICK_SECONDS, dp["staff"], app.config,
+            under_way,
+        )  # fmt: skip
         try:
-            await dp.start_polling(
-                bot, allowed_updates=dp.resolve_used_update_types(), close_bot_session=False
-            )
+            if settings.webhook_url:
+                await serve_webhook(bot, dp, settings)
+            else:
+                await _poll(bot, dp)
         finally:
-            scheduler.shutdown(wait=False)
+            scheduler.pause()  # no job starts any more; those running are waited for
             # side by side: the two together stay within the grace
             await asyncio.gather(
-                dp["in_flight"].drain(SHUTDOWN_GRACE), delivery.close(grace=SHUTDOWN_GRACE)
+                under_way.drain(SHUTDOWN_GRACE), delivery.close(grace=SHUTDOWN_GRACE)
             )
+            scheduler.shutdown(wait=False)
     finally:
         await bot.session.close()
         await app.close()
+
+
+async def _poll(bot: Bot, dp: Dispatcher) -> None:
+    # Telegram refuses getUpdates while a webhook is set (one left by an earlier deployment)
+    webhook = (await bot.get_webhook_info()).url
+    if webhook:
+        log.warning("a webhook was set (%s): removed, this process polls for updates", webhook)
+        await bot.delete_webhook(drop_pending_updates=False)
+    await dp.start_polling(
+        bot, allowed_updates=dp.resolve_used_update_types(), close_bot_session=False
+    )

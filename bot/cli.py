@@ -27,9 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
         "run",
-        help="apply migrations and start the bot (long polling)",
+        help="apply migrations and start the bot (long polling, or a webhook)",
         description="Check the settings and configuration, apply database migrations, then "
-        "receive updates by long polling until stopped (Ctrl+C).",
+        "receive updates until stopped (Ctrl+C, SIGTERM): by long polling, or, with WEBHOOK_URL "
+        "set, from Telegram's posts to it (several processes can share those).",
     )
     run.add_argument(
         "--no-migrate", action="store_true", help="do not apply migrations before starting"
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         if settings.bot_token is not None:
             secrets.append(settings.bot_token.get_secret_value())
+            secrets.append(settings.webhook_token())
             hide_secrets(LOG_FORMAT, *secrets)
         if args.command == "check-config":
             _check_config(settings)
@@ -173,10 +175,10 @@ def _run(settings: Settings, migrate: bool) -> int:
         _reach_database(settings.database_url)
     if settings.redis_url:
         _reach_redis(settings.redis_url)
-    from bot.app import run_polling
+    from bot.app import run_bot
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_polling(settings))
+        asyncio.run(run_bot(settings))
     return 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -19,6 +18,7 @@ from bot.domain.desk import Viewer
 from bot.services.desk import NoAccess
 from bot.services.staff import StaffService
 from bot.texts import LOCALES, Catalogue, Translator, locale_for, translator
+from bot.under_way import UnderWay
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +68,11 @@ class UserMiddleware(BaseMiddleware):
 
 
 class InFlight(BaseMiddleware):
-    """The updates being handled. Telegram counts an update as delivered once the next poll
-    asks past it, so at a stop (a deploy's SIGTERM) those still being handled are waited for
-    before the bot's session and the database close under them: a lead just stored still gets
-    its alert, a client's message its relay."""
+    """Each update is work under way while it is handled: Telegram counts it delivered once the
+    next poll asks past it (or the webhook answered), so a stop must not cut it off."""
 
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[Any]] = set()
+    def __init__(self, under_way: UnderWay) -> None:
+        self._under_way = under_way
 
     async def __call__(
         self,
@@ -82,23 +80,8 @@ class InFlight(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        task = asyncio.current_task()
-        if task is None:
+        async with self._under_way.track():
             return await handler(event, data)
-        self._tasks.add(task)
-        try:
-            return await handler(event, data)
-        finally:
-            self._tasks.discard(task)
-
-    async def drain(self, timeout: float) -> int:
-        """Wait up to `timeout` seconds for the updates being handled; the number left."""
-        if not self._tasks:
-            return 0
-        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
-        if pending:
-            log.warning("stopping with %d updates still being handled", len(pending))
-        return len(pending)
 
 
 class DropPendingInput(BaseMiddleware):

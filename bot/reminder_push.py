@@ -38,6 +38,7 @@ from bot.services.reminders import (
 from bot.services.staff import StaffService
 from bot.states import LeadForm
 from bot.texts import Translator, translator
+from bot.under_way import UnderWay
 
 log = logging.getLogger(__name__)
 
@@ -310,9 +311,12 @@ def start_scheduler(
     interval: float,
     staff: StaffService | None = None,
     config: BusinessConfig | None = None,
+    under_way: UnderWay | None = None,
 ) -> AsyncIOScheduler:
     """APScheduler is only the clock: every `interval` seconds it claims what is due, including
-    what came due while the bot was down (the first run is at once), and `delivery` sends it."""
+    what came due while the bot was down (the first run is at once), and `delivery` sends it.
+    A running job is work `under_way`, which a stop waits for."""
+    track = under_way.tracked if under_way is not None else (lambda job: job)
 
     async def tick() -> None:
         claimed = await delivery.tick()
@@ -321,7 +325,7 @@ def start_scheduler(
 
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
-        tick,
+        track(tick),
         "interval",
         seconds=interval,
         next_run_time=clock.now(),
@@ -336,8 +340,8 @@ def start_scheduler(
         async def morning() -> None:
             await plan_morning(reminders, staff, clock)
 
-        scheduler.add_job(morning, "cron", minute="*/15", timezone=UTC)
-        scheduler.add_job(morning, next_run_time=clock.now())
+        scheduler.add_job(track(morning), "cron", minute="*/15", timezone=UTC)
+        scheduler.add_job(track(morning), next_run_time=clock.now())
 
     if config is not None:
 
@@ -347,7 +351,7 @@ def start_scheduler(
                 log.info("%d quiet deal(s) nudged", made)
 
         scheduler.add_job(
-            quiet_deals, "interval", minutes=STALE_SCAN_MINUTES, next_run_time=clock.now(),
+            track(quiet_deals), "interval", minutes=STALE_SCAN_MINUTES, next_run_time=clock.now(),
             max_instances=1, coalesce=True,
         )  # fmt: skip
     scheduler.start()

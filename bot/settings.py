@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -40,6 +41,12 @@ class Settings(BaseSettings):
     salesbot_config: Path = Path("config/salesbot.yaml")
     # Document templates admins uploaded through the bot: they replace the shipped ones by name.
     templates_dir: Path = Path("data/templates")
+    # Telegram posts updates to this public address instead of being polled: what lets several
+    # processes (behind one load balancer) share the bot.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None  # default: derived from the token, so all agree
+    webhook_host: str = "127.0.0.1"  # where the webhook server listens
+    webhook_port: int = 8080
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -100,6 +107,36 @@ class Settings(BaseSettings):
             ) from error
         return text
 
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        text = str(value).strip()
+        parsed = urlsplit(text)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(
+                "expected the public https:// address Telegram posts updates to, e.g."
+                " https://bot.example.com/telegram"
+            )
+        return text
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(value)):
+            raise ValueError("1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_port")
+    @classmethod
+    def _webhook_port(cls, value: int) -> int:
+        if not 0 < value < 65536:
+            raise ValueError("expected a port number from 1 to 65535")
+        return value
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _admin_ids(cls, value: object) -> object:
@@ -122,6 +159,20 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of WEBHOOK_URL, which the webhook server serves (a proxy passes it on)."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
+    def webhook_token(self) -> str:
+        """The secret Telegram sends with every update; without WEBHOOK_SECRET, one derived from
+        the bot's token: the same in every process, and known to nobody without the token."""
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        assert self.bot_token is not None
+        token = self.bot_token.get_secret_value().encode()
+        return hashlib.sha256(b"salesbot webhook:" + token).hexdigest()
 
 
 class SettingsError(Exception):

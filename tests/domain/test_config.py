@@ -123,6 +123,20 @@ def test_settings_read_admin_ids_as_a_comma_separated_list(monkeypatch: pytest.M
     assert settings.bot_token is not None and "ABCdef" not in repr(settings.bot_token)
 
 
+def test_every_process_of_a_bot_derives_the_same_webhook_secret_unless_one_is_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123456:ABCdef-xyz")
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.com/tg")
+    first, second = load_settings(_env_file=None), load_settings(_env_file=None)
+    assert first.webhook_token() == second.webhook_token()
+    assert "ABCdef" not in first.webhook_token() and first.webhook_path == "/tg"
+    monkeypatch.setenv("BOT_TOKEN", "123456:ABCdef-xyy")
+    assert load_settings(_env_file=None).webhook_token() != first.webhook_token()
+    monkeypatch.setenv("WEBHOOK_SECRET", "chosen_secret-1")
+    assert load_settings(_env_file=None).webhook_token() == "chosen_secret-1"
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -140,6 +154,10 @@ def test_settings_read_admin_ids_as_a_comma_separated_list(monkeypatch: pytest.M
         ("ADMIN_IDS", "-100123"),  # a group's id, not a person's
         ("DATABASE_URL", "postgresql+asyncpg://u@localhost:99999/db"),
         ("REDIS_URL", "redis://localhost:abc/0"),
+        ("WEBHOOK_URL", "bot.example.com/telegram"),  # no scheme: Telegram would refuse it
+        ("WEBHOOK_SECRET", "with spaces"),
+        ("WEBHOOK_PORT", "0"),
+        ("WEBHOOK_PORT", "http"),
     ],
 )
 def test_a_wrong_setting_is_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:

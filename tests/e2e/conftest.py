@@ -43,8 +43,10 @@ class BotProcess:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     async def start(self, api: FakeBotAPI) -> None:
-        """Start the process and wait until it long-polls (or fail with its output)."""
-        polls_before = len(api.method_calls("getUpdates"))
+        """Start the process and wait until it long-polls or has set its webhook (or fail with
+        its output)."""
+        ready = "setWebhook" if self.env.get("WEBHOOK_URL") else "getUpdates"
+        polls_before = len(api.method_calls(ready))
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -57,7 +59,7 @@ class BotProcess:
             stderr=asyncio.subprocess.STDOUT,
         )
         polling = asyncio.create_task(
-            api.wait_for_call("getUpdates", polls_before + 1, timeout=START_TIMEOUT)
+            api.wait_for_call(ready, polls_before + 1, timeout=START_TIMEOUT)
         )
         exited = asyncio.create_task(self.process.wait())
         done, _ = await asyncio.wait({polling, exited}, return_when=asyncio.FIRST_COMPLETED)
@@ -118,14 +120,21 @@ class BotLauncher:
             "DEFAULT_LOCALE": "ru",
             "SALESBOT_CONFIG": str(self.config_path),
             "TEMPLATES_DIR": str(self.db_path.parent / "templates"),
+            "WEBHOOK_URL": "",  # long polling
+            "WEBHOOK_SECRET": "",
+            "WEBHOOK_HOST": "127.0.0.1",
+            "WEBHOOK_PORT": "8080",
         }
         assert set(settings) == names, f"set every setting here: {sorted(names - set(settings))}"
         env.update(settings, PYTHONUNBUFFERED="1", PYTHONDONTWRITEBYTECODE="1")
         return env
 
-    async def start(self) -> BotProcess:
+    async def start(self, **settings: str) -> BotProcess:
+        """A process with the settings above, except those given (e.g. WEBHOOK_URL="...")."""
         number = len(self.processes) + 1
-        process = BotProcess(self.env(), self.tmp_path / f"bot-{number}.log")
+        env = self.env()
+        assert {name for name in settings} <= set(env), "a setting that does not exist"
+        process = BotProcess(env | settings, self.tmp_path / f"bot-{number}.log")
         self.processes.append(process)
         await process.start(self.api)
         return process

@@ -9,6 +9,9 @@ What it models, as Telegram does:
 - updates stay queued until a getUpdates call confirms them with a higher ``offset``; until
   then every getUpdates without such an offset returns them again;
 - ``allowed_updates`` is remembered; updates of other kinds are never delivered;
+- after setWebhook, updates are posted to the webhook (one at a time, with its secret header,
+  again until answered 200) and getUpdates is refused with 409; `webhook_targets` stands for a
+  load balancer in front of several processes (each update to the next target in turn);
 - message ids are counted per chat, shared by the user's and the bot's messages; edits change
   the stored message, and editing an unknown message is a 400 "message to edit not found".
 
@@ -28,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientError, ClientSession, web
 
 JSON_PARAMS = frozenset(
     {
@@ -202,6 +205,10 @@ class FakeBotAPI:
         # `holding` is set when it starts waiting
         self.slow: dict[str, float] = {}
         self.holding = asyncio.Event()
+        self.webhook: JsonDict | None = None  # setWebhook's url, secret_token
+        self.webhook_targets: list[str] = []  # where posts go, in turn; default: its url
+        self.webhook_posts: list[tuple[str, int, int]] = []  # target, update_id, HTTP status
+        self._poster: asyncio.Task[None] | None = None
         self._changed = asyncio.Condition()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -227,6 +234,10 @@ class FakeBotAPI:
     async def close(self) -> None:
         self._closing = True
         await self._notify()
+        if self._poster is not None:
+            self._poster.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poster
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -288,7 +299,30 @@ class FakeBotAPI:
             case "getMe":
                 return self.bot_user
             case "getUpdates":
+                if self.webhook is not None:
+                    raise ApiError(
+                        409,
+                        "Conflict: can't use getUpdates method while webhook is active; use "
+                        "deleteWebhook to delete the webhook first",
+                    )
                 return await self._get_updates(params)
+            case "setWebhook":
+                self.webhook = {"url": params["url"], "secret": params.get("secret_token")}
+                if "allowed_updates" in params:
+                    self.allowed_updates = list(params["allowed_updates"]) or None
+                if self._poster is None:
+                    self._poster = asyncio.create_task(self._post_updates())
+                await self._notify()
+                return True
+            case "deleteWebhook":
+                self.webhook = None
+                return True
+            case "getWebhookInfo":
+                url = self.webhook["url"] if self.webhook else ""
+                return {
+                    "url": url, "has_custom_certificate": False,
+                    "pending_update_count": len(self.queue),
+                }  # fmt: skip
             case "sendMessage":
                 if self.failures:  # errors queued by a test, answered in turn
                     raise self.failures.pop(0)
@@ -341,6 +375,38 @@ class FakeBotAPI:
         for update in batch:
             self.deliveries[update["update_id"]] = self.deliveries.get(update["update_id"], 0) + 1
         return batch
+
+    async def _post_updates(self) -> None:
+        """Telegram's side of a webhook: the oldest update posted until it is taken."""
+        turns = itertools.count()
+        async with ClientSession() as http:
+            while True:
+                async with self._changed:
+                    await self._changed.wait_for(self._webhook_due)
+                webhook = self.webhook
+                assert webhook is not None
+                update = self.queue[0]
+                targets = self.webhook_targets or [webhook["url"]]
+                target = targets[next(turns) % len(targets)]
+                headers = {"X-Telegram-Bot-Api-Secret-Token": webhook["secret"] or ""}
+                try:
+                    async with http.post(target, json=update, headers=headers) as response:
+                        status = response.status
+                except (ClientError, OSError):
+                    status = 0  # not listening (yet, or any more)
+                self.webhook_posts.append((target, update["update_id"], status))
+                if status == 200:
+                    self.queue.remove(update)
+                    self.deliveries[update["update_id"]] = 1
+                    await self._notify()
+                else:
+                    await asyncio.sleep(0.2)
+
+    def _webhook_due(self) -> bool:
+        if self.webhook is None:
+            return False
+        self._drop_not_allowed()
+        return bool(self.queue)
 
     def _drop_not_allowed(self) -> None:
         allowed = self.allowed_updates
@@ -545,7 +611,8 @@ class FakeBotAPI:
         return self.method_calls(method)[-1]
 
     async def wait_until_confirmed(self, timeout: float = 10.0) -> None:
-        """Wait until the bot has confirmed (by a getUpdates offset) every update pushed."""
+        """Wait until the bot has confirmed (by a getUpdates offset, or a webhook's 200) every
+        update pushed."""
         await self.wait_until(lambda: not self.queue, "all updates to be confirmed", timeout)
 
 
