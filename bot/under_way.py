@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -29,11 +30,11 @@ class UnderWay:
                 self._tasks.discard(task)
 
     def tracked(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        @functools.wraps(job)  # the scheduler's log names the job, not this wrapper
         async def run() -> None:
             async with self.track():
                 await job()
 
-        run.__name__ = getattr(job, "__name__", "job")
         return run
 
     async def drain(self, timeout: float) -> int:

@@ -49,7 +49,10 @@ async def second_half(prospect: Prospect) -> None:
 async def test_prospect_completes_the_form_over_http(
     fake_api: FakeBotAPI, launcher: BotLauncher
 ) -> None:
+    # left by an earlier deployment on a webhook: Telegram would refuse every getUpdates
+    fake_api.webhook = {"url": "https://old.example.com/telegram", "secret": "x"}
     bot = await launcher.start()
+    assert fake_api.method_calls("deleteWebhook") and fake_api.webhook is None
     prospect = Prospect(fake_api, TgUser(id=1001, first_name="Анна", username="anna"))
 
     await first_half(prospect)
