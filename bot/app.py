@@ -44,6 +44,7 @@ from bot.services.pipeline import PipelineService
 from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
 from bot.settings import DEFAULT_API_URL, Settings, SettingsError
+from bot.taps import SharedTaps
 from bot.template_store import TemplateStore, effective_directory
 from bot.texts import LOCALES, Catalogue, Translator, default_catalogue, translator
 from bot.under_way import UnderWay
@@ -157,8 +158,7 @@ def create_bot(settings: Settings, config: BusinessConfig, redis: Redis | None =
         from bot.shared_rate import SharedRate
 
         # Per bot: two bots sharing a Redis database have a rate each.
-        bot_id = settings.bot_token.get_secret_value().split(":", 1)[0]
-        shared = SharedRate(redis, sending.per_second, key=f"salesbot:{bot_id}:sending")
+        shared = SharedRate(redis, sending.per_second, key=f"salesbot:{_bot_id(settings)}:sending")
     session.middleware(
         SendingPolicy(
             Limits(
@@ -193,6 +193,12 @@ class Application:
         await self.engine.dispose()
 
 
+def _bot_id(settings: Settings) -> str:
+    """The bot's number, the token's first part: what Redis keys of two bots differ by."""
+    token = settings.bot_token.get_secret_value() if settings.bot_token is not None else ""
+    return token.split(":", 1)[0] or "bot"
+
+
 def create_application(settings: Settings, clock: Clock | None = None) -> Application:
     config = load_business_config(settings.salesbot_config)
     engine = create_engine(settings.database_url)
@@ -218,6 +224,9 @@ def create_application(settings: Settings, clock: Clock | None = None) -> Applic
         tz=settings.tz,
         templates_dir=settings.templates_dir,
     )
+    if redis is not None:
+        # the two taps of a double tap may reach two processes; per bot, as the sending rate
+        dispatcher["taps"] = SharedTaps(redis, key=f"salesbot:{_bot_id(settings)}:tap")
     closers: list[BaseStorage | BaseEventIsolation] = [storage]
     if isolation is not None:
         closers.append(isolation)

@@ -17,6 +17,7 @@ from bot.commands import set_staff_commands
 from bot.domain.desk import Viewer
 from bot.services.desk import NoAccess
 from bot.services.staff import StaffService
+from bot.taps import MemoryTaps, SharedTaps
 from bot.texts import LOCALES, Catalogue, Translator, locale_for, translator
 from bot.under_way import UnderWay
 
@@ -144,8 +145,9 @@ class DoubleTap(BaseMiddleware):
     dropped, so a deal is not moved on twice, an offer not numbered twice, a reminder not set
     twice. Another button of the message in between (hot, warm, hot again) counts, and so do
     buttons meant to be pressed again and again (`repeatable`: an offer's ➕/➖, pages); a press
-    whose handling failed may be tried again at once. Kept in memory: the updates of one bot
-    come through one process."""
+    whose handling failed may be tried again at once. The presses are noted in `taps` of the
+    dispatcher's data when there is one (Redis: the two taps may reach two processes), in this
+    process's memory otherwise."""
 
     def __init__(
         self,
@@ -153,9 +155,8 @@ class DoubleTap(BaseMiddleware):
         repeatable: Callable[[str], bool] = lambda data: False,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._window, self._repeatable, self._monotonic = window, repeatable, monotonic
-        # (user, message) -> the last button pressed there and when; oldest first
-        self._last: dict[tuple[int, int], tuple[str, float]] = {}
+        self._window, self._repeatable = window, repeatable
+        self._memory = MemoryTaps(monotonic)
 
     async def __call__(
         self,
@@ -170,22 +171,13 @@ class DoubleTap(BaseMiddleware):
             and not self._repeatable(event.data)
         ):
             return await handler(event, data)
-        now = self._monotonic()
-        while self._last:  # forget presses older than the window
-            oldest = next(iter(self._last))
-            if now - self._last[oldest][1] < self._window:
-                break
-            del self._last[oldest]
+        taps: MemoryTaps | SharedTaps = data.get("taps") or self._memory
         key = (event.from_user.id, event.message.message_id)
-        last = self._last.get(key)
-        if last is not None and last[0] == event.data:
+        if await taps.again(key, event.data, self._window):
             await event.answer()
             return None
-        self._last.pop(key, None)  # to the end: the newest
-        self._last[key] = (event.data, now)
         try:
             return await handler(event, data)
         except Exception:
-            if self._last.get(key) == (event.data, now):
-                del self._last[key]
+            await taps.forget(key, event.data)
             raise

@@ -4,18 +4,25 @@ pressed again and again still count every press."""
 from __future__ import annotations
 
 import asyncio
+import os
+import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from aiogram.types import CallbackQuery, Chat, Message, TelegramObject, User
+from redis.asyncio import Redis
 
+from bot.app import create_application
 from bot.callbacks import DealAction, DealCb
 from bot.middlewares import DoubleTap
+from bot.settings import load_settings
+from bot.taps import SharedTaps
 from storage.schema import deal_answers, documents, events, reminders
 from tests.fakes import Prospect, RecordingSession, Sent, make_bot
-from tests.handlers.conftest import World
+from tests.handlers.conftest import World, make_world
 from tests.handlers.test_deal_card import deal_of, manager_with_deal
 
 
@@ -141,3 +148,51 @@ async def test_only_the_same_button_again_within_the_window_is_dropped() -> None
         with pytest.raises(RuntimeError):
             await press("fails")
     await bot.session.close()
+
+
+async def test_the_two_taps_reaching_two_processes_make_one_offer(world: World) -> None:
+    """With REDIS_URL the two taps may go to two processes (a webhook behind a balancer): the
+    press is noted in Redis, where both look."""
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("TEST_REDIS_URL is not set")
+    other = make_world(world.engine, world.config, world.clock, world.session)
+    async with Redis.from_url(redis_url) as redis:
+        key = f"test-{uuid.uuid4().hex[:8]}:tap"
+        for process in (world, other):  # as create_application does with REDIS_URL
+            process.dp["taps"] = SharedTaps(redis, key=key)
+        oleg = await manager_with_deal(world)
+        await oleg.press("КП / счёт")
+        await oleg.press("Добавить из каталога")
+        await oleg.press("Консультация эксперта")
+        make = DealCb(action=DealAction.OFFER, deal=1, arg="make.offer").pack()
+        await oleg.callback(make, message_id=500)  # to this process
+        again = other.prospect(user_id=7001, first_name="Олег", username=None)
+        await again.callback(make, message_id=500)  # to the other one
+        assert await count(world, documents) == 1
+        await again.callback(
+            DealCb(action=DealAction.OFFER, deal=1, arg="make.offer").pack(), message_id=501
+        )  # the same button on another message: a request of its own
+        assert await count(world, documents) == 2
+        await redis.delete(*[k async for k in redis.scan_iter(f"{key}:*")] or [key])
+        other.dp["documents"].close()
+
+
+def test_redis_url_notes_presses_in_redis(tmp_path: Path) -> None:
+    settings = load_settings(
+        _env_file=None, redis_url="redis://127.0.0.1:6379/15",
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/x.db", bot_token="123456:ABCdef-xyz",
+    )  # fmt: skip
+    assert isinstance(create_application(settings).dispatcher["taps"], SharedTaps)
+
+
+async def test_a_redis_that_does_not_answer_leaves_the_taps_to_this_process(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2) as gone:
+        taps = SharedTaps(gone, key="test:tap")
+        assert not await taps.again((7001, 5), "d:offer:1:make.offer", 3.0)
+        assert await taps.again((7001, 5), "d:offer:1:make.offer", 3.0)  # still a double tap
+        assert not await taps.again((7001, 5), "d:history:1:", 3.0)
+    warnings = [r for r in caplog.records if "Redis does not answer" in r.getMessage()]
+    assert len(warnings) == 1  # said once, not at every press
