@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import weakref
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -183,6 +184,9 @@ class Renderer:
         # tell its culprit from its victims: retrying them all would run the culprit twice.)
         self._timed_out: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
         self._closed = False
+        # Called before each render: brings the templates in `directory` up to date (those
+        # another process of the bot replaced, see TemplateStore.sync)
+        self.before_render: Callable[[], None] = lambda: None
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._closed:
@@ -211,6 +215,7 @@ class Renderer:
         return (await self._run(render_html, name, context)).decode()
 
     async def _run(self, function: Any, name: str, context: dict[str, Any]) -> bytes:
+        self.before_render()
         # A render stuck past the timeout takes its pool down with it, and with it the renders
         # of other managers queued or running there: those are tried once more in the new pool.
         for attempt in (1, 2):

@@ -6,6 +6,7 @@ the template in use."""
 from __future__ import annotations
 
 import atexit
+import contextlib
 import html
 import io
 import re
@@ -123,6 +124,37 @@ def sample(config: BusinessConfig, kind: DocumentType, locale: str = "ru") -> di
 class TemplateStore:
     def __init__(self, renderer: Renderer, overrides: Path | None, config: BusinessConfig) -> None:
         self._renderer, self._overrides, self._config = renderer, overrides, config
+        self._seen = self._uploads()
+        renderer.before_render = self.sync
+
+    def _uploads(self) -> dict[str, tuple[int, int]]:
+        """The uploaded templates as they are on disk: name -> (modified, size)."""
+        if self._overrides is None or not self._overrides.is_dir():
+            return {}
+        found = {}
+        for path in self._overrides.iterdir():
+            if path.is_file() and not path.name.startswith("."):
+                stat = path.stat()
+                found[path.name] = (stat.st_mtime_ns, stat.st_size)
+        return found
+
+    def sync(self) -> None:
+        """Bring the working copy up to what TEMPLATES_DIR holds: several processes of the bot
+        share it, and a template replaced or restored through one of them is used by all from
+        their next document on. A few stat calls: done before every render."""
+        uploads = self._uploads()
+        if uploads == self._seen:
+            return
+        assert self._overrides is not None
+        working = self._renderer.directory
+        for name, mark in uploads.items():
+            if self._seen.get(name) != mark:
+                with contextlib.suppress(OSError):  # replaced again meanwhile: the next sync
+                    _write_atomically(working / name, (self._overrides / name).read_bytes())
+        for name in self._seen.keys() - uploads.keys():  # restored: the shipped one again
+            if (TEMPLATES / name).is_file():
+                _write_atomically(working / name, (TEMPLATES / name).read_bytes())
+        self._seen = uploads
 
     def names(self) -> dict[str, list[DocumentType]]:
         return replaceable(self._config)
@@ -143,6 +175,7 @@ class TemplateStore:
 
     def current(self, name: str) -> bytes | None:
         """The template in use (uploaded, or the shipped one), to be edited and sent back."""
+        self.sync()
         return (self._renderer.directory / name).read_bytes() if self.exists(name) else None
 
     def restorable(self, name: str) -> bool:
@@ -160,6 +193,7 @@ class TemplateStore:
         assert self._overrides is not None
         _write_atomically(self._renderer.directory / name, (TEMPLATES / name).read_bytes())
         (self._overrides / name).unlink(missing_ok=True)
+        self._seen = self._uploads()
         return True
 
     async def replace(self, name: str, content: bytes) -> list[DocumentType]:
@@ -176,6 +210,7 @@ class TemplateStore:
             raise TemplateRejected("not_text")  # WeasyPrint would skip it and print unstyled
         if name == self.logo():
             check_picture(name, content)
+        self.sync()  # checked with what other processes changed meanwhile, not taken for this
         trial = Path(tempfile.mkdtemp(prefix="salesbot-trial-"))
         try:
             shutil.copytree(self._renderer.directory, trial, dirs_exist_ok=True)
@@ -202,6 +237,7 @@ class TemplateStore:
             self._overrides.mkdir(parents=True, exist_ok=True)
             _write_atomically(self._overrides / name, content)
         _write_atomically(self._renderer.directory / name, content)
+        self._seen = self._uploads()
         return kinds
 
 

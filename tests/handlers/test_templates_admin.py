@@ -203,3 +203,33 @@ async def test_a_logo_sent_while_none_is_configured_says_how_to_switch_it_on(
     [answer] = await world.admin().send_document(png(), "logo.png")
     assert "Логотип в документах пока не включён" in answer.text
     assert "company.requisites.logo" in answer.text
+
+
+async def test_a_template_replaced_through_one_process_is_used_by_the_other(
+    kept_world: World, tmp_path: Path
+) -> None:
+    """Two processes sharing TEMPLATES_DIR (several behind a webhook): a replacement and a
+    restore made through one show in the other's next document, not after its restart."""
+    other = make_world(
+        kept_world.engine, kept_world.config, kept_world.clock, kept_world.session,
+        tmp_path / "templates",
+    )  # fmt: skip
+    try:
+        oleg = await manager_with_deal(kept_world)
+        oleg_there = other.prospect(user_id=7001, first_name="Олег", username=None)
+        assert "ОСОБОЕ" not in await offer_text(oleg_there)  # read before the change
+        shipped = (TEMPLATES / "offer.html").read_bytes()
+        special = shipped.replace(b"<h1>", "<p>ОСОБОЕ</p><h1>".encode())
+        await kept_world.admin().send_document(special, "offer.html")
+        assert "ОСОБОЕ" in await offer_text(oleg)
+        assert "ОСОБОЕ" in await offer_text(oleg_there)
+        # the other process's admin downloads the template in use
+        admin_there = other.admin()
+        await admin_there.send("/templates")
+        [current] = await admin_there.press("⬇️ offer.html")
+        assert isinstance(current.file, BufferedInputFile) and current.file.data == special
+        await kept_world.admin().send("/templates")
+        await kept_world.admin().press("↩️ Исходный offer.html")
+        assert "ОСОБОЕ" not in await offer_text(oleg_there)
+    finally:
+        other.dp["documents"].close()
