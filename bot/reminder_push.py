@@ -25,6 +25,7 @@ from bot.services.desk import DeskService
 from bot.services.reminders import (
     DIGEST,
     FORM_NUDGE,
+    LEAD_ALERT,
     MANUAL,
     POST_SALE,
     SLA,
@@ -113,6 +114,7 @@ class ReminderPusher:
         if reminder.kind == SLA_ESCALATION:
             values["whose"] = await self._whose(summary.manager_telegram_id if summary else None)
         key = {
+            LEAD_ALERT: "reminder_lead_alert",
             SLA: "reminder_sla",
             SLA_ESCALATION: "reminder_sla_escalation",
             POST_SALE: "reminder_post_sale",
@@ -122,13 +124,17 @@ class ReminderPusher:
         try:
             with bulk():  # a batch of reminders leaves room for interactive replies
                 nobodys = (
-                    reminder.kind == SLA_ESCALATION
+                    reminder.kind in (SLA_ESCALATION, LEAD_ALERT)
                     and summary is not None
                     and (summary.manager_telegram_id is None)
                 )
-                await self._bot.send_message(
-                    reminder.chat_id, text, reply_markup=reminder_keyboard(t, reminder, nobodys)
+                markup = (
+                    # the alert's own buttons: it is no reminder to be done or snoozed
+                    kb.alert(t, reminder.deal_id, inbox=False, take=nobodys)
+                    if reminder.kind == LEAD_ALERT and reminder.deal_id is not None
+                    else reminder_keyboard(t, reminder, nobodys)
                 )
+                await self._bot.send_message(reminder.chat_id, text, reply_markup=markup)
         except TelegramForbiddenError as error:
             raise Unreachable(reminder.chat_id) from error
 

@@ -593,12 +593,13 @@ async def _submit(
     ):  # the lead is stored: its staff hear of it whatever the prospect's chat
         log.warning("lead %s: the confirmation did not reach the prospect", outcome.deal.id)
     deal = outcome.deal
-    await new_lead_alert(
+    reached = await new_lead_alert(
         flow.bot,
         partial(lead_card, config=flow.config, outcome=outcome, answers=answers,
                 username=user.username),
         deal.id, deal.manager_telegram_id, staff, flow.config, catalogue,
     )  # fmt: skip
+    await reminders.alert_went(deal.id, reached)
 
 
 def _arrivals(draft: LeadDraft, sources: SourceTable, now: datetime) -> tuple[Arrival, ...]:

@@ -54,9 +54,9 @@ async def new_lead_alert(
     staff: StaffService,
     config: BusinessConfig,
     catalogue: Catalogue,
-) -> None:
+) -> set[int]:
     """The assigned manager gets the lead card with its buttons; admins see every alert. The
-    card is rendered once per language among the recipients."""
+    card is rendered once per language among the recipients. Returns those it reached."""
     recipients = dict(await staff_to_alert(manager, staff, config))
     for admin in staff.admin_ids:
         recipients.setdefault(admin, False)
@@ -66,6 +66,7 @@ async def new_lead_alert(
     # Admins see every alert: whose lead it is, unless it is their own
     told = [r for r in recipients if r in staff.admin_ids and r != manager]
     owner = await _owner_name(manager, staff, config) if manager is not None and told else None
+    reached: set[int] = set()
     for recipient, inbox in sorted(recipients.items()):
         t = await staff_translator(catalogue, staff, recipient)
         text = cards.get(t.locale) or cards.setdefault(t.locale, card(t))
@@ -82,6 +83,9 @@ async def new_lead_alert(
             await bot.send_message(recipient, text, reply_markup=markup)
         except TelegramAPIError:
             log.exception("new-lead alert for deal %s not delivered to %s", deal_id, recipient)
+        else:
+            reached.add(recipient)
+    return reached
 
 
 async def owner_of_reopened(ctx: DealContext, owner: int | None, stage: str) -> None:

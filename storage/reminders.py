@@ -173,10 +173,14 @@ class SqlReminderRepository:
         kinds: Collection[str],
         chat_id: int | None = None,
         up_to: int | None = None,
+        chats: Collection[int] | None = None,
     ) -> int:
-        """The deal's pending reminders of `kinds` (only `chat_id`'s if given, else whoever
-        they are for; only those up to the id `up_to` if given), cancelled: how many."""
+        """The deal's pending reminders of `kinds` (only `chat_id`'s, or those of `chats`, if
+        given, else whoever they are for; only those up to the id `up_to` if given), cancelled:
+        how many."""
         mine = [reminders.c.chat_id == chat_id] if chat_id is not None else []
+        if chats is not None:
+            mine.append(reminders.c.chat_id.in_(list(chats)))
         if up_to is not None:
             mine.append(reminders.c.id <= up_to)
         async with self._engine.begin() as c:

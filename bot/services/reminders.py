@@ -32,9 +32,13 @@ POST_SALE = "post_sale"  # a while after a win: ask about results, offer more
 DIGEST = "digest"  # the morning digest: today's reminders, hot leads waiting
 STALE = "stale"  # an open deal without activity for a while at its stage
 FORM_NUDGE = "form_nudge"  # to a prospect: the request they began is not finished
+# A new lead's alert, planned with the lead and called off once it went: a process stopped
+# between the two (killed, the power gone) leaves it to be sent by the next one
+LEAD_ALERT = "lead_alert"
+ALERT_RESCUE_AFTER = timedelta(minutes=2)  # longer than the alert takes, 429s included
 STALE_SCAN_LIMIT = 500  # quiet deals nudged per scan; the next scan takes the rest
 AUTOMATIC = frozenset({SLA, SLA_ESCALATION, STALE, POST_SALE})  # several at once: one message
-ALONE = frozenset({DIGEST, FORM_NUDGE})  # never folded into a digest
+ALONE = frozenset({DIGEST, FORM_NUDGE, LEAD_ALERT})  # never folded into a digest
 
 
 class NoLongerNeeded(Exception):
@@ -96,6 +100,7 @@ class ReminderRepository(Protocol):
         kinds: Collection[str],
         chat_id: int | None = None,
         up_to: int | None = None,
+        chats: Collection[int] | None = None,
     ) -> int: ...
     async def close(
         self, reminder_id: int, status: ReminderStatus, now: datetime, release_key: bool = False
@@ -148,10 +153,11 @@ class ReminderService:
         escalate_after: int,
         temperatures: Collection[Temperature],
     ) -> Callable[[Deal, DealDecision], list[Planned]]:
-        """The speed-to-lead ladder of a new lead, planned inside the unit of work that stores
-        the lead (so that a lead is never stored without it, and the deal's manager is the one
-        routing chose there): its manager first, then the admins. The minutes count from the
-        start of the manager's working hours for a lead that came at night."""
+        """What a new lead plans inside the unit of work that stores it (so that a lead is never
+        stored without it, and the deal's manager is the one routing chose there): its alert's
+        rescue (see LEAD_ALERT; `alert_went` calls it off) and the speed-to-lead ladder, its
+        manager first, then the admins. The ladder's minutes count from the start of the
+        manager's working hours for a lead that came at night."""
         schedule_of = await self._staff.schedules() if self._staff else None
 
         def working_time(chat_id: int, moment: datetime) -> datetime:
@@ -161,11 +167,15 @@ class ReminderService:
             return schedule.hours.next_open(moment, schedule.tz)
 
         def ladder(deal: Deal, decision: DealDecision) -> list[Planned]:
-            if decision is DealDecision.RETURNING or deal.temperature not in temperatures:
-                return []
-            first = created + timedelta(minutes=minutes)
-            planned: list[Planned] = []
             manager = deal.manager_telegram_id
+            rescue = created + ALERT_RESCUE_AFTER
+            planned = [
+                Planned(deal.id, chat, LEAD_ALERT, rescue)
+                for chat in sorted(admins | ({manager} if manager is not None else set()))
+            ]
+            if decision is DealDecision.RETURNING or deal.temperature not in temperatures:
+                return planned
+            first = created + timedelta(minutes=minutes)
             if manager is not None:
                 start = working_time(manager, created)
                 first = working_time(manager, start + timedelta(minutes=minutes))
@@ -177,6 +187,11 @@ class ReminderService:
             return planned
 
         return ladder
+
+    async def alert_went(self, deal_id: int, chats: Collection[int]) -> None:
+        """A new lead's alert reached these members of staff: their rescue is called off."""
+        if chats:
+            await self._repository.cancel_on_deal(deal_id, [LEAD_ALERT], chats=chats)
 
     async def post_sale(self, deal_id: int, chat_id: int, now: datetime, days: int) -> None:
         await self._repository.add(

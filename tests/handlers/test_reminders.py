@@ -624,3 +624,38 @@ async def test_an_admin_takes_a_lead_nobody_has_from_its_alert_or_escalation(
     async with world.engine.connect() as connection:
         owner = (await connection.execute(sa.select(deals.c.manager_telegram_id))).scalar_one()
     assert owner == ADMIN_ID
+
+
+async def test_a_lead_alert_that_never_went_is_sent_by_the_next_tick(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process stopped (killed, the power gone) after the lead was stored and before its
+    alert went: the alert was planned with the lead, and goes out two minutes later."""
+    await world.add_manager(7001, "Олег")
+
+    async def killed(*args: object, **kwargs: object) -> set[int]:
+        return set()  # nobody reached: as if the process had died here
+
+    monkeypatch.setattr("handlers.lead_form.new_lead_alert", killed)
+    await submit_lead(world, 1001)
+    assert not [m for m in world.session.to(7001) if "Новый лид" in m.text]
+    world.clock.advance(minutes=1)
+    assert await tick(world) == 0  # not before the alert had its time to go
+    world.clock.advance(minutes=1, seconds=1)
+    assert await tick(world) == 2  # the manager, and the admin who sees every alert
+    [late] = [m for m in world.session.to(7001) if "Новый лид" in m.text]
+    assert late.text.startswith("🆕 <b>Новый лид</b> — уведомление с опозданием")
+    assert "Анна" in late.text and "Открыть сделку" in " ".join(late.buttons())
+    assert "Сделано" not in " ".join(late.buttons())  # an alert, not a reminder to snooze
+    assert [m for m in world.session.to(ADMIN_ID) if "с опозданием" in m.text]
+    world.clock.advance(minutes=5)
+    assert await tick(world) == 0  # once
+
+
+async def test_a_lead_alert_that_went_is_not_sent_again(world: World) -> None:
+    await world.add_manager(7001, "Олег")
+    await submit_lead(world, 1001)
+    assert [m for m in world.session.to(7001) if "Новый лид" in m.text]
+    world.clock.advance(minutes=3)
+    assert await tick(world) == 0
+    assert not [m for m in world.session.to(7001) if "с опозданием" in m.text]
