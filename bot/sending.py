@@ -209,6 +209,9 @@ class SendingPolicy(BaseRequestMiddleware):
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
                 self.retried_429 += 1
+                if not limited:  # another method's own limit (setWebhook at a deploy): not
+                    await self._sleep(error.retry_after)  # the messages', and not at once
+                    continue
                 self._pause(error.retry_after)
                 if self._shared is not None:
                     await self._shared.pause(error.retry_after)

@@ -200,6 +200,7 @@ class FakeBotAPI:
         self._messages: dict[tuple[int, int], SentMessage] = {}
         self.user_texts: dict[tuple[int, int], str] = {}  # what users wrote, for copyMessage
         self.failures: list[ApiError] = []  # the next sendMessage calls fail with these
+        self.failures_of: dict[str, list[ApiError]] = {}  # the same for any method, by name
         self.blocked: set[int] = set()  # chats whose user blocked the bot
         # a sendMessage whose text contains the key is answered after that many seconds, once;
         # `holding` is set when it starts waiting
@@ -295,6 +296,8 @@ class FakeBotAPI:
         return params
 
     async def _dispatch(self, method: str, params: JsonDict) -> Any:
+        if self.failures_of.get(method):
+            raise self.failures_of[method].pop(0)
         match method:
             case "getMe":
                 return self.bot_user

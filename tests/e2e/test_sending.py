@@ -47,6 +47,23 @@ async def test_429_waits_for_retry_after_and_the_message_is_not_lost(fake_api: F
     assert [m.text for m in fake_api.messages_to(1001)] == ["hello"]
 
 
+async def test_a_429_to_another_method_waits_without_holding_up_the_messages(
+    fake_api: FakeBotAPI,
+) -> None:
+    """setWebhook while several processes start at a deploy: asked again after retry_after,
+    not in a tight loop, and the messages' pace is its own."""
+    waits = Waits()
+    bot, policy = bot_for(fake_api, waits)
+    fake_api.failures_of["setWebhook"] = [ApiError(429, "Too Many Requests", retry_after=3)] * 2
+    try:
+        assert await bot.set_webhook("https://bot.example.com/telegram")
+        await bot.send_message(1001, "not paused")
+    finally:
+        await bot.session.close()
+    assert waits.seconds == [3, 3] and len(fake_api.method_calls("setWebhook")) == 3
+    assert policy.retried_429 == 2
+
+
 async def test_server_errors_back_off_then_give_up(fake_api: FakeBotAPI) -> None:
     waits = Waits()
     bot, _ = bot_for(fake_api, waits)
