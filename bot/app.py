@@ -32,7 +32,7 @@ from bot.commands import set_staff_commands
 from bot.config import BusinessConfig, load_business_config, scoring_table, source_table
 from bot.domain.when import parse_when
 from bot.live_cards import LiveCards
-from bot.middlewares import InFlight, UserMiddleware
+from bot.middlewares import UserMiddleware
 from bot.reminder_push import ReminderPusher, start_scheduler
 from bot.rendering import Renderer
 from bot.sending import Limits, SendingPolicy
@@ -47,7 +47,7 @@ from bot.settings import DEFAULT_API_URL, Settings, SettingsError
 from bot.taps import SharedTaps
 from bot.template_store import TemplateStore, effective_directory
 from bot.texts import LOCALES, Catalogue, Translator, default_catalogue, translator
-from bot.under_way import UnderWay
+from bot.under_way import TrackedDispatcher, UnderWay
 from bot.webhook import serve_webhook
 from handlers import get_routers
 from handlers.errors import make_error_handler
@@ -102,7 +102,9 @@ def build_dispatcher(
     clock = clock or SystemClock()
     desk = DeskService(SqlDeskRepository(engine))
     renderer = renderer or Renderer(effective_directory(templates_dir), owns_directory=True)
-    dispatcher = Dispatcher(
+    under_way = UnderWay()
+    dispatcher = TrackedDispatcher(
+        under_way,
         storage=storage,
         # Updates of one chat run one after another: a double tap on "confirm" is seen once.
         events_isolation=events_isolation or SimpleEventIsolation(),
@@ -137,9 +139,8 @@ def build_dispatcher(
         admin_ids=admin_ids,
         live_cards=LiveCards(),
         live_screens=LiveCards(),  # the same, for each deal's quote screen
-        under_way=UnderWay(),
+        under_way=under_way,
     )
-    dispatcher.update.outer_middleware(InFlight(dispatcher["under_way"]))
     dispatcher.update.outer_middleware(UserMiddleware(catalogue, default_locale, staff, clock))
     dispatcher.include_routers(*get_routers(catalogue))
     dispatcher.errors.register(make_error_handler(catalogue, default_locale))

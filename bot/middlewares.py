@@ -19,7 +19,6 @@ from bot.services.desk import NoAccess
 from bot.services.staff import StaffService
 from bot.taps import MemoryTaps, SharedTaps
 from bot.texts import LOCALES, Catalogue, Translator, locale_for, translator
-from bot.under_way import UnderWay
 
 log = logging.getLogger(__name__)
 
@@ -66,23 +65,6 @@ class UserMiddleware(BaseMiddleware):
                 await set_staff_commands(bot, user.id, t, viewer.is_admin)
         except Exception:
             log.warning("could not record the language of %s", user.id, exc_info=True)
-
-
-class InFlight(BaseMiddleware):
-    """Each update is work under way while it is handled: Telegram counts it delivered once the
-    next poll asks past it (or the webhook answered), so a stop must not cut it off."""
-
-    def __init__(self, under_way: UnderWay) -> None:
-        self._under_way = under_way
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        async with self._under_way.track():
-            return await handler(event, data)
 
 
 class DropPendingInput(BaseMiddleware):

@@ -9,6 +9,10 @@ import contextlib
 import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +42,26 @@ class UnderWay:
         return run
 
     async def drain(self, timeout: float) -> int:
-        """Wait up to `timeout` seconds for what is under way; the number of tasks left."""
-        if not self._tasks:
-            return 0
-        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
-        if pending:
-            log.warning("stopping with %d tasks still under way", len(pending))
-        return len(pending)
+        """Wait up to `timeout` seconds until nothing is under way (an update waiting for its
+        chat's turn starts when the one before ends); the number of tasks left."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._tasks and (left := deadline - loop.time()) > 0:
+            await asyncio.wait(set(self._tasks), timeout=left)
+        if self._tasks:
+            log.warning("stopping with %d tasks still under way", len(self._tasks))
+        return len(self._tasks)
+
+
+class TrackedDispatcher(Dispatcher):
+    """Each update is work under way from the moment it is fed, before any middleware: one
+    waiting for its chat's lock (aiogram's FSM middleware) is already delivered as far as
+    Telegram knows, so a stop must wait for it too."""
+
+    def __init__(self, under_way: UnderWay, /, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.under_way = under_way
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        async with self.under_way.track():
+            return await super().feed_update(bot, update, **kwargs)
