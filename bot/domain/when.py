@@ -199,10 +199,11 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
             rest = [other.strip() for other in clauses if other is not clause]
             return moment, ", ".join([note, *rest] if note else rest)
     # "созвон завтра в 10 по скидке": the moment inside without a comma, around a word that
-    # says when (so dateparser reads a few runs of words, not every one of a long text)
-    said = _A_MOMENT_SAID.search(" ".join(words))
-    if said is not None:
-        anchor = " ".join(words)[: said.start()].count(" ")
+    # surely says when (a day, a weekday, "через", 10:30, 5 мая; not "в 11 кабинете" or "10.5
+    # процента"), so that dateparser reads a few runs of words, not every one of a long text
+    joined = " ".join(words)
+    for said in _A_DAY_SAID.finditer(joined):
+        anchor = joined[: said.start()].count(" ")
         for size in range(min(_LONGEST_MOMENT, len(words) - 2), 0, -1):
             for start in range(max(1, anchor - size + 1), min(anchor, len(words) - size - 1) + 1):
                 moment_words = words[start : start + size]
@@ -220,6 +221,15 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
 
 
 _LONGEST_MOMENT = 6  # words: "в следующий четверг в 11 утра"
+_A_DAY_SAID = re.compile(
+    r"\b(?:сегодня|завтра|послезавтра|today|tomorrow|tonight|понедельник\w*|вторник\w*|"
+    r"сред[аыуе]|четверг\w*|пятниц\w*|суббот\w*|воскресень\w*|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday|через|next\s+week|на\s+следующей\s+неделе)\b|"
+    r"\b\d{1,2}:\d{2}\b|"
+    r"\b\d{1,2}\s+(?:январ|феврал|март|апрел|мая|июн|июл|август|сентябр|октябр|ноябр|декабр)|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b",
+    re.IGNORECASE,
+)
 # words that join a note's parts and never begin or end a moment
 _NOTE_WORDS = frozenset({"about", "the", "a", "an", "and", "of", "to", "for", "with", "по", "и",
                          "про", "для", "с", "о", "об"})  # fmt: skip

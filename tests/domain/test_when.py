@@ -333,12 +333,35 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
             moscow(2026, 11, 24, 10, 0),
             "call Ann about the discount",
         ),
+        (
+            "обзвонить в 5 филиалах завтра утром и отчитаться",
+            moscow(2026, 11, 24, 10, 0),
+            "обзвонить в 5 филиалах и отчитаться",
+        ),  # "в 5" is no hour here: the day said is the moment
     ],
 )
 def test_a_reminder_may_say_what_it_is_about(
     typed: str, expected: datetime, note: str | None
 ) -> None:
     assert parse_reminder(typed, NOW, MOSCOW) == (expected, note)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "предложить скидку 10.5 процента клиенту",
+        "выставить счёт на 12.5 тысяч клиенту",
+        "встреча с директором в 11 кабинете офиса",
+        "купить 3 лицензии к 20 числу отправить",
+        "обсудить поставку в 2 этапа с клиентом",
+        "send the quote in 2 copies to the client",
+    ],
+)
+def test_numbers_inside_a_sentence_are_no_moment(typed: str) -> None:
+    """A found moment sets a reminder at once: none is read from a count or a room number."""
+    with pytest.raises(InputError) as error:
+        parse_reminder(typed, NOW, MOSCOW)
+    assert error.value.problem is Problem.NOT_A_TIME
 
 
 @pytest.mark.parametrize(("typed", "problem"), [("позвонить", Problem.NOT_A_TIME),
