@@ -256,15 +256,21 @@ class SqlReminderRepository:
             )
             return sorted((_reminder(row) for row in result), key=lambda r: (r.due_at, r.id))
 
-    async def release(self, reminder_ids: Collection[int]) -> None:
+    async def release(self, reminder_ids: Collection[int], lease_until: datetime) -> None:
         """Claimed rows given back unsent (a stop, a lease running out before their turn): due
-        for the next claim at once, and their claim not counted as an attempt."""
+        for the next claim at once, and their claim not counted as an attempt. Only while the
+        claim that set `lease_until` still holds them: after it ran out, another process may
+        have claimed them and be sending them."""
         if not reminder_ids:
             return
         async with self._engine.begin() as c:
             await c.execute(
                 reminders.update()
-                .where(reminders.c.id.in_(list(reminder_ids)), reminders.c.status == PENDING)
+                .where(
+                    reminders.c.id.in_(list(reminder_ids)),
+                    reminders.c.status == PENDING,
+                    reminders.c.lease_until == lease_until,
+                )
                 .values(lease_until=None, attempts=reminders.c.attempts - 1)
             )
 

@@ -65,6 +65,9 @@ class Delivery:
             now = self._clock()
             limit = min(BATCH, self._window - self._held)
             batch = await self._reminders.claim(now, limit)
+            if self._stopping:  # a stop came while claiming: nobody will send these
+                await self._reminders.release(batch, now + LEASE)
+                break
             self._held += len(batch)
             claimed += len(batch)
             for chat, reminders in by_chat(batch).items():
@@ -88,7 +91,7 @@ class Delivery:
         off after `grace` comes back when its lease runs out."""
         self._stopping = True
         # no sender takes another batch from now on: what is queued is never started
-        queued = [r for queue in self._queues.values() for batch, _ in queue for r in batch]
+        queued = [entry for queue in self._queues.values() for entry in queue]
         senders = list(self._senders.values())
         if senders:
             await asyncio.wait(senders, timeout=grace)
@@ -96,7 +99,8 @@ class Delivery:
             task.cancel()
         await asyncio.gather(*senders, return_exceptions=True)
         try:
-            await self._reminders.release(queued)
+            for batch, lease_end in queued:
+                await self._reminders.release(batch, lease_end)
         except Exception:  # the database gone first: their leases run out instead
             log.warning("claimed reminders not given back at the stop", exc_info=True)
 

@@ -109,7 +109,7 @@ class ReminderRepository(Protocol):
     async def reschedule(self, reminder_id: int, due_at: datetime) -> bool: ...
     async def reopen(self, reminder_id: int, now: datetime) -> bool: ...
     async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Reminder]: ...
-    async def release(self, reminder_ids: Collection[int]) -> None: ...
+    async def release(self, reminder_ids: Collection[int], lease_until: datetime) -> None: ...
     async def mark_sent(self, reminder_id: int, now: datetime) -> None: ...
     async def mark_unreachable(self, reminder_id: int, now: datetime) -> None: ...
 
@@ -315,10 +315,11 @@ class ReminderService:
         """Due reminders taken for LEASE: no other process sends them meanwhile."""
         return await self._repository.claim(now, LEASE, limit)
 
-    async def release(self, reminders: Iterable[Reminder]) -> None:
-        """Claimed reminders that were never started: the next claim, of any process, takes
-        them at once instead of after the lease."""
-        await self._repository.release([reminder.id for reminder in reminders])
+    async def release(self, reminders: Iterable[Reminder], lease_until: datetime) -> None:
+        """Claimed reminders that were never started (their claim's lease ends at
+        `lease_until`): the next claim, of any process, takes them at once instead of after the
+        lease."""
+        await self._repository.release([reminder.id for reminder in reminders], lease_until)
 
     async def deliver_due(
         self, now: datetime, send: Send, limit: int = BATCH, digest: Digest | None = None
@@ -379,7 +380,7 @@ class ReminderService:
                 blocked = outcome is Attempt.UNREACHABLE
             except TooLate:  # none of these was started: the next claim takes them
                 log.info("reminders to %s left for the next claim", reminders[0].chat_id)
-                await self.release(r for part in parts[index:] for r in part)
+                await self.release((r for part in parts[index:] for r in part), lease_end)
                 break
         return sent
 

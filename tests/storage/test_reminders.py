@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -317,3 +317,48 @@ async def test_a_closed_deals_reminders_are_cancelled_by_whom_and_which(
     assert not await reminders.snooze(OLEG, own, NOW + timedelta(hours=1))
     stored = await SqlReminderRepository(engine).get(own)
     assert stored is not None and stored.status is ReminderStatus.CANCELLED
+
+
+async def test_a_release_after_the_lease_ran_out_leaves_the_new_claim_alone(
+    engine: AsyncEngine,
+) -> None:
+    """A batch that waited past its lease (a long 429) is given back by its old holder while
+    another process has claimed and is sending it: that claim stands, or it would go twice."""
+    [only] = await due_now(engine, [7001])
+    repository = SqlReminderRepository(engine)
+    [first] = await repository.claim(NOW, LEASE, 10)
+    later = NOW + LEASE + timedelta(seconds=1)
+    [second] = await repository.claim(later, LEASE, 10)  # another process, after the lease
+    await repository.release([first.id], NOW + LEASE)  # the first holder gives it back, late
+    assert await repository.claim(later + timedelta(seconds=1), LEASE, 10) == []  # still held
+    stored = await repository.get(only)
+    assert stored is not None and stored.attempts == 2
+    await repository.release([second.id], later + LEASE)  # its holder's own release counts
+    assert [r.id for r in await repository.claim(later, LEASE, 10)] == [only]
+
+
+async def test_a_claim_under_way_at_the_stop_is_given_back(engine: AsyncEngine) -> None:
+    due = await due_now(engine, [7001, 7002])
+    claiming, stop_now = asyncio.Event(), asyncio.Event()
+
+    class SlowClaims(ReminderService):
+        async def claim(self, now: datetime, limit: int = 100) -> list[Reminder]:
+            claimed = await super().claim(now, limit)
+            claiming.set()
+            await stop_now.wait()  # the stop comes while the claim's answer is on its way
+            return claimed
+
+    async def send(reminder: Reminder) -> None:
+        raise AssertionError("nothing is sent after a stop")
+
+    slow = SlowClaims(SqlReminderRepository(engine), DeskService(SqlDeskRepository(engine)))
+    delivery = Delivery(slow, send, lambda: NOW)
+    ticking = asyncio.create_task(delivery.tick())
+    await claiming.wait()
+    closing = asyncio.create_task(delivery.close(grace=1))
+    await asyncio.sleep(0)
+    stop_now.set()
+    await asyncio.gather(ticking, closing)
+    after = Delivery(service(engine), lambda r: asyncio.sleep(0), lambda: NOW)
+    assert await after.tick() == len(due)  # at once, not after the lease
+    await after.drain()
