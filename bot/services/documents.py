@@ -132,7 +132,9 @@ class DocumentService:
 
     async def known_items(self) -> dict[str, CatalogueItem]:
         """Every item by sku, those taken off included: what an import completes its rows from
-        (an item brought back keeps its unit, VAT and English name)."""
+        (an item brought back keeps its unit, VAT and English name). Read from the database:
+        a copy another process outdated would put back what it changed."""
+        self._imported = None
         current = {item.sku: item for item in await self.catalogue()}
         return {**self._withdrawn, **current}
 

@@ -192,3 +192,24 @@ async def test_an_import_through_another_process_is_not_taken_for_no_change(worl
             sa.select(catalogue_items.c.item).where(catalogue_items.c.sku == "crm-setup")
         )
     assert item is not None and Decimal(item["price"]) == 9600
+
+
+async def test_a_partial_import_through_another_process_keeps_what_the_first_changed(
+    world: World,
+) -> None:
+    """A file with some columns only is completed from the catalogue as the database has it,
+    not from the second process's older copy (which would put the old unit back)."""
+    other = make_world(world.engine, world.config, world.clock, RecordingSession())
+    await other.admin().send("/catalogue")  # the second process reads it: "проект"
+    full = "sku;name;unit;price\ncrm-setup;Внедрение CRM под ключ;час;120000\n"
+    await world.admin().send_document(full.encode(), "units.csv")
+    [report] = await other.admin().send_document(
+        "sku;name;price\ncrm-setup;Внедрение CRM под ключ;125000\n".encode(), "prices.csv"
+    )
+    assert "обновлено 1" in report.text
+    async with world.engine.connect() as connection:
+        item = await connection.scalar(
+            sa.select(catalogue_items.c.item).where(catalogue_items.c.sku == "crm-setup")
+        )
+    assert item is not None and Decimal(item["price"]) == 125000
+    assert item["unit"]["ru"] == "час"
