@@ -9,12 +9,14 @@ import atexit
 import contextlib
 import html
 import io
+import logging
 import re
 import shutil
 import tempfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from stat import S_ISREG
 from xml.etree import ElementTree
 
 from PIL import Image
@@ -23,6 +25,8 @@ from bot.config import BusinessConfig, DocumentType
 from bot.documents import Party, context, number
 from bot.domain.offers import OfferLine
 from bot.rendering import TEMPLATES, Renderer, RenderFailed
+
+log = logging.getLogger(__name__)
 
 MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
 STYLESHEET = "base.css"
@@ -124,37 +128,51 @@ def sample(config: BusinessConfig, kind: DocumentType, locale: str = "ru") -> di
 class TemplateStore:
     def __init__(self, renderer: Renderer, overrides: Path | None, config: BusinessConfig) -> None:
         self._renderer, self._overrides, self._config = renderer, overrides, config
+        self._seen: dict[str, tuple[int, int]] = {}
         self._seen = self._uploads()
         renderer.before_render = self.sync
 
     def _uploads(self) -> dict[str, tuple[int, int]]:
         """The uploaded templates as they are on disk: name -> (modified, size)."""
-        if self._overrides is None or not self._overrides.is_dir():
-            return {}
+        if self._overrides is None or not (self._overrides.is_dir() or self._seen):
+            return {}  # none uploaded yet (a folder that had them and is gone: OSError below)
         found = {}
         for path in self._overrides.iterdir():
-            if path.is_file() and not path.name.startswith("."):
+            if path.name.startswith("."):
+                continue
+            with contextlib.suppress(OSError):  # restored by another process meanwhile
                 stat = path.stat()
-                found[path.name] = (stat.st_mtime_ns, stat.st_size)
+                if S_ISREG(stat.st_mode):
+                    found[path.name] = (stat.st_mtime_ns, stat.st_size)
         return found
 
     def sync(self) -> None:
         """Bring the working copy up to what TEMPLATES_DIR holds: several processes of the bot
         share it, and a template replaced or restored through one of them is used by all from
-        their next document on. A few stat calls: done before every render."""
-        uploads = self._uploads()
+        their next document on. A few stat calls: done before every render. A file that
+        cannot be read now is tried again at the next render; the documents go on with what
+        the working copy has."""
+        try:
+            uploads = self._uploads()
+        except OSError:  # the shared folder gone for a moment
+            log.warning("TEMPLATES_DIR could not be read; templates as they were", exc_info=True)
+            return
         if uploads == self._seen:
             return
         assert self._overrides is not None
         working = self._renderer.directory
+        seen = dict(uploads)
         for name, mark in uploads.items():
             if self._seen.get(name) != mark:
-                with contextlib.suppress(OSError):  # replaced again meanwhile: the next sync
+                try:
                     _write_atomically(working / name, (self._overrides / name).read_bytes())
+                except OSError:
+                    log.warning("template %s not taken from TEMPLATES_DIR yet", name)
+                    seen.pop(name)  # tried again at the next sync
         for name in self._seen.keys() - uploads.keys():  # restored: the shipped one again
             if (TEMPLATES / name).is_file():
                 _write_atomically(working / name, (TEMPLATES / name).read_bytes())
-        self._seen = uploads
+        self._seen = seen
 
     def names(self) -> dict[str, list[DocumentType]]:
         return replaceable(self._config)

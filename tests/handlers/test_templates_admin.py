@@ -233,3 +233,17 @@ async def test_a_template_replaced_through_one_process_is_used_by_the_other(
         assert "ОСОБОЕ" not in await offer_text(oleg_there)
     finally:
         other.dp["documents"].close()
+
+
+async def test_a_shared_folder_gone_for_a_moment_changes_no_template(
+    kept_world: World, tmp_path: Path
+) -> None:
+    oleg = await manager_with_deal(kept_world)
+    shipped = (TEMPLATES / "offer.html").read_bytes()
+    special = shipped.replace(b"<h1>", "<p>ОСОБОЕ</p><h1>".encode())
+    await kept_world.admin().send_document(special, "offer.html")
+    folder = tmp_path / "templates"
+    folder.rename(tmp_path / "unmounted")  # the volume away: not "every upload restored"
+    assert "ОСОБОЕ" in await offer_text(oleg)
+    (tmp_path / "unmounted").rename(folder)
+    assert "ОСОБОЕ" in await offer_text(oleg)
