@@ -31,9 +31,12 @@ class MemoryTaps:
             if now - self._last[oldest][1] < window:
                 break
             del self._last[oldest]
-        last = self._last.pop(key, None)  # and noted again at the end: the newest
+        last = self._last.get(key)
+        if last is not None and last[0] == data:
+            return True  # the window runs from the first press: a tap every 2 s still counts
+        self._last.pop(key, None)  # noted again at the end: the newest
         self._last[key] = (data, now)
-        return last is not None and last[0] == data
+        return False
 
     async def forget(self, key: Key, data: str) -> None:
         """The press failed: the same button may be tried again at once."""
@@ -41,12 +44,29 @@ class MemoryTaps:
             del self._last[key]
 
 
+# KEYS: the message's last press; ARGV: the button's data, the window (ms). 1: a double tap
+# (the window runs from the first press, as in memory); 0: noted as the last press. A script,
+# not SET ... GET, which Redis before 6.2 lacks.
+_AGAIN = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 0
+"""
+# The press failed: forgotten, unless another button was pressed there since.
+_FORGET = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
 class SharedTaps:
     """In Redis, each message's last press expiring after the window. If Redis does not answer,
     this process's memory serves (a double tap split between processes is then possible)."""
 
     def __init__(self, redis: Redis, key: str) -> None:
-        self._redis, self._key = redis, key
+        self._key = key
+        self._again = redis.register_script(_AGAIN)
+        self._forget = redis.register_script(_FORGET)
         self._fallback = MemoryTaps()
         self._failing = False
 
@@ -55,27 +75,19 @@ class SharedTaps:
 
     async def again(self, key: Key, data: str, window: float) -> bool:
         try:
-            previous = await self._redis.set(
-                self._name(key), data, px=max(1, int(window * 1000)), get=True
+            again = await self._again(
+                keys=[self._name(key)], args=[data, max(1, int(window * 1000))]
             )
         except RedisError:
             self._note_failure()
             return await self._fallback.again(key, data, window)
         self._failing = False
-        if isinstance(previous, bytes):
-            previous = previous.decode()
-        return previous == data
+        return bool(again)
 
     async def forget(self, key: Key, data: str) -> None:
         await self._fallback.forget(key, data)
         try:
-            name = self._name(key)
-            current = await self._redis.get(name)
-            if (
-                current is not None
-                and (current.decode() if isinstance(current, bytes) else current) == data
-            ):
-                await self._redis.delete(name)
+            await self._forget(keys=[self._name(key)], args=[data])
         except RedisError:
             self._note_failure()
 

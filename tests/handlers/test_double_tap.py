@@ -19,7 +19,7 @@ from bot.app import create_application
 from bot.callbacks import DealAction, DealCb
 from bot.middlewares import DoubleTap
 from bot.settings import load_settings
-from bot.taps import SharedTaps
+from bot.taps import MemoryTaps, SharedTaps
 from storage.schema import deal_answers, documents, events, reminders
 from tests.fakes import Prospect, RecordingSession, Sent, make_bot
 from tests.handlers.conftest import World, make_world
@@ -178,12 +178,16 @@ async def test_the_two_taps_reaching_two_processes_make_one_offer(world: World) 
         other.dp["documents"].close()
 
 
-def test_redis_url_notes_presses_in_redis(tmp_path: Path) -> None:
+async def test_redis_url_notes_presses_in_redis(tmp_path: Path) -> None:
     settings = load_settings(
         _env_file=None, redis_url="redis://127.0.0.1:6379/15",
         database_url=f"sqlite+aiosqlite:///{tmp_path}/x.db", bot_token="123456:ABCdef-xyz",
     )  # fmt: skip
-    assert isinstance(create_application(settings).dispatcher["taps"], SharedTaps)
+    app = create_application(settings)
+    try:
+        assert isinstance(app.dispatcher["taps"], SharedTaps)
+    finally:
+        await app.close()
 
 
 async def test_a_redis_that_does_not_answer_leaves_the_taps_to_this_process(
@@ -196,3 +200,22 @@ async def test_a_redis_that_does_not_answer_leaves_the_taps_to_this_process(
         assert not await taps.again((7001, 5), "d:history:1:", 3.0)
     warnings = [r for r in caplog.records if "Redis does not answer" in r.getMessage()]
     assert len(warnings) == 1  # said once, not at every press
+
+
+@pytest.mark.parametrize("where", ["memory", "redis"])
+async def test_the_window_runs_from_the_first_press(where: str) -> None:
+    """Taps every 0.2 s within a 0.3 s window: the third, 0.4 s after the first, is a new
+    request, not dropped for ever by a window each tap would restart."""
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if where == "redis" and not redis_url:
+        pytest.skip("TEST_REDIS_URL is not set")
+    async with Redis.from_url(redis_url or "redis://127.0.0.1:1/0") as redis:
+        key = f"test-{uuid.uuid4().hex[:8]}:tap"
+        taps = SharedTaps(redis, key=key) if where == "redis" else MemoryTaps()
+        assert not await taps.again((7001, 5), "d:offer:1:make.offer", 0.3)
+        await asyncio.sleep(0.2)
+        assert await taps.again((7001, 5), "d:offer:1:make.offer", 0.3)
+        await asyncio.sleep(0.2)
+        assert not await taps.again((7001, 5), "d:offer:1:make.offer", 0.3)
+        if where == "redis":
+            await redis.delete(f"{key}:7001:5")
