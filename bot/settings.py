@@ -126,8 +126,9 @@ class Settings(BaseSettings):
     def _webhook_secret(cls, value: object) -> object:
         if value in (None, ""):
             return None
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(value)):
-            raise ValueError("1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        # at least 16: a secret, and one that is hidden in the logs without hiding every word
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", str(value)):
+            raise ValueError("16 to 256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
     @field_validator("webhook_port")

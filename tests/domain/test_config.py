@@ -133,8 +133,8 @@ def test_every_process_of_a_bot_derives_the_same_webhook_secret_unless_one_is_gi
     assert "ABCdef" not in first.webhook_token() and first.webhook_path == "/tg"
     monkeypatch.setenv("BOT_TOKEN", "123456:ABCdef-xyy")
     assert load_settings(_env_file=None).webhook_token() != first.webhook_token()
-    monkeypatch.setenv("WEBHOOK_SECRET", "chosen_secret-1")
-    assert load_settings(_env_file=None).webhook_token() == "chosen_secret-1"
+    monkeypatch.setenv("WEBHOOK_SECRET", "chosen_secret-0123456789")
+    assert load_settings(_env_file=None).webhook_token() == "chosen_secret-0123456789"
 
 
 @pytest.mark.parametrize(
@@ -155,7 +155,8 @@ def test_every_process_of_a_bot_derives_the_same_webhook_secret_unless_one_is_gi
         ("DATABASE_URL", "postgresql+asyncpg://u@localhost:99999/db"),
         ("REDIS_URL", "redis://localhost:abc/0"),
         ("WEBHOOK_URL", "bot.example.com/telegram"),  # no scheme: Telegram would refuse it
-        ("WEBHOOK_SECRET", "with spaces"),
+        ("WEBHOOK_SECRET", "with spaces and long enough"),
+        ("WEBHOOK_SECRET", "short"),
         ("WEBHOOK_PORT", "0"),
         ("WEBHOOK_PORT", "http"),
     ],
