@@ -255,3 +255,12 @@ def test_a_question_about_what_is_ahead_takes_no_day_gone() -> None:
     # without a year: the next one, not the nearest (which was June 2026)
     assert parse_answer(next_talk, "10.06", today=today) == "2027-06-10"
     assert parse_answer(presented, "10.06", today=today) == "2026-06-10"
+
+
+def test_a_text_answer_of_emoji_alone_is_asked_again_in_words() -> None:
+    with pytest.raises(InputError) as error:
+        parse_answer(Question("problems", AnswerType.TEXT), "🙂👍")
+    assert error.value.problem is Problem.NO_WORDS
+    assert parse_answer(Question("problems", AnswerType.TEXT), "👍 учёт в Excel") == (
+        "👍 учёт в Excel"
+    )
