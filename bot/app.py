@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -71,7 +72,7 @@ log = logging.getLogger("salesbot")
 
 REMINDER_TICK_SECONDS = 5.0  # how often due reminders are claimed and sent
 # At a stop, how long the updates being handled, the jobs running and the reminders being sent
-# may take to finish: within the 10 s that Docker and most supervisors give between SIGTERM and SIGKILL
+# may take to finish: within the 10 s Docker and most supervisors give from SIGTERM to SIGKILL
 SHUTDOWN_GRACE = 6.0
 
 
@@ -330,6 +331,8 @@ async def run_bot(settings: Settings) -> None:
                 under_way.drain(SHUTDOWN_GRACE), delivery.close(grace=SHUTDOWN_GRACE)
             )
             scheduler.shutdown(wait=False)
+            with contextlib.suppress(Exception):  # the database gone: those few told twice
+                await dp["reminders"].write_alerts()
     finally:
         await bot.session.close()
         await app.close()

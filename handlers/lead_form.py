@@ -599,7 +599,7 @@ async def _submit(
                 username=user.username),
         deal.id, deal.manager_telegram_id, staff, flow.config, catalogue,
     )  # fmt: skip
-    await reminders.alert_went(deal.id, reached)
+    reminders.alert_went(deal.id, reached)
 
 
 def _arrivals(draft: LeadDraft, sources: SourceTable, now: datetime) -> tuple[Arrival, ...]:

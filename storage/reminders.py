@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.reminders import QuietDeal, Reminder, ReminderStatus
-from bot.services.reminders import SLA, SLA_ESCALATION
+from bot.services.reminders import LEAD_ALERT, SLA, SLA_ESCALATION
 from storage.db import run_unit, upsert
 from storage.schema import CONTACT_KINDS, deals, events, reminders
 
@@ -122,7 +122,7 @@ class SqlReminderRepository:
                 .where(
                     reminders.c.chat_id == chat_id,
                     reminders.c.status.in_([PENDING, ReminderStatus.SENT.value]),
-                    reminders.c.kind != "digest",
+                    reminders.c.kind.not_in(("digest", LEAD_ALERT)),  # no work of theirs
                     reminders.c.due_at >= start,
                     reminders.c.due_at < end,
                     sa.not_(_ANSWERED),
@@ -146,6 +146,7 @@ class SqlReminderRepository:
                 .where(
                     reminders.c.chat_id == chat_id,
                     reminders.c.status == PENDING,
+                    reminders.c.kind != LEAD_ALERT,  # the bot's own safeguard, no work of theirs
                     sa.not_(_ANSWERED),
                 )
                 .order_by(reminders.c.due_at)
@@ -173,14 +174,10 @@ class SqlReminderRepository:
         kinds: Collection[str],
         chat_id: int | None = None,
         up_to: int | None = None,
-        chats: Collection[int] | None = None,
     ) -> int:
-        """The deal's pending reminders of `kinds` (only `chat_id`'s, or those of `chats`, if
-        given, else whoever they are for; only those up to the id `up_to` if given), cancelled:
-        how many."""
+        """The deal's pending reminders of `kinds` (only `chat_id`'s if given, else whoever
+        they are for; only those up to the id `up_to` if given), cancelled: how many."""
         mine = [reminders.c.chat_id == chat_id] if chat_id is not None else []
-        if chats is not None:
-            mine.append(reminders.c.chat_id.in_(list(chats)))
         if up_to is not None:
             mine.append(reminders.c.id <= up_to)
         async with self._engine.begin() as c:
@@ -255,6 +252,19 @@ class SqlReminderRepository:
                 .returning(*reminders.c)
             )
             return sorted((_reminder(row) for row in result), key=lambda r: (r.due_at, r.id))
+
+    async def cancel_lead_alerts(self, alerted: Collection[tuple[int, int]]) -> None:
+        """The rescues of these (deal, member of staff) lead alerts, which went: called off."""
+        async with self._engine.begin() as c:
+            await c.execute(
+                reminders.update()
+                .where(
+                    reminders.c.kind == LEAD_ALERT,
+                    reminders.c.status == PENDING,
+                    sa.tuple_(reminders.c.deal_id, reminders.c.chat_id).in_(list(alerted)),
+                )
+                .values(status=ReminderStatus.CANCELLED.value, lease_until=None)
+            )
 
     async def release(self, reminder_ids: Collection[int], lease_until: datetime) -> None:
         """Claimed rows given back unsent (a stop, a lease running out before their turn): due

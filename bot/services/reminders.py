@@ -36,6 +36,7 @@ FORM_NUDGE = "form_nudge"  # to a prospect: the request they began is not finish
 # between the two (killed, the power gone) leaves it to be sent by the next one
 LEAD_ALERT = "lead_alert"
 ALERT_RESCUE_AFTER = timedelta(minutes=2)  # longer than the alert takes, 429s included
+ALERTS_WRITTEN_WITHIN = 0.2  # seconds
 STALE_SCAN_LIMIT = 500  # quiet deals nudged per scan; the next scan takes the rest
 AUTOMATIC = frozenset({SLA, SLA_ESCALATION, STALE, POST_SALE})  # several at once: one message
 ALONE = frozenset({DIGEST, FORM_NUDGE, LEAD_ALERT})  # never folded into a digest
@@ -100,7 +101,6 @@ class ReminderRepository(Protocol):
         kinds: Collection[str],
         chat_id: int | None = None,
         up_to: int | None = None,
-        chats: Collection[int] | None = None,
     ) -> int: ...
     async def close(
         self, reminder_id: int, status: ReminderStatus, now: datetime, release_key: bool = False
@@ -110,6 +110,7 @@ class ReminderRepository(Protocol):
     async def reopen(self, reminder_id: int, now: datetime) -> bool: ...
     async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Reminder]: ...
     async def release(self, reminder_ids: Collection[int], lease_until: datetime) -> None: ...
+    async def cancel_lead_alerts(self, alerted: Collection[tuple[int, int]]) -> None: ...
     async def mark_sent(self, reminder_id: int, now: datetime) -> None: ...
     async def mark_unreachable(self, reminder_id: int, now: datetime) -> None: ...
 
@@ -127,6 +128,11 @@ class ReminderService:
         self._repository = repository
         self._desk = desk
         self._staff = staff
+        # (deal, member of staff) whose lead alert went, its rescue not called off yet: one
+        # statement for all those of ALERTS_WRITTEN_WITHIN, not one per lead on the form's
+        # busiest step (a process killed meanwhile: those few are told twice, late)
+        self._alerted: set[tuple[int, int]] = set()
+        self._writing: asyncio.Task[None] | None = None
 
     async def working_time(self, chat_id: int, moment: datetime) -> datetime:
         """`moment`, or the start of the person's next working hours if it falls outside them:
@@ -188,10 +194,32 @@ class ReminderService:
 
         return ladder
 
-    async def alert_went(self, deal_id: int, chats: Collection[int]) -> None:
-        """A new lead's alert reached these members of staff: their rescue is called off."""
-        if chats:
-            await self._repository.cancel_on_deal(deal_id, [LEAD_ALERT], chats=chats)
+    def alert_went(self, deal_id: int, chats: Collection[int]) -> None:
+        """A new lead's alert reached these members of staff: their rescue is called off,
+        within ALERTS_WRITTEN_WITHIN, together with those of other leads."""
+        self._alerted.update((deal_id, chat) for chat in chats)
+        if self._alerted and self._writing is None:
+            self._writing = asyncio.create_task(self._write_alerts_later())
+
+    async def _write_alerts_later(self) -> None:
+        try:
+            await asyncio.sleep(ALERTS_WRITTEN_WITHIN)
+            await self.write_alerts()
+        except Exception:  # the rescue goes: told twice is better than told never
+            log.warning("lead alerts not noted as sent", exc_info=True)
+        finally:
+            self._writing = None
+
+    async def write_alerts(self) -> None:
+        """Call off the rescues of the alerts that went (before a claim, and at a stop)."""
+        if not self._alerted:
+            return
+        alerted, self._alerted = self._alerted, set()
+        try:
+            await self._repository.cancel_lead_alerts(alerted)
+        except Exception:
+            self._alerted |= alerted
+            raise
 
     async def post_sale(self, deal_id: int, chat_id: int, now: datetime, days: int) -> None:
         await self._repository.add(
@@ -312,7 +340,9 @@ class ReminderService:
         return await self._repository.reschedule(reminder_id, due_at)
 
     async def claim(self, now: datetime, limit: int = BATCH) -> list[Reminder]:
-        """Due reminders taken for LEASE: no other process sends them meanwhile."""
+        """Due reminders taken for LEASE: no other process sends them meanwhile (an alert's
+        rescue is called off first if the alert went)."""
+        await self.write_alerts()
         return await self._repository.claim(now, LEASE, limit)
 
     async def release(self, reminders: Iterable[Reminder], lease_until: datetime) -> None:

@@ -125,6 +125,9 @@ async def test_a_stop_mid_update_finishes_it_first(
     assert [m for m in fake_api.messages_to(1003) if "Заявка принята" in m.text]
     assert [m for m in fake_api.messages_to(ADMIN_ID) if "Новый лид" in m.text]
     assert stored_deals(launcher.db_path) == [("hot", "vk_ads")]
+    with sqlite3.connect(launcher.db_path) as connection:  # the alert's rescue, called off
+        rescues = connection.execute("select status from reminders where kind = 'lead_alert'")
+        assert [status for (status,) in rescues] == ["cancelled"]
 
 
 async def test_a_prospect_gets_a_standard_offer_as_a_pdf_over_http(
