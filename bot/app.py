@@ -332,7 +332,7 @@ async def run_bot(settings: Settings) -> None:
             )
             scheduler.shutdown(wait=False)
             with contextlib.suppress(Exception):  # the database gone: those few told twice
-                await dp["reminders"].write_alerts()
+                await dp["reminders"].stop()
     finally:
         await bot.session.close()
         await app.close()

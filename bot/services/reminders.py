@@ -210,6 +210,13 @@ class ReminderService:
         finally:
             self._writing = None
 
+    async def stop(self) -> None:
+        """At a stop: the rescues of the alerts that went are called off, the write already
+        on its way (or waiting its turn) included."""
+        if self._writing is not None:
+            await asyncio.wait([self._writing])
+        await self.write_alerts()
+
     async def write_alerts(self) -> None:
         """Call off the rescues of the alerts that went (before a claim, and at a stop)."""
         if not self._alerted:
