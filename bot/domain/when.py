@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from typing import TypeVar
 
 from dateparser.date import DateDataParser
 
@@ -14,6 +16,7 @@ from bot.domain.parsing import InputError, Problem, parse_free_text
 
 EVENING = time(19, 0)
 MORNING = time(10, 0)
+_Read = TypeVar("_Read")
 FURTHEST = timedelta(days=366)  # a reminder further ahead is a typo ("через 1000 лет")
 _NOT_OF_A_MOMENT = re.compile(r"[^\w\s.:/,'’-]")  # "2+2", "5 < 6", "{{ 7*7 }}"
 # Punctuation of a sentence, not of a date: "завтра в 15!", "в 15?", "(завтра)", "завтра — в 15".
@@ -168,6 +171,7 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
         # a long text is a moment and a note, not too long: if no moment is found, say that
         too_long = whole.problem is Problem.TOO_LONG
         error = InputError(Problem.NOT_A_TIME) if too_long else whole
+    gone: list[InputError] = []  # moments read but in the past or too far
     words = parse_free_text(text, limit=500).split()
     for size in range(len(words) - 1, 0, -1):
         for moment_words, note_words in (
@@ -179,25 +183,18 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
                 continue  # "call this | evening": "this evening" is one moment
             if _MONTH_LAST.search(" ".join(moment_words)) and _a_day_of_month(note_words):
                 continue  # "в мае | 15 числа": the day of the month is no note
-            try:
-                moment = parse_when(" ".join(moment_words), now, tz)
-            except InputError as part:
-                if part.problem in (Problem.IN_THE_PAST, Problem.TOO_FAR):
-                    error = part
-                continue
-            return moment, " ".join(note_words)
+            moment = _attempt(parse_when, " ".join(moment_words), now, tz, gone)
+            if moment is not None:
+                return moment, " ".join(note_words)
     # "Созвониться в четверг в 11, обсудить скидку": the moment inside, a clause of its own
     clauses = [clause for clause in _CLAUSE.split(text) if clause.strip()]
     if len(clauses) > 1:
         for clause in clauses:
-            try:
-                moment, note = parse_reminder(clause, now, tz)
-            except InputError as part:
-                if part.problem in (Problem.IN_THE_PAST, Problem.TOO_FAR):
-                    error = part
-                continue
-            rest = [other.strip() for other in clauses if other is not clause]
-            return moment, ", ".join([note, *rest] if note else rest)
+            found = _attempt(parse_reminder, clause, now, tz, gone)
+            if found is not None:
+                moment, note = found
+                rest = [other.strip() for other in clauses if other is not clause]
+                return moment, ", ".join([note, *rest] if note else rest)
     # "созвон завтра в 10 по скидке": the moment inside without a comma, around a word that
     # surely says when (a day, a weekday, "через", 10:30, 5 мая; not "в 11 кабинете" or "10.5
     # процента"), so that dateparser reads a few runs of words, not every one of a long text
@@ -209,15 +206,27 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
                 moment_words = words[start : start + size]
                 if {moment_words[0].lower(), moment_words[-1].lower()} & _NOTE_WORDS:
                     continue  # dateparser skips "about the": they belong to the note
-                note_words = words[:start] + words[start + size :]
-                try:
-                    moment = parse_when(" ".join(moment_words), now, tz)
-                except InputError as part:
-                    if part.problem in (Problem.IN_THE_PAST, Problem.TOO_FAR):
-                        error = part
-                    continue
-                return moment, " ".join(note_words)
-    raise error
+                moment = _attempt(parse_when, " ".join(moment_words), now, tz, gone)
+                if moment is not None:
+                    return moment, " ".join(words[:start] + words[start + size :])
+    raise gone[-1] if gone else error
+
+
+def _attempt(
+    read: Callable[[str, datetime, tzinfo], _Read],
+    text: str,
+    now: datetime,
+    tz: tzinfo,
+    gone: list[InputError],
+) -> _Read | None:
+    """`read(text)`, or None if it reads no moment; a moment read but gone (in the past, too
+    far) is noted in `gone`, since that is what the person is told if nothing else is read."""
+    try:
+        return read(text, now, tz)
+    except InputError as part:
+        if part.problem in (Problem.IN_THE_PAST, Problem.TOO_FAR):
+            gone.append(part)
+        return None
 
 
 _LONGEST_MOMENT = 6  # words: "в следующий четверг в 11 утра"

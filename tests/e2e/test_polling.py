@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.e2e.conftest import ADMIN_ID, ROOT, START_TIMEOUT, BotLauncher, Prospect
-from tests.e2e.fake_api import FakeBotAPI, TgUser
+from tests.e2e.fake_api import FakeBotAPI, SentMessage, TgUser
 
 
 def stored_people(db_path: Path) -> list[tuple[int, str, str | None, str | None]]:
@@ -33,15 +33,20 @@ async def first_half(prospect: Prospect) -> None:
     await prospect.share_contact("+79161234567", expect="Ваш e-mail?")
 
 
-async def second_half(prospect: Prospect) -> None:
-    """From the e-mail question to the accepted request."""
+async def to_the_summary(prospect: Prospect) -> SentMessage:
+    """From the e-mail question to the summary, not confirmed yet."""
     await prospect.send("anna@example.com", expect="Из какой вы компании?")
     await prospect.send("ООО Вектор", expect="Что вам нужно?")
     await prospect.press("Автоматизация продаж", expect="Когда планируете начать?")
     await prospect.press("Как можно скорее", expect="На какой бюджет")
     await prospect.press("Больше 300", expect="Как с вами лучше связаться?")
     await prospect.press("Звонок", expect="В какое время удобно?")
-    summary = await prospect.press("Утром", expect="Проверьте заявку")
+    return await prospect.press("Утром", expect="Проверьте заявку")
+
+
+async def second_half(prospect: Prospect) -> None:
+    """From the e-mail question to the accepted request."""
+    summary = await to_the_summary(prospect)
     assert "+7 916 123-45-67" in summary.text and "ООО Вектор" in summary.text
     await prospect.press("Всё верно", expect="Заявка принята")
 
@@ -111,13 +116,7 @@ async def test_a_stop_mid_update_finishes_it_first(
     bot = await launcher.start()
     prospect = Prospect(fake_api, TgUser(id=1003, first_name="Анна"))
     await first_half(prospect)
-    await prospect.send("anna@example.com", expect="Из какой вы компании?")
-    await prospect.send("ООО Вектор", expect="Что вам нужно?")
-    await prospect.press("Автоматизация продаж", expect="Когда планируете начать?")
-    await prospect.press("Как можно скорее", expect="На какой бюджет")
-    await prospect.press("Больше 300", expect="Как с вами лучше связаться?")
-    await prospect.press("Звонок", expect="В какое время удобно?")
-    await prospect.press("Утром", expect="Проверьте заявку")
+    await to_the_summary(prospect)
     fake_api.slow["Заявка принята"] = 2.0  # Telegram slow to take the answer
     await fake_api.push_callback(prospect.user, *fake_api.button_data(1003, "Всё верно"))
     await asyncio.wait_for(fake_api.holding.wait(), 10)
