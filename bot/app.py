@@ -160,7 +160,7 @@ def create_bot(settings: Settings, config: BusinessConfig, redis: Redis | None =
         from bot.shared_rate import SharedRate
 
         # Per bot: two bots sharing a Redis database have a rate each.
-        shared = SharedRate(redis, sending.per_second, key=f"salesbot:{_bot_id(settings)}:sending")
+        shared = SharedRate(redis, sending.per_second, key=f"salesbot:{settings.bot_id}:sending")
     session.middleware(
         SendingPolicy(
             Limits(
@@ -195,12 +195,6 @@ class Application:
         await self.engine.dispose()
 
 
-def _bot_id(settings: Settings) -> str:
-    """The bot's number, the token's first part: what Redis keys of two bots differ by."""
-    token = settings.bot_token.get_secret_value() if settings.bot_token is not None else ""
-    return token.split(":", 1)[0] or "bot"
-
-
 def create_application(settings: Settings, clock: Clock | None = None) -> Application:
     config = load_business_config(settings.salesbot_config)
     engine = create_engine(settings.database_url)
@@ -228,7 +222,7 @@ def create_application(settings: Settings, clock: Clock | None = None) -> Applic
     )
     if redis is not None:
         # the two taps of a double tap may reach two processes; per bot, as the sending rate
-        dispatcher["taps"] = SharedTaps(redis, key=f"salesbot:{_bot_id(settings)}:tap")
+        dispatcher["taps"] = SharedTaps(redis, key=f"salesbot:{settings.bot_id}:tap")
     closers: list[BaseStorage | BaseEventIsolation] = [storage]
     if isolation is not None:
         closers.append(isolation)

@@ -166,6 +166,13 @@ class Settings(BaseSettings):
         """The path of WEBHOOK_URL, which the webhook server serves (a proxy passes it on)."""
         return urlsplit(self.webhook_url or "").path or "/"
 
+    @property
+    def bot_id(self) -> str:
+        """The bot's number, the token's first part ("bot" without a token): what the Redis
+        keys of two bots sharing a database differ by."""
+        token = self.bot_token.get_secret_value() if self.bot_token is not None else ""
+        return token.partition(":")[0] or "bot"
+
     def webhook_token(self) -> str:
         """The secret Telegram sends with every update; without WEBHOOK_SECRET, one derived from
         the bot's token: the same in every process, and known to nobody without the token."""

@@ -128,14 +128,16 @@ def sample(config: BusinessConfig, kind: DocumentType, locale: str = "ru") -> di
 class TemplateStore:
     def __init__(self, renderer: Renderer, overrides: Path | None, config: BusinessConfig) -> None:
         self._renderer, self._overrides, self._config = renderer, overrides, config
-        self._seen: dict[str, tuple[int, int]] = {}
-        self._seen = self._uploads()
+        self._seen = self._uploads() or {}
         renderer.before_render = self.sync
 
-    def _uploads(self) -> dict[str, tuple[int, int]]:
-        """The uploaded templates as they are on disk: name -> (modified, size)."""
-        if self._overrides is None or not (self._overrides.is_dir() or self._seen):
-            return {}  # none uploaded yet (a folder that had them and is gone: OSError below)
+    def _uploads(self) -> dict[str, tuple[int, int]] | None:
+        """The uploaded templates as they are on disk: name -> (modified, size); None while
+        there is no folder (none uploaded yet, or a shared volume away for a moment)."""
+        if self._overrides is None:
+            return {}
+        if not self._overrides.is_dir():
+            return None
         found = {}
         for path in self._overrides.iterdir():
             if path.name.startswith("."):
@@ -157,7 +159,7 @@ class TemplateStore:
         except OSError:  # the shared folder gone for a moment
             log.warning("TEMPLATES_DIR could not be read; templates as they were", exc_info=True)
             return
-        if uploads == self._seen:
+        if uploads is None or uploads == self._seen:  # no folder: nothing restored by it
             return
         assert self._overrides is not None
         working = self._renderer.directory
@@ -211,7 +213,7 @@ class TemplateStore:
         assert self._overrides is not None
         _write_atomically(self._renderer.directory / name, (TEMPLATES / name).read_bytes())
         (self._overrides / name).unlink(missing_ok=True)
-        self._seen = self._uploads()
+        self._seen = self._uploads() or {}
         return True
 
     async def replace(self, name: str, content: bytes) -> list[DocumentType]:
@@ -255,7 +257,7 @@ class TemplateStore:
             self._overrides.mkdir(parents=True, exist_ok=True)
             _write_atomically(self._overrides / name, content)
         _write_atomically(self._renderer.directory / name, content)
-        self._seen = self._uploads()
+        self._seen = self._uploads() or {}
         return kinds
 
 

@@ -11,7 +11,7 @@ from bot.config import BusinessConfig
 from bot.domain.reminders import Reminder, ReminderStatus
 from bot.services.delivery import Delivery
 from bot.services.desk import DeskService
-from bot.services.reminders import LEASE, MAX_ATTEMPTS, ReminderService, Unreachable
+from bot.services.reminders import LEASE, MAX_ATTEMPTS, ReminderService, Send, Unreachable
 from storage.desk import SqlDeskRepository
 from storage.reminders import SqlReminderRepository
 from storage.schema import deals
@@ -221,10 +221,8 @@ async def test_quiet_deals_are_nudged_once_per_quiet_spell_by_stage(
     assert await reminders.quiet_since(first) == NOW + timedelta(days=6)
 
 
-async def test_a_stop_lets_the_send_under_way_finish_and_starts_no_more(
-    engine: AsyncEngine,
-) -> None:
-    first, second, third = await due_now(engine, [7001, 7001, 7001])
+def held_send() -> tuple[Send, asyncio.Event, asyncio.Event, list[int]]:
+    """A send that waits for Telegram's answer (`release`) once it has `started`."""
     started, release = asyncio.Event(), asyncio.Event()
     sent: list[int] = []
 
@@ -233,6 +231,14 @@ async def test_a_stop_lets_the_send_under_way_finish_and_starts_no_more(
         await release.wait()
         sent.append(reminder.id)
 
+    return send, started, release, sent
+
+
+async def test_a_stop_lets_the_send_under_way_finish_and_starts_no_more(
+    engine: AsyncEngine,
+) -> None:
+    first, second, third = await due_now(engine, [7001, 7001, 7001])
+    send, started, release, sent = held_send()
     delivery = Delivery(service(engine), send, lambda: NOW)
     await delivery.tick()
     await started.wait()
@@ -261,14 +267,7 @@ async def test_a_stop_gives_back_what_was_queued_behind_the_send_under_way(
     engine: AsyncEngine,
 ) -> None:
     [first] = await due_now(engine, [7001])
-    started, release = asyncio.Event(), asyncio.Event()
-    sent: list[int] = []
-
-    async def send(reminder: Reminder) -> None:
-        started.set()
-        await release.wait()
-        sent.append(reminder.id)
-
+    send, started, release, sent = held_send()
     delivery = Delivery(service(engine), send, lambda: NOW)
     await delivery.tick()
     await started.wait()
