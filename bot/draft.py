@@ -38,7 +38,7 @@ class LeadDraft(BaseModel):
     contact_time: str | None = None
     editing: bool = False
     reply_keyboard: bool = False  # a reply keyboard is on screen and must be removed
-    need_question: int | None = None  # the message asking the need: typed-to, its buttons go
+    question: int | None = None  # the message asking a choice: answered in words, its buttons go
     moved_at: datetime | None = None  # the last step: a reminder waits while the form moves
     email_kept: str | None = None  # an address that looked like a typo, given again: it stands
 

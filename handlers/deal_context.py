@@ -38,6 +38,7 @@ _STAFF_INPUT_ERRORS = {
     Problem.NOT_A_COMPANY: "err_client_company",
     Problem.PHONE_INVALID: "err_phone_invalid_staff",
     Problem.PHONE_EXTENSION: "err_phone_extension_staff",
+    Problem.PHONE_ANONYMOUS: "err_phone_anonymous_staff",
     Problem.EMAIL_INVALID: "err_email_invalid_staff",
 }
 

@@ -86,9 +86,8 @@ class Flow:
         await self._save()
         choices = self.config.form.choices(CHOICES[field])
         sent = await self.send(question, keyboards.choice_step(t, field, choices))
-        if field is FormField.NEED:  # the one choice that may be typed: its buttons must go then
-            self.draft.need_question = sent.message_id
-            await self._save()
+        self.draft.question = sent.message_id  # answered in words, its buttons must go
+        await self._save()
 
     def _current(self, field: FormField) -> str | None:
         if field is FormField.PHONE:
@@ -108,14 +107,14 @@ class Flow:
             keyboards.consent(self.t),
         )
 
-    async def show_summary(self) -> None:
+    async def show_summary(self, went_back: bool = False) -> None:
         answers = self.draft.answers()
         if answers is None:
             await self.ask(self.first_missing() or FormField.NAME)
             return
         await self.state.set_state(LeadForm.confirm)
         self.draft.editing = False
-        await self._drop_reply_keyboard()
+        await self._drop_reply_keyboard("went_back" if went_back else "got_it")
         await self._save()
         await self.send(
             self.t(
@@ -145,7 +144,7 @@ class Flow:
             if field is None:
                 await self.ask(STEPS[-1])
             else:
-                await self.show_summary()
+                await self.show_summary(went_back=True)
             return
         index = STEPS.index(field)
         if index == 0:

@@ -25,6 +25,7 @@ from bot.domain.duplicates import DealDecision
 from bot.domain.models import Arrival, DealStatus
 from bot.domain.parsing import (
     InputError,
+    declines,
     likely_meant,
     parse_company,
     parse_contact_phone,
@@ -147,7 +148,9 @@ def typed_input(
         ):
             await back_message(message, bot, state, t, config, clock)
             return
-        if (text in skip or word in skip_words) and raw_state in OPTIONAL_STATE_NAMES:
+        if raw_state in OPTIONAL_STATE_NAMES and (
+            text in skip or word in skip_words or (text is not None and declines(text))
+        ):
             await skip_optional(message, bot, state, t, config, clock)
             return
         if raw_state == LeadForm.phone.state and message.contact is not None:
@@ -168,7 +171,9 @@ def typed_input(
         if text is not None and field in CHOICES:
             picked = _typed_choice(text, config, field)
             if picked is not None:
-                await _choose(message.from_user, field, picked, bot, state, t, config, clock)
+                await _choose(
+                    message.from_user, field, picked, bot, state, t, config, clock, typed=True
+                )
                 return
         if word is not None and word in button_words and raw_state in ANSWERED_BY_WORDS:
             await message.answer(t("err_use_buttons"))
@@ -426,13 +431,18 @@ async def need_text(
         return
     flow = await _flow(message.from_user, bot, state, t, config, clock)
     flow.draft.need, flow.draft.need_text = None, value
-    if flow.draft.need_question is not None:  # answered in words: the choices are spent too
-        with suppress(TelegramBadRequest):  # gone already, or too old to edit
-            await bot.edit_message_reply_markup(
-                chat_id=message.chat.id, message_id=flow.draft.need_question, reply_markup=None
-            )
-        flow.draft.need_question = None
+    await _spend_question(flow)
     await flow.accepted(FormField.NEED)
+
+
+async def _spend_question(flow: Flow) -> None:
+    """A choice answered in words: its question's buttons go, as a pressed one's do."""
+    if flow.draft.question is not None:
+        with suppress(TelegramBadRequest):  # gone already, or too old to edit
+            await flow.bot.edit_message_reply_markup(
+                chat_id=flow.chat_id, message_id=flow.draft.question, reply_markup=None
+            )
+        flow.draft.question = None
 
 
 async def choice(
@@ -456,10 +466,12 @@ async def choice(
 
 async def _choose(
     user: User | None, field: FormField, value: str, bot: Bot, state: FSMContext,
-    t: Translator, config: BusinessConfig, clock: Clock,
+    t: Translator, config: BusinessConfig, clock: Clock, typed: bool = False,
 ) -> None:  # fmt: skip
     assert user is not None
     flow = await _flow(user, bot, state, t, config, clock)
+    if typed:
+        await _spend_question(flow)
     setattr(flow.draft, field.value, value)
     if field is FormField.NEED:
         flow.draft.need_text = None

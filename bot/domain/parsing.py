@@ -26,6 +26,7 @@ class Problem(StrEnum):
     NOT_A_COMPANY = "not_a_company"
     PHONE_INVALID = "phone_invalid"
     PHONE_EXTENSION = "phone_extension"
+    PHONE_ANONYMOUS = "phone_anonymous"
     EMAIL_INVALID = "email_invalid"
     USE_BUTTONS = "use_buttons"
     NOT_A_NUMBER = "not_a_number"
@@ -109,6 +110,20 @@ _GREETING_THEN_MORE = re.compile(
     re.IGNORECASE,
 )
 NAME_WORDS_MAX = 7  # "Мухаммад Али ибн Абдулла аль Саид" fits; a sentence does not
+# How people introduce themselves: "Меня зовут Анна" is Анна ("Яна" and "Этель" are names)
+_INTRODUCTIONS = (
+    r"(?:меня зовут|мо[её] имя|зовите меня|это|я|my name is|my name's|call me|this is|"
+    r"i am|i'm|i’m)"
+)
+_INTRODUCTION = re.compile("^" + _INTRODUCTIONS + r"\s*[,:\-–—]?\s+(?=\w)", re.IGNORECASE)
+_INTRODUCTION_ALONE = re.compile(_INTRODUCTIONS + r"\W*", re.IGNORECASE)
+# Typed at an optional step, these decline it as its "skip" button does
+_NO_ANSWER = frozenset(
+    {"нет", "нету", "не", "никакой", "никакая", "никакого", "без", "без компании",
+     "не скажу", "не хочу", "пропустить", "пропуск", "no", "none", "nope", "n a", "na",
+     "skip", "nothing", "no company"}
+)  # fmt: skip
+_DASHES = frozenset("-–—_.")
 
 
 def parse_name(text: str, strict: bool = True) -> str:
@@ -124,9 +139,20 @@ def parse_name(text: str, strict: bool = True) -> str:
         or len(name.split()) > NAME_WORDS_MAX
         or " ".join(re.findall(r"\w+", name.lower())) in _GREETING_PHRASES
         or _GREETING_THEN_MORE.match(name)
+        or _INTRODUCTION_ALONE.fullmatch(name)
     ):
         raise InputError(Problem.NOT_A_NAME)
+    # "Меня зовут Анна": the name is what follows (a sentence is refused above, by its length)
+    return _INTRODUCTION.sub("", name, count=1) if strict else name
     return name
+
+
+def declines(text: str) -> bool:
+    """ "нет", "no", "-": an optional question declined in words instead of with its button."""
+    cleaned = _clean_text(text)
+    if cleaned and set(cleaned) <= _DASHES:
+        return True
+    return " ".join(re.findall(r"\w+", cleaned.lower())) in _NO_ANSWER
 
 
 def parse_company(text: str) -> str:
@@ -158,6 +184,9 @@ def _copied_phone(text: str) -> str:
 def parse_phone(text: str, default_region: str = "RU") -> str:
     """A phone number in any usual writing -> E.164 (+79161234567)."""
     raw = _copied_phone(text)
+    if re.sub(r"[^\d+]", "", raw).startswith("+888"):
+        # Telegram's anonymous numbers (Fragment): an account has one, nobody can call it
+        raise InputError(Problem.PHONE_ANONYMOUS)
     office = _PHONE_EXTENSION.fullmatch(raw)
     if office is not None:
         # A number is kept in E.164, which has no extension, and a manager dialling the number
@@ -240,7 +269,9 @@ def parse_contact_phone(number: str, default_region: str = "RU", *, own: bool) -
     readings = (international, number) if own else (number, international)
     try:
         return parse_phone(readings[0], default_region)
-    except InputError:
+    except InputError as error:
+        if error.problem is Problem.PHONE_ANONYMOUS:
+            raise
         return parse_phone(readings[1], default_region)
 
 

@@ -5,6 +5,7 @@ import pytest
 from bot.domain.parsing import (
     InputError,
     Problem,
+    declines,
     format_phone,
     is_valid_payload,
     parse_company,
@@ -152,6 +153,53 @@ def test_name_that_is_no_name_is_refused(typed: str, problem: Problem) -> None:
 )
 def test_names_of_people_are_taken(name: str) -> None:
     assert parse_name(name) == name
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Меня зовут Анна", "Анна"),
+        ("Я Анна", "Анна"),
+        ("Это Олег Петров", "Олег Петров"),
+        ("my name is John", "John"),
+        ("I'm Kate", "Kate"),
+        ("Яна", "Яна"),  # a name that begins as "я" does
+        ("Этель", "Этель"),
+    ],
+)
+def test_a_name_given_as_an_introduction_is_the_name(typed: str, name: str) -> None:
+    assert parse_name(typed) == name
+
+
+@pytest.mark.parametrize("typed", ["Я", "Меня зовут:", "i am"])
+def test_an_introduction_without_a_name_is_no_name(typed: str) -> None:
+    with pytest.raises(InputError) as error:
+        parse_name(typed)
+    assert error.value.problem is Problem.NOT_A_NAME
+
+
+@pytest.mark.parametrize(
+    ("typed", "declined"),
+    [
+        ("нет", True), ("Нет.", True), ("-", True), ("—", True), ("none", True), ("N/A", True),
+        ("не скажу", True), ("Нетто", False), ("ООО Нет", False), ("Ромашка", False),
+    ],
+)  # fmt: skip
+def test_an_optional_question_declined_in_words(typed: str, declined: bool) -> None:
+    assert declines(typed) is declined
+
+
+@pytest.mark.parametrize(
+    ("typed", "contact"),
+    [("+888 0412 3456", False), ("+88804123456", False), ("88804123456", True)],
+)
+def test_an_anonymous_telegram_number_is_no_phone_to_call(typed: str, contact: bool) -> None:
+    with pytest.raises(InputError) as error:
+        if contact:  # Telegram sends the own number of such an account without its "+"
+            parse_contact_phone(typed, "RU", own=True)
+        else:
+            parse_phone(typed)
+    assert error.value.problem is Problem.PHONE_ANONYMOUS
 
 
 def test_a_manager_may_name_a_client_as_they_like() -> None:

@@ -440,6 +440,58 @@ async def test_skip_typed_without_its_arrow_skips(world: World) -> None:
     assert "компании" in ask.text and (await draft_of(world)).get("email") is None
 
 
+async def test_a_name_given_as_an_introduction_and_a_no_in_words(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Меня зовут Анна")
+    assert (await draft_of(world))["name"] == "Анна"
+    await prospect.send("+79161234567")
+    [ask] = await prospect.send("нет")  # no e-mail: as "skip", not "an error in the address"
+    assert "компании" in ask.text
+    *_, ask = await prospect.send("-")  # no company
+    assert "Что вам нужно" in ask.text
+    draft = await draft_of(world)
+    assert draft.get("email") is None and draft.get("company") is None
+
+
+async def test_an_anonymous_telegram_number_is_asked_for_one_to_call(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна")
+    [answer] = await prospect.share_contact("88804123456")  # a +888 account's own number
+    # not "tap Share my number", which is what brought this number
+    assert "анонимный номер Telegram" in answer.text and "Отправить мой номер" not in answer.text
+    assert await fsm_state(world, prospect) == "LeadForm:phone"
+    assert "phone" not in await draft_of(world)
+
+
+async def test_a_choice_typed_in_words_takes_its_buttons_away(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна")
+    await prospect.send("+79161234567")
+    await prospect.press("Пропустить")
+    await prospect.press("Пропустить")
+    await prospect.press("Нужна консультация")
+    question = prospect.last_with_buttons()
+    [ask] = await prospect.send("как можно скорее")
+    assert "бюджет" in ask.text.lower() and (await draft_of(world))["timeline"] == "now"
+    assert any(
+        isinstance(call, EditMessageReplyMarkup)
+        and call.message_id == question.message_id
+        and call.reply_markup is None
+        for call in world.session.calls
+    )
+
+
+async def test_back_from_an_edit_says_it_goes_back(world: World) -> None:
+    prospect = world.prospect()
+    await fill_form(prospect)
+    await prospect.press("✏️ Компания")
+    going, summary = await prospect.press("Назад")
+    assert going.text == "⬅️ Возвращаемся" and "Проверьте заявку" in summary.text
+
+
 async def test_need_can_be_typed_in_own_words(world: World) -> None:
     prospect = world.prospect()
     await start_form(prospect)
