@@ -35,6 +35,7 @@ class FormAction(StrEnum):
     DECLINE = "decline"
     BACK = "back"
     CANCEL = "cancel"
+    DROP = "drop"  # the summary's cancel, made sure of
     CONFIRM = "confirm"
     CONTINUE = "continue"
     RESTART = "restart"

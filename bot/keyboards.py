@@ -88,6 +88,16 @@ def consent(t: Translator) -> InlineKeyboardMarkup:
 
 
 @_per_language
+def cancel_sure(t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_form_button(t, "btn_cancel_sure", FormAction.DROP)],
+            [_form_button(t, "btn_keep_request", FormAction.CONTINUE)],
+        ]
+    )
+
+
+@_per_language
 def resume(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[

@@ -140,7 +140,7 @@ def typed_input(
         typed = raw_state in TEXT_STATE_NAMES
         word = _plain(text) if text is not None and len(text) <= TYPED_WORD_MAX else None
         if text in cancel or word in (text_cancel if typed else cancel_words):
-            await _cancel(message.chat.id, bot, state, t, desk)
+            await cancel_typed(message, bot, state, t, config, clock, desk)
             return
         # (consent is the first question: nothing is behind it)
         if (text in back or (not typed and word in back_words)) and (
@@ -206,6 +206,20 @@ async def cancel_command(
     await _cancel(message.chat.id, message.bot, state, t, desk)
 
 
+async def cancel_typed(
+    message: Message, bot: Bot, state: FSMContext, t: Translator, config: BusinessConfig,
+    clock: Clock, desk: DeskService,
+) -> None:  # fmt: skip
+    """The cancel button's words: while an answer is being changed from the summary, it is the
+    change that is called off (/cancel still ends the whole form)."""
+    assert message.from_user is not None
+    flow = await _flow(message.from_user, bot, state, t, config, clock)
+    if flow.draft.editing:
+        await flow.show_summary(went_back=True)
+    else:
+        await _cancel(message.chat.id, bot, state, t, desk)
+
+
 async def _cancel(
     chat_id: int, bot: Bot | None, state: FSMContext, t: Translator, desk: DeskService
 ) -> None:
@@ -251,6 +265,7 @@ async def form_action(
         FormAction.DECLINE: current == LeadForm.consent.state,
         FormAction.BACK: current in {s.state for s in (*CHOICE_STATES, LeadForm.confirm)},
         FormAction.CONFIRM: current == LeadForm.confirm.state,
+        FormAction.DROP: current == LeadForm.confirm.state,
     }.get(action, current in FORM_STATES)
     if not allowed:
         await callback.answer(t.label("err_stale_button"))
@@ -259,7 +274,12 @@ async def form_action(
     await _drop_buttons(callback)
     user = callback.from_user
     flow = await _flow(user, bot, state, t, config, clock)
-    if action is FormAction.CANCEL:
+    if action is FormAction.CANCEL and flow.draft.editing:  # the edit is what is called off
+        await flow.show_summary(went_back=True)
+    elif action is FormAction.CANCEL and current == LeadForm.confirm.state:
+        # a whole request one tap from gone, right under the edit buttons: made sure of
+        await flow.send(t("cancel_sure"), keyboards.cancel_sure(t))
+    elif action in (FormAction.CANCEL, FormAction.DROP):
         await _cancel(user.id, bot, state, t, desk)
     elif action is FormAction.AGREE:
         flow.draft.consent_at = clock.now()

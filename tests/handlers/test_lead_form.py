@@ -174,6 +174,29 @@ async def test_cancel_works_at_every_kind_of_step(world: World) -> None:
     assert "нечего" in answer.text
 
 
+async def test_cancel_during_an_edit_keeps_the_request_and_the_summarys_asks_first(
+    world: World,
+) -> None:
+    prospect = world.prospect()
+    await fill_form(prospect)
+    await prospect.press("✏️ Телефон")
+    *_, summary = await prospect.press("Отмена")  # "never mind this change"
+    assert "Проверьте заявку" in summary.text and "+7 916 123-45-67" in summary.text
+    await prospect.press("✏️ Бюджет")
+    [summary] = await prospect.press("Отмена")  # inline, at a choice being changed
+    assert "Проверьте заявку" in summary.text
+    [sure] = await prospect.press("Отмена")  # the summary's own: the whole request
+    assert (
+        "Отменить заявку?" in sure.text and await fsm_state(world, prospect) == "LeadForm:confirm"
+    )
+    [summary] = await prospect.press("Нет, вернуться к заявке")
+    assert "Проверьте заявку" in summary.text and (await draft_of(world))["name"] == "Анна"
+    await prospect.press("Отмена")
+    [answer] = await prospect.press("Да, отменить")
+    assert "отменена" in answer.text and await fsm_state(world, prospect) is None
+    assert await rows(world, people) == []
+
+
 async def test_half_filled_form_resumes_after_a_restart(world: World) -> None:
     prospect = world.prospect()
     await start_form(prospect)
