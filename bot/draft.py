@@ -12,6 +12,9 @@ from bot.domain.attribution import ATTRIBUTION_WINDOW
 from bot.domain.models import LeadAnswers
 
 MAX_ARRIVALS = 20
+# The way of contact that needs an address: offered only to somebody who gave one, and a
+# request without one (the address removed at the summary) asks the way again.
+EMAIL_METHOD = "email"
 
 
 class ArrivalRecord(BaseModel):
@@ -59,6 +62,10 @@ class LeadDraft(BaseModel):
         since = now - ATTRIBUTION_WINDOW
         return next((r.payload for r in reversed(self.arrivals) if r.payload and r.at >= since), "")
 
+    def reachable(self) -> bool:
+        """Whether the way of contact chosen can be used with the contacts given."""
+        return self.contact_method != EMAIL_METHOD or self.email is not None
+
     def answers(self) -> LeadAnswers | None:
         """The validated answers, or None while a required one is missing."""
         if (
@@ -69,6 +76,7 @@ class LeadDraft(BaseModel):
             or self.budget is None
             or self.contact_method is None
             or self.contact_time is None
+            or not self.reachable()
         ):
             return None
         return LeadAnswers(

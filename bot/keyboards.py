@@ -139,10 +139,11 @@ def text_step(
 
 
 def choice_step(
-    t: Translator, field: FormField, choices: tuple[Choice, ...]
+    t: Translator, field: FormField, choices: tuple[Choice, ...], without: str | None = None
 ) -> InlineKeyboardMarkup:
-    """The choices of a step, then back / cancel. A field's choices come from the business
-    configuration, which is fixed for the lifetime of a dispatcher (and of its translators)."""
+    """The choices of a step (but the one with id `without`), then back / cancel. A field's
+    choices come from the business configuration, which is fixed for the lifetime of a
+    dispatcher (and of its translators)."""
 
     def build() -> InlineKeyboardMarkup:
         rows = [
@@ -153,6 +154,7 @@ def choice_step(
                 )
             ]
             for choice in choices
+            if choice.id != without
         ]
         rows.append(
             [
@@ -162,7 +164,7 @@ def choice_step(
         )
         return InlineKeyboardMarkup(inline_keyboard=rows)
 
-    return _memo(t, ("choice_step", field), build)
+    return _memo(t, ("choice_step", field, without), build)
 
 
 @_per_language

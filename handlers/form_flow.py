@@ -15,7 +15,7 @@ from bot.callbacks import FormField
 from bot.cards import answer_labels
 from bot.config import BusinessConfig
 from bot.domain.parsing import InputError, format_phone, parse_name
-from bot.draft import LeadDraft, save_draft
+from bot.draft import EMAIL_METHOD, LeadDraft, save_draft
 from bot.services.reminders import ReminderService
 from bot.states import LeadForm
 from bot.texts import Translator
@@ -70,7 +70,12 @@ class Flow:
         # an answer given before (back, or a client's contacts from last time) is one tap away
         current = self._current(field)
         suggestion = current or (usable_name(self.first_name) if field is FormField.NAME else None)
-        question = t(f"ask_{field.value}", first_name=suggestion, current=current)
+        question = t(
+            f"ask_{field.value}",
+            first_name=suggestion,
+            current=current,
+            no_email=not self.draft.reachable(),
+        )
         if field in TEXT_STEPS:
             markup = keyboards.text_step(
                 t,
@@ -85,7 +90,11 @@ class Flow:
         await self._drop_reply_keyboard()
         await self._save()
         choices = self.config.form.choices(CHOICES[field])
-        sent = await self.send(question, keyboards.choice_step(t, field, choices))
+        without = EMAIL_METHOD if self.draft.email is None else None
+        buttons = keyboards.choice_step(
+            t, field, choices, without if field is FormField.CONTACT_METHOD else None
+        )
+        sent = await self.send(question, buttons)
         self.draft.question = sent.message_id  # answered in words, its buttons must go
         await self._save()
 
@@ -166,9 +175,10 @@ class Flow:
             if field is FormField.NEED:
                 if draft.need is None and draft.need_text is None:
                     return field
-            elif field not in (FormField.EMAIL, FormField.COMPANY) and (
-                getattr(draft, field.value) is None
-            ):
+            elif (
+                field not in (FormField.EMAIL, FormField.COMPANY)
+                and getattr(draft, field.value) is None
+            ) or (field is FormField.CONTACT_METHOD and not draft.reachable()):
                 return field
         return None
 

@@ -495,6 +495,9 @@ async def _choose(
     setattr(flow.draft, field.value, value)
     if field is FormField.NEED:
         flow.draft.need_text = None
+    if not flow.draft.reachable():  # "E-mail" typed, or an old button, with no address given
+        await flow.ask(field)
+        return
     await flow.accepted(field)
 
 

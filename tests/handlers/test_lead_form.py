@@ -197,6 +197,37 @@ async def test_cancel_during_an_edit_keeps_the_request_and_the_summarys_asks_fir
     assert await rows(world, people) == []
 
 
+async def test_e_mail_is_a_way_of_contact_only_with_an_address(world: World) -> None:
+    prospect = world.prospect()
+    await start_form(prospect)
+    await prospect.send("Анна")
+    await prospect.send("+79161234567")
+    await prospect.press("Пропустить")  # no e-mail
+    await prospect.press("Пропустить")
+    for label in ("Нужна консультация", "Пока просто", "Пока не знаю"):
+        await prospect.press(label)
+    ask = prospect.last_with_buttons()
+    assert "Как с вами лучше связаться?" in ask.text and "E-mail" not in ask.buttons()
+    [again] = await prospect.send("e-mail")  # typed: the way is asked again, and why
+    assert again.text.startswith("Ответить по e-mail не получится")
+    assert "E-mail" not in again.buttons() and await fsm_state(world, prospect) == (
+        "LeadForm:contact_method"
+    )
+    await prospect.press("Звонок")
+    await prospect.press("В любое время")
+
+    # an address given, e-mail chosen, then the address removed at the summary
+    await prospect.press("✏️ E-mail")
+    await prospect.send("anna@example.com")
+    await prospect.press("✏️ Способ связи")
+    await prospect.press("E-mail")
+    await prospect.press("✏️ E-mail")
+    *_, ask = await prospect.press("Пропустить")  # "got it" takes the reply keyboard away
+    assert ask.text.startswith("Ответить по e-mail не получится") and "E-mail" not in ask.buttons()
+    [summary] = await prospect.press("Telegram")
+    assert "Проверьте заявку" in summary.text and "Способ связи: Telegram" in summary.text
+
+
 async def test_half_filled_form_resumes_after_a_restart(world: World) -> None:
     prospect = world.prospect()
     await start_form(prospect)
