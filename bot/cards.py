@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
+from markupsafe import Markup
+
 from bot.config import BusinessConfig, campaign_name
 from bot.domain.duplicates import DealDecision
 from bot.domain.models import LeadAnswers, Temperature
@@ -55,6 +57,10 @@ def lead_card(
         DealDecision.RETURNING: t("lead_alert_returning", deal_id=outcome.deal.id),
         DealDecision.REPEAT: t("lead_alert_repeat"),
     }[outcome.decision]
+    if outcome.other_account:
+        header = Markup("{}\n{}").format(
+            header, t("lead_alert_other_account", name=outcome.person.name)
+        )
     reasons = ", ".join(
         score_reason(t, reason.factor, reason.points) for reason in outcome.score.reasons
     )

@@ -609,6 +609,7 @@ async def _submit(
         answers=answers,
         consent_at=draft.consent_at,
         arrivals=_arrivals(draft, sources, now),
+        contacts_shown=draft.contacts_shown,
     )
     ladder = flow.config.followups.speed_to_lead
     speed_to_lead = await reminders.speed_to_lead(
@@ -616,7 +617,8 @@ async def _submit(
     )
     outcome = await leads.submit(request, now, speed_to_lead)
     await flow.state.clear()
-    key = "submitted_returning" if outcome.decision is DealDecision.RETURNING else "submitted"
+    returning = outcome.decision is DealDecision.RETURNING and not outcome.other_account
+    key = "submitted_returning" if returning else "submitted"  # not told of another's request
     contact_time = ""
     for item in flow.config.form.contact_times:
         if item.id == answers.contact_time and item.id != "any":

@@ -196,6 +196,7 @@ async def begin_form(
     # a name stored before names were checked ("Здравствуйте") is asked again
     draft.name, draft.phone = usable_name(known.name), known.phone
     draft.email, draft.company = known.email, known.company
+    draft.contacts_shown = True
     await flow.send(
         t(
             "contacts_known",

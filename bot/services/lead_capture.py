@@ -39,6 +39,9 @@ class LeadRequest:
     answers: LeadAnswers
     consent_at: datetime
     arrivals: tuple[Arrival, ...]  # oldest first; the deal is credited to the last link's
+    # The form showed the client's contacts on file to keep or change: an e-mail or company
+    # removed there is removed (otherwise a skipped question keeps what is on file).
+    contacts_shown: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,9 @@ class LeadOutcome:
     score: Score
     attribution: Attribution
     referrer: Person | None
+    # The phone or e-mail of a client who has another Telegram account: their deal hears of
+    # the request, their record stays theirs
+    other_account: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +149,7 @@ class LeadCaptureService:
         answers = request.answers
         source = credited(request.arrivals, now)
         attribution = request.arrivals[source].attribution
-        person, created = self._upsert_person(store, request, now)
+        person, created, other_account = self._upsert_person(store, request, now)
         choice = choose_deal([] if created else store.deals_of(person.id))
         referrer = self._referrer(store, attribution, person)
         score = score_lead(
@@ -184,7 +190,9 @@ class LeadCaptureService:
             person_id=person.id,
             actor_telegram_id=request.telegram_id,
         )
-        return LeadOutcome(person, deal, choice.decision, score, attribution, referrer)
+        return LeadOutcome(
+            person, deal, choice.decision, score, attribution, referrer, other_account
+        )
 
     async def create_outbound(self, lead: OutboundLead, now: datetime) -> OutboundOutcome:
         """The same duplicate rules as a prospect's request: a known phone or Telegram account is
@@ -245,8 +253,9 @@ class LeadCaptureService:
 
     def _upsert_person(
         self, store: LeadStore, request: LeadRequest, now: datetime
-    ) -> tuple[Person, bool]:
-        """The person this request comes from, updated or created (True: created)."""
+    ) -> tuple[Person, bool, bool]:
+        """The person this request comes from, updated or created, whether created, and whether
+        it is somebody who uses another Telegram account."""
         answers = request.answers
         holding = store.people_holding(request.telegram_id, answers.phone, answers.email)
         found = match_person(holding.telegram, holding.phone, holding.email)
@@ -264,14 +273,21 @@ class LeadCaptureService:
                 now,
             )
             store.add_event("person_created", {}, now, person_id=person.id)
-            return person, True
+            return person, True, False
+        if found.telegram_id is not None and found.telegram_id != request.telegram_id:
+            # A typed phone or e-mail proves nothing: another account's name, language and
+            # contacts are not overwritten by whoever typed them (the request, with the name
+            # it gives, is kept in the deal's history)
+            return found, False, True
         changes: dict[str, object] = {
             "name": answers.name,
             "language": request.language,
             "consent_at": request.consent_at,
         }
-        if answers.company:
+        if answers.company or request.contacts_shown:
             changes["company"] = answers.company
+        if request.contacts_shown and answers.email is None:
+            changes["email"] = None
         # An identifier moves onto this person only if nobody else holds it.
         if found.telegram_id is None and holding.telegram is None:
             changes["telegram_id"] = request.telegram_id
@@ -288,7 +304,7 @@ class LeadCaptureService:
         }
         if diff:
             store.add_event("person_updated", diff, now, person_id=person.id)
-        return person, False
+        return person, False, False
 
     def _referrer(
         self, store: LeadStore, attribution: Attribution, person: Person

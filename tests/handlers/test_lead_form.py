@@ -228,6 +228,25 @@ async def test_e_mail_is_a_way_of_contact_only_with_an_address(world: World) -> 
     assert "Проверьте заявку" in summary.text and "Способ связи: Telegram" in summary.text
 
 
+async def test_a_client_s_phone_typed_from_another_account_takes_nothing_of_theirs(
+    world: World,
+) -> None:
+    anna = await submit_lead(world, 1001)
+    boris = world.prospect(user_id=2002, first_name="Борис")
+    await start_form(boris)
+    await boris.press("Борис")
+    await boris.send("+7 916 000-10-01")  # Anna's phone
+    await skip_to_summary(boris)
+    [thanks] = await boris.press("Всё верно")
+    # he is thanked for his request, not told that somebody's request is "added to"
+    assert "Заявка принята" in thanks.text and "дополнили" not in thanks.text
+    alert = world.session.to(ADMIN_ID)[-1]
+    assert "Повторное обращение" in alert.text and "другого аккаунта Telegram" in alert.text
+    assert "«Анна»" in alert.text and "Борис" in alert.text
+    [welcome] = await anna.send("/start")
+    assert "Анна" in welcome.text and "Борис" not in welcome.text
+
+
 async def test_half_filled_form_resumes_after_a_restart(world: World) -> None:
     prospect = world.prospect()
     await start_form(prospect)

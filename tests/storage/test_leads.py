@@ -132,9 +132,31 @@ async def test_same_phone_from_another_account_is_the_same_person(
 ) -> None:
     leads = service(engine, business_config)
     first = await leads.submit(request(business_config, telegram_id=1), NOW)
-    second = await leads.submit(request(business_config, telegram_id=2, email=None), NOW)
+    second = await leads.submit(
+        request(business_config, telegram_id=2, email=None, name="Борис", company="Нива"), NOW
+    )
     assert second.person.id == first.person.id
-    assert second.decision is DealDecision.RETURNING
+    assert second.decision is DealDecision.RETURNING and second.other_account
+    # whoever typed the phone does not rename the client nor take their chat
+    async with engine.connect() as connection:
+        person = (await connection.execute(sa.select(people))).one()
+        deal = (await connection.execute(sa.select(deals))).one()
+    assert (person.name, person.telegram_id, person.company) == ("Анна", 1, None)
+    assert deal.request["name"] == "Борис"  # the request itself is the deal's, as it came
+
+
+async def test_contacts_removed_where_they_were_shown_are_removed(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    leads = service(engine, business_config)
+    await leads.submit(request(business_config, company="Вектор"), NOW)
+    # a question skipped by somebody who was not shown what is on file keeps it
+    kept = await leads.submit(request(business_config, email=None, company=None), NOW)
+    assert (kept.person.email, kept.person.company) == ("anna@example.com", "Вектор")
+    removed = await leads.submit(
+        replace(request(business_config, email=None, company=None), contacts_shown=True), NOW
+    )
+    assert (removed.person.email, removed.person.company) == (None, None)
 
 
 async def test_same_email_is_the_same_person(
@@ -143,7 +165,9 @@ async def test_same_email_is_the_same_person(
     leads = service(engine, business_config)
     first = await leads.submit(request(business_config, telegram_id=1), NOW)
     second = await leads.submit(request(business_config, telegram_id=2, phone="+79037654321"), NOW)
-    assert second.person.id == first.person.id and second.person.phone == "+79037654321"
+    assert second.person.id == first.person.id and second.decision is DealDecision.RETURNING
+    # a typed e-mail lets nobody put their phone in place of a client's
+    assert second.person.phone == "+79161234567" and second.other_account
 
 
 async def test_only_closed_deals_start_a_repeat_sale(
