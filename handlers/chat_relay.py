@@ -64,6 +64,18 @@ class ReplyToRelayed(Filter):
         return False if deal_id is None else {"reply_deal": deal_id}
 
 
+async def reply_to_manager(message: Message, desk: DeskService) -> ProspectDeal | None:
+    """The client's deal if this is their reply to a manager's message the bot passed on: it is
+    for the manager, whatever the bot was asking (a form's question above it, say)."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+        return None
+    if await desk.relayed_deal(message.chat.id, replied.message_id) is None:
+        return None
+    assert message.from_user is not None
+    return await desk.prospect_deal(message.from_user.id)
+
+
 def build_staff_router() -> Router:
     """Before the other staff routers: an explicit reply wins over any input being waited for."""
     router = Router(name="relay_staff")
@@ -214,7 +226,7 @@ async def _deliver(message: Message, deal_id: int, data: dict[str, Any]) -> None
         introduction = await _introduction(deal_id, data)
         if introduction:
             introduced = await bot.send_message(chat, introduction)
-        await bot.copy_message(chat, message.chat.id, message.message_id)
+        copied = await bot.copy_message(chat, message.chat.id, message.message_id)
     except TelegramAPIError as error:
         if introduced is not None:  # not left alone above nothing, nor doubled by a retry
             with suppress(TelegramAPIError):
@@ -229,5 +241,9 @@ async def _deliver(message: Message, deal_id: int, data: dict[str, Any]) -> None
     media = next((kind for kind in MEDIA if getattr(message, kind) is not None), None)
     if media:
         content.update(media=media, caption=message.caption)
-    await desk.log_message(deal_id, False, content, message.chat.id, data["clock"].now())
+    now = data["clock"].now()
+    await desk.log_message(deal_id, False, content, message.chat.id, now)
+    # the client's reply to it reaches the manager even from inside a form (see ReplyToManager)
+    shown = [copied.message_id, *([introduced.message_id] if introduced else [])]
+    await desk.remember_relay(chat, shown, deal_id, now)
     await message.answer(t("reply_sent"), reply_markup=kb.back_to_card(t, deal_id))

@@ -43,7 +43,7 @@ from bot.services.reminders import ReminderService
 from bot.services.staff import StaffService
 from bot.states import LeadForm
 from bot.texts import Catalogue, Translator
-from handlers.chat_relay import from_prospect
+from handlers.chat_relay import from_prospect, reply_to_manager
 from handlers.form_flow import (
     CHOICES,
     FIELD_OF_STATE,
@@ -136,6 +136,14 @@ def typed_input(
         clock: Clock, raw_state: str | None, desk: DeskService, staff: StaffService,
         catalogue: Catalogue,
     ) -> None:  # fmt: skip
+        if message.reply_to_message is not None:
+            deal = await reply_to_manager(message, desk)
+            if deal is not None:
+                if await from_prospect(
+                    message, deal, bot, desk, staff, config, catalogue, clock, t
+                ):  # (or the client was told that nobody could be reached)
+                    await message.answer(t("relayed_mid_form"))
+                return
         text = message.text
         typed = raw_state in TEXT_STATE_NAMES
         word = _plain(text) if text is not None and len(text) <= TYPED_WORD_MAX else None

@@ -10,6 +10,7 @@ from bot.callbacks import DealAction, DealCb
 from storage.schema import deals, events, people
 from tests.handlers.conftest import ADMIN_ID, World
 from tests.handlers.test_deal_card import manager_with_deal
+from tests.handlers.test_lead_form import draft_of, fsm_state
 from tests.handlers.test_staff import submit_lead
 
 
@@ -175,3 +176,23 @@ async def test_a_reply_that_cannot_be_copied_leaves_no_introduction_behind(world
     assert [s.kind for s in shown if s.kind == "copy" or "Вам отвечает" in s.text] == [
         "text", "copy",
     ]  # fmt: skip
+
+
+async def test_a_clients_reply_to_the_manager_from_inside_a_new_request_reaches_him(
+    world: World,
+) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    anna = await submit_lead(world, 1001)
+    await anna.send("Можно созвониться завтра?")
+    await oleg.send("Да, в 11:00 удобно?", reply_to=world.session.to(7001)[-1])
+    copy = world.session.to(1001)[-1]
+    await anna.send("/start")
+    *_, asked = await anna.press("Оставить заявку")  # a second request: "what do you need?"
+    assert "Что вам нужно" in asked.text
+    [told] = await anna.send("Да, удобно", reply_to=copy)
+    assert "Передал ваш ответ менеджеру" in told.text
+    assert "Да, удобно" in world.session.to(7001)[-1].text
+    assert (await history(world))[-1] == ("message_in", {"text": "Да, удобно"})
+    # the form waits where it was: the reply was not taken for what she needs
+    assert await fsm_state(world, anna) == "LeadForm:need"
+    assert not (await draft_of(world)).get("need_text")
