@@ -143,7 +143,10 @@ async def chosen(
         draft.offer_sku = callback_data.sku
         current = await state.get_state()
         if current in FORM_STATES:  # half-way through it: their answers stay, the form goes on
-            await bot.send_message(callback.from_user.id, t("self_offer_after_form"))
+            # "nearly done" only once the contacts are in: at the consent it would not be
+            nearly_done = draft.phone is not None
+            text = t("self_offer_after_form", nearly_done=nearly_done)
+            await bot.send_message(callback.from_user.id, text)
             user = callback.from_user
             flow = Flow(bot, user.id, state, t, config, user.first_name, draft, clock.now())
             await flow.resume(current)

@@ -128,7 +128,7 @@ async def test_an_offer_asked_for_half_way_through_the_form_keeps_the_answers(
     await prospect.send("boris@example.com")
     await prospect.callback(MenuCb(action=MenuAction.OFFER).pack())  # the greeting's button
     sent = await prospect.press("Внедрение CRM под ключ")
-    assert "сразу после заявки" in sent[0].text
+    assert "сразу после заявки — она почти готова" in sent[0].text
     assert "компани" in sent[-1].text.lower()  # the question they had reached, asked again
     await prospect.send("ООО Борис и сыновья")
     for label in ("Автоматизация продаж", "Как можно скорее", "Больше 300", "Звонок", "Утром"):
@@ -186,3 +186,15 @@ async def test_a_long_catalogue_comes_in_pages_to_a_prospect_too(world: World) -
     assert "Деталь 03 · 103\u00a0₽" in shown.buttons()  # no kopecks in whole roubles
     [offer] = await anna.press("Деталь 03")
     assert offer.kind == "document" and "Деталь 03" in pdf_text(offer.file)
+
+
+async def test_an_offer_asked_for_at_the_forms_start_does_not_call_it_nearly_done(
+    world: World,
+) -> None:
+    prospect = world.prospect(user_id=1002, first_name="Борис")
+    await prospect.send("/start")
+    await prospect.press("Оставить заявку")
+    await prospect.callback(MenuCb(action=MenuAction.OFFER).pack())
+    sent = await prospect.press("Внедрение CRM под ключ")
+    assert "сразу после заявки" in sent[0].text and "почти готова" not in sent[0].text
+    assert "Вы согласны?" in sent[-1].text  # the consent, asked again
