@@ -10,6 +10,7 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from markupsafe import Markup
 
 from bot import desk_keyboards as kb
 from bot.callbacks import ReminderAction, ReminderCb
@@ -121,6 +122,9 @@ class ReminderPusher:
             STALE: "reminder_stale",
         }.get(reminder.kind, "reminder_push")
         text = t(key, text=reminder.text, deal=header, **values)
+        if reminder.instead_of is not None:
+            former = await self._whose(reminder.instead_of)
+            text = Markup("{}\n{}").format(t("reminder_instead_of", name=former), text)
         try:
             with bulk():  # a batch of reminders leaves room for interactive replies
                 nobodys = (

@@ -223,6 +223,14 @@ class SqlReminderRepository:
             )
             return result.rowcount == 1
 
+    async def retarget(self, reminder_ids: Collection[int], chat_id: int) -> None:
+        async with self._engine.begin() as c:
+            await c.execute(
+                reminders.update()
+                .where(reminders.c.id.in_(list(reminder_ids)))
+                .values(chat_id=chat_id)
+            )
+
     async def reopen(self, reminder_id: int, now: datetime) -> bool:
         """A cancelled reminder pending again, if its time is still ahead."""
         async with self._engine.begin() as c:

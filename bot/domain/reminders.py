@@ -37,6 +37,7 @@ class Reminder:
     status: ReminderStatus
     attempts: int
     created_at: datetime | None = None
+    instead_of: int | None = None  # a former manager's, pushed to an admin in their place
 
 
 @dataclass(frozen=True, slots=True)

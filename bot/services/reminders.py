@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Protocol
@@ -39,6 +40,9 @@ ALERT_RESCUE_AFTER = timedelta(minutes=2)  # longer than the alert takes, 429s i
 ALERTS_WRITTEN_WITHIN = 0.2  # seconds
 STALE_SCAN_LIMIT = 500  # quiet deals nudged per scan; the next scan takes the rest
 AUTOMATIC = frozenset({SLA, SLA_ESCALATION, STALE, POST_SALE})  # several at once: one message
+# A deal's work that must not vanish with its manager switched off: an admin gets it instead
+# (a lead alert's rescue or a speed-to-lead step has the admins' own rows beside it).
+HANDED_ON = frozenset({MANUAL, POST_SALE, STALE})
 ALONE = frozenset({DIGEST, FORM_NUDGE, LEAD_ALERT})  # never folded into a digest
 
 
@@ -107,6 +111,7 @@ class ReminderRepository(Protocol):
     ) -> bool: ...
     async def mark_failed(self, reminder_id: int, now: datetime) -> None: ...
     async def reschedule(self, reminder_id: int, due_at: datetime) -> bool: ...
+    async def retarget(self, reminder_ids: Collection[int], chat_id: int) -> None: ...
     async def reopen(self, reminder_id: int, now: datetime) -> bool: ...
     async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Reminder]: ...
     async def release(self, reminder_ids: Collection[int], lease_until: datetime) -> None: ...
@@ -363,7 +368,7 @@ class ReminderService:
     ) -> int:
         """Claim what is due and send it, each person's share in order and the people side by
         side; returns how many reminders were delivered."""
-        claimed = await self.claim(now, limit)
+        claimed = await self._handed_on(await self.claim(now, limit))
         sent = await asyncio.gather(
             *(
                 self.deliver(batch, send, digest, lambda: now, now + LEASE)
@@ -371,6 +376,23 @@ class ReminderService:
             )
         )
         return sum(sent)
+
+    async def _handed_on(self, claimed: list[Reminder]) -> list[Reminder]:
+        """A switched-off manager's reminders about deals go to the first admin, theirs from
+        now on (snoozed or done by them), instead of being dropped with nobody told."""
+        staff = self._staff
+        if staff is None or not staff.admin_ids:
+            return claimed
+        chats = {r.chat_id for r in claimed if r.kind in HANDED_ON and r.deal_id is not None}
+        gone = {chat for chat in chats if await staff.viewer(chat) is None}
+        moved = {r.id for r in claimed if r.chat_id in gone and r.kind in HANDED_ON and r.deal_id}
+        if not moved:
+            return claimed
+        admin = min(staff.admin_ids)
+        await self._repository.retarget(moved, admin)
+        return [
+            replace(r, chat_id=admin, instead_of=r.chat_id) if r.id in moved else r for r in claimed
+        ]
 
     async def deliver(
         self,

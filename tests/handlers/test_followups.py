@@ -182,7 +182,7 @@ async def test_many_quiet_deals_at_once_come_as_one_message(world: World) -> Non
     assert "Открыть сделку" not in " ".join(digest.buttons())  # a list, not five cards
 
 
-async def test_a_manager_who_left_gets_no_nudge_about_clients(world: World) -> None:
+async def test_a_manager_who_left_gets_no_nudge_about_clients_the_admin_does(world: World) -> None:
     await manager_with_deal(world)
     world.clock.advance(days=7)
     assert await scan(world) == 1
@@ -192,7 +192,9 @@ async def test_a_manager_who_left_gets_no_nudge_about_clients(world: World) -> N
     await admin.press("Да, отключить")
     world.dp["staff"].forget()
     before = len(world.session.to(7001))
-    assert await tick(world) == 0 and len(world.session.to(7001)) == before
+    assert await tick(world) == 1 and len(world.session.to(7001)) == before
+    # the quiet deal is not forgotten with him: the admin is nudged in his place
+    assert "Из списка менеджера Олег" in admin.last().text and "без движения" in admin.last().text
 
 
 async def test_a_form_sent_in_time_leaves_the_one_reminder_for_a_later_request(

@@ -129,6 +129,29 @@ async def test_snooze_brings_it_back_and_quick_choices_work(world: World) -> Non
     assert await tick(world) == 1
 
 
+async def test_a_switched_off_managers_reminder_comes_to_the_admin_instead(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Напомнить")
+    await oleg.press("Через час")
+    admin = world.admin()
+    await admin.send("/managers")
+    await admin.press("⏸ Олег")
+    await admin.press("Да, отключить")
+    world.clock.advance(hours=1)
+    assert await tick(world) == 1
+    pushed = admin.last()
+    assert "Из списка менеджера Олег" in pushed.text and "Напоминание" in pushed.text
+    assert "#1" in pushed.text and "✅ Сделано" in pushed.buttons()
+    assert "Напоминание" not in world.session.to(7001)[-1].text  # not to him: he is gone
+    await admin.press("15 мин")  # the admin's now: snoozed by them
+    assert admin.answer_callback_texts()[-1] == "Напомню 23.11 13:15"
+    async with world.engine.connect() as connection:
+        [row] = list(
+            await connection.execute(sa.select(reminders).where(reminders.c.kind == "manual"))
+        )
+    assert (row.chat_id, row.status) == (ADMIN_ID, "pending")
+
+
 async def test_the_list_cancels_and_another_managers_reminder_is_refused(world: World) -> None:
     oleg = await manager_with_deal(world)
     await oleg.press("Напомнить")
