@@ -185,7 +185,7 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
                 continue  # "в мае | 15 числа": the day of the month is no note
             moment = _attempt(parse_when, " ".join(moment_words), now, tz, gone)
             if moment is not None:
-                return moment, " ".join(note_words)
+                return _clock_from_note(moment, moment_words, note_words, now, tz)
     # "Созвониться в четверг в 11, обсудить скидку": the moment inside, a clause of its own
     clauses = [clause for clause in _CLAUSE.split(text) if clause.strip()]
     if len(clauses) > 1:
@@ -210,6 +210,35 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
                 if moment is not None:
                     return moment, " ".join(words[:start] + words[start + size :])
     raise gone[-1] if gone else error
+
+
+# A clock time in what is left ("в пятницу | встреча в 14:00 в офисе"): with a colon, or dotted
+# after "в"/"at" ("от 12.11" is a date)
+_CLOCK_IN_NOTE = re.compile(
+    r"(?:(?<!\w)(?:в|к|at)\s+(?P<hour>\d{1,2})[:.](?P<minute>[0-5]\d)"
+    r"|(?<![\w.:])(?P<hour2>\d{1,2}):(?P<minute2>[0-5]\d))(?![\d.:])",
+    re.IGNORECASE,
+)
+
+
+_A_TIME_SAID = re.compile(r"\d|через|\bin\b|tonight", re.IGNORECASE)  # only a day said, or more
+
+
+def _clock_from_note(
+    moment: datetime, moment_words: list[str], note_words: list[str], now: datetime, tz: tzinfo
+) -> tuple[datetime, str | None]:
+    """A day read at one end and its hour said further on: the hour is the moment's too."""
+    note = " ".join(note_words)
+    clock = _CLOCK_IN_NOTE.search(note)
+    said = " ".join(moment_words)
+    if clock is None or _A_TIME_SAID.search(said) or _DAYTIME_WORDS.search(said):
+        return moment, note  # "завтра в 10 | ... 14:00 слот": the moment has its hour
+    hour, minute = clock["hour"] or clock["hour2"], clock["minute"] or clock["minute2"]
+    timed = _attempt(parse_when, f"{' '.join(moment_words)} {hour}:{minute}", now, tz, [])
+    if timed is None or timed.date() != moment.date():
+        return moment, note
+    rest = " ".join((note[: clock.start()] + note[clock.end() :]).split())
+    return timed, rest or None
 
 
 def _attempt(
@@ -466,11 +495,14 @@ _PART_OF_DAY = re.compile(
     re.IGNORECASE,
 )
 # A part of the day said without an hour: the hour a manager means by it, the same in English
-_DAYTIMES = {"утром": "10:00", "в полдень": "12:00", "в обед": "13:00", "днем": "14:00",
+_DAYTIMES = {"утром": "10:00", "с утра": "10:00", "в полдень": "12:00", "в обед": "13:00", "днем": "14:00",
              "после обеда": "15:00", "вечером": "19:00", "morning": "10:00", "noon": "12:00",
              "afternoon": "15:00", "evening": "19:00"}  # fmt: skip
 _AFTERNOON = frozenset({"днем", "после обеда", "вечером", "afternoon", "evening"})
-_DAYTIME = r"(?:утром|в полдень|в обед|после обеда|дн[её]м|вечером|morning|noon|afternoon|evening)"
+_DAYTIME = (
+    r"(?:утром|с утра|в полдень|в обед|после обеда|дн[её]м|вечером|morning|noon|afternoon|"
+    r"evening)"
+)
 _DAYTIME_WORDS = re.compile(
     rf"(?<!\w)(?:(?P<this>this\s+)|in\s+the\s+|at\s+)?(?P<word>{_DAYTIME})(?!\w)", re.IGNORECASE
 )
@@ -496,8 +528,17 @@ _DAY_THEN_HOUR = re.compile(
     r"\b(?P<day>сегодня|завтра|послезавтра|today|tomorrow)\s+(?P<hour>[7-9]|0[7-9]|1\d|2[0-3])$",
     re.IGNORECASE,
 )
+# "завтра 14.30", "в пятницу 9.15": after a day, a dotted pair is its time (the day is said)
+_DAY_THEN_DOTTED = re.compile(
+    r"\b(?P<day>сегодня|завтра|послезавтра|today|tomorrow|понедельник|вторник|сред[ау]|"
+    r"четверг|пятниц[ау]|суббот[ау]|воскресенье|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday)\s+(?P<hour>\d{1,2})\.(?P<minute>[0-5]\d)(?![\d.])",
+    re.IGNORECASE,
+)
 _DAY_THEN_NUMBER = re.compile(
-    r"\b(?:сегодня|завтра|послезавтра|today|tomorrow)\s+\d{1,2}$", re.IGNORECASE
+    # "завтра 10.5 процента": a decimal after a day is no time either
+    r"\b(?:сегодня|завтра|послезавтра|today|tomorrow)\s+\d{1,2}(?:[.,]\d)?$",
+    re.IGNORECASE,
 )
 
 
@@ -693,6 +734,9 @@ def _normalise_hours(text: str) -> str:
     """For instance "в 9 вечера" -> "21:00", "завтра в 10" -> "завтра 10:00", "at 3pm" ->
     "15:00", "завтра 15" -> "завтра 15:00", "завтра вечером" -> "завтра 19:00". Anything else
     is left as it is."""
+    text = _DAY_THEN_DOTTED.sub(
+        lambda m: f"{m['day']} {_clock(int(m['hour']), int(m['minute'])) or m[0]}", text
+    )
     text = _PART_OF_DAY.sub(_part_of_day, text)  # "8pm" first: "tomorrow evening 8pm" is 20:00
     text = _daytime(text)
     text = _AT_HOUR.sub(_at_hour, text)

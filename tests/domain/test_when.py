@@ -338,6 +338,26 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
             moscow(2026, 11, 24, 10, 0),
             "обзвонить в 5 филиалах и отчитаться",
         ),  # "в 5" is no hour here: the day said is the moment
+        # a dotted time after the day, as phones type it
+        ("завтра 14.30 позвонить", moscow(2026, 11, 24, 14, 30), "позвонить"),
+        ("сегодня 18.30", moscow(2026, 11, 23, 18, 30), None),
+        ("Отправить договор завтра 14.00", moscow(2026, 11, 24, 14, 0), "Отправить договор"),
+        ("friday 14.30 call", moscow(2026, 11, 27, 14, 30), "call"),
+        ("завтра 10.5 процента", moscow(2026, 11, 24, 10, 0), "10.5 процента"),  # no time
+        ("завтра с утра позвонить", moscow(2026, 11, 24, 10, 0), "позвонить"),
+        # the day at one end, its hour further on
+        ("в пятницу встреча в 14:00 в офисе", moscow(2026, 11, 27, 14, 0), "встреча в офисе"),
+        ("friday meeting at 14:00 office", moscow(2026, 11, 27, 14, 0), "meeting office"),
+        (
+            "в пятницу отправить счёт от 12.11",
+            moscow(2026, 11, 27, 10, 0),
+            "отправить счёт от 12.11",
+        ),  # a date in the note is no hour
+        (
+            "завтра в 10 позвонить, обсудить 14:00 слот",
+            moscow(2026, 11, 24, 10, 0),
+            "позвонить, обсудить 14:00 слот",
+        ),  # the moment has its own hour
     ],
 )
 def test_a_reminder_may_say_what_it_is_about(
