@@ -167,13 +167,26 @@ def search_results(
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+UNCLAIMED_SHOWN = 3  # deals nobody has, offered to take at the top of a manager's day
+
+
 def today(
     t: Translator,
     config: BusinessConfig,
     page: TodayPage,
     names: Mapping[int, str] | None = None,
+    unclaimed: Sequence[DealRow] = (),
 ) -> InlineKeyboardMarkup:
-    rows = deal_rows(t, config, [row.deal for row in page.rows], names)
+    rows = [
+        [
+            Button(
+                text=t.label("btn_take_deal", deal=row.id, who=short(row.name, 30)),
+                callback_data=DealCb(action=DealAction.TAKE, deal=row.id).pack(),
+            )
+        ]
+        for row in unclaimed[:UNCLAIMED_SHOWN]
+    ]
+    rows += deal_rows(t, config, [row.deal for row in page.rows], names)
     nav = pager(page.page, page.pages, lambda n: TodayCb(page=n).pack())
     if nav:
         rows.append(nav)

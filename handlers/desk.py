@@ -518,6 +518,8 @@ async def _today(
     ]  # fmt: skip
 
     owners = await _names(t, viewer, staff)
+    # a manager's day begins with the leads nobody has taken, whoever missed their alert
+    unclaimed = await desk.unclaimed(viewer) if page == 0 else None
 
     def lines(group: str) -> list[str]:
         return [
@@ -537,8 +539,9 @@ async def _today(
         new_total=found.new,
         stale_total=found.stale,
         stale_days=config.routing.stale_days,
+        unclaimed=unclaimed.total if unclaimed else 0,
     )
-    return text, kb.today(t, config, found, owners)
+    return text, kb.today(t, config, found, owners, unclaimed.rows if unclaimed else ())
 
 
 async def _send_link(

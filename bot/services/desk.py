@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from bot.domain.desk import (
     PAGE_SIZE,
+    UNASSIGNED,
     DealCard,
     DealFilter,
     DealPage,
@@ -195,6 +196,16 @@ class DeskService:
         # a manager's list is theirs, whatever a forged button asks for
         owner = where.manager if viewer.is_admin else viewer.telegram_id
         return await self._repository.page(owner, where, max(page, 0))
+
+    async def unclaimed(self, viewer: Viewer) -> DealPage | None:
+        """For a manager: the first page of the open deals nobody has, which any manager may
+        take (an admin's own lists show them already); None if there are none."""
+        if viewer.is_admin:
+            return None
+        found = await self._repository.page(UNASSIGNED, DealFilter(manager=UNASSIGNED), 0)
+        rows = tuple(row for row in found.rows if row.status is DealStatus.OPEN)
+        # (a deal an admin closed as won without taking it is no work: out of a one-page count)
+        return DealPage(rows, 0, len(rows) if found.pages == 1 else found.total) if rows else None
 
     async def search(self, viewer: Viewer, query: str) -> list[DealRow]:
         """The first page of what matches."""

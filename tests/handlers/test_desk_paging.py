@@ -161,11 +161,11 @@ def test_today_reads_the_same_in_both_languages() -> None:
     for locale, title in (("ru", "Сегодня</b> (3)"), ("en", "Today</b> (3)")):
         text = catalogue.text(
             locale, "today_page", total=3, hot=["#1", "#2"], new=["#3"], stale=[], tasks=[], tasks_total=0, more_tasks=0,
-            hot_total=2, new_total=1, stale_total=0, stale_days=3,
+            hot_total=2, new_total=1, stale_total=0, stale_days=3, unclaimed=0,
         )  # fmt: skip
         lines = text.split("\n")
         assert title in lines[0] and "• #1" in lines and "• #3" in lines
         assert catalogue.text(
             locale, "today_page", total=0, hot=[], new=[], stale=[], tasks=[], tasks_total=0, more_tasks=0,
-            hot_total=0, new_total=0, stale_total=0, stale_days=3,
+            hot_total=0, new_total=0, stale_total=0, stale_days=3, unclaimed=0,
         ).count("\n") == 1  # fmt: skip

@@ -290,6 +290,27 @@ async def test_two_managers_take_one_inbox_lead_and_exactly_one_wins(
     assert deal.manager_telegram_id == winner
 
 
+async def test_a_lead_nobody_took_waits_at_the_top_of_every_managers_day(
+    world: World, business_config: BusinessConfig, clock: FakeClock
+) -> None:
+    world = inbox_world(world, business_config, clock)
+    oleg = await world.add_manager(7001, "Олег")
+    await world.add_manager(7002, "Ира")
+    await submit_lead(world, 1001, name="Борис")  # the alert scrolled away unseen
+    [today] = await oleg.send("/today")
+    assert "Ничьи заявки: 1" in today.text and "Срочного нет" not in today.text
+    assert "🙋 Взять себе: #1 Борис" in today.buttons()
+    await oleg.press("Взять себе: #1")
+    assert "теперь ваша" in " ".join(s.text for s in world.session.to(7001)[-3:])
+    [deal] = await deal_rows(world)
+    assert deal.manager_telegram_id == 7001
+    [today] = await oleg.send("/today")
+    assert "Ничьи заявки" not in today.text  # taken: his own now, not anybody's
+    ira = world.prospect(user_id=7002)
+    [today] = await ira.send("/today")
+    assert "Ничьи заявки" not in today.text and "Взять себе" not in " ".join(today.buttons())
+
+
 async def test_admin_hands_a_managers_open_deals_to_another(world: World) -> None:
     await world.add_manager(7001, "Олег")
     ira = await world.add_manager(7002, "Ира")
