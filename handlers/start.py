@@ -103,7 +103,7 @@ async def _join(
     joins keeps their own deal; the admins are told of it, as its manager now works for us."""
     who = NewManager(user.id, user.full_name[:100], user.username, user.language_code)
     result = await staff.redeem(token, who, now)
-    if result is not InviteResult.JOINED:
+    if result not in (InviteResult.JOINED, InviteResult.REJOINED):
         await message.answer(t(f"invite_{result.value}"))
         return
     viewer = await staff.viewer(user.id)
@@ -117,7 +117,7 @@ async def _join(
         staff_t = await staff_translator(catalogue, staff, admin)
         with suppress(TelegramAPIError):
             text = staff_t(
-                "manager_joined", name=who.name, username=who.username,
+                f"manager_{result.value}", name=who.name, username=who.username,
                 own_deal=own.deal_id if own and own.status is DealStatus.OPEN else None,
             )  # fmt: skip
             await bot.send_message(admin, text)

@@ -34,6 +34,8 @@ class InviteResult(StrEnum):
     EXPIRED = "expired"
     UNKNOWN = "unknown"
     ADMIN = "admin"  # an admin opened it (to try it): it stays for the person it is meant for
+    ALREADY = "already"  # a manager at work opened it (posted in the team's chat): it stays too
+    REJOINED = "rejoined"  # a manager switched off before is back at work by it
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +203,15 @@ class StaffService:
     async def redeem(self, token: str, who: NewManager, now: datetime) -> InviteResult:
         if who.telegram_id in self.admin_ids:
             return InviteResult.ADMIN  # an admin needs no invitation; keep the link for others
+        before = await self._repository.manager(who.telegram_id)
+        if before is not None and before.active:
+            return InviteResult.ALREADY
         result = await self._repository.redeem(_hash(token), who, now)
         self.forget()
-        if result is InviteResult.JOINED:  # their first alert may come before they write again
+        if result is InviteResult.JOINED and before is not None:
+            result = InviteResult.REJOINED
+        if result in (InviteResult.JOINED, InviteResult.REJOINED):
+            # their first alert may come before they write again
             try:
                 await self.note_language(who.telegram_id, who.language, now)
             except Exception:  # they have joined: their welcome and the admins' note must go

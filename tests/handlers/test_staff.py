@@ -85,6 +85,34 @@ async def test_an_invitation_makes_a_manager_once_and_expires(world: World) -> N
     assert ids == [7001]
 
 
+async def test_an_invitation_opened_by_staff_stays_for_the_newcomer(world: World) -> None:
+    oleg = await world.add_manager(7001, "Олег")
+    admin = world.admin()
+    [link] = await admin.send("/invite")
+    token = invite_token(link.text)
+    told = len(world.session.to(ADMIN_ID))
+    [already] = await oleg.send(f"/start inv_{token}")  # posted in the team's chat, say
+    assert "уже в команде" in already.text
+    assert len(world.session.to(ADMIN_ID)) == told  # no "new manager" who is none
+    newcomer = world.prospect(user_id=7002, first_name="Ира")
+    [welcome, *_] = await newcomer.send(f"/start inv_{token}")
+    assert "Добро пожаловать в команду, Ира" in welcome.text
+
+
+async def test_a_switched_off_manager_back_by_an_invitation_is_announced_as_back(
+    world: World,
+) -> None:
+    await world.add_manager(7001, "Олег", active=False)
+    admin = world.admin()
+    [link] = await admin.send("/invite")
+    oleg = world.prospect(user_id=7001, first_name="Олег")
+    [welcome, *_] = await oleg.send(f"/start inv_{invite_token(link.text)}")
+    assert "Добро пожаловать в команду" in welcome.text
+    texts = [sent.text for sent in world.session.to(ADMIN_ID)]
+    assert any("Снова в команде по приглашению: Олег" in text for text in texts)
+    assert not any("Новый менеджер" in text for text in texts)
+
+
 async def test_an_invitation_withdrawn_lets_nobody_in(world: World) -> None:
     admin = world.admin()
     [link] = await admin.send("/invite")
