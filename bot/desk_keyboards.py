@@ -707,6 +707,22 @@ def handover_targets(t: Translator, source: int, found: Sequence[Manager]) -> In
     return InlineKeyboardMarkup(inline_keyboard=[*rows, [cancel]])
 
 
+HANDED_SHOWN = 8  # deals handed over, each a button under the news; the rest in the list
+
+
+def handed_deals(t: Translator, deal_ids: Sequence[int]) -> InlineKeyboardMarkup:
+    buttons = [
+        Button(text=f"#{deal}", callback_data=DealCb(action=DealAction.OPEN, deal=deal).pack())
+        for deal in deal_ids[:HANDED_SHOWN]
+    ]
+    rows = [buttons[index : index + 4] for index in range(0, len(buttons), 4)]
+    deals = Button(
+        text=t.label("btn_my_deals", admin=False),
+        callback_data=StaffCb(action=StaffAction.DEALS).pack(),
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, [deals]])
+
+
 def cancel_input(t: Translator) -> InlineKeyboardMarkup:
     return _rows(
         [Button(text=t.label("btn_cancel"), callback_data=StaffCb(action=StaffAction.MENU).pack())]

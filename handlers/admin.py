@@ -214,6 +214,8 @@ async def manager_action(
             reply_markup=kb.handover_targets(t, manager.telegram_id, targets),
         )
     elif action is ManagerAction.HAND_TO:
+        # the choice is made: a tap on it later would move deals taken since, unasked
+        await _answered(callback)
         target = await staff.manager(callback_data.target)
         if target is None or not target.active or target.telegram_id == manager.telegram_id:
             await bot.send_message(chat_id, t("err_stale_button"))
@@ -223,12 +225,33 @@ async def manager_action(
             chat_id, t("handover_done", count=len(moved), source=manager.name, target=target.name)
         )
         if moved:
-            target_t = await staff_translator(t.catalogue, staff, target.telegram_id)
-            try:
-                text = target_t("handover_received", count=len(moved))
-                await bot.send_message(target.telegram_id, text)
-            except TelegramAPIError:
-                log.warning("could not tell manager %s about a handover", target.telegram_id)
+            await _tell_handover(bot, t.catalogue, staff, manager, target, moved)
+
+
+async def _tell_handover(
+    bot: Bot,
+    catalogue: Catalogue,
+    staff: StaffService,
+    source: Manager,
+    target: Manager,
+    moved: list[int],
+) -> None:
+    """The new owner gets the deals one tap away; the former one, still at work, hears that
+    they are no longer theirs (a switched-off one was told of that already)."""
+    target_t = await staff_translator(catalogue, staff, target.telegram_id)
+    told: list[tuple[int, str, InlineKeyboardMarkup | None]] = [
+        (target.telegram_id, target_t("handover_received", count=len(moved)),
+         kb.handed_deals(target_t, moved)),
+    ]  # fmt: skip
+    if source.active:
+        source_t = await staff_translator(catalogue, staff, source.telegram_id)
+        taken = source_t("handover_taken", count=len(moved), name=target.name, deals=moved)
+        told.append((source.telegram_id, taken, None))
+    for chat, text, markup in told:
+        try:
+            await bot.send_message(chat, text, reply_markup=markup)
+        except TelegramAPIError:
+            log.warning("could not tell manager %s about a handover", chat)
 
 
 def _stamp(manager: Manager) -> int:

@@ -353,7 +353,13 @@ async def test_admin_hands_a_managers_open_deals_to_another(world: World) -> Non
     assert pick.buttons() == ["Олег", "✖️ Отмена"]
     await admin.press("Олег")
     assert [d.manager_telegram_id for d in await deal_rows(world)] == [7001, 7001]
-    assert "Вам переданы сделки: 1" in ira.session.to(7001)[-1].text
+    received = world.session.to(7001)[-1]
+    assert "Вам переданы сделки: 1" in received.text
+    assert received.buttons() == ["#2", "📋 Мои сделки"]  # one tap to the deal
+    # Ира, at work, is told that the deal is no longer hers
+    assert "передал ваши открытые сделки менеджеру Олег: #2" in ira.last().text
+    # the picker is spent: a tap on it later would move deals she was given since, unasked
+    assert pick.markup is None
 
 
 async def test_a_manager_with_no_open_deals_has_nothing_to_hand_over(world: World) -> None:
