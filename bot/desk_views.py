@@ -17,6 +17,7 @@ from bot.domain.offers import grouped, money
 from bot.domain.parsing import format_phone
 from bot.domain.pipeline import satisfies
 from bot.services.desk import ProspectDeal
+from bot.services.reminders import MANUAL
 from bot.texts import Translator, score_reason
 
 ACTIVITY_ICON = {"call": "📞", "meeting": "🤝", "note": "🗒"}
@@ -343,3 +344,9 @@ def _duration(seconds: object) -> str | None:
     if not isinstance(seconds, int):
         return None
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def reminder_purpose(t: Translator, kind: str) -> str | None:
+    """What an automatic reminder is for: a bare time on a list says nothing."""
+    key = f"reminder_kind_{kind}"
+    return t.label(key) if kind != MANUAL and t.catalogue.has(key) else None

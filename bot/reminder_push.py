@@ -16,7 +16,7 @@ from bot import desk_keyboards as kb
 from bot.callbacks import ReminderAction, ReminderCb
 from bot.clock import Clock
 from bot.config import BusinessConfig
-from bot.desk_views import deal_button, local, relay_header, stage_name
+from bot.desk_views import deal_button, local, relay_header, reminder_purpose, stage_name
 from bot.domain.reminders import Reminder, ReminderStatus
 from bot.draft import parse_draft
 from bot.keyboards import resume
@@ -236,7 +236,7 @@ class ReminderPusher:
         text = t(
             "daily_digest",
             morning=reminder.due_at.astimezone(tz).time() < NOON,  # a late start: no "good morning"
-            today=await self._lines(today, tz, t.locale),
+            today=await self._lines(today, tz, t),
             overdue=len(overdue),
             hot=[deal_button(t, self._config, row) for row in hot],
             hot_more=desk.hot - len(hot),
@@ -251,14 +251,16 @@ class ReminderPusher:
     async def _zone(self, chat_id: int) -> tzinfo:
         return (await self._staff.schedule(chat_id)).tz if self._staff else self._tz
 
-    async def _lines(self, reminders: list[Reminder], tz: tzinfo, locale: str) -> list[str]:
-        """The digest's lines: when, the deal and its client, then the note if there is one."""
+    async def _lines(self, reminders: list[Reminder], tz: tzinfo, t: Translator) -> list[str]:
+        """The digest's lines: when, the deal and its client, then the note, or what an
+        automatic one is for ("лид без ответа"): the admin set none of those."""
         names = await self._desk.client_names({r.deal_id for r in reminders if r.deal_id})
         lines = []
         for r in reminders:
             deal = f"#{r.deal_id} {names.get(r.deal_id, '')}".rstrip() if r.deal_id else ""
-            what = ": ".join(part for part in (deal, r.text) if part)
-            lines.append(f"{local(r.due_at, tz, locale=locale)} · {what}")
+            note = r.text or reminder_purpose(t, r.kind)
+            what = ": ".join(part for part in (deal, note) if part)
+            lines.append(f"{local(r.due_at, tz, locale=t.locale)} · {what}")
         return lines
 
     async def digest(self, chat_id: int, reminders: list[Reminder]) -> None:

@@ -30,7 +30,7 @@ from bot.callbacks import (
 from bot.clock import Clock
 from bot.commands import ADMIN_COMMANDS, STAFF_COMMANDS
 from bot.config import BusinessConfig
-from bot.desk_views import deal_button, local, short
+from bot.desk_views import deal_button, local, reminder_purpose, short
 from bot.domain.desk import UNASSIGNED, DealFilter, Manager, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
@@ -44,7 +44,6 @@ from bot.services.staff import StaffService
 from bot.states import StaffInput
 from bot.texts import Translator
 from handlers.deal_context import DealContext, note_text
-from handlers.reminders import reminder_purpose
 
 MENU_ACTIONS = frozenset(
     {StaffAction.MENU, StaffAction.DEALS, StaffAction.SEARCH, StaffAction.TODAY, StaffAction.LINK}

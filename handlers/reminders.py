@@ -30,7 +30,7 @@ from bot.callbacks import (
     StaffCb,
 )
 from bot.clock import Clock
-from bot.desk_views import local, short
+from bot.desk_views import local, reminder_purpose, short
 from bot.domain.desk import Viewer
 from bot.domain.parsing import InputError
 from bot.domain.reminders import Reminder, ReminderStatus
@@ -343,12 +343,6 @@ async def list_command(
         t("reminders_list", count=len(upcoming)),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
     )
-
-
-def reminder_purpose(t: Translator, kind: str) -> str | None:
-    """What an automatic reminder is for: a bare time on a list says nothing."""
-    key = f"reminder_kind_{kind}"
-    return t.label(key) if kind != MANUAL and t.catalogue.has(key) else None
 
 
 def list_row(

@@ -305,6 +305,20 @@ async def test_the_morning_digest_comes_once_a_day(world: World) -> None:
     assert any("План на сегодня" in s.text for s in world.session.to(ADMIN_ID))
 
 
+async def test_the_morning_digest_says_what_the_bots_own_reminders_are_for(
+    ladder_world: World,
+) -> None:
+    world = ladder_world
+    await world.add_manager(7001, "Олег")
+    await submit_lead(world, 1001)  # hot, not answered yet: Олег's step, then the admin's
+    await plan_morning(world.dp["reminders"], world.dp["staff"], world.clock)
+    await tick(world)
+    olegs = next(s for s in world.session.to(7001) if "План на сегодня" in s.text)
+    assert "#1 Анна: 🔥 лид ждёт ответа" in olegs.text
+    admins = next(s for s in world.session.to(ADMIN_ID) if "План на сегодня" in s.text)
+    assert "#1 Анна: 🔥 лид без ответа (для админа)" in admins.text
+
+
 async def lose_a_deal(world: World, reminder: str | None) -> tuple[Prospect, Sent]:
     """Олег sets a reminder on his deal (unless None), then closes it as lost: his manager
     and the message that says the deal is lost."""
