@@ -63,9 +63,11 @@ def staff_input_error(t: Translator, error: InputError) -> Markup:
 async def swap_buttons(
     message: Message | None,
     change: Callable[[InlineKeyboardButton], InlineKeyboardButton | None],
+    note: str | None = None,
 ) -> None:
     """A message's buttons, each kept, replaced or dropped (None) by `change`: what is on
-    screen shows what can still be done. A message too old to edit keeps them."""
+    screen shows what can still be done; `note` goes under its text, saying what was done. A
+    message too old to edit keeps them."""
     if message is None or message.reply_markup is None:
         return
     rows = [
@@ -73,10 +75,12 @@ async def swap_buttons(
         for row in message.reply_markup.inline_keyboard
     ]
     kept = [row for row in rows if row]
+    markup = InlineKeyboardMarkup(inline_keyboard=kept) if kept else None
     with suppress(TelegramAPIError):
-        await message.edit_reply_markup(
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=kept) if kept else None
-        )
+        if note is not None and message.text is not None:
+            await message.edit_text(f"{message.html_text}\n\n{note}", reply_markup=markup)
+        else:
+            await message.edit_reply_markup(reply_markup=markup)
 
 
 def offered(button: InlineKeyboardButton, action: DealAction, *prefixes: str) -> bool:

@@ -285,16 +285,21 @@ async def reminder_action(
             if snoozed
             else t.label("reminder_closed_already")  # done: a snooze must not bring it back
         )
+        done = snoozed
     else:
         status = ReminderStatus.DONE if action is ReminderAction.DONE else ReminderStatus.CANCELLED
-        closed = await reminders.close(viewer, callback_data.reminder, status, now)
-        answer = t.label(f"reminder_{status.value}" if closed else "reminder_closed_already")
+        done = await reminders.close(viewer, callback_data.reminder, status, now)
+        answer = t.label(f"reminder_{status.value}" if done else "reminder_closed_already")
     await callback.answer(answer)
-    await _swap_buttons_of(callback, callback_data.reminder, None)
+    # the push keeps what became of it: a popup is gone before the phone is put away
+    await _swap_buttons_of(callback, callback_data.reminder, None, f"— {answer}" if done else None)
 
 
 async def _swap_buttons_of(
-    callback: CallbackQuery, reminder_id: int, instead: InlineKeyboardButton | None
+    callback: CallbackQuery,
+    reminder_id: int,
+    instead: InlineKeyboardButton | None,
+    note: str | None = None,
 ) -> None:
     """The push or the /reminders list loses this reminder's buttons (the deal's stays), or has
     `instead` in their place: what is on screen shows what can still be done."""
@@ -306,7 +311,7 @@ async def _swap_buttons_of(
             return False
 
     message = callback.message if isinstance(callback.message, Message) else None
-    await swap_buttons(message, lambda b: instead if its_own(b.callback_data) else b)
+    await swap_buttons(message, lambda b: instead if its_own(b.callback_data) else b, note)
 
 
 async def list_button(

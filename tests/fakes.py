@@ -6,7 +6,8 @@ import itertools
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from html.parser import HTMLParser
+from typing import Any, ClassVar
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
@@ -34,6 +35,7 @@ from aiogram.types import (
     InaccessibleMessage,
     InlineKeyboardMarkup,
     Message,
+    MessageEntity,
     MessageId,
     PhotoSize,
     ReplyKeyboardMarkup,
@@ -343,10 +345,12 @@ class Prospect:
 
     async def callback(self, data: str, message_id: int = 1) -> list[Sent]:
         """A press of a button with `data` under the message `message_id`, which comes with the
-        text and the keyboard the chat shows, as Telegram sends them."""
+        text and the keyboard the chat shows, as Telegram sends them (the HTML sent as text and
+        its entities)."""
         shown = self.session.shown(self.chat.id, message_id)
         markup = shown.markup if shown and isinstance(shown.markup, InlineKeyboardMarkup) else None
-        message = self._message(text=shown.text if shown and shown.text else "…")
+        text, entities = as_entities(shown.text if shown and shown.text else "…")
+        message = self._message(text=text, entities=entities or None)
         # a reply of the bot's comes with what it replies to, as Telegram gives it
         origin = self.messages.get(shown.reply_to) if shown and shown.reply_to else None
         update = {"message_id": message_id, "reply_markup": markup, "reply_to_message": origin}
@@ -411,3 +415,46 @@ class Prospect:
 
     def answer_callback_texts(self) -> list[str | None]:
         return [call.text for call in self.session.calls if isinstance(call, AnswerCallbackQuery)]
+
+
+class _Entities(HTMLParser):
+    """The bot's HTML as Telegram gives it back: plain text, and entities in UTF-16 units."""
+
+    KINDS: ClassVar[dict[str, str]] = {
+        "b": "bold", "i": "italic", "u": "underline", "s": "strikethrough", "code": "code",
+        "pre": "pre", "a": "text_link", "blockquote": "blockquote",
+    }  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text = ""
+        self.open: list[tuple[str, int, str | None]] = []
+        self.entities: list[MessageEntity] = []
+
+    def _offset(self) -> int:
+        return len(self.text.encode("utf-16-le")) // 2
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.KINDS:
+            self.open.append((tag, self._offset(), dict(attrs).get("href")))
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self.open) - 1, -1, -1):
+            if self.open[index][0] == tag:
+                _, start, url = self.open.pop(index)
+                length = self._offset() - start
+                if length:
+                    self.entities.append(
+                        MessageEntity(type=self.KINDS[tag], offset=start, length=length, url=url)
+                    )
+                return
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def as_entities(html: str) -> tuple[str, list[MessageEntity]]:
+    parser = _Entities()
+    parser.feed(html)
+    parser.close()
+    return parser.text, sorted(parser.entities, key=lambda e: e.offset)

@@ -121,8 +121,12 @@ async def test_snooze_brings_it_back_and_quick_choices_work(world: World) -> Non
     await oleg.press("Через час")
     world.clock.advance(hours=1)
     assert await tick(world) == 1
+    pushed = oleg.last()
     await oleg.press("15 мин")
     assert oleg.answer_callback_texts()[-1] == "Напомню 23.11 13:15"
+    # the push itself keeps what became of it, its text as it was (bold and all)
+    assert pushed.text.endswith("\n\n— Напомню 23.11 13:15") and "<b>Напоминание</b>" in pushed.text
+    assert "15 мин" not in " ".join(pushed.buttons())
     world.clock.advance(minutes=14)
     assert await tick(world) == 0
     world.clock.advance(minutes=1)
