@@ -49,6 +49,7 @@ from handlers.deal_context import (
     DealContext,
     note_text,
     offered,
+    refused_closed,
     staff_input_error,
 )
 
@@ -249,16 +250,17 @@ async def move(ctx: DealContext, arg: str) -> None:
 
 
 async def lost(ctx: DealContext, reason: str) -> None:
+    if reason and reason not in {r.id for r in ctx.config.pipeline.lost_reasons}:
+        await ctx.send(ctx.t("err_stale_button"))
+        return
+    # an old card's button: the reasons (or the question) would only be refused after
+    if reason in ("", "other") and not (await ctx.desk.card(ctx.viewer, ctx.deal_id)).is_open:
+        await ctx.send(refused_closed(ctx), kb.back_to_card(ctx.t, ctx.deal_id))
+        return
     if not reason:
         await ctx.ask(ctx.t("lost_pick"), kb.lost_reasons(ctx.t, ctx.config, ctx.deal_id))
         return
-    if reason not in {r.id for r in ctx.config.pipeline.lost_reasons}:
-        await ctx.send(ctx.t("err_stale_button"))
-        return
     if reason == "other":
-        if not (await ctx.desk.card(ctx.viewer, ctx.deal_id)).is_open:  # not asked in vain
-            await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
-            return
         await ctx.expect(DealWork.lost_reason)
         await ctx.ask(ctx.t("lost_other_ask"), kb.back_to_card(ctx.t, ctx.deal_id))
         return
@@ -269,7 +271,7 @@ async def _lose(ctx: DealContext, reason: str) -> None:
     result = await ctx.pipeline.lose(ctx.deal_id, reason, ctx.viewer.telegram_id, ctx.now())
     await ctx.state.clear()
     if getattr(result, "reason", None) is not None:  # refused: already closed
-        await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
+        await ctx.send(refused_closed(ctx), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     await ctx.reminders.deal_closed(ctx.deal_id)
     # Reminders set to work the deal lose their point; the manager decides (a "call again in

@@ -211,3 +211,9 @@ class DealContext:
     async def staff_t(self, member: int) -> Translator:
         """For a note to another member of staff: in their language."""
         return translator(self.catalogue, await self.staff.locale(member))
+
+
+def refused_closed(ctx: DealContext) -> Markup:
+    """A closed deal's stage does not change; a manager is told who can bring it back (a loss
+    tapped by mistake has no undo of theirs)."""
+    return ctx.t("refused_closed", admin=ctx.viewer.is_admin)

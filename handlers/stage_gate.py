@@ -31,7 +31,7 @@ from bot.services.desk import NoAccess
 from bot.services.pipeline import DealClosed
 from bot.states import DealWork
 from handlers import notify
-from handlers.deal_context import DealContext
+from handlers.deal_context import DealContext, refused_closed
 
 WON = "__won__"  # a walk's target: win the deal after the questions
 
@@ -172,7 +172,7 @@ async def _walk_or_move(ctx: DealContext, target: str) -> None:
     """Ask the questions that stand between the deal and `target`, then move it there."""
     card = await ctx.desk.card(ctx.viewer, ctx.deal_id)
     if not card.is_open:
-        await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
+        await ctx.send(refused_closed(ctx), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     queue = _questions_to(ctx, card, target)
     if queue is None:  # an old message's button: the deal has gone past it, never back
@@ -219,7 +219,7 @@ async def ask(ctx: DealContext, question_id: str) -> None:
     if not await _stage_known(ctx, card.deal.stage):
         return
     if not takes_answers(card.deal.status, card.deal.stage, ctx.config.pipeline.won_stage):
-        await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
+        await ctx.send(refused_closed(ctx), kb.back_to_card(ctx.t, ctx.deal_id))
         return
     stage = ctx.config.pipeline.stage(card.deal.stage)
     if question_id:
@@ -430,7 +430,7 @@ async def _store(
     except DealClosed:
         if walking:
             await ctx.state.clear()
-        await ctx.send(ctx.t("refused_closed"), kb.back_to_card(ctx.t, ctx.deal_id))
+        await ctx.send(refused_closed(ctx), kb.back_to_card(ctx.t, ctx.deal_id))
         return None
     except KeyError:  # a question removed from the configuration since it was asked
         if walking:

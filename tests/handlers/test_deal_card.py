@@ -403,6 +403,10 @@ async def test_moving_back_is_allowed_and_lost_needs_a_reason(world: World) -> N
     card = oleg.last()
     assert "проиграна" in card.text and "Выбрали конкурента" in card.text
     assert not any("Следующий этап" in button for button in card.buttons())
+    # an old card's "Проиграна": refused at once, not after the reasons, and he is told who
+    # can undo a loss tapped by mistake
+    [refused] = await oleg.callback(DealCb(action=DealAction.LOST, deal=1).pack())
+    assert "Сделка уже закрыта" in refused.text and "администратор" in refused.text
 
 
 async def test_objection_shows_ready_answers_and_is_logged(world: World) -> None:
