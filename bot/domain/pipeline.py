@@ -7,6 +7,7 @@ stage, through the same gate. Every path that moves a deal asks `check_move` fir
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -245,12 +246,26 @@ def parse_answer(
                 raise InputError(Problem.DATE_GONE)  # "вчера" for the next conversation
             return day
         case AnswerType.YES_NO:
-            lowered = text.lower().strip(" .!")
-            if lowered in YES:
-                return "yes"
-            if lowered in NO:
-                return "no"
-            raise InputError(Problem.NOT_YES_NO)
+            return _yes_no(text)
+
+
+def _yes_no(text: str) -> str:
+    """ "да", and "да, дозвонился" or "нет, не берёт трубку": the first word answers, unless
+    the words say both ("конечно нет" is asked again; "да нет" is a Russian "no")."""
+    lowered = text.lower().strip(" .!")
+    if lowered in YES:
+        return "yes"
+    if lowered in NO:
+        return "no"
+    words = re.findall(r"\w+", lowered)
+    if words[:2] == ["да", "нет"]:
+        return "no"
+    said_yes, said_no = YES.intersection(words), NO.intersection(words)
+    if words and words[0] in YES and not said_no:
+        return "yes"
+    if words and words[0] in NO and not said_yes:
+        return "no"
+    raise InputError(Problem.NOT_YES_NO)
 
 
 def _parse_date(text: str, today: date | None, ahead: bool = False) -> str:

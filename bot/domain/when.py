@@ -282,7 +282,13 @@ _NUMERIC_DAY = re.compile(r"^(\d{1,2})[./-](\d{1,2})(?:[./-](\d{4}|\d{2}))?\.?$"
 # "через месяц", "in 2 months": a day, although dateparser says it read no day
 _OFFSET = re.compile(r"^(?:через|спустя|in)\s", re.IGNORECASE)
 _END_OF_MONTH = re.compile(
-    r"^(?:(?:до|к|в)\s+)?конц[аеу] месяца$|^(?:(?:by|at)\s+)?(?:the\s+)?end of (?:the\s+)?month$",
+    r"^(?:(?:до|к|в)\s+)?конц[аеу] (?:этого\s+)?месяца$"
+    r"|^(?:(?:by|at)\s+)?(?:the\s+)?end of (?:the\s+|this\s+)?month$",
+    re.IGNORECASE,
+)
+_END_OF_YEAR = re.compile(
+    r"^(?:(?:до|к|в)\s+)?конц[аеу] (?:этого\s+)?года$"
+    r"|^(?:(?:by|at)\s+)?(?:the\s+)?end of (?:the\s+|this\s+)?year$",
     re.IGNORECASE,
 )
 FURTHEST_DAY = 50 * 366  # days either side of today: "25.12.2926" is a typo
@@ -316,6 +322,8 @@ def parse_day(text: str, today: date, ahead: bool = False) -> date:
     typed = _tidy(parse_free_text(text, limit=100))
     if _END_OF_MONTH.match(typed):  # "до конца месяца": its last day
         return (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if _END_OF_YEAR.match(typed):  # "к концу года": 31 December
+        return today.replace(month=12, day=31)
     if ahead:  # "в конце декабря", "к середине января": a day of it (to come)
         typed = _PART_OF_MONTH.sub(lambda match: _day_of_part(match, today), typed)
     cleaned = _plain_weekdays(_DAY_PREPOSITION.sub("", typed))

@@ -215,15 +215,20 @@ def test_a_date_in_words_is_read_from_the_day_it_is_typed() -> None:
         ("Конечно!", "yes"),
         ("nope", "no"),
         ("неа", "no"),
+        ("да, дозвонился", "yes"),  # the first word answers
+        ("Нет, не берёт трубку", "no"),
+        ("yes, reached him", "yes"),
+        ("да нет, не дозвонился", "no"),  # a Russian "no"
     ],
 )
 def test_yes_or_no(raw: str, stored: str) -> None:
     assert parse_answer(Question("reached", AnswerType.YES_NO), raw) == stored
 
 
-def test_neither_yes_nor_no_is_re_asked() -> None:
+@pytest.mark.parametrize("raw", ["может быть", "конечно нет", "дозвонился"])
+def test_neither_yes_nor_no_is_re_asked(raw: str) -> None:
     with pytest.raises(InputError) as error:
-        parse_answer(Question("reached", AnswerType.YES_NO), "может быть")
+        parse_answer(Question("reached", AnswerType.YES_NO), raw)
     assert error.value.problem is Problem.NOT_YES_NO
 
 
