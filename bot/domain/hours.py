@@ -49,6 +49,31 @@ RUSSIAN_CITIES = {
     "иркутск": "Asia/Irkutsk", "якутск": "Asia/Yakutsk", "владивосток": "Asia/Vladivostok",
     "хабаровск": "Asia/Vladivostok", "магадан": "Asia/Magadan", "камчатка": "Asia/Kamchatka",
     "петропавловск-камчатский": "Asia/Kamchatka",
+    "волгоград": "Europe/Volgograd", "саратов": "Europe/Saratov", "ульяновск": "Europe/Ulyanovsk",
+    "астрахань": "Europe/Astrakhan", "ижевск": "Europe/Samara", "тюмень": "Asia/Yekaterinburg",
+    "барнаул": "Asia/Barnaul", "томск": "Asia/Tomsk", "кемерово": "Asia/Novokuznetsk",
+    "новокузнецк": "Asia/Novokuznetsk", "чита": "Asia/Chita", "улан-удэ": "Asia/Irkutsk",
+    "южно-сахалинск": "Asia/Sakhalin", "сахалин": "Asia/Sakhalin",
+    "краснодар": "Europe/Moscow", "ростов-на-дону": "Europe/Moscow", "воронеж": "Europe/Moscow",
+    "сочи": "Europe/Moscow", "минеральные воды": "Europe/Moscow", "ярославль": "Europe/Moscow",
+    "симферополь": "Europe/Simferopol",
+    # the neighbours' capitals and big cities, and the places business is done with
+    "минск": "Europe/Minsk", "киев": "Europe/Kyiv", "кишинев": "Europe/Chisinau",
+    "алматы": "Asia/Almaty", "алма-ата": "Asia/Almaty", "астана": "Asia/Almaty",
+    "нур-султан": "Asia/Almaty", "ташкент": "Asia/Tashkent", "самарканд": "Asia/Samarkand",
+    "бишкек": "Asia/Bishkek", "душанбе": "Asia/Dushanbe", "ашхабад": "Asia/Ashgabat",
+    "баку": "Asia/Baku", "ереван": "Asia/Yerevan", "тбилиси": "Asia/Tbilisi",
+    "рига": "Europe/Riga", "вильнюс": "Europe/Vilnius", "таллин": "Europe/Tallinn",
+    "стамбул": "Europe/Istanbul", "анталья": "Europe/Istanbul", "дубай": "Asia/Dubai",
+    "абу-даби": "Asia/Dubai", "тель-авив": "Asia/Jerusalem", "иерусалим": "Asia/Jerusalem",
+    "лондон": "Europe/London", "берлин": "Europe/Berlin", "париж": "Europe/Paris",
+    "прага": "Europe/Prague", "варшава": "Europe/Warsaw", "белград": "Europe/Belgrade",
+    "рим": "Europe/Rome", "мадрид": "Europe/Madrid", "барселона": "Europe/Madrid",
+    "лиссабон": "Europe/Lisbon", "хельсинки": "Europe/Helsinki", "пекин": "Asia/Shanghai",
+    "шанхай": "Asia/Shanghai", "гонконг": "Asia/Hong_Kong", "бангкок": "Asia/Bangkok",
+    "пхукет": "Asia/Bangkok", "бали": "Asia/Makassar", "дели": "Asia/Kolkata",
+    "нью-йорк": "America/New_York", "майами": "America/New_York",
+    "лос-анджелес": "America/Los_Angeles",
 }  # fmt: skip
 _CONTINENTS = frozenset({"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic",
                          "Australia", "Europe", "Indian", "Pacific"})  # fmt: skip
@@ -134,7 +159,7 @@ def parse_timezone(text: str) -> str:
             raise InputError(Problem.NOT_A_TIMEZONE)
         whole, part = divmod(abs(offset), 60)
         return f"UTC{'-' if offset < 0 else '+'}{whole:02d}:{part:02d}"
-    name = _zone_names().get(cleaned.lower())
+    name = _zone_names().get(cleaned.lower().replace("ё", "е"))
     if name is None:
         raise InputError(Problem.NOT_A_TIMEZONE)
     return name

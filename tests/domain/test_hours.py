@@ -90,6 +90,11 @@ def test_hours_that_make_no_sense_are_refused(typed: str) -> None:
         ("Istanbul", "Asia/Istanbul", timedelta(hours=3)),  # two names of one zone
         ("Екатеринбург", "Asia/Yekaterinburg", timedelta(hours=5)),  # as its button says
         ("Petersburg", "Europe/Moscow", timedelta(hours=3)),  # not Indiana's
+        ("Ташкент", "Asia/Tashkent", timedelta(hours=5)),  # the neighbours' cities, in Russian
+        ("Минск", "Europe/Minsk", timedelta(hours=3)),
+        ("Кишинёв", "Europe/Chisinau", timedelta(hours=2)),
+        ("Лондон", "Europe/London", timedelta(0)),
+        ("Дубай", "Asia/Dubai", timedelta(hours=4)),
     ],
 )
 def test_typed_time_zones(typed: str, stored: str, offset: timedelta) -> None:
