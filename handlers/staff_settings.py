@@ -21,7 +21,7 @@ from bot.callbacks import SettingsAction, SettingsCb, StaffAction, StaffCb
 from bot.clock import Clock
 from bot.desk_views import WEEKDAYS
 from bot.domain.desk import Viewer
-from bot.domain.hours import CITY_ZONES, HOUR_PRESETS, parse_hours, parse_timezone
+from bot.domain.hours import CITY_ZONES, HOUR_PRESETS, parse_hours, parse_schedule, parse_timezone
 from bot.domain.parsing import InputError
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.middlewares import DropPendingInput
@@ -62,7 +62,7 @@ async def _summary(t: Translator, viewer: Viewer, staff: StaffService, clock: Cl
             own_zone=schedule.own.timezone is not None,
             now=f"{clock.now().astimezone(schedule.tz):%H:%M}",
             hours=hours.label(),
-            own_hours=schedule.own.start is not None,
+            own_hours=schedule.own.start is not None or schedule.own.days is not None,
             days=", ".join(t.label(f"weekday_{WEEKDAYS[day]}") for day in sorted(hours.days)),
         )
     )
@@ -162,8 +162,10 @@ async def _save_zone(staff: StaffService, viewer: Viewer, text: str, now: dateti
 
 
 async def _save_hours(staff: StaffService, viewer: Viewer, text: str, now: datetime) -> None:
-    hours = parse_hours(text, (await staff.schedule(viewer.telegram_id)).hours.days)
-    await staff.set_hours(viewer.telegram_id, hours, now)
+    """ "9-18", or "9-18 пн-сб" with the days they work."""
+    current = (await staff.schedule(viewer.telegram_id)).hours.days
+    hours, own_days = parse_schedule(text, current)
+    await staff.set_hours(viewer.telegram_id, hours, now, own_days)
 
 
 async def _typed(

@@ -217,6 +217,7 @@ staff_settings = sa.Table(
     sa.Column("work_end", sa.String(5), nullable=True),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("language", sa.String(16), nullable=True),  # Telegram's code: "en", "ru", "pt-br"
+    sa.Column("work_days", sa.String(13), nullable=True),  # "0,1,2,3,4,5": Monday is 0
 )
 
 

@@ -158,13 +158,18 @@ class SqlStaffRepository:
             rows = await c.execute(sa.select(staff_settings))
             return {
                 row.telegram_id: OwnSettings(
-                    row.timezone, _time(row.work_start), _time(row.work_end), row.language
+                    timezone=row.timezone,
+                    start=_time(row.work_start),
+                    end=_time(row.work_end),
+                    language=row.language,
+                    days=_days(row.work_days),
                 )
                 for row in rows
             }
 
     async def save_settings(self, telegram_id: int, values: dict[str, str], now: datetime) -> None:
-        """Upsert of `values` (timezone, work_start, work_end, language) for one person."""
+        """Upsert of `values` (timezone, work_start, work_end, work_days, language) for one
+        person."""
         insert = upsert(self._engine, staff_settings)
         async with self._engine.begin() as c:
             await c.execute(
@@ -175,6 +180,10 @@ class SqlStaffRepository:
                     set_={**values, "updated_at": now},
                 )
             )
+
+
+def _days(value: str | None) -> frozenset[int] | None:
+    return None if not value else frozenset(int(day) for day in value.split(","))
 
 
 def _time(value: str | None) -> time | None:

@@ -124,6 +124,57 @@ class OwnSettings:
     start: time | None = None
     end: time | None = None
     language: str | None = None  # their Telegram language, as last seen
+    days: frozenset[int] | None = None  # weekdays they work, Monday is 0
+
+
+# Weekdays as people write them, Monday first: "пн", "пятница", "mon", "Friday"
+_DAY_NAMES = (
+    ("пн", "пон", "понедельник", "mon", "monday"),
+    ("вт", "вто", "вторник", "tue", "tues", "tuesday"),
+    ("ср", "сре", "среда", "wed", "wednesday"),
+    ("чт", "чет", "четверг", "thu", "thur", "thurs", "thursday"),
+    ("пт", "пят", "пятница", "fri", "friday"),
+    ("сб", "суб", "суббота", "sat", "saturday"),
+    ("вс", "вос", "воскресенье", "sun", "sunday"),
+)
+_DAY_OF = {name: day for day, names in enumerate(_DAY_NAMES) for name in names}
+_EVERY_DAY = frozenset({"ежедневно", "каждый день", "без выходных", "daily", "every day"})
+_WEEKDAYS = frozenset({"будни", "по будням", "weekdays"})
+_DAY_SPAN = re.compile(r"^(\w+)\s*[-–—]\s*(\w+)$")
+
+
+def parse_days(text: str) -> frozenset[int]:
+    """ "пн-пт", "пн-сб", "mon-fri", "пн, ср, пт", "сб-вс", "ежедневно", "будни"; raises
+    InputError(NOT_HOURS) for anything else."""
+    typed = " ".join(text.lower().replace("ё", "е").strip(" .").split())
+    if typed in _EVERY_DAY:
+        return frozenset(range(7))
+    if typed in _WEEKDAYS:
+        return frozenset(range(5))
+    days: set[int] = set()
+    for part in re.split(r"\s*,\s*|\s+(?![-–—])(?<![-–—]\s)", typed):
+        span = _DAY_SPAN.match(part)
+        if span is not None and span[1] in _DAY_OF and span[2] in _DAY_OF:
+            first, last = _DAY_OF[span[1]], _DAY_OF[span[2]]
+            days.update((first + step) % 7 for step in range((last - first) % 7 + 1))
+        elif part in _DAY_OF:
+            days.add(_DAY_OF[part])
+        else:
+            raise InputError(Problem.NOT_HOURS)
+    if not days:
+        raise InputError(Problem.NOT_HOURS)
+    return frozenset(days)
+
+
+def parse_schedule(text: str, days: frozenset[int]) -> tuple[WorkingHours, bool]:
+    """Hours, and the days if they are said after them: "9-18 пн-сб", "10-19, сб-вс"; with
+    whether the days were said (`days` otherwise)."""
+    cleaned = parse_free_text(text, limit=60)
+    split = re.match(r"^(.*?\d(?:\s*[ap]\.?m\.?)?)[\s,;]+([^\d]+)$", cleaned, re.IGNORECASE)
+    if split is None or split[2].strip().lower() in ("am", "pm"):
+        return parse_hours(cleaned, days), False
+    said = parse_days(split[2])
+    return parse_hours(split[1], said), True
 
 
 def parse_hours(text: str, days: frozenset[int]) -> WorkingHours:

@@ -131,8 +131,11 @@ class StaffService:
     def _schedule(self, own: OwnSettings) -> Schedule:
         tz = zone(own.timezone) if own.timezone else self._tz
         hours = self._hours
+        days = own.days if own.days is not None else hours.days
         if own.start is not None and own.end is not None:
-            hours = WorkingHours(own.start, own.end, self._hours.days)
+            hours = WorkingHours(own.start, own.end, days)
+        elif own.days is not None:
+            hours = WorkingHours(hours.start, hours.end, days)
         return Schedule(tz, hours, own)
 
     async def locale(self, telegram_id: int) -> str:
@@ -166,8 +169,14 @@ class StaffService:
         await self._repository.save_settings(telegram_id, {"timezone": name}, now)
         self._settings.forget()
 
-    async def set_hours(self, telegram_id: int, hours: WorkingHours, now: datetime) -> None:
+    async def set_hours(
+        self, telegram_id: int, hours: WorkingHours, now: datetime, own_days: bool = False
+    ) -> None:
+        """Their own hours; with `own_days`, their own working days too (the business's are
+        theirs otherwise, and follow its changes)."""
         values = {"work_start": f"{hours.start:%H:%M}", "work_end": f"{hours.end:%H:%M}"}
+        if own_days:
+            values["work_days"] = ",".join(str(day) for day in sorted(hours.days))
         await self._repository.save_settings(telegram_id, values, now)
         self._settings.forget()
 

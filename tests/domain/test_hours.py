@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.hours import WorkingHours, parse_hours, parse_timezone, zone
+from bot.domain.hours import (
+    WorkingHours,
+    parse_days,
+    parse_hours,
+    parse_schedule,
+    parse_timezone,
+    zone,
+)
 from bot.domain.parsing import InputError, Problem
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -112,3 +119,32 @@ def test_unknown_time_zones_are_refused(typed: str) -> None:
     with pytest.raises(InputError) as error:
         parse_timezone(typed)
     assert error.value.problem is Problem.NOT_A_TIMEZONE
+
+
+WEEK = frozenset(range(5))
+
+
+@pytest.mark.parametrize(
+    ("typed", "days"),
+    [
+        ("9-18", None),  # the days they have
+        ("9-18 пн-сб", {0, 1, 2, 3, 4, 5}),
+        ("10-19, сб-вс", {5, 6}),
+        ("9-18 пн, ср, пт", {0, 2, 4}),
+        ("09:30-18:30 mon-fri", {0, 1, 2, 3, 4}),
+        ("с 9 до 18 ежедневно", {0, 1, 2, 3, 4, 5, 6}),
+        ("9-18 пт-пн", {4, 5, 6, 0}),  # over the weekend
+        ("9am-5pm", None),  # "pm" is no day
+    ],
+)
+def test_hours_with_the_days_they_are_worked(typed: str, days: set[int] | None) -> None:
+    hours, said = parse_schedule(typed, WEEK)
+    assert said is (days is not None)
+    assert hours.days == (WEEK if days is None else frozenset(days))
+
+
+@pytest.mark.parametrize("typed", ["пн-абв", "выходные", "пн-"])
+def test_days_that_are_no_days_are_refused(typed: str) -> None:
+    with pytest.raises(InputError) as error:
+        parse_days(typed)
+    assert error.value.problem is Problem.NOT_HOURS

@@ -78,6 +78,12 @@ async def test_typed_zone_and_hours_with_bad_input_re_asked(world: World) -> Non
     await oleg.press("Рабочие часы")
     [saved] = await oleg.press("10–19")
     assert "10:00–19:00, пн" in saved.text
+    await oleg.press("Рабочие часы")
+    [saved] = await oleg.send("9-18 пн-сб")  # a six-day week of his own
+    assert "09:00–18:00" in saved.text and "пт, сб" in saved.text
+    await oleg.press("Рабочие часы")
+    [wrong] = await oleg.send("9-18 пн-абв")
+    assert "Не понимаю часы" in wrong.text and "9-18 пн-сб" in wrong.text
 
 
 async def test_a_forged_settings_button_changes_nothing(world: World) -> None:
