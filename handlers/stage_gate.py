@@ -132,7 +132,9 @@ async def _report(ctx: DealContext, result: MoveResult, target: str) -> None:
             _walk_keyboard(ctx, target),
         )
         return
-    await ctx.send(t(f"refused_{result.reason.value}"), kb.back_to_card(t, ctx.deal_id))
+    # (a closed deal's refusal tells a manager who can bring it back)
+    text = t(f"refused_{result.reason.value}", admin=ctx.viewer.is_admin)
+    await ctx.send(text, kb.back_to_card(t, ctx.deal_id))
 
 
 def _walk_keyboard(ctx: DealContext, target: str) -> InlineKeyboardMarkup:

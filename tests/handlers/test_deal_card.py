@@ -405,8 +405,9 @@ async def test_moving_back_is_allowed_and_lost_needs_a_reason(world: World) -> N
     assert not any("Следующий этап" in button for button in card.buttons())
     # an old card's "Проиграна": refused at once, not after the reasons, and he is told who
     # can undo a loss tapped by mistake
-    [refused] = await oleg.callback(DealCb(action=DealAction.LOST, deal=1).pack())
-    assert "Сделка уже закрыта" in refused.text and "администратор" in refused.text
+    for action, arg in ((DealAction.LOST, ""), (DealAction.WON, ""), (DealAction.MOVE, "needs")):
+        [refused] = await oleg.callback(DealCb(action=action, deal=1, arg=arg).pack())
+        assert "Сделка уже закрыта" in refused.text and "администратор" in refused.text
 
 
 async def test_objection_shows_ready_answers_and_is_logged(world: World) -> None:
