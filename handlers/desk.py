@@ -31,7 +31,7 @@ from bot.clock import Clock
 from bot.commands import ADMIN_COMMANDS, STAFF_COMMANDS
 from bot.config import BusinessConfig
 from bot.desk_views import deal_button, local, reminder_purpose, short
-from bot.domain.desk import UNASSIGNED, DealFilter, Manager, Viewer
+from bot.domain.desk import UNASSIGNED, DealFilter, Manager, RoutingRule, Viewer
 from bot.domain.models import Temperature
 from bot.domain.parsing import InputError, parse_free_text
 from bot.domain.reminders import ReminderStatus
@@ -517,8 +517,10 @@ async def _today(
     ]  # fmt: skip
 
     owners = await _names(t, viewer, staff)
-    # a manager's day begins with the leads nobody has taken, whoever missed their alert
-    unclaimed = await desk.unclaimed(viewer) if page == 0 else None
+    # with the shared inbox, a manager's day begins with the leads nobody has taken, whoever
+    # missed their alert (other rules give every lead a manager, or an admin takes it)
+    inbox = config.routing.rule is RoutingRule.INBOX
+    unclaimed = await desk.unclaimed(viewer) if page == 0 and inbox else None
 
     def lines(group: str) -> list[str]:
         return [

@@ -64,7 +64,13 @@ class SqlDeskRepository:
         return (False, None) if row is None else (True, row.manager_telegram_id)
 
     async def page(self, manager: int | None, where: DealFilter, page: int) -> DealPage:
-        listed = (DealStatus.LOST.value,) if where.lost else _LISTED
+        listed = (
+            (DealStatus.LOST.value,)
+            if where.lost
+            else (DealStatus.OPEN.value,)
+            if where.open_only
+            else _LISTED
+        )
         conditions: list[sa.ColumnElement[bool]] = [deals.c.status.in_(listed)]
         if manager == UNASSIGNED:
             conditions.append(deals.c.manager_telegram_id.is_(None))

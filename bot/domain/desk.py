@@ -50,6 +50,7 @@ class DealFilter:
     temperature: Temperature | None = None
     manager: int | None = None  # an admin's: one member of staff's deals, or UNASSIGNED
     lost: bool = False  # the lost deals (the list is of open and won ones otherwise)
+    open_only: bool = False  # the open ones alone
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,14 +198,14 @@ class DeskService:
         return await self._repository.page(owner, where, max(page, 0))
 
     async def unclaimed(self, viewer: Viewer) -> DealPage | None:
-        """For a manager: the first page of the open deals nobody has, which any manager may
-        take (an admin's own lists show them already); None if there are none."""
+        """For a manager, with the shared inbox: the first page of the open deals nobody has,
+        which any manager may take (an admin's own lists show them already); None if there
+        are none."""
         if viewer.is_admin:
             return None
-        found = await self._repository.page(UNASSIGNED, DealFilter(manager=UNASSIGNED), 0)
-        rows = tuple(row for row in found.rows if row.status is DealStatus.OPEN)
-        # (a deal an admin closed as won without taking it is no work: out of a one-page count)
-        return DealPage(rows, 0, len(rows) if found.pages == 1 else found.total) if rows else None
+        where = DealFilter(manager=UNASSIGNED, open_only=True)
+        found = await self._repository.page(UNASSIGNED, where, 0)
+        return found if found.rows else None
 
     async def search(self, viewer: Viewer, query: str) -> list[DealRow]:
         """The first page of what matches."""

@@ -339,6 +339,15 @@ async def test_a_lead_nobody_took_waits_at_the_top_of_every_managers_day(
     assert "Ничьи заявки" not in today.text and "Взять себе" not in " ".join(today.buttons())
 
 
+async def test_without_the_shared_inbox_a_lead_nobody_has_is_the_admins_to_hand(
+    world: World,
+) -> None:
+    await submit_lead(world, 1001)  # round robin, before any manager joined: nobody's
+    oleg = await world.add_manager(7001, "Олег")
+    [today] = await oleg.send("/today")  # not offered: only an admin hands it out here
+    assert "Ничьи заявки" not in today.text and "Срочного нет" in today.text
+
+
 async def test_admin_hands_a_managers_open_deals_to_another(world: World) -> None:
     await world.add_manager(7001, "Олег")
     ira = await world.add_manager(7002, "Ира")
