@@ -212,33 +212,29 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
     raise gone[-1] if gone else error
 
 
-# A clock time in what is left ("в пятницу | встреча в 14:00 в офисе"): with a colon, or dotted
-# after "в"/"at" ("от 12.11" is a date)
+# A clock time in what is left ("в пятницу | встреча в 14:00 в офисе"): with a colon alone
+# ("к 20.12" is a date, "в 12.50" a price) and not a span ("слот 15:00-16:00")
 _CLOCK_IN_NOTE = re.compile(
-    r"(?:(?<!\w)(?:в|к|at)\s+(?P<hour>\d{1,2})[:.](?P<minute>[0-5]\d)"
-    r"|(?<![\w.:])(?P<hour2>\d{1,2}):(?P<minute2>[0-5]\d))(?![\d.:])",
-    re.IGNORECASE,
+    r"(?<![\w.:])(?<![-–—]\s)(?<![-–—])(\d{1,2}):([0-5]\d)(?![\d.:]|\s*[-–—]\s*\d)"
 )
-
-
 _A_TIME_SAID = re.compile(r"\d|через|\bin\b|tonight", re.IGNORECASE)  # only a day said, or more
 
 
 def _clock_from_note(
     moment: datetime, moment_words: list[str], note_words: list[str], now: datetime, tz: tzinfo
 ) -> tuple[datetime, str | None]:
-    """A day read at one end and its hour said further on: the hour is the moment's too."""
+    """A day read at one end and its hour said further on: the hour is the moment's too (the
+    note stays as typed: the hour is part of what it says)."""
     note = " ".join(note_words)
-    clock = _CLOCK_IN_NOTE.search(note)
+    clocks = _CLOCK_IN_NOTE.findall(note)
     said = " ".join(moment_words)
-    if clock is None or _A_TIME_SAID.search(said) or _DAYTIME_WORDS.search(said):
+    if len(clocks) != 1 or _A_TIME_SAID.search(said) or _DAYTIME_WORDS.search(said):
         return moment, note  # "завтра в 10 | ... 14:00 слот": the moment has its hour
-    hour, minute = clock["hour"] or clock["hour2"], clock["minute"] or clock["minute2"]
-    timed = _attempt(parse_when, f"{' '.join(moment_words)} {hour}:{minute}", now, tz, [])
+    hour, minute = clocks[0]
+    timed = _attempt(parse_when, f"{said} {hour}:{minute}", now, tz, [])
     if timed is None or timed.date() != moment.date():
         return moment, note
-    rest = " ".join((note[: clock.start()] + note[clock.end() :]).split())
-    return timed, rest or None
+    return timed, note
 
 
 def _attempt(

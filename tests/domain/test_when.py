@@ -345,14 +345,29 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
         ("friday 14.30 call", moscow(2026, 11, 27, 14, 30), "call"),
         ("завтра 10.5 процента", moscow(2026, 11, 24, 10, 0), "10.5 процента"),  # no time
         ("завтра с утра позвонить", moscow(2026, 11, 24, 10, 0), "позвонить"),
-        # the day at one end, its hour further on
-        ("в пятницу встреча в 14:00 в офисе", moscow(2026, 11, 27, 14, 0), "встреча в офисе"),
-        ("friday meeting at 14:00 office", moscow(2026, 11, 27, 14, 0), "meeting office"),
+        # the day at one end, its hour further on (the note says it still)
         (
-            "в пятницу отправить счёт от 12.11",
+            "в пятницу встреча в 14:00 в офисе",
+            moscow(2026, 11, 27, 14, 0),
+            "встреча в 14:00 в офисе",
+        ),
+        ("friday meeting at 14:00 office", moscow(2026, 11, 27, 14, 0), "meeting at 14:00 office"),
+        # a date, a price or a span in the note is no hour
+        (
+            "в понедельник прислать договор к 20.12",
+            moscow(2026, 11, 30, 10, 0),
+            "прислать договор к 20.12",
+        ),
+        (
+            "в пятницу созвон, цена в 12.50 за штуку",
             moscow(2026, 11, 27, 10, 0),
-            "отправить счёт от 12.11",
-        ),  # a date in the note is no hour
+            "созвон, цена в 12.50 за штуку",
+        ),
+        (
+            "в четверг обсудить слот 15:00-16:00",
+            moscow(2026, 11, 26, 10, 0),
+            "обсудить слот 15:00-16:00",
+        ),
         (
             "завтра в 10 позвонить, обсудить 14:00 слот",
             moscow(2026, 11, 24, 10, 0),
