@@ -278,6 +278,8 @@ class ReminderPusher:
                 summary = await self._desk.deal_summary(reminder.deal_id)
                 name = f" {summary.name}" if summary else ""
                 what = f"{what} #{reminder.deal_id}{name}".strip()
+            if reminder.instead_of is not None:  # a switched-off manager's, in their place
+                what = f"{what} · 👤 {await self._whose(reminder.instead_of) or '—'}"
             mark = DIGEST_MARKS.get(reminder.kind, "⏰")
             lines.append(f"{mark} {local(reminder.due_at, tz, locale=t.locale)} · {what}")
         if not lines:

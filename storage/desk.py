@@ -766,15 +766,16 @@ def _escape(text: str) -> str:
 async def _reminders_follow(
     c: AsyncConnection, deal_ids: list[int], source: int, target: int
 ) -> None:
-    """The former manager's pending reminders of these deals (their own, speed to lead) go to
-    the new one: the work goes with the deal, and the former one is not sent a client that is
-    no longer theirs. The admins' escalations stay theirs."""
+    """The former manager's pending reminders of these deals (their own, speed to lead, and
+    those an admin got in their place once they were switched off) go to the new one: the work
+    goes with the deal, and the former one is not sent a client that is no longer theirs. The
+    admins' escalations stay theirs."""
     await c.execute(
         reminders.update()
         .where(
             reminders.c.deal_id.in_(deal_ids),
-            reminders.c.chat_id == source,
+            sa.or_(reminders.c.chat_id == source, reminders.c.instead_of == source),
             reminders.c.status == ReminderStatus.PENDING.value,
         )
-        .values(chat_id=target)
+        .values(chat_id=target, instead_of=None)
     )

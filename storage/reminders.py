@@ -223,12 +223,13 @@ class SqlReminderRepository:
             )
             return result.rowcount == 1
 
-    async def retarget(self, reminder_ids: Collection[int], chat_id: int) -> None:
+    async def hand_on(self, reminder_ids: Collection[int], chat_id: int) -> None:
+        """To `chat_id` in place of whose they are (noted in `instead_of`)."""
         async with self._engine.begin() as c:
             await c.execute(
                 reminders.update()
                 .where(reminders.c.id.in_(list(reminder_ids)))
-                .values(chat_id=chat_id)
+                .values(instead_of=reminders.c.chat_id, chat_id=chat_id)
             )
 
     async def reopen(self, reminder_id: int, now: datetime) -> bool:
@@ -335,6 +336,7 @@ def _reminder(row: Any) -> Reminder:
         status=ReminderStatus(row.status),
         attempts=row.attempts,
         created_at=row.created_at,
+        instead_of=row.instead_of,
     )
 
 

@@ -199,6 +199,8 @@ reminders = sa.Table(
     sa.Column("sent_at", UtcDateTime, nullable=True),
     # Rows the clock makes (the daily digest) have a key: two processes make one row.
     sa.Column("dedupe_key", sa.String(100), nullable=True, unique=True),
+    # a switched-off manager's, whose chat this was before an admin got it in their place
+    sa.Column("instead_of", sa.BigInteger, nullable=True),
     sa.Index("ix_reminders_status_due", "status", "due_at"),
     # Was this quiet deal nudged already since its last activity?
     sa.Index("ix_reminders_deal_kind", "deal_id", "kind"),

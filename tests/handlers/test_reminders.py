@@ -6,7 +6,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.callbacks import DealAction, DealCb, ReminderAction, ReminderCb
+from bot.callbacks import (
+    DealAction,
+    DealCb,
+    ManagerAction,
+    ManagerCb,
+    ReminderAction,
+    ReminderCb,
+)
 from bot.config import BusinessConfig, FollowUps, SpeedToLead
 from bot.reminder_push import ReminderPusher, plan_morning
 from bot.services.reminders import ReminderService
@@ -154,6 +161,19 @@ async def test_a_switched_off_managers_reminder_comes_to_the_admin_instead(world
             await connection.execute(sa.select(reminders).where(reminders.c.kind == "manual"))
         )
     assert (row.chat_id, row.status) == (ADMIN_ID, "pending")
+    world.clock.advance(minutes=15)
+    assert await tick(world) == 1
+    assert "Из списка менеджера Олег" in admin.last().text  # it says so every time it comes
+    await admin.press("15 мин")
+
+    # the deal handed to Ира: the reminder goes with it, hers and no longer "Олег's"
+    await world.add_manager(7002, "Ира")
+    await admin.callback(ManagerCb(action=ManagerAction.HANDOVER, manager=7001).pack())
+    await admin.press("Ира")
+    world.clock.advance(minutes=15)
+    assert await tick(world) == 1
+    ira = world.session.to(7002)[-1]
+    assert "Напоминание" in ira.text and "Из списка" not in ira.text
 
 
 async def test_the_list_cancels_and_another_managers_reminder_is_refused(world: World) -> None:
