@@ -170,9 +170,12 @@ def parse_schedule(text: str, days: frozenset[int]) -> tuple[WorkingHours, bool]
     """Hours, and the days if they are said after them: "9-18 пн-сб", "10-19, сб-вс"; with
     whether the days were said (`days` otherwise)."""
     cleaned = parse_free_text(text, limit=60)
-    split = re.match(r"^(.*?\d(?:\s*[ap]\.?m\.?)?)[\s,;]+([^\d]+)$", cleaned, re.IGNORECASE)
-    if split is None or split[2].strip().lower() in ("am", "pm"):
-        return parse_hours(cleaned, days), False
+    try:
+        return parse_hours(cleaned, days), False  # "9 a.m. - 6 p.m." is hours alone
+    except InputError:
+        split = re.match(r"^(.*?\d(?:\s*[ap]\.?m\.?)?)[\s,;]+([^\d]+)$", cleaned, re.IGNORECASE)
+        if split is None:
+            raise
     said = parse_days(split[2])
     return parse_hours(split[1], said), True
 

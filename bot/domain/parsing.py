@@ -142,9 +142,12 @@ def parse_name(text: str, strict: bool = True) -> str:
         or _INTRODUCTION_ALONE.fullmatch(name)
     ):
         raise InputError(Problem.NOT_A_NAME)
-    # "Меня зовут Анна": the name is what follows (a sentence is refused above, by its length)
-    return _INTRODUCTION.sub("", name, count=1) if strict else name
-    return name
+    if not strict:
+        return name
+    # "Меня зовут Анна": the name is what follows, and must be one ("Меня зовут 007" is not;
+    # a sentence was refused above, by its length)
+    rest = _INTRODUCTION.sub("", name, count=1)
+    return name if rest == name else parse_name(rest)
 
 
 def declines(text: str) -> bool:

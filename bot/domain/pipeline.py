@@ -257,9 +257,9 @@ def _yes_no(text: str) -> str:
         return "yes"
     if lowered in NO:
         return "no"
-    words = re.findall(r"\w+", lowered)
-    if words[:2] == ["да", "нет"]:
+    if re.match(r"да\s+нет\b", lowered):  # "да нет, не дозвонился" ("да, нет вопросов" is no no)
         return "no"
+    words = re.findall(r"\w+", lowered)
     said_yes, said_no = YES.intersection(words), NO.intersection(words)
     if words and words[0] in YES and not said_no:
         return "yes"

@@ -135,6 +135,7 @@ WEEK = frozenset(range(5))
         ("с 9 до 18 ежедневно", {0, 1, 2, 3, 4, 5, 6}),
         ("9-18 пт-пн", {4, 5, 6, 0}),  # over the weekend
         ("9am-5pm", None),  # "pm" is no day
+        ("9 a.m. - 6 p.m.", None),
     ],
 )
 def test_hours_with_the_days_they_are_worked(typed: str, days: set[int] | None) -> None:

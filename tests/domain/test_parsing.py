@@ -171,7 +171,9 @@ def test_a_name_given_as_an_introduction_is_the_name(typed: str, name: str) -> N
     assert parse_name(typed) == name
 
 
-@pytest.mark.parametrize("typed", ["Я", "Меня зовут:", "i am"])
+@pytest.mark.parametrize(
+    "typed", ["Я", "Меня зовут:", "i am", "Меня зовут 007", "Это я", "меня зовут здравствуйте"]
+)
 def test_an_introduction_without_a_name_is_no_name(typed: str) -> None:
     with pytest.raises(InputError) as error:
         parse_name(typed)

@@ -225,7 +225,10 @@ def test_yes_or_no(raw: str, stored: str) -> None:
     assert parse_answer(Question("reached", AnswerType.YES_NO), raw) == stored
 
 
-@pytest.mark.parametrize("raw", ["может быть", "конечно нет", "дозвонился"])
+@pytest.mark.parametrize(
+    "raw",
+    ["может быть", "конечно нет", "дозвонился", "Да, нет вопросов"],  # both: asked again
+)
 def test_neither_yes_nor_no_is_re_asked(raw: str) -> None:
     with pytest.raises(InputError) as error:
         parse_answer(Question("reached", AnswerType.YES_NO), raw)

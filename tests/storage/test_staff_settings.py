@@ -29,11 +29,10 @@ async def test_own_time_zone_and_hours_are_kept_apart_and_changed_in_parts(
     assert schedule.tz.utcoffset(NOW) == timedelta(hours=5, minutes=30)
     assert (schedule.hours.start, schedule.hours.end) == (time(10), time(19))
     # days of their own, kept with the hours; the business's otherwise
-    assert schedule.hours.days == frozenset(range(5))
+    assert (await staff.schedule(7001)).hours.days == frozenset(range(5))
     await staff.set_hours(7001, WorkingHours(time(10), time(19), frozenset({5, 6})), NOW, True)
     staff.forget()
     assert (await staff.schedule(7001)).hours.days == frozenset({5, 6})
     assert (await repository.own_settings())[7001].days == frozenset({5, 6})
-    assert schedule.hours.days == frozenset(range(5))  # the business's working days
     stranger = await staff.schedule(9999)
     assert stranger.own == OwnSettings() and stranger.hours.start == time(9)
