@@ -39,7 +39,7 @@ class LeadDraft(BaseModel):
     budget: str | None = None
     contact_method: str | None = None
     contact_time: str | None = None
-    contacts_shown: bool = False  # a client's contacts on file, offered to keep or change
+    shown: dict[str, str] = {}  # a client's contacts on file, offered to keep or change
     editing: bool = False
     reply_keyboard: bool = False  # a reply keyboard is on screen and must be removed
     question: int | None = None  # the message asking a choice: answered in words, its buttons go

@@ -219,11 +219,14 @@ async def cancel_typed(
     clock: Clock, desk: DeskService,
 ) -> None:  # fmt: skip
     """The cancel button's words: while an answer is being changed from the summary, it is the
-    change that is called off (/cancel still ends the whole form)."""
+    change that is called off; at the summary, the request goes only once made sure of, as
+    with its button (/cancel still ends the whole form at once)."""
     assert message.from_user is not None
     flow = await _flow(message.from_user, bot, state, t, config, clock)
     if flow.draft.editing:
         await flow.show_summary(went_back=True)
+    elif await state.get_state() == LeadForm.confirm.state:
+        await flow.send(t("cancel_sure"), keyboards.cancel_sure(t))
     else:
         await _cancel(message.chat.id, bot, state, t, desk)
 
@@ -617,7 +620,10 @@ async def _submit(
         answers=answers,
         consent_at=draft.consent_at,
         arrivals=_arrivals(draft, sources, now),
-        contacts_shown=draft.contacts_shown,
+        # what the client saw on file and took away at the summary
+        removed={
+            field: value for field, value in draft.shown.items() if not getattr(answers, field)
+        },
     )
     ladder = flow.config.followups.speed_to_lead
     speed_to_lead = await reminders.speed_to_lead(

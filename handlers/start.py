@@ -196,7 +196,11 @@ async def begin_form(
     # a name stored before names were checked ("Здравствуйте") is asked again
     draft.name, draft.phone = usable_name(known.name), known.phone
     draft.email, draft.company = known.email, known.company
-    draft.contacts_shown = True
+    draft.shown = {
+        field: value
+        for field, value in (("email", known.email), ("company", known.company))
+        if value is not None
+    }
     await flow.send(
         t(
             "contacts_known",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -39,9 +39,10 @@ class LeadRequest:
     answers: LeadAnswers
     consent_at: datetime
     arrivals: tuple[Arrival, ...]  # oldest first; the deal is credited to the last link's
-    # The form showed the client's contacts on file to keep or change: an e-mail or company
-    # removed there is removed (otherwise a skipped question keeps what is on file).
-    contacts_shown: bool = False
+    # Contacts on file the form showed the client, who removed them (field -> the value shown):
+    # removed here too, if still what was shown (a skipped question keeps what is on file, and
+    # so does a contact a manager changed meanwhile).
+    removed: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,10 +285,11 @@ class LeadCaptureService:
             "language": request.language,
             "consent_at": request.consent_at,
         }
-        if answers.company or request.contacts_shown:
+        if answers.company:
             changes["company"] = answers.company
-        if request.contacts_shown and answers.email is None:
-            changes["email"] = None
+        for name, shown in request.removed.items():
+            if getattr(found, name) == shown:
+                changes[name] = None
         # An identifier moves onto this person only if nobody else holds it.
         if found.telegram_id is None and holding.telegram is None:
             changes["telegram_id"] = request.telegram_id

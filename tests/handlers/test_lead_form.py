@@ -191,7 +191,8 @@ async def test_cancel_during_an_edit_keeps_the_request_and_the_summarys_asks_fir
     )
     [summary] = await prospect.press("Нет, вернуться к заявке")
     assert "Проверьте заявку" in summary.text and (await draft_of(world))["name"] == "Анна"
-    await prospect.press("Отмена")
+    [sure] = await prospect.send("отмена")  # typed: made sure of as well
+    assert "Отменить заявку?" in sure.text
     [answer] = await prospect.press("Да, отменить")
     assert "отменена" in answer.text and await fsm_state(world, prospect) is None
     assert await rows(world, people) == []
@@ -692,6 +693,23 @@ async def test_a_client_coming_back_is_welcomed_back_and_told_where_their_reques
     assert "вопрос можно просто написать сюда" in greeting.text
     await anna.send("Вопрос по закрывающим документам")
     assert "Вопрос по закрывающим документам" in world.session.to(ADMIN_ID)[-1].text
+
+
+async def test_a_company_removed_at_the_summary_is_removed_from_the_clients_record(
+    world: World,
+) -> None:
+    anna = await submit_lead(world, 1001)  # with "ООО Вектор"
+    await anna.send("/start")
+    [*_, shown] = await anna.press("Оставить заявку")
+    assert "ООО Вектор" in " ".join(s.text for s in world.session.to(1001)[-2:])
+    assert "Что вам нужно" in shown.text
+    await choose_quickly(anna)
+    await anna.press("✏️ Компания")
+    *_, summary = await anna.press("Пропустить")
+    assert "Компания: —" in summary.text
+    await anna.press("Всё верно")
+    [person] = await rows(world, people)
+    assert person.company is None  # as the summary showed it, not back next time
 
 
 async def test_sales_reps_link_assigns_the_deal_and_alerts_the_rep(world: World) -> None:

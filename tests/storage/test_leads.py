@@ -153,10 +153,24 @@ async def test_contacts_removed_where_they_were_shown_are_removed(
     # a question skipped by somebody who was not shown what is on file keeps it
     kept = await leads.submit(request(business_config, email=None, company=None), NOW)
     assert (kept.person.email, kept.person.company) == ("anna@example.com", "Вектор")
+    shown = {"email": "anna@example.com", "company": "Вектор"}
     removed = await leads.submit(
-        replace(request(business_config, email=None, company=None), contacts_shown=True), NOW
+        replace(request(business_config, email=None, company=None), removed=shown), NOW
     )
     assert (removed.person.email, removed.person.company) == (None, None)
+
+
+async def test_a_contact_changed_since_it_was_shown_is_not_removed(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    leads = service(engine, business_config)
+    await leads.submit(request(business_config), NOW)
+    async with engine.begin() as connection:  # a manager corrects it meanwhile
+        await connection.execute(people.update().values(email="anna@vector.ru"))
+    kept = await leads.submit(
+        replace(request(business_config, email=None), removed={"email": "anna@example.com"}), NOW
+    )
+    assert kept.person.email == "anna@vector.ru"
 
 
 async def test_same_email_is_the_same_person(
