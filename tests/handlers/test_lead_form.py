@@ -539,25 +539,6 @@ async def test_an_anonymous_telegram_number_is_asked_for_one_to_call(world: Worl
     assert "phone" not in await draft_of(world)
 
 
-async def test_a_choice_typed_in_words_takes_its_buttons_away(world: World) -> None:
-    prospect = world.prospect()
-    await start_form(prospect)
-    await prospect.send("Анна")
-    await prospect.send("+79161234567")
-    await prospect.press("Пропустить")
-    await prospect.press("Пропустить")
-    await prospect.press("Нужна консультация")
-    question = prospect.last_with_buttons()
-    [ask] = await prospect.send("как можно скорее")
-    assert "бюджет" in ask.text.lower() and (await draft_of(world))["timeline"] == "now"
-    assert any(
-        isinstance(call, EditMessageReplyMarkup)
-        and call.message_id == question.message_id
-        and call.reply_markup is None
-        for call in world.session.calls
-    )
-
-
 async def test_back_from_an_edit_says_it_goes_back(world: World) -> None:
     prospect = world.prospect()
     await fill_form(prospect)
@@ -577,13 +558,17 @@ async def test_need_can_be_typed_in_own_words(world: World) -> None:
     [ask] = await prospect.send("Нужен учёт заявок с сайта")
     assert "Когда планируете начать" in ask.text
     assert (await draft_of(world))["need_text"] == "Нужен учёт заявок с сайта"
-    # the question's buttons go, as they do when one is pressed
-    assert any(
-        isinstance(call, EditMessageReplyMarkup)
-        and call.message_id == question.message_id
-        and call.reply_markup is None
-        for call in world.session.calls
-    )
+    # the question's buttons go, as they do when one is pressed; and so do any choice's typed
+    timeline = ask
+    [ask] = await prospect.send("как можно скорее")
+    assert "бюджет" in ask.text.lower() and (await draft_of(world))["timeline"] == "now"
+    for asked in (question, timeline):
+        assert any(
+            isinstance(call, EditMessageReplyMarkup)
+            and call.message_id == asked.message_id
+            and call.reply_markup is None
+            for call in world.session.calls
+        )
 
 
 async def test_forged_and_stale_callbacks_are_refused_and_change_nothing(world: World) -> None:
