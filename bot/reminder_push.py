@@ -16,7 +16,14 @@ from bot import desk_keyboards as kb
 from bot.callbacks import ReminderAction, ReminderCb
 from bot.clock import Clock
 from bot.config import BusinessConfig
-from bot.desk_views import deal_button, local, relay_header, reminder_purpose, stage_name
+from bot.desk_views import (
+    deal_button,
+    local,
+    relay_header,
+    reminder_purpose,
+    short,
+    stage_name,
+)
 from bot.domain.reminders import Reminder, ReminderStatus
 from bot.draft import parse_draft
 from bot.keyboards import resume
@@ -48,6 +55,7 @@ DIGEST_AT = time(9, 0)  # the morning digest, in each person's own time zone
 NOON = time(12, 0)
 OVERDUE_DAYS = timedelta(days=7)  # how far back the digest counts overdue reminders
 STALE_SCAN_MINUTES = 30
+NOTE_IN_LIST = 80  # characters of a reminder's note on a digest's line
 DIGEST_MARKS = {SLA: "🔥", SLA_ESCALATION: "⚠️", STALE: "💤", POST_SALE: "🤝"}
 # A form with consent given and not yet sent (the consent step itself is not half-filled).
 HALF_FILLED = frozenset(s.state for s in LeadForm.__all_states__) - {LeadForm.consent.state}
@@ -258,10 +266,17 @@ class ReminderPusher:
         lines = []
         for r in reminders:
             deal = f"#{r.deal_id} {names.get(r.deal_id, '')}".rstrip() if r.deal_id else ""
-            note = r.text or reminder_purpose(t, r.kind)
+            # a line each: 30 notes of 500 characters would not fit a message
+            note = short(r.text, NOTE_IN_LIST) if r.text else reminder_purpose(t, r.kind)
             what = ": ".join(part for part in (deal, note) if part)
-            lines.append(f"{local(r.due_at, tz, locale=t.locale)} · {what}")
+            lines.append(f"{local(r.due_at, tz, locale=t.locale)} · {what}{await self._of(r)}")
         return lines
+
+    async def _of(self, reminder: Reminder) -> str:
+        """Whose a reminder an admin got in a switched-off manager's place was, on a list."""
+        if reminder.instead_of is None:
+            return ""
+        return f" · 👤 {await self._whose(reminder.instead_of) or '—'}"
 
     async def digest(self, chat_id: int, reminders: list[Reminder]) -> None:
         """Many reminders of one person at once (overdue after downtime, or automatic
@@ -273,13 +288,12 @@ class ReminderPusher:
         for reminder in reminders:
             if not await self._still_needed(reminder):
                 continue
-            what = reminder.text or ""
+            what = short(reminder.text, NOTE_IN_LIST) or ""
             if reminder.deal_id is not None:
                 summary = await self._desk.deal_summary(reminder.deal_id)
                 name = f" {summary.name}" if summary else ""
                 what = f"{what} #{reminder.deal_id}{name}".strip()
-            if reminder.instead_of is not None:  # a switched-off manager's, in their place
-                what = f"{what} · 👤 {await self._whose(reminder.instead_of) or '—'}"
+            what += await self._of(reminder)
             mark = DIGEST_MARKS.get(reminder.kind, "⏰")
             lines.append(f"{mark} {local(reminder.due_at, tz, locale=t.locale)} · {what}")
         if not lines:

@@ -76,11 +76,14 @@ async def swap_buttons(
     ]
     kept = [row for row in rows if row]
     markup = InlineKeyboardMarkup(inline_keyboard=kept) if kept else None
-    with suppress(TelegramAPIError):
-        if note is not None and message.text is not None:
+    if note is not None and message.text is not None:
+        try:
             await message.edit_text(f"{message.html_text}\n\n{note}", reply_markup=markup)
-        else:
-            await message.edit_reply_markup(reply_markup=markup)
+            return
+        except TelegramAPIError:  # the text would not go (too long, say): the buttons still
+            pass
+    with suppress(TelegramAPIError):
+        await message.edit_reply_markup(reply_markup=markup)
 
 
 def offered(button: InlineKeyboardButton, action: DealAction, *prefixes: str) -> bool:

@@ -223,14 +223,19 @@ class SqlReminderRepository:
             )
             return result.rowcount == 1
 
-    async def hand_on(self, reminder_ids: Collection[int], chat_id: int) -> None:
-        """To `chat_id` in place of whose they are (noted in `instead_of`)."""
+    async def hand_on(
+        self, reminder_ids: Collection[int], gone: Collection[int], chat_id: int
+    ) -> set[int]:
+        """To `chat_id` in place of whose they are (noted in `instead_of`), those still of the
+        people `gone` (a handover meanwhile gave some to somebody at work); their ids."""
         async with self._engine.begin() as c:
-            await c.execute(
+            moved = await c.execute(
                 reminders.update()
-                .where(reminders.c.id.in_(list(reminder_ids)))
+                .where(reminders.c.id.in_(list(reminder_ids)), reminders.c.chat_id.in_(list(gone)))
                 .values(instead_of=reminders.c.chat_id, chat_id=chat_id)
+                .returning(reminders.c.id)
             )
+            return {row.id for row in moved}
 
     async def reopen(self, reminder_id: int, now: datetime) -> bool:
         """A cancelled reminder pending again, if its time is still ahead."""

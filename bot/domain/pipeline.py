@@ -249,6 +249,11 @@ def parse_answer(
             return _yes_no(text)
 
 
+_NO_PROBLEM = re.compile(
+    r"\b(?:нет\s+(?:проблем|вопросов)|без\s+проблем|не\s+вопрос|no\s+(?:problems?|worries))\b"
+)
+
+
 def _yes_no(text: str) -> str:
     """ "да", and "да, дозвонился" or "нет, не берёт трубку": the first word answers, unless
     the words say both ("конечно нет" is asked again; "да нет" is a Russian "no")."""
@@ -257,6 +262,8 @@ def _yes_no(text: str) -> str:
         return "yes"
     if lowered in NO:
         return "no"
+    if _NO_PROBLEM.search(lowered):  # "нет проблем": a "no" in words, a "yes" in sense
+        raise InputError(Problem.NOT_YES_NO)
     if re.match(r"да\s+нет\b", lowered):  # "да нет, не дозвонился" ("да, нет вопросов" is no no)
         return "no"
     words = re.findall(r"\w+", lowered)

@@ -227,7 +227,8 @@ def test_yes_or_no(raw: str, stored: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["может быть", "конечно нет", "дозвонился", "Да, нет вопросов"],  # both: asked again
+    # both at once, or a "no" meaning "yes": asked again
+    ["может быть", "конечно нет", "дозвонился", "Да, нет вопросов", "Нет проблем", "no problem"],
 )
 def test_neither_yes_nor_no_is_re_asked(raw: str) -> None:
     with pytest.raises(InputError) as error:

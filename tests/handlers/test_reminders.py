@@ -329,6 +329,17 @@ async def test_the_morning_digest_comes_once_a_day(world: World) -> None:
     assert any("План на сегодня" in s.text for s in world.session.to(ADMIN_ID))
 
 
+async def test_a_long_note_is_one_line_of_the_morning_digest(world: World) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Напомнить")
+    await oleg.send("сегодня в 18 " + "обсудить условия договора и скидку " * 12)
+    await plan_morning(world.dp["reminders"], world.dp["staff"], world.clock)
+    await tick(world)
+    digest = next(s for s in world.session.to(7001) if "План на сегодня" in s.text)
+    [line] = [line for line in digest.text.splitlines() if "18:00" in line]
+    assert line.endswith("…") and len(line) < 120  # thirty of them still fit one message
+
+
 async def test_the_morning_digest_says_what_the_bots_own_reminders_are_for(
     ladder_world: World,
 ) -> None:

@@ -361,3 +361,19 @@ async def test_a_claim_under_way_at_the_stop_is_given_back(engine: AsyncEngine) 
     after = Delivery(service(engine), lambda r: asyncio.sleep(0), lambda: NOW)
     assert await after.tick() == len(due)  # at once, not after the lease
     await after.drain()
+
+
+async def test_a_reminder_handed_over_meanwhile_is_not_handed_on_to_an_admin(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    deal_id = await outbound(engine, business_config, 7001, 1)
+    reminders = service(engine)
+    await reminders.remind(OLEG, deal_id, NOW, NOW)
+    repository = SqlReminderRepository(engine)
+    [claimed] = await repository.claim(NOW, LEASE, 10)
+    # the deal (and its reminder) goes to Ира between the claim and the handing on
+    await SqlDeskRepository(engine).handover(7001, 7002, ADMIN.telegram_id, NOW)
+    assert await repository.hand_on([claimed.id], [7001], ADMIN.telegram_id) == set()
+    [mine] = await repository.upcoming(7002, 10)
+    assert (mine.chat_id, mine.instead_of) == (7002, None)
+    assert await repository.hand_on([claimed.id], [7002], ADMIN.telegram_id) == {claimed.id}
