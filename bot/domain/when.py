@@ -178,6 +178,8 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
             (words[:size], words[size:]),  # the moment first
             (words[-size:], words[:-size]),  # the moment last
         ):
+            if _BY_A_DATE.fullmatch(" ".join(moment_words)) and _says_a_day(note_words):
+                continue  # "завтра прислать договор | к 20.12": what is due by 20 December
             moment_words, note_words = _day_to_moment(moment_words, note_words)
             if not _is_a_note(note_words) or note_words[-1].lower() == "this":
                 continue  # "call this | evening": "this evening" is one moment
@@ -458,15 +460,23 @@ def _a_year(token: str) -> bool:
 _DAY_WORDS = frozenset({"сегодня", "завтра", "послезавтра", "today", "tomorrow", "tonight"})
 
 
+# "к 20.12": by a day of a month, what is due by then (not a time of the day said elsewhere)
+_BY_A_DATE = re.compile(r"к\s+(0?[1-9]|[12]\d|3[01])\.(0?[1-9]|1[0-2])\.?", re.IGNORECASE)
+
+
 def _day_to_moment(moment: list[str], note: list[str]) -> tuple[list[str], list[str]]:
     """ "завтра 3 счета в 15": the day belongs to the moment ("завтра в 15"), not to the note
     ("3 счета"), however the words fell."""
-    if any(_tidy(word).lower() in _DAY_WORDS for word in moment):
+    if _says_a_day(moment):
         return moment, note
     for index, word in enumerate(note):
         if _tidy(word).lower() in _DAY_WORDS:
             return [word, *moment], note[:index] + note[index + 1 :]
     return moment, note
+
+
+def _says_a_day(words: list[str]) -> bool:
+    return any(_tidy(word).lower() in _DAY_WORDS for word in words)
 
 
 def _a_day_of_month(words: list[str]) -> bool:

@@ -354,6 +354,11 @@ def test_a_day_and_a_month_with_a_dot_are_a_date(typed: str, expected: datetime)
         ("friday meeting at 14:00 office", moscow(2026, 11, 27, 14, 0), "meeting at 14:00 office"),
         # a date, a price or a span in the note is no hour
         (
+            "завтра прислать договор к 20.12",
+            moscow(2026, 11, 24, 10, 0),
+            "прислать договор к 20.12",
+        ),
+        (
             "в понедельник прислать договор к 20.12",
             moscow(2026, 11, 30, 10, 0),
             "прислать договор к 20.12",
