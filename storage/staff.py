@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time
 
 import sqlalchemy as sa
@@ -9,9 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.desk import Manager
 from bot.domain.hours import OwnSettings
+from bot.domain.reminders import ReminderStatus
 from bot.services.staff import INVITE_KEY_LENGTH, InviteResult, NewManager, OpenInvite
 from storage.db import upsert
-from storage.schema import deals, event_row, events, invites, managers, staff_settings
+from storage.schema import (
+    deals,
+    event_row,
+    events,
+    invites,
+    managers,
+    reminders,
+    staff_settings,
+)
 
 
 class SqlStaffRepository:
@@ -151,6 +161,18 @@ class SqlStaffRepository:
                     **event_row(kind, {"manager": telegram_id}, now, actor_telegram_id=actor)
                 )
             )
+            if active:  # what an admin got in their place meanwhile, of deals still theirs
+                await c.execute(
+                    reminders.update()
+                    .where(
+                        reminders.c.instead_of == telegram_id,
+                        reminders.c.status == ReminderStatus.PENDING.value,
+                        reminders.c.deal_id.in_(
+                            sa.select(deals.c.id).where(deals.c.manager_telegram_id == telegram_id)
+                        ),
+                    )
+                    .values(chat_id=telegram_id, instead_of=None)
+                )
             return _manager(row)
 
     async def own_settings(self) -> dict[int, OwnSettings]:
@@ -167,7 +189,9 @@ class SqlStaffRepository:
                 for row in rows
             }
 
-    async def save_settings(self, telegram_id: int, values: dict[str, str], now: datetime) -> None:
+    async def save_settings(
+        self, telegram_id: int, values: Mapping[str, str | None], now: datetime
+    ) -> None:
         """Upsert of `values` (timezone, work_start, work_end, work_days, language) for one
         person."""
         insert = upsert(self._engine, staff_settings)

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from datetime import time as dt_time
@@ -66,7 +66,7 @@ class Schedule:
 class StaffRepository(Protocol):
     async def own_settings(self) -> dict[int, OwnSettings]: ...
     async def save_settings(
-        self, telegram_id: int, values: dict[str, str], now: datetime
+        self, telegram_id: int, values: Mapping[str, str | None], now: datetime
     ) -> None: ...
     async def active_manager_ids(self) -> frozenset[int]: ...
     async def managers(self) -> list[Manager]: ...
@@ -173,10 +173,15 @@ class StaffService:
         self, telegram_id: int, hours: WorkingHours, now: datetime, own_days: bool = False
     ) -> None:
         """Their own hours; with `own_days`, their own working days too (the business's are
-        theirs otherwise, and follow its changes)."""
-        values = {"work_start": f"{hours.start:%H:%M}", "work_end": f"{hours.end:%H:%M}"}
+        theirs otherwise, and follow its changes: typing the business's days goes back to
+        them)."""
+        values: dict[str, str | None] = {
+            "work_start": f"{hours.start:%H:%M}",
+            "work_end": f"{hours.end:%H:%M}",
+        }
         if own_days:
-            values["work_days"] = ",".join(str(day) for day in sorted(hours.days))
+            own = hours.days != self._hours.days
+            values["work_days"] = ",".join(map(str, sorted(hours.days))) if own else None
         await self._repository.save_settings(telegram_id, values, now)
         self._settings.forget()
 

@@ -176,6 +176,30 @@ async def test_a_switched_off_managers_reminder_comes_to_the_admin_instead(world
     assert "Напоминание" in ira.text and "Из списка" not in ira.text
 
 
+async def test_a_manager_switched_on_again_gets_back_what_an_admin_got_meanwhile(
+    world: World,
+) -> None:
+    oleg = await manager_with_deal(world)
+    await oleg.press("Напомнить")
+    await oleg.press("Через час")
+    admin = world.admin()
+    for action in (ManagerAction.DEACTIVATE, ManagerAction.ACTIVATE):
+        if action is ManagerAction.DEACTIVATE:
+            await admin.send("/managers")
+            await admin.press("⏸ Олег")
+            await admin.press("Да, отключить")
+            world.clock.advance(hours=1)
+            assert await tick(world) == 1  # to the admin, in his place
+            await admin.press("15 мин")
+        else:
+            await admin.callback(ManagerCb(action=action, manager=7001).pack())
+    world.dp["staff"].forget()
+    world.clock.advance(minutes=15)
+    assert await tick(world) == 1
+    back = oleg.last()  # his again, without "no longer has access"
+    assert "Напоминание" in back.text and "Из списка" not in back.text
+
+
 async def test_the_list_cancels_and_another_managers_reminder_is_refused(world: World) -> None:
     oleg = await manager_with_deal(world)
     await oleg.press("Напомнить")

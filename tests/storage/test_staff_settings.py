@@ -34,5 +34,8 @@ async def test_own_time_zone_and_hours_are_kept_apart_and_changed_in_parts(
     staff.forget()
     assert (await staff.schedule(7001)).hours.days == frozenset({5, 6})
     assert (await repository.own_settings())[7001].days == frozenset({5, 6})
+    # the business's days typed again: theirs once more, following the business's changes
+    await staff.set_hours(7001, WorkingHours(time(10), time(19), frozenset(range(5))), NOW, True)
+    assert (await repository.own_settings())[7001].days is None
     stranger = await staff.schedule(9999)
     assert stranger.own == OwnSettings() and stranger.hours.start == time(9)
