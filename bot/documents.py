@@ -77,6 +77,15 @@ def context(
         "director_title": words["director_title"],
         "director": "",
         "logo": "",
+        # a business without requisites in its configuration still makes documents: the
+        # templates leave out what is empty
+        "inn": "",
+        "kpp": "",
+        "ogrn": "",
+        "bank": "",
+        "bik": "",
+        "account": "",
+        "correspondent_account": "",
     }
     if requisites is not None:
         seller.update(

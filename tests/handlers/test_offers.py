@@ -10,13 +10,14 @@ from aiogram.types import BufferedInputFile
 from docx import Document
 from pypdf import PdfReader
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.callbacks import DealAction, DealCb
-from bot.config import CatalogueItem, Localized
+from bot.config import BusinessConfig, CatalogueItem, FollowUps, Localized, SpeedToLead
 from bot.services.documents import DocumentService
 from storage.schema import deals, documents, people
-from tests.fakes import Prospect, Sent
-from tests.handlers.conftest import World
+from tests.fakes import FakeClock, Prospect, RecordingSession, Sent
+from tests.handlers.conftest import World, make_world
 from tests.handlers.test_deal_card import (
     deal_of,
     english_manager_with_deal,
@@ -42,6 +43,10 @@ async def offer_of_consultation(world: World) -> Prospect:
     await oleg.press("Добавить из каталога")
     await oleg.press("Консультация эксперта")
     return oleg
+
+
+def text_of_pdf(sent: Sent) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(file_bytes(sent.file))).pages)
 
 
 def file_bytes(upload: object) -> bytes:
@@ -80,7 +85,7 @@ async def test_a_manager_builds_an_offer_and_sends_it_as_pdf_and_docx(world: Wor
         and "KP-2026-0001" in plain(pdf.text)
         and "332 640,00" in plain(pdf.text)
     )
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(file_bytes(pdf.file))).pages)
+    text = text_of_pdf(pdf)
     assert "Итого к оплате 332 640,00 ₽" in plain(text)
     assert "Анна" in text and "ООО Вектор" in text
     assert any(call.__class__.__name__ == "SendChatAction" for call in world.session.calls)
@@ -125,7 +130,7 @@ async def test_validity_is_chosen_and_documents_are_sent_again_without_rendering
     [screen] = await oleg.press("30 дн.")
     assert "Действует 30 дн." in screen.text
     [pdf] = await oleg.press("Коммерческое предложение")
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(file_bytes(pdf.file))).pages)
+    text = text_of_pdf(pdf)
     assert "действительно до 23.12.2026" in text
     await oleg.send("/deals")
     await oleg.press("#1")
@@ -172,7 +177,7 @@ async def test_the_offer_is_written_in_the_clients_language(world: World) -> Non
     assert "Консультация эксперта" in screen.text  # the manager's screen stays in Russian
     [pdf] = await oleg.press("Коммерческое предложение")
     assert "Коммерческое предложение" in pdf.text  # so does what the bot tells him
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(file_bytes(pdf.file))).pages)
+    text = text_of_pdf(pdf)
     assert "Expert consultation" in text and "INN" in text and "ИНН" not in text
 
 
@@ -194,7 +199,7 @@ async def test_the_manager_chooses_the_language_of_a_client_the_bot_does_not_kno
     [screen] = await oleg.press("Консультация эксперта")
     assert "Документ на английском языке" in screen.text  # remembered for the client
     [pdf] = await oleg.press("Коммерческое предложение")
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(file_bytes(pdf.file))).pages)
+    text = text_of_pdf(pdf)
     assert "Expert consultation" in text and "INN" in text and "ИНН" not in text
 
     [refused] = await oleg.callback(DealCb(action=DealAction.OFFER, deal=1, arg="lang.de").pack())
@@ -337,3 +342,26 @@ async def test_a_quote_for_a_client_the_bot_cannot_write_to_has_no_send_button(
     assert "Отправить клиенту" not in pdf.buttons()
     [refused] = await oleg.callback(DealCb(action=DealAction.OFFER, deal=1, arg="send.1").pack())
     assert "кнопка уже не действует" in refused.text
+
+
+async def test_a_business_without_requisites_still_makes_offers_and_invoices(
+    sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock
+) -> None:
+    company = business_config.company.model_copy(update={"requisites": None})
+    config = business_config.model_copy(
+        update={
+            "company": company,
+            "followups": FollowUps(speed_to_lead=SpeedToLead(temperatures=())),
+        }
+    )
+    world = make_world(sqlite_engine, config, clock, RecordingSession())
+    try:
+        oleg = await offer_of_consultation(world)
+        [pdf] = await oleg.press("Коммерческое предложение")
+        assert pdf.kind == "document" and "ИНН" not in text_of_pdf(pdf)
+        await oleg.press("К сделке")
+        await oleg.press("КП / счёт")
+        [invoice] = await oleg.press("Счёт на оплату")
+        assert invoice.kind == "document"
+    finally:
+        world.dp["documents"].close()
