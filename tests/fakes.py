@@ -291,14 +291,18 @@ class Prospect:
     ) -> list[Sent]:
         content: dict[str, Any] = {"text": text}
         if reply_to is not None:
-            content["reply_to_message"] = Message(
-                message_id=reply_to.message_id,
-                date=datetime.now(UTC),
-                chat=self.chat,
-                from_user=User(id=BOT_ID, is_bot=True, first_name="Sales"),
-                text=reply_to.text,
-            )
+            content["reply_to_message"] = self._bots(reply_to)
         return await self._feed(message=self._message(chat=chat, **content))
+
+    def _bots(self, sent: Sent) -> Message:
+        """The bot's message `sent`, as a reply to it carries it."""
+        return Message(
+            message_id=sent.message_id,
+            date=datetime.now(UTC),
+            chat=self.chat,
+            from_user=User(id=BOT_ID, is_bot=True, first_name="Sales"),
+            text=sent.text,
+        )
 
     async def send_voice(self, file_id: str = "voice-1", duration: int = 12) -> list[Sent]:
         voice = Voice(file_id=file_id, file_unique_id=f"u-{file_id}", duration=duration)
@@ -327,8 +331,9 @@ class Prospect:
         return await self._feed(message=self._message(sticker=sticker))
 
     async def send_document(
-        self, data: bytes, filename: str, file_size: int | None = None
-    ) -> list[Sent]:
+        self, data: bytes, filename: str, file_size: int | None = None,
+        reply_to: Sent | None = None,
+    ) -> list[Sent]:  # fmt: skip
         """`file_size`: what Telegram says of the file, when it is not `data`'s (a file too big
         for a bot to download is only told of)."""
         file_id = f"file-{len(self.session.files) + 1}"
@@ -337,7 +342,8 @@ class Prospect:
             file_id=file_id, file_unique_id=f"u-{file_id}", file_name=filename,
             file_size=len(data) if file_size is None else file_size,
         )  # fmt: skip
-        return await self._feed(message=self._message(document=document))
+        replied = self._bots(reply_to) if reply_to is not None else None
+        return await self._feed(message=self._message(document=document, reply_to_message=replied))
 
     async def send_photo(self) -> list[Sent]:
         photo = [PhotoSize(file_id="p1", file_unique_id="pu1", width=90, height=90)]

@@ -179,9 +179,10 @@ async def test_a_template_is_downloaded_edited_sent_back_and_restored(
     shipped = (TEMPLATES / "offer.html").read_bytes()
     assert current.file.data == shipped
 
-    # sent back under the name a browser gives a second download, in another case
+    # sent back under the name a browser gives a second download, in another case, as a
+    # reply to the file it came in (as one does on a phone)
     special = shipped.replace(b"<h1>", "<p>ОСОБОЕ</p><h1>".encode())
-    [replaced] = await admin.send_document(special, "Offer (1).HTML")
+    [replaced] = await admin.send_document(special, "Offer (1).HTML", reply_to=current)
     assert "Шаблон offer.html заменён и проверен" in replaced.text
     assert "ОСОБОЕ" in await offer_text(oleg)
 
