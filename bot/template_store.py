@@ -9,6 +9,7 @@ import atexit
 import contextlib
 import html
 import io
+import itertools
 import logging
 import re
 import shutil
@@ -19,12 +20,14 @@ from pathlib import Path
 from stat import S_ISREG
 from xml.etree import ElementTree
 
+import docx
 from PIL import Image
 
 from bot.config import BusinessConfig, DocumentType
 from bot.documents import Party, context, number
 from bot.domain.offers import OfferLine
 from bot.rendering import TEMPLATES, Renderer, RenderFailed
+from bot.texts import LOCALES
 
 log = logging.getLogger(__name__)
 
@@ -237,10 +240,13 @@ class TemplateStore:
             (trial / name).write_bytes(content)
             checker = Renderer(trial, workers=1, timeout=20)
             try:
-                for kind in kinds:
-                    data = sample(self._config, kind)
+                # in every language: "{% if locale == 'en' %}" is how an admin translates one
+                for kind, locale in itertools.product(kinds, LOCALES):
+                    data = sample(self._config, kind, locale)
                     if name == kind.docx:
-                        await checker.docx(name, data)
+                        made = await checker.docx(name, data)
+                        if not _prints_number(_docx_text(made), data):
+                            raise TemplateRejected("no_number")
                         continue
                     await checker.pdf(kind.pdf, data)
                     if name == kind.pdf and not _prints_number(
@@ -284,6 +290,13 @@ def _prints_number(page: str, data: dict[str, object]) -> bool:
         return False
     text = html.unescape(_TAG.sub("", _TITLE.sub("", page)))
     return _NOT_COMPARED.sub("", str(number)) in _NOT_COMPARED.sub("", text)
+
+
+def _docx_text(content: bytes) -> str:
+    """A Word file's words, its tables' included, as a page's text to look the number up in."""
+    document = docx.Document(io.BytesIO(content))
+    cells = (cell.text for table in document.tables for row in table.rows for cell in row.cells)
+    return "\n".join([*(p.text for p in document.paragraphs), *cells])
 
 
 def _write_atomically(path: Path, content: bytes) -> None:

@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+import docx
 import pytest
 from aiogram.types import BufferedInputFile
 from PIL import Image
@@ -63,12 +64,30 @@ async def test_a_replacement_is_checked_before_it_is_used(world: World) -> None:
     assert "ОСОБОЕ" not in (TEMPLATES / "offer.html").read_text(encoding="utf-8")  # shipped kept
 
 
+def word_file(text: str) -> bytes:
+    document = docx.Document()
+    document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(
     ("content", "name", "why"),
     [
         (b"", "invoice.html", "файл пустой"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "base.css", "не текст"),
         (b"<html><body><p>Hello</p></body></html>", "offer.html", "нет номера документа"),
+        (word_file("Просто письмо без полей"), "offer.docx", "нет номера документа"),
+        # what fails in English only is found before an English-speaking client gets it
+        (
+            (TEMPLATES / "offer.html")
+            .read_text(encoding="utf-8")
+            .replace("<h1>", "{% if locale == 'en' %}{{ nope.x }}{% endif %}<h1>")
+            .encode(),
+            "offer.html",
+            "не принят",
+        ),
     ],
 )
 async def test_a_template_that_makes_no_document_is_refused(
@@ -94,6 +113,9 @@ async def test_a_number_typeset_its_own_way_and_an_empty_stylesheet_are_accepted
     [replaced] = await admin.send_document(typeset.encode(), "offer.html")
     assert "заменён и проверен" in replaced.text
     [replaced] = await admin.send_document(b"", "base.css")  # no extra styling
+    assert "заменён и проверен" in replaced.text
+    shipped_word = (TEMPLATES / "offer.docx").read_bytes()  # the one shipped is a document
+    [replaced] = await admin.send_document(shipped_word, "offer.docx")
     assert "заменён и проверен" in replaced.text
 
 
