@@ -78,8 +78,10 @@ async def offer(ctx: DealContext, arg: str) -> None:
         if command == "cat":  # "cat": the first page; "cat.<n>": page n, in place of the shown
             await _catalogue(ctx, service, row_id(value) or 0, bool(value))
             return
-        if command in ("add", "sub"):
-            step = Decimal(1 if command == "add" else -1)
+        # "pick": an item from the catalogue's list, one unit a tap (its double tap is one);
+        # "add"/"sub": the screen's ➕/➖, pressed again on purpose
+        if command in ("add", "sub", "pick"):
+            step = Decimal(-1 if command == "sub" else 1)
             await service.change(ctx.viewer, ctx.deal_id, value, step, ctx.now())
         elif command == "qty":
             await service.item(value)
@@ -228,7 +230,7 @@ async def _catalogue(ctx: DealContext, service: DocumentService, page: int, in_p
     shown, page, pages = page_of(await service.catalogue(), page)
     rows = [
         [_button(f"{_short(item.name.get(ctx.t.locale))} · {money(int(item.price * 100), ctx.t.locale)} ₽",
-                 ctx.deal_id, f"add.{item.sku}")]
+                 ctx.deal_id, f"pick.{item.sku}")]
         for item in shown
     ]  # fmt: skip
     nav = pager(page, pages, lambda n: _data(ctx.deal_id, f"cat.{n}"))

@@ -24,6 +24,7 @@ from storage.schema import deal_answers, documents, events, reminders
 from tests.fakes import Prospect, RecordingSession, Sent, make_bot
 from tests.handlers.conftest import World, make_world
 from tests.handlers.test_deal_card import deal_of, manager_with_deal
+from tests.handlers.test_staff import button_data
 
 
 @pytest.fixture
@@ -108,8 +109,10 @@ async def test_a_quick_reminder_and_an_objection_tapped_twice_are_kept_once(worl
 async def test_plus_pressed_three_times_adds_three(world: World) -> None:
     oleg = await manager_with_deal(world)
     await oleg.press("КП / счёт")
-    await oleg.press("Добавить из каталога")
-    [screen] = await oleg.press("Консультация эксперта")
+    [listing] = await oleg.press("Добавить из каталога")
+    item = button_data(listing, "Консультация эксперта")
+    [screen] = await twice(oleg, item, False)  # "one unit a tap" on the list: a double tap is one
+    assert "1 ч" in screen.text.replace("\xa0", " ")
     for _ in range(2):
         assert await oleg.press("➕") == []  # the screen changes in place
     assert "3 ч" in screen.text.replace("\xa0", " ") and screen.edits == 2
