@@ -245,3 +245,35 @@ async def test_a_template_cannot_reach_files_outside_its_directory(
     attachments = PdfReader(io.BytesIO(pdf)).attachments
     assert list(attachments) == ["LICENSE-DejaVu.txt"]  # its own directory only
     assert b"secret" not in pdf
+
+
+@pytest.mark.filterwarnings("ignore:HarfBuzz-Subset")  # the server's library, said at import
+def test_a_long_name_without_spaces_stays_on_the_page(business_config: BusinessConfig) -> None:
+    """ "Кабель_витая_пара_UTP_cat6…": the name wraps, the amounts stay on an A4 page."""
+    from weasyprint import HTML
+
+    from bot.rendering import _base_stylesheet, _environment, _fetcher, _fonts
+
+    assert business_config.documents is not None
+    kind = business_config.documents.types[0]
+    name = "Кабель_витая_пара_UTP_cat6_23AWG_LSZH_305м_бухта_серый_дополнительно"
+    lines = [OfferLine("cable", name, "шт.", Decimal(12), 1_234_567, 22)]
+    data, _ = context(
+        business_config, kind, number(kind, 2026, 1), date(2026, 11, 23), lines, Decimal(0),
+        Party("Анна"), Party("Олег"), "ru",
+    )  # fmt: skip
+    directory = str(TEMPLATES)
+    page_html = _environment(directory).get_template(kind.pdf).render(**data)
+    document = HTML(string=page_html, base_url=directory, url_fetcher=_fetcher(directory))
+    stylesheet = _base_stylesheet(directory)
+    [page, *_] = document.render(
+        stylesheets=[stylesheet] if stylesheet is not None else None,
+        font_config=_fonts,
+        full_fonts=True,  # as the bot renders: the fonts shipped are subsets already
+    ).pages
+    boxes, rightmost = [page._page_box], 0.0
+    while boxes:
+        box = boxes.pop()
+        rightmost = max(rightmost, box.position_x + (box.width or 0))
+        boxes.extend(getattr(box, "children", None) or [])
+    assert rightmost <= page.width
