@@ -136,7 +136,9 @@ async def show(ctx: DealContext, service: DocumentService) -> None:
     chat has one screen that changes the basket."""
     basket = await service.basket(ctx.viewer, ctx.deal_id, ctx.t.locale)
     language = await service.document_locale(ctx.viewer, ctx.deal_id, ctx.t.locale)
-    text = _screen(ctx.t, ctx.deal_id, basket, language)
+    documents = ctx.config.documents
+    vat_on_top = documents is not None and not documents.prices_include_vat
+    text = _screen(ctx.t, ctx.deal_id, basket, language, vat_on_top)
     markup = _keyboard(ctx, service, basket, language)
     screens = ctx.live_screens
     current = screens.shown(ctx.chat_id, ctx.deal_id) if screens is not None else None
@@ -157,7 +159,7 @@ async def show(ctx: DealContext, service: DocumentService) -> None:
             )
 
 
-def _screen(t: Translator, deal_id: int, basket: Basket, language: str) -> str:
+def _screen(t: Translator, deal_id: int, basket: Basket, language: str, vat_on_top: bool) -> str:
     lines = [
         {
             "name": line.name,
@@ -179,6 +181,7 @@ def _screen(t: Translator, deal_id: int, basket: Basket, language: str) -> str:
             vat=money(result.vat_total_minor, t.locale)
             if result and result.vat_total_minor
             else "",
+            vat_on_top=vat_on_top,  # prices without VAT: it is added, not inside
             valid_days=basket.valid_days,
             total=money(result.total_minor, t.locale) if result else "",
             document_locale=language,

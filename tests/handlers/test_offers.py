@@ -4,6 +4,8 @@ the DOCX on request, the document in the deal's history; bad input and forged bu
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 from aiogram.types import BufferedInputFile
@@ -348,14 +350,8 @@ async def test_a_business_without_requisites_still_makes_offers_and_invoices(
     sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock
 ) -> None:
     company = business_config.company.model_copy(update={"requisites": None})
-    config = business_config.model_copy(
-        update={
-            "company": company,
-            "followups": FollowUps(speed_to_lead=SpeedToLead(temperatures=())),
-        }
-    )
-    world = make_world(sqlite_engine, config, clock, RecordingSession())
-    try:
+    config = business_config.model_copy(update={"company": company})
+    async with quiet_world_of(sqlite_engine, config, clock) as world:
         oleg = await offer_of_consultation(world)
         [pdf] = await oleg.press("Коммерческое предложение")
         assert pdf.kind == "document" and "ИНН" not in text_of_pdf(pdf)
@@ -363,5 +359,32 @@ async def test_a_business_without_requisites_still_makes_offers_and_invoices(
         await oleg.press("КП / счёт")
         [invoice] = await oleg.press("Счёт на оплату")
         assert invoice.kind == "document"
+
+
+async def test_vat_added_to_prices_without_it_is_called_so_on_the_screen(
+    sqlite_engine: AsyncEngine, business_config: BusinessConfig, clock: FakeClock
+) -> None:
+    assert business_config.documents is not None
+    documents = business_config.documents.model_copy(update={"prices_include_vat": False})
+    config = business_config.model_copy(update={"documents": documents})
+    async with quiet_world_of(sqlite_engine, config, clock) as world:
+        oleg = await manager_with_deal(world)
+        await oleg.press("КП / счёт")
+        await oleg.press("Добавить из каталога")
+        [screen] = await oleg.press("Внедрение CRM")
+        assert "НДС сверху" in screen.text and "В том числе НДС" not in screen.text
+
+
+@asynccontextmanager
+async def quiet_world_of(
+    engine: AsyncEngine, config: BusinessConfig, clock: FakeClock
+) -> AsyncIterator[World]:
+    """A world of another configuration, without the speed-to-lead ladder (as quiet_world)."""
+    quiet = config.model_copy(
+        update={"followups": FollowUps(speed_to_lead=SpeedToLead(temperatures=()))}
+    )
+    world = make_world(engine, quiet, clock, RecordingSession())
+    try:
+        yield world
     finally:
         world.dp["documents"].close()
