@@ -180,7 +180,7 @@ async def send_standard_offer(
     if card is None:
         return
     now = clock.now()
-    again = await documents.recent_own(deal_id, chat_id, sku, now - REPEAT_WITHIN)
+    again = await documents.recent_own(deal_id, chat_id, sku, now - REPEAT_WITHIN, t.locale)
     if again is not None and again["pdf_file_id"]:
         await bot.send_document(
             chat_id, again["pdf_file_id"], caption=t("self_offer_sent", number=again["number"])

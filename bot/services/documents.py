@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from bot.config import BusinessConfig, CatalogueItem, DocumentType
 from bot.documents import Party, context, number
 from bot.domain.desk import DealCard, Viewer
-from bot.domain.offers import OfferLine, Totals, totals
+from bot.domain.offers import OfferLine, Totals, money, totals
 from bot.rendering import Renderer
 from bot.services.desk import DeskService
 from bot.texts import locale_for
@@ -316,14 +316,25 @@ class DocumentService:
         )
 
     async def recent_own(
-        self, deal_id: int, client_id: int, sku: str, since: datetime
+        self, deal_id: int, client_id: int, sku: str, since: datetime, locale: str
     ) -> dict[str, Any] | None:
-        """A standard offer of `sku` the client asked for since `since`: sent again, not made
-        again (a tap repeated, or a bot pressing the button, costs no render and no number)."""
+        """A standard offer of `sku` the client asked for since `since`, in `locale` and at
+        today's price: sent again, not made again (a tap repeated, or a bot pressing the button,
+        costs no render and no number). A price changed since makes a new one."""
+        try:
+            price = money(int((await self.item(sku)).price * 100), locale)
+        except UnknownItem:
+            return None
         for row in await self._documents.of_deal(deal_id, 5):
-            lines = (row.get("content") or {}).get("lines") or []
-            same = [line.get("sku") for line in lines] == [sku]
-            if row["created_by"] == client_id and row["created_at"] >= since and same:
+            content = row.get("content") or {}
+            lines = content.get("lines") or []
+            same = [(line.get("sku"), line.get("price")) for line in lines] == [(sku, price)]
+            if (
+                row["created_by"] == client_id
+                and row["created_at"] >= since
+                and same
+                and content.get("locale") == locale
+            ):
                 return row
         return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.callbacks import MenuAction, MenuCb, ProspectOfferCb
 from bot.config import BusinessConfig
+from bot.services.documents import DocumentService
 from storage.schema import deals
 from tests.fakes import FakeClock, RecordingSession
 from tests.handlers.conftest import World, make_world
@@ -171,6 +173,17 @@ async def test_the_same_offer_asked_again_is_the_same_file(world: World) -> None
     assert offers[1].file == offers[2].file == f"doc-{offers[0].message_id}"  # ... then re-sent
     alerts = [s for s in world.session.to(7001) if "сам запросил КП" in s.text]
     assert len(alerts) == 1
+    # the price changed since: a new offer at the new price, not the old file again
+    service: DocumentService = world.dp["documents"]
+    consultation = await service.item("consult-hour")
+    await service.import_items(
+        [consultation.model_copy(update={"price": Decimal(7000)})], world.clock.now()
+    )
+    await anna.send("/start")
+    await anna.press("Получить КП")
+    await anna.press("Консультация эксперта")
+    newer = [s for s in world.session.to(1001) if s.kind == "document"][-1]
+    assert "KP-2026-0002" in newer.text and "7 000,00" in pdf_text(newer.file)
 
 
 async def test_a_long_catalogue_comes_in_pages_to_a_prospect_too(world: World) -> None:
