@@ -263,12 +263,42 @@ async def _documents(ctx: DealContext, service: DocumentService) -> None:
 
 
 async def _again(ctx: DealContext, service: DocumentService, document_id: int) -> None:
+    """A document made before, back in the manager's chat with what can be done with it (sent
+    to the client, its Word copy), as it came when it was made."""
     row = next((r for r in await service.of_deal(ctx.viewer, ctx.deal_id, 50)
                 if r["id"] == document_id and r["pdf_file_id"]), None)  # fmt: skip
+    kind = next((k for k in service.kinds() if row and k.id == row["kind"]), None)
     if row is None:
         await ctx.send(ctx.t("err_stale_button"))
         return
-    await ctx.bot.send_document(ctx.chat_id, row["pdf_file_id"], caption=row["number"])
+    rows = await _document_rows(ctx, document_id, kind is not None and kind.docx is not None)
+    await ctx.bot.send_document(
+        ctx.chat_id, row["pdf_file_id"], caption=row["number"],
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+    )  # fmt: skip
+
+
+async def _document_rows(
+    ctx: DealContext, document_id: int, word: bool
+) -> list[list[InlineKeyboardButton]]:
+    """Under a document in the manager's chat: to the client, its Word copy, the card."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if await ctx.desk.open_chat(ctx.viewer, ctx.deal_id) is not None:
+        # The client talks to this bot: the document goes to them from here, as the company
+        rows.append(
+            [_button(ctx.t.label("btn_offer_to_client"), ctx.deal_id, f"send.{document_id}")]
+        )
+    if word:
+        editable = DealCb(action=DealAction.OFFER_DOCX, deal=ctx.deal_id, arg=str(document_id))
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=ctx.t.label("btn_offer_docx"), callback_data=editable.pack()
+                )
+            ]
+        )
+    rows.append([kb.to_card(ctx.t, ctx.deal_id)])
+    return rows
 
 
 async def _to_client(ctx: DealContext, service: DocumentService, document_id: int) -> None:
@@ -360,19 +390,7 @@ async def _send_pdf(ctx: DealContext, service: DocumentService, made: MadeDocume
             current=money(current, ctx.t.locale) if current else None,
         )
         rows.append([_button(label, ctx.deal_id, f"amount.{made.id}")])
-    if await ctx.desk.open_chat(ctx.viewer, ctx.deal_id) is not None:
-        # The client talks to this bot: the document goes to them from here, as the company
-        rows.append([_button(ctx.t.label("btn_offer_to_client"), ctx.deal_id, f"send.{made.id}")])
-    if made.kind.docx:
-        editable = DealCb(action=DealAction.OFFER_DOCX, deal=ctx.deal_id, arg=str(made.id))
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    text=ctx.t.label("btn_offer_docx"), callback_data=editable.pack()
-                )
-            ]
-        )
-    rows.append([kb.to_card(ctx.t, ctx.deal_id)])
+    rows += await _document_rows(ctx, made.id, made.kind.docx is not None)
     markup = InlineKeyboardMarkup(inline_keyboard=rows)
     sent = await ctx.bot.send_document(
         ctx.chat_id,

@@ -142,6 +142,11 @@ async def test_validity_is_chosen_and_documents_are_sent_again_without_rendering
     [again] = await oleg.press("KP-2026-0001")
     assert again.kind == "document" and again.file == f"doc-{pdf.message_id}"  # its file id
     assert rendered == len([c for c in world.session.calls if type(c).__name__ == "SendChatAction"])
+    # with what can be done with it, as when it was made: an older quote goes to the client too
+    assert "📤 Отправить клиенту" in again.buttons()
+    await oleg.press("Отправить клиенту")
+    [to_client] = [s for s in world.session.to(1001) if s.kind == "document"]
+    assert to_client.file == f"doc-{pdf.message_id}"
 
 
 async def test_a_validity_of_ones_own_is_typed(world: World) -> None:
