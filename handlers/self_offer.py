@@ -27,6 +27,7 @@ from bot.callbacks import MenuAction, MenuCb, ProductsPageCb, ProspectOfferCb, S
 from bot.clock import Clock
 from bot.config import BusinessConfig, CatalogueItem, Localized
 from bot.desk_views import format_amount, relay_header, short
+from bot.domain.models import DealStatus
 from bot.draft import load_draft, save_draft
 from bot.filters import IsProspect, MenuPressed
 from bot.paging import page_of, pager
@@ -138,7 +139,9 @@ async def chosen(
         return
     await callback.answer()
     deal = await desk.prospect_deal(callback.from_user.id)
-    if deal is None:  # the offer needs a name and a phone: the form first, then the offer
+    # the offer needs a name and a phone (the form first, then the offer); a client whose deals
+    # are closed asks anew: a new request (their contacts filled in), not a quote on a lost deal
+    if deal is None or deal.status is not DealStatus.OPEN:
         draft = await load_draft(state)
         draft.offer_sku = callback_data.sku
         current = await state.get_state()
@@ -152,7 +155,8 @@ async def chosen(
             await flow.resume(current)
             return
         await save_draft(state, draft)
-        await bot.send_message(callback.from_user.id, t("self_offer_form_first"))
+        text = t("self_offer_form_first", known=deal is not None)
+        await bot.send_message(callback.from_user.id, text)
         await begin_form(callback.from_user, bot, state, t, config, leads, reminders, clock.now())
         return
     await send_standard_offer(

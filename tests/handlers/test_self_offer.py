@@ -19,7 +19,7 @@ from bot.config import BusinessConfig
 from bot.services.documents import DocumentService
 from storage.schema import deals
 from tests.fakes import FakeClock, RecordingSession
-from tests.handlers.conftest import World, make_world
+from tests.handlers.conftest import World, choose_quickly, make_world
 from tests.handlers.test_offers import a_long_catalogue
 from tests.handlers.test_staff import submit_lead
 
@@ -211,3 +211,22 @@ async def test_an_offer_asked_for_at_the_forms_start_does_not_call_it_nearly_don
     sent = await prospect.press("Внедрение CRM под ключ")
     assert "сразу после заявки" in sent[0].text and "почти готова" not in sent[0].text
     assert "Вы согласны?" in sent[-1].text  # the consent, asked again
+
+
+async def test_a_client_whose_deal_is_closed_asks_anew_for_a_quote(world: World) -> None:
+    await world.add_manager(7001, "Олег")
+    anna = await submit_lead(world, 1001)
+    async with world.engine.begin() as connection:
+        await connection.execute(deals.update().values(status="lost"))
+    await anna.send("/start")
+    await anna.press("Получить КП")
+    sent = await anna.press("Консультация эксперта")
+    # not filed on the lost deal: a new request first, her contacts already in
+    assert "после новой заявки" in sent[0].text and "Что вам нужно" in sent[-1].text
+    assert not [s for s in world.session.to(1001) if s.kind == "document"]
+    await choose_quickly(anna)
+    after = await anna.press("Всё верно")
+    assert len([s for s in after if s.kind == "document"]) == 1  # the quote, after the form
+    async with world.engine.connect() as connection:
+        rows = list(await connection.execute(select(deals.c.id, deals.c.status)))
+    assert [tuple(r) for r in rows] == [(1, "lost"), (2, "open")]  # the quote is the new deal's
