@@ -36,6 +36,10 @@ DISCOUNTS = ("0", "5", "10", "15", "20")
 VALIDITY = ("3", "7", "14", "30")  # days
 SKU_KEY = "sku"
 NAME_CUT = 28  # characters of an item's name on a button
+LINE_NAME_CUT = 70  # ... and on the screen's line (the document has it whole)
+# Lines a screen shows with their ➖/➕/🔢: 30 of them fit a message's 4096 characters and a
+# keyboard's 100 buttons; the rest are in the document, and counted on the screen
+SCREEN_LINES = 30
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +67,8 @@ def _data(deal_id: int, arg: str) -> str:
     return DealCb(action=DealAction.OFFER, deal=deal_id, arg=arg).pack()
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= NAME_CUT else text[: NAME_CUT - 1] + "…"
+def _short(text: str, limit: int = NAME_CUT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def offer(ctx: DealContext, arg: str) -> None:
@@ -162,13 +166,13 @@ async def show(ctx: DealContext, service: DocumentService) -> None:
 def _screen(t: Translator, deal_id: int, basket: Basket, language: str, vat_on_top: bool) -> str:
     lines = [
         {
-            "name": line.name,
+            "name": _short(line.name, LINE_NAME_CUT),
             "quantity": decimal_text(line.quantity, t.locale),
             "unit": line.unit,
             "price": money(line.price_minor, t.locale),
             "amount": money(line.amount_minor, t.locale),
         }
-        for line in basket.lines
+        for line in basket.lines[:SCREEN_LINES]
     ]
     result = basket.totals
     return str(
@@ -186,6 +190,7 @@ def _screen(t: Translator, deal_id: int, basket: Basket, language: str, vat_on_t
             total=money(result.total_minor, t.locale) if result else "",
             document_locale=language,
             withdrawn=basket.withdrawn,
+            more=max(len(basket.lines) - SCREEN_LINES, 0),
         )
     )
 
@@ -201,7 +206,7 @@ def _keyboard(
             _button("➕", deal_id, f"add.{line.sku}"),
             _button("🔢", deal_id, f"qty.{line.sku}"),
         ]
-        for line in basket.lines
+        for line in basket.lines[:SCREEN_LINES]
     ]
     rows.append([_button(t.label("btn_offer_add"), deal_id, "cat")])
     rows.append(

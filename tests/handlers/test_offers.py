@@ -393,3 +393,20 @@ async def quiet_world_of(
         yield world
     finally:
         world.dp["documents"].close()
+
+
+async def test_a_long_basket_fits_one_screen_and_its_keyboard(world: World) -> None:
+    service: DocumentService = world.dp["documents"]
+    long_name = "Монтаж и пусконаладка оборудования на объекте заказчика, выезд инженера, "
+    items = [
+        CatalogueItem(sku=f"work-{n:02d}", name=Localized({"ru": f"{long_name}{n:02d}"}), price=n)
+        for n in range(1, 36)
+    ]
+    await service.import_items(items, world.clock.now())
+    oleg = await manager_with_deal(world)
+    await oleg.press("КП / счёт")
+    for item in items:
+        await oleg.callback(DealCb(action=DealAction.OFFER, deal=1, arg=f"pick.{item.sku}").pack())
+    screen = oleg.last()
+    assert len(screen.text) <= 4096 and len(screen.buttons()) <= 100  # Telegram's limits
+    assert "… и ещё 5 поз. — в документе все" in screen.text
