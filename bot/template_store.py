@@ -14,13 +14,13 @@ import logging
 import re
 import shutil
 import tempfile
+import zipfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from stat import S_ISREG
 from xml.etree import ElementTree
 
-import docx
 from PIL import Image
 
 from bot.config import BusinessConfig, DocumentType
@@ -292,11 +292,21 @@ def _prints_number(page: str, data: dict[str, object]) -> bool:
     return _NOT_COMPARED.sub("", str(number)) in _NOT_COMPARED.sub("", text)
 
 
+_WORD = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_WORD_PARTS = re.compile(r"word/(?:document|header\d*|footer\d*)\.xml")
+
+
 def _docx_text(content: bytes) -> str:
-    """A Word file's words, its tables' included, as a page's text to look the number up in."""
-    document = docx.Document(io.BytesIO(content))
-    cells = (cell.text for table in document.tables for row in table.rows for cell in row.cells)
-    return "\n".join([*(p.text for p in document.paragraphs), *cells])
+    """A Word file's words as a page's text to look the number up in: its body, headers and
+    footers, with what tables, text boxes and content controls hold (a paragraph a line)."""
+    lines = []
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        for part in package.namelist():
+            if _WORD_PARTS.fullmatch(part):
+                root = ElementTree.fromstring(package.read(part))
+                for paragraph in root.iter(f"{_WORD}p"):
+                    lines.append("".join(t.text or "" for t in paragraph.iter(f"{_WORD}t")))
+    return "\n".join(lines)
 
 
 def _write_atomically(path: Path, content: bytes) -> None:

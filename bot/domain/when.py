@@ -178,7 +178,7 @@ def parse_reminder(text: str, now: datetime, tz: tzinfo) -> tuple[datetime, str 
             (words[:size], words[size:]),  # the moment first
             (words[-size:], words[:-size]),  # the moment last
         ):
-            if _BY_A_DATE.fullmatch(" ".join(moment_words)) and _says_a_day(note_words):
+            if _by_a_date(moment_words) and _says_a_day(note_words):
                 continue  # "завтра прислать договор | к 20.12": what is due by 20 December
             moment_words, note_words = _day_to_moment(moment_words, note_words)
             if not _is_a_note(note_words) or note_words[-1].lower() == "this":
@@ -460,8 +460,14 @@ def _a_year(token: str) -> bool:
 _DAY_WORDS = frozenset({"сегодня", "завтра", "послезавтра", "today", "tomorrow", "tonight"})
 
 
-# "к 20.12": by a day of a month, what is due by then (not a time of the day said elsewhere)
+# "к 20.12": by a day of a month, what is due by then (not a time of the day said elsewhere);
+# "к 9.05" and "к 11.10" are times, as minutes people say are of five
 _BY_A_DATE = re.compile(r"к\s+(0?[1-9]|[12]\d|3[01])\.(0?[1-9]|1[0-2])\.?", re.IGNORECASE)
+
+
+def _by_a_date(words: list[str]) -> bool:
+    found = _BY_A_DATE.fullmatch(" ".join(words))
+    return found is not None and (int(found[2]) % 5 != 0 or int(found[1]) > 23)
 
 
 def _day_to_moment(moment: list[str], note: list[str]) -> tuple[list[str], list[str]]:

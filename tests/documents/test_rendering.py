@@ -257,7 +257,11 @@ def test_a_long_name_without_spaces_stays_on_the_page(business_config: BusinessC
     assert business_config.documents is not None
     kind = business_config.documents.types[0]
     name = "Кабель_витая_пара_UTP_cat6_23AWG_LSZH_305м_бухта_серый_дополнительно"
-    lines = [OfferLine("cable", name, "шт.", Decimal(12), 1_234_567, 22)]
+    long_words = "Монтаж и пусконаладка оборудования на объекте заказчика с выездом инженера"
+    lines = [
+        OfferLine("cable", name, "шт.", Decimal(12), 1_234_567, 22),
+        OfferLine("works", long_words, "комплект", Decimal(1), 5_000_000, 22),
+    ]
     data, _ = context(
         business_config, kind, number(kind, 2026, 1), date(2026, 11, 23), lines, Decimal(0),
         Party("Анна"), Party("Олег"), "ru",
@@ -266,11 +270,13 @@ def test_a_long_name_without_spaces_stays_on_the_page(business_config: BusinessC
     page_html = _environment(directory).get_template(kind.pdf).render(**data)
     document = HTML(string=page_html, base_url=directory, url_fetcher=_fetcher(directory))
     stylesheet = _base_stylesheet(directory)
-    [page, *_] = document.render(
+    rendered = document.render(
         stylesheets=[stylesheet] if stylesheet is not None else None,
         font_config=_fonts,
         full_fonts=True,  # as the bot renders: the fonts shipped are subsets already
-    ).pages
+    )
+    [page, *_] = rendered.pages
+    assert "комплект" in pdf_text(rendered.write_pdf())  # a unit is not broken to make room
     boxes, rightmost = [page._page_box], 0.0
     while boxes:
         box = boxes.pop()

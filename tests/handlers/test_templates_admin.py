@@ -64,9 +64,10 @@ async def test_a_replacement_is_checked_before_it_is_used(world: World) -> None:
     assert "ОСОБОЕ" not in (TEMPLATES / "offer.html").read_text(encoding="utf-8")  # shipped kept
 
 
-def word_file(text: str) -> bytes:
+def word_file(text: str, header: str = "") -> bytes:
     document = docx.Document()
     document.add_paragraph(text)
+    document.sections[0].header.paragraphs[0].text = header
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -117,6 +118,8 @@ async def test_a_number_typeset_its_own_way_and_an_empty_stylesheet_are_accepted
     shipped_word = (TEMPLATES / "offer.docx").read_bytes()  # the one shipped is a document
     [replaced] = await admin.send_document(shipped_word, "offer.docx")
     assert "заменён и проверен" in replaced.text
+    [replaced] = await admin.send_document(word_file("Письмо", "№ {{ doc.number }}"), "offer.docx")
+    assert "заменён и проверен" in replaced.text  # its number in the page's header
 
 
 async def test_an_english_admin_is_told_in_english_and_a_huge_file_is_not_fetched(
