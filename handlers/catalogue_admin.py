@@ -56,10 +56,14 @@ def build_router() -> Router:
     router.callback_query.register(
         catalogue_file, StaffCb.filter(F.action == StaffAction.CATALOGUE_FILE)
     )
-    # A reply with a file to a client's message is meant for the client, and so is a file after
-    # "message the client": the relay's router comes first. A file sent back as a reply to the
-    # bot's own (the template or catalogue it gave to edit) is for us.
-    for_us = (F.document, F.reply_to_message.is_(None) | F.reply_to_message.from_user.is_bot)
+    # A reply with a file is meant for a client (so is a file after "message the client": the
+    # relay's router comes first), but for a reply to a file of the bot's own: the template or
+    # the catalogue it gave to edit, sent back.
+    for_us = (
+        F.document,
+        F.reply_to_message.is_(None)
+        | (F.reply_to_message.from_user.is_bot & F.reply_to_message.document),
+    )
     router.message.register(
         template_uploaded, *for_us, F.document.file_name.lower().endswith(TEMPLATE_FILES)
     )

@@ -295,13 +295,21 @@ class Prospect:
         return await self._feed(message=self._message(chat=chat, **content))
 
     def _bots(self, sent: Sent) -> Message:
-        """The bot's message `sent`, as a reply to it carries it."""
+        """The bot's message `sent`, as a reply to it carries it (a file with its name)."""
+        document = None
+        if sent.kind == "document":
+            name = getattr(sent.file, "filename", None)
+            document = Document(
+                file_id=f"doc-{sent.message_id}", file_unique_id="u", file_name=name
+            )
         return Message(
             message_id=sent.message_id,
             date=datetime.now(UTC),
             chat=self.chat,
             from_user=User(id=BOT_ID, is_bot=True, first_name="Sales"),
-            text=sent.text,
+            text=sent.text if document is None else None,
+            caption=sent.text if document is not None else None,
+            document=document,
         )
 
     async def send_voice(self, file_id: str = "voice-1", duration: int = 12) -> list[Sent]:

@@ -209,6 +209,9 @@ async def test_a_template_is_downloaded_edited_sent_back_and_restored(
     special = shipped.replace(b"<h1>", "<p>ОСОБОЕ</p><h1>".encode())
     [replaced] = await admin.send_document(special, "Offer (1).HTML", reply_to=current)
     assert "Шаблон offer.html заменён и проверен" in replaced.text
+    # a file as a reply to another message of the bot's (a card, an alert) is for a client
+    told = await admin.send_document(special, "offer.html", reply_to=listing)
+    assert told and not any("заменён" in sent.text for sent in told)
     assert "ОСОБОЕ" in await offer_text(oleg)
 
     [listing] = await admin.send("/templates")
