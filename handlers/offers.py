@@ -20,7 +20,7 @@ from bot.callbacks import BACK, DealAction, DealCb, row_id
 from bot.config import MAX_VALID_DAYS
 from bot.desk_views import format_amount
 from bot.documents import Party
-from bot.domain.offers import decimal_text, money
+from bot.domain.offers import OfferLine, decimal_text, money
 from bot.domain.parsing import InputError, parse_decimal
 from bot.filters import HasText, IsStaff, NotCommand, PrivateChat
 from bot.live_cards import Shown
@@ -37,9 +37,11 @@ VALIDITY = ("3", "7", "14", "30")  # days
 SKU_KEY = "sku"
 NAME_CUT = 28  # characters of an item's name on a button
 LINE_NAME_CUT = 70  # ... and on the screen's line (the document has it whole)
-# Lines a screen shows with their ➖/➕/🔢: 30 of them fit a message's 4096 characters and a
-# keyboard's 100 buttons; the rest are in the document, and counted on the screen
-SCREEN_LINES = 30
+# Lines a screen shows with their ➖/➕/🔢: the last 25 added (where a mistaken tap is) fit a
+# message's 4096 characters and a keyboard's 100 buttons; the earlier ones are in the
+# document, and counted on the screen
+SCREEN_LINES = 25
+UNIT_CUT = 12  # characters of a unit on the screen's line
 
 log = logging.getLogger(__name__)
 
@@ -163,16 +165,23 @@ async def show(ctx: DealContext, service: DocumentService) -> None:
             )
 
 
+def shown(basket: Basket) -> list[tuple[int, OfferLine]]:
+    """The lines a screen shows, with their numbers in the document."""
+    numbered = list(enumerate(basket.lines, start=1))
+    return numbered[-SCREEN_LINES:]
+
+
 def _screen(t: Translator, deal_id: int, basket: Basket, language: str, vat_on_top: bool) -> str:
     lines = [
         {
+            "n": n,
             "name": _short(line.name, LINE_NAME_CUT),
             "quantity": decimal_text(line.quantity, t.locale),
-            "unit": line.unit,
+            "unit": _short(line.unit, UNIT_CUT),
             "price": money(line.price_minor, t.locale),
             "amount": money(line.amount_minor, t.locale),
         }
-        for line in basket.lines[:SCREEN_LINES]
+        for n, line in shown(basket)
     ]
     result = basket.totals
     return str(
@@ -206,7 +215,7 @@ def _keyboard(
             _button("➕", deal_id, f"add.{line.sku}"),
             _button("🔢", deal_id, f"qty.{line.sku}"),
         ]
-        for line in basket.lines[:SCREEN_LINES]
+        for _, line in shown(basket)
     ]
     rows.append([_button(t.label("btn_offer_add"), deal_id, "cat")])
     rows.append(

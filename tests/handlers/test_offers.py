@@ -409,4 +409,7 @@ async def test_a_long_basket_fits_one_screen_and_its_keyboard(world: World) -> N
         await oleg.callback(DealCb(action=DealAction.OFFER, deal=1, arg=f"pick.{item.sku}").pack())
     screen = oleg.last()
     assert len(screen.text) <= 4096 and len(screen.buttons()) <= 100  # Telegram's limits
-    assert "… и ещё 5 поз. — в документе все" in screen.text
+    # the last added (where a mistaken tap is) shown, with their buttons, the rest counted
+    assert "… 10 поз. выше — в документе" in screen.text and "\n35. Монтаж" in screen.text
+    await oleg.press("➖ Монтаж")  # the first line shown (the 11th): one unit, so taken off
+    assert "… 9 поз. выше" in oleg.last().text and "\n34. Монтаж" in oleg.last().text
