@@ -155,7 +155,10 @@ async def chosen(
             await flow.resume(current)
             return
         await save_draft(state, draft)
-        text = t("self_offer_form_first", known=deal is not None)
+        # (their contacts are filled in as the form does it: consent on file, and a phone)
+        person = await leads.person(callback.from_user.id) if deal is not None else None
+        known = person is not None and person.consent_at is not None and bool(person.phone)
+        text = t("self_offer_form_first", known=known)
         await bot.send_message(callback.from_user.id, text)
         await begin_form(callback.from_user, bot, state, t, config, leads, reminders, clock.now())
         return
