@@ -165,7 +165,7 @@ async def show(ctx: DealContext, service: DocumentService) -> None:
             )
 
 
-def shown(basket: Basket) -> list[tuple[int, OfferLine]]:
+def _on_screen(basket: Basket) -> list[tuple[int, OfferLine]]:
     """The lines a screen shows, with their numbers in the document."""
     numbered = list(enumerate(basket.lines, start=1))
     return numbered[-SCREEN_LINES:]
@@ -181,7 +181,7 @@ def _screen(t: Translator, deal_id: int, basket: Basket, language: str, vat_on_t
             "price": money(line.price_minor, t.locale),
             "amount": money(line.amount_minor, t.locale),
         }
-        for n, line in shown(basket)
+        for n, line in _on_screen(basket)
     ]
     result = basket.totals
     return str(
@@ -215,7 +215,7 @@ def _keyboard(
             _button("➕", deal_id, f"add.{line.sku}"),
             _button("🔢", deal_id, f"qty.{line.sku}"),
         ]
-        for _, line in shown(basket)
+        for _, line in _on_screen(basket)
     ]
     rows.append([_button(t.label("btn_offer_add"), deal_id, "cat")])
     rows.append(
