@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_dispatcher
 from bot.config import BusinessConfig, FollowUps, SpeedToLead
+from bot.services.reminders import ReminderService
 from storage.fsm import SqlStorage
 from storage.schema import managers
 from tests.fakes import FakeClock, Prospect, RecordingSession, make_bot
@@ -80,17 +81,22 @@ def make_world(
         clock=clock,
         templates_dir=templates_dir,
     )
+    _reminders.append(dp["reminders"])
     return World(engine, config, clock, session, make_bot(session), dp)
 
 
 _storages: list[SqlStorage] = []
+_reminders: list[ReminderService] = []
 
 
 @pytest.fixture(autouse=True)
 async def _close_storages(sqlite_engine: AsyncEngine) -> AsyncIterator[None]:
-    """Each world's FSM storage is closed after the test, as at shutdown, before the database
-    goes: a commit still on its way would otherwise outlive the test's event loop."""
+    """Each world's FSM storage is closed and its lead alerts' batched write finished after
+    the test, as at shutdown, before the database goes: a commit still on its way would
+    otherwise outlive the test's event loop."""
     yield
+    while _reminders:
+        await _reminders.pop().stop()
     while _storages:
         await _storages.pop().close()
 
