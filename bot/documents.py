@@ -144,6 +144,7 @@ def context(
             "total": money(result.total_minor, locale),
             "words": in_words(result.total_minor, locale),
             "count": len(lines),
+            "vat_on_top": not include_vat,  # VAT added to the prices: shown before the total
         },
     }
     return data, result

@@ -104,6 +104,13 @@ async def test_the_invoice_pdf_carries_the_bank_details(
     assert "Счёт на оплату № SCH-2026-0007 от 23.11.2026" in text
     assert "044525225" in text and "40702810900000012345" in text
     assert "Оплатить до 28.11.2026" in text and "Всего наименований 3" in text
+    # VAT included: the total, then the VAT inside it; VAT on top: the VAT, then the total
+    assert text.index("Итого к оплате") < text.index("В том числе НДС")
+    assert business_config.documents is not None
+    documents = business_config.documents.model_copy(update={"prices_include_vat": False})
+    on_top = business_config.model_copy(update={"documents": documents})
+    text = pdf_text(await renderer.pdf("invoice.html", offer_context(on_top, "invoice")))
+    assert text.index("НДС 22 %") < text.index("Итого к оплате")
 
 
 async def test_the_offer_docx_is_editable_and_complete(
