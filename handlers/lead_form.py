@@ -228,13 +228,15 @@ async def cancel_typed(
     elif await state.get_state() == LeadForm.confirm.state:
         await flow.send(t("cancel_sure"), keyboards.cancel_sure(t))
     else:
-        await _cancel(message.chat.id, bot, state, t, desk)
+        await _cancel(message.chat.id, bot, state, t, desk, flow.draft)
 
 
 async def _cancel(
-    chat_id: int, bot: Bot | None, state: FSMContext, t: Translator, desk: DeskService
-) -> None:
-    await end_form(state, await load_draft(state))
+    chat_id: int, bot: Bot | None, state: FSMContext, t: Translator, desk: DeskService,
+    draft: LeadDraft | None = None,
+) -> None:  # fmt: skip
+    """`draft`: the form's, when the caller has loaded it already."""
+    await end_form(state, draft or await load_draft(state))
     assert bot is not None
     # "nothing is kept" would be untrue to a client whose earlier request is being worked
     deal = await desk.prospect_deal(chat_id)
@@ -291,7 +293,7 @@ async def form_action(
         # a whole request one tap from gone, right under the edit buttons: made sure of
         await flow.send(t("cancel_sure"), keyboards.cancel_sure(t))
     elif action in (FormAction.CANCEL, FormAction.DROP):
-        await _cancel(user.id, bot, state, t, desk)
+        await _cancel(user.id, bot, state, t, desk, flow.draft)
     elif action is FormAction.AGREE:
         flow.draft.consent_at = clock.now()
         await plan_nudge(flow, reminders, clock.now())

@@ -140,7 +140,9 @@ async def test_snooze_brings_it_back_and_quick_choices_work(world: World) -> Non
     assert await tick(world) == 1
 
 
-async def test_a_switched_off_managers_reminder_comes_to_the_admin_instead(world: World) -> None:
+async def reminder_of_switched_off_oleg(world: World) -> tuple[Prospect, Prospect]:
+    """Олег sets a reminder on his deal and is switched off; when it is due, it is pushed (to
+    the admin, in his place). Олег and the admin."""
     oleg = await manager_with_deal(world)
     await oleg.press("Напомнить")
     await oleg.press("Через час")
@@ -150,6 +152,11 @@ async def test_a_switched_off_managers_reminder_comes_to_the_admin_instead(world
     await admin.press("Да, отключить")
     world.clock.advance(hours=1)
     assert await tick(world) == 1
+    return oleg, admin
+
+
+async def test_a_switched_off_managers_reminder_comes_to_the_admin_instead(world: World) -> None:
+    _, admin = await reminder_of_switched_off_oleg(world)
     pushed = admin.last()
     assert "Из списка менеджера Олег" in pushed.text and "Напоминание" in pushed.text
     assert "#1" in pushed.text and "✅ Сделано" in pushed.buttons()
@@ -179,20 +186,9 @@ async def test_a_switched_off_managers_reminder_comes_to_the_admin_instead(world
 async def test_a_manager_switched_on_again_gets_back_what_an_admin_got_meanwhile(
     world: World,
 ) -> None:
-    oleg = await manager_with_deal(world)
-    await oleg.press("Напомнить")
-    await oleg.press("Через час")
-    admin = world.admin()
-    for action in (ManagerAction.DEACTIVATE, ManagerAction.ACTIVATE):
-        if action is ManagerAction.DEACTIVATE:
-            await admin.send("/managers")
-            await admin.press("⏸ Олег")
-            await admin.press("Да, отключить")
-            world.clock.advance(hours=1)
-            assert await tick(world) == 1  # to the admin, in his place
-            await admin.press("15 мин")
-        else:
-            await admin.callback(ManagerCb(action=action, manager=7001).pack())
+    oleg, admin = await reminder_of_switched_off_oleg(world)  # to the admin, in his place
+    await admin.press("15 мин")
+    await admin.callback(ManagerCb(action=ManagerAction.ACTIVATE, manager=7001).pack())
     world.dp["staff"].forget()
     world.clock.advance(minutes=15)
     assert await tick(world) == 1

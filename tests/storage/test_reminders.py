@@ -44,14 +44,23 @@ async def test_two_claimers_send_each_due_reminder_once(
     assert await reminders.upcoming(OLEG) == []
 
 
-async def test_a_claim_that_died_comes_back_after_its_lease(
-    engine: AsyncEngine, business_config: BusinessConfig
-) -> None:
-    deal_id = await outbound(engine, business_config, 7001, 1)
+async def claimed_reminder(
+    engine: AsyncEngine, config: BusinessConfig
+) -> tuple[ReminderService, SqlReminderRepository, Reminder]:
+    """Олег's reminder on his deal, due now and claimed."""
+    deal_id = await outbound(engine, config, 7001, 1)
     reminders = service(engine)
     await reminders.remind(OLEG, deal_id, NOW, NOW)
     repository = SqlReminderRepository(engine)
-    [claimed] = await repository.claim(NOW, LEASE, 10)  # ... and the process is killed here
+    [claimed] = await repository.claim(NOW, LEASE, 10)
+    return reminders, repository, claimed
+
+
+async def test_a_claim_that_died_comes_back_after_its_lease(
+    engine: AsyncEngine, business_config: BusinessConfig
+) -> None:
+    # ... and the process is killed after the claim
+    reminders, repository, claimed = await claimed_reminder(engine, business_config)
     assert await repository.claim(NOW + LEASE / 2, LEASE, 10) == []  # still held
     delivered: list[Reminder] = []
 
@@ -366,11 +375,7 @@ async def test_a_claim_under_way_at_the_stop_is_given_back(engine: AsyncEngine) 
 async def test_a_reminder_handed_over_meanwhile_is_not_handed_on_to_an_admin(
     engine: AsyncEngine, business_config: BusinessConfig
 ) -> None:
-    deal_id = await outbound(engine, business_config, 7001, 1)
-    reminders = service(engine)
-    await reminders.remind(OLEG, deal_id, NOW, NOW)
-    repository = SqlReminderRepository(engine)
-    [claimed] = await repository.claim(NOW, LEASE, 10)
+    _, repository, claimed = await claimed_reminder(engine, business_config)
     # the deal (and its reminder) goes to Ира between the claim and the handing on
     await SqlDeskRepository(engine).handover(7001, 7002, ADMIN.telegram_id, NOW)
     assert await repository.hand_on([claimed.id], [7001], ADMIN.telegram_id) == set()
