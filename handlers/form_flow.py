@@ -90,10 +90,8 @@ class Flow:
         await self._drop_reply_keyboard()
         await self._save()
         choices = self.config.form.choices(CHOICES[field])
-        without = EMAIL_METHOD if self.draft.email is None else None
-        buttons = keyboards.choice_step(
-            t, field, choices, without if field is FormField.CONTACT_METHOD else None
-        )
+        no_address = field is FormField.CONTACT_METHOD and self.draft.email is None
+        buttons = keyboards.choice_step(t, field, choices, EMAIL_METHOD if no_address else None)
         sent = await self.send(question, buttons)
         self.draft.question = sent.message_id  # answered in words, its buttons must go
         await self._save()
